@@ -1,0 +1,59 @@
+// harborctl serve: run the embedded registry until SIGINT/SIGTERM.
+import { readFile } from 'node:fs/promises';
+import { HarborError } from '../../core/errors.js';
+import { createLogger, isLogLevel } from '../../core/log.js';
+import { parseDuration, parseListen } from '../../core/units.js';
+import { defaultDataDir } from '../paths.js';
+
+export interface ServeOptions {
+  listen: string;
+  dataDir?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  logLevel: string;
+  uploadTtl: string;
+}
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  // Every option is checked before anything is opened.
+  const { host, port } = parseListen(opts.listen);
+  if (!isLogLevel(opts.logLevel)) throw new HarborError('USAGE', `invalid --log-level ${JSON.stringify(opts.logLevel)}: debug, info, warn, error or silent`);
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new HarborError('USAGE', '--tls-cert and --tls-key go together');
+  const uploadTtlMs = parseDuration(opts.uploadTtl);
+  const dataDir = opts.dataDir ?? defaultDataDir();
+  const log = createLogger(opts.logLevel);
+  const tls = opts.tlsCert && opts.tlsKey
+    ? { cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) }
+    : undefined;
+
+  const { createApp } = await import('../../server/app.js');
+  const app = await createApp({ dataDir, log, tls, uploadTtlMs });
+  await new Promise<void>((resolve, reject) => {
+    app.server.once('error', reject);
+    app.server.listen(port, host, () => resolve());
+  }).catch(async (e: NodeJS.ErrnoException) => {
+    await app.close();
+    if (e.code === 'EADDRINUSE') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: address already in use`);
+    if (e.code === 'EACCES') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: permission denied`);
+    throw e;
+  });
+  const addr = app.server.address();
+  const actual = typeof addr === 'object' && addr ? addr.port : port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  log.info(`harborctl registry listening on ${tls ? 'https' : 'http'}://${shownHost}:${actual}`, { dataDir });
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        log.warn('second signal: exiting now', { signal });
+        process.exit(130);
+      }
+      stopping = true;
+      log.info('shutting down: finishing in-flight requests', { signal });
+      app.close().then(() => { log.info('stopped'); resolve(); }, (e: unknown) => { log.error('shutdown failed', { error: e }); resolve(); });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,85 @@
+// One table of every error the project raises: its wire code, the HTTP status the server answers
+// with, and the exit code the CLI ends with. The server's error middleware and cli/main.ts are the
+// only readers. OCI codes follow distribution-spec §"Error Codes"; Harbor's API uses the same
+// {"errors":[{code,message,detail}]} envelope with its own codes.
+
+export const ExitCode = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  notFound: 3,
+  needsInput: 4,
+  auth: 5,
+  interrupted: 130,
+} as const;
+
+interface CodeInfo { status: number; exit: number; message: string }
+
+export const ERROR_CODES = {
+  // OCI distribution-spec v1.1
+  BLOB_UNKNOWN: { status: 404, exit: ExitCode.notFound, message: 'blob unknown to registry' },
+  BLOB_UPLOAD_INVALID: { status: 400, exit: ExitCode.error, message: 'blob upload invalid' },
+  BLOB_UPLOAD_UNKNOWN: { status: 404, exit: ExitCode.notFound, message: 'blob upload unknown to registry' },
+  DIGEST_INVALID: { status: 400, exit: ExitCode.error, message: 'provided digest did not match uploaded content' },
+  MANIFEST_BLOB_UNKNOWN: { status: 404, exit: ExitCode.notFound, message: 'manifest references a manifest or blob unknown to registry' },
+  MANIFEST_INVALID: { status: 400, exit: ExitCode.error, message: 'manifest invalid' },
+  MANIFEST_UNKNOWN: { status: 404, exit: ExitCode.notFound, message: 'manifest unknown to registry' },
+  NAME_INVALID: { status: 400, exit: ExitCode.usage, message: 'invalid repository name' },
+  NAME_UNKNOWN: { status: 404, exit: ExitCode.notFound, message: 'repository name not known to registry' },
+  SIZE_INVALID: { status: 400, exit: ExitCode.error, message: 'provided length did not match content length' },
+  TAG_INVALID: { status: 400, exit: ExitCode.usage, message: 'manifest tag did not match URI' },
+  RANGE_INVALID: { status: 416, exit: ExitCode.error, message: 'requested range not satisfiable' },
+  UNAUTHORIZED: { status: 401, exit: ExitCode.auth, message: 'authentication required' },
+  DENIED: { status: 403, exit: ExitCode.auth, message: 'requested access to the resource is denied' },
+  UNSUPPORTED: { status: 405, exit: ExitCode.error, message: 'the operation is unsupported' },
+  TOOMANYREQUESTS: { status: 429, exit: ExitCode.error, message: 'too many requests' },
+  PAGINATION_NUMBER_INVALID: { status: 400, exit: ExitCode.usage, message: 'invalid number of results requested' },
+  // Harbor /api/v2.0
+  BAD_REQUEST: { status: 400, exit: ExitCode.usage, message: 'bad request' },
+  NOT_FOUND: { status: 404, exit: ExitCode.notFound, message: 'not found' },
+  CONFLICT: { status: 409, exit: ExitCode.error, message: 'conflict' },
+  FORBIDDEN: { status: 403, exit: ExitCode.auth, message: 'forbidden' },
+  METHOD_NOT_ALLOWED: { status: 405, exit: ExitCode.error, message: 'method not allowed' },
+  PRECONDITION: { status: 412, exit: ExitCode.error, message: 'precondition failed' },
+  PAYLOAD_TOO_LARGE: { status: 413, exit: ExitCode.error, message: 'payload too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: ExitCode.error, message: 'unsupported media type' },
+  INTERNAL_SERVER_ERROR: { status: 500, exit: ExitCode.error, message: 'internal server error' },
+  // CLI only
+  USAGE: { status: 400, exit: ExitCode.usage, message: 'usage error' },
+  NEEDS_INPUT: { status: 400, exit: ExitCode.needsInput, message: 'input required' },
+  INTERRUPTED: { status: 499, exit: ExitCode.interrupted, message: 'interrupted' },
+} as const satisfies Record<string, CodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class HarborError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: unknown;
+  /** An explicit status where one code is answered with another (a 413 manifest, a 416 range). */
+  readonly status: number;
+  /** Extra response headers (the current Range on a 416, WWW-Authenticate on a 401). */
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message?: string, opts: { detail?: unknown; status?: number; headers?: Record<string, string> } = {}) {
+    super(message ?? ERROR_CODES[code].message);
+    this.name = 'HarborError';
+    this.code = code;
+    this.detail = opts.detail;
+    this.status = opts.status ?? ERROR_CODES[code].status;
+    this.headers = opts.headers ?? {};
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exit;
+  }
+
+  toJSON(): { code: string; message: string; detail?: unknown } {
+    const body: { code: string; message: string; detail?: unknown } = { code: this.code, message: this.message };
+    if (this.detail !== undefined) body.detail = this.detail;
+    return body;
+  }
+}
+
+export function isHarborError(e: unknown): e is HarborError {
+  return e instanceof HarborError;
+}

@@ -1,0 +1,29 @@
+// What every route handler receives: the raw request and response, the parsed path and query,
+// and the request id. Handlers throw HarborError; the server writes the envelope.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  /** The decoded path, exactly as sent (never normalized: `..` must reach the name check). */
+  path: string;
+  query: URLSearchParams;
+  requestId: string;
+  /** Set by the route so the error writer knows which envelope family it answers. */
+  family: 'registry' | 'api' | 'other';
+}
+
+export type Handler = (ctx: RequestContext) => Promise<void>;
+
+/** Sends a JSON body with an exact Content-Length. */
+export function sendJson(ctx: RequestContext, status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json; charset=utf-8'): void {
+  const data = Buffer.from(JSON.stringify(body));
+  ctx.res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': data.length });
+  ctx.res.end(ctx.method === 'HEAD' ? undefined : data);
+}
+
+export function sendEmpty(ctx: RequestContext, status: number, headers: Record<string, string | number> = {}): void {
+  ctx.res.writeHead(status, { ...headers, 'Content-Length': 0 });
+  ctx.res.end();
+}

@@ -1,0 +1,91 @@
+// The HTTP server: request id, path decoding, dispatch, the error envelope and one access-log line
+// per request. It is built without listening (tests and `serve` decide where it listens).
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { HarborError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { RegistryService } from '../services/registry.js';
+import { sendJson, type RequestContext } from './context.js';
+import { writeError } from './errors.js';
+import { handleRegistry } from './registry/routes.js';
+
+export interface HttpServerOptions {
+  registry: RegistryService;
+  log: Logger;
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Splits and decodes a request target without normalizing it. */
+function decodePath(raw: string): { path: string; query: URLSearchParams } {
+  const q = raw.indexOf('?');
+  const rawPath = q < 0 ? raw : raw.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+  // An encoded slash would let a name smuggle a separator past the router.
+  if (/%2f/i.test(rawPath)) throw new HarborError('NAME_INVALID', 'percent-encoded slashes are not allowed in names');
+  try {
+    return { path: decodeURIComponent(rawPath), query };
+  } catch {
+    throw new HarborError('NAME_INVALID', 'malformed percent-encoding in path');
+  }
+}
+
+function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, started: bigint): string {
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const len = res.getHeader('content-length') ?? '-';
+  const ua = (req.headers['user-agent'] ?? '-').replace(/"/g, '\'');
+  const target = (req.url ?? '').replace(/"/g, '%22');
+  return `${req.socket.remoteAddress ?? '-'} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
+}
+
+export function createHttpServer(opts: HttpServerOptions): http.Server {
+  const { registry, log } = opts;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    const ctx: RequestContext = { req, res, method: req.method ?? 'GET', path: '', query: new URLSearchParams(), requestId, family: 'other' };
+    res.on('finish', () => log.access(accessLine(req, res, ctx, started)));
+    res.on('close', () => { if (!res.writableFinished) log.access(accessLine(req, res, ctx, started) + ' aborted'); });
+    try {
+      const raw = req.url ?? '/';
+      ctx.family = raw.startsWith('/api/') ? 'api' : raw.startsWith('/v2') ? 'registry' : 'other';
+      Object.assign(ctx, decodePath(raw));
+      if (ctx.family === 'registry' && (ctx.path === '/v2' || ctx.path.startsWith('/v2/'))) {
+        await handleRegistry(ctx, registry);
+      } else if (ctx.path === '/' || ctx.path === '/healthz') {
+        sendJson(ctx, 200, { status: 'healthy' });
+      } else {
+        throw new HarborError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path.slice(0, 200)}`);
+      }
+    } catch (e) {
+      if (req.destroyed && !isHarborErrorLike(e)) {
+        log.debug('client went away', { requestId, error: e instanceof Error ? e.message : String(e) });
+        res.destroy();
+        return;
+      }
+      writeError(ctx, e, log);
+    }
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => { void handle(req, res); };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0; // a 10 GiB layer may take a while; idle sockets still time out
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    const body = JSON.stringify({ errors: [{ code: 'BAD_REQUEST', message: 'malformed HTTP request', detail: {} }] });
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  return server;
+}
+
+function isHarborErrorLike(e: unknown): boolean {
+  return e instanceof HarborError;
+}

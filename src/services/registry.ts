@@ -1,0 +1,269 @@
+// The registry's domain logic (OCI distribution-spec v1.1): repositories inside projects, blob
+// uploads, manifests, tags, referrers. No HTTP and no SQL: it takes its stores as arguments.
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { HarborError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { digestOf, parseDigest } from '../oci/digest.js';
+import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
+import { MediaType } from '../oci/mediatypes.js';
+import { isValidTag, parseRepositoryName } from '../oci/name.js';
+import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
+import type { MetadataStore, Page, Project, ReferrerDescriptor, StoredManifest } from '../storage/meta/types.js';
+
+export interface RegistryOptions {
+  /** An upload session idle this long is abandoned and its bytes removed. */
+  uploadTtlMs: number;
+  clock?: () => number;
+}
+
+export interface ResolvedRepository { name: string; project: Project }
+
+/** What a request body promises: where it starts in the upload and how many bytes it carries. */
+export interface ChunkInfo { start?: number; length?: number }
+
+export const MAX_PAGE_SIZE = 1000;
+const MAX_TAGS_UNPAGED = 10_000;
+
+export class RegistryService {
+  private readonly now: () => number;
+
+  constructor(
+    readonly meta: MetadataStore,
+    readonly blobs: BlobStore,
+    private readonly log: Logger,
+    private readonly opts: RegistryOptions,
+  ) {
+    this.now = opts.clock ?? Date.now;
+  }
+
+  /** Validates a repository name and finds its project; NAME_UNKNOWN when the project does not exist. */
+  async resolveRepository(name: string): Promise<ResolvedRepository> {
+    const parsed = parseRepositoryName(name);
+    const project = await this.meta.getProject(parsed.project);
+    if (!project) throw new HarborError('NAME_UNKNOWN', `project ${parsed.project} not found`, { detail: { name } });
+    return { name, project };
+  }
+
+  // ---- blobs
+
+  async statBlob(repo: ResolvedRepository, digest: string): Promise<number> {
+    parseDigest(digest);
+    const link = await this.meta.getBlobLink(repo.name, digest);
+    if (!link) throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
+    return link.size;
+  }
+
+  async openBlob(repo: ResolvedRepository, digest: string, range?: ByteRange): Promise<Readable> {
+    await this.statBlob(repo, digest);
+    return this.blobs.read(digest, range);
+  }
+
+  /** Unlinks a blob from the repository; its bytes stay until garbage collection. */
+  async deleteBlob(repo: ResolvedRepository, digest: string): Promise<void> {
+    parseDigest(digest);
+    if (!(await this.meta.unlinkBlob(repo.name, digest))) throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
+  }
+
+  // ---- uploads
+
+  async startUpload(repo: ResolvedRepository): Promise<string> {
+    const id = randomUUID();
+    const t = this.now();
+    // The session row comes before the bytes: a directory without a row is always a crash leftover.
+    await this.meta.createUpload({ id, repository: repo.name, createdAt: t, updatedAt: t });
+    await this.blobs.createUpload(id);
+    return id;
+  }
+
+  /** Cross-repository mount: true when the blob was linked, false when the client must upload it. */
+  async mountBlob(repo: ResolvedRepository, digest: string, from: string | undefined): Promise<boolean> {
+    parseDigest(digest);
+    if (!from) return false;
+    let source: ResolvedRepository;
+    try {
+      source = await this.resolveRepository(from);
+    } catch {
+      return false;
+    }
+    const link = await this.meta.getBlobLink(source.name, digest);
+    if (!link || (await this.blobs.stat(digest)) === null) return false;
+    await this.meta.linkBlob(repo.name, repo.project.id, link);
+    return true;
+  }
+
+  /** POST ?digest=: the whole blob in one request. */
+  async uploadMonolithic(repo: ResolvedRepository, digest: string, body: AsyncIterable<Uint8Array>, chunk: ChunkInfo): Promise<number> {
+    parseDigest(digest);
+    const id = await this.startUpload(repo);
+    try {
+      await this.blobs.append(id, body, 0, chunk.length);
+      return await this.commit(repo, id, digest);
+    } catch (e) {
+      await this.dropUpload(id);
+      throw e;
+    }
+  }
+
+  private async session(repo: ResolvedRepository, id: string): Promise<{ id: string; size: number }> {
+    const s = await this.meta.getUpload(id);
+    const size = s && s.repository === repo.name ? await this.blobs.uploadSize(id) : null;
+    if (size === null) throw new HarborError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { uuid: id } });
+    return { id, size };
+  }
+
+  async uploadStatus(repo: ResolvedRepository, id: string): Promise<number> {
+    return (await this.session(repo, id)).size;
+  }
+
+  /** PATCH: appends one chunk; a chunk that does not start at the current size is refused (416). */
+  async appendUpload(repo: ResolvedRepository, id: string, body: AsyncIterable<Uint8Array>, chunk: ChunkInfo): Promise<number> {
+    const s = await this.session(repo, id);
+    await this.meta.touchUpload(id, this.now());
+    const size = await this.blobs.append(id, body, chunk.start ?? s.size, chunk.length);
+    await this.meta.touchUpload(id, this.now());
+    return size;
+  }
+
+  /** PUT ?digest=: the optional last chunk, then verify and commit. */
+  async completeUpload(repo: ResolvedRepository, id: string, digest: string | undefined, body: AsyncIterable<Uint8Array> | null, chunk: ChunkInfo): Promise<number> {
+    const d = parseDigest(digest, 'digest parameter');
+    const s = await this.session(repo, id);
+    if (body) await this.blobs.append(id, body, chunk.start ?? s.size, chunk.length);
+    return this.commit(repo, id, d.digest);
+  }
+
+  private async commit(repo: ResolvedRepository, id: string, digest: string): Promise<number> {
+    const size = await this.blobs.commit(id, digest);
+    await this.meta.linkBlob(repo.name, repo.project.id, { digest, size });
+    await this.meta.deleteUpload(id);
+    return size;
+  }
+
+  async cancelUpload(repo: ResolvedRepository, id: string): Promise<void> {
+    await this.session(repo, id);
+    await this.dropUpload(id);
+  }
+
+  private async dropUpload(id: string): Promise<void> {
+    await this.blobs.cancelUpload(id);
+    await this.meta.deleteUpload(id);
+  }
+
+  /** Removes sessions idle longer than the TTL, and upload bytes that have no session at all. */
+  async purgeUploads(): Promise<number> {
+    let purged = 0;
+    for (const s of await this.meta.listUploadsBefore(this.now() - this.opts.uploadTtlMs)) {
+      await this.dropUpload(s.id);
+      purged++;
+    }
+    for (const id of await this.blobs.listUploads()) {
+      if (!(await this.meta.getUpload(id))) {
+        await this.blobs.cancelUpload(id);
+        purged++;
+      }
+    }
+    if (purged) this.log.info('purged upload sessions', { count: purged });
+    return purged;
+  }
+
+  // ---- manifests
+
+  /** Checks a manifest reference: a tag, or a digest. */
+  private checkReference(reference: string): { digest: string | null } {
+    if (reference.includes(':')) return { digest: parseDigest(reference, 'manifest digest').digest };
+    if (!isValidTag(reference)) throw new HarborError('TAG_INVALID', `invalid tag ${JSON.stringify(reference.slice(0, 200))}`);
+    return { digest: null };
+  }
+
+  async readManifestBody(body: AsyncIterable<Uint8Array>, declaredLength: number | undefined): Promise<Buffer> {
+    const tooBig = (): HarborError => new HarborError('SIZE_INVALID', `manifest exceeds the ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB limit`, { status: 413 });
+    if (declaredLength !== undefined && declaredLength > MAX_MANIFEST_BYTES) throw tooBig();
+    const chunks: Uint8Array[] = [];
+    let n = 0;
+    for await (const c of body) {
+      n += c.length;
+      if (n > MAX_MANIFEST_BYTES) throw tooBig();
+      chunks.push(c);
+    }
+    return Buffer.concat(chunks, n);
+  }
+
+  async putManifest(repo: ResolvedRepository, reference: string, contentType: string | undefined, content: Buffer): Promise<{ digest: string; subject: string | null }> {
+    const ref = this.checkReference(reference);
+    const m = parseManifest(content, contentType);
+    const algorithm = ref.digest ? parseDigest(ref.digest).algorithm : 'sha256';
+    const digest = digestOf(content, algorithm);
+    if (ref.digest && ref.digest !== digest) {
+      throw new HarborError('DIGEST_INVALID', 'manifest digest does not match the reference', { detail: { reference, actual: digest } });
+    }
+    const res = await this.meta.putManifest(repo.name, repo.project.id, {
+      digest,
+      mediaType: m.mediaType,
+      artifactType: m.artifactType,
+      size: content.length,
+      content,
+      subject: m.subject?.digest ?? null,
+      annotations: m.annotations,
+      blobRefs: [...new Set(m.blobRefs.map((d) => d.digest))],
+      manifestRefs: [...new Set(m.manifests.map((d) => d.digest))],
+    }, ref.digest ? null : reference);
+    if (!res.ok) {
+      const missing = [...res.missingBlobs, ...res.missingManifests];
+      throw new HarborError('MANIFEST_BLOB_UNKNOWN', `manifest references ${missing.length} unknown ${res.missingManifests.length ? 'manifest(s) or blob(s)' : 'blob(s)'}: ${missing.slice(0, 3).join(', ')}`, {
+        detail: { blobs: res.missingBlobs, manifests: res.missingManifests },
+      });
+    }
+    return { digest, subject: m.subject?.digest ?? null };
+  }
+
+  async getManifest(repo: ResolvedRepository, reference: string): Promise<StoredManifest> {
+    this.checkReference(reference);
+    const m = await this.meta.getManifest(repo.name, reference);
+    if (!m) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
+    return m;
+  }
+
+  /** By digest: the manifest and every tag on it. By tag: only that tag. */
+  async deleteManifest(repo: ResolvedRepository, reference: string): Promise<void> {
+    const ref = this.checkReference(reference);
+    const done = ref.digest ? await this.meta.deleteManifest(repo.name, ref.digest) : await this.meta.deleteTag(repo.name, reference);
+    if (!done) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
+  }
+
+  // ---- listings
+
+  async listTags(repo: ResolvedRepository, page: Page): Promise<{ tags: string[]; next: string | null }> {
+    // Without ?n= the spec asks for every tag; a very large repository still gets a Link to go on.
+    const n = Math.min(page.n ?? MAX_TAGS_UNPAGED, MAX_TAGS_UNPAGED);
+    const tags = await this.meta.listTags(repo.name, { n: n + 1, last: page.last });
+    if (tags === null) throw new HarborError('NAME_UNKNOWN', 'repository not found', { detail: { name: repo.name } });
+    return paginate(tags, n);
+  }
+
+  async catalog(page: Page): Promise<{ repositories: string[]; next: string | null }> {
+    const n = Math.min(page.n ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+    const { tags, next } = paginate(await this.meta.listRepositories({ n: n + 1, last: page.last }), n);
+    return { repositories: tags, next };
+  }
+
+  async referrers(repo: ResolvedRepository, subject: string, artifactType?: string): Promise<{ mediaType: string; schemaVersion: 2; manifests: ReferrerDescriptor[] }> {
+    parseDigest(subject, 'subject digest');
+    return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: await this.meta.listReferrers(repo.name, subject, artifactType) };
+  }
+}
+
+function paginate(rows: string[], n: number): { tags: string[]; next: string | null } {
+  if (rows.length > n) {
+    const page = rows.slice(0, n);
+    return { tags: page, next: page.length ? page[page.length - 1] : null };
+  }
+  return { tags: rows, next: null };
+}
+
+/** Parses a `?n=` page size; PAGINATION_NUMBER_INVALID when it is not a non-negative integer. */
+export function parsePageSize(v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  if (!/^\d{1,9}$/.test(v)) throw new HarborError('PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got ${JSON.stringify(v.slice(0, 20))}`);
+  return Number(v);
+}

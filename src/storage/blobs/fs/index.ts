@@ -1,0 +1,200 @@
+// Filesystem blob store. The whole on-disk layout, under the data dir's `blobs/` root:
+//
+//   <root>/sha256/ab/abcdef…          committed blob, named by its digest (sha512 likewise)
+//   <root>/_uploads/<uuid>/data        bytes of an upload session, appended in order
+//
+// Uploads live on the same filesystem as blobs so a commit is fsync + rename: a reader never sees a
+// partial blob, and two concurrent commits of one digest leave one file. Hashing happens while bytes
+// stream in; the running hash is kept in memory per upload and rebuilt from disk after a restart.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import * as fsp from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Hash } from 'node:crypto';
+import { HarborError } from '../../../core/errors.js';
+import { newHash, parseDigest, type DigestAlgorithm } from '../../../oci/digest.js';
+import type { BlobStore, ByteRange } from '../types.js';
+
+interface HashState { algorithm: DigestAlgorithm; hash: Hash; offset: number }
+
+const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export class FsBlobStore implements BlobStore {
+  private readonly uploadsDir: string;
+  private readonly hashes = new Map<string, HashState>();
+  /** Serializes operations on one upload: two PATCHes of the same session never interleave. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly root: string) {
+    this.uploadsDir = join(root, '_uploads');
+  }
+
+  async init(): Promise<void> {
+    await fsp.mkdir(this.uploadsDir, { recursive: true, mode: 0o700 });
+  }
+
+  private blobPath(digest: string): string {
+    const d = parseDigest(digest);
+    return join(this.root, d.algorithm, d.hex.slice(0, 2), d.hex);
+  }
+
+  private uploadFile(id: string): string {
+    if (!UPLOAD_ID.test(id)) throw new HarborError('BLOB_UPLOAD_UNKNOWN', 'upload unknown', { detail: { id: id.slice(0, 80) } });
+    return join(this.uploadsDir, id, 'data');
+  }
+
+  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(id, tail);
+    void tail.then(() => { if (this.locks.get(id) === tail) this.locks.delete(id); });
+    return run;
+  }
+
+  async stat(digest: string): Promise<number | null> {
+    try {
+      return (await fsp.stat(this.blobPath(digest))).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async read(digest: string, range?: ByteRange): Promise<Readable> {
+    const path = this.blobPath(digest);
+    // Open first so a missing blob is an error here, not later on the stream.
+    const fh = await fsp.open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
+      throw e;
+    });
+    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1 << 20 });
+  }
+
+  async delete(digest: string): Promise<boolean> {
+    try {
+      await fsp.unlink(this.blobPath(digest));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  async *list(): AsyncIterable<string> {
+    for (const algorithm of ['sha256', 'sha512']) {
+      const top = join(this.root, algorithm);
+      const prefixes = await fsp.readdir(top).catch(() => [] as string[]);
+      for (const p of prefixes) {
+        for (const hex of await fsp.readdir(join(top, p)).catch(() => [] as string[])) yield `${algorithm}:${hex}`;
+      }
+    }
+  }
+
+  async createUpload(id: string): Promise<void> {
+    const file = this.uploadFile(id);
+    await fsp.mkdir(join(this.uploadsDir, id), { mode: 0o700 });
+    await fsp.writeFile(file, new Uint8Array(0), { mode: 0o600 });
+    this.hashes.set(id, { algorithm: 'sha256', hash: newHash('sha256'), offset: 0 });
+  }
+
+  async uploadSize(id: string): Promise<number | null> {
+    try {
+      return (await fsp.stat(this.uploadFile(id))).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  /** The running hash of an upload at its current size, rebuilt from disk when not in memory. */
+  private async hashAt(id: string, size: number, algorithm: DigestAlgorithm): Promise<Hash> {
+    const st = this.hashes.get(id);
+    if (st && st.algorithm === algorithm && st.offset === size) return st.hash;
+    const hash = newHash(algorithm);
+    if (size > 0) {
+      for await (const chunk of createReadStream(this.uploadFile(id), { end: size - 1, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    }
+    this.hashes.set(id, { algorithm, hash, offset: size });
+    return hash;
+  }
+
+  append(id: string, source: AsyncIterable<Uint8Array>, offset: number, length?: number): Promise<number> {
+    return this.withLock(id, async () => {
+      const file = this.uploadFile(id);
+      const size = await this.uploadSize(id);
+      if (size === null) throw new HarborError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { id } });
+      if (offset !== size) {
+        throw new HarborError('RANGE_INVALID', `chunk starts at ${offset} but the upload has ${size} bytes`, {
+          headers: { Range: `0-${Math.max(size - 1, 0)}` },
+        });
+      }
+      // Work on a copy of the running hash so a failed chunk leaves the session untouched.
+      const hash = (await this.hashAt(id, size, 'sha256')).copy();
+      let written = 0;
+      async function* hashed(src: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+        for await (const chunk of src) {
+          if (length !== undefined && written + chunk.length > length) {
+            throw new HarborError('SIZE_INVALID', `body is longer than the declared length ${length}`);
+          }
+          hash.update(chunk);
+          written += chunk.length;
+          yield chunk;
+        }
+        if (length !== undefined && written !== length) {
+          throw new HarborError('SIZE_INVALID', `body has ${written} bytes but ${length} were declared`);
+        }
+      }
+      try {
+        // A write stream batches buffered chunks into writev calls while hashing goes on.
+        await pipeline(source, hashed, createWriteStream(file, { flags: 'r+', start: size, highWaterMark: 1 << 20 }));
+      } catch (e) {
+        await fsp.truncate(file, size).catch(() => undefined);
+        throw e;
+      }
+      this.hashes.set(id, { algorithm: 'sha256', hash, offset: size + written });
+      return size + written;
+    });
+  }
+
+  commit(id: string, digest: string): Promise<number> {
+    return this.withLock(id, async () => {
+      const d = parseDigest(digest);
+      const file = this.uploadFile(id);
+      const size = await this.uploadSize(id);
+      if (size === null) throw new HarborError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { id } });
+      const actual = `${d.algorithm}:${(await this.hashAt(id, size, d.algorithm)).copy().digest('hex')}`;
+      if (actual !== digest) {
+        throw new HarborError('DIGEST_INVALID', 'provided digest did not match uploaded content', { detail: { expected: digest, actual } });
+      }
+      const target = this.blobPath(digest);
+      const fh = await fsp.open(file, 'r');
+      try { await fh.sync(); } finally { await fh.close(); }
+      const dir = join(this.root, d.algorithm, d.hex.slice(0, 2));
+      await fsp.mkdir(dir, { recursive: true });
+      await fsp.rename(file, target);
+      await syncDir(dir);
+      this.hashes.delete(id);
+      await fsp.rm(join(this.uploadsDir, id), { recursive: true, force: true });
+      return size;
+    });
+  }
+
+  cancelUpload(id: string): Promise<void> {
+    return this.withLock(id, async () => {
+      this.uploadFile(id);
+      this.hashes.delete(id);
+      await fsp.rm(join(this.uploadsDir, id), { recursive: true, force: true });
+    });
+  }
+
+  async listUploads(): Promise<string[]> {
+    return (await fsp.readdir(this.uploadsDir).catch(() => [] as string[])).filter((n) => UPLOAD_ID.test(n));
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, 'r');
+  try { await fh.sync(); } finally { await fh.close(); }
+}

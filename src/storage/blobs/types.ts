@@ -1,0 +1,33 @@
+// The blob store: content-addressed bytes, and the upload sessions that become them.
+// Content becomes visible only when an upload is committed under its verified digest.
+import type { Readable } from 'node:stream';
+
+export interface ByteRange { start: number; end: number } // inclusive, as HTTP Range
+
+export interface BlobStore {
+  /** Size of a committed blob, or null. */
+  stat(digest: string): Promise<number | null>;
+  /** A stream of a committed blob (or one inclusive range of it). Throws BLOB_UNKNOWN. */
+  read(digest: string, range?: ByteRange): Promise<Readable>;
+  /** Removes a committed blob; false when it was not there. */
+  delete(digest: string): Promise<boolean>;
+  /** Every committed digest (for garbage collection and consistency checks). */
+  list(): AsyncIterable<string>;
+
+  /** Starts an empty upload. */
+  createUpload(id: string): Promise<void>;
+  /** Bytes received so far, or null for an unknown upload. */
+  uploadSize(id: string): Promise<number | null>;
+  /**
+   * Appends `source` at `offset` (which must equal the current size). `length`, when known, is the
+   * exact count the request promised. On any failure the upload is left exactly as it was.
+   * Returns the new size.
+   */
+  append(id: string, source: AsyncIterable<Uint8Array>, offset: number, length?: number): Promise<number>;
+  /** Verifies the upload's content against `digest` and moves it into place. Returns the size. */
+  commit(id: string, digest: string): Promise<number>;
+  /** Forgets an upload and its bytes. */
+  cancelUpload(id: string): Promise<void>;
+  /** Ids of every upload that has bytes on disk (to sweep leftovers of sessions that no longer exist). */
+  listUploads(): Promise<string[]>;
+}
