@@ -15,7 +15,7 @@ export interface Logger {
 }
 
 export function isLogLevel(s: string): s is LogLevel {
-  return s in ORDER;
+  return Object.hasOwn(ORDER, s); // not `in`: 'toString' is no level
 }
 
 function fmt(v: unknown): string {

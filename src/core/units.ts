@@ -11,7 +11,7 @@ export function parseDuration(s: string): number {
 
 /** Parses HOST:PORT ([::1]:PORT for IPv6); port 0 asks the kernel for a free one. */
 export function parseListen(s: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(s.trim());
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(s.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new HarborError('USAGE', `invalid listen address ${JSON.stringify(s)}: use HOST:PORT, e.g. 127.0.0.1:5280 or [::1]:5280`);
   return { host: m[1] ?? m[2], port };

@@ -38,7 +38,8 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
   const len = res.getHeader('content-length') ?? '-';
   const ua = (req.headers['user-agent'] ?? '-').replace(/"/g, '\'');
   const target = (req.url ?? '').replace(/"/g, '%22');
-  return `${req.socket.remoteAddress ?? '-'} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
+  // req.socket is null once a `Connection: close` answer has been flushed before the body was read.
+  return `${req.socket?.remoteAddress ?? '-'} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
 }
 
 export function createHttpServer(opts: HttpServerOptions): http.Server {
@@ -64,7 +65,8 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
         throw new HarborError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path.slice(0, 200)}`);
       }
     } catch (e) {
-      if (req.destroyed && !isHarborErrorLike(e)) {
+      if (res.socket === null || res.socket.destroyed) {
+        // The client went away (mid-upload, mid-download): nobody is left to answer.
         log.debug('client went away', { requestId, error: e instanceof Error ? e.message : String(e) });
         res.destroy();
         return;
@@ -84,8 +86,4 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   return server;
-}
-
-function isHarborErrorLike(e: unknown): boolean {
-  return e instanceof HarborError;
 }

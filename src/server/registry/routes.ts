@@ -32,18 +32,15 @@ export async function handleRegistry(ctx: RequestContext, svc: RegistryService):
   if (!m) throw new HarborError('NOT_FOUND', 'no such endpoint', { status: 404 });
   const [, name, upload, kind, arg] = m;
   const repo = await svc.resolveRepository(name);
-  let route: Route | undefined;
+  let table: Record<string, Route>;
   if (upload !== undefined) {
-    route = upload === ''
-      ? { POST: startUpload }[method]
-      : { GET: uploadStatus, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload }[method];
-    return (route ?? methodNotAllowed(ctx))(ctx, svc, repo, upload);
-  }
-  if (kind === 'blobs') route = { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob }[method];
-  else if (kind === 'manifests') route = { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest }[method];
-  else if (kind === 'referrers') route = { GET: referrers }[method];
-  else route = { GET: tagsList }[method];
-  return (route ?? methodNotAllowed(ctx))(ctx, svc, repo, arg);
+    table = upload === '' ? { POST: startUpload } : { GET: uploadStatus, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload };
+  } else if (kind === 'blobs') table = { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob };
+  else if (kind === 'manifests') table = { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest };
+  else if (kind === 'referrers') table = { GET: referrers };
+  else table = { GET: tagsList };
+  const route = Object.hasOwn(table, method) ? table[method] : methodNotAllowed(ctx);
+  return route(ctx, svc, repo, upload ?? arg);
 }
 
 // ---- blobs
@@ -58,6 +55,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   if (m[1] === '') {
     const suffix = Number(m[2]);
     if (suffix === 0) throw rangeNotSatisfiable(size);
+    if (size === 0) return null; // RFC 9110 §14.1.1: satisfiable, but no 206 can express it: serve the empty whole
     start = Math.max(size - suffix, 0);
     end = size - 1;
   } else {

@@ -16,7 +16,7 @@ export interface BlobStore {
 
   /** Starts an empty upload. */
   createUpload(id: string): Promise<void>;
-  /** Bytes received so far, or null for an unknown upload. */
+  /** Bytes of the chunks appended so far (not of one still arriving), or null for an unknown upload. */
   uploadSize(id: string): Promise<number | null>;
   /**
    * Appends `source` at `offset` (which must equal the current size). `length`, when known, is the

@@ -25,6 +25,8 @@ export class FsBlobStore implements BlobStore {
   private readonly hashes = new Map<string, HashState>();
   /** Serializes operations on one upload: two PATCHes of the same session never interleave. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Size of each upload before the chunk being appended now: the status reports it until the chunk is whole. */
+  private readonly appending = new Map<string, number>();
 
   constructor(private readonly root: string) {
     this.uploadsDir = join(root, '_uploads');
@@ -100,6 +102,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async uploadSize(id: string): Promise<number | null> {
+    if (!UPLOAD_ID.test(id)) return null; // an id we could never have created is simply unknown
+    const before = this.appending.get(id);
+    if (before !== undefined) return before;
     try {
       return (await fsp.stat(this.uploadFile(id))).size;
     } catch (e) {
@@ -146,12 +151,15 @@ export class FsBlobStore implements BlobStore {
           throw new HarborError('SIZE_INVALID', `body has ${written} bytes but ${length} were declared`);
         }
       }
+      this.appending.set(id, size);
       try {
         // A write stream batches buffered chunks into writev calls while hashing goes on.
         await pipeline(source, hashed, createWriteStream(file, { flags: 'r+', start: size, highWaterMark: 1 << 20 }));
       } catch (e) {
         await fsp.truncate(file, size).catch(() => undefined);
         throw e;
+      } finally {
+        this.appending.delete(id);
       }
       this.hashes.set(id, { algorithm: 'sha256', hash, offset: size + written });
       return size + written;

@@ -37,11 +37,17 @@ export class SqliteMetadataStore implements MetadataStore {
   constructor(path: string, opts: { clock?: Clock } = {}) {
     this.now = opts.clock ?? (() => new Date());
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    try {
+      // The version check comes first: a database from a newer harborctl is left exactly as it is.
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('foreign_keys = ON');
+      migrate(this.db);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
     const db = this.db;
     this.s = {
       getProject: db.prepare('SELECT id, name, public, created_at, updated_at FROM projects WHERE name = ?'),
@@ -131,10 +137,12 @@ export class SqliteMetadataStore implements MetadataStore {
   async putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null): Promise<PutManifestResult> {
     return this.db.transaction((): PutManifestResult => {
       const t = this.iso();
-      const repoId = this.ensureRepo(repository, projectId);
-      const missingBlobs = m.blobRefs.filter((d) => !this.s.hasLink.get(repoId, d));
-      const missingManifests = m.manifestRefs.filter((d) => !this.s.manifestId.get(repoId, d));
+      // Check references before creating the repository: a refused push writes nothing.
+      const existing = (this.s.getRepo.get(repository) as { id: number } | undefined)?.id;
+      const missingBlobs = m.blobRefs.filter((d) => existing === undefined || !this.s.hasLink.get(existing, d));
+      const missingManifests = m.manifestRefs.filter((d) => existing === undefined || !this.s.manifestId.get(existing, d));
       if (missingBlobs.length || missingManifests.length) return { ok: false, missingBlobs, missingManifests };
+      const repoId = existing ?? this.ensureRepo(repository, projectId);
       let id = this.s.manifestId.get(repoId, m.digest) as number | undefined;
       const created = id === undefined;
       if (id === undefined) {

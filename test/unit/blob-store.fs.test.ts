@@ -1,0 +1,146 @@
+// FsBlobStore: the shared contract in a temp dir, plus what only a filesystem backend promises
+// (restart recovery, the documented on-disk layout, nothing left behind).
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { digestOf } from '../../src/oci/digest.js';
+import { FsBlobStore } from '../../src/storage/blobs/fs/index.js';
+import { blobStoreContract, putBlob } from './blob-store.contract.js';
+import { failingSource, readAll, source } from './helpers.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'harborctl-blobs-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function freshRoot(): Promise<string> {
+  return mkdtemp(join(tmp, 'store-'));
+}
+
+async function open(root: string): Promise<FsBlobStore> {
+  const s = new FsBlobStore(root);
+  await s.init();
+  return s;
+}
+
+/** Every file (not directory) under `dir`, relative to it. */
+async function files(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
+  }
+  return out.sort();
+}
+
+blobStoreContract('fs', async () => open(await freshRoot()));
+
+describe('FsBlobStore specifics', () => {
+  let root: string;
+  let store: FsBlobStore;
+  beforeEach(async () => {
+    root = await freshRoot();
+    store = await open(root);
+  });
+
+  test('init creates the uploads directory and may be called again', async () => {
+    expect((await stat(join(root, '_uploads'))).isDirectory()).toBe(true);
+    await store.init();
+    expect(await files(root)).toEqual([]);
+  });
+
+  test('a new store over the same directory continues an upload and commits it with the right digest', async () => {
+    const id = randomUUID();
+    await store.createUpload(id);
+    await store.append(id, source('before the ', 'restart, '), 0, 20);
+
+    const restarted = await open(root);
+    expect(await restarted.listUploads()).toEqual([id]);
+    expect(await restarted.uploadSize(id)).toBe(20);
+    // The running hash is rebuilt from the bytes on disk.
+    expect(await restarted.append(id, source('after it'), 20, 8)).toBe(28);
+    const d = digestOf('before the restart, after it');
+    expect(await restarted.commit(id, d)).toBe(28);
+    expect((await readAll(await restarted.read(d))).toString()).toBe('before the restart, after it');
+    expect(await store.stat(d)).toBe(28);
+  });
+
+  test('after a restart an upload can be committed directly, under sha256 or sha512', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    await store.createUpload(a);
+    await store.createUpload(b);
+    await store.append(a, source('restart then commit'), 0);
+    await store.append(b, source('restart then commit'), 0);
+
+    const restarted = await open(root);
+    await expect(restarted.commit(a, digestOf('something else'))).rejects.toMatchObject({ code: 'DIGEST_INVALID' });
+    expect(await restarted.commit(a, digestOf('restart then commit'))).toBe(19);
+    expect(await restarted.commit(b, digestOf('restart then commit', 'sha512'))).toBe(19);
+  });
+
+  test('after a restart a failed append still leaves the upload as it was', async () => {
+    const id = randomUUID();
+    await store.createUpload(id);
+    await store.append(id, source('kept'), 0);
+    const restarted = await open(root);
+    await expect(restarted.append(id, failingSource('lost'), 4)).rejects.toThrow();
+    expect(await restarted.uploadSize(id)).toBe(4);
+    await restarted.append(id, source(' too'), 4);
+    expect(await restarted.commit(id, digestOf('kept too'))).toBe(8);
+  });
+
+  test('blobs live at <root>/<algorithm>/<first two hex>/<hex>, uploads under _uploads/<id>/data', async () => {
+    const id = randomUUID();
+    await store.createUpload(id);
+    await store.append(id, source('pending'), 0);
+    expect(await files(root)).toEqual([`_uploads/${id}/data`]);
+
+    const d256 = await putBlob(store, 'layout');
+    const d512 = await putBlob(store, 'layout', 'sha512');
+    const hex256 = d256.slice('sha256:'.length);
+    const hex512 = d512.slice('sha512:'.length);
+    expect(await files(root)).toEqual([
+      `_uploads/${id}/data`,
+      `sha256/${hex256.slice(0, 2)}/${hex256}`,
+      `sha512/${hex512.slice(0, 2)}/${hex512}`,
+    ].sort());
+    expect((await readFile(join(root, 'sha256', hex256.slice(0, 2), hex256))).toString()).toBe('layout');
+    expect((await readFile(join(root, 'sha512', hex512.slice(0, 2), hex512))).toString()).toBe('layout');
+  });
+
+  test('no temporary files are left after a commit, a cancel or a failed append', async () => {
+    const committed = randomUUID();
+    await store.createUpload(committed);
+    await store.append(committed, source('to commit'), 0);
+    await expect(store.append(committed, failingSource('half'), 9)).rejects.toThrow();
+    await expect(store.append(committed, source('too long'), 9, 2)).rejects.toThrow();
+    expect(await files(join(root, '_uploads'))).toEqual([`${committed}/data`]);
+    const d = digestOf('to commit');
+    await store.commit(committed, d);
+
+    const cancelled = randomUUID();
+    await store.createUpload(cancelled);
+    await store.append(cancelled, source('to cancel'), 0);
+    await store.cancelUpload(cancelled);
+
+    const hex = d.slice('sha256:'.length);
+    expect(await files(root)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}`]);
+    expect(await readdir(join(root, '_uploads'))).toEqual([]);
+  });
+
+  test('list ignores directories of an unknown algorithm and upload leftovers', async () => {
+    const d = await putBlob(store, 'listed');
+    const id = randomUUID();
+    await store.createUpload(id);
+    const other = new FsBlobStore(join(root, 'elsewhere'));
+    await other.init();
+    const listed: string[] = [];
+    for await (const x of store.list()) listed.push(x);
+    expect(listed).toEqual([d]);
+  });
+});

@@ -1,0 +1,418 @@
+// The MetadataStore contract: one test body that every backend runs (as zot's meta tests do). A
+// backend's test file calls metaStoreContract() with a factory that returns a fresh, empty, migrated
+// store for each test; the suite closes it afterwards.
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { digestOf } from '../../src/oci/digest.js';
+import { MediaType } from '../../src/oci/mediatypes.js';
+import type { ManifestRecord, MetadataStore, Project } from '../../src/storage/meta/types.js';
+
+export type MetaStoreFactory = () => Promise<MetadataStore>;
+
+export interface ManifestSpec {
+  /** Makes the content (and so the digest) unique. */
+  seed: string;
+  mediaType?: string;
+  artifactType?: string | null;
+  blobs?: string[];
+  manifests?: string[];
+  subject?: string | null;
+  annotations?: Record<string, string> | null;
+}
+
+/** A ManifestRecord whose content is a small JSON document and whose digest is that content's. */
+export function manifestRecord(spec: ManifestSpec): ManifestRecord {
+  const content = Buffer.from(JSON.stringify({ schemaVersion: 2, seed: spec.seed, refs: spec.blobs ?? [], children: spec.manifests ?? [] }));
+  return {
+    digest: digestOf(content),
+    mediaType: spec.mediaType ?? MediaType.ociManifest,
+    artifactType: spec.artifactType ?? null,
+    size: content.length,
+    content,
+    subject: spec.subject ?? null,
+    annotations: spec.annotations ?? null,
+    blobRefs: spec.blobs ?? [],
+    manifestRefs: spec.manifests ?? [],
+  };
+}
+
+const blob = (s: string): { digest: string; size: number } => ({ digest: digestOf(s), size: s.length });
+
+export function metaStoreContract(name: string, factory: MetaStoreFactory): void {
+  describe(`MetadataStore contract: ${name}`, () => {
+    let store: MetadataStore;
+    let project: Project;
+
+    beforeEach(async () => {
+      store = await factory();
+      project = await store.createProject({ name: 'proj', public: false });
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    /** Links blobs into `repo` and pushes a manifest referencing them; returns the record. */
+    async function push(repo: string, spec: ManifestSpec, tag: string | null = null): Promise<ManifestRecord> {
+      for (const d of spec.blobs ?? []) await store.linkBlob(repo, project.id, { digest: d, size: 1 });
+      const m = manifestRecord(spec);
+      expect(await store.putManifest(repo, project.id, m, tag)).toMatchObject({ ok: true });
+      return m;
+    }
+
+    describe('projects', () => {
+      test('createProject returns the stored project and getProject finds it by name', async () => {
+        expect(project).toMatchObject({ name: 'proj', public: false });
+        expect(Number.isInteger(project.id)).toBe(true);
+        expect(Number.isNaN(Date.parse(project.createdAt))).toBe(false);
+        expect(Number.isNaN(Date.parse(project.updatedAt))).toBe(false);
+        expect(await store.getProject('proj')).toEqual(project);
+
+        const pub = await store.createProject({ name: 'library', public: true });
+        expect(pub.public).toBe(true);
+        expect(pub.id).not.toBe(project.id);
+        expect(await store.getProject('library')).toEqual(pub);
+      });
+
+      test('getProject of an unknown name is null', async () => {
+        expect(await store.getProject('nope')).toBeNull();
+      });
+
+      test('a second project with the same name is refused', async () => {
+        await expect(store.createProject({ name: 'proj', public: true })).rejects.toThrow();
+        expect((await store.getProject('proj'))?.public).toBe(false);
+      });
+    });
+
+    describe('repositories and blob links', () => {
+      test('linkBlob creates the repository in its project', async () => {
+        expect(await store.getRepository('proj/app')).toBeNull();
+        await store.linkBlob('proj/app', project.id, blob('layer'));
+        const repo = await store.getRepository('proj/app');
+        expect(repo).toMatchObject({ name: 'proj/app', projectId: project.id });
+        expect(Number.isInteger(repo!.id)).toBe(true);
+      });
+
+      test('getBlobLink answers only for a repository that links the blob', async () => {
+        const b = blob('layer');
+        await store.linkBlob('proj/a', project.id, { ...b, mediaType: 'application/octet-stream' });
+        await store.linkBlob('proj/b', project.id, blob('other'));
+        expect(await store.getBlobLink('proj/a', b.digest)).toEqual({ ...b, mediaType: 'application/octet-stream' });
+        expect(await store.getBlobLink('proj/b', b.digest)).toBeNull();
+        expect(await store.getBlobLink('proj/none', b.digest)).toBeNull();
+        expect(await store.getBlobLink('proj/a', digestOf('never linked'))).toBeNull();
+      });
+
+      test('a blob linked without a media type reports none', async () => {
+        const b = blob('plain');
+        await store.linkBlob('proj/a', project.id, b);
+        const link = await store.getBlobLink('proj/a', b.digest);
+        expect(link).toMatchObject(b);
+        expect(link?.mediaType ?? null).toBeNull();
+      });
+
+      test('linking twice (a mount of a blob the repository has) is harmless', async () => {
+        const b = blob('twice');
+        await store.linkBlob('proj/a', project.id, b);
+        await store.linkBlob('proj/a', project.id, b);
+        await store.linkBlob('proj/b', project.id, b);
+        expect(await store.getBlobLink('proj/a', b.digest)).toMatchObject(b);
+        expect(await store.getBlobLink('proj/b', b.digest)).toMatchObject(b);
+      });
+
+      test('unlinkBlob removes one link and reports whether it existed', async () => {
+        const b = blob('shared');
+        await store.linkBlob('proj/a', project.id, b);
+        await store.linkBlob('proj/b', project.id, b);
+        expect(await store.unlinkBlob('proj/a', b.digest)).toBe(true);
+        expect(await store.unlinkBlob('proj/a', b.digest)).toBe(false);
+        expect(await store.getBlobLink('proj/a', b.digest)).toBeNull();
+        expect(await store.getBlobLink('proj/b', b.digest)).toMatchObject(b);
+        expect(await store.unlinkBlob('proj/unknown', b.digest)).toBe(false);
+      });
+
+      test('listRepositories gives only repositories with manifests, in order, paged by n and last', async () => {
+        for (const r of ['proj/c', 'proj/a', 'proj/b/nested', 'proj/b']) await push(r, { seed: r, blobs: [digestOf(`cfg ${r}`)] });
+        await store.linkBlob('proj/blobs-only', project.id, blob('lonely'));
+        const all = ['proj/a', 'proj/b', 'proj/b/nested', 'proj/c'];
+        expect(await store.listRepositories({})).toEqual(all);
+        expect(await store.listRepositories({ n: 2 })).toEqual(all.slice(0, 2));
+        expect(await store.listRepositories({ n: 2, last: 'proj/b' })).toEqual(all.slice(2, 4));
+        expect(await store.listRepositories({ last: 'proj/b/nested' })).toEqual(['proj/c']);
+        expect(await store.listRepositories({ last: 'proj/c' })).toEqual([]);
+        expect(await store.listRepositories({ n: 0 })).toEqual([]);
+      });
+
+      test('a repository whose last manifest is deleted leaves the catalog', async () => {
+        const m = await push('proj/gone', { seed: 'only' });
+        expect(await store.listRepositories({})).toEqual(['proj/gone']);
+        await store.deleteManifest('proj/gone', m.digest);
+        expect(await store.listRepositories({})).toEqual([]);
+      });
+    });
+
+    describe('manifests and tags', () => {
+      test('putManifest stores a manifest that getManifest finds by digest and by tag', async () => {
+        const cfg = digestOf('config');
+        const layer = digestOf('layer');
+        const m = manifestRecord({ seed: 'img', blobs: [cfg, layer] });
+        await store.linkBlob('proj/app', project.id, { digest: cfg, size: 6 });
+        await store.linkBlob('proj/app', project.id, { digest: layer, size: 5 });
+        expect(await store.putManifest('proj/app', project.id, m, 'v1')).toEqual({ ok: true, created: true });
+        const expected = { digest: m.digest, mediaType: m.mediaType, size: m.size, content: m.content };
+        const byDigest = await store.getManifest('proj/app', m.digest);
+        expect(byDigest).toEqual(expected);
+        expect(Buffer.isBuffer(byDigest!.content)).toBe(true);
+        expect(await store.getManifest('proj/app', 'v1')).toEqual(expected);
+      });
+
+      test('getManifest is null for an unknown tag, digest, or repository, and for another repository', async () => {
+        const m = await push('proj/app', { seed: 'x' }, 'latest');
+        expect(await store.getManifest('proj/app', 'other')).toBeNull();
+        expect(await store.getManifest('proj/app', digestOf('unknown'))).toBeNull();
+        expect(await store.getManifest('proj/none', 'latest')).toBeNull();
+        await push('proj/other', { seed: 'y' }, 'latest');
+        expect(await store.getManifest('proj/other', m.digest)).toBeNull();
+        expect((await store.getManifest('proj/other', 'latest'))?.digest).not.toBe(m.digest);
+      });
+
+      test('a manifest without a tag is stored by digest only', async () => {
+        const m = await push('proj/app', { seed: 'untagged' });
+        expect((await store.getManifest('proj/app', m.digest))?.digest).toBe(m.digest);
+        expect(await store.listTags('proj/app', {})).toEqual([]);
+      });
+
+      test('missing blob and manifest references are reported, and nothing is written', async () => {
+        const present = digestOf('present');
+        const absent = digestOf('absent');
+        const child = digestOf('child manifest');
+        await store.linkBlob('proj/app', project.id, { digest: present, size: 7 });
+        // A blob linked to another repository does not count.
+        const elsewhere = digestOf('elsewhere');
+        await store.linkBlob('proj/other', project.id, { digest: elsewhere, size: 9 });
+
+        const m = manifestRecord({ seed: 'broken', blobs: [present, absent, elsewhere], manifests: [child] });
+        expect(await store.putManifest('proj/app', project.id, m, 'v1')).toEqual({
+          ok: false, missingBlobs: [absent, elsewhere], missingManifests: [child],
+        });
+        expect(await store.getManifest('proj/app', m.digest)).toBeNull();
+        expect(await store.getManifest('proj/app', 'v1')).toBeNull();
+        expect(await store.listTags('proj/app', {})).toEqual([]);
+        expect(await store.listRepositories({})).toEqual([]);
+      });
+
+      test('a rejected push into a new repository does not create it', async () => {
+        const m = manifestRecord({ seed: 'nothing linked', blobs: [digestOf('cfg')] });
+        expect(await store.putManifest('proj/new', project.id, m, 'v1')).toEqual({
+          ok: false, missingBlobs: [digestOf('cfg')], missingManifests: [],
+        });
+        expect(await store.getRepository('proj/new')).toBeNull();
+        expect(await store.listTags('proj/new', {})).toBeNull();
+      });
+
+      test('a rejected push does not move an existing tag', async () => {
+        const good = await push('proj/app', { seed: 'good' }, 'latest');
+        const bad = manifestRecord({ seed: 'bad', blobs: [digestOf('missing')] });
+        expect(await store.putManifest('proj/app', project.id, bad, 'latest')).toMatchObject({ ok: false });
+        expect((await store.getManifest('proj/app', 'latest'))?.digest).toBe(good.digest);
+      });
+
+      test('an index needs its child manifests in the same repository', async () => {
+        const child = await push('proj/app', { seed: 'linux/amd64' });
+        const otherChild = await push('proj/other', { seed: 'linux/arm64' });
+        const index = manifestRecord({ seed: 'index', mediaType: MediaType.ociIndex, manifests: [child.digest, otherChild.digest] });
+        expect(await store.putManifest('proj/app', project.id, index, 'multi')).toEqual({
+          ok: false, missingBlobs: [], missingManifests: [otherChild.digest],
+        });
+        const ok = manifestRecord({ seed: 'index', mediaType: MediaType.ociIndex, manifests: [child.digest] });
+        expect(await store.putManifest('proj/app', project.id, ok, 'multi')).toEqual({ ok: true, created: true });
+        expect(await store.getManifest('proj/app', 'multi')).toMatchObject({ digest: ok.digest, mediaType: MediaType.ociIndex });
+      });
+
+      test('putting the same manifest again is idempotent and reports created: false', async () => {
+        const m = manifestRecord({ seed: 'again', blobs: [digestOf('cfg')] });
+        await store.linkBlob('proj/app', project.id, { digest: digestOf('cfg'), size: 3 });
+        expect(await store.putManifest('proj/app', project.id, m, 'v1')).toEqual({ ok: true, created: true });
+        expect(await store.putManifest('proj/app', project.id, m, 'v1')).toEqual({ ok: true, created: false });
+        expect(await store.putManifest('proj/app', project.id, m, null)).toEqual({ ok: true, created: false });
+        expect(await store.putManifest('proj/app', project.id, m, 'v2')).toEqual({ ok: true, created: false });
+        expect(await store.listTags('proj/app', {})).toEqual(['v1', 'v2']);
+        expect((await store.getManifest('proj/app', m.digest))?.content.equals(m.content)).toBe(true);
+      });
+
+      test('the same manifest may live in two repositories', async () => {
+        const m = manifestRecord({ seed: 'shared' });
+        expect(await store.putManifest('proj/a', project.id, m, 'x')).toEqual({ ok: true, created: true });
+        expect(await store.putManifest('proj/b', project.id, m, 'y')).toEqual({ ok: true, created: true });
+        expect(await store.deleteManifest('proj/a', m.digest)).toBe(true);
+        expect((await store.getManifest('proj/b', 'y'))?.digest).toBe(m.digest);
+      });
+
+      test('pushing a tag again moves it to the new manifest', async () => {
+        const m1 = await push('proj/app', { seed: 'one' }, 'latest');
+        const m2 = await push('proj/app', { seed: 'two' }, 'latest');
+        expect((await store.getManifest('proj/app', 'latest'))?.digest).toBe(m2.digest);
+        expect((await store.getManifest('proj/app', m1.digest))?.digest).toBe(m1.digest);
+        expect(await store.listTags('proj/app', {})).toEqual(['latest']);
+        // And back again, onto a manifest that already exists.
+        expect(await store.putManifest('proj/app', project.id, m1, 'latest')).toEqual({ ok: true, created: false });
+        expect((await store.getManifest('proj/app', 'latest'))?.digest).toBe(m1.digest);
+      });
+
+      test('deleteManifest removes the manifest and every tag on it', async () => {
+        const m = await push('proj/app', { seed: 'doomed' }, 'a');
+        await store.putManifest('proj/app', project.id, m, 'b');
+        const keep = await push('proj/app', { seed: 'kept' }, 'c');
+        expect(await store.deleteManifest('proj/app', m.digest)).toBe(true);
+        expect(await store.deleteManifest('proj/app', m.digest)).toBe(false);
+        expect(await store.getManifest('proj/app', m.digest)).toBeNull();
+        expect(await store.getManifest('proj/app', 'a')).toBeNull();
+        expect(await store.getManifest('proj/app', 'b')).toBeNull();
+        expect(await store.listTags('proj/app', {})).toEqual(['c']);
+        expect((await store.getManifest('proj/app', 'c'))?.digest).toBe(keep.digest);
+        expect(await store.deleteManifest('proj/unknown', m.digest)).toBe(false);
+      });
+
+      test('a deleted manifest can be pushed again', async () => {
+        const m = await push('proj/app', { seed: 'phoenix' }, 'v1');
+        await store.deleteManifest('proj/app', m.digest);
+        expect(await store.putManifest('proj/app', project.id, m, 'v1')).toEqual({ ok: true, created: true });
+        expect((await store.getManifest('proj/app', 'v1'))?.digest).toBe(m.digest);
+      });
+
+      test('deleteTag removes only the tag', async () => {
+        const m = await push('proj/app', { seed: 'tagged' }, 'v1');
+        await store.putManifest('proj/app', project.id, m, 'v2');
+        expect(await store.deleteTag('proj/app', 'v1')).toBe(true);
+        expect(await store.deleteTag('proj/app', 'v1')).toBe(false);
+        expect(await store.deleteTag('proj/unknown', 'v2')).toBe(false);
+        expect(await store.getManifest('proj/app', 'v1')).toBeNull();
+        expect((await store.getManifest('proj/app', 'v2'))?.digest).toBe(m.digest);
+        expect((await store.getManifest('proj/app', m.digest))?.digest).toBe(m.digest);
+        expect(await store.listTags('proj/app', {})).toEqual(['v2']);
+      });
+
+      test('listTags is null for an unknown repository and lexically ordered otherwise', async () => {
+        expect(await store.listTags('proj/none', {})).toBeNull();
+        await store.linkBlob('proj/blobs-only', project.id, blob('b'));
+        expect(await store.listTags('proj/blobs-only', {})).toEqual([]);
+        const m = await push('proj/app', { seed: 'tags' });
+        const tags = ['v10', 'v2', 'latest', 'V1', '1.0', '_x', 'v1.0-rc.1'];
+        for (const t of tags) await store.putManifest('proj/app', project.id, m, t);
+        // Lexical means by code point: digits, upper case, underscore, lower case.
+        expect(await store.listTags('proj/app', {})).toEqual(['1.0', 'V1', '_x', 'latest', 'v1.0-rc.1', 'v10', 'v2']);
+      });
+
+      test('listTags pages with n and last', async () => {
+        const m = await push('proj/app', { seed: 'paged' });
+        for (const t of ['e', 'c', 'a', 'd', 'b']) await store.putManifest('proj/app', project.id, m, t);
+        expect(await store.listTags('proj/app', { n: 2 })).toEqual(['a', 'b']);
+        expect(await store.listTags('proj/app', { n: 2, last: 'b' })).toEqual(['c', 'd']);
+        expect(await store.listTags('proj/app', { n: 2, last: 'd' })).toEqual(['e']);
+        expect(await store.listTags('proj/app', { n: 2, last: 'e' })).toEqual([]);
+        // `last` need not be an existing tag.
+        expect(await store.listTags('proj/app', { last: 'bb' })).toEqual(['c', 'd', 'e']);
+        expect(await store.listTags('proj/app', { n: 0 })).toEqual([]);
+        expect(await store.listTags('proj/app', { n: 100 })).toEqual(['a', 'b', 'c', 'd', 'e']);
+      });
+
+      test('listTags does not mix repositories', async () => {
+        await push('proj/a', { seed: 'a' }, 'only-a');
+        await push('proj/b', { seed: 'b' }, 'only-b');
+        expect(await store.listTags('proj/a', {})).toEqual(['only-a']);
+        expect(await store.listTags('proj/b', {})).toEqual(['only-b']);
+      });
+    });
+
+    describe('referrers', () => {
+      test('listReferrers gives every manifest whose subject is the digest, filtered by artifactType', async () => {
+        const subject = await push('proj/app', { seed: 'image' }, 'v1');
+        const sig = await push('proj/app', {
+          seed: 'signature', subject: subject.digest, artifactType: 'application/vnd.dev.cosign.signature',
+          annotations: { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' },
+        });
+        const sbom = await push('proj/app', { seed: 'sbom', subject: subject.digest, artifactType: 'application/spdx+json' });
+        const plain = await push('proj/app', { seed: 'no type', subject: subject.digest });
+        await push('proj/app', { seed: 'unrelated', artifactType: 'application/spdx+json' });
+
+        const all = await store.listReferrers('proj/app', subject.digest);
+        expect(all).toHaveLength(3);
+        expect(all).toEqual(expect.arrayContaining([
+          {
+            mediaType: MediaType.ociManifest, digest: sig.digest, size: sig.size,
+            artifactType: 'application/vnd.dev.cosign.signature',
+            annotations: { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' },
+          },
+          { mediaType: MediaType.ociManifest, digest: sbom.digest, size: sbom.size, artifactType: 'application/spdx+json' },
+          { mediaType: MediaType.ociManifest, digest: plain.digest, size: plain.size },
+        ]));
+
+        expect(await store.listReferrers('proj/app', subject.digest, 'application/spdx+json')).toEqual([
+          { mediaType: MediaType.ociManifest, digest: sbom.digest, size: sbom.size, artifactType: 'application/spdx+json' },
+        ]);
+        expect(await store.listReferrers('proj/app', subject.digest, 'application/none')).toEqual([]);
+      });
+
+      test('referrers are per repository, may precede their subject, and go when deleted', async () => {
+        const subject = digestOf('a subject not pushed yet');
+        const sig = await push('proj/app', { seed: 'early sig', subject, artifactType: 'application/x-sig' });
+        expect((await store.listReferrers('proj/app', subject)).map((d) => d.digest)).toEqual([sig.digest]);
+        expect(await store.listReferrers('proj/other', subject)).toEqual([]);
+        expect(await store.listReferrers('proj/app', digestOf('nothing refers to me'))).toEqual([]);
+        await store.deleteManifest('proj/app', sig.digest);
+        expect(await store.listReferrers('proj/app', subject)).toEqual([]);
+      });
+    });
+
+    describe('upload sessions', () => {
+      test('createUpload and getUpload round-trip a session', async () => {
+        const s = { id: 'u-1', repository: 'proj/app', createdAt: 1_000, updatedAt: 1_000 };
+        await store.createUpload(s);
+        expect(await store.getUpload('u-1')).toEqual(s);
+        expect(await store.getUpload('u-unknown')).toBeNull();
+      });
+
+      test('touchUpload moves updatedAt only', async () => {
+        await store.createUpload({ id: 'u-1', repository: 'proj/app', createdAt: 1_000, updatedAt: 1_000 });
+        await store.touchUpload('u-1', 5_000);
+        expect(await store.getUpload('u-1')).toEqual({ id: 'u-1', repository: 'proj/app', createdAt: 1_000, updatedAt: 5_000 });
+        await store.touchUpload('u-unknown', 5_000);
+        expect(await store.getUpload('u-unknown')).toBeNull();
+      });
+
+      test('deleteUpload forgets a session and is idempotent', async () => {
+        await store.createUpload({ id: 'u-1', repository: 'proj/app', createdAt: 1, updatedAt: 1 });
+        await store.createUpload({ id: 'u-2', repository: 'proj/app', createdAt: 1, updatedAt: 1 });
+        await store.deleteUpload('u-1');
+        await store.deleteUpload('u-1');
+        expect(await store.getUpload('u-1')).toBeNull();
+        expect(await store.getUpload('u-2')).not.toBeNull();
+      });
+
+      test('a session id is unique', async () => {
+        await store.createUpload({ id: 'u-1', repository: 'proj/a', createdAt: 1, updatedAt: 1 });
+        await expect(store.createUpload({ id: 'u-1', repository: 'proj/b', createdAt: 2, updatedAt: 2 })).rejects.toThrow();
+        expect((await store.getUpload('u-1'))?.repository).toBe('proj/a');
+      });
+
+      test('listUploadsBefore gives sessions idle since strictly before the time, oldest first', async () => {
+        await store.createUpload({ id: 'c', repository: 'proj/app', createdAt: 100, updatedAt: 300 });
+        await store.createUpload({ id: 'a', repository: 'proj/app', createdAt: 100, updatedAt: 100 });
+        await store.createUpload({ id: 'b', repository: 'proj/other', createdAt: 100, updatedAt: 200 });
+        expect(await store.listUploadsBefore(100)).toEqual([]);
+        expect((await store.listUploadsBefore(201)).map((s) => s.id)).toEqual(['a', 'b']);
+        expect(await store.listUploadsBefore(1_000)).toEqual([
+          { id: 'a', repository: 'proj/app', createdAt: 100, updatedAt: 100 },
+          { id: 'b', repository: 'proj/other', createdAt: 100, updatedAt: 200 },
+          { id: 'c', repository: 'proj/app', createdAt: 100, updatedAt: 300 },
+        ]);
+        await store.touchUpload('a', 400);
+        expect((await store.listUploadsBefore(350)).map((s) => s.id)).toEqual(['b', 'c']);
+      });
+
+      test('millisecond timestamps survive the round trip', async () => {
+        const now = 1_735_689_600_123;
+        await store.createUpload({ id: 'ms', repository: 'proj/app', createdAt: now, updatedAt: now + 1 });
+        expect(await store.getUpload('ms')).toEqual({ id: 'ms', repository: 'proj/app', createdAt: now, updatedAt: now + 1 });
+      });
+    });
+  });
+}

@@ -1,0 +1,106 @@
+// SqliteMetadataStore: the shared contract on a temp database file, plus what only SQLite promises
+// (versioned migrations, data kept across a reopen, refusing a schema from a newer harborctl).
+import Database from 'better-sqlite3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { SqliteMetadataStore, migrate } from '../../src/storage/meta/sqlite/index.js';
+import { MIGRATIONS } from '../../src/storage/meta/sqlite/migrations.js';
+import { digestOf } from '../../src/oci/digest.js';
+import { manifestRecord, metaStoreContract } from './meta-store.contract.js';
+
+let tmp: string;
+let n = 0;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'harborctl-meta-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const dbPath = (): string => join(tmp, `meta-${++n}.db`);
+
+metaStoreContract('sqlite', async () => new SqliteMetadataStore(dbPath()));
+
+describe('SqliteMetadataStore specifics', () => {
+  const opened: { close(): unknown }[] = [];
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+  });
+  function open(path: string, clock?: () => Date): SqliteMetadataStore {
+    const s = new SqliteMetadataStore(path, { clock });
+    opened.push(s);
+    return s;
+  }
+
+  test('a new database is migrated to the latest user_version, in WAL mode', () => {
+    const s = open(dbPath());
+    expect(MIGRATIONS.length).toBeGreaterThan(0);
+    expect(s.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
+  test('migrate applies each migration once and is a no-op on a current database', () => {
+    const db = new Database(':memory:');
+    opened.push(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    expect(migrate(db)).toBe(MIGRATIONS.length);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(['blobs', 'manifests', 'projects', 'repositories', 'repository_blobs', 'tags', 'uploads']));
+    // A second run must not re-run CREATE TABLE (which would throw).
+    expect(migrate(db)).toBe(MIGRATIONS.length);
+  });
+
+  test('reopening the same file keeps every kind of data', async () => {
+    const path = dbPath();
+    const first = open(path);
+    const p = await first.createProject({ name: 'keep', public: true });
+    const cfg = digestOf('cfg');
+    await first.linkBlob('keep/app', p.id, { digest: cfg, size: 3, mediaType: 'application/vnd.oci.image.config.v1+json' });
+    const m = manifestRecord({ seed: 'persisted', blobs: [cfg] });
+    expect(await first.putManifest('keep/app', p.id, m, 'v1')).toEqual({ ok: true, created: true });
+    const sig = manifestRecord({ seed: 'sig', subject: m.digest, artifactType: 'application/x-sig' });
+    await first.putManifest('keep/app', p.id, sig, null);
+    await first.createUpload({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
+    await first.close();
+
+    const second = open(path);
+    expect(await second.getProject('keep')).toEqual(p);
+    expect(await second.getBlobLink('keep/app', cfg)).toEqual({ digest: cfg, size: 3, mediaType: 'application/vnd.oci.image.config.v1+json' });
+    expect(await second.getManifest('keep/app', 'v1')).toEqual({ digest: m.digest, mediaType: m.mediaType, size: m.size, content: m.content });
+    expect(await second.listTags('keep/app', {})).toEqual(['v1']);
+    expect(await second.listRepositories({})).toEqual(['keep/app']);
+    expect((await second.listReferrers('keep/app', m.digest)).map((d) => d.digest)).toEqual([sig.digest]);
+    expect(await second.getUpload('u-1')).toEqual({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
+    expect(second.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+  });
+
+  test('a database with a newer user_version is refused and left untouched', () => {
+    const path = dbPath();
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    raw.close();
+    expect(() => new SqliteMetadataStore(path)).toThrow(/newer/);
+    const check = new Database(path, { readonly: true });
+    opened.push(check);
+    expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 1);
+    expect(check.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'").pluck().get()).toBe(0);
+  });
+
+  test('project timestamps come from the injected clock', async () => {
+    const s = open(dbPath(), () => new Date('2024-05-06T07:08:09.000Z'));
+    const p = await s.createProject({ name: 'clocked', public: false });
+    expect(p.createdAt).toBe('2024-05-06T07:08:09.000Z');
+    expect(p.updatedAt).toBe('2024-05-06T07:08:09.000Z');
+  });
+
+  test('close may be called twice', async () => {
+    const s = open(dbPath());
+    await s.close();
+    await s.close();
+    expect(s.db.open).toBe(false);
+  });
+});
