@@ -81,7 +81,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
   server.headersTimeout = 60_000;
   server.requestTimeout = 0; // a 10 GiB layer may take a while; idle sockets still time out
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    // A 400 written now would land inside a response already on the wire (as node's own handler knows).
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (!socket.writable || err.code === 'ECONNRESET' || inFlight?.headersSent) return void socket.destroy();
     const body = JSON.stringify({ errors: [{ code: 'BAD_REQUEST', message: 'malformed HTTP request', detail: {} }] });
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
