@@ -1,0 +1,436 @@
+// npm run bench: harborctl serve and Debian's docker-registry side by side on loopback, measured by
+// the same clients (curl for bytes, wrk for manifest load, one node:http client for tiny images).
+// Prints the comparison table and rewrites the generated block of docs/benchmarks.md.
+//
+//   npm run bench [-- --runs 3 --duration 5 --images 1000 --only push,pull,manifest,images
+//                     --no-write --keep --profile DIR]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, copyFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { makeBigBlob, pullBlob, pushChunked, pushMonolithic, verifyBlob, type BigBlob, type Transfer } from './blob.js';
+import { checkManifest, HttpClient, MANIFEST_ACCEPT, pageCatalog, pushImage, pushTinyImages } from './images.js';
+import { cpuSeconds, loadAverage, machineInfo, readMem, resetPeak, RssSampler, tryExec } from './procfs.js';
+import { formatProfile, summarizeProfile } from './profile.js';
+import { consoleTable, median, REGISTRIES, writeReport, type Row } from './report.js';
+import { startDockerRegistry, startHarborctl, type RegistryName, type RegistryProcess } from './servers.js';
+import { runWrk, type WrkResult } from './wrk.js';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MIB = 1 << 20;
+const MB = 1e6;
+const PHASES = ['push', 'pull', 'manifest', 'images'] as const;
+type Phase = typeof PHASES[number];
+/** Nothing in the bench may run longer than this, whatever happens. */
+const WATCHDOG_MS = 20 * 60_000;
+
+const HELP = `usage: npm run bench [-- options]
+
+  --runs N              runs of each blob transfer; the median is reported (default 3)
+  --blob-mib N          size of the random blob (default 256)
+  --chunk-mib N         PATCH chunk size for the chunked push (default 8)
+  --duration S          seconds of wrk load per concurrency level (default 5)
+  --warmup S            seconds of unrecorded wrk load first (default 1)
+  --images N            tiny images, one repository each (default 1000)
+  --image-concurrency N parallel pushes of tiny images (default 4)
+  --only LIST           comma list of push,pull,manifest,images (default all)
+  --out FILE            report file (default docs/benchmarks.md)
+  --no-write            print the table only
+  --keep                keep the temp dir (blobs, registry data, logs)
+  --profile DIR         run harborctl under node --cpu-prof, save the profile in DIR and print
+                        where its CPU time went (numbers are then distorted: nothing is written)
+  --node-flags=FLAGS    extra node flags for harborctl, to try a setting (--node-flags=--max-semi-space-size=4);
+                        like --profile, nothing is written
+`;
+
+interface Options {
+  runs: number; blobMiB: number; chunkMiB: number; duration: number; warmup: number;
+  images: number; imageConcurrency: number; only: Set<Phase>; out: string; write: boolean; keep: boolean;
+  profileDir?: string; nodeFlags: string[]; argv: string[];
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string' }, 'blob-mib': { type: 'string' }, 'chunk-mib': { type: 'string' },
+      duration: { type: 'string' }, warmup: { type: 'string' }, images: { type: 'string' },
+      'image-concurrency': { type: 'string' }, only: { type: 'string' }, out: { type: 'string' },
+      'no-write': { type: 'boolean' }, keep: { type: 'boolean' }, profile: { type: 'string' }, 'node-flags': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const int = (name: string, v: string | undefined, def: number, min: number, max: number): number => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  const only = new Set<Phase>();
+  for (const p of (values.only ?? PHASES.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--only: unknown phase ${p} (${PHASES.join(', ')})`);
+    only.add(p as Phase);
+  }
+  const chunkMiB = int('chunk-mib', values['chunk-mib'], 8, 1, 1024);
+  return {
+    runs: int('runs', values.runs, 3, 1, 20),
+    blobMiB: int('blob-mib', values['blob-mib'], 256, 1, 4096),
+    chunkMiB,
+    duration: int('duration', values.duration, 5, 1, 120),
+    warmup: int('warmup', values.warmup, 1, 0, 30),
+    images: int('images', values.images, 1000, 1, 20_000),
+    imageConcurrency: int('image-concurrency', values['image-concurrency'], 4, 1, 64),
+    only,
+    out: resolve(PROJECT_ROOT, values.out ?? 'docs/benchmarks.md'),
+    write: !values['no-write'] && values.profile === undefined && values['node-flags'] === undefined,
+    keep: Boolean(values.keep),
+    profileDir: values.profile === undefined ? undefined : resolve(values.profile),
+    nodeFlags: (values['node-flags'] ?? '').split(/\s+/).filter(Boolean),
+    argv,
+  };
+}
+
+function say(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function preflight(): void {
+  const missing: string[] = [];
+  if (!tryExec('curl', ['--version']).startsWith('curl')) missing.push('curl (apt-get install -y curl)');
+  if (!/wrk/.test(tryExec('wrk', ['--version']))) missing.push('wrk (apt-get install -y wrk)');
+  if (!/distribution/.test(tryExec('docker-registry', ['--version']))) missing.push('docker-registry (apt-get install -y docker-registry)');
+  if (!existsSync(join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js'))) missing.push('a build of harborctl (npx tsc -p .)');
+  if (missing.length) throw new Error(`missing: ${missing.join('; ')}`);
+}
+
+/** Per-registry measurements; every array has one entry per run. */
+interface Measured {
+  startupMs: number;
+  idleRssKiB: number;
+  mono: Transfer[]; monoCpu: number[];
+  chunked: Transfer[]; chunkedCpu: number[];
+  pull: Transfer[]; pullCpu: number[];
+  pushPeakKiB?: number;
+  pushSampledKiB?: number;
+  c1?: WrkResult; c16?: WrkResult; c16Cpu?: number;
+  tinySeconds?: number; tinyCpu?: number;
+  catalog?: { seconds: number; pages: number; repositories: number };
+  overallPeakKiB: number;
+}
+
+class Bench {
+  readonly regs = new Map<RegistryName, RegistryProcess>();
+  readonly m = new Map<RegistryName, Measured>();
+  readonly raw: string[] = [];
+  readonly warnings: string[] = [];
+  blob!: BigBlob;
+
+  constructor(readonly o: Options, readonly workDir: string) {}
+
+  reg(name: RegistryName): RegistryProcess { return this.regs.get(name)!; }
+  meas(name: RegistryName): Measured { return this.m.get(name)!; }
+
+  /** Runs fn for each registry, alternating which goes first so drift in machine load is shared. */
+  async each(round: number, fn: (r: RegistryProcess, m: Measured) => Promise<void>): Promise<void> {
+    const order = round % 2 === 0 ? REGISTRIES : [...REGISTRIES].reverse();
+    for (const name of order) await fn(this.reg(name), this.meas(name));
+  }
+
+  /** Folds the current VmHWM into the overall peak (called before every reset and at the end). */
+  notePeak(name: RegistryName): number {
+    const mem = readMem(this.reg(name).pid);
+    const m = this.meas(name);
+    if (mem) m.overallPeakKiB = Math.max(m.overallPeakKiB, mem.hwmKiB);
+    return mem?.hwmKiB ?? NaN;
+  }
+
+  async start(): Promise<void> {
+    // Started one after the other so neither's start-up competes with the other's.
+    const d = await startDockerRegistry({ workDir: this.workDir });
+    this.regs.set('docker-registry', d);
+    const nodeFlags = [...this.o.nodeFlags, ...(this.o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(this.workDir, 'cpu-prof')}`] : [])];
+    const h = await startHarborctl({ workDir: this.workDir, projectRoot: PROJECT_ROOT, nodeFlags });
+    this.regs.set('harborctl', h);
+    for (const r of [h, d]) {
+      const mem = readMem(r.pid);
+      this.m.set(r.name, {
+        startupMs: r.startupMs, idleRssKiB: mem?.rssKiB ?? NaN, overallPeakKiB: mem?.hwmKiB ?? 0,
+        mono: [], monoCpu: [], chunked: [], chunkedCpu: [], pull: [], pullCpu: [],
+      });
+      say(`${r.name} pid ${r.pid} at ${r.url} (ready in ${r.startupMs.toFixed(0)} ms, log ${r.logFile})`);
+    }
+  }
+
+  /** Flushes dirty pages (untimed) so one run never pays for the previous run's writeback. */
+  settle(): void {
+    spawnSync('sync', [], { stdio: 'ignore', timeout: 60_000 });
+  }
+
+  async timedCpu<T>(r: RegistryProcess, fn: () => Promise<T>): Promise<{ value: T; cpu: number }> {
+    const c0 = cpuSeconds(r.pid);
+    const value = await fn();
+    return { value, cpu: cpuSeconds(r.pid) - c0 };
+  }
+
+  async pushPhase(): Promise<void> {
+    const samplers = new Map<RegistryName, RssSampler>();
+    const reset = new Set<RegistryName>();
+    for (const name of REGISTRIES) {
+      this.notePeak(name);
+      if (resetPeak(this.reg(name).pid)) reset.add(name);
+      else this.warnings.push(`could not reset VmHWM of ${name} (clear_refs): its push peak is the VmRSS maximum sampled every 20 ms`);
+      samplers.set(name, new RssSampler(this.reg(name).pid).start());
+    }
+    const rate = (t: Transfer): string => `${(this.blob.size / MB / t.seconds).toFixed(1)} MB/s in ${t.seconds.toFixed(3)} s (${t.requests} requests)`;
+    for (let i = 0; i < this.o.runs; i++) {
+      await this.each(i, async (r, m) => {
+        this.settle();
+        const { value, cpu } = await this.timedCpu(r, () => pushMonolithic(r.url, `library/bench-mono-${i}`, this.blob));
+        m.mono.push(value);
+        m.monoCpu.push(cpu);
+        this.raw.push(`${r.name} monolithic push run ${i + 1}: ${rate(value)}, server CPU ${cpu.toFixed(2)} s`);
+        say(this.raw[this.raw.length - 1]);
+      });
+    }
+    for (let i = 0; i < this.o.runs; i++) {
+      await this.each(i, async (r, m) => {
+        this.settle();
+        const { value, cpu } = await this.timedCpu(r, () => pushChunked(r.url, `library/bench-chunked-${i}`, this.blob));
+        m.chunked.push(value);
+        m.chunkedCpu.push(cpu);
+        this.raw.push(`${r.name} chunked push run ${i + 1}: ${rate(value)}, server CPU ${cpu.toFixed(2)} s`);
+        say(this.raw[this.raw.length - 1]);
+      });
+    }
+    for (const name of REGISTRIES) {
+      const m = this.meas(name);
+      m.pushSampledKiB = samplers.get(name)!.stop();
+      const hwm = this.notePeak(name);
+      m.pushPeakKiB = reset.has(name) ? Math.max(hwm, m.pushSampledKiB) : m.pushSampledKiB;
+      const mb = (kib: number): string => (kib * 1024 / MB).toFixed(1);
+      this.raw.push(`${name} peak RSS during pushes: VmHWM ${reset.has(name) ? mb(hwm) : '(not reset)'} MB, VmRSS sampled every 20 ms peaked at ${mb(m.pushSampledKiB)} MB`);
+    }
+    say('reading the blob back from both registries (untimed digest check)');
+    for (const name of REGISTRIES) await verifyBlob(this.reg(name).url, 'library/bench-chunked-0', this.blob);
+    await verifyBlob(this.reg('harborctl').url, 'library/bench-mono-0', this.blob);
+  }
+
+  async pullPhase(): Promise<void> {
+    if (!this.o.only.has('push')) {
+      say('pull without push: pushing the blob once (untimed)');
+      for (const name of REGISTRIES) await pushMonolithic(this.reg(name).url, 'library/bench-mono-0', this.blob);
+    }
+    for (let i = 0; i < this.o.runs; i++) {
+      await this.each(i, async (r, m) => {
+        const { value, cpu } = await this.timedCpu(r, () => pullBlob(r.url, 'library/bench-mono-0', this.blob));
+        m.pull.push(value);
+        m.pullCpu.push(cpu);
+        this.raw.push(`${r.name} pull run ${i + 1}: ${(this.blob.size / MB / value.seconds).toFixed(1)} MB/s in ${value.seconds.toFixed(3)} s, server CPU ${cpu.toFixed(2)} s`);
+        say(this.raw[this.raw.length - 1]);
+      });
+    }
+  }
+
+  async manifestPhase(): Promise<void> {
+    const repo = 'library/bench-manifest';
+    for (const name of REGISTRIES) {
+      const r = this.reg(name);
+      const c = new HttpClient(r.url, 1);
+      try { await pushImage(c, repo, 'v1', 1_000_000); } finally { c.close(); }
+      await checkManifest(r.url, repo, 'v1');
+    }
+    const load = (r: RegistryProcess, connections: number, seconds: number): Promise<WrkResult> => runWrk({
+      url: `${r.url}/v2/${repo}/manifests/v1`, connections, threads: Math.min(connections, 2), seconds, headers: { Accept: MANIFEST_ACCEPT },
+    });
+    if (this.o.warmup > 0) {
+      say(`warming up both registries (${this.o.warmup} s of c16 each, not recorded)`);
+      for (const name of REGISTRIES) await load(this.reg(name), 16, this.o.warmup);
+    }
+    let round = 0;
+    for (const conc of [1, 16] as const) {
+      await this.each(round++, async (r, m) => {
+        const { value, cpu } = await this.timedCpu(r, () => load(r, conc, this.o.duration));
+        if (value.non2xx || value.socketErrors) this.warnings.push(`${r.name} c${conc}: ${value.non2xx} non-2xx responses, ${value.socketErrors} socket errors`);
+        if (conc === 1) m.c1 = value; else { m.c16 = value; m.c16Cpu = cpu; }
+        this.raw.push(`${r.name} manifest GET c${conc}: ${value.rps.toFixed(0)} req/s (${value.requests} in ${this.o.duration} s), p50 ${value.p50ms.toFixed(3)} ms, p99 ${value.p99ms.toFixed(3)} ms, server CPU ${cpu.toFixed(2)} s, non-2xx ${value.non2xx}, socket errors ${value.socketErrors}`);
+        say(this.raw[this.raw.length - 1]);
+      });
+    }
+  }
+
+  async imagesPhase(): Promise<void> {
+    for (const name of REGISTRIES) {
+      const r = this.reg(name);
+      const m = this.meas(name);
+      say(`${name}: pushing ${this.o.images} tiny images into ${this.o.images} repositories (${this.o.imageConcurrency} at a time)`);
+      const push = await this.timedCpu(r, () => pushTinyImages(r.url, this.o.images, this.o.imageConcurrency));
+      m.tinySeconds = push.value;
+      m.tinyCpu = push.cpu;
+      const maxPages = Math.ceil((this.o.images + 100) / 100) + 10;
+      const cat = await pageCatalog(r.url, 100, maxPages);
+      const tiny = cat.repositories.filter((n) => n.startsWith('library/bench-tiny-')).length;
+      if (tiny !== this.o.images) this.warnings.push(`${name}: catalog lists ${tiny} of ${this.o.images} tiny repositories`);
+      m.catalog = { seconds: cat.seconds, pages: cat.pages, repositories: cat.repositories.length };
+      this.raw.push(`${name} tiny images: ${push.value.toFixed(2)} s for ${this.o.images} (${(this.o.images / push.value).toFixed(0)} images/s), server CPU ${push.cpu.toFixed(2)} s`);
+      this.raw.push(`${name} catalog n=100: ${cat.seconds.toFixed(3)} s, ${cat.pages} pages, ${cat.repositories.length} repositories (${tiny} tiny)`);
+      say(this.raw[this.raw.length - 2]);
+      say(this.raw[this.raw.length - 1]);
+    }
+  }
+
+  rows(): Row[] {
+    const o = this.o;
+    const get = <T>(f: (m: Measured) => T | undefined): Partial<Record<RegistryName, T>> => {
+      const out: Partial<Record<RegistryName, T>> = {};
+      for (const n of REGISTRIES) { const v = f(this.meas(n)); if (v !== undefined) out[n] = v; }
+      return out;
+    };
+    const mbps = (ts: Transfer[]): number[] => ts.map((t) => this.blob.size / MB / t.seconds);
+    const throughput = (figure: string, pick: (m: Measured) => Transfer[], target?: Row['target']): Row => ({
+      figure, better: 'higher', digits: 1, target,
+      values: get((m) => (pick(m).length ? median(mbps(pick(m))) : undefined)),
+      notes: get((m) => (pick(m).length > 1 ? `(best ${Math.max(...mbps(pick(m))).toFixed(1)})` : undefined)),
+    });
+    const cpuPerRun = (figure: string, pick: (m: Measured) => number[]): Row => ({
+      figure, better: 'lower', digits: 2, values: get((m) => (pick(m).length ? median(pick(m)) : undefined)),
+    });
+    const mb = (kib: number | undefined): number | undefined => (kib === undefined ? undefined : kib * 1024 / MB);
+    const size = `${o.blobMiB} MiB`;
+    const rows: Row[] = [
+      { figure: 'start-up to first 200 on /v2/ (ms)', better: 'lower', digits: 0, values: get((m) => m.startupMs) },
+      { figure: 'RSS when idle after start (MB)', better: 'lower', digits: 1, values: get((m) => mb(m.idleRssKiB)) },
+    ];
+    if (o.only.has('push')) {
+      const ratioAtLeast = (x: number): Row['target'] => ({ text: `≥ ${x.toFixed(2)}×`, met: (h, d) => h / d >= x });
+      rows.push(
+        throughput(`monolithic push ${size}, POST+PUT (MB/s, median)`, (m) => m.mono, ratioAtLeast(1.2)),
+        throughput(`chunked push ${size}, ${o.chunkMiB} MiB PATCHes (MB/s, median)`, (m) => m.chunked, ratioAtLeast(1.2)),
+        cpuPerRun('server CPU per monolithic push (s)', (m) => m.monoCpu),
+        cpuPerRun('server CPU per chunked push (s)', (m) => m.chunkedCpu),
+        { figure: `peak RSS while ${size} is pushed (MB)`, better: 'lower', digits: 1, values: get((m) => mb(m.pushPeakKiB)),
+          target: { text: 'harborctl < 150 MB', met: (h) => h < 150 } },
+      );
+    }
+    if (o.only.has('pull')) {
+      rows.push(
+        throughput(`pull ${size}, GET blob (MB/s, median)`, (m) => m.pull, { text: '≥ 0.90×', met: (h, d) => h / d >= 0.9 }),
+        cpuPerRun('server CPU per pull (s)', (m) => m.pullCpu),
+      );
+    }
+    if (o.only.has('manifest')) {
+      rows.push(
+        { figure: 'manifest GET c1 (req/s)', better: 'higher', digits: 0, values: get((m) => m.c1?.rps) },
+        { figure: 'manifest GET c1 p50 (ms)', better: 'lower', digits: 3, values: get((m) => m.c1?.p50ms) },
+        { figure: 'manifest GET c1 p99 (ms)', better: 'lower', digits: 3, values: get((m) => m.c1?.p99ms) },
+        { figure: 'manifest GET c16 (req/s)', better: 'higher', digits: 0, values: get((m) => m.c16?.rps), target: { text: '≥ 5×', met: (h, d) => h / d >= 5 } },
+        { figure: 'manifest GET c16 p50 (ms)', better: 'lower', digits: 3, values: get((m) => m.c16?.p50ms) },
+        { figure: 'manifest GET c16 p99 (ms)', better: 'lower', digits: 3, values: get((m) => m.c16?.p99ms), target: { text: 'lower', met: (h, d) => h < d } },
+        { figure: 'server CPU per 1,000 manifest GETs at c16 (ms)', better: 'lower', digits: 1,
+          values: get((m) => (m.c16 && m.c16Cpu !== undefined ? (m.c16Cpu * 1000 / m.c16.requests) * 1000 : undefined)) },
+      );
+    }
+    if (o.only.has('images')) {
+      rows.push(
+        { figure: `push ${o.images} tiny images into ${o.images} repos, c${o.imageConcurrency} (s)`, better: 'lower', digits: 2, values: get((m) => m.tinySeconds) },
+        { figure: `server CPU for the ${o.images} tiny images (s)`, better: 'lower', digits: 2, values: get((m) => m.tinyCpu) },
+        { figure: 'page /v2/_catalog with n=100 to the end (s)', better: 'lower', digits: 3, values: get((m) => m.catalog?.seconds),
+          notes: get((m) => (m.catalog ? `(${m.catalog.pages} pages)` : undefined)) },
+      );
+    }
+    rows.push({ figure: 'peak RSS over the whole bench (MB)', better: 'lower', digits: 1, values: get((m) => mb(m.overallPeakKiB)) });
+    return rows;
+  }
+
+  async stop(): Promise<void> {
+    for (const name of REGISTRIES) if (this.regs.has(name) && this.m.has(name)) this.notePeak(name);
+    await Promise.all([...this.regs.values()].map((r) => r.stop()));
+    this.regs.clear();
+  }
+}
+
+async function main(): Promise<void> {
+  let o: Options;
+  try {
+    o = parseOptions(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
+    process.exitCode = 2;
+    return;
+  }
+  preflight();
+  const workDir = mkdtempSync(join(tmpdir(), 'harborctl-bench-'));
+  const bench = new Bench(o, workDir);
+  let cleaned = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    await bench.stop().catch((e: unknown) => say(`stopping the registries failed: ${String(e)}`));
+    if (o.keep) say(`kept ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  };
+  const abort = (why: string, code: number): void => {
+    say(why);
+    void cleanup().finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => abort('interrupted: stopping the registries and removing temp data', 130));
+  process.once('SIGTERM', () => abort('terminated: stopping the registries and removing temp data', 143));
+  const watchdog = setTimeout(() => abort(`watchdog: the bench ran longer than ${WATCHDOG_MS / 60_000} min`, 1), WATCHDOG_MS);
+  watchdog.unref();
+
+  const date = new Date().toISOString();
+  const loadBefore = loadAverage();
+  const machine = machineInfo(tmpdir());
+  const revision = tryExec('git', ['-C', PROJECT_ROOT, 'describe', '--always', '--dirty']) || 'unknown';
+  try {
+    if (o.only.has('push') || o.only.has('pull')) {
+      say(`writing a ${o.blobMiB} MiB random blob and its ${o.chunkMiB} MiB chunks to ${workDir}`);
+      bench.blob = makeBigBlob(workDir, o.blobMiB * MIB, o.chunkMiB * MIB);
+    }
+    await bench.start();
+    if (o.only.has('push')) await bench.pushPhase();
+    if (o.only.has('pull')) await bench.pullPhase();
+    if (o.only.has('manifest')) await bench.manifestPhase();
+    if (o.only.has('images')) await bench.imagesPhase();
+    await bench.stop();
+    const rows = bench.rows();
+    const loadAfter = loadAverage();
+    process.stdout.write(`\n${consoleTable(rows)}\n`);
+    if (bench.warnings.length) process.stdout.write(`\nwarnings:\n${bench.warnings.map((w) => `  - ${w}`).join('\n')}\n`);
+    process.stdout.write(`\nload average before ${loadBefore}, after ${loadAfter} (2 shared cores: expect noise)\n`);
+    if (o.profileDir) {
+      const dir = join(workDir, 'cpu-prof');
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      if (!file) throw new Error(`no .cpuprofile in ${dir}`);
+      mkdirSync(o.profileDir, { recursive: true });
+      const kept = join(o.profileDir, `harborctl-${date.replace(/[:.]/g, '-')}.cpuprofile`);
+      copyFileSync(join(dir, file), kept);
+      process.stdout.write(`\n${formatProfile(summarizeProfile(kept))}\n\nprofile saved: ${kept}\n`);
+    }
+    if (o.write) {
+      const command = o.argv.length ? `npm run bench -- ${o.argv.join(' ')}` : 'npm run bench';
+      const parameters = [
+        `blob ${o.blobMiB} MiB of random bytes`, `chunks ${o.chunkMiB} MiB`, 'sync(1), untimed, before each push',
+        'pulls served from the page cache', `${o.runs} runs per transfer (median, best in brackets)`,
+        `wrk ${o.duration} s per level after ${o.warmup} s warm-up, -t1 -c1 and -t2 -c16`,
+        `${o.images} tiny images with ${o.imageConcurrency} concurrent pushes`, 'MB = 10^6 bytes',
+        `phases: ${[...o.only].join(', ')}`,
+      ];
+      writeReport(o.out, { date, command, revision, machine, loadBefore, loadAfter, parameters, rows, raw: bench.raw, warnings: bench.warnings });
+      say(`wrote ${o.out}`);
+    }
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

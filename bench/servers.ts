@@ -1,0 +1,166 @@
+// The two registries under test, each a child process whose PID we keep: harborctl serve, and
+// Debian's docker-registry (distribution 2.8) with a config generated here. Both listen on free
+// loopback ports, keep data in the bench's temp dir and write their access log to a file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type RegistryName = 'harborctl' | 'docker-registry';
+
+export interface RegistryProcess {
+  name: RegistryName;
+  url: string;
+  pid: number;
+  logFile: string;
+  dataDir: string;
+  /** Milliseconds from spawn to the first 200 on GET /v2/. */
+  startupMs: number;
+  /** SIGTERM to our own child, SIGKILL to the same PID if it has not exited after 10 s. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+
+/** A port nobody listens on right now (bind 0, read it, close). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function get(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function tail(file: string, lines = 15): string {
+  return readText(file).trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+const spawnErrors = new WeakMap<ChildProcess, Error>();
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+    // A binary that cannot be spawned emits 'error' and never 'exit'.
+    child.once('error', (e) => { spawnErrors.set(child, e); resolve(); });
+  });
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+}
+
+/**
+ * Polls until `ready()` yields a URL that answers 200 on /v2/ with the distribution API header.
+ * Fails early when the child exits.
+ */
+async function waitReady(name: RegistryName, child: ChildProcess, logFile: string, started: bigint, ready: () => string | null): Promise<{ url: string; startupMs: number }> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (spawnErrors.has(child)) throw new Error(`${name} could not be started: ${spawnErrors.get(child)!.message}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited during start-up (code ${child.exitCode}, signal ${child.signalCode}):\n${tail(logFile)}`);
+    }
+    const url = ready();
+    if (url) {
+      const r = await get(`${url}/v2/`).catch(() => null);
+      if (r?.status === 200 && r.headers['docker-distribution-api-version'] === 'registry/2.0') {
+        return { url, startupMs: Number(process.hrtime.bigint() - started) / 1e6 };
+      }
+    }
+    await sleep(10);
+  }
+  throw new Error(`${name} did not answer on /v2/ within ${READY_TIMEOUT_MS / 1000} s:\n${tail(logFile)}`);
+}
+
+export interface StartOptions {
+  /** Scratch directory owned by the bench; the server's data and log go below it. */
+  workDir: string;
+}
+
+export async function startHarborctl(opts: StartOptions & { projectRoot: string; nodeFlags?: string[] }): Promise<RegistryProcess> {
+  const dataDir = join(opts.workDir, 'harborctl-data');
+  const logFile = join(opts.workDir, 'harborctl.log');
+  const fd = openSync(logFile, 'w');
+  const started = process.hrtime.bigint();
+  // The node binary itself is the child, so its PID is the server's PID (no shell, no env shim).
+  const child = spawn(process.execPath, [
+    ...(opts.nodeFlags ?? []),
+    join(opts.projectRoot, 'bin', 'harborctl'),
+    'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info',
+  ], { stdio: ['ignore', fd, fd], cwd: opts.workDir, env: { ...process.env, NO_COLOR: '1' } });
+  closeSync(fd);
+  const stop = stopper(child);
+  try {
+    const { url, startupMs } = await waitReady('harborctl', child, logFile, started, () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readText(logFile));
+      return m ? m[1] : null;
+    });
+    return { name: 'harborctl', url, pid: child.pid!, logFile, dataDir, startupMs, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export async function startDockerRegistry(opts: StartOptions): Promise<RegistryProcess> {
+  const dataDir = join(opts.workDir, 'docker-registry-data');
+  const logFile = join(opts.workDir, 'docker-registry.log');
+  const configFile = join(opts.workDir, 'docker-registry.yml');
+  const port = await freePort();
+  // The same shape as shared/interop/configs/registry-5001.yml: filesystem, delete on, access log on.
+  writeFileSync(configFile, [
+    'version: 0.1',
+    'log:',
+    '  level: info',
+    '  accesslog: {disabled: false}',
+    'storage:',
+    `  filesystem: {rootdirectory: ${JSON.stringify(dataDir)}}`,
+    '  delete: {enabled: true}',
+    '  cache: {blobdescriptor: inmemory}',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '',
+  ].join('\n'));
+  const fd = openSync(logFile, 'w');
+  const started = process.hrtime.bigint();
+  const child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', fd, fd], cwd: opts.workDir });
+  closeSync(fd);
+  const stop = stopper(child);
+  try {
+    // Wait for its own "listening on" line so a stranger that grabbed the port is never measured.
+    const { url, startupMs } = await waitReady('docker-registry', child, logFile, started, () =>
+      readText(logFile).includes(`listening on 127.0.0.1:${port}`) ? `http://127.0.0.1:${port}` : null);
+    return { name: 'docker-registry', url, pid: child.pid!, logFile, dataDir, startupMs, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
