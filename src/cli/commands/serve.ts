@@ -28,22 +28,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   const { createApp } = await import('../../server/app.js');
   const app = await createApp({ dataDir, log, tls, uploadTtlMs });
-  await new Promise<void>((resolve, reject) => {
-    app.server.once('error', reject);
-    app.server.listen(port, host, () => resolve());
-  }).catch(async (e: NodeJS.ErrnoException) => {
-    await app.close();
-    if (e.code === 'EADDRINUSE') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: address already in use`);
-    if (e.code === 'EACCES') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: permission denied`);
-    throw e;
-  });
-  const addr = app.server.address();
-  const actual = typeof addr === 'object' && addr ? addr.port : port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  log.info(`harborctl registry listening on ${tls ? 'https' : 'http'}://${shownHost}:${actual}`, { dataDir });
-
-  await new Promise<void>((resolve) => {
-    let stopping = false;
+  // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must
+  // still shut down cleanly.
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       if (stopping) {
         log.warn('second signal: exiting now', { signal });
@@ -53,7 +41,22 @@ export async function serve(opts: ServeOptions): Promise<void> {
       log.info('shutting down: finishing in-flight requests', { signal });
       app.close().then(() => { log.info('stopped'); resolve(); }, (e: unknown) => { log.error('shutdown failed', { error: e }); resolve(); });
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
+  await new Promise<void>((resolve, reject) => {
+    app.server.once('error', reject);
+    app.server.listen(port, host, () => resolve());
+  }).catch(async (e: NodeJS.ErrnoException) => {
+    await app.close();
+    if (e.code === 'EADDRINUSE') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: address already in use`);
+    if (e.code === 'EACCES') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: permission denied`);
+    throw e;
+  });
+  if (stopping) return stopped;
+  const addr = app.server.address();
+  const actual = typeof addr === 'object' && addr ? addr.port : port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  log.info(`harborctl registry listening on ${tls ? 'https' : 'http'}://${shownHost}:${actual}`, { dataDir });
+  return stopped;
 }
