@@ -163,7 +163,7 @@ class Bench {
         startupMs: r.startupMs, idleRssKiB: mem?.rssKiB ?? NaN, overallPeakKiB: mem?.hwmKiB ?? 0,
         mono: [], monoCpu: [], chunked: [], chunkedCpu: [], pull: [], pullCpu: [],
       });
-      say(`${r.name} pid ${r.pid} at ${r.url} (ready in ${r.startupMs.toFixed(0)} ms, log ${r.logFile})`);
+      say(`${r.name} pid ${r.pid} at ${withoutCredentials(r.url)} (ready in ${r.startupMs.toFixed(0)} ms, log ${r.logFile})`);
     }
   }
 
@@ -245,8 +245,11 @@ class Bench {
       try { await pushImage(c, repo, 'v1', 1_000_000); } finally { c.close(); }
       await checkManifest(r.url, repo, 'v1');
     }
+    const auth = new Map<RegistryName, Record<string, string>>();
+    for (const name of REGISTRIES) auth.set(name, await pullAuth(this.reg(name), repo));
     const load = (r: RegistryProcess, connections: number, seconds: number): Promise<WrkResult> => runWrk({
-      url: `${r.url}/v2/${repo}/manifests/v1`, connections, threads: Math.min(connections, 2), seconds, headers: { Accept: MANIFEST_ACCEPT },
+      url: `${withoutCredentials(r.url)}/v2/${repo}/manifests/v1`, connections, threads: Math.min(connections, 2), seconds,
+      headers: { Accept: MANIFEST_ACCEPT, ...auth.get(r.name) },
     });
     if (this.o.warmup > 0) {
       say(`warming up both registries (${this.o.warmup} s of c16 each, not recorded)`);
@@ -434,3 +437,26 @@ main().catch((e: unknown) => {
   process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
   process.exitCode = 1;
 });
+
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.origin;
+}
+
+/**
+ * The Authorization a real puller sends: for a registry that wants credentials (its URL carries
+ * them), a Bearer token for pull on the repository from its token service; none otherwise.
+ */
+async function pullAuth(r: RegistryProcess, repo: string): Promise<Record<string, string>> {
+  if (!new URL(r.url).username) return {};
+  const c = new HttpClient(r.url, 1);
+  try {
+    const res = await c.request('GET', `/service/token?service=harbor-registry&scope=repository:${repo}:pull`);
+    if (res.status !== 200) throw new Error(`${r.name} token service answered ${res.status}`);
+    return { Authorization: `Bearer ${(JSON.parse(res.body.toString()) as { token: string }).token}` };
+  } finally {
+    c.close();
+  }
+}

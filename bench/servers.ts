@@ -23,6 +23,8 @@ export interface RegistryProcess {
 }
 
 const READY_TIMEOUT_MS = 20_000;
+/** A throwaway admin password for the bench's own harborctl data dir. */
+export const BENCH_ADMIN_PASSWORD = 'Bench-Admin-1';
 
 /** A port nobody listens on right now (bind 0, read it, close). */
 export async function freePort(): Promise<number> {
@@ -115,13 +117,15 @@ export async function startHarborctl(opts: StartOptions & { projectRoot: string;
     ...(opts.nodeFlags ?? []),
     join(opts.projectRoot, 'bin', 'harborctl'),
     'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info',
-  ], { stdio: ['ignore', fd, fd], cwd: opts.workDir, env: { ...process.env, NO_COLOR: '1' } });
+  ], { stdio: ['ignore', fd, fd], cwd: opts.workDir, env: { ...process.env, NO_COLOR: '1', HARBOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD } });
   closeSync(fd);
   const stop = stopper(child);
   try {
     const { url, startupMs } = await waitReady('harborctl', child, logFile, started, () => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(readText(logFile));
-      return m ? m[1] : null;
+      // harborctl wants credentials on every /v2 request: the admin's go in the URL, which curl and
+      // node:http turn into Basic auth (wrk gets a Bearer token instead, as real pullers do).
+      const m = /listening on http:\/\/(127\.0\.0\.1:\d+)/.exec(readText(logFile));
+      return m ? `http://admin:${BENCH_ADMIN_PASSWORD}@${m[1]}` : null;
     });
     return { name: 'harborctl', url, pid: child.pid!, logFile, dataDir, startupMs, stop };
   } catch (e) {

@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, exit: ExitCode.auth, message: 'forbidden' },
   METHOD_NOT_ALLOWED: { status: 405, exit: ExitCode.error, message: 'method not allowed' },
   PRECONDITION: { status: 412, exit: ExitCode.error, message: 'precondition failed' },
+  UNPROCESSABLE_ENTITY: { status: 422, exit: ExitCode.usage, message: 'unprocessable entity' },
   PAYLOAD_TOO_LARGE: { status: 413, exit: ExitCode.error, message: 'payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: ExitCode.error, message: 'unsupported media type' },
   INTERNAL_SERVER_ERROR: { status: 500, exit: ExitCode.error, message: 'internal server error' },
@@ -48,6 +49,8 @@ export const ERROR_CODES = {
   USAGE: { status: 400, exit: ExitCode.usage, message: 'usage error' },
   NEEDS_INPUT: { status: 400, exit: ExitCode.needsInput, message: 'input required' },
   INTERRUPTED: { status: 499, exit: ExitCode.interrupted, message: 'interrupted' },
+  UNREACHABLE: { status: 502, exit: ExitCode.error, message: 'server unreachable' },
+  MIRROR_CHECK_FAILED: { status: 422, exit: ExitCode.error, message: 'the containerd mirror configuration has problems' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

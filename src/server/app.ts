@@ -4,9 +4,16 @@ import * as fsp from 'node:fs/promises';
 import type http from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
+import { ArtifactService } from '../services/artifacts.js';
+import { AuthService, type LoginDelay } from '../services/auth.js';
+import { ProjectService } from '../services/projects.js';
+import { AccessControl } from '../services/rbac.js';
 import { RegistryService } from '../services/registry.js';
+import { TokenService } from '../services/token.js';
+import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
 import { SqliteMetadataStore } from '../storage/meta/sqlite/index.js';
+import { ensureAdmin, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
 
 export interface AppConfig {
@@ -16,11 +23,26 @@ export interface AppConfig {
   /** Idle time after which an upload session is abandoned (default 24 h). */
   uploadTtlMs?: number;
   clock?: () => number;
+  /**
+   * The first-start password of `admin` (tests set it); else HARBOR_ADMIN_PASSWORD, else generated.
+   * Ignored once the admin exists.
+   */
+  adminPassword?: string;
+  /** Where the one-time generated admin password is printed (default stderr). */
+  notice?: { write(s: string): unknown };
+  /** How failed logins are slowed down (default: 3 free, then 250 ms doubling up to 8 s). */
+  loginDelay?: LoginDelay;
+  /** Lifetime of registry tokens in seconds (default 1800, Harbor's). */
+  tokenTtlSec?: number;
 }
 
 export interface App {
   server: http.Server;
   registry: RegistryService;
+  users: UserService;
+  projects: ProjectService;
+  tokens: TokenService;
+  auth: AuthService;
   meta: SqliteMetadataStore;
   blobs: FsBlobStore;
   close(): Promise<void>;
@@ -32,12 +54,29 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   await fsp.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const blobs = new FsBlobStore(join(cfg.dataDir, 'blobs'));
   await blobs.init();
-  const meta = new SqliteMetadataStore(join(cfg.dataDir, 'registry.db'), cfg.clock ? { clock: () => new Date(cfg.clock!()) } : {});
+  // The database holds password hashes: 0600, and SQLite gives its -wal and -shm files the same mode.
+  const dbPath = join(cfg.dataDir, 'registry.db');
+  await (await fsp.open(dbPath, 'a', 0o600)).close();
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) await fsp.chmod(f, 0o600).catch(() => undefined);
+  const meta = new SqliteMetadataStore(dbPath, cfg.clock ? { clock: () => new Date(cfg.clock!()) } : {});
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
   const registry = new RegistryService(meta, blobs, cfg.log, { uploadTtlMs, clock: cfg.clock });
 
+  const access = new AccessControl(meta);
+  const auth = new AuthService(meta, {
+    clock: cfg.clock, delay: cfg.loginDelay,
+    // The name only, never the password tried.
+    onThrottle: (username, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts', { username: username.slice(0, 100), failures }),
+  });
+  const users = new UserService(meta);
+  const projects = new ProjectService(meta, access);
+  const artifacts = new ArtifactService(meta, access);
+  const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
+
+  await ensureAdmin(meta, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
   if (!(await meta.getProject('library'))) {
-    await meta.createProject({ name: 'library', public: true });
+    const admin = await meta.getUserByName('admin');
+    await meta.createProject({ name: 'library', public: true, ownerId: admin?.id ?? null });
     cfg.log.info('created the public project library');
   }
   await registry.purgeUploads();
@@ -46,10 +85,23 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
   purger.unref();
 
-  const server = createHttpServer({ registry, log: cfg.log, tls: cfg.tls });
+  const server = createHttpServer({
+    registry, log: cfg.log, tls: cfg.tls,
+    services: {
+      meta, auth, access, users, projects, artifacts, tokens, version: await packageVersion(),
+      passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
+    },
+  });
+  // The same OS user's CLI finds the local server through <dataDir>/server.json.
+  server.on('listening', () => {
+    const addr = server.address();
+    if (!addr || typeof addr === 'string') return;
+    writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)))
+      .catch((e: unknown) => cfg.log.error('cannot write server.json', { error: e }));
+  });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, meta, blobs,
+    server, registry, users, projects, tokens, auth, meta, blobs,
     close() {
       closing ??= (async () => {
         clearInterval(purger);
@@ -64,4 +116,15 @@ export async function createApp(cfg: AppConfig): Promise<App> {
       return closing;
     },
   };
+}
+
+async function packageVersion(): Promise<string> {
+  // src/server/app.ts in tests, dist/src/server/app.js when built.
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(await fsp.readFile(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'harborctl' && pkg.version) return pkg.version;
+    } catch { /* try the next */ }
+  }
+  return '0.0.0';
 }

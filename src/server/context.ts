@@ -12,6 +12,8 @@ export interface RequestContext {
   requestId: string;
   /** Set by the route so the error writer knows which envelope family it answers. */
   family: 'registry' | 'api' | 'other';
+  /** Set by the registry's auth check: may the caller pull from this repository (the source of a mount)? */
+  mayPull?: (repository: string) => Promise<boolean>;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void>;

@@ -1,4 +1,4 @@
-// Runs an external program (skopeo, podman, umoci ...) with no stdin, captures its output and kills
+// Runs an external program (skopeo, podman, umoci ...) with no stdin (or the given `input`), captures its output and kills
 // it by PID if it overstays. `runOk` fails with the whole command line and output, so a failing
 // interop test says exactly what the client did and what it answered.
 import { spawn } from 'node:child_process';
@@ -15,6 +15,8 @@ export interface RunResult {
 export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Written to the program's stdin, which is then closed (`--password-stdin`). */
+  input?: string;
   /** Killed with SIGKILL (its PID only) after this long; default 5 minutes. */
   timeoutMs?: number;
 }
@@ -31,7 +33,8 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
   const command = commandLine(cmd, args);
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -3,8 +3,8 @@
 // envelope check, and a raw-socket exchange for requests undici refuses to send.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { getGlobalDispatcher } from 'undici';
 import { expect } from 'vitest';
+import { adminDispatcher } from './admin-auth.js';
 
 export const MT = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -40,9 +40,12 @@ export interface CallOptions {
   body?: Buffer | string | AsyncIterable<Uint8Array>;
 }
 
-/** One request; `path` is sent exactly as given. The body is always read in full. */
+/**
+ * One request; `path` is sent exactly as given. The body is always read in full. It carries the
+ * test admin's credentials unless `headers` has an Authorization of its own (helpers/admin-auth.ts).
+ */
 export async function call(base: string, path: string, opts: CallOptions = {}): Promise<Reply> {
-  const res = await getGlobalDispatcher().request({
+  const res = await adminDispatcher.request({
     origin: base, path, method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body as Buffer | undefined,
   });
   const body = Buffer.from(await res.body.arrayBuffer());

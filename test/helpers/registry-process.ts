@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_AUTHORIZATION, TEST_ADMIN_PASSWORD } from './admin-auth.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HARBORCTL_BIN = join(REPO_ROOT, 'bin', 'harborctl');
@@ -83,13 +84,13 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls GET /v2/ until it answers 200 (or the process dies, or the time is up). */
-async function waitForV2(url: string, child: ChildProcess, logs: string[], timeoutMs = 20_000): Promise<void> {
+async function waitForV2(url: string, child: ChildProcess, logs: string[], headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) break;
     try {
-      const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`${url}/v2/`, { headers, signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
       if (res.status === 200) return;
       last = `status ${res.status}`;
@@ -135,7 +136,8 @@ export async function startHarborctl(opts: { logLevel?: string; dataDir?: string
   const logs: string[] = [];
   const child = spawn(HARBORCTL_BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', opts.logLevel ?? 'info'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HARBORCTL_DATA_DIR: dataDir },
+    // The first-start admin gets the tests' known password (the clients' auth files carry it).
+    env: { ...process.env, HARBORCTL_DATA_DIR: dataDir, HARBOR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD },
   });
   if (child.pid === undefined) throw new Error(`could not spawn ${HARBORCTL_BIN}`);
   const pid = child.pid;
@@ -151,7 +153,7 @@ export async function startHarborctl(opts: { logLevel?: string; dataDir?: string
       child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`harborctl exited early (${code ?? signal})`)); });
     }).catch((e: Error) => { throw new Error(`${e.message}\n${logs.join('\n')}`); });
     const url = `http://127.0.0.1:${port}`;
-    await waitForV2(url, child, logs);
+    await waitForV2(url, child, logs, { authorization: ADMIN_AUTHORIZATION });
     return {
       name: 'harborctl', pid, url, host: `127.0.0.1:${port}`, dataDir, logs,
       accessLog: () => logs.filter((l) => ACCESS_LINE.test(l)),

@@ -18,7 +18,8 @@ export async function startTestServer(opts: Partial<Omit<AppConfig, 'log'>> & { 
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'harborctl-test-')));
   const logs: string[] = [];
   const log = createLogger(opts.logLevel ?? 'info', { write: (s: string) => { logs.push(...s.split('\n').filter(Boolean)); } });
-  const app = await createApp({ ...opts, dataDir, log });
+  // A known admin password, so tests can sign in (test/helpers/api.ts ADMIN_PASSWORD).
+  const app = await createApp({ adminPassword: 'Harbor12345', ...opts, dataDir, log });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const addr = app.server.address();
   if (!addr || typeof addr === 'string') throw new Error('no address');

@@ -12,6 +12,7 @@ import {
   MT, RawConnection, call, digestOf, expectError, parseRawResponses, pushBlob, pushImage, rawExchange, startUpload, uploadSize, type Descriptor,
 } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_AUTH_LINE } from '../helpers/admin-auth.js';
 
 let srv: TestServer;
 const REPO = 'library/keep';
@@ -217,7 +218,7 @@ describe('upload bodies that disagree with their framing', () => {
     expect((await call(srv.url, loc, { method: 'PATCH', body: data.subarray(0, 1000), headers: { 'content-range': '0-999' } })).status).toBe(202);
     const sock = net.connect(port(), '127.0.0.1');
     await new Promise((r) => sock.once('connect', r));
-    sock.write(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Range: 1000-8999\r\nContent-Length: 8000\r\n\r\n`);
+    sock.write(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Type: application/octet-stream\r\nContent-Range: 1000-8999\r\nContent-Length: 8000\r\n\r\n`);
     sock.write(data.subarray(1000, 4000));
     // Wait until the server has written the partial bytes, so the hang-up really interrupts a write.
     expect(await until(() => fileSize(loc), 4000)).toBe(4000);
@@ -243,7 +244,7 @@ describe('upload bodies that disagree with their framing', () => {
     const uploadsBefore = await readdir(join(srv.dataDir, 'blobs', '_uploads'));
     const sock = net.connect(port(), '127.0.0.1');
     await new Promise((r) => sock.once('connect', r));
-    sock.write(`POST /v2/${REPO}/blobs/uploads/?digest=${digestOf(data)} HTTP/1.1\r\nHost: x\r\nContent-Length: 6000\r\n\r\n`);
+    sock.write(`POST /v2/${REPO}/blobs/uploads/?digest=${digestOf(data)} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: 6000\r\n\r\n`);
     await new Promise<void>((r) => sock.write(data.subarray(0, 2500), () => r()));
     // The session appears while the body streams; it must be gone once the server saw the hang-up.
     expect(await until(async () => (await readdir(join(srv.dataDir, 'blobs', '_uploads'))).length, uploadsBefore.length + 1)).toBe(uploadsBefore.length + 1);
@@ -259,7 +260,7 @@ describe('upload bodies that disagree with their framing', () => {
     // once the chunk is answered, so which bytes belong to which request is not a race.
     const data = Buffer.concat([randomBytes(150), Buffer.alloc(50, 0x01)]);
     const conn = await RawConnection.open(srv.url);
-    await conn.write(Buffer.concat([Buffer.from(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\nContent-Length: 150\r\n\r\n`), data.subarray(0, 150)]));
+    await conn.write(Buffer.concat([Buffer.from(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: 150\r\n\r\n`), data.subarray(0, 150)]));
     const [first] = await conn.responses(1);
     expect(first.status).toBe(202);
     expect(first.headers.range).toBe('0-149');
@@ -278,7 +279,7 @@ describe('upload bodies that disagree with their framing', () => {
       const loc = await startUpload(srv.url, REPO);
       const data = randomBytes(300);
       const replies = parseRawResponses(await rawExchange(srv.url, [
-        Buffer.concat([Buffer.from(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n`), data.subarray(0, 200), Buffer.alloc(100, 0x01)]),
+        Buffer.concat([Buffer.from(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: 200\r\n\r\n`), data.subarray(0, 200), Buffer.alloc(100, 0x01)]),
       ]));
       expect(replies.map((r) => r.status)).toContain(400);
       expect(replies.every((r) => r.status === 400 || r.status === 202)).toBe(true);
@@ -333,10 +334,10 @@ describe('upload bodies that disagree with their framing', () => {
   test('malformed HTTP framing (Content-Length with Transfer-Encoding, a non-numeric length) → 400, session unchanged', async () => {
     const id = pending;
     for (const head of [
-      `PATCH ${id} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
-      `PATCH ${id} HTTP/1.1\r\nHost: x\r\nContent-Length: five\r\n\r\nhello`,
-      `PATCH ${id} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!`,
-      `PATCH ${id} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n`,
+      `PATCH ${id} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
+      `PATCH ${id} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: five\r\n\r\nhello`,
+      `PATCH ${id} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!`,
+      `PATCH ${id} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n`,
     ]) {
       const replies = parseRawResponses(await rawExchange(srv.url, [head]));
       expect(replies.map((r) => r.status)).toEqual([400]);
@@ -382,7 +383,7 @@ describe('methods and endpoints that do not exist', () => {
     const big = randomBytes(16 << 20);
     const d = await pushBlob(srv.url, 'library/big', big);
     const conn = await RawConnection.open(srv.url);
-    await conn.write(`GET /v2/library/big/blobs/${d.digest} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await conn.write(`GET /v2/library/big/blobs/${d.digest} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}\r\n`);
     await conn.until((t) => t.includes('\r\n\r\n'));
     conn.pause(); // the rest of the body backs up: the response stays in flight
     const parseError = new Promise<void>((resolve) => srv.app.server.once('clientError', () => setImmediate(resolve)));
@@ -398,7 +399,7 @@ describe('methods and endpoints that do not exist', () => {
   });
 
   test('an oversized request line → 400 from the parser, and the server keeps serving', async () => {
-    const replies = parseRawResponses(await rawExchange(srv.url, [`GET /v2/${REPO}/tags/list?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`]));
+    const replies = parseRawResponses(await rawExchange(srv.url, [`GET /v2/${REPO}/tags/list?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}\r\n`]));
     expect(replies.map((r) => r.status)).toEqual([400]);
     await expectIntact();
   });

@@ -7,7 +7,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { ADMIN_AUTH_LINE, adminRequest as request } from '../helpers/admin-auth.js';
 import { afterEach, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -82,7 +83,7 @@ test('a client that disconnects mid-chunk leaves the session as it was and no bl
   const { port } = new URL(s.url);
   await new Promise<void>((resolve) => {
     const sock = net.connect(Number(port), '127.0.0.1', () => {
-      sock.write(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Range: 5000-14999\r\nContent-Length: 10000\r\n\r\n`);
+      sock.write(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Type: application/octet-stream\r\nContent-Range: 5000-14999\r\nContent-Length: 10000\r\n\r\n`);
       sock.write(randomBytes(3000), () => setTimeout(() => { sock.destroy(); resolve(); }, 100));
     });
   });
@@ -111,7 +112,7 @@ test('a client that disconnects mid-chunk leaves the session as it was and no bl
   const loc2 = await begin(s.url);
   await new Promise<void>((resolve) => {
     const sock = net.connect(Number(port), '127.0.0.1', () => {
-      sock.write(`PATCH ${loc2} HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n`);
+      sock.write(`PATCH ${loc2} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: 10000\r\n\r\n`);
       sock.write(randomBytes(2000), () => setTimeout(() => { sock.destroy(); resolve(); }, 100));
     });
   });
@@ -134,7 +135,7 @@ test('shutdown lets an in-flight upload finish, then refuses new connections', a
   const reply = new Promise<string>((resolve, reject) => {
     let text = '';
     const sock = net.connect(Number(port), '127.0.0.1', () => {
-      sock.write(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\nContent-Length: ${data.length}\r\n\r\n`);
+      sock.write(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: ${data.length}\r\n\r\n`);
       sock.write(data.subarray(0, 1000));
       setTimeout(() => sock.write(data.subarray(1000)), 200);
     });

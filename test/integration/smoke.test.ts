@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { request } from 'undici';
+import { adminRequest as request } from '../helpers/admin-auth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;

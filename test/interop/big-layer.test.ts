@@ -8,6 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ContainerClients } from '../helpers/clients.js';
 import { buildTestImages, sha256File, type BuiltImage, type TestImages } from '../helpers/images.js';
 import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
+// /v2 needs credentials since issue 3: these checks read as the test admin.
+import { adminFetch as fetch } from '../helpers/admin-auth.js';
 
 const MiB = 1024 * 1024;
 

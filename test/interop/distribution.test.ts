@@ -5,6 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ContainerClients } from '../helpers/clients.js';
 import { buildTestImages, type BuiltImage, type TestImages } from '../helpers/images.js';
 import { startDistribution, startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
+// /v2 needs credentials since issue 3: these checks read as the test admin.
+import { adminFetch as fetch } from '../helpers/admin-auth.js';
 
 let images: TestImages;
 let harbor: RegistryProcess;

@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ContainerClients } from '../helpers/clients.js';
 import { buildTestImages, sha256File, type TestImages } from '../helpers/images.js';
 import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
+// /v2 needs credentials since issue 3: these checks read as the test admin.
+import { adminFetch as fetch } from '../helpers/admin-auth.js';
 
 const MT = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',

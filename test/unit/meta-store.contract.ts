@@ -82,6 +82,137 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
       });
     });
 
+    describe('projects: ids, owners, metadata, update, delete', () => {
+      test('a project keeps its owner, storage limit and metadata; getProjectById finds it', async () => {
+        const u = await store.createUser({ username: 'owner', passwordHash: 'h' });
+        const p = await store.createProject({ name: 'team', public: false, ownerId: u.id, storageLimit: 1024, metadata: { auto_scan: 'true' } });
+        expect(p).toMatchObject({ name: 'team', ownerId: u.id, storageLimit: 1024, metadata: { auto_scan: 'true' } });
+        expect(await store.getProjectById(p.id)).toEqual(p);
+        expect(await store.getProjectById(99999)).toBeNull();
+        expect(project).toMatchObject({ ownerId: null, storageLimit: -1, metadata: {} });
+        expect((await store.listProjects()).map((x) => x.name)).toEqual(['proj', 'team']);
+      });
+
+      test('updateProject changes only what the patch names; a null metadata value removes it', async () => {
+        const p = await store.createProject({ name: 'team', public: false, metadata: { a: '1', b: '2' } });
+        const u = await store.updateProject(p.id, { public: true, metadata: { a: null, c: '3' } });
+        expect(u).toMatchObject({ public: true, storageLimit: -1, metadata: { b: '2', c: '3' } });
+        expect(await store.updateProject(p.id, { storageLimit: 5 })).toMatchObject({ public: true, storageLimit: 5 });
+        expect(await store.updateProject(99999, { public: true })).toBeNull();
+      });
+
+      test('deleteProject removes members, metadata and manifest-less repositories', async () => {
+        const u = await store.createUser({ username: 'm', passwordHash: 'h' });
+        const p = await store.createProject({ name: 'gone', public: false, metadata: { a: '1' } });
+        await store.addMember(p.id, u.id, 2);
+        await store.linkBlob('gone/app', p.id, blob('x'));
+        expect(await store.deleteProject(p.id)).toBe(true);
+        expect(await store.getProject('gone')).toBeNull();
+        expect(await store.getRepository('gone/app')).toBeNull();
+        expect(await store.getMemberRole(p.id, u.id)).toBeNull();
+        expect(await store.deleteProject(p.id)).toBe(false);
+        // The name is free again.
+        expect((await store.createProject({ name: 'gone', public: true })).metadata).toEqual({});
+      });
+    });
+
+    describe('users', () => {
+      test('createUser stores a user that is found by id and by name', async () => {
+        const u = await store.createUser({ username: 'alice', email: 'a@example.com', realname: 'Alice', comment: 'c', passwordHash: 'scrypt$x', sysadmin: true });
+        expect(u).toMatchObject({ username: 'alice', email: 'a@example.com', realname: 'Alice', comment: 'c', passwordHash: 'scrypt$x', sysadmin: true });
+        expect(await store.getUserById(u.id)).toEqual(u);
+        expect(await store.getUserByName('alice')).toEqual(u);
+        expect(await store.getUserByName('bob')).toBeNull();
+        const b = await store.createUser({ username: 'bob', passwordHash: 'h' });
+        expect(b).toMatchObject({ email: '', realname: '', comment: '', sysadmin: false });
+        expect((await store.listUsers()).map((x) => x.username)).toEqual(['alice', 'bob']);
+      });
+
+      test('a second user with the same name is refused', async () => {
+        await store.createUser({ username: 'alice', passwordHash: 'h' });
+        await expect(store.createUser({ username: 'alice', passwordHash: 'h2' })).rejects.toThrow();
+      });
+
+      test('updateUser changes only the given fields; deleteUser removes the user and its memberships', async () => {
+        const u = await store.createUser({ username: 'alice', email: 'a@x', passwordHash: 'h' });
+        expect(await store.updateUser(u.id, { realname: 'A', sysadmin: true })).toMatchObject({ email: 'a@x', realname: 'A', sysadmin: true, passwordHash: 'h' });
+        expect(await store.updateUser(u.id, { passwordHash: 'h2', sysadmin: false })).toMatchObject({ passwordHash: 'h2', sysadmin: false });
+        expect(await store.updateUser(99999, { email: 'x' })).toBeNull();
+        await store.addMember(project.id, u.id, 1);
+        expect(await store.deleteUser(u.id)).toBe(true);
+        expect(await store.deleteUser(u.id)).toBe(false);
+        expect(await store.getUserById(u.id)).toBeNull();
+        expect(await store.listMembers(project.id)).toEqual([]);
+      });
+    });
+
+    describe('project members', () => {
+      test('add, list, update, remove, and the role lookup', async () => {
+        const a = await store.createUser({ username: 'alice', passwordHash: 'h' });
+        const b = await store.createUser({ username: 'bob', passwordHash: 'h' });
+        const ma = await store.addMember(project.id, a.id, 1);
+        expect(ma).toMatchObject({ projectId: project.id, userId: a.id, username: 'alice', roleId: 1 });
+        expect(await store.addMember(project.id, a.id, 2)).toBeNull();
+        const mb = await store.addMember(project.id, b.id, 5);
+        expect(await store.listMembers(project.id)).toEqual([ma, mb]);
+        expect(await store.getMemberRole(project.id, b.id)).toBe(5);
+        expect(await store.updateMember(project.id, mb!.id, 4)).toBe(true);
+        expect(await store.getMemberRole(project.id, b.id)).toBe(4);
+        const other = await store.createProject({ name: 'other', public: false });
+        expect(await store.updateMember(other.id, mb!.id, 3)).toBe(false);
+        expect(await store.deleteMember(other.id, mb!.id)).toBe(false);
+        expect(await store.deleteMember(project.id, mb!.id)).toBe(true);
+        expect(await store.getMemberRole(project.id, b.id)).toBeNull();
+        expect(await store.getMemberRole(other.id, a.id)).toBeNull();
+      });
+    });
+
+    describe('repositories and artifacts as Harbor lists them', () => {
+      test('listProjectRepositories counts artifacts and skips repositories without manifests', async () => {
+        await push('proj/b', { seed: 'b1' });
+        await push('proj/b', { seed: 'b2' });
+        await push('proj/a', { seed: 'a1' });
+        await store.linkBlob('proj/blobs-only', project.id, blob('x'));
+        const other = await store.createProject({ name: 'other', public: false });
+        await store.putManifest('other/c', other.id, manifestRecord({ seed: 'c' }), null);
+        const repos = await store.listProjectRepositories(project.id);
+        expect(repos.map((r) => [r.name, r.artifactCount, r.projectId])).toEqual([['proj/a', 1, project.id], ['proj/b', 2, project.id]]);
+      });
+
+      test('listArtifacts and getArtifact give size with blobs, tags with ids, and content', async () => {
+        const cfg = blob('config!');
+        await store.linkBlob('proj/app', project.id, cfg);
+        const m = await push('proj/app', { seed: 'img', blobs: [cfg.digest] }, 'v1');
+        await store.putManifest('proj/app', project.id, m, 'latest');
+        const arts = await store.listArtifacts('proj/app');
+        expect(arts).toHaveLength(1);
+        expect(arts[0]).toMatchObject({ digest: m.digest, mediaType: m.mediaType, size: m.size + cfg.size });
+        expect(arts[0].content.equals(m.content)).toBe(true);
+        expect(arts[0].tags.map((t) => t.name)).toEqual(['latest', 'v1']);
+        expect(await store.getArtifact('proj/app', m.digest)).toEqual(arts[0]);
+        expect(await store.getArtifact('proj/app', digestOf('none'))).toBeNull();
+        expect(await store.listArtifacts('proj/none')).toEqual([]);
+      });
+
+      test('addTag points a new tag at a manifest, refuses a taken tag and an unknown manifest', async () => {
+        const m = await push('proj/app', { seed: 'x' }, 'v1');
+        expect(await store.addTag('proj/app', m.digest, 'v2')).toBe('ok');
+        expect(await store.addTag('proj/app', m.digest, 'v1')).toBe('exists');
+        expect(await store.addTag('proj/app', digestOf('nope'), 'v3')).toBe('unknown');
+        expect(await store.addTag('proj/none', m.digest, 'v3')).toBe('unknown');
+        expect(await store.listTags('proj/app', {})).toEqual(['v1', 'v2']);
+      });
+
+      test('deleteRepository removes the repository with its manifests and tags', async () => {
+        const m = await push('proj/app', { seed: 'x' }, 'v1');
+        expect(await store.deleteRepository('proj/app')).toBe(true);
+        expect(await store.deleteRepository('proj/app')).toBe(false);
+        expect(await store.getManifest('proj/app', m.digest)).toBeNull();
+        expect(await store.listTags('proj/app', {})).toBeNull();
+        expect(await store.listProjectRepositories(project.id)).toEqual([]);
+      });
+    });
+
     describe('repositories and blob links', () => {
       test('linkBlob creates the repository in its project', async () => {
         expect(await store.getRepository('proj/app')).toBeNull();

@@ -49,9 +49,29 @@ describe('SqliteMetadataStore specifics', () => {
     expect(migrate(db)).toBe(MIGRATIONS.length);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(expect.arrayContaining(['blobs', 'manifests', 'projects', 'repositories', 'repository_blobs', 'tags', 'uploads']));
+    expect(tables).toEqual(expect.arrayContaining(['blobs', 'manifests', 'project_members', 'project_metadata', 'projects', 'repositories', 'repository_blobs',
+      'repository_tags', 'uploads', 'users']));
     // A second run must not re-run CREATE TABLE (which would throw).
     expect(migrate(db)).toBe(MIGRATIONS.length);
+  });
+
+  test('migration 2 keeps the tags and projects of a version-1 database', async () => {
+    const path = dbPath();
+    const raw = new Database(path);
+    raw.exec(MIGRATIONS[0]);
+    raw.pragma('user_version = 1');
+    raw.exec(`INSERT INTO projects (id, name, public, created_at, updated_at) VALUES (1, 'old', 1, 't', 't');
+      INSERT INTO repositories (id, project_id, name, created_at, updated_at) VALUES (1, 1, 'old/app', 't', 't');
+      INSERT INTO manifests (id, repository_id, digest, media_type, size, content, pushed_at) VALUES (1, 1, 'sha256:aa', 'x', 1, x'00', 't');
+      INSERT INTO tags (repository_id, name, manifest_id, pushed_at) VALUES (1, 'v1', 1, 't'), (1, 'v2', 1, 't');`);
+    raw.close();
+    const s = open(path);
+    expect(s.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(await s.getProject('old')).toMatchObject({ name: 'old', public: true, ownerId: null, storageLimit: -1, metadata: {} });
+    expect(await s.listTags('old/app', {})).toEqual(['v1', 'v2']);
+    const [art] = await s.listArtifacts('old/app');
+    expect(art.tags.map((t) => t.name)).toEqual(['v1', 'v2']);
+    expect(art.tags.every((t) => Number.isInteger(t.id))).toBe(true);
   });
 
   test('reopening the same file keeps every kind of data', async () => {

@@ -8,7 +8,7 @@ import { parsePageSize, type ChunkInfo, type RegistryService, type ResolvedRepos
 import type { ByteRange } from '../../storage/blobs/types.js';
 import { sendEmpty, sendJson, type RequestContext } from '../context.js';
 
-const ROUTE = /^\/v2\/(.+?)\/(?:blobs\/uploads\/?([^/]*)|(blobs|manifests|referrers)\/([^/]+)|tags\/list)$/;
+export const ROUTE = /^\/v2\/(.+?)\/(?:blobs\/uploads\/?([^/]*)|(blobs|manifests|referrers)\/([^/]+)|tags\/list)$/;
 
 type Route = (ctx: RequestContext, svc: RegistryService, repo: ResolvedRepository, arg: string) => Promise<void>;
 
@@ -146,7 +146,10 @@ const startUpload: Route = async (ctx, svc, repo) => {
   const mount = ctx.query.get('mount');
   const digest = ctx.query.get('digest');
   if (mount !== null) {
-    if (await svc.mountBlob(repo, mount, ctx.query.get('from') ?? undefined)) return blobCreated(ctx, repo, mount);
+    // A mount needs pull on the source (Harbor's v2 token check); without it, a plain upload (202).
+    const from = ctx.query.get('from') ?? undefined;
+    const allowed = from !== undefined && (ctx.mayPull === undefined || (await ctx.mayPull(from)));
+    if (allowed && (await svc.mountBlob(repo, mount, from))) return blobCreated(ctx, repo, mount);
   } else if (digest !== null) {
     const d = parseDigest(digest, 'digest parameter').digest;
     await svc.uploadMonolithic(repo, d, ctx.req, chunkInfo(undefined, contentLength(ctx)));

@@ -7,8 +7,68 @@ export interface Project {
   id: number;
   name: string;
   public: boolean;
+  /** The creating user; null for projects made at first start (library). */
+  ownerId: number | null;
+  /** Bytes, -1 for no limit (Harbor's convention). */
+  storageLimit: number;
+  /** Harbor's string-valued project metadata other than `public` (auto_scan, severity, ...). */
+  metadata: Record<string, string>;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface NewProject {
+  name: string;
+  public: boolean;
+  ownerId?: number | null;
+  storageLimit?: number;
+  metadata?: Record<string, string>;
+}
+
+/** A change to a project: metadata entries set to null are removed. */
+export interface ProjectPatch {
+  public?: boolean;
+  storageLimit?: number;
+  metadata?: Record<string, string | null>;
+}
+
+export interface User {
+  id: number;
+  username: string;
+  email: string;
+  realname: string;
+  comment: string;
+  /** `scrypt$N$r$p$salt$hash` (core/passwords.ts); never leaves the server. */
+  passwordHash: string;
+  sysadmin: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewUser { username: string; email?: string; realname?: string; comment?: string; passwordHash: string; sysadmin?: boolean }
+
+export interface UserPatch { email?: string; realname?: string; comment?: string; passwordHash?: string; sysadmin?: boolean }
+
+/** Harbor's role ids: 1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest. */
+export type RoleId = 1 | 2 | 3 | 4 | 5;
+
+export interface ProjectMember { id: number; projectId: number; userId: number; username: string; roleId: RoleId }
+
+/** A repository with what Harbor's repository listing shows. */
+export interface RepositoryInfo { id: number; name: string; projectId: number; artifactCount: number; createdAt: string; updatedAt: string }
+
+export interface TagInfo { id: number; name: string; pushedAt: string }
+
+/** A manifest as Harbor's artifact API shows it; `size` counts the manifest and every blob it references. */
+export interface ArtifactInfo {
+  id: number;
+  repositoryId: number;
+  digest: string;
+  mediaType: string;
+  size: number;
+  content: Buffer;
+  pushedAt: string;
+  tags: TagInfo[];
 }
 
 export interface Repository { id: number; name: string; projectId: number }
@@ -50,11 +110,38 @@ export type PutManifestResult =
 export interface MetadataStore {
   // projects
   getProject(name: string): Promise<Project | null>;
-  createProject(p: { name: string; public: boolean }): Promise<Project>;
+  getProjectById(id: number): Promise<Project | null>;
+  createProject(p: NewProject): Promise<Project>;
+  /** Every project, by id (the services filter and page: a project list is small). */
+  listProjects(): Promise<Project[]>;
+  updateProject(id: number, patch: ProjectPatch): Promise<Project | null>;
+  /** Deletes the project with its members, metadata and repositories that hold no manifest. */
+  deleteProject(id: number): Promise<boolean>;
+
+  // users
+  createUser(u: NewUser): Promise<User>;
+  getUserById(id: number): Promise<User | null>;
+  getUserByName(username: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  updateUser(id: number, patch: UserPatch): Promise<User | null>;
+  deleteUser(id: number): Promise<boolean>;
+
+  // project members
+  listMembers(projectId: number): Promise<ProjectMember[]>;
+  /** Adds a user to a project; null when the user is already a member. */
+  addMember(projectId: number, userId: number, roleId: RoleId): Promise<ProjectMember | null>;
+  updateMember(projectId: number, memberId: number, roleId: RoleId): Promise<boolean>;
+  deleteMember(projectId: number, memberId: number): Promise<boolean>;
+  /** The user's role in the project, or null. */
+  getMemberRole(projectId: number, userId: number): Promise<RoleId | null>;
 
   // repositories and blob links
   getRepository(name: string): Promise<Repository | null>;
   listRepositories(page: Page): Promise<string[]>;
+  /** The project's repositories that hold at least one manifest, by name. */
+  listProjectRepositories(projectId: number): Promise<RepositoryInfo[]>;
+  /** Removes a repository with its manifests, tags and blob links (blob bytes stay until GC). */
+  deleteRepository(name: string): Promise<boolean>;
   /** Records a committed blob and links it into a repository (creating the repository). */
   linkBlob(repository: string, projectId: number, blob: BlobRecord): Promise<void>;
   /** The linked blob's size when `repository` has it, else null: the access check for blob reads. */
@@ -72,6 +159,11 @@ export interface MetadataStore {
   /** Tags in lexical order, or null for an unknown repository. */
   listTags(repository: string, page: Page): Promise<string[] | null>;
   listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerDescriptor[]>;
+  /** Every manifest of a repository with its tags, newest push first. */
+  listArtifacts(repository: string): Promise<ArtifactInfo[]>;
+  getArtifact(repository: string, digest: string): Promise<ArtifactInfo | null>;
+  /** Points a new tag at a manifest; 'exists' when the tag is taken, 'unknown' when the manifest is not there. */
+  addTag(repository: string, digest: string, tag: string): Promise<'ok' | 'exists' | 'unknown'>;
 
   // upload sessions
   createUpload(s: UploadSession): Promise<void>;

@@ -3,8 +3,8 @@
 // GET one indexed lookup with no await in between.
 import Database from 'better-sqlite3';
 import type {
-  BlobRecord, ManifestRecord, MetadataStore, Page, Project, PutManifestResult, ReferrerDescriptor,
-  Repository, StoredManifest, UploadSession,
+  ArtifactInfo, BlobRecord, ManifestRecord, MetadataStore, NewProject, NewUser, Page, Project, ProjectMember, ProjectPatch,
+  PutManifestResult, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -50,8 +50,45 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     const db = this.db;
     this.s = {
-      getProject: db.prepare('SELECT id, name, public, created_at, updated_at FROM projects WHERE name = ?'),
-      insertProject: db.prepare('INSERT INTO projects (name, public, created_at, updated_at) VALUES (?, ?, ?, ?)'),
+      getProject: db.prepare(`${PROJECT_COLS} WHERE name = ?`),
+      getProjectById: db.prepare(`${PROJECT_COLS} WHERE id = ?`),
+      listProjects: db.prepare(`${PROJECT_COLS} ORDER BY id`),
+      projectMeta: db.prepare('SELECT name, value FROM project_metadata WHERE project_id = ? ORDER BY name'),
+      setProjectMeta: db.prepare(`INSERT INTO project_metadata (project_id, name, value) VALUES (?, ?, ?)
+        ON CONFLICT (project_id, name) DO UPDATE SET value = excluded.value`),
+      deleteProjectMeta: db.prepare('DELETE FROM project_metadata WHERE project_id = ? AND name = ?'),
+      insertProject: db.prepare('INSERT INTO projects (name, public, owner_id, storage_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      updateProject: db.prepare(`UPDATE projects SET public = coalesce(?, public), storage_limit = coalesce(?, storage_limit),
+        updated_at = ? WHERE id = ?`),
+      deleteEmptyRepos: db.prepare(`DELETE FROM repositories WHERE project_id = ?
+        AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = repositories.id)`),
+      deleteProject: db.prepare('DELETE FROM projects WHERE id = ?'),
+      insertUser: db.prepare(`INSERT INTO users (username, email, realname, comment, password_hash, sysadmin, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      getUserById: db.prepare(`${USER_COLS} WHERE id = ?`),
+      getUserByName: db.prepare(`${USER_COLS} WHERE username = ?`),
+      listUsers: db.prepare(`${USER_COLS} ORDER BY id`),
+      updateUser: db.prepare(`UPDATE users SET email = coalesce(?, email), realname = coalesce(?, realname), comment = coalesce(?, comment),
+        password_hash = coalesce(?, password_hash), sysadmin = coalesce(?, sysadmin), updated_at = ? WHERE id = ?`),
+      deleteUser: db.prepare('DELETE FROM users WHERE id = ?'),
+      listMembers: db.prepare(`SELECT m.id, m.project_id, m.user_id, u.username, m.role_id FROM project_members m
+        JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY m.id`),
+      insertMember: db.prepare(`INSERT INTO project_members (project_id, user_id, role_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (project_id, user_id) DO NOTHING`),
+      getMember: db.prepare(`SELECT m.id, m.project_id, m.user_id, u.username, m.role_id FROM project_members m
+        JOIN users u ON u.id = m.user_id WHERE m.id = ?`),
+      updateMember: db.prepare('UPDATE project_members SET role_id = ?, updated_at = ? WHERE project_id = ? AND id = ?'),
+      deleteMember: db.prepare('DELETE FROM project_members WHERE project_id = ? AND id = ?'),
+      memberRole: db.prepare('SELECT role_id FROM project_members WHERE project_id = ? AND user_id = ?').pluck(),
+      projectRepos: db.prepare(`SELECT r.id, r.name, r.project_id, r.created_at, r.updated_at,
+        (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count
+        FROM repositories r WHERE r.project_id = ? AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id) ORDER BY r.name`),
+      deleteRepo: db.prepare('DELETE FROM repositories WHERE name = ?'),
+      artifacts: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ? ORDER BY m.pushed_at DESC, m.id DESC`),
+      artifact: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ? AND m.digest = ?`),
+      artifactTags: db.prepare(`SELECT t.id, t.name, t.pushed_at FROM repository_tags t WHERE t.manifest_id = ? ORDER BY t.name`),
+      tagExists: db.prepare('SELECT 1 FROM repository_tags WHERE repository_id = ? AND name = ?').pluck(),
+      insertTag: db.prepare('INSERT INTO repository_tags (repository_id, name, manifest_id, pushed_at) VALUES (?, ?, ?, ?)'),
       getRepo: db.prepare('SELECT id, name, project_id FROM repositories WHERE name = ?'),
       insertRepo: db.prepare('INSERT INTO repositories (project_id, name, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING'),
       touchRepo: db.prepare('UPDATE repositories SET updated_at = ? WHERE id = ?'),
@@ -68,15 +105,15 @@ export class SqliteMetadataStore implements MetadataStore {
       insertManifest: db.prepare(`INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, content, subject, annotations, pushed_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertRef: db.prepare('INSERT INTO manifest_refs (manifest_id, digest, kind) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-      upsertTag: db.prepare(`INSERT INTO tags (repository_id, name, manifest_id, pushed_at) VALUES (?, ?, ?, ?)
+      upsertTag: db.prepare(`INSERT INTO repository_tags (repository_id, name, manifest_id, pushed_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, pushed_at = excluded.pushed_at`),
       manifestByDigest: db.prepare(`SELECT m.digest, m.media_type, m.size, m.content FROM manifests m
         JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?`),
-      manifestByTag: db.prepare(`SELECT m.digest, m.media_type, m.size, m.content FROM tags t
+      manifestByTag: db.prepare(`SELECT m.digest, m.media_type, m.size, m.content FROM repository_tags t
         JOIN repositories r ON r.id = t.repository_id JOIN manifests m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ?`),
       deleteManifest: db.prepare('DELETE FROM manifests WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?'),
-      deleteTag: db.prepare('DELETE FROM tags WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name = ?'),
-      listTags: db.prepare('SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?').pluck(),
+      deleteTag: db.prepare('DELETE FROM repository_tags WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name = ?'),
+      listTags: db.prepare('SELECT name FROM repository_tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?').pluck(),
       referrers: db.prepare(`SELECT m.media_type, m.digest, m.size, m.artifact_type, m.annotations FROM manifests m
         JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.subject = ? ORDER BY m.id`),
       createUpload: db.prepare('INSERT INTO uploads (id, repository, created_at, updated_at) VALUES (?, ?, ?, ?)'),
@@ -91,14 +128,104 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.now().toISOString();
   }
 
-  async getProject(name: string): Promise<Project | null> {
-    return toProject(this.s.getProject.get(name));
+  private project(row: unknown): Project | null {
+    const p = toProject(row);
+    if (p) for (const r of this.s.projectMeta.all(p.id) as { name: string; value: string }[]) p.metadata[r.name] = r.value;
+    return p;
   }
 
-  async createProject(p: { name: string; public: boolean }): Promise<Project> {
+  async getProject(name: string): Promise<Project | null> {
+    return this.project(this.s.getProject.get(name));
+  }
+
+  async getProjectById(id: number): Promise<Project | null> {
+    return this.project(this.s.getProjectById.get(id));
+  }
+
+  async createProject(p: NewProject): Promise<Project> {
+    return this.db.transaction(() => {
+      const t = this.iso();
+      const id = Number(this.s.insertProject.run(p.name, p.public ? 1 : 0, p.ownerId ?? null, p.storageLimit ?? -1, t, t).lastInsertRowid);
+      for (const [k, v] of Object.entries(p.metadata ?? {})) this.s.setProjectMeta.run(id, k, v);
+      return this.project(this.s.getProjectById.get(id))!;
+    })();
+  }
+
+  async listProjects(): Promise<Project[]> {
+    return (this.s.listProjects.all() as unknown[]).map((r) => this.project(r)!);
+  }
+
+  async updateProject(id: number, patch: ProjectPatch): Promise<Project | null> {
+    return this.db.transaction(() => {
+      const pub = patch.public === undefined ? null : patch.public ? 1 : 0;
+      if (this.s.updateProject.run(pub, patch.storageLimit ?? null, this.iso(), id).changes === 0) return null;
+      for (const [k, v] of Object.entries(patch.metadata ?? {})) {
+        if (v === null) this.s.deleteProjectMeta.run(id, k);
+        else this.s.setProjectMeta.run(id, k, v);
+      }
+      return this.project(this.s.getProjectById.get(id));
+    })();
+  }
+
+  async deleteProject(id: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.s.deleteEmptyRepos.run(id);
+      return this.s.deleteProject.run(id).changes > 0;
+    })();
+  }
+
+  // ---- users
+
+  async createUser(u: NewUser): Promise<User> {
     const t = this.iso();
-    this.s.insertProject.run(p.name, p.public ? 1 : 0, t, t);
-    return toProject(this.s.getProject.get(p.name))!;
+    const id = this.s.insertUser.run(u.username, u.email ?? '', u.realname ?? '', u.comment ?? '', u.passwordHash, u.sysadmin ? 1 : 0, t, t).lastInsertRowid;
+    return toUser(this.s.getUserById.get(id))!;
+  }
+
+  async getUserById(id: number): Promise<User | null> {
+    return toUser(this.s.getUserById.get(id));
+  }
+
+  async getUserByName(username: string): Promise<User | null> {
+    return toUser(this.s.getUserByName.get(username));
+  }
+
+  async listUsers(): Promise<User[]> {
+    return (this.s.listUsers.all() as unknown[]).map((r) => toUser(r)!);
+  }
+
+  async updateUser(id: number, patch: UserPatch): Promise<User | null> {
+    const admin = patch.sysadmin === undefined ? null : patch.sysadmin ? 1 : 0;
+    const r = this.s.updateUser.run(patch.email ?? null, patch.realname ?? null, patch.comment ?? null, patch.passwordHash ?? null, admin, this.iso(), id);
+    return r.changes ? toUser(this.s.getUserById.get(id)) : null;
+  }
+
+  async deleteUser(id: number): Promise<boolean> {
+    return this.s.deleteUser.run(id).changes > 0;
+  }
+
+  // ---- members
+
+  async listMembers(projectId: number): Promise<ProjectMember[]> {
+    return (this.s.listMembers.all(projectId) as unknown[]).map((r) => toMember(r)!);
+  }
+
+  async addMember(projectId: number, userId: number, roleId: RoleId): Promise<ProjectMember | null> {
+    const t = this.iso();
+    const r = this.s.insertMember.run(projectId, userId, roleId, t, t);
+    return r.changes ? toMember(this.s.getMember.get(r.lastInsertRowid)) : null;
+  }
+
+  async updateMember(projectId: number, memberId: number, roleId: RoleId): Promise<boolean> {
+    return this.s.updateMember.run(roleId, this.iso(), projectId, memberId).changes > 0;
+  }
+
+  async deleteMember(projectId: number, memberId: number): Promise<boolean> {
+    return this.s.deleteMember.run(projectId, memberId).changes > 0;
+  }
+
+  async getMemberRole(projectId: number, userId: number): Promise<RoleId | null> {
+    return (this.s.memberRole.get(projectId, userId) as RoleId | undefined) ?? null;
   }
 
   async getRepository(name: string): Promise<Repository | null> {
@@ -108,6 +235,15 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async listRepositories(page: Page): Promise<string[]> {
     return this.s.listRepos.pluck().all(page.last ?? '', limit(page)) as string[];
+  }
+
+  async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
+    return (this.s.projectRepos.all(projectId) as { id: number; name: string; project_id: number; created_at: string; updated_at: string; artifact_count: number }[])
+      .map((r) => ({ id: r.id, name: r.name, projectId: r.project_id, artifactCount: r.artifact_count, createdAt: r.created_at, updatedAt: r.updated_at }));
+  }
+
+  async deleteRepository(name: string): Promise<boolean> {
+    return this.s.deleteRepo.run(name).changes > 0;
   }
 
   private ensureRepo(name: string, projectId: number): number {
@@ -191,6 +327,33 @@ export class SqliteMetadataStore implements MetadataStore {
     return out;
   }
 
+  private artifact(row: unknown): ArtifactInfo | null {
+    if (!row) return null;
+    const r = row as { id: number; repository_id: number; digest: string; media_type: string; size: number; content: Buffer; pushed_at: string };
+    const tags = (this.s.artifactTags.all(r.id) as { id: number; name: string; pushed_at: string }[])
+      .map((t): TagInfo => ({ id: t.id, name: t.name, pushedAt: t.pushed_at }));
+    return { id: r.id, repositoryId: r.repository_id, digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content, pushedAt: r.pushed_at, tags };
+  }
+
+  async listArtifacts(repository: string): Promise<ArtifactInfo[]> {
+    return (this.s.artifacts.all(repository) as unknown[]).map((r) => this.artifact(r)!);
+  }
+
+  async getArtifact(repository: string, digest: string): Promise<ArtifactInfo | null> {
+    return this.artifact(this.s.artifact.get(repository, digest));
+  }
+
+  async addTag(repository: string, digest: string, tag: string): Promise<'ok' | 'exists' | 'unknown'> {
+    return this.db.transaction(() => {
+      const repo = this.s.getRepo.get(repository) as { id: number } | undefined;
+      const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
+      if (!repo || id === undefined) return 'unknown';
+      if (this.s.tagExists.get(repo.id, tag)) return 'exists';
+      this.s.insertTag.run(repo.id, tag, id, this.iso());
+      return 'ok';
+    })();
+  }
+
   async createUpload(s: UploadSession): Promise<void> {
     this.s.createUpload.run(s.id, s.repository, s.createdAt, s.updatedAt);
   }
@@ -219,10 +382,36 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 }
 
+const PROJECT_COLS = 'SELECT id, name, public, owner_id, storage_limit, created_at, updated_at FROM projects';
+const USER_COLS = 'SELECT id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at FROM users';
+// An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
+const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at,
+  m.size + coalesce((SELECT sum(b.size) FROM manifest_refs x JOIN blobs b ON b.digest = x.digest
+    WHERE x.manifest_id = m.id AND x.kind = 'blob'), 0) AS size
+  FROM manifests m JOIN repositories r ON r.id = m.repository_id`;
+
 function toProject(r: unknown): Project | null {
   if (!r) return null;
-  const x = r as { id: number; name: string; public: number; created_at: string; updated_at: string };
-  return { id: x.id, name: x.name, public: x.public === 1, createdAt: x.created_at, updatedAt: x.updated_at };
+  const x = r as { id: number; name: string; public: number; owner_id: number | null; storage_limit: number; created_at: string; updated_at: string };
+  return {
+    id: x.id, name: x.name, public: x.public === 1, ownerId: x.owner_id, storageLimit: x.storage_limit, metadata: {},
+    createdAt: x.created_at, updatedAt: x.updated_at,
+  };
+}
+
+function toUser(r: unknown): User | null {
+  if (!r) return null;
+  const x = r as { id: number; username: string; email: string; realname: string; comment: string; password_hash: string; sysadmin: number; created_at: string; updated_at: string };
+  return {
+    id: x.id, username: x.username, email: x.email, realname: x.realname, comment: x.comment, passwordHash: x.password_hash,
+    sysadmin: x.sysadmin === 1, createdAt: x.created_at, updatedAt: x.updated_at,
+  };
+}
+
+function toMember(r: unknown): ProjectMember | null {
+  if (!r) return null;
+  const x = r as { id: number; project_id: number; user_id: number; username: string; role_id: RoleId };
+  return { id: x.id, projectId: x.project_id, userId: x.user_id, username: x.username, roleId: x.role_id };
 }
 
 function toUpload(r: unknown): UploadSession | null {

@@ -67,4 +67,55 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX uploads_updated ON uploads(updated_at);
   `,
+  /* 2: identity and access (issue 3) */ `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL DEFAULT '',
+    realname TEXT NOT NULL DEFAULT '',
+    comment TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    sysadmin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- Harbor keeps the creator as the owner; NULL for projects made before users existed (library).
+  ALTER TABLE projects ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+  -- Bytes; -1 is Harbor's "no limit". Accepted now, enforced by the quota issue.
+  ALTER TABLE projects ADD COLUMN storage_limit INTEGER NOT NULL DEFAULT -1;
+  -- Harbor's project metadata other than 'public' (auto_scan, severity, ...), as strings. 'public'
+  -- lives only in projects.public, which the registry reads on every pull.
+  CREATE TABLE project_metadata (
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (project_id, name)
+  ) WITHOUT ROWID;
+  -- Role ids are Harbor's: 1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest.
+  CREATE TABLE project_members (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role_id INTEGER NOT NULL CHECK (role_id BETWEEN 1 AND 5),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (project_id, user_id)
+  );
+  CREATE INDEX project_members_user ON project_members(user_id);
+  -- Harbor's Tag has an integer id, so tags move to a table with one (same columns and constraints
+  -- otherwise). A new name rather than a rename: ALTER TABLE RENAME leaves SQLite's schema locked
+  -- for a following wal_checkpoint in the same connection.
+  CREATE TABLE repository_tags (
+    id INTEGER PRIMARY KEY,
+    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+    pushed_at TEXT NOT NULL,
+    UNIQUE (repository_id, name)
+  );
+  INSERT INTO repository_tags (repository_id, name, manifest_id, pushed_at)
+    SELECT repository_id, name, manifest_id, pushed_at FROM tags ORDER BY pushed_at;
+  DROP TABLE tags;
+  CREATE INDEX repository_tags_manifest ON repository_tags(manifest_id);
+  `,
 ];

@@ -1,0 +1,68 @@
+// Harbor tag "artifact": artifacts of a repository (list, get, delete) and their tags (list, create, delete).
+import { HarborError } from '../../core/errors.js';
+import type { ArtifactView } from '../../services/artifacts.js';
+import type { TagInfo } from '../../storage/meta/types.js';
+import { sendEmpty, sendJson } from '../context.js';
+import { filterByQuery, parseQuery, sendPage, sortBy } from './paging.js';
+import { repositoryProject } from './repository.js';
+import { optString, readObject, type ApiRouter } from './router.js';
+import { artifactResp, tagResp } from './views.js';
+
+const BASE = '/projects/{project_name}/repositories/{repository_name}/artifacts';
+
+const ARTIFACT_FIELDS: Record<string, (a: ArtifactView) => string | number | string[] | null> = {
+  digest: (a) => a.digest, type: (a) => a.type, media_type: (a) => a.configMediaType, artifact_type: (a) => a.artifactType,
+  tags: (a) => a.tags.map((t) => t.name), push_time: (a) => a.pushedAt, size: (a) => a.size,
+};
+const TAG_FIELDS: Record<string, (t: TagInfo) => string | number> = { name: (t) => t.name, id: (t) => t.id, push_time: (t) => t.pushedAt };
+
+export function artifactRoutes(r: ApiRouter): void {
+  r.add('GET', BASE, async (c) => {
+    const p = await repositoryProject(c);
+    const repo = c.params.repository_name;
+    const all = await c.svc.artifacts.listArtifacts(c.principal, p, repo);
+    const items = sortBy(filterByQuery(all, parseQuery(c.http.query.get('q')), ARTIFACT_FIELDS), c.http.query.get('sort'), ARTIFACT_FIELDS);
+    const withTag = c.http.query.get('with_tag') !== 'false';
+    sendPage(c.http, items, (a) => {
+      const body = artifactResp(a, p, `${p.name}/${repo}`);
+      if (!withTag) delete body.tags;
+      return body;
+    });
+  });
+
+  r.add('GET', `${BASE}/{reference}`, async (c) => {
+    const p = await repositoryProject(c);
+    const repo = c.params.repository_name;
+    const a = await c.svc.artifacts.getArtifact(c.principal, p, repo, c.params.reference);
+    sendJson(c.http, 200, artifactResp(a, p, `${p.name}/${repo}`));
+  });
+
+  r.add('DELETE', `${BASE}/{reference}`, async (c) => {
+    const p = await repositoryProject(c);
+    await c.svc.artifacts.deleteArtifact(c.principal, p, c.params.repository_name, c.params.reference);
+    sendEmpty(c.http, 200);
+  });
+
+  r.add('GET', `${BASE}/{reference}/tags`, async (c) => {
+    const p = await repositoryProject(c);
+    const { artifact, tags } = await c.svc.artifacts.listTags(c.principal, p, c.params.repository_name, c.params.reference);
+    const items = sortBy(filterByQuery(tags, parseQuery(c.http.query.get('q')), TAG_FIELDS), c.http.query.get('sort'), TAG_FIELDS);
+    sendPage(c.http, items, (t) => tagResp(t, artifact));
+  });
+
+  r.add('POST', `${BASE}/{reference}/tags`, async (c) => {
+    const p = await repositoryProject(c);
+    const b = await readObject(c.http);
+    const name = optString(b, 'name');
+    if (!name) throw new HarborError('BAD_REQUEST', 'name is required');
+    await c.svc.artifacts.createTag(c.principal, p, c.params.repository_name, c.params.reference, name);
+    const path = (c.http.req.url ?? '').split('?')[0].replace(/\/$/, '');
+    sendEmpty(c.http, 201, { Location: `${path}/${encodeURIComponent(name)}` });
+  });
+
+  r.add('DELETE', `${BASE}/{reference}/tags/{tag_name}`, async (c) => {
+    const p = await repositoryProject(c);
+    await c.svc.artifacts.deleteTag(c.principal, p, c.params.repository_name, c.params.reference, c.params.tag_name);
+    sendEmpty(c.http, 200);
+  });
+}

@@ -1,0 +1,33 @@
+// /api/v2.0: builds the route table (one file per Harbor tag) and dispatches a request to it with
+// the caller's principal (HTTP Basic, as Harbor's API takes it).
+import type { RequestContext } from '../context.js';
+import { artifactRoutes } from './artifact.js';
+import { healthRoutes } from './health.js';
+import { memberRoutes } from './member.js';
+import { pingRoutes } from './ping.js';
+import { projectMetadataRoutes } from './project-metadata.js';
+import { projectRoutes } from './project.js';
+import { repositoryRoutes } from './repository.js';
+import { API_PREFIX, ApiRouter } from './router.js';
+import type { ApiServices } from './services.js';
+import { systeminfoRoutes } from './systeminfo.js';
+import { userRoutes } from './user.js';
+
+export function buildApiRouter(): ApiRouter {
+  const r = new ApiRouter();
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes]) add(r);
+  return r;
+}
+
+export function isApiPath(path: string): boolean {
+  return path === API_PREFIX || path.startsWith(`${API_PREFIX}/`);
+}
+
+/** Dispatches a request whose raw path starts with /api/v2.0. */
+export async function handleApi(ctx: RequestContext, router: ApiRouter, svc: ApiServices): Promise<void> {
+  const raw = ctx.req.url ?? '';
+  const rawPath = raw.split('?')[0].slice(API_PREFIX.length);
+  const { handler, params } = router.match(ctx.method, rawPath);
+  const principal = await svc.auth.principal(ctx.req.headers.authorization);
+  await handler({ http: ctx, principal, params, svc });
+}

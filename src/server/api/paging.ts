@@ -1,0 +1,136 @@
+// Harbor's list conventions (harbor-notes §2.2): `page` (default 1) and `page_size` (default 10, at
+// most 100), `X-Total-Count` and a `Link` header with rel="prev"/"next" joined by " , "; and the
+// `q=` query language: `k=v` exact, `k=~v` fuzzy (substring), `k=[min~max]` range, `k={a b}` any of,
+// `k=(a b)` all of (src/lib/q). Lists are filtered and paged here, after the service's access check.
+import { HarborError } from '../../core/errors.js';
+import { sendJson, type RequestContext } from '../context.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+export type QValue =
+  | { kind: 'exact'; value: string }
+  | { kind: 'fuzzy'; value: string }
+  | { kind: 'range'; min?: string; max?: string }
+  | { kind: 'or'; values: string[] }
+  | { kind: 'and'; values: string[] };
+
+function unquote(s: string): string {
+  const t = s.trim();
+  return t.length >= 2 && ((t[0] === '"' && t.endsWith('"')) || (t[0] === '\'' && t.endsWith('\''))) ? t.slice(1, -1) : t;
+}
+
+/** Parses `q`; BAD_REQUEST on a malformed term. */
+export function parseQuery(q: string | null): Map<string, QValue> {
+  const out = new Map<string, QValue>();
+  if (!q) return out;
+  for (const term of q.split(',')) {
+    if (term.trim() === '') continue;
+    const i = term.indexOf('=');
+    if (i <= 0) throw new HarborError('BAD_REQUEST', `invalid query term ${JSON.stringify(term.slice(0, 100))}: use k=v, k=~v, k=[min~max], k={a b} or k=(a b)`);
+    const key = term.slice(0, i).trim();
+    const raw = term.slice(i + 1).trim();
+    let v: QValue;
+    if (raw.startsWith('~')) v = { kind: 'fuzzy', value: unquote(raw.slice(1)) };
+    else if (raw.startsWith('[') && raw.endsWith(']')) {
+      const [min, max] = raw.slice(1, -1).split('~').map(unquote);
+      v = { kind: 'range', min: min || undefined, max: max || undefined };
+    } else if (raw.startsWith('{') && raw.endsWith('}')) v = { kind: 'or', values: raw.slice(1, -1).split(/\s+/).filter(Boolean).map(unquote) };
+    else if (raw.startsWith('(') && raw.endsWith(')')) v = { kind: 'and', values: raw.slice(1, -1).split(/\s+/).filter(Boolean).map(unquote) };
+    else v = { kind: 'exact', value: unquote(raw) };
+    out.set(key, v);
+  }
+  return out;
+}
+
+type FieldValue = string | number | boolean | null | undefined | string[];
+
+function matches(v: FieldValue, q: QValue): boolean {
+  if (Array.isArray(v)) {
+    if (q.kind === 'and') return q.values.every((x) => v.includes(x));
+    return v.some((x) => matches(x, q));
+  }
+  if (v === null || v === undefined) return false;
+  const s = String(v);
+  switch (q.kind) {
+    case 'exact': return s === q.value;
+    case 'fuzzy': return s.includes(q.value);
+    case 'or': return q.values.includes(s);
+    case 'and': return q.values.every((x) => x === s);
+    case 'range': {
+      const num = typeof v === 'number';
+      const cmp = (a: string): number => (num ? (v as number) - Number(a) : s.localeCompare(a));
+      return (q.min === undefined || cmp(q.min) >= 0) && (q.max === undefined || cmp(q.max) <= 0);
+    }
+  }
+}
+
+/**
+ * Filters items by `q` over the given fields; a key not in `fields` is a BAD_REQUEST (Harbor rejects
+ * unknown query keys rather than ignoring them).
+ */
+export function filterByQuery<T>(items: T[], q: Map<string, QValue>, fields: Record<string, (t: T) => FieldValue>): T[] {
+  for (const k of q.keys()) if (!Object.hasOwn(fields, k)) throw new HarborError('BAD_REQUEST', `unsupported query key ${JSON.stringify(k.slice(0, 100))}; supported: ${Object.keys(fields).join(', ')}`);
+  return items.filter((it) => [...q].every(([k, v]) => matches(fields[k](it), v)));
+}
+
+/** Sorts by `sort=f1,-f2` over the given fields (unknown fields are a BAD_REQUEST). */
+export function sortBy<T>(items: T[], sort: string | null, fields: Record<string, (t: T) => FieldValue>): T[] {
+  if (!sort) return items;
+  const keys = sort.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.startsWith('-') ? { k: s.slice(1), dir: -1 } : { k: s, dir: 1 }));
+  for (const { k } of keys) if (!Object.hasOwn(fields, k)) throw new HarborError('BAD_REQUEST', `unsupported sort key ${JSON.stringify(k.slice(0, 100))}`);
+  return [...items].sort((a, b) => {
+    for (const { k, dir } of keys) {
+      const x = fields[k](a);
+      const y = fields[k](b);
+      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x ?? '').localeCompare(String(y ?? ''));
+      if (c !== 0) return c * dir;
+    }
+    return 0;
+  });
+}
+
+export interface PageParams { page: number; pageSize: number }
+
+function intParam(ctx: RequestContext, name: string, dflt: number): number {
+  const v = ctx.query.get(name);
+  if (v === null || v === '') return dflt;
+  if (!/^-?[0-9]{1,15}$/.test(v)) throw new HarborError('BAD_REQUEST', `${name} must be an integer`);
+  return Number(v);
+}
+
+/** page / page_size; page_size above 100 is refused with 422 as go-swagger's validation does. */
+export function pageParams(ctx: RequestContext): PageParams {
+  const page = intParam(ctx, 'page', 1);
+  const pageSize = intParam(ctx, 'page_size', 10);
+  if (page < 1) throw new HarborError('BAD_REQUEST', 'page must be at least 1');
+  if (pageSize > MAX_PAGE_SIZE) throw new HarborError('UNPROCESSABLE_ENTITY', `page_size in query should be less than or equal to ${MAX_PAGE_SIZE}`);
+  if (pageSize < 1) throw new HarborError('BAD_REQUEST', 'page_size must be at least 1');
+  return { page, pageSize };
+}
+
+/** Harbor's Link header: the request path and query with page/page_size replaced (base.go Links). */
+export function linkHeader(ctx: RequestContext, p: PageParams, total: number): string | undefined {
+  const raw = ctx.req.url ?? '';
+  const qi = raw.indexOf('?');
+  const path = qi < 0 ? raw : raw.slice(0, qi);
+  const link = (page: number, rel: string): string => {
+    const q = new URLSearchParams(ctx.query);
+    q.set('page', String(page));
+    q.set('page_size', String(p.pageSize));
+    return `<${path}?${q.toString()}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (p.page > 1 && total > 0) links.push(link(p.page - 1, 'prev'));
+  if (p.page * p.pageSize < total) links.push(link(p.page + 1, 'next'));
+  return links.length ? links.join(' , ') : undefined;
+}
+
+/** Pages a full list and sends it with X-Total-Count and Link. */
+export function sendPage<T>(ctx: RequestContext, items: T[], render: (t: T) => unknown): void {
+  const p = pageParams(ctx);
+  const slice = items.slice((p.page - 1) * p.pageSize, p.page * p.pageSize);
+  const headers: Record<string, string> = { 'X-Total-Count': String(items.length) };
+  const link = linkHeader(ctx, p, items.length);
+  if (link) headers.Link = link;
+  sendJson(ctx, 200, slice.map(render), headers);
+}

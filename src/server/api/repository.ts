@@ -1,0 +1,41 @@
+// Harbor tag "repository": /projects/{project_name}/repositories[/{repository_name}]. Names in the
+// path are without the project (`{repository_name}` = `a%252Fb` for `<project>/a/b`); responses carry
+// the full name, as Harbor's do.
+import type { RepositoryInfo } from '../../storage/meta/types.js';
+import { sendEmpty, sendJson } from '../context.js';
+import { filterByQuery, parseQuery, sendPage, sortBy } from './paging.js';
+import type { ApiContext, ApiRouter } from './router.js';
+import { repositoryResp } from './views.js';
+
+const REPO_FIELDS: Record<string, (r: RepositoryInfo) => string | number> = {
+  name: (r) => r.name, id: (r) => r.id, artifact_count: (r) => r.artifactCount, creation_time: (r) => r.createdAt, update_time: (r) => r.updatedAt,
+};
+
+async function project(c: ApiContext) {
+  // {project_name} is always a name here (Harbor's repository API takes no id).
+  return c.svc.projects.resolve(c.params.project_name, true);
+}
+
+export function repositoryRoutes(r: ApiRouter): void {
+  r.add('GET', '/projects/{project_name}/repositories', async (c) => {
+    const p = await project(c);
+    const all = await c.svc.artifacts.listRepositories(c.principal, p);
+    const q = parseQuery(c.http.query.get('q'));
+    // `q=name=...` matches the full name (`<project>/<repo>`), as in Harbor.
+    const items = sortBy(filterByQuery(all, q, REPO_FIELDS), c.http.query.get('sort') ?? '-update_time', REPO_FIELDS);
+    sendPage(c.http, items, repositoryResp);
+  });
+
+  r.add('GET', '/projects/{project_name}/repositories/{repository_name}', async (c) => {
+    const p = await project(c);
+    sendJson(c.http, 200, repositoryResp(await c.svc.artifacts.getRepository(c.principal, p, c.params.repository_name)));
+  });
+
+  r.add('DELETE', '/projects/{project_name}/repositories/{repository_name}', async (c) => {
+    const p = await project(c);
+    await c.svc.artifacts.deleteRepository(c.principal, p, c.params.repository_name);
+    sendEmpty(c.http, 200);
+  });
+}
+
+export { project as repositoryProject };

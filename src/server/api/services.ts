@@ -1,0 +1,20 @@
+// What the API handlers are given: the services, built once in app.ts.
+import type { ArtifactService } from '../../services/artifacts.js';
+import type { AuthService } from '../../services/auth.js';
+import type { ProjectService } from '../../services/projects.js';
+import type { AccessControl } from '../../services/rbac.js';
+import type { UserService } from '../../services/users.js';
+import type { MetadataStore } from '../../storage/meta/types.js';
+
+export interface ApiServices {
+  meta: MetadataStore;
+  auth: AuthService;
+  access: AccessControl;
+  users: UserService;
+  projects: ProjectService;
+  artifacts: ArtifactService;
+  /** The version systeminfo reports. */
+  version: string;
+  /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */
+  passwordChanged?: (username: string, password: string) => Promise<void>;
+}

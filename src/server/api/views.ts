@@ -1,0 +1,59 @@
+// Our records in Harbor's wire shapes (swagger definitions UserResp, Project, ProjectMemberEntity,
+// Repository, Artifact, Tag). Only these functions decide field names.
+import type { ArtifactView } from '../../services/artifacts.js';
+import { projectMetadata } from '../../services/projects.js';
+import { ROLE_NAMES } from '../../services/rbac.js';
+import type { Project, ProjectMember, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/types.js';
+
+export function userResp(u: User): Record<string, unknown> {
+  return {
+    user_id: u.id, username: u.username, email: u.email, realname: u.realname, comment: u.comment,
+    sysadmin_flag: u.sysadmin, admin_role_in_auth: false, creation_time: u.createdAt, update_time: u.updatedAt,
+  };
+}
+
+export function projectResp(p: Project, extra: { ownerName: string; role: RoleId | null; repoCount: number }): Record<string, unknown> {
+  const r: Record<string, unknown> = {
+    project_id: p.id, owner_id: p.ownerId ?? 1, owner_name: extra.ownerName, name: p.name, registry_id: 0,
+    creation_time: p.createdAt, update_time: p.updatedAt, deleted: false, togglable: true,
+    repo_count: extra.repoCount, metadata: projectMetadata(p),
+    cve_allowlist: { id: 0, project_id: p.id, items: [], creation_time: p.createdAt, update_time: p.updatedAt },
+  };
+  if (extra.role !== null) {
+    r.current_user_role_id = extra.role;
+    r.current_user_role_ids = [extra.role];
+  }
+  return r;
+}
+
+export function memberResp(m: ProjectMember): Record<string, unknown> {
+  return {
+    id: m.id, project_id: m.projectId, entity_name: m.username, role_name: ROLE_NAMES[m.roleId], role_id: m.roleId,
+    entity_id: m.userId, entity_type: 'u',
+  };
+}
+
+export function repositoryResp(r: RepositoryInfo): Record<string, unknown> {
+  return {
+    id: r.id, project_id: r.projectId, name: r.name, description: '', artifact_count: r.artifactCount, pull_count: 0,
+    creation_time: r.createdAt, update_time: r.updatedAt,
+  };
+}
+
+export function tagResp(t: TagInfo, a: { id: number; repositoryId: number }): Record<string, unknown> {
+  return { id: t.id, repository_id: a.repositoryId, artifact_id: a.id, name: t.name, push_time: t.pushedAt, pull_time: '0001-01-01T00:00:00.000Z', immutable: false };
+}
+
+export function artifactResp(a: ArtifactView, p: Project, repositoryName: string): Record<string, unknown> {
+  const r: Record<string, unknown> = {
+    id: a.id, type: a.type, media_type: a.configMediaType, manifest_media_type: a.mediaType, project_id: p.id,
+    repository_id: a.repositoryId, repository_name: repositoryName, digest: a.digest, size: a.size,
+    push_time: a.pushedAt, pull_time: '0001-01-01T00:00:00.000Z', extra_attrs: {}, annotations: a.annotations ?? {},
+    references: a.references.map((ref) => ({
+      parent_id: a.id, child_digest: ref.digest, ...(ref.platform ? { platform: ref.platform } : {}),
+    })),
+    tags: a.tags.map((t) => tagResp(t, a)), labels: [], accessories: [],
+  };
+  if (a.artifactType) r.artifact_type = a.artifactType;
+  return r;
+}

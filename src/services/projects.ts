@@ -1,0 +1,187 @@
+// Projects, their members and metadata, as Harbor's project and member APIs manage them
+// (src/server/v2.0/handler/project.go, member.go). Any signed-in user may create a project
+// (project_creation_restriction "everyone") and becomes its project admin; everything else is
+// checked against the role matrix (rbac.ts).
+import { HarborError } from '../core/errors.js';
+import { isValidProjectName } from '../oci/name.js';
+import type { MetadataStore, Project, ProjectMember, RoleId, User } from '../storage/meta/types.js';
+import { isRoleId, isSysadmin, type AccessControl, type Principal } from './rbac.js';
+import { requireUser } from './users.js';
+
+export interface ProjectCreation { name: string; public?: boolean; metadata?: Record<string, string>; storageLimit?: number }
+export interface ProjectChange { public?: boolean; metadata?: Record<string, string>; storageLimit?: number }
+
+/** ProjectMetadata keys Harbor knows (swagger definitions.ProjectMetadata). */
+export const METADATA_KEYS = new Set([
+  'public', 'enable_content_trust', 'enable_content_trust_cosign', 'prevent_vul', 'severity', 'auto_scan',
+  'auto_sbom_generation', 'reuse_sys_cve_allowlist', 'retention_id', 'proxy_speed_kb', 'max_upstream_conn',
+  'proxy_cache_local_on_not_found', 'proxy_referrer_api', 'proxy_cache_filter_pattern', 'proxy_cache_filter_kind',
+]);
+const BOOLEAN_KEYS = new Set(['public', 'enable_content_trust', 'enable_content_trust_cosign', 'prevent_vul', 'auto_scan',
+  'auto_sbom_generation', 'reuse_sys_cve_allowlist', 'proxy_cache_local_on_not_found', 'proxy_referrer_api']);
+const SEVERITIES = new Set(['none', 'low', 'medium', 'high', 'critical']);
+
+/** Checks metadata keys and values; `public` is split off (it lives in the project row). */
+export function checkMetadata(md: Record<string, unknown>): { public?: boolean; rest: Record<string, string> } {
+  const rest: Record<string, string> = {};
+  let pub: boolean | undefined;
+  for (const [k, v] of Object.entries(md)) {
+    if (!METADATA_KEYS.has(k)) throw new HarborError('BAD_REQUEST', `unknown project metadata ${JSON.stringify(k.slice(0, 100))}`);
+    if (typeof v !== 'string') throw new HarborError('BAD_REQUEST', `project metadata ${k} must be a string`);
+    const val = BOOLEAN_KEYS.has(k) ? v.toLowerCase() : v;
+    if (BOOLEAN_KEYS.has(k) && val !== 'true' && val !== 'false') throw new HarborError('BAD_REQUEST', `project metadata ${k} must be "true" or "false"`);
+    if (k === 'severity' && !SEVERITIES.has(val)) throw new HarborError('BAD_REQUEST', 'severity must be none, low, medium, high or critical');
+    if (k === 'public') pub = val === 'true';
+    else rest[k] = val;
+  }
+  return { public: pub, rest };
+}
+
+/** The project's metadata as Harbor shows it: `public` plus the stored keys. */
+export function projectMetadata(p: Project): Record<string, string> {
+  return { public: String(p.public), ...p.metadata };
+}
+
+export interface ProjectSummaryData { repoCount: number; roleCounts: Record<RoleId, number>; storageLimit: number }
+
+export class ProjectService {
+  constructor(private readonly meta: MetadataStore, private readonly access: AccessControl) {}
+
+  /** A project by name, or by id when the value is an integer and `isResourceName` is false (X-Is-Resource-Name). */
+  async resolve(nameOrId: string, isResourceName = false): Promise<Project> {
+    const p = !isResourceName && /^[0-9]{1,15}$/.test(nameOrId)
+      ? await this.meta.getProjectById(Number(nameOrId))
+      : await this.meta.getProject(nameOrId);
+    if (!p) throw new HarborError('NOT_FOUND', `project ${nameOrId.slice(0, 255)} not found`);
+    return p;
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return (await this.meta.getProject(name)) !== null;
+  }
+
+  async create(actor: Principal, req: ProjectCreation): Promise<Project> {
+    const user = requireUser(actor);
+    if (!isValidProjectName(req.name)) {
+      throw new HarborError('BAD_REQUEST', 'the project name must be 1 to 255 lower-case letters, digits and single . _ - separators, starting and ending with a letter or digit');
+    }
+    const md = checkMetadata(req.metadata ?? {});
+    if (req.storageLimit !== undefined && (!Number.isSafeInteger(req.storageLimit) || req.storageLimit < -1 || req.storageLimit === 0)) {
+      throw new HarborError('BAD_REQUEST', 'storage_limit must be -1 (unlimited) or a positive number of bytes');
+    }
+    if (await this.meta.getProject(req.name)) throw new HarborError('CONFLICT', `the project ${req.name} already exists`);
+    const p = await this.meta.createProject({
+      name: req.name, public: md.public ?? req.public ?? false, ownerId: user.id, storageLimit: req.storageLimit ?? -1, metadata: md.rest,
+    });
+    await this.meta.addMember(p.id, user.id, 1);
+    return p;
+  }
+
+  async get(actor: Principal, p: Project): Promise<Project> {
+    await this.access.require(actor, p, 'project', 'read');
+    return p;
+  }
+
+  /** The projects the caller can see: every one for an admin, else public ones and those it is a member of. */
+  async list(actor: Principal): Promise<Project[]> {
+    const all = await this.meta.listProjects();
+    if (isSysadmin(actor)) return all;
+    const out: Project[] = [];
+    for (const p of all) if (p.public || (await this.access.roleOf(actor, p)) !== null) out.push(p);
+    return out;
+  }
+
+  async roleOf(actor: Principal, p: Project): Promise<RoleId | null> {
+    return this.access.roleOf(actor, p);
+  }
+
+  async owner(p: Project): Promise<User | null> {
+    return p.ownerId === null ? null : this.meta.getUserById(p.ownerId);
+  }
+
+  async update(actor: Principal, p: Project, change: ProjectChange): Promise<Project> {
+    await this.access.require(actor, p, 'project', 'update');
+    const md = checkMetadata(change.metadata ?? {});
+    const pub = md.public ?? change.public;
+    return (await this.meta.updateProject(p.id, { public: pub, metadata: md.rest, storageLimit: change.storageLimit }))!;
+  }
+
+  /** Harbor refuses to delete a project that still has repositories: 412 PRECONDITION. */
+  async delete(actor: Principal, p: Project): Promise<void> {
+    await this.access.require(actor, p, 'project', 'delete');
+    const repos = await this.meta.listProjectRepositories(p.id);
+    if (repos.length) throw new HarborError('PRECONDITION', `the project ${p.name} still has ${repos.length} repositories; delete them first`);
+    await this.meta.deleteProject(p.id);
+  }
+
+  async repoCount(p: Project): Promise<number> {
+    return (await this.meta.listProjectRepositories(p.id)).length;
+  }
+
+  async summary(actor: Principal, p: Project): Promise<ProjectSummaryData> {
+    await this.access.require(actor, p, 'project', 'read');
+    const roleCounts: Record<RoleId, number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
+    // Harbor shows member counts only to those who may list members.
+    if (await this.access.can(actor, p, 'member', 'list')) for (const m of await this.meta.listMembers(p.id)) roleCounts[m.roleId]++;
+    return { repoCount: await this.repoCount(p), roleCounts, storageLimit: p.storageLimit };
+  }
+
+  // ---- metadata
+
+  async getMetadata(actor: Principal, p: Project): Promise<Record<string, string>> {
+    await this.access.require(actor, p, 'metadata', 'read');
+    return projectMetadata(p);
+  }
+
+  async setMetadata(actor: Principal, p: Project, md: Record<string, unknown>, action: 'create' | 'update'): Promise<Project> {
+    await this.access.require(actor, p, 'metadata', action);
+    const checked = checkMetadata(md);
+    return (await this.meta.updateProject(p.id, { public: checked.public, metadata: checked.rest }))!;
+  }
+
+  async deleteMetadata(actor: Principal, p: Project, key: string): Promise<void> {
+    await this.access.require(actor, p, 'metadata', 'delete');
+    if (key === 'public') throw new HarborError('BAD_REQUEST', 'the public metadata cannot be deleted; set it to "false"');
+    if (!Object.hasOwn(p.metadata, key)) throw new HarborError('NOT_FOUND', `project metadata ${key.slice(0, 100)} not found`);
+    await this.meta.updateProject(p.id, { metadata: { [key]: null } });
+  }
+
+  // ---- members
+
+  async listMembers(actor: Principal, p: Project, entityName?: string): Promise<ProjectMember[]> {
+    await this.access.require(actor, p, 'member', 'list');
+    const all = await this.meta.listMembers(p.id);
+    return entityName ? all.filter((m) => m.username.includes(entityName)) : all;
+  }
+
+  async getMember(actor: Principal, p: Project, memberId: number): Promise<ProjectMember> {
+    await this.access.require(actor, p, 'member', 'read');
+    const m = (await this.meta.listMembers(p.id)).find((x) => x.id === memberId);
+    if (!m) throw new HarborError('NOT_FOUND', `member ${memberId} of project ${p.name} not found`);
+    return m;
+  }
+
+  async addMember(actor: Principal, p: Project, roleId: unknown, who: { userId?: number; username?: string }): Promise<ProjectMember> {
+    await this.access.require(actor, p, 'member', 'create');
+    if (!isRoleId(roleId)) throw new HarborError('BAD_REQUEST', 'role_id must be 1 (projectAdmin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limitedGuest)');
+    const user = who.userId !== undefined && who.userId > 0
+      ? await this.meta.getUserById(who.userId)
+      : who.username ? await this.meta.getUserByName(who.username) : undefined;
+    if (user === undefined) throw new HarborError('BAD_REQUEST', 'member_user needs a user_id or a username');
+    if (!user) throw new HarborError('NOT_FOUND', 'the user to add does not exist');
+    const m = await this.meta.addMember(p.id, user.id, roleId);
+    if (!m) throw new HarborError('CONFLICT', `${user.username} is already a member of ${p.name}`);
+    return m;
+  }
+
+  async updateMember(actor: Principal, p: Project, memberId: number, roleId: unknown): Promise<void> {
+    await this.access.require(actor, p, 'member', 'update');
+    if (!isRoleId(roleId)) throw new HarborError('BAD_REQUEST', 'role_id must be 1 (projectAdmin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limitedGuest)');
+    if (!(await this.meta.updateMember(p.id, memberId, roleId))) throw new HarborError('NOT_FOUND', `member ${memberId} of project ${p.name} not found`);
+  }
+
+  async deleteMember(actor: Principal, p: Project, memberId: number): Promise<void> {
+    await this.access.require(actor, p, 'member', 'delete');
+    if (!(await this.meta.deleteMember(p.id, memberId))) throw new HarborError('NOT_FOUND', `member ${memberId} of project ${p.name} not found`);
+  }
+}

@@ -1,0 +1,92 @@
+// Authorization as Harbor does it (harbor-notes §3.2, src/common/rbac/project/rbac_role.go and
+// rbac_util.go): a system admin may do anything; otherwise a member's role grants a fixed set of
+// (resource, action) pairs, and a public project grants everybody, anonymous included, the read side.
+import { HarborError } from '../core/errors.js';
+import type { MetadataStore, Project, RoleId, User } from '../storage/meta/types.js';
+
+export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'tag' | 'quota' | 'log' | 'label' | 'robot';
+export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push';
+
+/** Who is asking: nobody, or a user (robots come with their own issue). */
+export type Principal = { kind: 'anonymous' } | { kind: 'user'; user: User };
+
+export const ANONYMOUS: Principal = { kind: 'anonymous' };
+
+export const ROLE_NAMES: Record<RoleId, string> = {
+  1: 'projectAdmin',
+  2: 'developer',
+  3: 'guest',
+  4: 'maintainer',
+  5: 'limitedGuest',
+};
+
+export function isRoleId(v: unknown): v is RoleId {
+  return v === 1 || v === 2 || v === 3 || v === 4 || v === 5;
+}
+
+type Grants = Partial<Record<Resource, readonly Action[]>>;
+const CRUDL = ['create', 'read', 'update', 'delete', 'list'] as const;
+
+const MATRIX: Record<RoleId, Grants> = {
+  1: {
+    project: ['read', 'update', 'delete'], member: CRUDL, metadata: ['create', 'read', 'update', 'delete'], log: ['list'],
+    label: CRUDL, quota: ['read'], repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'],
+    tag: ['create', 'delete', 'list'], robot: CRUDL,
+  },
+  4: {
+    project: ['read'], member: ['read', 'list'], metadata: ['read'], label: CRUDL, quota: ['read'],
+    repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'], tag: ['create', 'delete', 'list'],
+    robot: ['read', 'list'],
+  },
+  2: {
+    project: ['read'], member: ['read', 'list'], label: ['read', 'list'], quota: ['read'],
+    repository: ['create', 'read', 'update', 'list', 'pull', 'push'], artifact: ['create', 'read', 'list'], tag: ['create', 'list'],
+    robot: ['read', 'list'],
+  },
+  3: {
+    project: ['read'], member: ['read', 'list'], label: ['read', 'list'], quota: ['read'],
+    repository: ['read', 'list', 'pull'], artifact: ['read', 'list'], tag: ['list'], robot: ['read', 'list'],
+  },
+  5: {
+    project: ['read'], quota: ['read'], repository: ['read', 'list', 'pull'], artifact: ['read', 'list'], tag: ['list'],
+  },
+};
+
+/** What a public project grants everybody (rbac_util.go publicProjectPolicies). */
+const PUBLIC: Grants = {
+  project: ['read'], label: ['read', 'list'], repository: ['list', 'pull'], tag: ['list'], artifact: ['read', 'list'],
+};
+
+export function roleAllows(role: RoleId, resource: Resource, action: Action): boolean {
+  return MATRIX[role][resource]?.includes(action) ?? false;
+}
+
+export function publicAllows(resource: Resource, action: Action): boolean {
+  return PUBLIC[resource]?.includes(action) ?? false;
+}
+
+export function isSysadmin(p: Principal): boolean {
+  return p.kind === 'user' && p.user.sysadmin;
+}
+
+export class AccessControl {
+  constructor(private readonly meta: MetadataStore) {}
+
+  async roleOf(p: Principal, project: Project): Promise<RoleId | null> {
+    return p.kind === 'user' ? this.meta.getMemberRole(project.id, p.user.id) : null;
+  }
+
+  async can(p: Principal, project: Project, resource: Resource, action: Action): Promise<boolean> {
+    if (isSysadmin(p)) return true;
+    if (project.public && publicAllows(resource, action)) return true;
+    const role = await this.roleOf(p, project);
+    return role !== null && roleAllows(role, resource, action);
+  }
+
+  /** Throws UNAUTHORIZED for anonymous callers and FORBIDDEN for signed-in ones lacking the permission. */
+  async require(p: Principal, project: Project, resource: Resource, action: Action): Promise<void> {
+    if (await this.can(p, project, resource, action)) return;
+    if (p.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
+    throw new HarborError('FORBIDDEN', `${action} on ${resource} of project ${project.name} is not allowed`);
+  }
+}

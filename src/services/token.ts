@@ -1,0 +1,128 @@
+// The Docker token service as Harbor runs it (harbor-notes §2.3; src/core/service/token/creator.go):
+// a client asks for scopes, gets an RS256 JWT whose `access` holds only the actions its role allows;
+// the registry then checks every request against that token. No HTTP here: the server parses the
+// request and checks the route's needs.
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { HarborError } from '../core/errors.js';
+import { signJwt, verifyJwt } from '../core/jwt.js';
+import { parseRepositoryName } from '../oci/name.js';
+import type { MetadataStore } from '../storage/meta/types.js';
+import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
+
+export const TOKEN_ISSUER = 'harbor-token-issuer';
+export const TOKEN_SERVICE = 'harbor-registry';
+/** Harbor's default token_expiration: 30 minutes. */
+export const DEFAULT_TOKEN_TTL_SEC = 1800;
+
+export interface TokenKey { privateKey: KeyObject; publicKey: KeyObject; kid: string }
+
+export interface AccessEntry { type: string; name: string; actions: string[] }
+
+/** Harbor's token response (src/core/service/token/models.go): exactly these three fields. */
+export interface IssuedToken { token: string; expires_in: number; issued_at: string }
+
+/** What a verified token says: who (empty for anonymous) and what it grants. */
+export interface TokenGrant { subject: string; access: AccessEntry[]; issuedAt: number; expiresAt: number }
+
+const VERIFIED_CACHE_SIZE = 1024;
+
+/** Parses `type:name:actions` (a name may hold a port-less host, so type is before the first colon, actions after the last). */
+export function parseScope(scope: string): AccessEntry | null {
+  const first = scope.indexOf(':');
+  const last = scope.lastIndexOf(':');
+  if (first <= 0 || last === first) return null;
+  const actions = scope.slice(last + 1).split(',').map((a) => a.trim()).filter(Boolean);
+  return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: [...new Set(actions)] };
+}
+
+export class TokenService {
+  private readonly now: () => number;
+  private readonly ttl: number;
+  private readonly verified = new Map<string, { grant: TokenGrant; exp: number }>();
+
+  constructor(
+    private readonly meta: MetadataStore,
+    private readonly access: AccessControl,
+    private readonly key: TokenKey,
+    opts: { clock?: () => number; ttlSec?: number } = {},
+  ) {
+    this.now = opts.clock ?? Date.now;
+    this.ttl = opts.ttlSec ?? DEFAULT_TOKEN_TTL_SEC;
+  }
+
+  /** The actions of one requested scope that the caller is allowed (creator.go's filters). */
+  async grant(p: Principal, want: AccessEntry): Promise<string[]> {
+    if (want.type === 'registry') {
+      return want.name === 'catalog' && isSysadmin(p) ? want.actions.filter((a) => a === '*') : [];
+    }
+    if (want.type !== 'repository') return [];
+    let projectName: string;
+    try {
+      projectName = parseRepositoryName(want.name).project;
+    } catch {
+      return [];
+    }
+    const project = await this.meta.getProject(projectName);
+    if (!project) return [];
+    const out: string[] = [];
+    for (const a of want.actions) {
+      const ok = a === 'pull' ? await this.access.can(p, project, 'repository', 'pull')
+        : a === 'push' ? await this.access.can(p, project, 'repository', 'push')
+          : a === 'delete' ? await this.access.can(p, project, 'repository', 'delete')
+            : a === '*' ? isSysadmin(p) || (await this.access.roleOf(p, project)) === 1
+              : false;
+      if (ok) out.push(a);
+    }
+    return out;
+  }
+
+  async issue(p: Principal, scopes: string[]): Promise<IssuedToken> {
+    const access: AccessEntry[] = [];
+    for (const s of scopes) {
+      const want = parseScope(s);
+      if (!want) throw new HarborError('BAD_REQUEST', `malformed scope ${JSON.stringify(s.slice(0, 200))}`);
+      access.push({ type: want.type, name: want.name, actions: await this.grant(p, want) });
+    }
+    const nowMs = this.now();
+    const iat = Math.floor(nowMs / 1000);
+    const token = signJwt({
+      iss: TOKEN_ISSUER, sub: p.kind === 'user' ? p.user.username : '', aud: TOKEN_SERVICE,
+      exp: iat + this.ttl, nbf: iat, iat, jti: randomUUID(), access,
+    }, this.key.privateKey, this.key.kid);
+    return { token, expires_in: this.ttl, issued_at: new Date(iat * 1000).toISOString() };
+  }
+
+  /**
+   * Checks signature, expiry, issuer and audience; UNAUTHORIZED with the reason otherwise. A client
+   * sends the same token with every request of a pull, so a verified token is remembered until it
+   * expires: the RSA check runs once per token, not once per manifest or blob request.
+   */
+  verify(token: string): TokenGrant {
+    const now = Math.floor(this.now() / 1000);
+    const hit = this.verified.get(token);
+    if (hit && hit.exp > now) return hit.grant;
+    const grant = this.verifySignature(token, now);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+    this.verified.set(token, { grant, exp: grant.expiresAt });
+    return grant;
+  }
+
+  private verifySignature(token: string, now: number): TokenGrant {
+    const r = verifyJwt(token, this.key.publicKey, { iss: TOKEN_ISSUER, aud: TOKEN_SERVICE, now });
+    if (!r.ok) throw new HarborError('UNAUTHORIZED', `invalid token: ${r.reason}`);
+    const raw = Array.isArray(r.claims.access) ? (r.claims.access as unknown[]) : [];
+    const access: AccessEntry[] = [];
+    for (const e of raw) {
+      const x = e as Partial<AccessEntry>;
+      if (typeof x?.type === 'string' && typeof x.name === 'string' && Array.isArray(x.actions)) {
+        access.push({ type: x.type, name: x.name, actions: x.actions.filter((a): a is string => typeof a === 'string') });
+      }
+    }
+    return { subject: typeof r.claims.sub === 'string' ? r.claims.sub : '', access, issuedAt: r.claims.iat, expiresAt: r.claims.exp };
+  }
+}
+
+/** True when the grant allows `action` on `type:name` (`*` allows every action). */
+export function grantAllows(g: TokenGrant, type: string, name: string, action: string): boolean {
+  return g.access.some((e) => e.type === type && e.name === name && (e.actions.includes(action) || e.actions.includes('*')));
+}

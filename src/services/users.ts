@@ -1,0 +1,115 @@
+// Users as Harbor's user API manages them (src/server/v2.0/handler/user.go): only a system admin
+// creates, lists, deletes users and sets the admin flag; a user reads and updates its own profile
+// and changes its own password (giving the old one); an admin resets anyone's without it.
+import { randomBytes } from 'node:crypto';
+import { HarborError } from '../core/errors.js';
+import { hashPassword, verifyPassword } from '../core/passwords.js';
+import type { MetadataStore, User } from '../storage/meta/types.js';
+import type { Principal } from './rbac.js';
+
+export interface UserCreation { username: string; password: string; email?: string; realname?: string; comment?: string }
+export interface UserProfileChange { email?: string; realname?: string; comment?: string }
+
+const USERNAME = /^[^\s,"~#%$:]{1,255}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/** Harbor's password policy: 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
+export function checkPasswordPolicy(pw: string): void {
+  if (pw.length < 8 || pw.length > 128 || !/[A-Z]/.test(pw) || !/[a-z]/.test(pw) || !/[0-9]/.test(pw)) {
+    throw new HarborError('BAD_REQUEST', 'the password must be 8 to 128 characters long with at least one upper-case letter, one lower-case letter and one digit');
+  }
+}
+
+/** A random password that satisfies the policy (for the first-start admin). */
+export function generatePassword(): string {
+  return `Hc${randomBytes(18).toString('base64url')}9`;
+}
+
+export function requireUser(p: Principal): User {
+  if (p.kind !== 'user') throw new HarborError('UNAUTHORIZED', 'authentication required');
+  return p.user;
+}
+
+export function requireSysadmin(p: Principal): User {
+  const u = requireUser(p);
+  if (!u.sysadmin) throw new HarborError('FORBIDDEN', 'only a system administrator may do this');
+  return u;
+}
+
+export class UserService {
+  constructor(private readonly meta: MetadataStore) {}
+
+  async create(actor: Principal, req: UserCreation): Promise<User> {
+    requireSysadmin(actor);
+    if (!USERNAME.test(req.username)) throw new HarborError('BAD_REQUEST', 'the username must be 1 to 255 characters, without spaces or any of , " ~ # % $ :');
+    if (req.email && !EMAIL.test(req.email)) throw new HarborError('BAD_REQUEST', 'the email address is not valid');
+    checkPasswordPolicy(req.password);
+    if (await this.meta.getUserByName(req.username)) throw new HarborError('CONFLICT', `the username ${req.username} is already taken`);
+    return this.meta.createUser({
+      username: req.username, email: req.email, realname: req.realname, comment: req.comment,
+      passwordHash: await hashPassword(req.password),
+    });
+  }
+
+  /** The first-start admin: a system admin named `admin` (Harbor's user id 1). */
+  async createAdmin(password: string): Promise<User> {
+    return this.meta.createUser({ username: 'admin', realname: 'system admin', comment: 'admin user', passwordHash: await hashPassword(password), sysadmin: true });
+  }
+
+  async list(actor: Principal): Promise<User[]> {
+    requireSysadmin(actor);
+    return this.meta.listUsers();
+  }
+
+  /** Any signed-in user may look names up (Harbor's /users/search). */
+  async search(actor: Principal): Promise<User[]> {
+    requireUser(actor);
+    return this.meta.listUsers();
+  }
+
+  private async find(id: number): Promise<User> {
+    const u = await this.meta.getUserById(id);
+    if (!u) throw new HarborError('NOT_FOUND', `user ${id} not found`);
+    return u;
+  }
+
+  async get(actor: Principal, id: number): Promise<User> {
+    const me = requireUser(actor);
+    if (me.id !== id && !me.sysadmin) throw new HarborError('FORBIDDEN', 'only a system administrator may read another user');
+    return this.find(id);
+  }
+
+  async updateProfile(actor: Principal, id: number, change: UserProfileChange): Promise<User> {
+    const me = requireUser(actor);
+    if (me.id !== id && !me.sysadmin) throw new HarborError('FORBIDDEN', 'only a system administrator may change another user');
+    await this.find(id);
+    if (change.email && !EMAIL.test(change.email)) throw new HarborError('BAD_REQUEST', 'the email address is not valid');
+    return (await this.meta.updateUser(id, change))!;
+  }
+
+  async delete(actor: Principal, id: number): Promise<void> {
+    const me = requireSysadmin(actor);
+    if (me.id === id) throw new HarborError('FORBIDDEN', 'you cannot delete yourself');
+    await this.find(id);
+    await this.meta.deleteUser(id);
+  }
+
+  async changePassword(actor: Principal, id: number, oldPassword: string | undefined, newPassword: string): Promise<void> {
+    const me = requireUser(actor);
+    const target = await (me.id === id || me.sysadmin ? this.find(id) : Promise.reject(new HarborError('FORBIDDEN', 'you may change only your own password')));
+    // Harbor asks for the old password when users change their own, even an admin.
+    if (me.id === id) {
+      if (!oldPassword || !(await verifyPassword(oldPassword, target.passwordHash))) throw new HarborError('FORBIDDEN', 'the old password is not correct');
+    }
+    checkPasswordPolicy(newPassword);
+    if (await verifyPassword(newPassword, target.passwordHash)) throw new HarborError('BAD_REQUEST', 'the new password must differ from the old one');
+    await this.meta.updateUser(id, { passwordHash: await hashPassword(newPassword) });
+  }
+
+  async setSysadmin(actor: Principal, id: number, flag: boolean): Promise<void> {
+    const me = requireSysadmin(actor);
+    await this.find(id);
+    if (me.id === id && !flag) throw new HarborError('FORBIDDEN', 'you cannot remove your own admin flag');
+    await this.meta.updateUser(id, { sysadmin: flag });
+  }
+}

@@ -1,0 +1,82 @@
+// Every operation we implement is a Harbor operation, and one successful call of each returns what
+// Harbor's swagger declares for it (helpers/api.ts validates every reply; this file makes sure each
+// operation is called and that none is missing). The other API test files validate their error
+// replies the same way.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { buildApiRouter } from '../../src/server/api/index.js';
+import { addMember, admin, api, basicHeader, createProject, createUser, pushImageWith } from '../helpers/api.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { findOperation, seenOperations } from '../helpers/swagger.js';
+
+let srv: TestServer;
+beforeAll(async () => { srv = await startTestServer(); });
+afterAll(async () => { await srv.close(); });
+
+test('every route in our table is an operation of Harbor\'s swagger', () => {
+  for (const r of buildApiRouter().list()) {
+    const op = findOperation(r.method, r.template);
+    expect(op, `${r.method} ${r.template}`).not.toBeNull();
+    const shape = (t: string): string => t.replace(/\/$/, '').replace(/\{[^}]+\}/g, '{}');
+    expect(shape(op!.template)).toBe(shape(r.template));
+  }
+});
+
+test('a successful call of every operation validates against its response schema', async () => {
+  const s = srv.url;
+  const is2xx = async (method: string, path: string, body?: unknown, as?: { username: string; password: string } | null): Promise<ReturnType<typeof api>> => {
+    const r = await api(s, method, path, { body, as });
+    expect(r.status, `${method} ${path}: ${r.text.slice(0, 300)}`).toBeGreaterThanOrEqual(200);
+    expect(r.status, `${method} ${path}: ${r.text.slice(0, 300)}`).toBeLessThan(300);
+    return r;
+  };
+  await is2xx('GET', '/ping', undefined, null);
+  await is2xx('GET', '/health');
+  await is2xx('GET', '/systeminfo');
+  await is2xx('GET', '/systeminfo', undefined, null);
+
+  const uid = await createUser(s, 'schema-user', 'Schema1234');
+  await is2xx('GET', '/users');
+  await is2xx('GET', `/users/${uid}`);
+  await is2xx('GET', '/users/current');
+  await is2xx('GET', '/users/search?username=schema');
+  await is2xx('PUT', `/users/${uid}`, { realname: 'S' });
+  await is2xx('PUT', `/users/${uid}/password`, { new_password: 'Schema5678' });
+  await is2xx('PUT', `/users/${uid}/sysadmin`, { sysadmin_flag: false });
+
+  const pid = await createProject(s, 'schema');
+  await is2xx('HEAD', '/projects?project_name=schema');
+  await is2xx('GET', '/projects');
+  await is2xx('GET', `/projects/${pid}`);
+  await is2xx('PUT', '/projects/schema', { metadata: { public: 'true' } });
+  await is2xx('GET', '/projects/schema/summary');
+  await is2xx('GET', '/projects/schema/metadatas/');
+  await is2xx('POST', '/projects/schema/metadatas/', { auto_scan: 'true' });
+  await is2xx('GET', '/projects/schema/metadatas/auto_scan');
+  await is2xx('PUT', '/projects/schema/metadatas/auto_scan', { auto_scan: 'false' });
+  await is2xx('DELETE', '/projects/schema/metadatas/auto_scan');
+
+  const mid = await addMember(s, 'schema', 'schema-user', 3);
+  await is2xx('GET', '/projects/schema/members');
+  await is2xx('GET', `/projects/schema/members/${mid}`);
+  await is2xx('PUT', `/projects/schema/members/${mid}`, { role_id: 2 });
+
+  const img = await pushImageWith(s, 'schema/nested/app', 'v1', basicHeader(admin));
+  if (!img.ok) throw new Error(img.text);
+  await is2xx('GET', '/projects/schema/repositories');
+  await is2xx('GET', '/projects/schema/repositories/nested%252Fapp');
+  await is2xx('GET', '/projects/schema/repositories/nested%252Fapp/artifacts');
+  await is2xx('GET', `/projects/schema/repositories/nested%252Fapp/artifacts/${img.digest}`);
+  await is2xx('POST', '/projects/schema/repositories/nested%252Fapp/artifacts/v1/tags', { name: 'v2' });
+  await is2xx('GET', '/projects/schema/repositories/nested%252Fapp/artifacts/v1/tags');
+  await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp/artifacts/v1/tags/v2');
+  await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp/artifacts/v1');
+  expect(await pushImageWith(s, 'schema/nested/app', 'v3', basicHeader(admin))).toMatchObject({ ok: true });
+  await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp');
+  await is2xx('DELETE', `/projects/schema/members/${mid}`);
+  await is2xx('DELETE', '/projects/schema');
+  await is2xx('DELETE', `/users/${uid}`);
+  await createProject(s, 'schema-post'); // createProject's 201
+
+  const implemented = buildApiRouter().list().map((r) => findOperation(r.method, r.template)!.op.operationId);
+  expect([...new Set(implemented)].filter((id) => !seenOperations.has(id))).toEqual([]);
+});

@@ -1,0 +1,160 @@
+// The full permission matrix on a real server: every subject (anonymous, wrong password, deleted
+// user, each of Harbor's five roles, a system admin who is no member) × every action on the registry
+// (pull, push, delete through /service/token and /v2) and on the API (read, create, update, delete of
+// projects, members, repositories and artifacts), asserted against Harbor's role matrix
+// (harbor-notes §3.2; src/common/rbac/project/rbac_role.go). A denied signed-in user gets 403 on the
+// API and 401 on /v2; a caller without valid credentials gets 401 everywhere.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { addMember, admin, api, basicHeader, bearer, createProject, createUser, getToken, http, pushImageWith, type Creds } from '../helpers/api.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+type Subject = 'anonymous' | 'wrong-password' | 'deleted-user' | 'projectAdmin' | 'developer' | 'guest' | 'maintainer' | 'limitedGuest' | 'sysadmin';
+const ROLE: Partial<Record<Subject, number>> = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5, 'wrong-password': 1, 'deleted-user': 1 };
+const SUBJECTS: Subject[] = ['anonymous', 'wrong-password', 'deleted-user', 'projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin'];
+
+type Cell =
+  | 'registry.pull' | 'registry.push' | 'registry.delete'
+  | 'project.read' | 'project.create' | 'project.update' | 'project.delete'
+  | 'member.read' | 'member.create' | 'member.update' | 'member.delete'
+  | 'repository.read' | 'repository.create' | 'repository.delete'
+  | 'artifact.read' | 'artifact.create' | 'artifact.delete';
+
+// Harbor's matrix, written out per cell: who may.
+const ALL_ROLES: Subject[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin'];
+const EXPECTED: Record<Cell, Subject[]> = {
+  'registry.pull': ALL_ROLES,
+  'registry.push': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
+  'registry.delete': ['projectAdmin', 'maintainer', 'sysadmin'],
+  'project.read': ALL_ROLES,
+  // any signed-in user may create a project (project_creation_restriction = everyone)
+  'project.create': ALL_ROLES,
+  'project.update': ['projectAdmin', 'sysadmin'],
+  'project.delete': ['projectAdmin', 'sysadmin'],
+  'member.read': ['projectAdmin', 'maintainer', 'developer', 'guest', 'sysadmin'],
+  'member.create': ['projectAdmin', 'sysadmin'],
+  'member.update': ['projectAdmin', 'sysadmin'],
+  'member.delete': ['projectAdmin', 'sysadmin'],
+  'repository.read': ALL_ROLES,
+  'repository.create': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
+  'repository.delete': ['projectAdmin', 'maintainer', 'sysadmin'],
+  'artifact.read': ALL_ROLES,
+  // creating on an artifact = adding a tag (tag C: projectAdmin, maintainer, developer)
+  'artifact.create': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
+  'artifact.delete': ['projectAdmin', 'maintainer', 'sysadmin'],
+};
+
+// What a public project adds for everybody with valid or no credentials (publicProjectPolicies).
+const PUBLIC_EXPECTED: Partial<Record<Cell, Subject[]>> = {
+  'registry.pull': ['anonymous', ...ALL_ROLES],
+  'project.read': ['anonymous', ...ALL_ROLES],
+  'repository.read': ['anonymous', ...ALL_ROLES],
+  'artifact.read': ['anonymous', ...ALL_ROLES],
+};
+
+let srv: TestServer;
+
+beforeAll(async () => {
+  // Failed logins are slowed down (services/auth.ts); the wrong-password walk fails on purpose, so
+  // this server waits 1 ms instead of seconds. The slow-down itself is tested in unit/auth.test.ts.
+  srv = await startTestServer({ loginDelay: { freeFailures: 3, baseMs: 1, maxMs: 1 } });
+  await createUser(srv.url, 'target', 'Target1234');
+});
+afterAll(async () => { await srv.close(); });
+
+/** The subject's user for one walk (each walk has its own, since one walk deletes its user). */
+async function subjectCreds(subject: Subject, tag: string): Promise<{ who: Creds | null; name: string }> {
+  const name = `u-${tag}`;
+  if (subject === 'anonymous') return { who: null, name };
+  const password = 'Matrix1234';
+  const id = await createUser(srv.url, name, password);
+  if (subject === 'sysadmin') expect((await api(srv.url, 'PUT', `/users/${id}/sysadmin`, { body: { sysadmin_flag: true } })).status).toBe(200);
+  return { who: { username: name, password: subject === 'wrong-password' ? 'Wrong12345' : password }, name };
+}
+
+const ok = (status: number): boolean => status >= 200 && status < 300;
+
+/** Runs every cell for one subject on a fresh project; returns cell → allowed, checking the denial status too. */
+async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, boolean>> {
+  const tag = `${subject.toLowerCase()}${isPublic ? '-pub' : ''}`;
+  const p = `m-${tag}`;
+  const empty = `e-${tag}`;
+  const { who, name } = await subjectCreds(subject, tag);
+  await createUser(srv.url, `j-${tag}`, 'Joiner1234');
+  await createProject(srv.url, p, { public: isPublic });
+  await createProject(srv.url, empty, { public: isPublic });
+  const role = ROLE[subject];
+  if (role) for (const proj of [p, empty]) await addMember(srv.url, proj, name, role);
+  const targetMid = await addMember(srv.url, p, 'target', 3);
+  for (const [repo, t] of [['app', 'v1'], ['app', 'del'], ['other', 'v1']]) expect(await pushImageWith(srv.url, `${p}/${repo}`, t, basicHeader(admin))).toMatchObject({ ok: true });
+  if (subject === 'deleted-user') {
+    const u = (await api(srv.url, 'GET', `/users?q=username%3D${name}`)).body[0];
+    expect((await api(srv.url, 'DELETE', `/users/${u.user_id}`)).status).toBe(200);
+  }
+
+  const signedIn = subject !== 'anonymous';
+  const validCreds = subject !== 'anonymous' && subject !== 'wrong-password' && subject !== 'deleted-user';
+  const result = {} as Record<Cell, boolean>;
+  /** An API call's verdict; a denial must be 401 without valid credentials and 403 with them. */
+  const apiCell = async (cell: Cell, method: string, path: string, body?: unknown): Promise<void> => {
+    const r = await api(srv.url, method, path, { as: who, body });
+    result[cell] = ok(r.status);
+    if (!result[cell]) expect({ cell, status: r.status }).toEqual({ cell, status: validCreds ? 403 : 401 });
+  };
+
+  // ---- registry, through the token service as clients do it
+  const tok = await getToken(srv.url, [`repository:${p}/app:pull,push,delete`], who);
+  if (signedIn && !validCreds) {
+    expect(tok.status).toBe(401);
+  } else {
+    expect(tok.status).toBe(200);
+  }
+  const auth = tok.token ? bearer(tok.token) : {};
+  const granted = tok.claims?.access[0].actions ?? [];
+  const pull = await http(srv.url, 'GET', `/v2/${p}/app/manifests/v1`, { headers: auth });
+  result['registry.pull'] = ok(pull.status);
+  expect(result['registry.pull']).toBe(granted.includes('pull'));
+  const push = await pushImageWith(srv.url, `${p}/app`, 'pushed', auth);
+  result['registry.push'] = push.ok;
+  expect(result['registry.push']).toBe(granted.includes('push'));
+  const del = await http(srv.url, 'DELETE', `/v2/${p}/app/manifests/del`, { headers: auth });
+  result['registry.delete'] = ok(del.status);
+  expect(result['registry.delete']).toBe(granted.includes('delete'));
+  for (const r of [pull, del]) if (!ok(r.status)) expect(r.status).toBe(401);
+
+  // ---- API, reads and creates first, deletes last
+  await apiCell('project.read', 'GET', `/projects/${p}`);
+  await apiCell('member.read', 'GET', `/projects/${p}/members`);
+  await apiCell('repository.read', 'GET', `/projects/${p}/repositories`);
+  await apiCell('artifact.read', 'GET', `/projects/${p}/repositories/app/artifacts`);
+  await apiCell('project.create', 'POST', '/projects', { project_name: `c-${tag}` });
+  await apiCell('member.create', 'POST', `/projects/${p}/members`, { role_id: 2, member_user: { username: `j-${tag}` } });
+  await apiCell('artifact.create', 'POST', `/projects/${p}/repositories/app/artifacts/v1/tags`, { name: 'extra' });
+  result['repository.create'] = result['registry.push'];
+  await apiCell('project.update', 'PUT', `/projects/${p}`, { metadata: { auto_scan: 'true' } });
+  await apiCell('member.update', 'PUT', `/projects/${p}/members/${targetMid}`, { role_id: 2 });
+  await apiCell('member.delete', 'DELETE', `/projects/${p}/members/${targetMid}`);
+  await apiCell('artifact.delete', 'DELETE', `/projects/${p}/repositories/app/artifacts/v1`);
+  await apiCell('repository.delete', 'DELETE', `/projects/${p}/repositories/other`);
+  await apiCell('project.delete', 'DELETE', `/projects/${empty}`);
+  return result;
+}
+
+function expected(subject: Subject, isPublic: boolean): Record<Cell, boolean> {
+  const out = {} as Record<Cell, boolean>;
+  for (const [cell, who] of Object.entries(EXPECTED) as [Cell, Subject[]][]) {
+    out[cell] = who.includes(subject) || (isPublic && (PUBLIC_EXPECTED[cell]?.includes(subject) ?? false));
+  }
+  return out;
+}
+
+describe('Harbor permission matrix, private project', () => {
+  test.each(SUBJECTS)('%s', async (subject) => {
+    expect(await walk(subject, false)).toEqual(expected(subject, false));
+  });
+});
+
+describe('Harbor permission matrix, public project', () => {
+  test.each(SUBJECTS)('%s', async (subject) => {
+    expect(await walk(subject, true)).toEqual(expected(subject, true));
+  });
+});
