@@ -4,34 +4,20 @@
 import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { ContainerClients } from '../helpers/clients.js';
-import { buildTestImages, sha256File, type BuiltImage, type TestImages } from '../helpers/images.js';
-import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { sha256File, type BuiltImage } from '../helpers/images.js';
 // /v2 needs credentials since issue 3: these checks read as the test admin.
 import { adminFetch as fetch } from '../helpers/admin-auth.js';
+import { useHarborctl } from '../helpers/interop.js';
+
+const env = useHarborctl({ images: { big: 200 } });
 
 const MiB = 1024 * 1024;
 
-let images: TestImages;
 let big: BuiltImage;
-let reg: RegistryProcess;
-let clients: ContainerClients;
 
 beforeAll(async () => {
-  images = await buildTestImages({ big: 200 });
-  big = images.big!;
-  reg = await startHarborctl();
-  clients = await ContainerClients.create([reg.host]);
-});
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(`harborctl log (last 40 lines):\n${reg.logs.slice(-40).join('\n')}`);
-});
-afterAll(async () => {
-  const exit = await reg?.stop();
-  await clients?.dispose();
-  await images?.dispose();
-  expect(exit, 'harborctl exits 0 on SIGTERM').toEqual({ code: 0, signal: null });
+  big = env.images.big!;
 });
 
 /** Peak resident memory of a process (VmHWM), in bytes. */
@@ -53,23 +39,23 @@ describe('200 MiB layer round trip', () => {
     const started = Date.now();
     // Without --preserve-digests skopeo gzips an uncompressed layer on its way to a registry (and
     // without --dest-oci-accept-uncompressed-layers on its way into an oci: layout): we want the bytes as they are.
-    await clients.skopeo(['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${images.layout}:big`, `docker://${reg.host}/library/big:1`]);
+    await env.clients.skopeo(['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${env.images.layout}:big`, `docker://${env.reg.host}/library/big:1`]);
     const pushMs = Date.now() - started;
 
-    const info = JSON.parse((await clients.skopeo(['inspect', '--tls-verify=false', `docker://${reg.host}/library/big:1`])).stdout) as { Digest: string; Layers: string[] };
+    const info = JSON.parse((await env.clients.skopeo(['inspect', '--tls-verify=false', `docker://${env.reg.host}/library/big:1`])).stdout) as { Digest: string; Layers: string[] };
     expect(info.Digest).toBe(big.digest);
     expect(info.Layers).toEqual([big.layers[0].digest]);
 
-    const back = join(clients.dir, 'pulled');
+    const back = join(env.clients.dir, 'pulled');
     const t = Date.now();
-    await clients.skopeo(['copy', '--preserve-digests', '--dest-oci-accept-uncompressed-layers', '--src-tls-verify=false', `docker://${reg.host}/library/big:1`, `oci:${back}:big`]);
+    await env.clients.skopeo(['copy', '--preserve-digests', '--dest-oci-accept-uncompressed-layers', '--src-tls-verify=false', `docker://${env.reg.host}/library/big:1`, `oci:${back}:big`]);
     const pullMs = Date.now() - t;
     const layer = big.layers[0];
     const pulledPath = join(back, 'blobs', 'sha256', layer.digest.slice('sha256:'.length));
     expect((await stat(pulledPath)).size).toBe(layer.size);
     // Hash of the bytes written by skopeo, and of the original file: both must equal the digest.
     expect(await sha256File(pulledPath)).toBe(layer.digest);
-    expect(await sha256File(images.blobPath(layer.digest))).toBe(layer.digest);
+    expect(await sha256File(env.images.blobPath(layer.digest))).toBe(layer.digest);
     const idx = JSON.parse(await readFile(join(back, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
     expect(idx.manifests.map((m) => m.digest)).toEqual([big.digest]);
     console.info(`200 MiB layer: skopeo push ${pushMs} ms, skopeo pull ${pullMs} ms`);
@@ -77,7 +63,7 @@ describe('200 MiB layer round trip', () => {
 
   test('a plain GET streams the whole blob; a Range GET returns exactly the asked bytes', async () => {
     const layer = big.layers[0];
-    const res = await fetch(`${reg.url}/v2/library/big/blobs/${layer.digest}`);
+    const res = await fetch(`${env.reg.url}/v2/library/big/blobs/${layer.digest}`);
     expect(res.status).toBe(200);
     expect(Number(res.headers.get('content-length'))).toBe(layer.size);
     const hash = createHash('sha256');
@@ -91,18 +77,18 @@ describe('200 MiB layer round trip', () => {
 
     const start = 150 * MiB + 7;
     const end = start + MiB - 1;
-    const ranged = await fetch(`${reg.url}/v2/library/big/blobs/${layer.digest}`, { headers: { Range: `bytes=${start}-${end}` } });
+    const ranged = await fetch(`${env.reg.url}/v2/library/big/blobs/${layer.digest}`, { headers: { Range: `bytes=${start}-${end}` } });
     expect(ranged.status).toBe(206);
     expect(ranged.headers.get('content-range')).toBe(`bytes ${start}-${end}/${layer.size}`);
     const got = Buffer.from(await ranged.arrayBuffer());
     const want = Buffer.alloc(MiB);
-    const fh = await open(images.blobPath(layer.digest));
+    const fh = await open(env.images.blobPath(layer.digest));
     try { await fh.read(want, 0, MiB, start); } finally { await fh.close(); }
     expect(got.equals(want)).toBe(true);
   });
 
   test('the server never held the 200 MiB blob in memory (peak RSS stays well below it)', async () => {
-    const peak = await peakRss(reg.pid);
+    const peak = await peakRss(env.reg.pid);
     console.info(`harborctl peak RSS after 200 MiB push + 2 pulls: ${(peak / MiB).toFixed(0)} MiB`);
     expect(peak).toBeLessThan(200 * MiB);
   });
