@@ -1,0 +1,133 @@
+// The one implementation behind `microk8s` and `containerd` configure-mirror / doctor / fix; the
+// verb files only pick the flavour. Data (diffs, files, the doctor's findings) goes to stdout, notes
+// to stderr; a failed check is a HarborError for cli/main.ts to report.
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { HarborError } from '../../core/errors.js';
+import { applyPlan, parseAllFrom, planConfigure, type Layout, type MirrorSpec, type Plan } from '../../mirror/configure.js';
+import { doctor, planFix, type DoctorOptions, type DoctorReport } from '../../mirror/doctor.js';
+import { FLAVORS, type Flavor } from '../../mirror/model.js';
+import { failed, type Problem } from '../../mirror/validate.js';
+import { colorsFor } from '../output/render.js';
+import type { Runtime } from '../runtime.js';
+
+export interface CommonOptions { certsDir?: string; containerdConfig?: string }
+export interface ConfigureOptions extends CommonOptions {
+  registry?: string; mirror?: string; project?: string; upstream?: string;
+  caFile?: string; skipVerify?: boolean; dryRun?: boolean; allFrom?: string;
+}
+export interface DoctorFlags extends CommonOptions {
+  registry?: string; mirror?: string; project?: string; dockerDaemonJson?: string; probe?: boolean; dryRun?: boolean;
+}
+
+export function layoutOf(name: Flavor['name'], o: CommonOptions): Layout {
+  const flavor = FLAVORS[name];
+  return { flavor, certsDir: o.certsDir ?? flavor.certsDir, containerdConfig: o.containerdConfig ?? flavor.containerdConfig };
+}
+
+function json(rt: Runtime): boolean { return rt.opts.output !== 'table'; }
+function print(rt: Runtime, data: unknown): void {
+  rt.io.stdout.write(rt.opts.output === 'yaml' ? YAML.stringify(data) : `${JSON.stringify(data, null, 2)}\n`);
+}
+
+function planData(plan: Plan, dryRun: boolean): unknown {
+  return {
+    dryRun,
+    registries: plan.registries,
+    certsDir: plan.layout.certsDir,
+    files: plan.files.map((f) => ({ path: f.path, changed: f.changed, created: f.before === null, backup: f.backup, diff: f.diff, content: f.after })),
+    containerdConfig: { file: plan.configPath.file, configPath: plan.configPath.configPath, problems: plan.configPath.problems },
+    restartNeeded: plan.restartNeeded,
+    restartCommand: plan.restartCommand,
+    notes: plan.notes,
+  };
+}
+
+function showPlan(rt: Runtime, plan: Plan, dryRun: boolean): void {
+  if (json(rt)) { print(rt, planData(plan, dryRun)); return; }
+  const out = rt.io.stdout;
+  for (const f of plan.files) {
+    if (dryRun) out.write(`# ${f.path}${f.changed ? '' : ' (unchanged)'}\n${f.after}${f.after.endsWith('\n') ? '' : '\n'}\n`);
+    if (f.changed && !(dryRun && f.before === null)) out.write(f.diff);
+    else if (!dryRun) rt.info(`${f.path}: unchanged`);
+    if (f.backup) rt.info(`kept the old ${f.path} as ${f.backup}`);
+  }
+  for (const p of plan.configPath.problems) rt.warn(`${p.message}\n  fix: ${p.fix}`);
+  if (dryRun) rt.info('dry run: nothing was written');
+  for (const n of plan.notes) rt.info(n);
+}
+
+export async function configureMirror(rt: Runtime, name: Flavor['name'], o: ConfigureOptions): Promise<void> {
+  const layout = layoutOf(name, o);
+  const base = { upstream: o.upstream, caFile: o.caFile, skipVerify: o.skipVerify };
+  let specs: MirrorSpec[];
+  if (o.allFrom) {
+    if (o.registry || o.project) throw new HarborError('USAGE', '--all-from lists the registries: leave out --registry and --project');
+    if (o.upstream) throw new HarborError('USAGE', '--upstream applies to one registry: leave it out with --all-from');
+    let text: string;
+    try { text = readFileSync(o.allFrom, 'utf8'); } catch (e) { throw new HarborError('USAGE', `cannot read --all-from ${o.allFrom}: ${(e as Error).message}`); }
+    specs = parseAllFrom(text, { ...base, mirror: o.mirror }, o.allFrom);
+  } else {
+    if (!o.mirror) throw new HarborError('USAGE', 'missing --mirror URL (e.g. http://192.168.1.140:5280)');
+    specs = [{ ...base, registry: o.registry ?? 'docker.io', mirror: o.mirror, project: o.project }];
+  }
+  const plan = planConfigure(layout, specs);
+  showPlan(rt, o.dryRun ? plan : applyPlan(plan), Boolean(o.dryRun));
+}
+
+function doctorOptions(name: Flavor['name'], o: DoctorFlags): DoctorOptions {
+  if (o.project && !o.mirror) throw new HarborError('USAGE', '--project needs --mirror');
+  if (o.mirror && !/^https?:\/\/[^/]+\/?$/.test(o.mirror)) throw new HarborError('USAGE', `invalid --mirror ${o.mirror}: the registry root, http://HOST:PORT or https://HOST:PORT`);
+  return {
+    layout: layoutOf(name, o), registry: o.registry, mirror: o.mirror, project: o.project,
+    dockerDaemonJson: o.dockerDaemonJson ?? '/etc/docker/daemon.json', probe: o.probe !== false,
+  };
+}
+
+function showReport(rt: Runtime, name: Flavor['name'], r: DoctorReport): void {
+  if (json(rt)) {
+    print(rt, { ok: r.ok, certsDir: r.certsDir, problems: r.problems, files: r.files.map((f) => ({ registry: f.registry, path: f.path, ok: !failed(f.problems), probes: f.probes, corrected: f.corrected, uncorrectable: f.uncorrectable })) });
+    return;
+  }
+  const c = colorsFor(rt.io.stdout, rt.io.env);
+  const out = rt.io.stdout;
+  const line = (p: Problem): string => {
+    const mark = p.severity === 'error' ? c.red('✗') : p.severity === 'warning' ? c.yellow('!') : c.cyan('i');
+    return `  ${mark} ${p.code}: ${p.message}\n    fix: ${p.fix.replace(/\n/g, '\n    ')}\n`;
+  };
+  const global = r.problems.filter((p) => !r.files.some((f) => f.problems.includes(p)));
+  for (const p of global) out.write(`${p.file}\n${line(p)}`);
+  for (const f of r.files) {
+    const bad = failed(f.problems);
+    out.write(`${bad ? c.red('✗') : c.green('✓')} ${f.path}\n`);
+    for (const pr of f.probes) out.write(`    ${pr.kind === 'registry' ? c.green('✓') : c.red('✗')} ${pr.url} ${pr.kind === 'registry' || pr.kind === 'not-registry' ? `answered ${pr.status}` : pr.kind === 'unreachable' ? `unreachable (${pr.detail})` : pr.kind}\n`);
+    for (const p of f.problems) out.write(line(p));
+    if (f.corrected) out.write(`  corrected file (\`harborctl ${name} fix\` writes it):\n${f.corrected.trimEnd().replace(/^/gm, '    ')}\n`);
+    if (f.uncorrectable) out.write(`  no corrected file: ${f.uncorrectable}\n`);
+  }
+}
+
+function countLine(problems: Problem[]): string {
+  const n = problems.filter((p) => p.severity !== 'info').length;
+  return `${n} problem${n === 1 ? '' : 's'} found`;
+}
+
+export async function doctorCommand(rt: Runtime, name: Flavor['name'], o: DoctorFlags): Promise<void> {
+  const report = await doctor(doctorOptions(name, o));
+  showReport(rt, name, report);
+  if (!report.ok) throw new HarborError('MIRROR_CHECK_FAILED', `${countLine(report.problems)}; see above (harborctl ${name} fix rewrites the hosts.toml files)`, { detail: { problems: report.problems } });
+  rt.info(`${name}: mirror configuration OK`);
+}
+
+export async function fixCommand(rt: Runtime, name: Flavor['name'], o: DoctorFlags): Promise<void> {
+  const opts = doctorOptions(name, o);
+  const { plan } = await planFix(opts);
+  const done = o.dryRun ? plan : applyPlan(plan);
+  showPlan(rt, done, Boolean(o.dryRun));
+  if (o.dryRun) return;
+  const after = await doctor(opts);
+  if (!after.ok) {
+    for (const p of after.problems.filter((x) => x.severity !== 'info')) rt.warn(`${p.file}: ${p.code}: ${p.message}\n  fix: ${p.fix}`);
+    throw new HarborError('MIRROR_CHECK_FAILED', `hosts.toml rewritten where possible, but ${countLine(after.problems)} that fix cannot repair`);
+  }
+}

@@ -1,0 +1,22 @@
+// harborctl project create NAME [--public] [--storage-limit SIZE]
+import { HarborError } from '../../../core/errors.js';
+import { parseSize } from '../../../core/sizes.js';
+import { isValidProjectName } from '../../../oci/name.js';
+import { createProject } from '../../../client/projects.js';
+import type { ProjectReq } from '../../../client/types.js';
+import { withSpinner } from '../../output/interactive.js';
+import { renderObject } from '../../output/render.js';
+import type { Runtime } from '../../runtime.js';
+import { PROJECT_FIELDS } from './views.js';
+
+export interface Options { public?: boolean; storageLimit?: string }
+
+export async function run(rt: Runtime, [name]: string[], o: Options): Promise<void> {
+  if (!isValidProjectName(name)) {
+    throw new HarborError('USAGE', `invalid project name ${JSON.stringify(name)}: lower-case letters, digits and single . _ - between them, 1 to 255 characters`);
+  }
+  const req: ProjectReq & { project_name: string } = { project_name: name, metadata: { public: o.public ? 'true' : 'false' } };
+  if (o.storageLimit !== undefined) req.storage_limit = parseSize(o.storageLimit);
+  const project = await rt.withClient((c) => withSpinner(rt, `creating project ${name}`, () => createProject(c, req)));
+  renderObject(rt.io, rt.opts.output, project, PROJECT_FIELDS);
+}

@@ -1,0 +1,23 @@
+// harborctl project delete PROJECT --yes (Harbor refuses while the project has repositories: 412)
+import { HarborError } from '../../../core/errors.js';
+import { deleteProject } from '../../../client/projects.js';
+import { confirm } from '../../output/interactive.js';
+import type { Runtime } from '../../runtime.js';
+import { printDeleted } from '../common.js';
+
+export interface Options { yes?: boolean }
+
+export async function run(rt: Runtime, [project]: string[], o: Options): Promise<void> {
+  await confirm(rt, o.yes, `delete project ${project}?`);
+  await rt.withClient(async (c) => {
+    try {
+      await deleteProject(c, project);
+    } catch (e) {
+      if (e instanceof HarborError && e.code === 'PRECONDITION') {
+        throw new HarborError('PRECONDITION', `project ${project} is not empty: ${e.message}; delete its repositories first (harborctl repo list ${project})`, { detail: e.detail });
+      }
+      throw e;
+    }
+  });
+  printDeleted(rt, 'project', project);
+}

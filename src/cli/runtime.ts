@@ -1,0 +1,132 @@
+// What every command action receives: the streams (so tests run commands in-process), the global
+// options, and `connect()`, which finds the server and credentials to use.
+import { HarborError } from '../core/errors.js';
+import { HarborClient } from '../client/http.js';
+import { ConfigStore, localServer, normalizeServer, type Context } from './config.js';
+import type { OutputFormat } from './output/formats.js';
+
+export interface OutStream { write(s: string): unknown; isTTY?: boolean }
+
+export interface Io {
+  stdout: OutStream;
+  stderr: OutStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** The real process: Ctrl-C during a command prints one line and exits 130. */
+  signals?: boolean;
+}
+
+export interface GlobalOptions {
+  output: OutputFormat;
+  context?: string;
+  server?: string;
+  caFile?: string;
+  insecure?: boolean;
+  /** false with --no-input. */
+  input: boolean;
+  debug?: boolean;
+}
+
+export interface Target extends Context {
+  /** The context name, "local" for the data-dir server, undefined for a bare --server. */
+  context?: string;
+}
+
+export class Runtime {
+  private warnedInsecure = false;
+  private store: ConfigStore | undefined;
+
+  constructor(readonly io: Io, readonly opts: GlobalOptions) {}
+
+  config(): ConfigStore {
+    this.store ??= new ConfigStore(this.io.env);
+    return this.store;
+  }
+
+  warn(msg: string): void {
+    this.io.stderr.write(`harborctl: warning: ${msg}\n`);
+  }
+
+  info(msg: string): void {
+    // Human notes go to stderr so stdout stays the data; silent under -o json/yaml.
+    if (this.opts.output === 'table') this.io.stderr.write(`${msg}\n`);
+  }
+
+  /**
+   * Which server and user: --server (with the credentials of a context for that server, or of the
+   * local server), else --context, else the current context, else the local `harborctl serve`.
+   */
+  target(opts: { host?: string } = {}): Target {
+    const store = this.config();
+    let t: Target | undefined;
+    if (this.opts.context) {
+      // "local" is the data-dir server unless a saved context has that name.
+      const c = store.get(this.opts.context) ?? (this.opts.context === 'local' ? localServer(this.io.env) : undefined);
+      if (!c) throw new HarborError('USAGE', `context ${this.opts.context} not found: see harborctl context list`);
+      t = { ...c, context: this.opts.context };
+    }
+    const wanted = this.opts.server ? normalizeServer(this.opts.server) : undefined;
+    if (wanted && (!t || t.server !== wanted)) t = this.forServer(wanted) ?? { server: wanted, username: '', password: '' };
+    if (!t) {
+      const cur = store.current();
+      const c = cur ? store.get(cur) : undefined;
+      if (c) t = { ...c, context: cur };
+    }
+    if (!t) {
+      const local = localServer(this.io.env);
+      if (local) t = { ...local, context: 'local' };
+    }
+    if (!t) {
+      throw new HarborError('USAGE', 'no registry to talk to: run harborctl login SERVER, or start harborctl serve on this machine');
+    }
+    // A HOST written in an artifact reference picks the context for that host.
+    if (opts.host && new URL(t.server).host !== opts.host) {
+      const other = this.forServer(normalizeServer(opts.host)) ?? this.forHost(opts.host);
+      if (!other) throw new HarborError('USAGE', `no context for ${opts.host}: run harborctl login ${opts.host}`);
+      t = other;
+    }
+    return t;
+  }
+
+  private forServer(server: string): Target | undefined {
+    for (const [name, c] of Object.entries(this.config().contexts())) if (c.server === server) return { ...c, context: name };
+    const local = localServer(this.io.env);
+    if (local && local.server === server) return { ...local, context: 'local' };
+    return undefined;
+  }
+
+  private forHost(host: string): Target | undefined {
+    for (const [name, c] of Object.entries(this.config().contexts())) if (new URL(c.server).host === host) return { ...c, context: name };
+    const local = localServer(this.io.env);
+    if (local && new URL(local.server).host === host) return { ...local, context: 'local' };
+    return undefined;
+  }
+
+  /** A client for `target`; --ca-file and --insecure override what the context stored. */
+  client(t: Pick<Target, 'server' | 'username' | 'password' | 'caFile' | 'insecure'>): HarborClient {
+    const insecure = this.opts.insecure ?? t.insecure ?? false;
+    if (insecure && !this.warnedInsecure) {
+      this.warnedInsecure = true;
+      this.warn(`TLS certificate verification is disabled for ${t.server} (--insecure)`);
+    }
+    return new HarborClient({
+      server: t.server,
+      username: t.username || undefined,
+      password: t.username ? t.password : undefined,
+      caFile: this.opts.caFile ?? t.caFile,
+      insecure,
+      debug: this.opts.debug ? (line) => this.io.stderr.write(`debug: ${line}\n`) : undefined,
+    });
+  }
+
+  /** Runs fn with a client for the target and closes it afterwards. */
+  async withClient<T>(fn: (c: HarborClient, t: Target) => Promise<T>, opts: { host?: string } = {}): Promise<T> {
+    const t = this.target(opts);
+    const c = this.client(t);
+    try {
+      return await fn(c, t);
+    } finally {
+      await c.close();
+    }
+  }
+}

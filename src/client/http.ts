@@ -1,0 +1,243 @@
+// The Harbor /api/v2.0 client core: one undici Agent per server (CA file, --insecure), Basic auth,
+// X-Request-Id on every request, Harbor's {"errors":[{code,message}]} envelope turned into a
+// HarborError, and page/page_size pagination that follows Link rel="next" (harbor-notes §2.2).
+// Resource modules (projects.ts, users.ts ...) are thin functions over `request` and `list`.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent, request as undiciRequest } from 'undici';
+import { ERROR_CODES, HarborError, type ErrorCode } from '../core/errors.js';
+
+export interface ClientOptions {
+  /** Base URL of the Harbor, e.g. https://harbor.example.com or http://127.0.0.1:5280. */
+  server: string;
+  username?: string;
+  password?: string;
+  /** PEM file with the CA certificate(s) to trust for this server. */
+  caFile?: string;
+  /** Skip TLS certificate verification. */
+  insecure?: boolean;
+  /** Receives one line per request and response; never given credentials. */
+  debug?: (line: string) => void;
+  userAgent?: string;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Response<T> {
+  status: number;
+  headers: Record<string, string>;
+  data: T;
+}
+
+export interface PageOptions {
+  /** 1-based page; ignored when pageSize is 0. */
+  page?: number;
+  /** Items per page (Harbor allows at most 100); 0 fetches every page. */
+  pageSize?: number;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  /** X-Total-Count, when the server sent it. */
+  total?: number;
+}
+
+/** Harbor's page_size maximum; `--page-size 0` walks the pages at this size. */
+export const MAX_PAGE_SIZE = 100;
+
+/** Harbor codes that are spelled differently in our table (src/lib/errors/const.go). */
+const WIRE_ALIASES: Record<string, ErrorCode> = {
+  TOO_MANY_REQUEST: 'TOOMANYREQUESTS',
+  REQUEST_ENTITY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  PROJECTPOLICYVIOLATION: 'PRECONDITION',
+  VIOLATE_FOREIGN_KEY_CONSTRAINT: 'PRECONDITION',
+  UNKNOWN: 'INTERNAL_SERVER_ERROR',
+};
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT', 412: 'PRECONDITION', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'TOOMANYREQUESTS',
+};
+
+/** Our code for a Harbor error: its own code when we know it, else the one its HTTP status implies. */
+export function errorCodeFor(status: number, wireCode: string | undefined): ErrorCode {
+  if (wireCode && Object.hasOwn(WIRE_ALIASES, wireCode)) return WIRE_ALIASES[wireCode];
+  // A 401/403 always means authentication or permission, whatever code the server chose.
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return wireCode === 'DENIED' ? 'DENIED' : 'FORBIDDEN';
+  if (wireCode && Object.hasOwn(ERROR_CODES, wireCode) && ERROR_CODES[wireCode as ErrorCode].status === status) return wireCode as ErrorCode;
+  if (wireCode && Object.hasOwn(ERROR_CODES, wireCode) && status < 500) return wireCode as ErrorCode;
+  return STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+}
+
+/** TLS failures from node:tls, explained with the flags that fix them. */
+const TLS_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+function networkError(server: string, e: unknown): HarborError {
+  const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = err.code ?? err.cause?.code ?? '';
+  if (TLS_ERRORS.has(code)) {
+    return new HarborError('UNREACHABLE', `TLS verification of ${server} failed (${code}): trust its CA with --ca-file FILE, or skip verification with --insecure`);
+  }
+  const why: Record<string, string> = {
+    ECONNREFUSED: 'connection refused', ENOTFOUND: 'host not found', EAI_AGAIN: 'host not found', ETIMEDOUT: 'timed out',
+    ECONNRESET: 'connection reset', EHOSTUNREACH: 'host unreachable', UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+    UND_ERR_SOCKET: 'connection closed', UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for the response',
+  };
+  return new HarborError('UNREACHABLE', `cannot reach ${server}: ${why[code] ?? (err.message || code || 'network error')}`);
+}
+
+/** Splits a Link header (`<url>; rel="prev" , <url>; rel="next"`) into rel → URL. */
+export function parseLink(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const m of header.matchAll(/<([^>]*)>\s*;\s*rel="?([a-z]+)"?/g)) out[m[2]] = m[1];
+  return out;
+}
+
+/** A path segment: project names, ids, references. */
+export function seg(s: string | number): string {
+  return encodeURIComponent(String(s));
+}
+
+/** Repository names go in the path URL-encoded twice: `a/b` → `a%252Fb` (swagger parameters.repositoryName). */
+export function repoSeg(repo: string): string {
+  return encodeURIComponent(encodeURIComponent(repo));
+}
+
+/** A name or a numeric id, with the X-Is-Resource-Name header that tells Harbor which it is. */
+export function nameOrId(v: string | number): { path: string; headers: Record<string, string> } {
+  const isId = typeof v === 'number' || /^\d+$/.test(v);
+  return { path: seg(v), headers: { 'X-Is-Resource-Name': isId ? 'false' : 'true' } };
+}
+
+export class HarborClient {
+  readonly server: string;
+  readonly username: string | undefined;
+  private readonly password: string | undefined;
+  private readonly agent: Agent;
+  private readonly debug: ((line: string) => void) | undefined;
+  private readonly userAgent: string;
+
+  constructor(opts: ClientOptions) {
+    this.server = opts.server.replace(/\/+$/, '');
+    this.username = opts.username;
+    this.password = opts.password;
+    this.debug = opts.debug;
+    this.userAgent = opts.userAgent ?? 'harborctl';
+    let ca: Buffer | undefined;
+    if (opts.caFile) {
+      try {
+        ca = readFileSync(opts.caFile);
+      } catch (e) {
+        throw new HarborError('USAGE', `cannot read --ca-file ${opts.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    this.agent = new Agent({ connect: { ca, rejectUnauthorized: !opts.insecure }, connectTimeout: 30_000, headersTimeout: 120_000 });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  /** One request under /api/v2.0 (or an absolute path from a Link header). Throws HarborError on non-2xx. */
+  async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<Response<T>> {
+    const base = path.startsWith('/api/') ? path : `/api/v2.0${path}`;
+    const url = new URL(this.server + base);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const requestId = randomUUID();
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': this.userAgent,
+      'x-request-id': requestId,
+      ...opts.headers,
+    };
+    if (this.username !== undefined && this.password !== undefined) {
+      headers.authorization = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    this.debug?.(`> ${method} ${url.pathname}${url.search} x-request-id=${requestId}`);
+    let res;
+    try {
+      res = await undiciRequest(url, { method: method as 'GET', headers, body, dispatcher: this.agent });
+    } catch (e) {
+      throw networkError(this.server, e);
+    }
+    const text = await res.body.text();
+    const resHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+    this.debug?.(`< ${res.statusCode} ${method} ${url.pathname} x-request-id=${resHeaders['x-request-id'] ?? requestId}`);
+    if (res.statusCode < 200 || res.statusCode >= 300) throw this.toError(res.statusCode, text, resHeaders);
+    let data: unknown = text;
+    if (text && (resHeaders['content-type'] ?? '').includes('json')) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        throw new HarborError('INTERNAL_SERVER_ERROR', `${this.server} answered ${method} ${url.pathname} with invalid JSON`);
+      }
+    } else if (!text) {
+      data = undefined;
+    }
+    return { status: res.statusCode, headers: resHeaders, data: data as T };
+  }
+
+  private toError(status: number, text: string, headers: Record<string, string>): HarborError {
+    let wire: { code?: string; message?: string } | undefined;
+    try {
+      const parsed = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
+      wire = parsed.errors?.[0];
+    } catch { /* not Harbor's envelope (a proxy's HTML page, say) */ }
+    const code = errorCodeFor(status, wire?.code);
+    let message = wire?.message?.trim() || ERROR_CODES[code].message;
+    if (status === 401) {
+      message = this.username === undefined
+        ? `authentication required by ${this.server}: run harborctl login ${this.server}`
+        : `authentication failed for ${this.username} at ${this.server}: ${wire?.message?.trim() || 'wrong user name or password'}`;
+    }
+    return new HarborError(code, message, { status, detail: { request_id: headers['x-request-id'], status } });
+  }
+
+  /** A list operation: one page, or every page when pageSize is 0. */
+  async list<T>(path: string, query: RequestOptions['query'] = {}, page: PageOptions = {}, headers?: Record<string, string>): Promise<ListResult<T>> {
+    const pageSize = page.pageSize ?? 10;
+    if (pageSize !== 0) {
+      const r = await this.request<T[]>('GET', path, { query: { ...query, page: page.page ?? 1, page_size: pageSize }, headers });
+      return { items: r.data ?? [], total: totalOf(r.headers) };
+    }
+    const items: T[] = [];
+    let total: number | undefined;
+    let next: string | undefined;
+    let pageNo = 1;
+    // Follow Link rel="next" when the server gives one; else keep going while pages come back full.
+    for (let guard = 0; guard < 100_000; guard++) {
+      const r = next
+        ? await this.request<T[]>('GET', next, { headers })
+        : await this.request<T[]>('GET', path, { query: { ...query, page: pageNo, page_size: MAX_PAGE_SIZE }, headers });
+      const got = r.data ?? [];
+      items.push(...got);
+      total = totalOf(r.headers) ?? total;
+      const link = parseLink(r.headers.link).next;
+      if (link) { next = link.startsWith('/') ? link : new URL(link).pathname + new URL(link).search; continue; }
+      if (got.length < MAX_PAGE_SIZE || (total !== undefined && items.length >= total) || r.headers.link !== undefined) break;
+      next = undefined;
+      pageNo++;
+    }
+    return { items, total };
+  }
+}
+
+function totalOf(h: Record<string, string>): number | undefined {
+  const v = h['x-total-count'];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}

@@ -1,0 +1,47 @@
+// /projects (swagger tag "project").
+import { HarborError } from '../core/errors.js';
+import { nameOrId, type HarborClient, type ListResult, type PageOptions } from './http.js';
+import type { Project, ProjectReq } from './types.js';
+
+export function listProjects(c: HarborClient, filter: { name?: string; public?: boolean } = {}, page?: PageOptions): Promise<ListResult<Project>> {
+  return c.list<Project>('/projects', { name: filter.name, public: filter.public }, page);
+}
+
+export async function getProject(c: HarborClient, project: string | number): Promise<Project> {
+  const p = nameOrId(project);
+  try {
+    return (await c.request<Project>('GET', `/projects/${p.path}`, { headers: p.headers })).data;
+  } catch (e) {
+    throw notFound(e, `project ${project} not found`);
+  }
+}
+
+/** Creates the project and returns it as the server now describes it. */
+export async function createProject(c: HarborClient, req: ProjectReq & { project_name: string }): Promise<Project> {
+  await c.request('POST', '/projects', { body: req, headers: { 'X-Resource-Name-In-Location': 'true' } });
+  return getProject(c, req.project_name);
+}
+
+export async function updateProject(c: HarborClient, project: string | number, req: ProjectReq): Promise<void> {
+  const p = nameOrId(project);
+  try {
+    await c.request('PUT', `/projects/${p.path}`, { body: req, headers: p.headers });
+  } catch (e) {
+    throw notFound(e, `project ${project} not found`);
+  }
+}
+
+export async function deleteProject(c: HarborClient, project: string | number): Promise<void> {
+  const p = nameOrId(project);
+  try {
+    await c.request('DELETE', `/projects/${p.path}`, { headers: p.headers });
+  } catch (e) {
+    throw notFound(e, `project ${project} not found`);
+  }
+}
+
+/** Gives a 404 a message that names what was asked for. */
+export function notFound(e: unknown, message: string): unknown {
+  if (e instanceof HarborError && e.code === 'NOT_FOUND') return new HarborError('NOT_FOUND', message, { detail: e.detail });
+  return e;
+}

@@ -1,0 +1,107 @@
+// The subset of Harbor's swagger definitions (harbor-api-v2.0-swagger.yaml) the CLI reads and sends.
+// Fields we do not use are kept by the index signatures, so `-o json` prints what the server sent.
+
+export interface Project {
+  project_id: number;
+  name: string;
+  owner_id?: number;
+  owner_name?: string;
+  creation_time?: string;
+  update_time?: string;
+  repo_count?: number;
+  /** ProjectMetadata values are strings: "true" / "false". */
+  metadata?: { public?: string; [k: string]: string | undefined };
+  [k: string]: unknown;
+}
+
+export interface ProjectReq {
+  project_name?: string;
+  metadata?: { public?: string; [k: string]: string | undefined };
+  /** Bytes; -1 is unlimited. */
+  storage_limit?: number;
+}
+
+export interface User {
+  user_id: number;
+  username: string;
+  email?: string;
+  realname?: string;
+  comment?: string;
+  sysadmin_flag?: boolean;
+  creation_time?: string;
+  update_time?: string;
+  [k: string]: unknown;
+}
+
+export interface UserCreationReq {
+  username: string;
+  password: string;
+  email?: string;
+  realname?: string;
+  comment?: string;
+}
+
+export interface ProjectMemberEntity {
+  id: number;
+  project_id?: number;
+  entity_name: string;
+  entity_id?: number;
+  entity_type?: string;
+  role_id: number;
+  role_name?: string;
+  [k: string]: unknown;
+}
+
+export interface Repository {
+  id?: number;
+  project_id?: number;
+  name: string;
+  artifact_count?: number;
+  pull_count?: number;
+  creation_time?: string;
+  update_time?: string;
+  [k: string]: unknown;
+}
+
+export interface Tag {
+  id?: number;
+  name: string;
+  artifact_id?: number;
+  repository_id?: number;
+  push_time?: string;
+  pull_time?: string;
+  immutable?: boolean;
+  [k: string]: unknown;
+}
+
+export interface Artifact {
+  id?: number;
+  digest: string;
+  size?: number;
+  media_type?: string;
+  manifest_media_type?: string;
+  artifact_type?: string;
+  type?: string;
+  push_time?: string;
+  pull_time?: string;
+  repository_name?: string;
+  tags?: Tag[] | null;
+  [k: string]: unknown;
+}
+
+export interface SystemInfo {
+  harbor_version?: string;
+  registry_url?: string;
+  external_url?: string;
+  auth_mode?: string;
+  [k: string]: unknown;
+}
+
+/** Harbor's project roles (src/common/const.go). */
+export const ROLES: ReadonlyArray<{ id: number; name: string }> = [
+  { id: 1, name: 'admin' },
+  { id: 2, name: 'developer' },
+  { id: 3, name: 'guest' },
+  { id: 4, name: 'maintainer' },
+  { id: 5, name: 'limited-guest' },
+];
