@@ -2,11 +2,14 @@
 // the first-start defaults and the upload purger. `close()` undoes all of it.
 import * as fsp from 'node:fs/promises';
 import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { ArtifactService } from '../services/artifacts.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ProjectService } from '../services/projects.js';
+import { QuotaService } from '../services/quotas.js';
+import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
 import { RegistryService } from '../services/registry.js';
 import { TokenService } from '../services/token.js';
@@ -34,6 +37,8 @@ export interface AppConfig {
   loginDelay?: LoginDelay;
   /** Lifetime of registry tokens in seconds (default 1800, Harbor's). */
   tokenTtlSec?: number;
+  /** Storage limit in bytes of a project created without one (default -1, unlimited; Harbor's storage_per_project). */
+  defaultStorageLimit?: number;
 }
 
 export interface App {
@@ -41,10 +46,17 @@ export interface App {
   registry: RegistryService;
   users: UserService;
   projects: ProjectService;
+  quotas: QuotaService;
+  robots: RobotService;
   tokens: TokenService;
   auth: AuthService;
   meta: SqliteMetadataStore;
   blobs: FsBlobStore;
+  /**
+   * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
+   * server there) before resolving with the port: once this returns, the file is in place.
+   */
+  listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -63,13 +75,15 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const registry = new RegistryService(meta, blobs, cfg.log, { uploadTtlMs, clock: cfg.clock });
 
   const access = new AccessControl(meta);
+  const robots = new RobotService(meta, access, { clock: cfg.clock });
   const auth = new AuthService(meta, {
-    clock: cfg.clock, delay: cfg.loginDelay,
+    clock: cfg.clock, delay: cfg.loginDelay, robots,
     // The name only, never the password tried.
     onThrottle: (username, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts', { username: username.slice(0, 100), failures }),
   });
   const users = new UserService(meta);
-  const projects = new ProjectService(meta, access);
+  const projects = new ProjectService(meta, access, { defaultStorageLimit: cfg.defaultStorageLimit });
+  const quotas = new QuotaService(meta, access);
   const artifacts = new ArtifactService(meta, access);
   const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
@@ -88,20 +102,23 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls,
     services: {
-      meta, auth, access, users, projects, artifacts, tokens, version: await packageVersion(),
+      meta, auth, access, users, projects, artifacts, quotas, robots, tokens, version: await packageVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });
-  // The same OS user's CLI finds the local server through <dataDir>/server.json.
-  server.on('listening', () => {
-    const addr = server.address();
-    if (!addr || typeof addr === 'string') return;
-    writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)))
-      .catch((e: unknown) => cfg.log.error('cannot write server.json', { error: e }));
-  });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, tokens, auth, meta, blobs,
+    server, registry, users, projects, quotas, robots, tokens, auth, meta, blobs,
+    async listen(port, host) {
+      await new Promise<void>((resolve, reject) => {
+        const failed = (e: Error): void => reject(e);
+        server.once('error', failed);
+        server.listen(port, host, () => { server.off('error', failed); resolve(); });
+      });
+      const addr = server.address() as AddressInfo;
+      await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)));
+      return addr.port;
+    },
     close() {
       closing ??= (async () => {
         clearInterval(purger);

@@ -9,7 +9,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import { hashPassword, verifyPassword } from '../core/passwords.js';
 import type { MetadataStore, User } from '../storage/meta/types.js';
-import { ANONYMOUS, type Principal } from './rbac.js';
+import { ANONYMOUS, ROBOT_PREFIX, type Principal } from './rbac.js';
+import type { RobotService } from './robots.js';
 
 /** How failed logins are slowed down: free failures, then base × 2^n, capped. */
 export interface LoginDelay { freeFailures: number; baseMs: number; maxMs: number }
@@ -21,6 +22,8 @@ export interface AuthOptions {
   onThrottle?: (username: string, failures: number) => void;
   /** How a delay is waited out; tests pass one that records the delay instead of sleeping. */
   sleep?: (ms: number) => Promise<void>;
+  /** Robot accounts (`robot$...` names); without it such names are unknown users. */
+  robots?: RobotService;
 }
 
 export const DEFAULT_LOGIN_DELAY: LoginDelay = { freeFailures: 3, baseMs: 250, maxMs: 8000 };
@@ -52,12 +55,30 @@ export class AuthService {
   private readonly verified = new Map<string, { mac: Buffer; passwordHash: string; until: number }>();
   private readonly delay: LoginDelay;
   private readonly onThrottle: (username: string, failures: number) => void;
+  private readonly robots: RobotService | undefined;
 
   constructor(private readonly meta: MetadataStore, opts: AuthOptions = {}) {
     this.now = opts.clock ?? Date.now;
     this.delay = opts.delay ?? DEFAULT_LOGIN_DELAY;
     this.onThrottle = opts.onThrottle ?? (() => undefined);
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.robots = opts.robots;
+  }
+
+  /**
+   * A robot's principal from its login name and secret, or null. Never cached: the robot row is read
+   * on every request, so disabling, expiry, deletion and a refreshed secret take effect at once.
+   */
+  async loginRobot(loginName: string, secret: string): Promise<Principal | null> {
+    const delay = this.delayFor(loginName);
+    if (delay > 0) await this.sleep(delay);
+    const robot = this.robots ? await this.robots.authenticate(loginName, secret) : null;
+    if (!robot) {
+      this.recordFailure(loginName);
+      return null;
+    }
+    this.failures.delete(loginName);
+    return { kind: 'robot', robot };
   }
 
   /** The wait before the next attempt for this name (0 while under the free failures). */
@@ -109,6 +130,11 @@ export class AuthService {
     if (!authorization || !/^Basic\s/i.test(authorization)) return ANONYMOUS;
     const creds = parseBasic(authorization);
     if (!creds) throw new HarborError('UNAUTHORIZED', 'malformed Basic credentials');
+    if (this.robots && creds.username.startsWith(ROBOT_PREFIX)) {
+      const robot = await this.loginRobot(creds.username, creds.password);
+      if (!robot) throw new HarborError('UNAUTHORIZED', 'invalid, disabled or expired robot account credentials');
+      return robot;
+    }
     const user = await this.login(creds.username, creds.password);
     if (!user) throw new HarborError('UNAUTHORIZED', 'invalid username or password');
     return { kind: 'user', user };

@@ -5,6 +5,7 @@
 import { HarborError } from '../core/errors.js';
 import { isValidProjectName } from '../oci/name.js';
 import type { MetadataStore, Project, ProjectMember, RoleId, User } from '../storage/meta/types.js';
+import { checkStorageLimit, UNLIMITED } from './quotas.js';
 import { isRoleId, isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { requireUser } from './users.js';
 
@@ -42,10 +43,19 @@ export function projectMetadata(p: Project): Record<string, string> {
   return { public: String(p.public), ...p.metadata };
 }
 
-export interface ProjectSummaryData { repoCount: number; roleCounts: Record<RoleId, number>; storageLimit: number }
+export interface ProjectSummaryData { repoCount: number; roleCounts: Record<RoleId, number>; storageLimit: number; storageUsed: number }
+
+export interface ProjectServiceOptions {
+  /** `storage_limit` of a project created without one (Harbor's storage_per_project): bytes, -1 unlimited. */
+  defaultStorageLimit?: number;
+}
 
 export class ProjectService {
-  constructor(private readonly meta: MetadataStore, private readonly access: AccessControl) {}
+  private readonly defaultStorageLimit: number;
+
+  constructor(private readonly meta: MetadataStore, private readonly access: AccessControl, opts: ProjectServiceOptions = {}) {
+    this.defaultStorageLimit = opts.defaultStorageLimit ?? UNLIMITED;
+  }
 
   /** A project by name, or by id when the value is an integer and `isResourceName` is false (X-Is-Resource-Name). */
   async resolve(nameOrId: string, isResourceName = false): Promise<Project> {
@@ -61,19 +71,18 @@ export class ProjectService {
   }
 
   async create(actor: Principal, req: ProjectCreation): Promise<Project> {
-    const user = requireUser(actor);
+    // Only system-level robots holding project:create may create projects (harbor-notes §3.2); they own none.
+    const user = actor.kind === 'robot' && (await this.access.canSystem(actor, 'project', 'create')) ? null : requireUser(actor);
     if (!isValidProjectName(req.name)) {
       throw new HarborError('BAD_REQUEST', 'the project name must be 1 to 255 lower-case letters, digits and single . _ - separators, starting and ending with a letter or digit');
     }
     const md = checkMetadata(req.metadata ?? {});
-    if (req.storageLimit !== undefined && (!Number.isSafeInteger(req.storageLimit) || req.storageLimit < -1 || req.storageLimit === 0)) {
-      throw new HarborError('BAD_REQUEST', 'storage_limit must be -1 (unlimited) or a positive number of bytes');
-    }
+    if (req.storageLimit !== undefined) checkStorageLimit(req.storageLimit, 'storage_limit');
     if (await this.meta.getProject(req.name)) throw new HarborError('CONFLICT', `the project ${req.name} already exists`);
     const p = await this.meta.createProject({
-      name: req.name, public: md.public ?? req.public ?? false, ownerId: user.id, storageLimit: req.storageLimit ?? -1, metadata: md.rest,
+      name: req.name, public: md.public ?? req.public ?? false, ownerId: user?.id ?? null, storageLimit: req.storageLimit ?? this.defaultStorageLimit, metadata: md.rest,
     });
-    await this.meta.addMember(p.id, user.id, 1);
+    if (user) await this.meta.addMember(p.id, user.id, 1);
     return p;
   }
 
@@ -87,7 +96,10 @@ export class ProjectService {
     const all = await this.meta.listProjects();
     if (isSysadmin(actor)) return all;
     const out: Project[] = [];
-    for (const p of all) if (p.public || (await this.access.roleOf(actor, p)) !== null) out.push(p);
+    // A robot sees the projects it holds permissions in, as a member sees its own.
+    const robotSees = (p: Project): boolean => actor.kind === 'robot' && (actor.robot.level === 'system' || actor.robot.projectId === p.id)
+      && actor.robot.permissions.some((x) => x.kind === 'project' && (x.namespace === p.name || x.namespace === '*'));
+    for (const p of all) if (p.public || robotSees(p) || (await this.access.roleOf(actor, p)) !== null) out.push(p);
     return out;
   }
 
@@ -102,6 +114,11 @@ export class ProjectService {
   async update(actor: Principal, p: Project, change: ProjectChange): Promise<Project> {
     await this.access.require(actor, p, 'project', 'update');
     const md = checkMetadata(change.metadata ?? {});
+    if (change.storageLimit !== undefined) {
+      checkStorageLimit(change.storageLimit, 'storage_limit');
+      // Harbor lets only holders of the system quota permission change a limit, project admins not.
+      if (!(await this.access.canSystem(actor, 'quota', 'update'))) throw new HarborError('FORBIDDEN', 'only a system administrator may change storage_limit');
+    }
     const pub = md.public ?? change.public;
     return (await this.meta.updateProject(p.id, { public: pub, metadata: md.rest, storageLimit: change.storageLimit }))!;
   }
@@ -123,7 +140,7 @@ export class ProjectService {
     const roleCounts: Record<RoleId, number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
     // Harbor shows member counts only to those who may list members.
     if (await this.access.can(actor, p, 'member', 'list')) for (const m of await this.meta.listMembers(p.id)) roleCounts[m.roleId]++;
-    return { repoCount: await this.repoCount(p), roleCounts, storageLimit: p.storageLimit };
+    return { repoCount: await this.repoCount(p), roleCounts, storageLimit: p.storageLimit, storageUsed: p.storageUsed };
   }
 
   // ---- metadata

@@ -1,14 +1,15 @@
 // Authorization as Harbor does it (harbor-notes §3.2, src/common/rbac/project/rbac_role.go and
 // rbac_util.go): a system admin may do anything; otherwise a member's role grants a fixed set of
 // (resource, action) pairs, and a public project grants everybody, anonymous included, the read side.
+// A robot account may do exactly what its permission list grants (harbor-notes §3.3), plus that read side.
 import { HarborError } from '../core/errors.js';
-import type { MetadataStore, Project, RoleId, User } from '../storage/meta/types.js';
+import type { MetadataStore, Project, Robot, RoleId, User } from '../storage/meta/types.js';
 
 export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'tag' | 'quota' | 'log' | 'label' | 'robot';
 export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push';
 
-/** Who is asking: nobody, or a user (robots come with their own issue). */
-export type Principal = { kind: 'anonymous' } | { kind: 'user'; user: User };
+/** Who is asking: nobody, a user, or a robot account (its permissions are all it may do). */
+export type Principal = { kind: 'anonymous' } | { kind: 'user'; user: User } | { kind: 'robot'; robot: Robot };
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 
@@ -69,6 +70,20 @@ export function isSysadmin(p: Principal): boolean {
   return p.kind === 'user' && p.user.sysadmin;
 }
 
+/** The name a principal signs tokens and logs with: `robot$<name>` for robots, '' for anonymous. */
+export function principalName(p: Principal): string {
+  return p.kind === 'user' ? p.user.username : p.kind === 'robot' ? `${ROBOT_PREFIX}${p.robot.name}` : '';
+}
+
+/** Harbor's robot_name_prefix default. */
+export const ROBOT_PREFIX = 'robot$';
+
+/** Does a robot's permission list grant (resource, action) in this namespace (`project` + name, or `system` + `/`)? */
+export function robotAllows(r: Robot, kind: 'system' | 'project', namespace: string, resource: string, action: string): boolean {
+  return r.permissions.some((p) => p.kind === kind && (p.namespace === namespace || (kind === 'project' && p.namespace === '*'))
+    && p.access.some((a) => (a.resource === resource || a.resource === '*') && (a.action === action || a.action === '*')));
+}
+
 export class AccessControl {
   constructor(private readonly meta: MetadataStore) {}
 
@@ -79,8 +94,16 @@ export class AccessControl {
   async can(p: Principal, project: Project, resource: Resource, action: Action): Promise<boolean> {
     if (isSysadmin(p)) return true;
     if (project.public && publicAllows(resource, action)) return true;
+    // A project robot holds exactly its own project's namespace; a system robot may also hold `*`.
+    if (p.kind === 'robot') return (p.robot.level === 'system' || p.robot.projectId === project.id) && robotAllows(p.robot, 'project', project.name, resource, action);
     const role = await this.roleOf(p, project);
     return role !== null && roleAllows(role, resource, action);
+  }
+
+  /** A system-level permission (quota, user, ...): the system admin's. */
+  async canSystem(p: Principal, resource: string, action: string): Promise<boolean> {
+    if (p.kind === 'robot') return p.robot.level === 'system' && robotAllows(p.robot, 'system', '/', resource, action);
+    return isSysadmin(p);
   }
 
   /** Throws UNAUTHORIZED for anonymous callers and FORBIDDEN for signed-in ones lacking the permission. */

@@ -10,6 +10,7 @@ import { MediaType } from '../oci/mediatypes.js';
 import { isValidTag, parseRepositoryName } from '../oci/name.js';
 import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
 import type { MetadataStore, Page, Project, ReferrerDescriptor, StoredManifest } from '../storage/meta/types.js';
+import { quotaExceeded } from './quotas.js';
 
 export interface RegistryOptions {
   /** An upload session idle this long is abandoned and its bytes removed. */
@@ -88,7 +89,9 @@ export class RegistryService {
     }
     const link = await this.meta.getBlobLink(source.name, digest);
     if (!link || (await this.blobs.stat(digest)) === null) return false;
-    await this.meta.linkBlob(repo.name, repo.project.id, link);
+    // A mount into another project adds the blob to that project's usage: its quota decides.
+    const r = await this.meta.linkBlob(repo.name, repo.project.id, link);
+    if (!r.ok) throw quotaExceeded(r.quota, repo.project.name);
     return true;
   }
 
@@ -133,10 +136,16 @@ export class RegistryService {
     return this.commit(repo, id, d.digest);
   }
 
+  /**
+   * Verify and move the bytes into place, then link them into the repository under the project's
+   * quota. A refused link leaves the bytes unreferenced (garbage collection's to remove, like any
+   * unlinked blob) and ends the session: the client has to start over, as with Harbor.
+   */
   private async commit(repo: ResolvedRepository, id: string, digest: string): Promise<number> {
     const size = await this.blobs.commit(id, digest);
-    await this.meta.linkBlob(repo.name, repo.project.id, { digest, size });
+    const r = await this.meta.linkBlob(repo.name, repo.project.id, { digest, size });
     await this.meta.deleteUpload(id);
+    if (!r.ok) throw quotaExceeded(r.quota, repo.project.name);
     return size;
   }
 
@@ -208,6 +217,7 @@ export class RegistryService {
       blobRefs: [...new Set(m.blobRefs.map((d) => d.digest))],
       manifestRefs: [...new Set(m.manifests.map((d) => d.digest))],
     }, ref.digest ? null : reference);
+    if (!res.ok && res.quota) throw quotaExceeded(res.quota, repo.project.name);
     if (!res.ok) {
       const missing = [...res.missingBlobs, ...res.missingManifests];
       throw new HarborError('MANIFEST_BLOB_UNKNOWN', `manifest references ${missing.length} unknown ${res.missingManifests.length ? 'manifest(s) or blob(s)' : 'blob(s)'}: ${missing.slice(0, 3).join(', ')}`, {

@@ -7,7 +7,7 @@ import { HarborError } from '../core/errors.js';
 import { signJwt, verifyJwt } from '../core/jwt.js';
 import { parseRepositoryName } from '../oci/name.js';
 import type { MetadataStore } from '../storage/meta/types.js';
-import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
+import { isSysadmin, principalName, type AccessControl, type Principal } from './rbac.js';
 
 export const TOKEN_ISSUER = 'harbor-token-issuer';
 export const TOKEN_SERVICE = 'harbor-registry';
@@ -86,7 +86,7 @@ export class TokenService {
     const nowMs = this.now();
     const iat = Math.floor(nowMs / 1000);
     const token = signJwt({
-      iss: TOKEN_ISSUER, sub: p.kind === 'user' ? p.user.username : '', aud: TOKEN_SERVICE,
+      iss: TOKEN_ISSUER, sub: principalName(p), aud: TOKEN_SERVICE,
       exp: iat + this.ttl, nbf: iat, iat, jti: randomUUID(), access,
     }, this.key.privateKey, this.key.kid);
     return { token, expires_in: this.ttl, issued_at: new Date(iat * 1000).toISOString() };

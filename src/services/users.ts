@@ -26,6 +26,7 @@ export function generatePassword(): string {
 }
 
 export function requireUser(p: Principal): User {
+  if (p.kind === 'robot') throw new HarborError('FORBIDDEN', 'robot accounts may not do this');
   if (p.kind !== 'user') throw new HarborError('UNAUTHORIZED', 'authentication required');
   return p.user;
 }

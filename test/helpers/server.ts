@@ -20,12 +20,10 @@ export async function startTestServer(opts: Partial<Omit<AppConfig, 'log'>> & { 
   const log = createLogger(opts.logLevel ?? 'info', { write: (s: string) => { logs.push(...s.split('\n').filter(Boolean)); } });
   // A known admin password, so tests can sign in (test/helpers/api.ts ADMIN_PASSWORD).
   const app = await createApp({ adminPassword: 'Harbor12345', ...opts, dataDir, log });
-  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-  const addr = app.server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no address');
+  const port = await app.listen(0, '127.0.0.1');
   return {
     app, dataDir, logs,
-    url: `http://127.0.0.1:${addr.port}`,
+    url: `http://127.0.0.1:${port}`,
     async close(o = {}) {
       app.server.closeAllConnections();
       await app.close();

@@ -72,6 +72,17 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp/artifacts/v1');
   expect(await pushImageWith(s, 'schema/nested/app', 'v3', basicHeader(admin))).toMatchObject({ ok: true });
   await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp');
+  await is2xx('GET', `/quotas?reference=project&reference_id=${pid}`);
+  await is2xx('GET', `/quotas/${pid}`);
+  await is2xx('PUT', `/quotas/${pid}`, { hard: { storage: 1048576 } });
+  const perms = [{ kind: 'project', namespace: 'schema', access: [{ resource: 'repository', action: 'pull' }] }];
+  const robot = await is2xx('POST', '/robots', { name: 'schema-bot', level: 'project', duration: 30, permissions: perms });
+  await is2xx('GET', `/robots?q=${encodeURIComponent(`Level=project,ProjectID=${pid}`)}`);
+  await is2xx('GET', '/robots');
+  await is2xx('GET', `/robots/${robot.body.id}`);
+  await is2xx('PUT', `/robots/${robot.body.id}`, { description: 'schema', permissions: perms });
+  await is2xx('PATCH', `/robots/${robot.body.id}`, { secret: '' });
+  await is2xx('DELETE', `/robots/${robot.body.id}`);
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);

@@ -545,5 +545,126 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
         expect(await store.getUpload('ms')).toEqual({ id: 'ms', repository: 'proj/app', createdAt: now, updatedAt: now + 1 });
       });
     });
+
+    describe('robots', () => {
+      const newRobot = (name: string, over: Record<string, unknown> = {}) => ({
+        name, description: 'd', level: 'project' as const, projectId: project.id, secretHash: 'sha256$s$h', disabled: false, duration: 30,
+        expiresAt: 1_900_000_000, permissions: [{ kind: 'project' as const, namespace: 'proj', access: [{ resource: 'repository', action: 'pull' }] }],
+        creatorType: 'local' as const, creatorRef: 1, ...over,
+      });
+
+      test('create, find by id and name, list, update, delete', async () => {
+        const r = await store.createRobot(newRobot('proj+ci'));
+        expect(r).toMatchObject({ ...newRobot('proj+ci'), id: expect.any(Number) });
+        expect(await store.getRobotById(r.id)).toEqual(r);
+        expect(await store.getRobotByName('proj+ci')).toEqual(r);
+        expect(await store.getRobotByName('ci')).toBeNull();
+        const sys = await store.createRobot(newRobot('ci', { level: 'system', projectId: null }));
+        expect((await store.listRobots()).map((x) => x.name)).toEqual(['proj+ci', 'ci']);
+        const u = await store.updateRobot(r.id, { disabled: true, secretHash: 'sha256$t$i', permissions: [], duration: -1, expiresAt: -1 });
+        expect(u).toMatchObject({ disabled: true, secretHash: 'sha256$t$i', permissions: [], duration: -1, expiresAt: -1, description: 'd' });
+        expect(await store.updateRobot(9999, { disabled: true })).toBeNull();
+        expect(await store.deleteRobot(r.id)).toBe(true);
+        expect(await store.deleteRobot(r.id)).toBe(false);
+        expect(await store.getRobotById(r.id)).toBeNull();
+        expect(await store.getRobotById(sys.id)).toEqual(sys);
+      });
+
+      test('a name is unique, and a project\'s robots go with the project', async () => {
+        await store.createRobot(newRobot('proj+ci'));
+        await expect(store.createRobot(newRobot('proj+ci'))).rejects.toThrow();
+        const other = await store.createProject({ name: 'other', public: false });
+        const r = await store.createRobot(newRobot('other+ci', { projectId: other.id }));
+        await store.deleteProject(other.id);
+        expect(await store.getRobotById(r.id)).toBeNull();
+        expect(await store.getRobotByName('proj+ci')).not.toBeNull();
+      });
+    });
+
+    describe('storage quota usage', () => {
+      const used = async (id = project.id): Promise<number> => (await store.getProjectById(id))!.storageUsed;
+      /** The kept usage, after checking it equals a recount from scratch. */
+      const checked = async (id = project.id): Promise<number> => {
+        const u = await used(id);
+        expect(await store.recountUsage(id)).toBe(u);
+        return u;
+      };
+      const sized = (s: string, size: number): { digest: string; size: number } => ({ digest: digestOf(s), size });
+
+      test('a blob counts once per project however many repositories link it; manifests count too', async () => {
+        expect(await checked()).toBe(0);
+        const layer = sized('layer', 1000);
+        expect(await store.linkBlob('proj/a', project.id, layer)).toEqual({ ok: true });
+        expect(await store.linkBlob('proj/a', project.id, layer)).toEqual({ ok: true });
+        expect(await store.linkBlob('proj/b', project.id, layer)).toEqual({ ok: true });
+        expect(await checked()).toBe(1000);
+        const m = manifestRecord({ seed: 'app', blobs: [layer.digest] });
+        await store.putManifest('proj/a', project.id, m, 'v1');
+        await store.putManifest('proj/b', project.id, m, 'v1');
+        expect(await checked()).toBe(1000 + m.size);
+        // Another project pays for its own copy.
+        const other = await store.createProject({ name: 'other', public: false });
+        await store.linkBlob('other/a', other.id, layer);
+        expect(await checked(other.id)).toBe(1000);
+        expect(await checked()).toBe(1000 + m.size);
+      });
+
+      test('a link or manifest that would pass the limit is refused and changes nothing', async () => {
+        const p = await store.createProject({ name: 'small', public: false, storageLimit: 1500 });
+        expect(await store.linkBlob('small/a', p.id, sized('one', 1000))).toEqual({ ok: true });
+        expect(await store.linkBlob('small/a', p.id, sized('two', 501))).toEqual({ ok: false, quota: { projectId: p.id, limit: 1500, used: 1000, requested: 501 } });
+        expect(await store.getBlobLink('small/a', digestOf('two'))).toBeNull();
+        // Already counted in the project: free, even in another repository.
+        expect(await store.linkBlob('small/b', p.id, sized('one', 1000))).toEqual({ ok: true });
+        expect(await store.linkBlob('small/a', p.id, sized('three', 500))).toEqual({ ok: true });
+        expect(await checked(p.id)).toBe(1500);
+        const m = manifestRecord({ seed: 'full', blobs: [digestOf('one')] });
+        expect(await store.putManifest('small/a', p.id, m, 'v1')).toEqual({ ok: false, quota: { projectId: p.id, limit: 1500, used: 1500, requested: m.size } });
+        expect(await store.getManifest('small/a', 'v1')).toBeNull();
+        await store.updateProject(p.id, { storageLimit: -1 });
+        expect(await store.putManifest('small/a', p.id, m, 'v1')).toEqual({ ok: true, created: true });
+        expect(await checked(p.id)).toBe(1500 + m.size);
+      });
+
+      test('deleting a manifest releases at once the blobs no other manifest of the repository references', async () => {
+        const shared = sized('shared', 100);
+        const own = sized('own', 10);
+        for (const b of [shared, own]) await store.linkBlob('proj/app', project.id, b);
+        const a = manifestRecord({ seed: 'a', blobs: [shared.digest, own.digest] });
+        const b = manifestRecord({ seed: 'b', blobs: [shared.digest] });
+        await store.putManifest('proj/app', project.id, a, 'a');
+        await store.putManifest('proj/app', project.id, b, 'b');
+        expect(await checked()).toBe(110 + a.size + b.size);
+        await store.deleteManifest('proj/app', a.digest);
+        expect(await checked()).toBe(100 + b.size);
+        // The same manifest can be pushed again; its released blob counts again.
+        expect(await store.putManifest('proj/app', project.id, a, 'a')).toEqual({ ok: true, created: true });
+        expect(await checked()).toBe(110 + a.size + b.size);
+        await store.deleteManifest('proj/app', a.digest);
+        await store.deleteManifest('proj/app', b.digest);
+        expect(await checked()).toBe(0);
+        // A released blob uploaded again counts again.
+        await store.linkBlob('proj/app', project.id, own);
+        expect(await checked()).toBe(10);
+      });
+
+      test('deleting a repository or unlinking a blob lowers usage unless another repository still has it', async () => {
+        const x = sized('x', 7);
+        const y = sized('y', 5);
+        await store.linkBlob('proj/a', project.id, x);
+        await store.linkBlob('proj/a', project.id, y);
+        await store.linkBlob('proj/b', project.id, x);
+        const m = manifestRecord({ seed: 'm', blobs: [x.digest] });
+        await store.putManifest('proj/a', project.id, m, 'v');
+        expect(await checked()).toBe(12 + m.size);
+        expect(await store.unlinkBlob('proj/a', y.digest)).toBe(true);
+        expect(await checked()).toBe(7 + m.size);
+        expect(await store.deleteRepository('proj/a')).toBe(true);
+        expect(await checked()).toBe(7);
+        expect(await store.deleteRepository('proj/a')).toBe(false);
+        await store.deleteRepository('proj/b');
+        expect(await checked()).toBe(0);
+      });
+    });
   });
 }

@@ -88,7 +88,7 @@ describe('SqliteMetadataStore specifics', () => {
     await first.close();
 
     const second = open(path);
-    expect(await second.getProject('keep')).toEqual(p);
+    expect(await second.getProject('keep')).toEqual({ ...p, storageUsed: 3 + m.size + sig.size });
     expect(await second.getBlobLink('keep/app', cfg)).toEqual({ digest: cfg, size: 3, mediaType: 'application/vnd.oci.image.config.v1+json' });
     expect(await second.getManifest('keep/app', 'v1')).toEqual({ digest: m.digest, mediaType: m.mediaType, size: m.size, content: m.content });
     expect(await second.listTags('keep/app', {})).toEqual(['v1']);

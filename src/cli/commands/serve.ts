@@ -44,18 +44,13 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
-  await new Promise<void>((resolve, reject) => {
-    app.server.once('error', reject);
-    app.server.listen(port, host, () => resolve());
-  }).catch(async (e: NodeJS.ErrnoException) => {
+  const actual = await app.listen(port, host).catch(async (e: NodeJS.ErrnoException) => {
     await app.close();
     if (e.code === 'EADDRINUSE') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: address already in use`);
     if (e.code === 'EACCES') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: permission denied`);
     throw e;
   });
   if (stopping) return stopped;
-  const addr = app.server.address();
-  const actual = typeof addr === 'object' && addr ? addr.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   log.info(`harborctl registry listening on ${tls ? 'https' : 'http'}://${shownHost}:${actual}`, { dataDir });
   return stopped;

@@ -7,6 +7,8 @@ import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
 import { projectRoutes } from './project.js';
+import { quotaRoutes } from './quota.js';
+import { robotRoutes } from './robot.js';
 import { repositoryRoutes } from './repository.js';
 import { API_PREFIX, ApiRouter } from './router.js';
 import type { ApiServices } from './services.js';
@@ -15,7 +17,7 @@ import { userRoutes } from './user.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes]) add(r);
   return r;
 }
 

@@ -97,7 +97,7 @@ export function projectRoutes(r: ApiRouter): void {
     sendJson(c.http, 200, {
       repo_count: s.repoCount, project_admin_count: s.roleCounts[1], maintainer_count: s.roleCounts[4],
       developer_count: s.roleCounts[2], guest_count: s.roleCounts[3], limited_guest_count: s.roleCounts[5],
-      quota: { hard: { storage: s.storageLimit }, used: { storage: 0 } },
+      quota: { hard: { storage: s.storageLimit }, used: { storage: s.storageUsed } },
     });
   });
 }

@@ -2,6 +2,8 @@
 import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuthService } from '../../services/auth.js';
 import type { ProjectService } from '../../services/projects.js';
+import type { QuotaService } from '../../services/quotas.js';
+import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserService } from '../../services/users.js';
 import type { MetadataStore } from '../../storage/meta/types.js';
@@ -13,6 +15,8 @@ export interface ApiServices {
   users: UserService;
   projects: ProjectService;
   artifacts: ArtifactService;
+  quotas: QuotaService;
+  robots: RobotService;
   /** The version systeminfo reports. */
   version: string;
   /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */

@@ -2,8 +2,10 @@
 // Repository, Artifact, Tag). Only these functions decide field names.
 import type { ArtifactView } from '../../services/artifacts.js';
 import { projectMetadata } from '../../services/projects.js';
+import type { ProjectQuota } from '../../services/quotas.js';
+import { ROBOT_PREFIX } from '../../services/rbac.js';
 import { ROLE_NAMES } from '../../services/rbac.js';
-import type { Project, ProjectMember, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/types.js';
+import type { Project, ProjectMember, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/types.js';
 
 export function userResp(u: User): Record<string, unknown> {
   return {
@@ -56,4 +58,21 @@ export function artifactResp(a: ArtifactView, p: Project, repositoryName: string
   };
   if (a.artifactType) r.artifact_type = a.artifactType;
   return r;
+}
+
+/** Harbor's Quota: `ref` is the project (QuotaRefObject as Harbor fills it: id, name, owner_name). */
+export function quotaResp(q: ProjectQuota, ownerName: string): Record<string, unknown> {
+  return {
+    id: q.id, ref: { id: q.project.id, name: q.project.name, owner_name: ownerName },
+    hard: { storage: q.hard }, used: { storage: q.used }, creation_time: q.project.createdAt, update_time: q.project.updatedAt,
+  };
+}
+
+/** Harbor's Robot (never the secret: that is shown once, by create and refresh). */
+export function robotResp(r: Robot): Record<string, unknown> {
+  return {
+    id: r.id, name: `${ROBOT_PREFIX}${r.name}`, description: r.description, level: r.level, duration: r.duration, editable: true,
+    disable: r.disabled, expires_at: r.expiresAt, permissions: r.permissions, creator_type: r.creatorType, creator_ref: r.creatorRef,
+    creation_time: r.createdAt, update_time: r.updatedAt,
+  };
 }

@@ -7,6 +7,7 @@ import { HarborError } from '../../core/errors.js';
 import { parseRepositoryName } from '../../oci/name.js';
 import type { AuthService } from '../../services/auth.js';
 import { isSysadmin, type AccessControl, type Principal } from '../../services/rbac.js';
+import type { RobotService } from '../../services/robots.js';
 import { grantAllows, TOKEN_SERVICE, type TokenGrant, type TokenService } from '../../services/token.js';
 import type { MetadataStore } from '../../storage/meta/types.js';
 import type { RequestContext } from '../context.js';
@@ -28,7 +29,7 @@ export function registryNeed(method: string, path: string): RegistryNeed {
   return { kind: 'repository', name, action: 'pull' };
 }
 
-export interface RegistryAuthDeps { meta: MetadataStore; auth: AuthService; access: AccessControl; tokens: TokenService }
+export interface RegistryAuthDeps { meta: MetadataStore; auth: AuthService; access: AccessControl; tokens: TokenService; robots: RobotService }
 
 function bearerChallenge(ctx: RequestContext, need: RegistryNeed, error?: string): string {
   const scheme = (ctx.req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
@@ -59,6 +60,8 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
     } catch (e) {
       throw unauthorized(ctx, need, e instanceof Error ? e.message : 'invalid token');
     }
+    // A robot's token dies with the robot: disabled, expired or deleted, its next request is refused.
+    if (!(await deps.robots.tokenStillValid(grant.subject, grant.issuedAt))) throw unauthorized(ctx, need, 'the robot account of this token is disabled, expired or deleted');
     const allows = async (name: string, action: string): Promise<boolean> => {
       if (!grantAllows(grant, 'repository', name, action)) return false;
       // A token must be newer than its project: one for a deleted project does not open a new one of the same name.

@@ -11,6 +11,8 @@ export interface Project {
   ownerId: number | null;
   /** Bytes, -1 for no limit (Harbor's convention). */
   storageLimit: number;
+  /** Bytes the project's repositories use, each distinct blob or manifest counted once (the quota's `used`). */
+  storageUsed: number;
   /** Harbor's string-valued project metadata other than `public` (auto_scan, severity, ...). */
   metadata: Record<string, string>;
   createdAt: string;
@@ -48,6 +50,34 @@ export interface User {
 export interface NewUser { username: string; email?: string; realname?: string; comment?: string; passwordHash: string; sysadmin?: boolean }
 
 export interface UserPatch { email?: string; realname?: string; comment?: string; passwordHash?: string; sysadmin?: boolean }
+
+/** One permission entry of a robot (Harbor's RobotPermission): `project` + a project name or `*`, or `system` + `/`. */
+export interface RobotPermission { kind: 'system' | 'project'; namespace: string; access: { resource: string; action: string }[] }
+
+export interface Robot {
+  id: number;
+  /** Stored name: `ci` (system) or `<project>+ci` (project); the login name is `robot$` + this. */
+  name: string;
+  description: string;
+  level: 'system' | 'project';
+  projectId: number | null;
+  /** `sha256$salt$hmac` (services/robots.ts); never leaves the server. */
+  secretHash: string;
+  disabled: boolean;
+  /** Days, -1 for never. */
+  duration: number;
+  /** Unix seconds, -1 for never. */
+  expiresAt: number;
+  permissions: RobotPermission[];
+  creatorType: 'local' | 'robot';
+  creatorRef: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewRobot = Omit<Robot, 'id' | 'createdAt' | 'updatedAt'>;
+
+export interface RobotPatch { description?: string; disabled?: boolean; duration?: number; expiresAt?: number; permissions?: RobotPermission[]; secretHash?: string }
 
 /** Harbor's role ids: 1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest. */
 export type RoleId = 1 | 2 | 3 | 4 | 5;
@@ -103,9 +133,15 @@ export interface UploadSession { id: string; repository: string; createdAt: numb
 
 export interface Page { n?: number; last?: string }
 
+/** A write the project's storage quota refused: its limit, its usage and the bytes the write would add. */
+export interface QuotaShortfall { projectId: number; limit: number; used: number; requested: number }
+
+export type LinkResult = { ok: true } | { ok: false; quota: QuotaShortfall };
+
 export type PutManifestResult =
   | { ok: true; created: boolean }
-  | { ok: false; missingBlobs: string[]; missingManifests: string[] };
+  | { ok: false; missingBlobs: string[]; missingManifests: string[]; quota?: undefined }
+  | { ok: false; quota: QuotaShortfall; missingBlobs?: undefined; missingManifests?: undefined };
 
 export interface MetadataStore {
   // projects
@@ -140,20 +176,29 @@ export interface MetadataStore {
   listRepositories(page: Page): Promise<string[]>;
   /** The project's repositories that hold at least one manifest, by name. */
   listProjectRepositories(projectId: number): Promise<RepositoryInfo[]>;
-  /** Removes a repository with its manifests, tags and blob links (blob bytes stay until GC). */
+  /** Removes a repository with its manifests, tags and blob links (blob bytes stay until GC); usage falls at once. */
   deleteRepository(name: string): Promise<boolean>;
-  /** Records a committed blob and links it into a repository (creating the repository). */
-  linkBlob(repository: string, projectId: number, blob: BlobRecord): Promise<void>;
+  /**
+   * Records a committed blob and links it into a repository (creating the repository), in one
+   * transaction with the project's quota check and usage update; refused when the link would take
+   * the project's usage over its storage limit (a blob the project already has adds nothing).
+   */
+  linkBlob(repository: string, projectId: number, blob: BlobRecord): Promise<LinkResult>;
   /** The linked blob's size when `repository` has it, else null: the access check for blob reads. */
   getBlobLink(repository: string, digest: string): Promise<BlobRecord | null>;
   unlinkBlob(repository: string, digest: string): Promise<boolean>;
 
   // manifests and tags
-  /** In one transaction: checks every reference is present, stores the manifest, moves the tag. */
+  /** In one transaction: checks every reference is present and the quota, stores the manifest, moves the tag. */
   putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null): Promise<PutManifestResult>;
   /** By tag or by digest. */
   getManifest(repository: string, reference: string): Promise<StoredManifest | null>;
-  /** Removes a manifest and every tag on it; false when it was not there. */
+  /**
+   * Removes a manifest and every tag on it, and releases the blobs it referenced that no other
+   * manifest of the repository references: they stop counting toward the project's usage at once
+   * (Harbor drops their project association the same way), while the link stays so the same
+   * manifest may be pushed again. False when it was not there.
+   */
   deleteManifest(repository: string, digest: string): Promise<boolean>;
   deleteTag(repository: string, tag: string): Promise<boolean>;
   /** Tags in lexical order, or null for an unknown repository. */
@@ -164,6 +209,19 @@ export interface MetadataStore {
   getArtifact(repository: string, digest: string): Promise<ArtifactInfo | null>;
   /** Points a new tag at a manifest; 'exists' when the tag is taken, 'unknown' when the manifest is not there. */
   addTag(repository: string, digest: string, tag: string): Promise<'ok' | 'exists' | 'unknown'>;
+
+  // robot accounts
+  createRobot(r: NewRobot): Promise<Robot>;
+  getRobotById(id: number): Promise<Robot | null>;
+  getRobotByName(name: string): Promise<Robot | null>;
+  /** Every robot, by id; the services filter (a robot list is small). */
+  listRobots(): Promise<Robot[]>;
+  updateRobot(id: number, patch: RobotPatch): Promise<Robot | null>;
+  deleteRobot(id: number): Promise<boolean>;
+
+  // quotas
+  /** The project's usage counted from scratch (what `storageUsed` must always equal). */
+  recountUsage(projectId: number): Promise<number>;
 
   // upload sessions
   createUpload(s: UploadSession): Promise<void>;

@@ -3,8 +3,8 @@
 // GET one indexed lookup with no await in between.
 import Database from 'better-sqlite3';
 import type {
-  ArtifactInfo, BlobRecord, ManifestRecord, MetadataStore, NewProject, NewUser, Page, Project, ProjectMember, ProjectPatch,
-  PutManifestResult, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
+  ArtifactInfo, BlobRecord, LinkResult, ManifestRecord, MetadataStore, NewProject, NewUser, Page, Project, ProjectMember, ProjectPatch,
+  PutManifestResult, QuotaShortfall, NewRobot, Robot, RobotPatch, RobotPermission, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -120,6 +120,36 @@ export class SqliteMetadataStore implements MetadataStore {
       getUpload: db.prepare('SELECT id, repository, created_at, updated_at FROM uploads WHERE id = ?'),
       touchUpload: db.prepare('UPDATE uploads SET updated_at = ? WHERE id = ?'),
       deleteUpload: db.prepare('DELETE FROM uploads WHERE id = ?'),
+      // Quota usage (migration 3): is a digest already counted in the project, the recount, the counter.
+      inProject: db.prepare(`SELECT 1 FROM repository_blobs l JOIN repositories r ON r.id = l.repository_id
+          WHERE l.digest = ? AND r.project_id = ? AND l.released = 0
+        UNION ALL SELECT 1 FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE m.digest = ? AND r.project_id = ? LIMIT 1`).pluck(),
+      recount: db.prepare(`SELECT coalesce(sum(size), 0) FROM (
+        SELECT l.digest, b.size FROM repository_blobs l JOIN repositories r ON r.id = l.repository_id
+          JOIN blobs b ON b.digest = l.digest WHERE r.project_id = ? AND l.released = 0
+        UNION
+        SELECT m.digest, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.project_id = ?)`).pluck(),
+      quotaOf: db.prepare('SELECT storage_limit, storage_used FROM projects WHERE id = ?'),
+      addUsage: db.prepare('UPDATE projects SET storage_used = storage_used + ? WHERE id = ?'),
+      setUsage: db.prepare('UPDATE projects SET storage_used = ? WHERE id = ?'),
+      repoProject: db.prepare('SELECT id, project_id FROM repositories WHERE name = ?'),
+      // Blobs a manifest referenced that no other manifest of its repository references.
+      orphanedRefs: db.prepare(`SELECT x.digest FROM manifest_refs x WHERE x.manifest_id = ? AND x.kind = 'blob'
+        AND NOT EXISTS (SELECT 1 FROM manifest_refs y JOIN manifests o ON o.id = y.manifest_id
+          WHERE o.repository_id = ? AND o.id <> x.manifest_id AND y.digest = x.digest AND y.kind = 'blob')`).pluck(),
+      unlinkById: db.prepare('DELETE FROM repository_blobs WHERE repository_id = ? AND digest = ?'),
+      linkState: db.prepare('SELECT l.released, b.size FROM repository_blobs l JOIN blobs b ON b.digest = l.digest WHERE l.repository_id = ? AND l.digest = ?'),
+      release: db.prepare('UPDATE repository_blobs SET released = 1 WHERE repository_id = ? AND digest = ?'),
+      unrelease: db.prepare('UPDATE repository_blobs SET released = 0 WHERE repository_id = ? AND digest = ?'),
+      insertRobot: db.prepare(`INSERT INTO robots (name, description, level, project_id, secret_hash, disabled, duration, expires_at, permissions,
+        creator_type, creator_ref, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      getRobotById: db.prepare(`${ROBOT_COLS} WHERE id = ?`),
+      getRobotByName: db.prepare(`${ROBOT_COLS} WHERE name = ?`),
+      listRobots: db.prepare(`${ROBOT_COLS} ORDER BY id`),
+      updateRobot: db.prepare(`UPDATE robots SET description = coalesce(?, description), disabled = coalesce(?, disabled),
+        duration = coalesce(?, duration), expires_at = coalesce(?, expires_at), permissions = coalesce(?, permissions),
+        secret_hash = coalesce(?, secret_hash), updated_at = ? WHERE id = ?`),
+      deleteRobot: db.prepare('DELETE FROM robots WHERE id = ?'),
       uploadsBefore: db.prepare('SELECT id, repository, created_at, updated_at FROM uploads WHERE updated_at < ? ORDER BY updated_at'),
     };
   }
@@ -243,7 +273,17 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async deleteRepository(name: string): Promise<boolean> {
-    return this.s.deleteRepo.run(name).changes > 0;
+    return this.db.transaction(() => {
+      const repo = this.s.repoProject.get(name) as { id: number; project_id: number } | undefined;
+      if (!repo) return false;
+      this.s.deleteRepo.run(name);
+      this.resetUsage(repo.project_id);
+      return true;
+    })();
+  }
+
+  async recountUsage(projectId: number): Promise<number> {
+    return this.s.recount.get(projectId, projectId) as number;
   }
 
   private ensureRepo(name: string, projectId: number): number {
@@ -252,12 +292,39 @@ export class SqliteMetadataStore implements MetadataStore {
     return (this.s.getRepo.get(name) as { id: number }).id;
   }
 
-  async linkBlob(repository: string, projectId: number, blob: BlobRecord): Promise<void> {
-    this.db.transaction(() => {
+  /**
+   * What storing `digest` (of `size` bytes) adds to the project's usage, or the shortfall when that
+   * would pass its limit. Runs inside the caller's transaction: better-sqlite3 runs one transaction
+   * at a time, so the check and the update that follows cannot interleave with another push's.
+   */
+  private charge(projectId: number, digest: string, size: number): { delta: number } | { quota: QuotaShortfall } {
+    if (this.s.inProject.get(digest, projectId, digest, projectId)) return { delta: 0 };
+    const q = this.s.quotaOf.get(projectId) as { storage_limit: number; storage_used: number } | undefined;
+    if (q && q.storage_limit >= 0 && q.storage_used + size > q.storage_limit) {
+      return { quota: { projectId, limit: q.storage_limit, used: q.storage_used, requested: size } };
+    }
+    return { delta: size };
+  }
+
+  /** Sets the project's usage to a recount: after removals, where working out the delta is the harder way. */
+  private resetUsage(projectId: number): void {
+    this.s.setUsage.run(this.s.recount.get(projectId, projectId) as number, projectId);
+  }
+
+  async linkBlob(repository: string, projectId: number, blob: BlobRecord): Promise<LinkResult> {
+    return this.db.transaction((): LinkResult => {
       const t = this.iso();
-      const repoId = this.ensureRepo(repository, projectId);
+      const existing = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
+      const state = existing && (this.s.linkState.get(existing.id, blob.digest) as { released: number } | undefined);
+      if (state && !state.released) return { ok: true };
+      const c = this.charge(projectId, blob.digest, blob.size);
+      if ('quota' in c) return { ok: false, quota: c.quota };
+      const repoId = existing?.id ?? this.ensureRepo(repository, projectId);
       this.s.upsertBlob.run(blob.digest, blob.size, blob.mediaType ?? null, t);
       this.s.link.run(repoId, blob.digest, t);
+      this.s.unrelease.run(repoId, blob.digest);
+      if (c.delta) this.s.addUsage.run(c.delta, projectId);
+      return { ok: true };
     })();
   }
 
@@ -267,7 +334,12 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async unlinkBlob(repository: string, digest: string): Promise<boolean> {
-    return this.s.unlink.run(repository, digest).changes > 0;
+    return this.db.transaction(() => {
+      const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
+      if (!repo || this.s.unlinkById.run(repo.id, digest).changes === 0) return false;
+      this.resetUsage(repo.project_id);
+      return true;
+    })();
   }
 
   async putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null): Promise<PutManifestResult> {
@@ -278,9 +350,32 @@ export class SqliteMetadataStore implements MetadataStore {
       const missingBlobs = m.blobRefs.filter((d) => existing === undefined || !this.s.hasLink.get(existing, d));
       const missingManifests = m.manifestRefs.filter((d) => existing === undefined || !this.s.manifestId.get(existing, d));
       if (missingBlobs.length || missingManifests.length) return { ok: false, missingBlobs, missingManifests };
-      const repoId = existing ?? this.ensureRepo(repository, projectId);
-      let id = this.s.manifestId.get(repoId, m.digest) as number | undefined;
+      let id = existing === undefined ? undefined : (this.s.manifestId.get(existing, m.digest) as number | undefined);
       const created = id === undefined;
+      if (created) {
+        // What this push adds: the manifest and the released blobs it brings back into use, each
+        // unless the project already counts it.
+        const items = [{ digest: m.digest, size: m.size }];
+        const revived: string[] = [];
+        if (existing !== undefined) {
+          for (const d of m.blobRefs) {
+            const st = this.s.linkState.get(existing, d) as { released: number; size: number } | undefined;
+            if (st?.released) {
+              revived.push(d);
+              items.push({ digest: d, size: st.size });
+            }
+          }
+        }
+        let delta = 0;
+        for (const it of items) if (!this.s.inProject.get(it.digest, projectId, it.digest, projectId)) delta += it.size;
+        const q = this.s.quotaOf.get(projectId) as { storage_limit: number; storage_used: number } | undefined;
+        if (delta && q && q.storage_limit >= 0 && q.storage_used + delta > q.storage_limit) {
+          return { ok: false, quota: { projectId, limit: q.storage_limit, used: q.storage_used, requested: delta } };
+        }
+        for (const d of revived) this.s.unrelease.run(existing!, d);
+        if (delta) this.s.addUsage.run(delta, projectId);
+      }
+      const repoId = existing ?? this.ensureRepo(repository, projectId);
       if (id === undefined) {
         id = Number(this.s.insertManifest.run(repoId, m.digest, m.mediaType, m.artifactType, m.size, m.content, m.subject,
           m.annotations ? JSON.stringify(m.annotations) : null, t).lastInsertRowid);
@@ -300,7 +395,16 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
-    return this.s.deleteManifest.run(repository, digest).changes > 0;
+    return this.db.transaction(() => {
+      const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
+      const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
+      if (!repo || id === undefined) return false;
+      const orphaned = this.s.orphanedRefs.all(id, repo.id) as string[];
+      this.s.deleteManifest.run(repository, digest);
+      for (const d of orphaned) this.s.release.run(repo.id, d);
+      this.resetUsage(repo.project_id);
+      return true;
+    })();
   }
 
   async deleteTag(repository: string, tag: string): Promise<boolean> {
@@ -354,6 +458,38 @@ export class SqliteMetadataStore implements MetadataStore {
     })();
   }
 
+  // ---- robots
+
+  async createRobot(r: NewRobot): Promise<Robot> {
+    const t = this.iso();
+    const id = this.s.insertRobot.run(r.name, r.description, r.level, r.projectId, r.secretHash, r.disabled ? 1 : 0, r.duration, r.expiresAt,
+      JSON.stringify(r.permissions), r.creatorType, r.creatorRef, t, t).lastInsertRowid;
+    return toRobot(this.s.getRobotById.get(id))!;
+  }
+
+  async getRobotById(id: number): Promise<Robot | null> {
+    return toRobot(this.s.getRobotById.get(id));
+  }
+
+  async getRobotByName(name: string): Promise<Robot | null> {
+    return toRobot(this.s.getRobotByName.get(name));
+  }
+
+  async listRobots(): Promise<Robot[]> {
+    return (this.s.listRobots.all() as unknown[]).map((r) => toRobot(r)!);
+  }
+
+  async updateRobot(id: number, patch: RobotPatch): Promise<Robot | null> {
+    const disabled = patch.disabled === undefined ? null : patch.disabled ? 1 : 0;
+    const r = this.s.updateRobot.run(patch.description ?? null, disabled, patch.duration ?? null, patch.expiresAt ?? null,
+      patch.permissions ? JSON.stringify(patch.permissions) : null, patch.secretHash ?? null, this.iso(), id);
+    return r.changes ? toRobot(this.s.getRobotById.get(id)) : null;
+  }
+
+  async deleteRobot(id: number): Promise<boolean> {
+    return this.s.deleteRobot.run(id).changes > 0;
+  }
+
   async createUpload(s: UploadSession): Promise<void> {
     this.s.createUpload.run(s.id, s.repository, s.createdAt, s.updatedAt);
   }
@@ -382,7 +518,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 }
 
-const PROJECT_COLS = 'SELECT id, name, public, owner_id, storage_limit, created_at, updated_at FROM projects';
+const PROJECT_COLS = 'SELECT id, name, public, owner_id, storage_limit, storage_used, created_at, updated_at FROM projects';
 const USER_COLS = 'SELECT id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at FROM users';
 // An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
 const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at,
@@ -392,10 +528,24 @@ const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.c
 
 function toProject(r: unknown): Project | null {
   if (!r) return null;
-  const x = r as { id: number; name: string; public: number; owner_id: number | null; storage_limit: number; created_at: string; updated_at: string };
+  const x = r as { id: number; name: string; public: number; owner_id: number | null; storage_limit: number; storage_used: number; created_at: string; updated_at: string };
   return {
-    id: x.id, name: x.name, public: x.public === 1, ownerId: x.owner_id, storageLimit: x.storage_limit, metadata: {},
+    id: x.id, name: x.name, public: x.public === 1, ownerId: x.owner_id, storageLimit: x.storage_limit, storageUsed: x.storage_used, metadata: {},
     createdAt: x.created_at, updatedAt: x.updated_at,
+  };
+}
+
+const ROBOT_COLS = `SELECT id, name, description, level, project_id, secret_hash, disabled, duration, expires_at, permissions,
+  creator_type, creator_ref, created_at, updated_at FROM robots`;
+
+function toRobot(r: unknown): Robot | null {
+  if (!r) return null;
+  const x = r as { id: number; name: string; description: string; level: 'system' | 'project'; project_id: number | null; secret_hash: string; disabled: number;
+    duration: number; expires_at: number; permissions: string; creator_type: 'local' | 'robot'; creator_ref: number; created_at: string; updated_at: string };
+  return {
+    id: x.id, name: x.name, description: x.description, level: x.level, projectId: x.project_id, secretHash: x.secret_hash, disabled: x.disabled === 1,
+    duration: x.duration, expiresAt: x.expires_at, permissions: JSON.parse(x.permissions) as RobotPermission[], creatorType: x.creator_type,
+    creatorRef: x.creator_ref, createdAt: x.created_at, updatedAt: x.updated_at,
   };
 }
 

@@ -118,4 +118,42 @@ export const MIGRATIONS: string[] = [
   DROP TABLE tags;
   CREATE INDEX repository_tags_manifest ON repository_tags(manifest_id);
   `,
+  /* 3: storage quotas (issue 4) */ `
+  -- A link whose last referencing manifest was deleted is released: the repository may still use it
+  -- (the same manifest can be pushed again, as from Harbor's distribution), but it no longer counts.
+  ALTER TABLE repository_blobs ADD COLUMN released INTEGER NOT NULL DEFAULT 0;
+  -- Bytes the project uses: every distinct digest of an unreleased blob link (uploads and mounts
+  -- create them) or a manifest in one of its repositories, counted once per project. Kept by the
+  -- transaction that links or stores, recomputed from scratch by the one that removes or releases;
+  -- SqliteMetadataStore.recountUsage is the check.
+  ALTER TABLE projects ADD COLUMN storage_used INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX manifests_digest ON manifests(digest);
+  UPDATE projects SET storage_used = (SELECT coalesce(sum(size), 0) FROM (
+    SELECT l.digest, b.size FROM repository_blobs l JOIN repositories r ON r.id = l.repository_id
+      JOIN blobs b ON b.digest = l.digest WHERE r.project_id = projects.id AND l.released = 0
+    UNION
+    SELECT m.digest, m.size FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.project_id = projects.id));
+  `,
+  /* 4: robot accounts (issue 4) */ `
+  -- name is the stored name: 'ci' for a system robot, '<project>+ci' for a project robot; the login
+  -- name adds the 'robot$' prefix. The secret is kept only as a salted hash (services/robots.ts).
+  -- expires_at is unix seconds, -1 for never. A project's robots go with the project (as in Harbor).
+  CREATE TABLE robots (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    level TEXT NOT NULL CHECK (level IN ('system', 'project')),
+    project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE,
+    secret_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    duration INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    permissions TEXT NOT NULL,
+    creator_type TEXT NOT NULL,
+    creator_ref INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX robots_project ON robots(project_id);
+  `,
 ];
