@@ -1,8 +1,8 @@
 // The program: commander registers commands; each action is imported lazily so `--help` stays fast.
 // This is the only place that prints an error and sets the exit code.
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { ExitCode, isHarborError } from '../core/errors.js';
+import { harborctlVersion } from '../core/version.js';
 import { registerMirrorCommands } from './commands/mirror.register.js';
 import { registerSbomCommands } from './commands/sbom.register.js';
 import { OUTPUT_FORMATS } from './output/formats.js';
@@ -13,16 +13,6 @@ function processIo(): Io {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signals: true };
 }
 
-function version(): string {
-  // dist/src/cli/main.js when built, src/cli/main.ts when tests import the source.
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'harborctl') return pkg.version;
-    } catch { /* try the next */ }
-  }
-  return '0.0.0';
-}
 
 /** A verb module: src/cli/commands/<noun>/<verb>.ts exports run(rt, positional args, options). */
 type Verb = { run(rt: Runtime, args: string[], opts: never): Promise<void> };
@@ -30,7 +20,7 @@ type Verb = { run(rt: Runtime, args: string[], opts: never): Promise<void> };
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')
     .description('A Harbor-compatible container registry in one binary, and the admin CLI for any Harbor')
-    .version(version(), '-V, --version')
+    .version(harborctlVersion(), '-V, --version')
     .configureOutput({
       writeOut: (s) => { io.stdout.write(s); },
       writeErr: (s) => { io.stderr.write(s); },

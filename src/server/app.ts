@@ -5,6 +5,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
+import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ProjectService } from '../services/projects.js';
@@ -102,7 +103,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls,
     services: {
-      meta, auth, access, users, projects, artifacts, quotas, robots, tokens, version: await packageVersion(),
+      meta, auth, access, users, projects, artifacts, quotas, robots, tokens, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });
@@ -135,13 +136,3 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   };
 }
 
-async function packageVersion(): Promise<string> {
-  // src/server/app.ts in tests, dist/src/server/app.js when built.
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(await fsp.readFile(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'harborctl' && pkg.version) return pkg.version;
-    } catch { /* try the next */ }
-  }
-  return '0.0.0';
-}

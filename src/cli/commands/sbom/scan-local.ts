@@ -2,9 +2,9 @@
 // Generates an SBOM from an image on disk, no registry needed (CI before a push). The document goes
 // to stdout unless --file; warnings (files over a cataloger's limit) go to stderr.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { HarborError } from '../../../core/errors.js';
+import { harborctlVersion } from '../../../core/version.js';
 import { scanLocalImage, toCycloneDx, toSpdx } from '../../../sbom/index.js';
 import type { OutStream } from '../../runtime.js';
 
@@ -13,15 +13,6 @@ export type SbomFormat = (typeof SBOM_FORMATS)[number];
 
 export interface Options { ref?: string; format?: string; file?: string }
 
-function toolVersion(): string {
-  for (const rel of ['../../../../../package.json', '../../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'harborctl') return pkg.version;
-    } catch { /* try the next */ }
-  }
-  return '0.0.0';
-}
 
 export function parseFormat(s: string | undefined): SbomFormat {
   const f = (s ?? 'spdx').toLowerCase();
@@ -34,7 +25,7 @@ export async function scanLocal(io: { stdout: OutStream; stderr: OutStream }, pa
   const format = parseFormat(o.format);
   const inv = await scanLocalImage(path, o.ref);
   for (const w of inv.warnings) io.stderr.write(`harborctl: warning: ${w}\n`);
-  const opts = { toolName: 'harborctl', toolVersion: toolVersion() };
+  const opts = { toolName: 'harborctl', toolVersion: harborctlVersion() };
   const doc = format === 'spdx' ? toSpdx(inv, opts) : toCycloneDx(inv, opts);
   const text = `${JSON.stringify(doc, null, 2)}\n`;
   if (o.file === undefined || o.file === '-') {
