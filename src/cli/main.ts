@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, isHarborError } from '../core/errors.js';
 import { harborctlVersion } from '../core/version.js';
 import { registerMirrorCommands } from './commands/mirror.register.js';
+import { registerRobotQuotaCommands } from './commands/robot-quota.register.js';
 import { registerSbomCommands } from './commands/sbom.register.js';
 import { OUTPUT_FORMATS } from './output/formats.js';
 import type { GlobalOptions, Io, Runtime } from './runtime.js';
@@ -15,7 +16,7 @@ function processIo(): Io {
 
 
 /** A verb module: src/cli/commands/<noun>/<verb>.ts exports run(rt, positional args, options). */
-type Verb = { run(rt: Runtime, args: string[], opts: never): Promise<void> };
+export type Verb = { run(rt: Runtime, args: string[], opts: never): Promise<void> };
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')
@@ -152,6 +153,7 @@ export function buildProgram(io: Io = processIo()): Command {
   yes(tag.command('delete <reference>').description('delete a tag (PROJECT/REPO:TAG); the artifact stays')).action(act(() => import('./commands/tag/delete.js')));
 
   // Cluster mirrors (microk8s, containerd) and SBOMs register their own groups, with lazy actions.
+  registerRobotQuotaCommands(program, act, page, yes);
   registerMirrorCommands(program, io);
   registerSbomCommands(program, io);
 

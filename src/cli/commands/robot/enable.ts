@@ -1,0 +1,16 @@
+// harborctl robot enable ROBOT [--project P]: the robot may log in again (unless it has expired)
+import { findRobot, getRobotById, updateRobot } from '../../../client/robots.js';
+import { renderObject } from '../../output/render.js';
+import type { Runtime } from '../../runtime.js';
+import { ROBOT_FIELDS } from './views.js';
+
+export interface Options { project?: string }
+
+export async function run(rt: Runtime, [robot]: string[], o: Options): Promise<void> {
+  const r = await rt.withClient(async (c) => {
+    const cur = await findRobot(c, robot, o.project);
+    await updateRobot(c, { ...cur, disable: false });
+    return getRobotById(c, cur.id);
+  });
+  renderObject(rt.io, rt.opts.output, r, ROBOT_FIELDS);
+}
