@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, isHarborError } from '../core/errors.js';
 import { harborctlVersion } from '../core/version.js';
 import { registerMirrorCommands } from './commands/mirror.register.js';
+import { registerModelCommands } from './commands/model.register.js';
 import { registerRobotQuotaCommands } from './commands/robot-quota.register.js';
 import { registerSbomCommands } from './commands/sbom.register.js';
 import { OUTPUT_FORMATS } from './output/formats.js';
@@ -154,6 +155,7 @@ export function buildProgram(io: Io = processIo()): Command {
 
   // Cluster mirrors (microk8s, containerd) and SBOMs register their own groups, with lazy actions.
   registerRobotQuotaCommands(program, act, page, yes);
+  registerModelCommands(program, act);
   registerMirrorCommands(program, io);
   registerSbomCommands(program, io);
 

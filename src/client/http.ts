@@ -64,6 +64,19 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 };
 
 /** Our code for a Harbor error: its own code when we know it, else the one its HTTP status implies. */
+/** An undici Agent that trusts --ca-file (a clear usage error when it cannot be read) or, with --insecure, anything. */
+export function tlsAgent(opts: { caFile?: string; insecure?: boolean }, timeouts: { headersTimeout: number; bodyTimeout?: number }): Agent {
+  let ca: Buffer | undefined;
+  if (opts.caFile) {
+    try {
+      ca = readFileSync(opts.caFile);
+    } catch (e) {
+      throw new HarborError('USAGE', `cannot read --ca-file ${opts.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  return new Agent({ connect: { ca, rejectUnauthorized: !opts.insecure }, connectTimeout: 30_000, ...timeouts });
+}
+
 export function errorCodeFor(status: number, wireCode: string | undefined): ErrorCode {
   if (wireCode && Object.hasOwn(WIRE_ALIASES, wireCode)) return WIRE_ALIASES[wireCode];
   // A 401/403 always means authentication or permission, whatever code the server chose.
@@ -132,15 +145,7 @@ export class HarborClient {
     this.password = opts.password;
     this.debug = opts.debug;
     this.userAgent = opts.userAgent ?? 'harborctl';
-    let ca: Buffer | undefined;
-    if (opts.caFile) {
-      try {
-        ca = readFileSync(opts.caFile);
-      } catch (e) {
-        throw new HarborError('USAGE', `cannot read --ca-file ${opts.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-    }
-    this.agent = new Agent({ connect: { ca, rejectUnauthorized: !opts.insecure }, connectTimeout: 30_000, headersTimeout: 120_000 });
+    this.agent = tlsAgent(opts, { headersTimeout: 120_000 });
   }
 
   async close(): Promise<void> {

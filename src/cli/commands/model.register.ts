@@ -1,0 +1,33 @@
+// Registers the `model` command group (CNCF ModelPack models as OCI artifacts). Each action is
+// imported lazily through main.ts's `act`, so `harborctl --help` loads none of it.
+import type { Command } from 'commander';
+import type { Verb } from '../main.js';
+
+export type Act = (load: () => Promise<Verb>) => (...args: unknown[]) => Promise<void>;
+
+export function registerModelCommands(program: Command, act: Act): Command {
+  const model = program.command('model').description('AI models as OCI artifacts (CNCF ModelPack, shown by Harbor 2.13 as CNAI)');
+  const creds = (c: Command): Command => c
+    .option('--username <user>', 'registry user (default: the saved context for the REF\'s host, else anonymous)')
+    .option('--password-stdin', 'read the password for --username from stdin');
+  const workers = (c: Command): Command => c.option('--concurrency <n>', 'blobs transferred at once', '3');
+
+  workers(creds(model.command('push <dir> <ref>')
+    .description('package a model directory as a ModelPack artifact and push it ([HOST/]PROJECT/REPO[:TAG], default tag latest)')
+    .option('--name <name>', 'model name (descriptor.name; default: the directory name)')
+    .option('--family <family>', 'model family, e.g. llama3, qwen2 (descriptor.family)')
+    .option('--format <format>', 'weights format, e.g. safetensors, gguf, onnx, pytorch (config.format)')
+    .option('--param-size <size>', 'parameter count, e.g. 7B, 6.7B, 100M (config.paramSize)')
+    .option('--precision <precision>', 'e.g. bf16, fp16, int8 (config.precision)')
+    .option('--quantization <method>', 'e.g. awq, gptq, q4_k_m (config.quantization)')
+    .option('--architecture <arch>', 'e.g. transformer, cnn (config.architecture)')))
+    .action(act(() => import('./model/push.js')));
+  workers(creds(model.command('pull <ref> <dir>')
+    .description('download a model and restore its files under DIR (every digest verified, no path may leave DIR)')))
+    .action(act(() => import('./model/pull.js')));
+  creds(model.command('inspect <ref>').description('show a model\'s metadata, files and sizes'))
+    .action(act(() => import('./model/inspect.js')));
+  model.command('list <project>').description('list the models in a project (Harbor API)')
+    .action(act(() => import('./model/list.js')));
+  return model;
+}

@@ -1,0 +1,190 @@
+// What the model verbs share: which registry and credentials a REF means, a small worker pool, the
+// progress line (TTY only), and the push state file that lets an interrupted push continue.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { HarborError } from '../../../core/errors.js';
+import { formatSize } from '../../../core/sizes.js';
+import { RegistryClient, type RegistryCredentials } from '../../../client/registry.js';
+import { parseArtifactRef, type ArtifactRef } from '../../../oci/reference.js';
+import { localServer, normalizeServer, type Context } from '../../config.js';
+import { askPassword, readStdin } from '../../output/interactive.js';
+import type { Runtime } from '../../runtime.js';
+
+export interface CredentialFlags { username?: string; passwordStdin?: boolean }
+
+export interface Connection {
+  client: RegistryClient;
+  server: string;
+  /** PROJECT/REPO, the repository name on /v2/. */
+  repo: string;
+  ref: ArtifactRef;
+}
+
+/** Parses REF ([HOST/]PROJECT/REPO[:TAG|@DIGEST]); no tag and no digest means :latest. */
+export function modelRef(s: string): ArtifactRef {
+  const ref = parseArtifactRef(s);
+  if (!ref.tag && !ref.digest) ref.tag = 'latest';
+  return ref;
+}
+
+function contextForServer(rt: Runtime, server: string): Context | undefined {
+  const host = new URL(server).host;
+  const all = Object.values(rt.config().contexts());
+  const local = localServer(rt.io.env);
+  if (local) all.push(local);
+  return all.find((c) => c.server === server) ?? all.find((c) => new URL(c.server).host === host);
+}
+
+/**
+ * The registry and credentials for a REF. Server: the REF's HOST, else the current target (--server,
+ * --context, the current context, the local serve). Credentials: --username with --password-stdin
+ * (or a prompt) when given, else the saved context for that host, else none (anonymous).
+ */
+export async function connect(rt: Runtime, refArg: string, flags: CredentialFlags): Promise<Connection> {
+  const ref = modelRef(refArg);
+  if (flags.passwordStdin && !flags.username) throw new HarborError('USAGE', '--password-stdin needs --username');
+  let server: string;
+  let ctx: Context | undefined;
+  if (ref.host) {
+    server = normalizeServer(ref.host);
+    ctx = contextForServer(rt, server);
+  } else {
+    ctx = rt.target();
+    server = ctx.server;
+  }
+  let credentials: RegistryCredentials | undefined;
+  if (flags.username) {
+    const password = flags.passwordStdin ? await readStdin(rt) : await askPassword(rt, `Password for ${flags.username}:`, '--password-stdin');
+    if (!password) throw new HarborError('USAGE', 'the password is empty');
+    credentials = { username: flags.username, password };
+  } else if (ctx?.username) {
+    credentials = { username: ctx.username, password: ctx.password };
+  }
+  const client = new RegistryClient({
+    server, credentials,
+    caFile: rt.opts.caFile ?? ctx?.caFile,
+    insecure: rt.opts.insecure ?? ctx?.insecure,
+    debug: rt.opts.debug ? (line) => rt.io.stderr.write(`debug: ${line}\n`) : undefined,
+  });
+  return { client, server, repo: `${ref.project}/${ref.repo}`, ref };
+}
+
+/** Runs fn over items with at most n at a time; the first failure stops new work and is thrown. */
+export async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async (): Promise<void> => {
+    while (failed === undefined && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+export function parseConcurrency(s: string | undefined): number {
+  const n = s === undefined ? 3 : Number(s);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new HarborError('USAGE', `invalid --concurrency ${JSON.stringify(s)}: 1 to 16`);
+  return n;
+}
+
+/** One redrawn line on stderr: bytes done of total, rate, ETA. Only for a person at a terminal. */
+export class ProgressLine {
+  private done = 0;
+  private readonly started = Date.now();
+  private last = 0;
+  private readonly on: boolean;
+
+  constructor(private readonly rt: Runtime, private readonly label: string, private total: number) {
+    this.on = Boolean(rt.io.stderr.isTTY) && rt.opts.output === 'table' && !rt.opts.debug;
+  }
+
+  add(n: number): void {
+    this.done += n;
+    if (!this.on) return;
+    const now = Date.now();
+    if (now - this.last < 200) return;
+    this.last = now;
+    this.draw(now);
+  }
+
+  private draw(now: number): void {
+    const secs = Math.max((now - this.started) / 1000, 0.001);
+    const rate = this.done / secs;
+    const left = rate > 0 ? Math.max(this.total - this.done, 0) / rate : 0;
+    const eta = rate > 0 ? `ETA ${fmtDuration(left)}` : '';
+    this.rt.io.stderr.write(`\r\x1b[K${this.label} ${formatSize(this.done)} / ${formatSize(this.total)}  ${formatSize(Math.round(rate))}/s  ${eta}`);
+  }
+
+  finish(): void {
+    if (!this.on) return;
+    this.draw(Date.now());
+    this.rt.io.stderr.write('\n');
+  }
+}
+
+function fmtDuration(s: number): string {
+  const t = Math.round(s);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = t % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+// ---- the push state file
+
+/** What an interrupted push leaves for the next run of the same push. */
+export interface PushState {
+  version: 1;
+  /** path → the digest computed for it, valid while size and mtime are unchanged. */
+  files: Record<string, { size: number; mtimeMs: number; digest: string }>;
+  /** digest → the upload session URL of an unfinished chunked upload. */
+  uploads: Record<string, string>;
+}
+
+/**
+ * $XDG_STATE_HOME/harborctl/model-push/<key>.json (default ~/.local/state/…), one file per
+ * (model directory, registry, repository); removed when the push completes.
+ */
+export function pushStatePath(env: NodeJS.ProcessEnv, dir: string, server: string, repo: string): string {
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  const key = createHash('sha256').update(`${dir}\n${server}\n${repo}`).digest('hex').slice(0, 32);
+  return join(base, 'harborctl', 'model-push', `${key}.json`);
+}
+
+export async function loadPushState(path: string): Promise<PushState> {
+  try {
+    const s = JSON.parse(await readFile(path, 'utf8')) as PushState;
+    if (s.version === 1 && s.files && s.uploads) return s;
+  } catch { /* none yet, or unreadable: start clean */ }
+  return { version: 1, files: {}, uploads: {} };
+}
+
+/** Written to a temp file and renamed, so a kill mid-write leaves the previous state whole. */
+export class PushStateFile {
+  private writing: Promise<void> = Promise.resolve();
+  constructor(readonly path: string, readonly state: PushState) {}
+
+  save(): Promise<void> {
+    const data = JSON.stringify(this.state);
+    this.writing = this.writing.then(async () => {
+      await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 });
+      const tmp = `${this.path}.${process.pid}.tmp`;
+      await writeFile(tmp, data, { mode: 0o600 });
+      await rename(tmp, this.path);
+    });
+    return this.writing;
+  }
+
+  async remove(): Promise<void> {
+    await this.writing.catch(() => undefined);
+    await rm(this.path, { force: true });
+  }
+}
