@@ -10,7 +10,12 @@ import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SWAGGER_PATH = join(ROOT, '..', 'shared', 'reference', 'harbor-api-v2.0-swagger.yaml');
+/**
+ * Harbor's swagger is the contract (DESIGN.md). It is not vendored here: it lives in the shared
+ * reference beside the checkout, as on every machine of this project and in CI; elsewhere point
+ * HARBOR_SWAGGER at a copy of goharbor/harbor's api/v2.0/swagger.yaml.
+ */
+export const SWAGGER_PATH = process.env.HARBOR_SWAGGER ?? join(ROOT, '..', 'shared', 'reference', 'harbor-api-v2.0-swagger.yaml');
 
 interface Operation {
   operationId: string;
@@ -27,7 +32,13 @@ let loaded: { doc: Swagger; ajv: Ajv; cache: Map<string, ValidateFunction> } | u
 
 function load(): NonNullable<typeof loaded> {
   if (loaded) return loaded;
-  const doc = parse(readFileSync(SWAGGER_PATH, 'utf8')) as Swagger;
+  let text: string;
+  try {
+    text = readFileSync(SWAGGER_PATH, 'utf8');
+  } catch {
+    throw new Error(`Harbor's swagger is not at ${SWAGGER_PATH}: set HARBOR_SWAGGER to a copy of goharbor/harbor's api/v2.0/swagger.yaml`);
+  }
+  const doc = parse(text) as Swagger;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
   addFormats(ajv);
