@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   PRECONDITION: { status: 412, exit: ExitCode.error, message: 'precondition failed' },
   UNPROCESSABLE_ENTITY: { status: 422, exit: ExitCode.usage, message: 'unprocessable entity' },
   PAYLOAD_TOO_LARGE: { status: 413, exit: ExitCode.error, message: 'payload too large' },
+  REQUEST_ENTITY_TOO_LARGE: { status: 413, exit: ExitCode.error, message: 'request entity too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: ExitCode.error, message: 'unsupported media type' },
   INTERNAL_SERVER_ERROR: { status: 500, exit: ExitCode.error, message: 'internal server error' },
   // CLI only

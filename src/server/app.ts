@@ -85,7 +85,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const users = new UserService(meta);
   const projects = new ProjectService(meta, access, { defaultStorageLimit: cfg.defaultStorageLimit });
   const quotas = new QuotaService(meta, access);
-  const artifacts = new ArtifactService(meta, access);
+  const artifacts = new ArtifactService(meta, access, blobs);
   const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(meta, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);

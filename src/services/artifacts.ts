@@ -5,14 +5,21 @@ import { HarborError } from '../core/errors.js';
 import { parseDigest } from '../oci/digest.js';
 import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
 import { isValidTag } from '../oci/name.js';
+import { ModelMediaType } from '../model/modelpack.js';
+import type { BlobStore } from '../storage/blobs/types.js';
 import type { ArtifactInfo, MetadataStore, Project, RepositoryInfo, TagInfo } from '../storage/meta/types.js';
+import { ADDITION_LIMIT, MODEL_ADDITIONS, modelAddition, type Addition, type ModelAddition, type ModelLayer } from './model-additions.js';
 import type { AccessControl, Principal } from './rbac.js';
 
 export interface ArtifactView extends ArtifactInfo {
-  /** IMAGE, or UNKNOWN for other artifacts (Harbor's processor types). */
+  /** IMAGE, CNAI for a ModelPack model, or UNKNOWN for other artifacts (Harbor's processor types). */
   type: string;
   configMediaType: string;
+  configDigest: string | null;
   artifactType: string | null;
+  /** Harbor's extra_attrs: a CNAI artifact's config document (filled by getArtifact and listArtifacts). */
+  extraAttrs: Record<string, unknown>;
+  layers: ModelLayer[];
   annotations: Record<string, string> | null;
   /** Child manifests of an index. */
   references: { digest: string; platform?: Record<string, unknown> }[];
@@ -22,24 +29,47 @@ const IMAGE_CONFIGS = new Set<string>([MediaType.ociConfig, 'application/vnd.doc
 
 /** Reads what Harbor shows from the stored manifest (it was validated when pushed). */
 export function viewArtifact(a: ArtifactInfo): ArtifactView {
-  let doc: { config?: { mediaType?: string }; artifactType?: string; annotations?: Record<string, string>; manifests?: { digest: string; platform?: Record<string, unknown> }[] } = {};
+  let doc: { config?: { mediaType?: string; digest?: string }; layers?: ModelLayer[]; artifactType?: string; annotations?: Record<string, string>; manifests?: { digest: string; platform?: Record<string, unknown> }[] } = {};
   try {
     doc = JSON.parse(a.content.toString('utf8')) as typeof doc;
   } catch { /* validated on push; an unreadable one shows as UNKNOWN */ }
   const index = isIndexMediaType(a.mediaType);
   const configMediaType = index ? a.mediaType : doc.config?.mediaType ?? a.mediaType;
+  // Harbor picks the processor by the manifest's artifactType first, then by the config's media type.
+  const type = !index && doc.artifactType === ModelMediaType.artifact ? 'CNAI'
+    : index || IMAGE_CONFIGS.has(configMediaType) ? 'IMAGE' : 'UNKNOWN';
   return {
     ...a,
-    type: index || IMAGE_CONFIGS.has(configMediaType) ? 'IMAGE' : 'UNKNOWN',
+    type,
     configMediaType,
+    configDigest: index ? null : doc.config?.digest ?? null,
     artifactType: doc.artifactType ?? null,
+    extraAttrs: {},
+    layers: Array.isArray(doc.layers) ? doc.layers : [],
     annotations: doc.annotations ?? null,
     references: (doc.manifests ?? []).map((m) => (m.platform ? { digest: m.digest, platform: m.platform } : { digest: m.digest })),
   };
 }
 
+/** The additions the swagger's getAddition names; anything else is refused before the artifact is looked at. */
+export const ADDITION_NAMES = ['build_history', 'values.yaml', 'readme.md', 'dependencies', 'sbom', 'license', 'files'] as const;
+
 export class ArtifactService {
-  constructor(private readonly meta: MetadataStore, private readonly access: AccessControl) {}
+  constructor(private readonly meta: MetadataStore, private readonly access: AccessControl, private readonly blobs: BlobStore) {}
+
+  /** A CNAI artifact's config document as extra_attrs (Harbor's base processor); {} when it cannot be read. */
+  private async withExtraAttrs(v: ArtifactView): Promise<ArtifactView> {
+    if (v.type !== 'CNAI' || !v.configDigest) return v;
+    try {
+      const size = await this.blobs.stat(v.configDigest);
+      if (size === null || size > ADDITION_LIMIT) return v;
+      const parts: Buffer[] = [];
+      for await (const c of await this.blobs.read(v.configDigest)) parts.push(c as Buffer);
+      const doc: unknown = JSON.parse(Buffer.concat(parts).toString('utf8'));
+      if (doc && typeof doc === 'object' && !Array.isArray(doc)) return { ...v, extraAttrs: doc as Record<string, unknown> };
+    } catch { /* an unreadable config leaves extra_attrs empty, as in Harbor */ }
+    return v;
+  }
 
   /** Harbor names repositories with their project: `repo` is the part after `<project>/`. */
   private fullName(p: Project, repo: string): string {
@@ -72,7 +102,10 @@ export class ArtifactService {
   async listArtifacts(actor: Principal, p: Project, repo: string): Promise<ArtifactView[]> {
     await this.access.require(actor, p, 'artifact', 'list');
     const r = await this.findRepository(p, repo);
-    return (await this.meta.listArtifacts(r.name)).map(viewArtifact);
+    // One config read at a time: a repository of many models must not open a file per artifact at once.
+    const out: ArtifactView[] = [];
+    for (const a of await this.meta.listArtifacts(r.name)) out.push(await this.withExtraAttrs(viewArtifact(a)));
+    return out;
   }
 
   /** An artifact by digest or by tag. */
@@ -98,7 +131,20 @@ export class ArtifactService {
 
   async getArtifact(actor: Principal, p: Project, repo: string, reference: string): Promise<ArtifactView> {
     await this.access.require(actor, p, 'artifact', 'read');
-    return this.findArtifact(p, repo, reference);
+    return this.withExtraAttrs(await this.findArtifact(p, repo, reference));
+  }
+
+  /**
+   * GET …/additions/{addition} as Harbor answers it: the permission first, then the artifact, then
+   * whether its type has that addition (400 when not). Only CNAI artifacts have additions here.
+   */
+  async getAddition(actor: Principal, p: Project, repo: string, reference: string, addition: string): Promise<Addition> {
+    await this.access.require(actor, p, 'artifact-addition', 'read');
+    const a = await this.findArtifact(p, repo, reference);
+    if (a.type !== 'CNAI' || !(MODEL_ADDITIONS as readonly string[]).includes(addition)) {
+      throw new HarborError('BAD_REQUEST', `addition ${addition.toUpperCase()} isn't supported for ${a.type}`);
+    }
+    return modelAddition(this.blobs, a.layers, addition as ModelAddition);
   }
 
   async deleteArtifact(actor: Principal, p: Project, repo: string, reference: string): Promise<void> {

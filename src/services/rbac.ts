@@ -5,7 +5,7 @@
 import { HarborError } from '../core/errors.js';
 import type { MetadataStore, Project, Robot, RoleId, User } from '../storage/meta/types.js';
 
-export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'tag' | 'quota' | 'log' | 'label' | 'robot';
+export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'artifact-addition' | 'tag' | 'quota' | 'log' | 'label' | 'robot';
 export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push';
 
 /** Who is asking: nobody, a user, or a robot account (its permissions are all it may do). */
@@ -32,30 +32,32 @@ const MATRIX: Record<RoleId, Grants> = {
   1: {
     project: ['read', 'update', 'delete'], member: CRUDL, metadata: ['create', 'read', 'update', 'delete'], log: ['list'],
     label: CRUDL, quota: ['read'], repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'],
-    tag: ['create', 'delete', 'list'], robot: CRUDL,
+    tag: ['create', 'delete', 'list'], robot: CRUDL, 'artifact-addition': ['read'],
   },
   4: {
     project: ['read'], member: ['read', 'list'], metadata: ['read'], label: CRUDL, quota: ['read'],
     repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'], tag: ['create', 'delete', 'list'],
-    robot: ['read', 'list'],
+    robot: ['read', 'list'], 'artifact-addition': ['read'],
   },
   2: {
     project: ['read'], member: ['read', 'list'], label: ['read', 'list'], quota: ['read'],
     repository: ['create', 'read', 'update', 'list', 'pull', 'push'], artifact: ['create', 'read', 'list'], tag: ['create', 'list'],
-    robot: ['read', 'list'],
+    robot: ['read', 'list'], 'artifact-addition': ['read'],
   },
   3: {
     project: ['read'], member: ['read', 'list'], label: ['read', 'list'], quota: ['read'],
-    repository: ['read', 'list', 'pull'], artifact: ['read', 'list'], tag: ['list'], robot: ['read', 'list'],
+    repository: ['read', 'list', 'pull'], artifact: ['read', 'list'], tag: ['list'], robot: ['read', 'list'], 'artifact-addition': ['read'],
   },
   5: {
     project: ['read'], quota: ['read'], repository: ['read', 'list', 'pull'], artifact: ['read', 'list'], tag: ['list'],
+    'artifact-addition': ['read'],
   },
 };
 
 /** What a public project grants everybody (rbac_util.go publicProjectPolicies). */
 const PUBLIC: Grants = {
   project: ['read'], label: ['read', 'list'], repository: ['list', 'pull'], tag: ['list'], artifact: ['read', 'list'],
+  'artifact-addition': ['read'],
 };
 
 export function roleAllows(role: RoleId, resource: Resource, action: Action): boolean {

@@ -3,6 +3,8 @@
 // operation is called and that none is missing). The other API test files validate their error
 // replies the same way.
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { RegistryClient } from '../../src/client/registry.js';
+import { digestOf } from '../../src/oci/digest.js';
 import { buildApiRouter } from '../../src/server/api/index.js';
 import { addMember, admin, api, basicHeader, createProject, createUser, pushImageWith } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -72,6 +74,22 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp/artifacts/v1');
   expect(await pushImageWith(s, 'schema/nested/app', 'v3', basicHeader(admin))).toMatchObject({ ok: true });
   await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp');
+  // A one-layer ModelPack model, for its readme.md addition.
+  const reg = new RegistryClient({ server: s, credentials: admin });
+  try {
+    const readme = Buffer.from('# schema model\n');
+    const cfg = Buffer.from(JSON.stringify({ descriptor: { name: 'm' }, config: {}, modelfs: { type: 'layers', diffIds: [digestOf(readme)] } }));
+    await reg.pushBlobBytes('schema/model', digestOf(readme), readme);
+    await reg.pushBlobBytes('schema/model', digestOf(cfg), cfg);
+    await reg.putManifest('schema/model', 'v1', 'application/vnd.oci.image.manifest.v1+json', Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/vnd.cncf.model.manifest.v1+json',
+      config: { mediaType: 'application/vnd.cncf.model.config.v1+json', digest: digestOf(cfg), size: cfg.length },
+      layers: [{ mediaType: 'application/vnd.cncf.model.doc.v1.raw', digest: digestOf(readme), size: readme.length, annotations: { 'org.cncf.model.filepath': 'README.md' } }],
+    })));
+  } finally { await reg.close(); }
+  await is2xx('GET', '/projects/schema/repositories/model/artifacts/v1');
+  await is2xx('GET', '/projects/schema/repositories/model/artifacts/v1/additions/readme.md');
+  await is2xx('DELETE', '/projects/schema/repositories/model');
   await is2xx('GET', `/quotas?reference=project&reference_id=${pid}`);
   await is2xx('GET', `/quotas/${pid}`);
   await is2xx('PUT', `/quotas/${pid}`, { hard: { storage: 1048576 } });

@@ -1,6 +1,7 @@
-// Harbor tag "artifact": artifacts of a repository (list, get, delete) and their tags (list, create, delete).
+// Harbor tag "artifact": artifacts of a repository (list, get, delete), their tags (list, create,
+// delete) and their additions (a model's README, LICENSE and file tree).
 import { HarborError } from '../../core/errors.js';
-import type { ArtifactView } from '../../services/artifacts.js';
+import { ADDITION_NAMES, type ArtifactView } from '../../services/artifacts.js';
 import type { TagInfo } from '../../storage/meta/types.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, parseQuery, sendPage, sortBy } from './paging.js';
@@ -58,6 +59,18 @@ export function artifactRoutes(r: ApiRouter): void {
     await c.svc.artifacts.createTag(c.principal, p, c.params.repository_name, c.params.reference, name);
     const path = (c.http.req.url ?? '').split('?')[0].replace(/\/$/, '');
     sendEmpty(c.http, 201, { Location: `${path}/${encodeURIComponent(name)}` });
+  });
+
+  r.add('GET', `${BASE}/{reference}/additions/{addition}`, async (c) => {
+    const addition = c.params.addition;
+    // go-swagger checks the enum before the handler runs: 422, whoever asks.
+    if (!(ADDITION_NAMES as readonly string[]).includes(addition)) {
+      throw new HarborError('UNPROCESSABLE_ENTITY', `addition in path should be one of [${ADDITION_NAMES.join(' ')}]`);
+    }
+    const p = await repositoryProject(c);
+    const a = await c.svc.artifacts.getAddition(c.principal, p, c.params.repository_name, c.params.reference, addition);
+    c.http.res.writeHead(200, { 'Content-Type': a.contentType, 'Content-Length': a.content.length });
+    c.http.res.end(a.content);
   });
 
   r.add('DELETE', `${BASE}/{reference}/tags/{tag_name}`, async (c) => {

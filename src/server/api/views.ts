@@ -50,14 +50,25 @@ export function artifactResp(a: ArtifactView, p: Project, repositoryName: string
   const r: Record<string, unknown> = {
     id: a.id, type: a.type, media_type: a.configMediaType, manifest_media_type: a.mediaType, project_id: p.id,
     repository_id: a.repositoryId, repository_name: repositoryName, digest: a.digest, size: a.size,
-    push_time: a.pushedAt, pull_time: '0001-01-01T00:00:00.000Z', extra_attrs: {}, annotations: a.annotations ?? {},
+    push_time: a.pushedAt, pull_time: '0001-01-01T00:00:00.000Z', extra_attrs: a.extraAttrs, annotations: a.annotations ?? {},
     references: a.references.map((ref) => ({
       parent_id: a.id, child_digest: ref.digest, ...(ref.platform ? { platform: ref.platform } : {}),
     })),
     tags: a.tags.map((t) => tagResp(t, a)), labels: [], accessories: [],
   };
   if (a.artifactType) r.artifact_type = a.artifactType;
+  if (a.type === 'CNAI') r.addition_links = additionLinks(a.digest, repositoryName, ['readme.md', 'license', 'files']);
   return r;
+}
+
+/** Harbor's addition_links: relative hrefs, the repository part encoded twice as the API expects. */
+function additionLinks(digest: string, repositoryName: string, additions: string[]): Record<string, { href: string; absolute: boolean }> {
+  const slash = repositoryName.indexOf('/');
+  const project = repositoryName.slice(0, slash);
+  const repo = encodeURIComponent(encodeURIComponent(repositoryName.slice(slash + 1)));
+  return Object.fromEntries(additions.map((x) => [x, {
+    href: `/api/v2.0/projects/${project}/repositories/${repo}/artifacts/${digest}/additions/${x}`, absolute: false,
+  }]));
 }
 
 /** Harbor's Quota: `ref` is the project (QuotaRefObject as Harbor fills it: id, name, owner_name). */
