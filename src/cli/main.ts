@@ -5,6 +5,7 @@ import { ExitCode, isHarborError } from '../core/errors.js';
 import { harborctlVersion } from '../core/version.js';
 import { registerMirrorCommands } from './commands/mirror.register.js';
 import { registerModelCommands } from './commands/model.register.js';
+import { registerRegistryCommands } from './commands/registry.register.js';
 import { registerRobotQuotaCommands } from './commands/robot-quota.register.js';
 import { registerSbomCommands } from './commands/sbom.register.js';
 import { OUTPUT_FORMATS } from './output/formats.js';
@@ -155,6 +156,7 @@ export function buildProgram(io: Io = processIo()): Command {
 
   // Cluster mirrors (microk8s, containerd) and SBOMs register their own groups, with lazy actions.
   registerRobotQuotaCommands(program, act, page, yes);
+  registerRegistryCommands(program, act, page, yes);
   registerModelCommands(program, act);
   registerMirrorCommands(program, io);
   registerSbomCommands(program, io);

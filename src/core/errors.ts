@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   INTERRUPTED: { status: 499, exit: ExitCode.interrupted, message: 'interrupted' },
   UNREACHABLE: { status: 502, exit: ExitCode.error, message: 'server unreachable' },
   MIRROR_CHECK_FAILED: { status: 422, exit: ExitCode.error, message: 'the containerd mirror configuration has problems' },
+  REGISTRY_UNHEALTHY: { status: 400, exit: ExitCode.error, message: 'the registry is unhealthy' },
   QUOTA_DRIFT: { status: 500, exit: ExitCode.error, message: 'quota usage differs from a recount' },
 } as const satisfies Record<string, CodeInfo>;
 

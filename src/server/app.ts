@@ -10,6 +10,7 @@ import { ArtifactService } from '../services/artifacts.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
+import { RegistryEndpointService, SecretBox } from '../services/registries.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
 import { RegistryService } from '../services/registry.js';
@@ -17,7 +18,7 @@ import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
 import { SqliteMetadataStore } from '../storage/meta/sqlite/index.js';
-import { ensureAdmin, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
+import { ensureAdmin, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
 
 export interface AppConfig {
@@ -86,6 +87,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const projects = new ProjectService(meta, access, { defaultStorageLimit: cfg.defaultStorageLimit });
   const quotas = new QuotaService(meta, access);
   const artifacts = new ArtifactService(meta, access, blobs);
+  const registries = new RegistryEndpointService(meta, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
   const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(meta, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -103,7 +105,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls,
     services: {
-      meta, auth, access, users, projects, artifacts, quotas, robots, tokens, version: harborctlVersion(),
+      meta, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });

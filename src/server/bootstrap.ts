@@ -2,8 +2,9 @@
 // same OS user (all mode 0600):
 //   admin.password   the first-start admin password (from HARBOR_ADMIN_PASSWORD or generated)
 //   token.key        the RSA key that signs registry tokens (PKCS#8 PEM), made at first start
+//   registry.key     the AES-256 key that seals registry endpoint credentials (32 random bytes, base64)
 //   server.json      {"url": "http://127.0.0.1:PORT"}, rewritten each time the server listens
-import { generateKeyPairSync, createPrivateKey } from 'node:crypto';
+import { generateKeyPairSync, createPrivateKey, randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { libtrustKeyId, publicKeyOf } from '../core/jwt.js';
@@ -15,6 +16,7 @@ import type { MetadataStore } from '../storage/meta/types.js';
 export const ADMIN_PASSWORD_FILE = 'admin.password';
 export const TOKEN_KEY_FILE = 'token.key';
 export const SERVER_INFO_FILE = 'server.json';
+export const REGISTRY_KEY_FILE = 'registry.key';
 
 /** Writes a secret file atomically with mode 0600 (never briefly readable by others). */
 export async function writeSecretFile(path: string, data: string): Promise<void> {
@@ -77,6 +79,22 @@ export async function loadTokenKey(dataDir: string, log: Logger): Promise<TokenK
   const privateKey = createPrivateKey(pem);
   const publicKey = publicKeyOf(privateKey);
   return { privateKey, publicKey, kid: libtrustKeyId(publicKey) };
+}
+
+/** Loads the key that seals registry endpoint credentials, generating it at first start. */
+export async function loadRegistryKey(dataDir: string, log: Logger): Promise<Buffer> {
+  const path = join(dataDir, REGISTRY_KEY_FILE);
+  try {
+    const key = Buffer.from((await fsp.readFile(path, 'utf8')).trim(), 'base64');
+    if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte key (base64)`);
+    return key;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const key = randomBytes(32);
+  await writeSecretFile(path, key.toString('base64') + '\n');
+  log.info('generated the registry credential key', { path });
+  return key;
 }
 
 /** The URL a local client reaches a listening address at (a wildcard address becomes loopback). */

@@ -167,7 +167,8 @@ export async function startHarborctl(opts: { logLevel?: string; dataDir?: string
 
 // ---- Debian's docker-registry (distribution 2.8)
 
-function distributionConfig(root: string, port: number): string {
+function distributionConfig(root: string, port: number, htpasswd?: string): string {
+  const auth = htpasswd ? ['auth:', '  htpasswd:', '    realm: harborctl-test', `    path: ${htpasswd}`] : [];
   return [
     'version: 0.1',
     'log:',
@@ -183,18 +184,29 @@ function distributionConfig(root: string, port: number): string {
     '    blobdescriptor: inmemory',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...auth,
     '',
   ].join('\n');
 }
 
-export async function startDistribution(): Promise<RegistryProcess> {
+/**
+ * Debian's docker-registry on a free loopback port. `htpasswd`: the content of an htpasswd file
+ * (bcrypt entries, `htpasswd -Bbn`) that turns on its Basic authentication; readiness is then
+ * checked with `readyAuthorization`.
+ */
+export async function startDistribution(opts: { htpasswd?: string; readyAuthorization?: string } = {}): Promise<RegistryProcess> {
   let lastError: unknown;
   // The free port may be taken between our probe and the registry's bind: try a few.
   for (let attempt = 0; attempt < 5; attempt++) {
     const dataDir = await mkdtemp(join(tmpdir(), 'harborctl-interop-distribution-'));
     const port = await freePort();
     const configPath = join(dataDir, 'config.yml');
-    await writeFile(configPath, distributionConfig(join(dataDir, 'storage'), port));
+    let htpasswdPath: string | undefined;
+    if (opts.htpasswd !== undefined) {
+      htpasswdPath = join(dataDir, 'htpasswd');
+      await writeFile(htpasswdPath, opts.htpasswd);
+    }
+    await writeFile(configPath, distributionConfig(join(dataDir, 'storage'), port, htpasswdPath));
     const logs: string[] = [];
     const child = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     const spawned = await new Promise<boolean>((r) => { child.once('spawn', () => r(true)); child.once('error', () => r(false)); });
@@ -205,7 +217,7 @@ export async function startDistribution(): Promise<RegistryProcess> {
     const url = `http://127.0.0.1:${port}`;
     const stop = makeStop('docker-registry', child, pid, dataDir, logs);
     try {
-      await waitForV2(url, child, logs);
+      await waitForV2(url, child, logs, opts.readyAuthorization ? { authorization: opts.readyAuthorization } : {});
       return {
         name: 'docker-registry', pid, url, host: `127.0.0.1:${port}`, dataDir, logs,
         accessLog: () => logs.filter((l) => /^127\.0\.0\.1 - /.test(l)),

@@ -101,6 +101,15 @@ test('a successful call of every operation validates against its response schema
   await is2xx('PUT', `/robots/${robot.body.id}`, { description: 'schema', permissions: perms });
   await is2xx('PATCH', `/robots/${robot.body.id}`, { secret: '' });
   await is2xx('DELETE', `/robots/${robot.body.id}`);
+  // Registry endpoints; the test server itself is the upstream the ping reaches.
+  await is2xx('POST', '/registries', { name: 'schema-up', type: 'docker-registry', url: s, credential: { type: 'basic', access_key: 'k', access_secret: 's' } });
+  const regs = await is2xx('GET', '/registries?q=name%3Dschema-up');
+  const rid = (regs.body as { id: number }[])[0].id;
+  await is2xx('GET', `/registries/${rid}`);
+  await is2xx('GET', `/registries/${rid}/info`);
+  await is2xx('PUT', `/registries/${rid}`, { description: 'schema', access_key: '' });
+  await is2xx('POST', '/registries/ping', { id: rid });
+  await is2xx('DELETE', `/registries/${rid}`);
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);

@@ -546,6 +546,40 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
       });
     });
 
+    describe('registry endpoints', () => {
+      const newRegistry = (name: string, over: Record<string, unknown> = {}) => ({
+        name, type: 'docker-registry', url: 'http://127.0.0.1:5000', description: '', insecure: false, caCertificate: null,
+        credentialType: 'basic', accessKey: 'bob', accessSecretEnc: 'v1:opaque', ...over,
+      });
+
+      test('create, find by id and name, list, update, clear the credential, delete', async () => {
+        const r = await store.createRegistry(newRegistry('hub', { type: 'docker-hub', url: 'https://hub.docker.com' }));
+        expect(r).toMatchObject({ ...newRegistry('hub', { type: 'docker-hub', url: 'https://hub.docker.com' }), id: expect.any(Number), status: 'unknown' });
+        expect(await store.getRegistryById(r.id)).toEqual(r);
+        expect(await store.getRegistryByName('hub')).toEqual(r);
+        expect(await store.getRegistryByName('nope')).toBeNull();
+        const local = await store.createRegistry(newRegistry('local', { credentialType: null, accessKey: null, accessSecretEnc: null }));
+        expect((await store.listRegistries()).map((x) => x.name)).toEqual(['hub', 'local']);
+        const u = await store.updateRegistry(r.id, { description: 'mirror', insecure: true, status: 'healthy' });
+        expect(u).toMatchObject({ description: 'mirror', insecure: true, status: 'healthy', accessKey: 'bob', accessSecretEnc: 'v1:opaque', url: r.url });
+        const cleared = await store.updateRegistry(r.id, { credentialType: null, accessKey: null, accessSecretEnc: null });
+        expect(cleared).toMatchObject({ credentialType: null, accessKey: null, accessSecretEnc: null, description: 'mirror' });
+        expect(await store.updateRegistry(9999, { description: 'x' })).toBeNull();
+        expect(await store.deleteRegistry(r.id)).toBe(true);
+        expect(await store.deleteRegistry(r.id)).toBe(false);
+        expect(await store.getRegistryById(r.id)).toBeNull();
+        expect(await store.getRegistryById(local.id)).toEqual(local);
+      });
+
+      test('a name is unique, also on rename', async () => {
+        const a = await store.createRegistry(newRegistry('a'));
+        await store.createRegistry(newRegistry('b'));
+        await expect(store.createRegistry(newRegistry('a'))).rejects.toThrow();
+        await expect(store.updateRegistry(a.id, { name: 'b' })).rejects.toThrow();
+        expect((await store.getRegistryById(a.id))?.name).toBe('a');
+      });
+    });
+
     describe('robots', () => {
       const newRobot = (name: string, over: Record<string, unknown> = {}) => ({
         name, description: 'd', level: 'project' as const, projectId: project.id, secretHash: 'sha256$s$h', disabled: false, duration: 30,

@@ -8,6 +8,7 @@ import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
 import { projectRoutes } from './project.js';
 import { quotaRoutes } from './quota.js';
+import { registryRoutes } from './registry.js';
 import { robotRoutes } from './robot.js';
 import { repositoryRoutes } from './repository.js';
 import { API_PREFIX, ApiRouter } from './router.js';
@@ -17,7 +18,7 @@ import { userRoutes } from './user.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes]) add(r);
   return r;
 }
 

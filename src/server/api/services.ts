@@ -3,6 +3,7 @@ import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuthService } from '../../services/auth.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
+import type { RegistryEndpointService } from '../../services/registries.js';
 import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserService } from '../../services/users.js';
@@ -17,6 +18,7 @@ export interface ApiServices {
   artifacts: ArtifactService;
   quotas: QuotaService;
   robots: RobotService;
+  registries: RegistryEndpointService;
   /** The version systeminfo reports. */
   version: string;
   /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */

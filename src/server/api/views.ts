@@ -5,7 +5,8 @@ import { projectMetadata } from '../../services/projects.js';
 import type { ProjectQuota } from '../../services/quotas.js';
 import { ROBOT_PREFIX } from '../../services/rbac.js';
 import { ROLE_NAMES } from '../../services/rbac.js';
-import type { Project, ProjectMember, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/types.js';
+import { SECRET_MASK } from '../../services/registries.js';
+import type { Project, ProjectMember, RegistryEndpoint, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/types.js';
 
 export function userResp(u: User): Record<string, unknown> {
   return {
@@ -86,4 +87,17 @@ export function robotResp(r: Robot): Record<string, unknown> {
     disable: r.disabled, expires_at: r.expiresAt, permissions: r.permissions, creator_type: r.creatorType, creator_ref: r.creatorRef,
     creation_time: r.createdAt, update_time: r.updatedAt,
   };
+}
+
+/** Harbor's Registry: the access key is shown, the secret only as a mask (never the stored value). */
+export function registryResp(r: RegistryEndpoint): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: r.id, name: r.name, type: r.type, url: r.url, description: r.description, insecure: r.insecure, status: r.status,
+    creation_time: r.createdAt, update_time: r.updatedAt,
+  };
+  out.credential = r.accessKey
+    ? { type: r.credentialType ?? 'basic', access_key: r.accessKey, access_secret: r.accessSecretEnc ? SECRET_MASK : '' }
+    : { type: '', access_key: '', access_secret: '' };
+  if (r.caCertificate) out.ca_certificate = r.caCertificate;
+  return out;
 }

@@ -79,6 +79,43 @@ export type NewRobot = Omit<Robot, 'id' | 'createdAt' | 'updatedAt'>;
 
 export interface RobotPatch { description?: string; disabled?: boolean; duration?: number; expiresAt?: number; permissions?: RobotPermission[]; secretHash?: string }
 
+/**
+ * A registry endpoint (Harbor's Registry): an upstream for proxy-cache projects. `accessSecretEnc` is
+ * the credential's secret as ciphertext (services/registries.ts); the store never sees the plaintext.
+ */
+export interface RegistryEndpoint {
+  id: number;
+  name: string;
+  type: string;
+  url: string;
+  description: string;
+  insecure: boolean;
+  caCertificate: string | null;
+  credentialType: string | null;
+  accessKey: string | null;
+  accessSecretEnc: string | null;
+  /** healthy, unhealthy or unknown: the last ping's verdict. */
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewRegistryEndpoint = Omit<RegistryEndpoint, 'id' | 'status' | 'createdAt' | 'updatedAt'>;
+
+/** A change to an endpoint: fields left undefined stay; credential fields set to null are cleared. */
+export interface RegistryEndpointPatch {
+  name?: string;
+  type?: string;
+  url?: string;
+  description?: string;
+  insecure?: boolean;
+  caCertificate?: string | null;
+  credentialType?: string | null;
+  accessKey?: string | null;
+  accessSecretEnc?: string | null;
+  status?: string;
+}
+
 /** Harbor's role ids: 1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest. */
 export type RoleId = 1 | 2 | 3 | 4 | 5;
 
@@ -218,6 +255,16 @@ export interface MetadataStore {
   listRobots(): Promise<Robot[]>;
   updateRobot(id: number, patch: RobotPatch): Promise<Robot | null>;
   deleteRobot(id: number): Promise<boolean>;
+
+  // registry endpoints
+  /** Throws when the name is taken (the service checks first and answers CONFLICT). */
+  createRegistry(r: NewRegistryEndpoint): Promise<RegistryEndpoint>;
+  getRegistryById(id: number): Promise<RegistryEndpoint | null>;
+  getRegistryByName(name: string): Promise<RegistryEndpoint | null>;
+  /** Every endpoint, by id; the services filter (an endpoint list is small). */
+  listRegistries(): Promise<RegistryEndpoint[]>;
+  updateRegistry(id: number, patch: RegistryEndpointPatch): Promise<RegistryEndpoint | null>;
+  deleteRegistry(id: number): Promise<boolean>;
 
   // quotas
   /** The project's usage counted from scratch (what `storageUsed` must always equal). */

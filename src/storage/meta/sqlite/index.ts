@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import type {
   ArtifactInfo, BlobRecord, LinkResult, ManifestRecord, MetadataStore, NewProject, NewUser, Page, Project, ProjectMember, ProjectPatch,
-  PutManifestResult, QuotaShortfall, NewRobot, Robot, RobotPatch, RobotPermission, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
+  PutManifestResult, QuotaShortfall, NewRegistryEndpoint, RegistryEndpoint, RegistryEndpointPatch, NewRobot, Robot, RobotPatch, RobotPermission, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -150,6 +150,14 @@ export class SqliteMetadataStore implements MetadataStore {
         duration = coalesce(?, duration), expires_at = coalesce(?, expires_at), permissions = coalesce(?, permissions),
         secret_hash = coalesce(?, secret_hash), updated_at = ? WHERE id = ?`),
       deleteRobot: db.prepare('DELETE FROM robots WHERE id = ?'),
+      insertRegistry: db.prepare(`INSERT INTO registries (name, type, url, description, insecure, ca_certificate, credential_type, access_key,
+        access_secret_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      getRegistryById: db.prepare(`${REGISTRY_COLS} WHERE id = ?`),
+      getRegistryByName: db.prepare(`${REGISTRY_COLS} WHERE name = ?`),
+      listRegistries: db.prepare(`${REGISTRY_COLS} ORDER BY id`),
+      updateRegistry: db.prepare(`UPDATE registries SET name = ?, type = ?, url = ?, description = ?, insecure = ?, ca_certificate = ?,
+        credential_type = ?, access_key = ?, access_secret_enc = ?, status = ?, updated_at = ? WHERE id = ?`),
+      deleteRegistry: db.prepare('DELETE FROM registries WHERE id = ?'),
       uploadsBefore: db.prepare('SELECT id, repository, created_at, updated_at FROM uploads WHERE updated_at < ? ORDER BY updated_at'),
     };
   }
@@ -490,6 +498,43 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.s.deleteRobot.run(id).changes > 0;
   }
 
+  // ---- registry endpoints
+
+  async createRegistry(r: NewRegistryEndpoint): Promise<RegistryEndpoint> {
+    const t = this.iso();
+    const id = this.s.insertRegistry.run(r.name, r.type, r.url, r.description, r.insecure ? 1 : 0, r.caCertificate, r.credentialType, r.accessKey,
+      r.accessSecretEnc, t, t).lastInsertRowid;
+    return toRegistry(this.s.getRegistryById.get(id))!;
+  }
+
+  async getRegistryById(id: number): Promise<RegistryEndpoint | null> {
+    return toRegistry(this.s.getRegistryById.get(id));
+  }
+
+  async getRegistryByName(name: string): Promise<RegistryEndpoint | null> {
+    return toRegistry(this.s.getRegistryByName.get(name));
+  }
+
+  async listRegistries(): Promise<RegistryEndpoint[]> {
+    return (this.s.listRegistries.all() as unknown[]).map((r) => toRegistry(r)!);
+  }
+
+  async updateRegistry(id: number, patch: RegistryEndpointPatch): Promise<RegistryEndpoint | null> {
+    // Read and write in one transaction: null is a value here (a cleared credential), so coalesce() will not do.
+    return this.db.transaction(() => {
+      const cur = toRegistry(this.s.getRegistryById.get(id));
+      if (!cur) return null;
+      const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as RegistryEndpoint;
+      this.s.updateRegistry.run(n.name, n.type, n.url, n.description, n.insecure ? 1 : 0, n.caCertificate, n.credentialType, n.accessKey,
+        n.accessSecretEnc, n.status, this.iso(), id);
+      return toRegistry(this.s.getRegistryById.get(id));
+    })();
+  }
+
+  async deleteRegistry(id: number): Promise<boolean> {
+    return this.s.deleteRegistry.run(id).changes > 0;
+  }
+
   async createUpload(s: UploadSession): Promise<void> {
     this.s.createUpload.run(s.id, s.repository, s.createdAt, s.updatedAt);
   }
@@ -546,6 +591,20 @@ function toRobot(r: unknown): Robot | null {
     id: x.id, name: x.name, description: x.description, level: x.level, projectId: x.project_id, secretHash: x.secret_hash, disabled: x.disabled === 1,
     duration: x.duration, expiresAt: x.expires_at, permissions: JSON.parse(x.permissions) as RobotPermission[], creatorType: x.creator_type,
     creatorRef: x.creator_ref, createdAt: x.created_at, updatedAt: x.updated_at,
+  };
+}
+
+const REGISTRY_COLS = `SELECT id, name, type, url, description, insecure, ca_certificate, credential_type, access_key, access_secret_enc,
+  status, created_at, updated_at FROM registries`;
+
+function toRegistry(r: unknown): RegistryEndpoint | null {
+  if (!r) return null;
+  const x = r as { id: number; name: string; type: string; url: string; description: string; insecure: number; ca_certificate: string | null;
+    credential_type: string | null; access_key: string | null; access_secret_enc: string | null; status: string; created_at: string; updated_at: string };
+  return {
+    id: x.id, name: x.name, type: x.type, url: x.url, description: x.description, insecure: x.insecure === 1, caCertificate: x.ca_certificate,
+    credentialType: x.credential_type, accessKey: x.access_key, accessSecretEnc: x.access_secret_enc, status: x.status,
+    createdAt: x.created_at, updatedAt: x.updated_at,
   };
 }
 

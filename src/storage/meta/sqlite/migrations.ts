@@ -156,4 +156,24 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX robots_project ON robots(project_id);
   `,
+  /* 5: registry endpoints (issue 5) */ `
+  -- Upstreams for proxy-cache projects (Harbor's /registries). The credential's secret is kept only
+  -- as AES-256-GCM ciphertext (services/registries.ts, key in the data dir); the access key is not
+  -- secret (Harbor shows it). status is the last ping's verdict: healthy, unhealthy or unknown.
+  CREATE TABLE registries (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    url TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    insecure INTEGER NOT NULL DEFAULT 0,
+    ca_certificate TEXT,
+    credential_type TEXT,
+    access_key TEXT,
+    access_secret_enc TEXT,
+    status TEXT NOT NULL DEFAULT 'unknown',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];

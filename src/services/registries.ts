@@ -1,0 +1,268 @@
+// Registry endpoints (Harbor's /registries): the upstreams a proxy-cache project pulls through.
+// Everything here is for system administrators only, as in Harbor. The credential's secret is
+// sealed with AES-256-GCM under a key kept in the data dir (bootstrap.ts) and is never handed back:
+// views show the access key and a mask, as Harbor's registry handler does.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Agent, request } from 'undici';
+import { HarborError } from '../core/errors.js';
+import { checkRegistryType as checkType, normalizeRegistryUrl } from '../core/upstream.js';
+import type { MetadataStore, RegistryEndpoint, RegistryEndpointPatch } from '../storage/meta/types.js';
+import type { Principal } from './rbac.js';
+import { requireSysadmin } from './users.js';
+
+/** What the API shows in place of a stored secret (Harbor's mask). */
+export const SECRET_MASK = '*****';
+const PING_TIMEOUT_MS = 5000;
+const MAX_NAME = 255;
+
+/** AES-256-GCM with a 32-byte key: `v1:` + base64(iv ‖ tag ‖ ciphertext). */
+export class SecretBox {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error('the registry credential key must be 32 bytes');
+  }
+
+  seal(plain: string): string {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.key, iv);
+    const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    return `v1:${Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64')}`;
+  }
+
+  open(sealed: string): string {
+    if (!sealed.startsWith('v1:')) throw new Error('unknown credential format');
+    const raw = Buffer.from(sealed.slice(3), 'base64');
+    const d = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    d.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
+  }
+}
+
+export interface RegistryInput {
+  name?: unknown; type?: unknown; url?: unknown; description?: unknown; insecure?: unknown; ca_certificate?: unknown;
+  credential?: unknown;
+}
+
+/** Harbor's RegistryUpdate / RegistryPing fields (flat credential). */
+export interface RegistryChange {
+  id?: unknown; name?: unknown; type?: unknown; url?: unknown; description?: unknown; insecure?: unknown; ca_certificate?: unknown;
+  credential_type?: unknown; access_key?: unknown; access_secret?: unknown;
+}
+
+export type PingResult = { healthy: true } | { healthy: false; reason: string };
+
+interface Target { type: string; url: string; insecure: boolean; ca: string | null; accessKey: string | null; secret: string | null }
+
+function str(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new HarborError('BAD_REQUEST', `${field} must be a string`);
+  return v;
+}
+
+function bool(v: unknown, field: string): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw new HarborError('BAD_REQUEST', `${field} must be a boolean`);
+  return v;
+}
+
+function checkName(n: string): string {
+  if (n.trim() === '' || n.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(n)) {
+    throw new HarborError('BAD_REQUEST', `name must be 1 to ${MAX_NAME} printable characters`);
+  }
+  return n;
+}
+
+function checkCa(v: unknown): string | null | undefined {
+  const ca = str(v, 'ca_certificate');
+  if (ca === undefined) return undefined;
+  if (ca.trim() === '') return null;
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new HarborError('BAD_REQUEST', 'ca_certificate must be a PEM certificate');
+  return ca;
+}
+
+export class RegistryEndpointService {
+  private readonly fetchTimeoutMs: number;
+
+  constructor(private readonly meta: MetadataStore, private readonly box: SecretBox, opts: { pingTimeoutMs?: number } = {}) {
+    this.fetchTimeoutMs = opts.pingTimeoutMs ?? PING_TIMEOUT_MS;
+  }
+
+  async list(actor: Principal): Promise<RegistryEndpoint[]> {
+    requireSysadmin(actor);
+    return this.meta.listRegistries();
+  }
+
+  async get(actor: Principal, id: number): Promise<RegistryEndpoint> {
+    requireSysadmin(actor);
+    return this.find(id);
+  }
+
+  async create(actor: Principal, b: RegistryInput): Promise<RegistryEndpoint> {
+    requireSysadmin(actor);
+    const name = checkName(str(b.name, 'name') ?? '');
+    const type = checkType(str(b.type, 'type') ?? '');
+    const url = normalizeRegistryUrl(str(b.url, 'url') ?? '');
+    let credentialType: string | null = null;
+    let accessKey: string | null = null;
+    let accessSecretEnc: string | null = null;
+    if (b.credential !== undefined && b.credential !== null) {
+      if (typeof b.credential !== 'object' || Array.isArray(b.credential)) throw new HarborError('BAD_REQUEST', 'credential must be an object');
+      const c = b.credential as Record<string, unknown>;
+      const key = str(c.access_key, 'credential.access_key') ?? '';
+      const secret = str(c.access_secret, 'credential.access_secret') ?? '';
+      if (key !== '' || secret !== '') {
+        credentialType = checkCredentialType(str(c.type, 'credential.type'));
+        if (key === '' || secret === '') throw new HarborError('BAD_REQUEST', 'a credential needs both access_key and access_secret');
+        accessKey = key;
+        accessSecretEnc = this.box.seal(secret);
+      }
+    }
+    if (await this.meta.getRegistryByName(name)) throw new HarborError('CONFLICT', `a registry named ${JSON.stringify(name)} already exists`);
+    return this.meta.createRegistry({
+      name, type, url, description: str(b.description, 'description') ?? '', insecure: bool(b.insecure, 'insecure') ?? false,
+      caCertificate: checkCa(b.ca_certificate) ?? null, credentialType, accessKey, accessSecretEnc,
+    });
+  }
+
+  /**
+   * Harbor's RegistryUpdate: only the fields given change. An empty access_key removes the
+   * credential; an access_secret equal to the mask (what a client read back) keeps the stored one.
+   */
+  async update(actor: Principal, id: number, b: RegistryChange): Promise<RegistryEndpoint> {
+    requireSysadmin(actor);
+    const cur = await this.find(id);
+    const patch: RegistryEndpointPatch = {};
+    const name = str(b.name, 'name');
+    if (name !== undefined && name !== cur.name) {
+      patch.name = checkName(name);
+      if (await this.meta.getRegistryByName(name)) throw new HarborError('CONFLICT', `a registry named ${JSON.stringify(name)} already exists`);
+    }
+    const url = str(b.url, 'url');
+    if (url !== undefined) patch.url = normalizeRegistryUrl(url);
+    const description = str(b.description, 'description');
+    if (description !== undefined) patch.description = description;
+    const insecure = bool(b.insecure, 'insecure');
+    if (insecure !== undefined) patch.insecure = insecure;
+    const ca = checkCa(b.ca_certificate);
+    if (ca !== undefined) patch.caCertificate = ca;
+    Object.assign(patch, this.credentialPatch(cur, b));
+    const r = await this.meta.updateRegistry(id, patch);
+    if (!r) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
+    return r;
+  }
+
+  async delete(actor: Principal, id: number): Promise<void> {
+    requireSysadmin(actor);
+    // Proxy-cache projects (a later change) will refuse this with PRECONDITION while they use the endpoint.
+    if (!(await this.meta.deleteRegistry(id))) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
+  }
+
+  /**
+   * Harbor's POST /registries/ping: a stored endpoint (id) with any given fields laid over it, or
+   * the given fields alone. Pinging a stored endpoint records its status.
+   */
+  async ping(actor: Principal, b: RegistryChange): Promise<PingResult> {
+    requireSysadmin(actor);
+    let t: Target;
+    let stored: RegistryEndpoint | null = null;
+    if (b.id !== undefined && b.id !== null) {
+      if (typeof b.id !== 'number' || !Number.isSafeInteger(b.id)) throw new HarborError('BAD_REQUEST', 'id must be an integer');
+      stored = await this.find(b.id);
+      const cred = this.credentialPatch(stored, b);
+      const encSecret = cred.accessSecretEnc === undefined ? stored.accessSecretEnc : cred.accessSecretEnc;
+      const key = cred.accessKey === undefined ? stored.accessKey : cred.accessKey;
+      t = {
+        type: checkType(str(b.type, 'type') ?? stored.type),
+        url: normalizeRegistryUrl(str(b.url, 'url') ?? stored.url),
+        insecure: bool(b.insecure, 'insecure') ?? stored.insecure,
+        ca: checkCa(b.ca_certificate) ?? stored.caCertificate,
+        accessKey: key, secret: key && encSecret ? this.box.open(encSecret) : null,
+      };
+    } else {
+      const url = str(b.url, 'url');
+      if (!url) throw new HarborError('BAD_REQUEST', 'url is required');
+      const key = str(b.access_key, 'access_key') || null;
+      const secret = str(b.access_secret, 'access_secret') || null;
+      if (key || secret) checkCredentialType(str(b.credential_type, 'credential_type'));
+      t = {
+        type: checkType(str(b.type, 'type') ?? 'docker-registry'), url: normalizeRegistryUrl(url), insecure: bool(b.insecure, 'insecure') ?? false,
+        ca: checkCa(b.ca_certificate) ?? null, accessKey: key, secret,
+      };
+    }
+    const result = await this.probe(t);
+    if (stored) await this.meta.updateRegistry(stored.id, { status: result.healthy ? 'healthy' : 'unhealthy' });
+    return result;
+  }
+
+  private async find(id: number): Promise<RegistryEndpoint> {
+    const r = await this.meta.getRegistryById(id);
+    if (!r) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
+    return r;
+  }
+
+  private credentialPatch(cur: RegistryEndpoint, b: RegistryChange): Pick<RegistryEndpointPatch, 'credentialType' | 'accessKey' | 'accessSecretEnc'> {
+    const type = str(b.credential_type, 'credential_type');
+    const key = str(b.access_key, 'access_key');
+    const secret = str(b.access_secret, 'access_secret');
+    if (key === '') return { credentialType: null, accessKey: null, accessSecretEnc: null };
+    const out: Pick<RegistryEndpointPatch, 'credentialType' | 'accessKey' | 'accessSecretEnc'> = {};
+    if (type !== undefined) out.credentialType = checkCredentialType(type);
+    if (key !== undefined) {
+      out.accessKey = key;
+      if (!cur.credentialType && type === undefined) out.credentialType = 'basic';
+    }
+    if (secret !== undefined && secret !== SECRET_MASK) {
+      if (secret === '') throw new HarborError('BAD_REQUEST', 'access_secret must not be empty; give an empty access_key to remove the credential');
+      out.accessSecretEnc = this.box.seal(secret);
+    }
+    const hasKey = (out.accessKey ?? cur.accessKey) !== null;
+    const hasSecret = (out.accessSecretEnc ?? cur.accessSecretEnc) !== null;
+    if (hasKey !== hasSecret) throw new HarborError('BAD_REQUEST', 'a credential needs both access_key and access_secret');
+    return out;
+  }
+
+  /**
+   * GET <url>/v2/. Without a credential, 200 or 401 is a live registry. With one, the credential
+   * must also work: Basic is sent directly; a Bearer challenge is answered with a token request to
+   * its realm (the Docker token dance), which must succeed.
+   */
+  private async probe(t: Target): Promise<PingResult> {
+    const base = t.type === 'docker-hub' && /^https:\/\/(hub\.)?docker\.(com|io)$/.test(t.url) ? 'https://registry-1.docker.io' : t.url;
+    const agent = new Agent({ connect: { rejectUnauthorized: !t.insecure, ...(t.ca ? { ca: t.ca } : {}), timeout: this.fetchTimeoutMs } });
+    const basic = t.accessKey && t.secret ? `Basic ${Buffer.from(`${t.accessKey}:${t.secret}`).toString('base64')}` : undefined;
+    const get = async (url: string, auth?: string): Promise<{ status: number; challenge: string }> => {
+      const res = await request(url, {
+        method: 'GET', dispatcher: agent, headers: auth ? { authorization: auth } : {},
+        signal: AbortSignal.timeout(this.fetchTimeoutMs), // undici's request() follows no redirect
+      });
+      await res.body.dump();
+      const h = res.headers['www-authenticate'];
+      return { status: res.statusCode, challenge: String(Array.isArray(h) ? h[0] : h ?? '') };
+    };
+    try {
+      const first = await get(`${base}/v2/`, basic);
+      if (first.status === 200) return { healthy: true };
+      if (first.status !== 401) return { healthy: false, reason: `GET /v2/ answered ${first.status}` };
+      if (!basic) return { healthy: true };
+      const bearer = /^Bearer\s+(.*)$/i.exec(first.challenge);
+      if (!bearer) return { healthy: false, reason: 'the credential was rejected' };
+      const params = Object.fromEntries([...bearer[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1].toLowerCase(), m[2]]));
+      if (!params.realm) return { healthy: false, reason: 'the Bearer challenge has no realm' };
+      const realm = new URL(params.realm);
+      if (realm.protocol !== 'http:' && realm.protocol !== 'https:') return { healthy: false, reason: 'the token realm is not http(s)' };
+      if (params.service) realm.searchParams.set('service', params.service);
+      const tok = await get(realm.toString(), basic);
+      return tok.status === 200 ? { healthy: true } : { healthy: false, reason: 'the credential was rejected by the token service' };
+    } catch (e) {
+      const err = e as Error & { code?: string; cause?: { code?: string } };
+      return { healthy: false, reason: err.cause?.code ?? err.code ?? err.name };
+    } finally {
+      await agent.close();
+    }
+  }
+}
+
+function checkCredentialType(t: string | undefined): string {
+  const v = t ?? 'basic';
+  if (v !== 'basic') throw new HarborError('BAD_REQUEST', 'credential type must be basic');
+  return v;
+}
