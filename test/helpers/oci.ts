@@ -57,6 +57,7 @@ export async function call(base: string, path: string, opts: CallOptions = {}): 
     // and containers' HTTP clients do on a reused connection; anything else fails as it is.
     const idempotent = opts.method === undefined || opts.method === 'GET' || opts.method === 'HEAD';
     if (!idempotent || (e as { code?: string }).code !== 'UND_ERR_SOCKET') throw e;
+    console.warn(`retrying ${opts.method ?? 'GET'} ${path} after ${(e as Error).message}`, (e as { socket?: unknown }).socket);
     res = await send();
   }
   const body = Buffer.from(await res.body.arrayBuffer());
