@@ -1,7 +1,7 @@
 // Runs harborctl in-process (run() from src/cli/main.ts) with captured streams, a piped stdin and an
 // environment that points config, data dir and Docker config at temp dirs, never the real home.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,3 +65,17 @@ export function spawnCli(env: NodeJS.ProcessEnv, args: string[], opts: { stdin?:
 }
 
 export const HARBORCTL_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'harborctl');
+
+/**
+ * `tsc -p .` into a private copy (bin/harborctl + dist/ + package.json) under node_modules/.cache, so
+ * suites that spawn the shared dist/ never see it half-written; node_modules still resolves.
+ */
+export async function buildPrivateBinary(tag: string): Promise<{ bin: string; dispose(): Promise<void> }> {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const build = join(root, 'node_modules', '.cache', `harborctl-${tag}-${process.pid}`);
+  await mkdir(join(build, 'bin'), { recursive: true });
+  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', root, '--outDir', join(build, 'dist')], { stdio: 'pipe' });
+  await copyFile(join(root, 'bin', 'harborctl'), join(build, 'bin', 'harborctl'));
+  await copyFile(join(root, 'package.json'), join(build, 'package.json'));
+  return { bin: join(build, 'bin', 'harborctl'), dispose: () => rm(build, { recursive: true, force: true }) };
+}

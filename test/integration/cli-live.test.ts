@@ -1,21 +1,18 @@
 // The built binary (bin/harborctl, compiled with `tsc -p .` first) spawned against our real server,
 // started in-process on port 0: the first-run local context, login, every noun → verb with -o json,
 // and each error path's one line on stderr and exit code.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cliEnv, json, spawnCli, type CliEnv, type CliResult } from '../helpers/cli.js';
+import { buildPrivateBinary, cliEnv, json, spawnCli, type CliEnv, type CliResult } from '../helpers/cli.js';
 import { pushTinyImage } from '../helpers/push.js';
-import { REPO_ROOT } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let sandbox: CliEnv;
 let env: NodeJS.ProcessEnv;
-let build: string;
+let build: { bin: string; dispose(): Promise<void> } | undefined;
 let bin: string;
 const h = (args: string[], stdin?: string): Promise<CliResult> => spawnCli(env, args, { stdin, bin });
 const ok = async (args: string[], stdin?: string): Promise<CliResult> => {
@@ -29,23 +26,16 @@ const fails = async (args: string[], code: number, line: string, stdin?: string)
 };
 
 beforeAll(async () => {
-  // `tsc -p .` into a private copy (bin/harborctl + dist/ + package.json) under node_modules/.cache, so
-  // other suites spawning the shared dist/ never see it half-written; node_modules still resolves.
-  build = join(REPO_ROOT, 'node_modules', '.cache', `harborctl-cli-live-${process.pid}`);
-  await mkdir(join(build, 'bin'), { recursive: true });
-  execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', REPO_ROOT, '--outDir', join(build, 'dist')], { stdio: 'pipe' });
-  await copyFile(join(REPO_ROOT, 'bin', 'harborctl'), join(build, 'bin', 'harborctl'));
-  await copyFile(join(REPO_ROOT, 'package.json'), join(build, 'package.json'));
-  bin = join(build, 'bin', 'harborctl');
+  build = await buildPrivateBinary('cli-live');
+  bin = build.bin;
   server = await startTestServer({ adminPassword: 'Harbor12345', logLevel: 'silent' });
-  for (let i = 0; i < 100 && !existsSync(join(server.dataDir, 'server.json')); i++) await new Promise((r) => setTimeout(r, 20));
   sandbox = await cliEnv({ HARBORCTL_DATA_DIR: server.dataDir });
   env = sandbox.env;
 });
 afterAll(async () => {
   await server?.close();
   await sandbox?.cleanup();
-  if (build) await rm(build, { recursive: true, force: true });
+  await build?.dispose();
 });
 
 describe('harborctl against harborctl serve', () => {

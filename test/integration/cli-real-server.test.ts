@@ -1,7 +1,5 @@
 // The CLI in-process (run() with captured streams) against our real server on port 0: paging through
 // more than one page of 100, names and numeric ids, nested repository names, and the first-run context.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { HarborClient } from '../../src/client/http.js';
 import { cli, cliEnv, json, type CliEnv, type CliResult } from '../helpers/cli.js';
@@ -14,7 +12,6 @@ const h = (args: string[], stdin?: string): Promise<CliResult> => cli(sandbox.en
 
 beforeAll(async () => {
   server = await startTestServer({ adminPassword: 'Harbor12345', logLevel: 'silent' });
-  for (let i = 0; i < 100 && !existsSync(join(server.dataDir, 'server.json')); i++) await new Promise((r) => setTimeout(r, 20));
   sandbox = await cliEnv({ HARBORCTL_DATA_DIR: server.dataDir });
 });
 afterAll(async () => { await server?.close(); await sandbox?.cleanup(); });

@@ -2,8 +2,6 @@
 // Debian's docker-registry as the upstream: every verb with -o json/yaml and a table, the password
 // only from stdin and never printed, and each error's one line and exit code (2 usage, 3 not found,
 // 4 missing input, 5 forbidden, 1 unhealthy or conflict).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cli, cliEnv, json, type CliEnv, type CliResult } from '../helpers/cli.js';
@@ -36,7 +34,6 @@ const fails = async (args: string[], code: number, line: string | RegExp, stdin?
 
 beforeAll(async () => {
   server = await startTestServer({ adminPassword: 'Harbor12345', logLevel: 'silent' });
-  for (let i = 0; i < 100 && !existsSync(join(server.dataDir, 'server.json')); i++) await new Promise((r) => setTimeout(r, 20));
   sandbox = await cliEnv({ HARBORCTL_DATA_DIR: server.dataDir });
   upstream = await startDistribution();
 }, 60_000);

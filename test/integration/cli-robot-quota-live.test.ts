@@ -3,19 +3,17 @@
 // kubectl's, and each error path's one line on stderr and exit code (3 unknown, 5 denied, 2 usage,
 // 4 missing input on a non-TTY).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cliEnv, json, spawnCli, type CliEnv, type CliResult } from '../helpers/cli.js';
+import { buildPrivateBinary, cliEnv, json, spawnCli, type CliEnv, type CliResult } from '../helpers/cli.js';
 import { pushTinyImage } from '../helpers/push.js';
-import { REPO_ROOT } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let sandbox: CliEnv;
-let build: string;
+let build: { bin: string; dispose(): Promise<void> } | undefined;
 let bin: string;
 const h = (args: string[], stdin?: string): Promise<CliResult> => spawnCli(sandbox.env, args, { stdin, bin });
 const ok = async (args: string[], stdin?: string): Promise<CliResult> => {
@@ -29,20 +27,15 @@ const fails = async (args: string[], code: number, line: string, stdin?: string)
 };
 
 beforeAll(async () => {
-  build = join(REPO_ROOT, 'node_modules', '.cache', `harborctl-robot-quota-live-${process.pid}`);
-  await mkdir(join(build, 'bin'), { recursive: true });
-  execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', REPO_ROOT, '--outDir', join(build, 'dist')], { stdio: 'pipe' });
-  await copyFile(join(REPO_ROOT, 'bin', 'harborctl'), join(build, 'bin', 'harborctl'));
-  await copyFile(join(REPO_ROOT, 'package.json'), join(build, 'package.json'));
-  bin = join(build, 'bin', 'harborctl');
+  build = await buildPrivateBinary('robot-quota-live');
+  bin = build.bin;
   server = await startTestServer({ adminPassword: 'Harbor12345', logLevel: 'silent' });
-  for (let i = 0; i < 100 && !existsSync(join(server.dataDir, 'server.json')); i++) await new Promise((r) => setTimeout(r, 20));
   sandbox = await cliEnv({ HARBORCTL_DATA_DIR: server.dataDir });
 });
 afterAll(async () => {
   await server?.close();
   await sandbox?.cleanup();
-  if (build) await rm(build, { recursive: true, force: true });
+  await build?.dispose();
 });
 
 describe('harborctl robot/quota/k8s, spawned', () => {

@@ -3,7 +3,6 @@
 // permissions, secrets only on stdout or in 0600 files, quota sizes, drift, and each error's one line
 // and exit code. The pull-secret output is compared with the real kubectl's.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -61,7 +60,6 @@ function kubectl(args: string[]): string {
 
 beforeAll(async () => {
   server = await startTestServer({ adminPassword: 'Harbor12345', logLevel: 'silent' });
-  for (let i = 0; i < 100 && !existsSync(join(server.dataDir, 'server.json')); i++) await new Promise((r) => setTimeout(r, 20));
   sandbox = await cliEnv({ HARBORCTL_DATA_DIR: server.dataDir });
   await ok(['project', 'create', 'ci', '-o', 'json']);
   await ok(['project', 'create', 'other', '-o', 'json']);

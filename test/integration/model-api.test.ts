@@ -2,7 +2,6 @@
 // with its config in extra_attrs, and serves Harbor's readme.md, license and files additions
 // (harbor-notes §5). Models are pushed with the CLI against the real server on port 0; every API
 // reply is checked against Harbor's swagger.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +69,6 @@ async function tarOf(files: { path: string; data: string | Buffer }[]): Promise<
 
 beforeAll(async () => {
   server = await startTestServer({ adminPassword: admin.password, logLevel: 'silent' });
-  for (let i = 0; i < 100 && !existsSync(join(server.dataDir, 'server.json')); i++) await new Promise((r) => setTimeout(r, 20));
   sandbox = await cliEnv({ HARBORCTL_DATA_DIR: server.dataDir });
   work = await mkdtemp(join(tmpdir(), 'harborctl-model-api-'));
   const model = join(work, 'tiny-llm');

@@ -20,7 +20,6 @@ const admin = { username: 'admin', password: 'Harbor12345' };
 
 beforeAll(async () => {
   server = await startTestServer({ adminPassword: admin.password, logLevel: 'silent' });
-  for (let i = 0; i < 100 && !existsSync(join(server.dataDir, 'server.json')); i++) await new Promise((r) => setTimeout(r, 20));
   sandbox = await cliEnv({ HARBORCTL_DATA_DIR: server.dataDir });
   work = await mkdtemp(join(tmpdir(), 'harborctl-model-'));
 });
