@@ -1,5 +1,6 @@
 // What every route handler receives: the raw request and response, the parsed path and query,
 // and the request id. Handlers throw HarborError; the server writes the envelope.
+import type { Project } from '../storage/meta/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface RequestContext {
@@ -14,6 +15,8 @@ export interface RequestContext {
   family: 'registry' | 'api' | 'other';
   /** Set by the registry's auth check: may the caller pull from this repository (the source of a mount)? */
   mayPull?: (repository: string) => Promise<boolean>;
+  /** The project of the route's repository when the auth check has read it already (one lookup per request). */
+  project?: Project;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void>;

@@ -39,9 +39,9 @@ export class RegistryService {
   }
 
   /** Validates a repository name and finds its project; NAME_UNKNOWN when the project does not exist. */
-  async resolveRepository(name: string): Promise<ResolvedRepository> {
+  async resolveRepository(name: string, known?: Project): Promise<ResolvedRepository> {
     const parsed = parseRepositoryName(name);
-    const project = await this.meta.getProject(parsed.project);
+    const project = known?.name === parsed.project ? known : await this.meta.getProject(parsed.project);
     if (!project) throw new HarborError('NAME_UNKNOWN', `project ${parsed.project} not found`, { detail: { name } });
     return { name, project };
   }

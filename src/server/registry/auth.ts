@@ -49,6 +49,12 @@ function unauthorized(ctx: RequestContext, need: RegistryNeed, message: string):
 /** Checks a /v2 request; throws 401 when it may not proceed, and sets ctx.mayPull for mounts. */
 export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthDeps): Promise<void> {
   const need = registryNeed(ctx.method, ctx.path);
+  // The route needs the same project row: keep it on the request instead of reading it twice.
+  const lookup = async (name: string) => {
+    const project = await projectOf(deps.meta, name);
+    if (project && need.kind === 'repository' && name === need.name) ctx.project = project;
+    return project;
+  };
   const header = ctx.req.headers.authorization;
   if (!header) throw unauthorized(ctx, need, 'authentication required');
 
@@ -65,7 +71,7 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
     const allows = async (name: string, action: string): Promise<boolean> => {
       if (!grantAllows(grant, 'repository', name, action)) return false;
       // A token must be newer than its project: one for a deleted project does not open a new one of the same name.
-      const project = await projectOf(deps.meta, name);
+      const project = await lookup(name);
       return project === null || Math.floor(Date.parse(project.createdAt) / 1000) <= grant.issuedAt;
     };
     ctx.mayPull = (name) => allows(name, 'pull');
@@ -85,7 +91,7 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
   if (principal.kind === 'anonymous') throw unauthorized(ctx, need, 'unsupported Authorization scheme');
   const can = async (name: string, action: RegistryAction): Promise<boolean> => {
     if (isSysadmin(principal)) return true;
-    const project = await projectOf(deps.meta, name);
+    const project = await lookup(name);
     return project !== null && deps.access.can(principal, project, 'repository', action);
   };
   ctx.mayPull = (name) => can(name, 'pull');

@@ -31,7 +31,7 @@ export async function handleRegistry(ctx: RequestContext, svc: RegistryService):
   const m = ROUTE.exec(path);
   if (!m) throw new HarborError('NOT_FOUND', 'no such endpoint', { status: 404 });
   const [, name, upload, kind, arg] = m;
-  const repo = await svc.resolveRepository(name);
+  const repo = await svc.resolveRepository(name, ctx.project);
   let table: Record<string, Route>;
   if (upload !== undefined) {
     table = upload === '' ? { POST: startUpload } : { GET: uploadStatus, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload };
