@@ -16,6 +16,22 @@ export interface RegistryOptions {
   /** An upload session idle this long is abandoned and its bytes removed. */
   uploadTtlMs: number;
   clock?: () => number;
+  /**
+   * Told of every manifest stored (after its transaction committed), for work that follows a push
+   * without holding it up, such as SBOM generation. It must not throw; it is not awaited.
+   */
+  onManifestPut?: (event: ManifestPutEvent) => void;
+}
+
+export interface ManifestPutEvent {
+  repository: string;
+  project: Project;
+  digest: string;
+  mediaType: string;
+  artifactType: string | null;
+  subject: string | null;
+  /** The tag the manifest was pushed under, null when pushed by digest. */
+  tag: string | null;
 }
 
 export interface ResolvedRepository { name: string; project: Project }
@@ -224,6 +240,10 @@ export class RegistryService {
         detail: { blobs: res.missingBlobs, manifests: res.missingManifests },
       });
     }
+    this.opts.onManifestPut?.({
+      repository: repo.name, project: repo.project, digest, mediaType: m.mediaType, artifactType: m.artifactType,
+      subject: m.subject?.digest ?? null, tag: ref.digest ? null : reference,
+    });
     return { digest, subject: m.subject?.digest ?? null };
   }
 
