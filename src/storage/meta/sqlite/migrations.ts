@@ -176,4 +176,10 @@ export const MIGRATIONS: string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  /* 6: proxy-cache projects (issue 5) */ `
+  -- A project with a registry_id is a proxy cache of that upstream (Harbor's project.registry_id).
+  ALTER TABLE projects ADD COLUMN registry_id INTEGER REFERENCES registries(id);
+  -- When a proxy project's tag was last confirmed against the upstream (one HEAD per interval).
+  ALTER TABLE repository_tags ADD COLUMN revalidated_at TEXT;
+  `,
 ];
