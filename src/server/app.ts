@@ -13,7 +13,7 @@ import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
-import { RegistryService } from '../services/registry.js';
+import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
 import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
@@ -39,13 +39,15 @@ export interface AppConfig {
   loginDelay?: LoginDelay;
   /** Lifetime of registry tokens in seconds (default 1800, Harbor's). */
   tokenTtlSec?: number;
+  /** Proxy-cache projects: tag revalidation interval and upstream timeout. */
+  proxy?: ProxyOptions;
   /** Storage limit in bytes of a project created without one (default -1, unlimited; Harbor's storage_per_project). */
   defaultStorageLimit?: number;
 }
 
 export interface App {
   server: http.Server;
-  registry: RegistryService;
+  registry: ProxyRegistry;
   users: UserService;
   projects: ProjectService;
   quotas: QuotaService;
@@ -74,7 +76,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) await fsp.chmod(f, 0o600).catch(() => undefined);
   const meta = new SqliteMetadataStore(dbPath, cfg.clock ? { clock: () => new Date(cfg.clock!()) } : {});
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
-  const registry = new RegistryService(meta, blobs, cfg.log, { uploadTtlMs, clock: cfg.clock });
+  const registries = new RegistryEndpointService(meta, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
+  const registry = new ProxyRegistry(meta, blobs, cfg.log, { uploadTtlMs, clock: cfg.clock }, (id) => registries.endpointFor(id), cfg.proxy);
 
   const access = new AccessControl(meta);
   const robots = new RobotService(meta, access, { clock: cfg.clock });
@@ -87,7 +90,6 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const projects = new ProjectService(meta, access, { defaultStorageLimit: cfg.defaultStorageLimit });
   const quotas = new QuotaService(meta, access);
   const artifacts = new ArtifactService(meta, access, blobs);
-  const registries = new RegistryEndpointService(meta, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
   const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(meta, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -131,6 +133,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           server.closeIdleConnections();
           await done;
         }
+        await registry.close();
         await meta.close();
       })();
       return closing;

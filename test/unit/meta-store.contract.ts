@@ -580,6 +580,48 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
       });
     });
 
+    describe('proxy-cache projects', () => {
+      const endpoint = { type: 'docker-registry', url: 'http://127.0.0.1:5000', description: '', insecure: false, caCertificate: null,
+        credentialType: null, accessKey: null, accessSecretEnc: null };
+
+      test('a project records its upstream; the endpoint lists the projects that use it', async () => {
+        const r = await store.createRegistry({ ...endpoint, name: 'up' });
+        const p = await store.createProject({ name: 'cache', public: true, registryId: r.id });
+        expect(p.registryId).toBe(r.id);
+        expect((await store.getProject('cache'))!.registryId).toBe(r.id);
+        expect(project.registryId).toBeNull();
+        expect(await store.projectsUsingRegistry(r.id)).toEqual(['cache']);
+        expect(await store.projectsUsingRegistry(r.id + 1)).toEqual([]);
+      });
+
+      test('a partial manifest is stored before its blobs and child manifests', async () => {
+        const m = { ...manifestRecord({ seed: 'upstream', blobs: [digestOf('not here yet')], manifests: [digestOf('child')] }), partial: true };
+        expect(await store.putManifest('proj/partial', project.id, m, 'v1')).toEqual({ ok: true, created: true });
+        expect((await store.getManifest('proj/partial', 'v1'))!.digest).toBe(m.digest);
+        // Without `partial` the same references are refused.
+        const full = manifestRecord({ seed: 'pushed', blobs: [digestOf('not here yet')] });
+        expect(await store.putManifest('proj/partial', project.id, full, 'v2')).toMatchObject({ ok: false, missingBlobs: [digestOf('not here yet')] });
+      });
+
+      test('a tag\'s revalidation time is kept per tag, and the cache listing counts only the blobs held', async () => {
+        const m = await push('proj/app', { seed: 'one', blobs: [blob('a').digest] }, 'v1');
+        expect(await store.getTagRevalidation('proj/app', 'v1')).toBeNull();
+        expect(await store.getTagRevalidation('proj/app', 'nope')).toBeNull();
+        await store.markTagRevalidated('proj/app', 'v1');
+        const at = await store.getTagRevalidation('proj/app', 'v1');
+        expect(Number.isNaN(Date.parse(at!))).toBe(false);
+        const partial = { ...manifestRecord({ seed: 'two', blobs: [digestOf('missing')] }), partial: true };
+        await store.putManifest('proj/app', project.id, partial, 'v2');
+        expect(await store.listCachedTags(project.id)).toEqual([
+          { repository: 'proj/app', tag: 'v1', digest: m.digest, mediaType: m.mediaType, cachedSize: m.size + 1, pushedAt: expect.any(String), revalidatedAt: at },
+          { repository: 'proj/app', tag: 'v2', digest: partial.digest, mediaType: partial.mediaType, cachedSize: partial.size, pushedAt: expect.any(String), revalidatedAt: null },
+        ]);
+        // Moving the tag keeps the column; a deleted tag has none.
+        await store.deleteTag('proj/app', 'v1');
+        expect(await store.getTagRevalidation('proj/app', 'v1')).toBeNull();
+      });
+    });
+
     describe('robots', () => {
       const newRobot = (name: string, over: Record<string, unknown> = {}) => ({
         name, description: 'd', level: 'project' as const, projectId: project.id, secretHash: 'sha256$s$h', disabled: false, duration: 30,

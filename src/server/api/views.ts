@@ -17,7 +17,7 @@ export function userResp(u: User): Record<string, unknown> {
 
 export function projectResp(p: Project, extra: { ownerName: string; role: RoleId | null; repoCount: number }): Record<string, unknown> {
   const r: Record<string, unknown> = {
-    project_id: p.id, owner_id: p.ownerId ?? 1, owner_name: extra.ownerName, name: p.name, registry_id: 0,
+    project_id: p.id, owner_id: p.ownerId ?? 1, owner_name: extra.ownerName, name: p.name, registry_id: p.registryId ?? 0,
     creation_time: p.createdAt, update_time: p.updatedAt, deleted: false, togglable: true,
     repo_count: extra.repoCount, metadata: projectMetadata(p),
     cve_allowlist: { id: 0, project_id: p.id, items: [], creation_time: p.createdAt, update_time: p.updatedAt },

@@ -15,6 +15,8 @@ export interface Project {
   storageUsed: number;
   /** Harbor's string-valued project metadata other than `public` (auto_scan, severity, ...). */
   metadata: Record<string, string>;
+  /** The upstream registry endpoint of a proxy-cache project (Harbor's registry_id), else null. */
+  registryId: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -25,6 +27,7 @@ export interface NewProject {
   ownerId?: number | null;
   storageLimit?: number;
   metadata?: Record<string, string>;
+  registryId?: number | null;
 }
 
 /** A change to a project: metadata entries set to null are removed. */
@@ -154,6 +157,24 @@ export interface ManifestRecord {
   /** Digests of blobs (config, layers) and child manifests this manifest references. */
   blobRefs: string[];
   manifestRefs: string[];
+  /**
+   * A manifest a proxy-cache project took from its upstream: stored before the blobs and child
+   * manifests it references, which arrive as clients pull them.
+   */
+  partial?: boolean;
+}
+
+/** A tag of a proxy-cache project as the cache listing shows it. */
+export interface CachedTag {
+  repository: string;
+  tag: string;
+  digest: string;
+  mediaType: string;
+  /** The manifest plus the blobs of it that are cached. */
+  cachedSize: number;
+  pushedAt: string;
+  /** When the upstream last confirmed (or moved) the tag; null before the first check. */
+  revalidatedAt: string | null;
 }
 
 export interface StoredManifest { digest: string; mediaType: string; size: number; content: Buffer }
@@ -265,6 +286,15 @@ export interface MetadataStore {
   listRegistries(): Promise<RegistryEndpoint[]>;
   updateRegistry(id: number, patch: RegistryEndpointPatch): Promise<RegistryEndpoint | null>;
   deleteRegistry(id: number): Promise<boolean>;
+  /** Names of the proxy-cache projects that pull through the endpoint. */
+  projectsUsingRegistry(id: number): Promise<string[]>;
+
+  // proxy cache
+  /** When the tag was last confirmed against the upstream (ISO time), null when never or no such tag. */
+  getTagRevalidation(repository: string, tag: string): Promise<string | null>;
+  markTagRevalidated(repository: string, tag: string): Promise<void>;
+  /** Every tag of the project's repositories with what is cached of it. */
+  listCachedTags(projectId: number): Promise<CachedTag[]>;
 
   // quotas
   /** The project's usage counted from scratch (what `storageUsed` must always equal). */
