@@ -72,6 +72,8 @@ export function buildProgram(io: Io = processIo()): Command {
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .addOption(new Option('--log-level <level>', 'debug, info, warn, error or silent').default('info'))
     .option('--upload-ttl <duration>', 'abandon upload sessions idle this long (e.g. 30m, 24h)', '24h')
+    .option('--proxy-revalidate <duration>', 'proxy-cache projects: check a cached tag against the upstream at most this often', '5m')
+    .option('--proxy-timeout <duration>', 'proxy-cache projects: serve the cache when the upstream takes longer than this to answer', '15s')
     .action(async (_opts, cmd: Command) => (await import('./commands/serve.js')).serve(cmd.opts()));
 
   // Access
@@ -99,6 +101,7 @@ export function buildProgram(io: Io = processIo()): Command {
   project.command('create <name>').description('create a project')
     .option('--public', 'anyone may pull from it')
     .option('--storage-limit <size>', 'storage quota, e.g. 10GiB, 500MB; -1 for unlimited')
+    .option('--proxy-cache <registry>', 'make it a proxy cache of this registry endpoint (name or id; system admins only)')
     .action(act(() => import('./commands/project/create.js')));
   page(project.command('list').description('list projects')
     .option('--name <text>', 'only projects whose name contains this')

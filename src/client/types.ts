@@ -11,6 +11,8 @@ export interface Project {
   repo_count?: number;
   /** ProjectMetadata values are strings: "true" / "false". */
   metadata?: { public?: string; [k: string]: string | undefined };
+  /** Non-zero for a proxy-cache project: its upstream endpoint. */
+  registry_id?: number;
   [k: string]: unknown;
 }
 
@@ -19,6 +21,8 @@ export interface ProjectReq {
   metadata?: { public?: string; [k: string]: string | undefined };
   /** Bytes; -1 is unlimited. */
   storage_limit?: number;
+  /** The upstream registry endpoint of a proxy-cache project. */
+  registry_id?: number;
 }
 
 export interface User {

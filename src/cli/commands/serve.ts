@@ -12,6 +12,8 @@ export interface ServeOptions {
   tlsKey?: string;
   logLevel: string;
   uploadTtl: string;
+  proxyRevalidate: string;
+  proxyTimeout: string;
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
@@ -20,6 +22,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (!isLogLevel(opts.logLevel)) throw new HarborError('USAGE', `invalid --log-level ${JSON.stringify(opts.logLevel)}: debug, info, warn, error or silent`);
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new HarborError('USAGE', '--tls-cert and --tls-key go together');
   const uploadTtlMs = parseDuration(opts.uploadTtl);
+  const proxyRevalidateMs = parseDuration(opts.proxyRevalidate);
+  const proxyTimeoutMs = parseDuration(opts.proxyTimeout);
+  if (proxyTimeoutMs < 100) throw new HarborError('USAGE', '--proxy-timeout must be at least 100ms');
   const dataDir = opts.dataDir ?? defaultDataDir();
   const log = createLogger(opts.logLevel);
   const tls = opts.tlsCert && opts.tlsKey
@@ -27,7 +32,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     : undefined;
 
   const { createApp } = await import('../../server/app.js');
-  const app = await createApp({ dataDir, log, tls, uploadTtlMs });
+  const app = await createApp({ dataDir, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs } });
   // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must
   // still shut down cleanly.
   let stopping = false;
