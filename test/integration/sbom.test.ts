@@ -281,3 +281,42 @@ describe('bad input and permissions', () => {
     expect((await addition(`${art('sb', 'perm', r.body.sbom_overview.sbom_digest)}/additions/sbom`, dev)).status).toBe(200);
   });
 });
+
+describe('robots and restarts', () => {
+  test('a project robot with sbom:create may ask for an SBOM; one with only pull may not (403)', async () => {
+    await pushDpkgImage(srv.url, 'sb/robot', 'v1');
+    const robot = async (name: string, access: { resource: string; action: string }[]): Promise<Creds> => {
+      const r = await api(srv.url, 'POST', '/robots', { body: { name, level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'sb', access }] } });
+      expect(r.status, r.text).toBe(201);
+      return { username: r.body.name, password: r.body.secret };
+    };
+    const gen = await robot('sbomgen', [{ resource: 'sbom', action: 'create' }, { resource: 'repository', action: 'pull' }]);
+    const puller = await robot('puller', [{ resource: 'repository', action: 'pull' }]);
+    expectApiError(await scan('sb', 'robot', 'v1', undefined, puller), 403, 'FORBIDDEN');
+    expect((await scan('sb', 'robot', 'v1', undefined, gen)).status).toBe(202);
+    await srv.app.sbom.idle();
+    expect((await overview('sb', 'robot', 'v1'))?.scan_status).toBe('Success');
+  });
+
+  test('a generation still queued at shutdown runs after the next start', async () => {
+    const own = await startTestServer();
+    const dataDir = own.dataDir;
+    try {
+      await createProject(own.url, 'rs');
+      const img = await pushDpkgImage(own.url, 'rs/deb', 'v1');
+      own.app.sbom.hold();
+      expect((await api(own.url, 'POST', `${art('rs', 'deb', 'v1')}/scan`, { body: { scan_type: 'sbom' } })).status).toBe(202);
+      await own.close({ keepData: true });
+      const again = await startTestServer({ dataDir });
+      try {
+        await again.app.sbom.idle();
+        expect((await again.app.sbom.status('rs/deb', img.digest))?.status).toBe('Success');
+      } finally {
+        await again.close();
+      }
+    } catch (e) {
+      await own.close().catch(() => undefined);
+      throw e;
+    }
+  });
+});
