@@ -209,9 +209,8 @@ export class ArtifactService {
     return { contentType: SBOM_ARTIFACT_TYPE, content: Buffer.concat(parts) };
   }
 
-  /** GET …/accessories and `with_accessory`: every referrer of the artifact in its repository. */
-  async accessories(actor: Principal, p: Project, repo: string, a: ArtifactView): Promise<AccessoryInfo[]> {
-    await this.access.require(actor, p, 'accessory', 'list');
+  /** `with_accessory` (the artifact's read permission covers it): every referrer of the artifact in its repository. */
+  async accessories(p: Project, repo: string, a: ArtifactView): Promise<AccessoryInfo[]> {
     const name = this.fullName(p, repo);
     const out: AccessoryInfo[] = [];
     for (const r of await this.meta.listReferrers(name, a.digest)) {
@@ -228,7 +227,7 @@ export class ArtifactService {
   /** GET …/accessories by reference. */
   async listAccessories(actor: Principal, p: Project, repo: string, reference: string): Promise<AccessoryInfo[]> {
     await this.access.require(actor, p, 'accessory', 'list');
-    return this.accessories(actor, p, repo, await this.findArtifact(p, repo, reference));
+    return this.accessories(p, repo, await this.findArtifact(p, repo, reference));
   }
 
   /** `with_sbom_overview`: Harbor's sbom_overview, or null when no SBOM was ever asked for. */

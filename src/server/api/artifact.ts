@@ -22,7 +22,7 @@ const TAG_FIELDS: Record<string, (t: TagInfo) => string | number> = { name: (t) 
 async function renderArtifact(c: ApiContext, p: Project, repo: string, a: ArtifactView): Promise<Record<string, unknown>> {
   const body = artifactResp(a, p, `${p.name}/${repo}`);
   if (c.http.query.get('with_tag') === 'false') delete body.tags;
-  if (c.http.query.get('with_accessory') === 'true') body.accessories = (await c.svc.artifacts.accessories(c.principal, p, repo, a)).map(accessoryResp);
+  if (c.http.query.get('with_accessory') === 'true') body.accessories = (await c.svc.artifacts.accessories(p, repo, a)).map(accessoryResp);
   if (c.http.query.get('with_sbom_overview') === 'true') {
     const o = await c.svc.artifacts.sbomOverview(p, repo, a);
     if (o) body.sbom_overview = o;
