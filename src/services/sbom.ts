@@ -297,10 +297,16 @@ export class SbomService {
       spdx: Buffer.from(JSON.stringify(toSpdx(inv, writer))),
       cyclonedx: Buffer.from(JSON.stringify(toCycloneDx(inv, writer))),
     };
-    const stored = {
-      spdx: await this.store(repo, subject, docs.spdx, 'spdx'),
-      cyclonedx: await this.store(repo, subject, docs.cyclonedx, 'cyclonedx'),
-    };
+    // Both or neither: an SPDX accessory without its CycloneDX twin (quota ran out, say) is removed.
+    const spdx = await this.store(repo, subject, docs.spdx, 'spdx');
+    let cyclonedx: string;
+    try {
+      cyclonedx = await this.store(repo, subject, docs.cyclonedx, 'cyclonedx');
+    } catch (e) {
+      await this.meta.deleteManifest(repo.name, spdx);
+      throw e;
+    }
+    const stored = { spdx, cyclonedx };
     // Harbor keeps one SBOM per artifact: a new generation replaces the previous accessories.
     for (const r of await this.meta.listReferrers(repo.name, subject.digest, SBOM_ARTIFACT_TYPE)) {
       if (r.digest !== stored.spdx && r.digest !== stored.cyclonedx) await this.meta.deleteManifest(repo.name, r.digest);

@@ -23,7 +23,7 @@ export function registerSbomCommands(program: Command, io: SbomIo | undefined, a
   sbom.command('generate <reference>')
     .description('have the registry generate the SBOM of an image ([HOST/]PROJECT/REPO:TAG or @DIGEST; an index: each platform)')
     .option('--wait', 'wait until it is done; exit 1 when generation fails')
-    .option('--timeout <duration>', 'with --wait: give up after this long (e.g. 90s, 10m)', undefined)
+    .option('--timeout <duration>', 'with --wait: give up after this long (e.g. 90s; default 10m)')
     .action(act(() => import('./sbom/generate.js')));
   sbom.command('get <reference>')
     .description('print an image\'s stored SBOM document ([HOST/]PROJECT/REPO:TAG or @DIGEST)')

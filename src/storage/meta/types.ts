@@ -248,10 +248,10 @@ export interface MetadataStore {
   getManifest(repository: string, reference: string): Promise<StoredManifest | null>;
   /**
    * Removes a manifest and every tag on it, with its SBOM accessories (manifests whose subject it
-   * is and whose artifactType is Harbor's SBOM type: a hard reference, as in Harbor), and releases the blobs it referenced that no other
-   * manifest of the repository references: they stop counting toward the project's usage at once
-   * (Harbor drops their project association the same way), while the link stays so the same
-   * manifest may be pushed again. False when it was not there.
+   * is and whose artifactType is Harbor's SBOM type: a hard reference, as in Harbor), and releases
+   * the blobs it referenced that no other manifest of the repository references: they stop
+   * counting toward the project's usage at once (Harbor drops their project association the same
+   * way), while the link stays so the same manifest may be pushed again. False when it was not there.
    */
   deleteManifest(repository: string, digest: string): Promise<boolean>;
   deleteTag(repository: string, tag: string): Promise<boolean>;
