@@ -113,6 +113,7 @@ export function buildProgram(io: Io = processIo()): Command {
     .option('--public', 'make it public')
     .option('--private', 'make it private')
     .option('--storage-limit <size>', 'storage quota, e.g. 10GiB; -1 for unlimited')
+    .option('--auto-sbom [bool]', 'generate an SBOM of every image pushed (true or false; alone: true)')
     .action(act(() => import('./commands/project/update.js')));
   yes(project.command('delete <project>').description('delete an empty project')).action(act(() => import('./commands/project/delete.js')));
 
@@ -162,7 +163,7 @@ export function buildProgram(io: Io = processIo()): Command {
   registerRegistryCommands(program, act, page, yes);
   registerModelCommands(program, act);
   registerMirrorCommands(program, io);
-  registerSbomCommands(program, io);
+  registerSbomCommands(program, io, act);
 
   return program;
 }

@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   MIRROR_CHECK_FAILED: { status: 422, exit: ExitCode.error, message: 'the containerd mirror configuration has problems' },
   REGISTRY_UNHEALTHY: { status: 400, exit: ExitCode.error, message: 'the registry is unhealthy' },
   QUOTA_DRIFT: { status: 500, exit: ExitCode.error, message: 'quota usage differs from a recount' },
+  SBOM_FAILED: { status: 500, exit: ExitCode.error, message: 'SBOM generation failed' },
+  TIMEOUT: { status: 504, exit: ExitCode.error, message: 'timed out' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

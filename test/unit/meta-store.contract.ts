@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { digestOf } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
-import type { ManifestRecord, MetadataStore, Project } from '../../src/storage/meta/types.js';
+import type { ManifestRecord, MetadataStore, Project, SbomStatus } from '../../src/storage/meta/types.js';
 
 export type MetaStoreFactory = () => Promise<MetadataStore>;
 
@@ -490,6 +490,42 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
         expect(await store.listReferrers('proj/app', digestOf('nothing refers to me'))).toEqual([]);
         await store.deleteManifest('proj/app', sig.digest);
         expect(await store.listReferrers('proj/app', subject)).toEqual([]);
+      });
+    });
+
+    describe('SBOM accessories and generation status (issue 7)', () => {
+      const SBOM = 'application/vnd.goharbor.harbor.sbom.v1';
+      const status = (over: Partial<SbomStatus> = {}): SbomStatus => ({
+        reportId: 'r1', status: 'Pending', startTime: null, endTime: null, sbomDigest: null, cyclonedxDigest: null, error: null, ...over,
+      });
+
+      test('deleting a manifest deletes its SBOM accessories with their blobs\' usage, and leaves other referrers', async () => {
+        const image = await push('proj/app', { seed: 'image', blobs: [digestOf('layer')] }, 'v1');
+        const spdx = await push('proj/app', { seed: 'spdx', subject: image.digest, artifactType: SBOM, blobs: [digestOf('spdx doc')] });
+        const cdx = await push('proj/app', { seed: 'cdx', subject: image.digest, artifactType: SBOM, blobs: [digestOf('cdx doc')] });
+        const sig = await push('proj/app', { seed: 'sig', subject: image.digest, artifactType: 'application/x-sig' });
+        expect(await store.deleteManifest('proj/app', image.digest)).toBe(true);
+        expect(await store.getManifest('proj/app', spdx.digest)).toBeNull();
+        expect(await store.getManifest('proj/app', cdx.digest)).toBeNull();
+        expect(await store.getManifest('proj/app', sig.digest)).not.toBeNull();
+        expect((await store.listReferrers('proj/app', image.digest)).map((r) => r.digest)).toEqual([sig.digest]);
+        expect((await store.getProject('proj'))!.storageUsed).toBe(await store.recountUsage(project.id));
+        expect((await store.getProject('proj'))!.storageUsed).toBe(sig.size);
+      });
+
+      test('a status is kept per manifest, listed while unfinished, and goes with the manifest', async () => {
+        const image = await push('proj/app', { seed: 'image' }, 'v1');
+        expect(await store.getSbomStatus('proj/app', image.digest)).toBeNull();
+        expect(await store.setSbomStatus('proj/app', digestOf('absent'), status())).toBe(false);
+        expect(await store.setSbomStatus('proj/app', image.digest, status())).toBe(true);
+        expect(await store.listUnfinishedSbom()).toEqual([{ repository: 'proj/app', digest: image.digest }]);
+        const done = status({ status: 'Success', startTime: '2026-01-01T00:00:00Z', endTime: '2026-01-01T00:00:02Z', sbomDigest: digestOf('s'), cyclonedxDigest: digestOf('c') });
+        expect(await store.setSbomStatus('proj/app', image.digest, done)).toBe(true);
+        expect(await store.getSbomStatus('proj/app', image.digest)).toEqual(done);
+        expect(await store.listUnfinishedSbom()).toEqual([]);
+        await store.deleteManifest('proj/app', image.digest);
+        await push('proj/app', { seed: 'image' }, 'v1');
+        expect(await store.getSbomStatus('proj/app', image.digest)).toBeNull();
       });
     });
 

@@ -1,6 +1,6 @@
 // Our records in Harbor's wire shapes (swagger definitions UserResp, Project, ProjectMemberEntity,
 // Repository, Artifact, Tag). Only these functions decide field names.
-import type { ArtifactView } from '../../services/artifacts.js';
+import type { AccessoryInfo, ArtifactView } from '../../services/artifacts.js';
 import { projectMetadata } from '../../services/projects.js';
 import type { ProjectQuota } from '../../services/quotas.js';
 import { ROBOT_PREFIX } from '../../services/rbac.js';
@@ -59,7 +59,16 @@ export function artifactResp(a: ArtifactView, p: Project, repositoryName: string
   };
   if (a.artifactType) r.artifact_type = a.artifactType;
   if (a.type === 'CNAI') r.addition_links = additionLinks(a.digest, repositoryName, ['readme.md', 'license', 'files']);
+  if (a.type === 'SBOM') r.addition_links = additionLinks(a.digest, repositoryName, ['sbom']);
   return r;
+}
+
+/** Harbor's Accessory. */
+export function accessoryResp(a: AccessoryInfo): Record<string, unknown> {
+  return {
+    id: a.id, artifact_id: a.artifactId, subject_artifact_id: a.subjectArtifactId, subject_artifact_digest: a.subjectArtifactDigest,
+    subject_artifact_repo: a.subjectArtifactRepo, size: a.size, digest: a.digest, type: a.type, icon: '', creation_time: a.creationTime,
+  };
 }
 
 /** Harbor's addition_links: relative hrefs, the repository part encoded twice as the API expects. */

@@ -187,6 +187,22 @@ export interface ReferrerDescriptor {
   annotations?: Record<string, string>;
 }
 
+/**
+ * Where SBOM generation stands for one manifest (Harbor's sbom_overview). `status` is Harbor's task
+ * status: Pending, Running, Success or Error. Times are ISO strings.
+ */
+export interface SbomStatus {
+  reportId: string;
+  status: 'Pending' | 'Running' | 'Success' | 'Error';
+  startTime: string | null;
+  endTime: string | null;
+  /** The SPDX accessory (Harbor's sbom_digest) and the CycloneDX one beside it. */
+  sbomDigest: string | null;
+  cyclonedxDigest: string | null;
+  /** Why it failed, for Error. */
+  error: string | null;
+}
+
 export interface UploadSession { id: string; repository: string; createdAt: number; updatedAt: number }
 
 export interface Page { n?: number; last?: string }
@@ -252,10 +268,11 @@ export interface MetadataStore {
   /** By tag or by digest. */
   getManifest(repository: string, reference: string): Promise<StoredManifest | null>;
   /**
-   * Removes a manifest and every tag on it, and releases the blobs it referenced that no other
-   * manifest of the repository references: they stop counting toward the project's usage at once
-   * (Harbor drops their project association the same way), while the link stays so the same
-   * manifest may be pushed again. False when it was not there.
+   * Removes a manifest and every tag on it, with its SBOM accessories (manifests whose subject it
+   * is and whose artifactType is Harbor's SBOM type: a hard reference, as in Harbor), and releases
+   * the blobs it referenced that no other manifest of the repository references: they stop
+   * counting toward the project's usage at once (Harbor drops their project association the same
+   * way), while the link stays so the same manifest may be pushed again. False when it was not there.
    */
   deleteManifest(repository: string, digest: string): Promise<boolean>;
   deleteTag(repository: string, tag: string): Promise<boolean>;
@@ -299,6 +316,13 @@ export interface MetadataStore {
   // quotas
   /** The project's usage counted from scratch (what `storageUsed` must always equal). */
   recountUsage(projectId: number): Promise<number>;
+
+  // ---- SBOM generation status (issue 7); a manifest's status goes with the manifest
+  /** Records the status of a manifest's SBOM generation; false when the manifest is not there. */
+  setSbomStatus(repository: string, digest: string, s: SbomStatus): Promise<boolean>;
+  getSbomStatus(repository: string, digest: string): Promise<SbomStatus | null>;
+  /** Manifests whose generation was Pending or Running (a restart requeues them). */
+  listUnfinishedSbom(): Promise<{ repository: string; digest: string }[]>;
 
   // upload sessions
   createUpload(s: UploadSession): Promise<void>;

@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import type {
   ArtifactInfo, CachedTag, BlobRecord, LinkResult, ManifestRecord, MetadataStore, NewProject, NewUser, Page, Project, ProjectMember, ProjectPatch,
-  PutManifestResult, QuotaShortfall, NewRegistryEndpoint, RegistryEndpoint, RegistryEndpointPatch, NewRobot, Robot, RobotPatch, RobotPermission, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
+  PutManifestResult, QuotaShortfall, SbomStatus, NewRegistryEndpoint, RegistryEndpoint, RegistryEndpointPatch, NewRobot, Robot, RobotPatch, RobotPermission, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -111,7 +111,6 @@ export class SqliteMetadataStore implements MetadataStore {
         JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?`),
       manifestByTag: db.prepare(`SELECT m.digest, m.media_type, m.size, m.content FROM repository_tags t
         JOIN repositories r ON r.id = t.repository_id JOIN manifests m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ?`),
-      deleteManifest: db.prepare('DELETE FROM manifests WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?'),
       deleteTag: db.prepare('DELETE FROM repository_tags WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name = ?'),
       listTags: db.prepare('SELECT name FROM repository_tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?').pluck(),
       referrers: db.prepare(`SELECT m.media_type, m.digest, m.size, m.artifact_type, m.annotations FROM manifests m
@@ -169,6 +168,18 @@ export class SqliteMetadataStore implements MetadataStore {
         FROM repository_tags t JOIN repositories r ON r.id = t.repository_id JOIN manifests m ON m.id = t.manifest_id
         WHERE r.project_id = ? ORDER BY r.name, t.name`),
       uploadsBefore: db.prepare('SELECT id, repository, created_at, updated_at FROM uploads WHERE updated_at < ? ORDER BY updated_at'),
+      // SBOM generation status (migration 7) and the accessories that go with their subject.
+      hardReferrers: db.prepare(`SELECT id, digest FROM manifests WHERE repository_id = ? AND subject = ?
+        AND artifact_type IN (${HARD_REFERRER_TYPES.map(() => '?').join(', ')})`),
+      deleteManifestById: db.prepare('DELETE FROM manifests WHERE id = ?'),
+      upsertSbom: db.prepare(`INSERT INTO sbom_status (manifest_id, report_id, status, start_time, end_time, sbom_digest, cyclonedx_digest, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (manifest_id) DO UPDATE SET report_id = excluded.report_id, status = excluded.status,
+        start_time = excluded.start_time, end_time = excluded.end_time, sbom_digest = excluded.sbom_digest,
+        cyclonedx_digest = excluded.cyclonedx_digest, error = excluded.error`),
+      getSbom: db.prepare(`SELECT s.* FROM sbom_status s JOIN manifests m ON m.id = s.manifest_id
+        JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?`),
+      unfinishedSbom: db.prepare(`SELECT r.name AS repository, m.digest FROM sbom_status s JOIN manifests m ON m.id = s.manifest_id
+        JOIN repositories r ON r.id = m.repository_id WHERE s.status IN ('Pending', 'Running') ORDER BY s.rowid`),
     };
   }
 
@@ -417,9 +428,14 @@ export class SqliteMetadataStore implements MetadataStore {
       const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
       const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
       if (!repo || id === undefined) return false;
-      const orphaned = this.s.orphanedRefs.all(id, repo.id) as string[];
-      this.s.deleteManifest.run(repository, digest);
-      for (const d of orphaned) this.s.release.run(repo.id, d);
+      // The manifest, then its SBOM accessories (and theirs): each releases what only it referenced.
+      const queue: { id: number; digest: string }[] = [{ id, digest }];
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        queue.push(...(this.s.hardReferrers.all(repo.id, item.digest, ...HARD_REFERRER_TYPES) as { id: number; digest: string }[]));
+        const orphaned = this.s.orphanedRefs.all(item.id, repo.id) as string[];
+        this.s.deleteManifestById.run(item.id);
+        for (const d of orphaned) this.s.release.run(repo.id, d);
+      }
       this.resetUsage(repo.project_id);
       return true;
     })();
@@ -585,6 +601,29 @@ export class SqliteMetadataStore implements MetadataStore {
     return (this.s.uploadsBefore.all(updatedBefore) as unknown[]).map((r) => toUpload(r)!);
   }
 
+  // ---- SBOM generation status (issue 7)
+
+  async setSbomStatus(repository: string, digest: string, x: SbomStatus): Promise<boolean> {
+    const repo = this.s.getRepo.get(repository) as { id: number } | undefined;
+    const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
+    if (id === undefined) return false;
+    this.s.upsertSbom.run(id, x.reportId, x.status, x.startTime, x.endTime, x.sbomDigest, x.cyclonedxDigest, x.error);
+    return true;
+  }
+
+  async getSbomStatus(repository: string, digest: string): Promise<SbomStatus | null> {
+    const r = this.s.getSbom.get(repository, digest) as { report_id: string; status: SbomStatus['status']; start_time: string | null;
+      end_time: string | null; sbom_digest: string | null; cyclonedx_digest: string | null; error: string | null } | undefined;
+    return r ? {
+      reportId: r.report_id, status: r.status, startTime: r.start_time, endTime: r.end_time, sbomDigest: r.sbom_digest,
+      cyclonedxDigest: r.cyclonedx_digest, error: r.error,
+    } : null;
+  }
+
+  async listUnfinishedSbom(): Promise<{ repository: string; digest: string }[]> {
+    return this.s.unfinishedSbom.all() as { repository: string; digest: string }[];
+  }
+
   async close(): Promise<void> {
     if (this.db.open) {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -592,6 +631,9 @@ export class SqliteMetadataStore implements MetadataStore {
     }
   }
 }
+
+/** Referrers deleted with their subject (Harbor's hard accessory references): SBOMs. */
+const HARD_REFERRER_TYPES = ['application/vnd.goharbor.harbor.sbom.v1'];
 
 const PROJECT_COLS = 'SELECT id, name, public, owner_id, storage_limit, storage_used, registry_id, created_at, updated_at FROM projects';
 const USER_COLS = 'SELECT id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at FROM users';
