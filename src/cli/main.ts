@@ -3,11 +3,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, isHarborError } from '../core/errors.js';
 import { harborctlVersion } from '../core/version.js';
+import { registerAuditLogCommands } from './commands/audit-log.register.js';
 import { registerMirrorCommands } from './commands/mirror.register.js';
 import { registerModelCommands } from './commands/model.register.js';
 import { registerRegistryCommands } from './commands/registry.register.js';
 import { registerRobotQuotaCommands } from './commands/robot-quota.register.js';
 import { registerSbomCommands } from './commands/sbom.register.js';
+import { registerTlsCommands } from './commands/tls.register.js';
 import { OUTPUT_FORMATS } from './output/formats.js';
 import type { GlobalOptions, Io, Runtime } from './runtime.js';
 
@@ -19,6 +21,8 @@ function processIo(): Io {
 
 /** A verb module: src/cli/commands/<noun>/<verb>.ts exports run(rt, positional args, options). */
 export type Verb = { run(rt: Runtime, args: string[], opts: never): Promise<void> };
+/** main.ts's lazy action wrapper, as the *.register.ts files receive it. */
+export type Act = (load: () => Promise<Verb>) => (...args: unknown[]) => Promise<void>;
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')
@@ -70,6 +74,7 @@ export function buildProgram(io: Io = processIo()): Command {
     .option('--data-dir <dir>', 'where blobs and the database live (env HARBORCTL_DATA_DIR; default $XDG_DATA_HOME/harborctl)')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--tls', 'serve HTTPS with the certificate `harborctl tls init` made in the data dir')
     .addOption(new Option('--log-level <level>', 'debug, info, warn, error or silent').default('info'))
     .option('--upload-ttl <duration>', 'abandon upload sessions idle this long (e.g. 30m, 24h)', '24h')
     .option('--proxy-revalidate <duration>', 'proxy-cache projects: check a cached tag against the upstream at most this often', '5m')
@@ -164,6 +169,8 @@ export function buildProgram(io: Io = processIo()): Command {
   registerModelCommands(program, act);
   registerMirrorCommands(program, io);
   registerSbomCommands(program, io, act);
+  registerTlsCommands(program, act);
+  registerAuditLogCommands(program, act, page);
 
   return program;
 }

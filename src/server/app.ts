@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
+import { AuditLogService } from '../services/audit.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
@@ -19,6 +20,7 @@ import { SbomService } from '../services/sbom.js';
 import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
+import { SqliteAuditLogStore } from '../storage/meta/sqlite/audit.js';
 import { SqliteMetadataStore } from '../storage/meta/sqlite/index.js';
 import { ensureAdmin, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
@@ -26,7 +28,8 @@ import { createHttpServer } from './http.js';
 export interface AppConfig {
   dataDir: string;
   log: Logger;
-  tls?: { cert: Buffer; key: Buffer };
+  /** caFile: the CA that signed cert (tls init's), recorded in server.json for the local CLI to trust. */
+  tls?: { cert: Buffer; key: Buffer; caFile?: string };
   /** Idle time after which an upload session is abandoned (default 24 h). */
   uploadTtlMs?: number;
   clock?: () => number;
@@ -100,6 +103,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const projects = new ProjectService(meta, access, { defaultStorageLimit: cfg.defaultStorageLimit });
   const quotas = new QuotaService(meta, access);
   const artifacts = new ArtifactService(meta, access, blobs, sbom);
+  const audit = new AuditLogService(new SqliteAuditLogStore(meta.db), meta, access, cfg.log, { clock: cfg.clock });
   const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(meta, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -118,7 +122,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls,
     services: {
-      meta, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, version: harborctlVersion(),
+      meta, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });
@@ -132,7 +136,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         server.listen(port, host, () => { server.off('error', failed); resolve(); });
       });
       const addr = server.address() as AddressInfo;
-      await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)));
+      await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
       return addr.port;
     },
     close() {
@@ -146,6 +150,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         }
         await sbom.close();
         await registry.close();
+        audit.close(); // the last batch, before the database closes
         await meta.close();
       })();
       return closing;
