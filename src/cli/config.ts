@@ -83,8 +83,11 @@ export function contextName(server: string, username: string): string {
 export function localServer(env: NodeJS.ProcessEnv = process.env): Context | undefined {
   const dir = defaultDataDir(env);
   let url: string;
+  let ca: string | undefined;
   try {
-    url = (JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')) as { url?: string }).url ?? '';
+    const info = JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')) as { url?: string; ca?: string };
+    url = info.url ?? '';
+    ca = typeof info.ca === 'string' ? info.ca : undefined;
   } catch {
     return undefined;
   }
@@ -95,7 +98,8 @@ export function localServer(env: NodeJS.ProcessEnv = process.env): Context | und
   } catch {
     return undefined;
   }
-  return { server: url, username: 'admin', password };
+  // serve --tls (tls init's certificate): trust the data dir's CA for this server, with no flag.
+  return { server: url, username: 'admin', password, ...(ca && url.startsWith('https:') ? { caFile: ca } : {}) };
 }
 
 /**

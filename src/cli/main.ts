@@ -8,6 +8,7 @@ import { registerModelCommands } from './commands/model.register.js';
 import { registerRegistryCommands } from './commands/registry.register.js';
 import { registerRobotQuotaCommands } from './commands/robot-quota.register.js';
 import { registerSbomCommands } from './commands/sbom.register.js';
+import { registerTlsCommands } from './commands/tls.register.js';
 import { OUTPUT_FORMATS } from './output/formats.js';
 import type { GlobalOptions, Io, Runtime } from './runtime.js';
 
@@ -70,6 +71,7 @@ export function buildProgram(io: Io = processIo()): Command {
     .option('--data-dir <dir>', 'where blobs and the database live (env HARBORCTL_DATA_DIR; default $XDG_DATA_HOME/harborctl)')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--tls', 'serve HTTPS with the certificate `harborctl tls init` made in the data dir')
     .addOption(new Option('--log-level <level>', 'debug, info, warn, error or silent').default('info'))
     .option('--upload-ttl <duration>', 'abandon upload sessions idle this long (e.g. 30m, 24h)', '24h')
     .action(async (_opts, cmd: Command) => (await import('./commands/serve.js')).serve(cmd.opts()));
@@ -160,6 +162,7 @@ export function buildProgram(io: Io = processIo()): Command {
   registerModelCommands(program, act);
   registerMirrorCommands(program, io);
   registerSbomCommands(program, io);
+  registerTlsCommands(program, act);
 
   return program;
 }

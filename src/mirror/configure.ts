@@ -1,7 +1,7 @@
 // configure-mirror: the hosts.toml that sends pulls of one upstream registry through a mirror, with
 // the real upstream as `server` (the fallback, tried last) and the mirror as the first [host].
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { HarborError } from '../core/errors.js';
 import { checkConfigPath, type ConfigPathCheck } from './containerd-config.js';
 import { applyChanges, change, type FileChange } from './files.js';
@@ -19,6 +19,8 @@ export interface MirrorSpec {
   /** Override the upstream `server` (default: https://registry-1.docker.io for docker.io, else https://REGISTRY). */
   upstream?: string;
   caFile?: string;
+  /** The CA certificate itself (PEM), e.g. taken from the mirror's TLS chain (--ca-from-server). */
+  caPem?: string;
   skipVerify?: boolean;
 }
 
@@ -49,22 +51,32 @@ export function checkSpec(s: MirrorSpec): void {
   if (u.pathname !== '/' && u.pathname !== '') throw new HarborError('USAGE', `--mirror ${s.mirror} has a path: give the registry root and the proxy-cache project with --project`);
   if (upstreamHosts(s.registry).includes(u.host)) throw new HarborError('USAGE', `--mirror ${s.mirror} is ${s.registry} itself, not a mirror`);
   if (s.project !== undefined && !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(s.project)) throw new HarborError('USAGE', `invalid --project ${JSON.stringify(s.project)}: a Harbor project name`);
-  if (s.caFile && s.skipVerify) throw new HarborError('USAGE', '--ca-file and --skip-verify exclude each other: with the CA, verification works');
+  if ((s.caFile || s.caPem) && s.skipVerify) throw new HarborError('USAGE', '--ca-file and --skip-verify exclude each other: with the CA, verification works');
   if (u.protocol === 'http:' && s.skipVerify) throw new HarborError('USAGE', '--skip-verify does nothing for an http:// mirror: containerd uses plain HTTP because of the scheme alone');
-  if (u.protocol === 'http:' && s.caFile) throw new HarborError('USAGE', '--ca-file needs an https:// mirror');
+  if (u.protocol === 'http:' && (s.caFile || s.caPem)) throw new HarborError('USAGE', '--ca-file needs an https:// mirror');
   if (s.caFile && !existsSync(s.caFile)) throw new HarborError('USAGE', `--ca-file ${s.caFile} does not exist`);
   if (s.upstream !== undefined && !/^https?:\/\//.test(s.upstream)) throw new HarborError('USAGE', `invalid --upstream ${s.upstream}: write http:// or https://`);
   if (s.registry === '_default' && s.upstream) throw new HarborError('USAGE', '_default has no upstream server');
 }
 
-/** Where configure-mirror copies a CA: next to hosts.toml, named after the mirror. */
+/** Where configure-mirror copies a CA: next to hosts.toml, named after the mirror; absolute, as `ca = ...` wants. */
 export function caPath(certsDir: string, registry: string, mirror: string): string {
-  return join(certsDir, registry, `ca-${hostOf(mirror).replace(/:/g, '_')}.crt`);
+  return join(resolve(certsDir), registry, `ca-${hostOf(mirror).replace(/:/g, '_')}.crt`);
+}
+
+/** The PEM text of --ca-file, with a usage error a person can act on when it is unreadable or not a certificate. */
+export function readCaFile(file: string): string {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch (e) {
+    throw new HarborError('USAGE', `cannot read --ca-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new HarborError('USAGE', `--ca-file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----): containerd could not load it`);
+  return text;
 }
 
 export function desiredHostsFile(s: MirrorSpec, certsDir: string): HostsFile {
   const host: MirrorHost = { url: expectedHostUrl(s.mirror, s.project), capabilities: ['pull', 'resolve'] };
-  if (s.caFile) host.ca = caPath(certsDir, s.registry, s.mirror);
+  if (s.caFile || s.caPem) host.ca = caPath(certsDir, s.registry, s.mirror);
   if (s.skipVerify) host.skipVerify = true;
   if (s.project) host.overridePath = true;
   return { server: s.upstream ?? upstreamServer(s.registry), hosts: [host] };
@@ -80,7 +92,8 @@ export function planConfigure(layout: Layout, specs: MirrorSpec[]): Plan {
   }
   const files: FileChange[] = [];
   for (const s of specs) {
-    if (s.caFile) files.push(change(caPath(layout.certsDir, s.registry, s.mirror), readFileSync(s.caFile, 'utf8')));
+    const ca = s.caPem ?? (s.caFile ? readCaFile(s.caFile) : undefined);
+    if (ca) files.push(change(caPath(layout.certsDir, s.registry, s.mirror), ca));
     files.push(change(join(layout.certsDir, s.registry, 'hosts.toml'), renderHostsToml(desiredHostsFile(s, layout.certsDir), s.registry)));
   }
   return finishPlan(layout, specs.map((s) => s.registry), files);

@@ -24,7 +24,8 @@ import { createHttpServer } from './http.js';
 export interface AppConfig {
   dataDir: string;
   log: Logger;
-  tls?: { cert: Buffer; key: Buffer };
+  /** caFile: the CA that signed cert (tls init's), recorded in server.json for the local CLI to trust. */
+  tls?: { cert: Buffer; key: Buffer; caFile?: string };
   /** Idle time after which an upload session is abandoned (default 24 h). */
   uploadTtlMs?: number;
   clock?: () => number;
@@ -119,7 +120,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         server.listen(port, host, () => { server.off('error', failed); resolve(); });
       });
       const addr = server.address() as AddressInfo;
-      await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)));
+      await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
       return addr.port;
     },
     close() {

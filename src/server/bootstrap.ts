@@ -3,7 +3,8 @@
 //   admin.password   the first-start admin password (from HARBOR_ADMIN_PASSWORD or generated)
 //   token.key        the RSA key that signs registry tokens (PKCS#8 PEM), made at first start
 //   registry.key     the AES-256 key that seals registry endpoint credentials (32 random bytes, base64)
-//   server.json      {"url": "http://127.0.0.1:PORT"}, rewritten each time the server listens
+//   server.json      {"url": "http://127.0.0.1:PORT"}, rewritten each time the server listens; with
+//                    serve --tls also "ca": the CA file (tls/ca.crt) the local CLI trusts for that URL
 import { generateKeyPairSync, createPrivateKey, randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
@@ -103,6 +104,6 @@ export function localUrl(address: string, port: number, tls: boolean): string {
   return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-export async function writeServerInfo(dataDir: string, url: string): Promise<void> {
-  await writeSecretFile(join(dataDir, SERVER_INFO_FILE), JSON.stringify({ url }) + '\n');
+export async function writeServerInfo(dataDir: string, url: string, ca?: string): Promise<void> {
+  await writeSecretFile(join(dataDir, SERVER_INFO_FILE), JSON.stringify(ca ? { url, ca } : { url }) + '\n');
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { HarborError } from '../../core/errors.js';
-import { applyPlan, parseAllFrom, planConfigure, type Layout, type MirrorSpec, type Plan } from '../../mirror/configure.js';
+import { applyPlan, checkSpec, parseAllFrom, planConfigure, type Layout, type MirrorSpec, type Plan } from '../../mirror/configure.js';
 import { doctor, planFix, type DoctorOptions, type DoctorReport } from '../../mirror/doctor.js';
 import { FLAVORS, type Flavor } from '../../mirror/model.js';
 import { failed, type Problem } from '../../mirror/validate.js';
@@ -15,6 +15,8 @@ export interface CommonOptions { certsDir?: string; containerdConfig?: string }
 export interface ConfigureOptions extends CommonOptions {
   registry?: string; mirror?: string; project?: string; upstream?: string;
   caFile?: string; skipVerify?: boolean; dryRun?: boolean; allFrom?: string;
+  /** Take each https mirror's CA from its TLS chain (serve --tls sends server + CA). */
+  caFromServer?: boolean;
 }
 export interface DoctorFlags extends CommonOptions {
   registry?: string; mirror?: string; project?: string; dockerDaemonJson?: string; probe?: boolean; dryRun?: boolean;
@@ -71,8 +73,29 @@ export async function configureMirror(rt: Runtime, name: Flavor['name'], o: Conf
     if (!o.mirror) throw new HarborError('USAGE', 'missing --mirror URL (e.g. http://192.168.1.140:5280)');
     specs = [{ ...base, registry: o.registry ?? 'docker.io', mirror: o.mirror, project: o.project }];
   }
+  const cas = o.caFromServer ? await casFromServers(rt, specs, o) : [];
   const plan = planConfigure(layout, specs);
-  showPlan(rt, o.dryRun ? plan : applyPlan(plan), Boolean(o.dryRun));
+  const done = o.dryRun ? plan : applyPlan(plan);
+  if (json(rt) && cas.length > 0) print(rt, { ...(planData(done, Boolean(o.dryRun)) as object), caFromServer: cas });
+  else showPlan(rt, done, Boolean(o.dryRun));
+}
+
+/** --ca-from-server: each distinct mirror's CA, from its TLS handshake, put into its specs as caPem. */
+async function casFromServers(rt: Runtime, specs: MirrorSpec[], o: ConfigureOptions): Promise<{ mirror: string; fingerprintSha256: string; subject: string }[]> {
+  if (o.caFile) throw new HarborError('USAGE', '--ca-file and --ca-from-server exclude each other: give the CA, or take it from the server');
+  if (o.skipVerify) throw new HarborError('USAGE', '--ca-from-server and --skip-verify exclude each other: with the CA, verification works');
+  const { fetchServerCa } = await import('../../mirror/ca.js');
+  const byMirror = new Map<string, Awaited<ReturnType<typeof fetchServerCa>>>();
+  for (const s of specs) {
+    checkSpec(s); // a bad --mirror is a usage error before any connection
+    if (!byMirror.has(s.mirror)) {
+      const ca = await fetchServerCa(s.mirror);
+      byMirror.set(s.mirror, ca);
+      rt.info(`CA of ${s.mirror}: ${ca.subject}\n  SHA-256 fingerprint ${ca.fingerprint}\n  compare it with the one \`harborctl tls init\` printed on the registry's machine`);
+    }
+    s.caPem = byMirror.get(s.mirror)?.pem;
+  }
+  return [...byMirror].map(([mirror, ca]) => ({ mirror, fingerprintSha256: ca.fingerprint, subject: ca.subject }));
 }
 
 function doctorOptions(name: Flavor['name'], o: DoctorFlags): DoctorOptions {

@@ -59,6 +59,7 @@ export function registerMirrorCommands(program: Command, io?: Io): void {
       .option('--project <name>', 'a Harbor proxy-cache project on the mirror: [host."MIRROR/v2/PROJECT"] with override_path = true')
       .option('--upstream <url>', 'the upstream `server` (default https://registry-1.docker.io for docker.io, else https://REGISTRY)')
       .option('--ca-file <file>', 'the https mirror\'s CA certificate: copied next to hosts.toml and referenced with ca = ...')
+      .option('--ca-from-server', 'take the https mirror\'s CA from its TLS chain (harborctl serve --tls sends it), install it like --ca-file and print its fingerprint')
       .option('--skip-verify', 'do not verify the https mirror\'s certificate (prefer --ca-file)')
       .option('--all-from <file>', 'configure several upstreams: one "REGISTRY [MIRROR_URL] [PROJECT]" per line, # comments')
       .option('--dry-run', 'print the files and the diff; change nothing'))

@@ -10,6 +10,8 @@ export interface ServeOptions {
   dataDir?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** The certificate of `harborctl tls init` in the data dir. */
+  tls?: boolean;
   logLevel: string;
   uploadTtl: string;
 }
@@ -19,12 +21,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const { host, port } = parseListen(opts.listen);
   if (!isLogLevel(opts.logLevel)) throw new HarborError('USAGE', `invalid --log-level ${JSON.stringify(opts.logLevel)}: debug, info, warn, error or silent`);
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new HarborError('USAGE', '--tls-cert and --tls-key go together');
+  if (opts.tls && opts.tlsCert) throw new HarborError('USAGE', '--tls uses the certificate of harborctl tls init; --tls-cert/--tls-key give another: choose one');
   const uploadTtlMs = parseDuration(opts.uploadTtl);
   const dataDir = opts.dataDir ?? defaultDataDir();
   const log = createLogger(opts.logLevel);
-  const tls = opts.tlsCert && opts.tlsKey
-    ? { cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) }
-    : undefined;
+  const tls = opts.tls
+    ? await (await import('../../server/tls.js')).loadServerTls(dataDir)
+    : opts.tlsCert && opts.tlsKey
+      ? { cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) }
+      : undefined;
 
   const { createApp } = await import('../../server/app.js');
   const app = await createApp({ dataDir, log, tls, uploadTtlMs });
