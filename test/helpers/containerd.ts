@@ -137,8 +137,8 @@ export function containerdRequests(d: Daemon, from = 0): AccessEntry[] {
 }
 
 export interface StackOptions {
-  /** TLS for harborctl serve: PEM files for --tls-cert/--tls-key. */
-  tls?: { cert: string; key: string };
+  /** `harborctl tls init` in the mirror's data dir before it starts, then `serve --tls`. */
+  tls?: boolean;
 }
 
 /** The three processes of a scenario, and the commands a scenario runs against them. */
@@ -159,6 +159,8 @@ export class MirrorStack {
   get containerdConfig(): string { return join(this.dir, 'containerd.toml'); }
   get socket(): string { return join(this.dir, 'containerd', 'containerd.sock'); }
   get harborData(): string { return join(this.dir, 'harbor-data'); }
+  /** The CA of `harborctl tls init` (stack started with tls). */
+  get harborCa(): string { return join(this.harborData, 'tls', 'ca.crt'); }
   /** A file that is not there: the doctor's Docker daemon.json check stays off the machine's own. */
   get noDaemonJson(): string { return join(this.dir, 'no-daemon.json'); }
 
@@ -198,7 +200,8 @@ export class MirrorStack {
     await writeFile(this.containerdConfig, containerdToml(this.dir, this.certsDir));
 
     this.upstream = this.ns.start('docker-registry', 'docker-registry', ['serve', join(this.dir, 'upstream.yml')]);
-    const tlsArgs = o.tls ? ['--tls-cert', o.tls.cert, '--tls-key', o.tls.key] : [];
+    if (o.tls) await this.harborctlOk(['tls', 'init', '--data-dir', this.harborData]);
+    const tlsArgs = o.tls ? ['--tls'] : [];
     this.harbor = this.ns.start('harborctl serve', HARBORCTL_BIN, ['serve', '--listen', `127.0.0.1:${MIRROR_PORT}`, '--data-dir', this.harborData, '--log-level', 'info', ...tlsArgs],
       { ...process.env, HARBOR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, HARBORCTL_DATA_DIR: this.harborData });
     this.containerd = this.ns.start('containerd', 'containerd', ['--config', this.containerdConfig]);

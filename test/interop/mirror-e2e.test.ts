@@ -5,7 +5,7 @@
 // logs that containerd's requests went to the mirror's project path (/v2/cache/...) and none to the
 // upstream (whose `server` entry is a working http:// fallback, so a broken mirror WOULD be bypassed).
 // Each scenario runs in its own network namespace, on loopback only, with its own processes.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { TEST_ADMIN_PASSWORD } from '../helpers/admin-auth.js';
@@ -37,11 +37,12 @@ afterAll(async () => {
  * The upstream gets library/tiny:1; the mirror gets the public project `cache` holding the same image
  * at cache/library/tiny:1, the path containerd asks a proxy-cache project for.
  */
-async function seed(s: MirrorStack, o: { mirrorTlsVerify?: boolean } = {}): Promise<void> {
+async function seed(s: MirrorStack, o: { caFile?: string } = {}): Promise<void> {
   await s.skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${images.layout}:tiny`, `docker://${REF}`]);
-  await s.harborctlOk(['login', s.mirrorUrl, '-u', 'admin', '--password-stdin'], { input: TEST_ADMIN_PASSWORD });
+  await s.harborctlOk([...(o.caFile ? ['--ca-file', o.caFile] : []), 'login', s.mirrorUrl, '-u', 'admin', '--password-stdin'], { input: TEST_ADMIN_PASSWORD });
   await s.harborctlOk(['project', 'create', PROJECT, '--public']);
-  await s.skopeo(['copy', '-q', '--src-tls-verify=false', `--dest-tls-verify=${o.mirrorTlsVerify ?? false}`, '--dest-creds', `admin:${TEST_ADMIN_PASSWORD}`,
+  // Seeding is not under test: skopeo skips verification of the https mirror here, containerd never does.
+  await s.skopeo(['copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', `admin:${TEST_ADMIN_PASSWORD}`,
     `docker://${REF}`, `docker://127.0.0.1:5280/${PROJECT}/library/tiny:1`]);
 }
 
@@ -153,5 +154,35 @@ describe('containerd pulls through harborctl serve (own network namespace per sc
     } finally {
       cri.close();
     }
+  });
+
+  test('d. https with the CA of tls init (configure-mirror --ca-file, then --ca-from-server), no skip_verify anywhere', async () => {
+    stack = await MirrorStack.start({ tls: true });
+    const s = stack;
+    expect(s.mirrorUrl).toBe('https://127.0.0.1:5280');
+    await seed(s, { caFile: s.harborCa });
+    const file = join(s.certsDir, UPSTREAM, 'hosts.toml');
+
+    for (const [step, caArgs] of [['ca-file', ['--ca-file', s.harborCa]], ['ca-from-server', ['--ca-from-server']]] as const) {
+      const conf = await s.harborctl(configureArgs(s, [...caArgs]));
+      expect(conf.code, describeRun(conf)).toBe(0);
+      const hosts = await readFile(file, 'utf8');
+      expect(hosts).toContain(`[host."https://127.0.0.1:5280/v2/${PROJECT}"]`);
+      const ca = /^\s*ca = "([^"]+)"/m.exec(hosts)?.[1];
+      expect(ca, hosts).toBeDefined();
+      expect(await readFile(ca as string, 'utf8')).toBe(await readFile(s.harborCa, 'utf8'));
+      // Nothing in certs.d relaxes verification.
+      const all = await readdir(s.certsDir, { recursive: true, withFileTypes: true });
+      for (const f of all.filter((d) => d.isFile())) expect(await readFile(join(f.parentPath, f.name), 'utf8'), f.name).not.toMatch(/skip_verify/);
+
+      const m = marks(s);
+      const pull = await s.ctrPull(REF, `scenario-d-${step}`);
+      expect(pull.code, describeRun(pull)).toBe(0);
+      expectPulledThroughMirror(s, m);
+    }
+
+    const doctor = await s.harborctl(doctorArgs(s));
+    expect(doctor.code, describeRun(doctor)).toBe(0);
+    expect(doctor.stdout).toContain('✓ https://127.0.0.1:5280/v2/ answered 401');
   });
 });
