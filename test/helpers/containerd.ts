@@ -4,7 +4,7 @@
 // and Debian's containerd 1.6 with its own root, state and socket. Every process is started with
 // `ip netns exec`, which execs in place, so the PID we hold is the daemon's own; `dispose()` stops
 // exactly those PIDs and deletes the namespace.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -52,6 +52,15 @@ function collect(child: ChildProcess, logs: string[]): void {
   }
 }
 
+// If the test worker dies before dispose(), its exit still stops our PIDs (only those) and deletes
+// our namespaces, so nothing is left running on the machine.
+const livePids = new Set<number>();
+const liveNamespaces = new Set<string>();
+process.once('exit', () => {
+  for (const pid of livePids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const ns of liveNamespaces) { try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch { /* gone */ } }
+});
+
 /** A network namespace with lo up, and the processes started in it. */
 export class NetNs {
   private readonly children: { daemon: Daemon; child: ChildProcess }[] = [];
@@ -62,6 +71,7 @@ export class NetNs {
     const name = `harborctl-e2e-${randomBytes(4).toString('hex')}`;
     const add = await run('ip', ['netns', 'add', name]);
     if (add.code !== 0) throw new Error(`cannot create a network namespace\n${describeRun(add)}`);
+    liveNamespaces.add(name);
     const ns = new NetNs(name);
     const up = await run('ip', ['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up']);
     if (up.code !== 0) { await ns.dispose(); throw new Error(`cannot bring lo up in ${name}\n${describeRun(up)}`); }
@@ -83,6 +93,8 @@ export class NetNs {
   start(name: string, cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): Daemon {
     const child = spawn('ip', ['netns', 'exec', this.name, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
     if (child.pid === undefined) throw new Error(`could not spawn ${cmd}`);
+    livePids.add(child.pid);
+    child.once('exit', () => livePids.delete(child.pid as number));
     const logs: string[] = [];
     collect(child, logs);
     const daemon: Daemon = { name, pid: child.pid, logs, running: () => child.exitCode === null && child.signalCode === null };
@@ -112,6 +124,7 @@ export class NetNs {
     }
     this.children.length = 0;
     await run('ip', ['netns', 'del', this.name]);
+    liveNamespaces.delete(this.name);
   }
 }
 
