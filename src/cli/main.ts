@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, isHarborError } from '../core/errors.js';
 import { harborctlVersion } from '../core/version.js';
+import { registerAuditLogCommands } from './commands/audit-log.register.js';
 import { registerMirrorCommands } from './commands/mirror.register.js';
 import { registerModelCommands } from './commands/model.register.js';
 import { registerRegistryCommands } from './commands/registry.register.js';
@@ -20,6 +21,8 @@ function processIo(): Io {
 
 /** A verb module: src/cli/commands/<noun>/<verb>.ts exports run(rt, positional args, options). */
 export type Verb = { run(rt: Runtime, args: string[], opts: never): Promise<void> };
+/** main.ts's lazy action wrapper, as the *.register.ts files receive it. */
+export type Act = (load: () => Promise<Verb>) => (...args: unknown[]) => Promise<void>;
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')
@@ -163,6 +166,7 @@ export function buildProgram(io: Io = processIo()): Command {
   registerMirrorCommands(program, io);
   registerSbomCommands(program, io);
   registerTlsCommands(program, act);
+  registerAuditLogCommands(program, act, page);
 
   return program;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
+import { AuditLogService } from '../services/audit.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
@@ -17,6 +18,7 @@ import { RegistryService } from '../services/registry.js';
 import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
+import { SqliteAuditLogStore } from '../storage/meta/sqlite/audit.js';
 import { SqliteMetadataStore } from '../storage/meta/sqlite/index.js';
 import { ensureAdmin, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
@@ -89,6 +91,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const quotas = new QuotaService(meta, access);
   const artifacts = new ArtifactService(meta, access, blobs);
   const registries = new RegistryEndpointService(meta, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
+  const audit = new AuditLogService(new SqliteAuditLogStore(meta.db), meta, access, cfg.log, { clock: cfg.clock });
   const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(meta, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -106,7 +109,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls,
     services: {
-      meta, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, version: harborctlVersion(),
+      meta, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });
@@ -132,6 +135,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           server.closeIdleConnections();
           await done;
         }
+        audit.close(); // the last batch, before the database closes
         await meta.close();
       })();
       return closing;

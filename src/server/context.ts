@@ -1,5 +1,7 @@
 // What every route handler receives: the raw request and response, the parsed path and query,
 // and the request id. Handlers throw HarborError; the server writes the envelope.
+import type { AuditOperation } from '../services/audit.js';
+import type { ResolvedRepository } from '../services/registry.js';
 import type { Project } from '../storage/meta/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -17,6 +19,10 @@ export interface RequestContext {
   mayPull?: (repository: string) => Promise<boolean>;
   /** The project of the route's repository when the auth check has read it already (one lookup per request). */
   project?: Project;
+  /** Who the registry's auth check let in, as the audit log names them (`robot$x`; '' for anonymous). */
+  username?: string;
+  /** Notes an artifact operation in the audit log (set by the server for /v2 requests). */
+  audit?: (operation: AuditOperation, repo: ResolvedRepository, reference: string) => void;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void>;

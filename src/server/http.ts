@@ -70,6 +70,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       if (ctx.family === 'registry' && (ctx.path === '/v2' || ctx.path.startsWith('/v2/'))) {
         res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
         await authorizeRegistry(ctx, services);
+        ctx.audit = (op, repo, reference) => services.audit.record(op, ctx.username, repo.name, repo.project, reference);
         await handleRegistry(ctx, registry);
       } else if (ctx.family === 'api' && isApiPath(ctx.path)) {
         await handleApi(ctx, apiRouter, services);

@@ -110,6 +110,8 @@ test('a successful call of every operation validates against its response schema
   await is2xx('PUT', `/registries/${rid}`, { description: 'schema', access_key: '' });
   await is2xx('POST', '/registries/ping', { id: rid });
   await is2xx('DELETE', `/registries/${rid}`);
+  await is2xx('GET', '/audit-logs?q=operation%3Dcreate');
+  await is2xx('GET', '/projects/schema/logs');
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);

@@ -1,9 +1,7 @@
 // The tls command group (issue 6 item 5): a local CA and a server certificate for `serve --tls`, so
 // clients (containerd, the CLI) verify the registry instead of skipping verification.
 import type { Command } from 'commander';
-import type { Verb } from '../main.js';
-
-type Act = (load: () => Promise<Verb>) => (...args: unknown[]) => Promise<void>;
+import type { Act } from '../main.js';
 
 export function registerTlsCommands(program: Command, act: Act): void {
   const tls = program.command('tls').description('a local CA and server certificate for harborctl serve --tls');

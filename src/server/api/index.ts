@@ -2,6 +2,7 @@
 // the caller's principal (HTTP Basic, as Harbor's API takes it).
 import type { RequestContext } from '../context.js';
 import { artifactRoutes } from './artifact.js';
+import { auditLogRoutes } from './auditlog.js';
 import { healthRoutes } from './health.js';
 import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
@@ -18,7 +19,7 @@ import { userRoutes } from './user.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes]) add(r);
   return r;
 }
 

@@ -1,5 +1,6 @@
 // What the API handlers are given: the services, built once in app.ts.
 import type { ArtifactService } from '../../services/artifacts.js';
+import type { AuditLogService } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
@@ -19,6 +20,8 @@ export interface ApiServices {
   quotas: QuotaService;
   robots: RobotService;
   registries: RegistryEndpointService;
+  /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
+  audit: AuditLogService;
   /** The version systeminfo reports. */
   version: string;
   /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */

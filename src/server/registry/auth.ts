@@ -6,7 +6,7 @@
 import { HarborError } from '../../core/errors.js';
 import { parseRepositoryName } from '../../oci/name.js';
 import type { AuthService } from '../../services/auth.js';
-import { isSysadmin, type AccessControl, type Principal } from '../../services/rbac.js';
+import { isSysadmin, principalName, type AccessControl, type Principal } from '../../services/rbac.js';
 import type { RobotService } from '../../services/robots.js';
 import { grantAllows, TOKEN_SERVICE, type TokenGrant, type TokenService } from '../../services/token.js';
 import type { MetadataStore } from '../../storage/meta/types.js';
@@ -68,6 +68,7 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
     }
     // A robot's token dies with the robot: disabled, expired or deleted, its next request is refused.
     if (!(await deps.robots.tokenStillValid(grant.subject, grant.issuedAt))) throw unauthorized(ctx, need, 'the robot account of this token is disabled, expired or deleted');
+    ctx.username = grant.subject;
     const allows = async (name: string, action: string): Promise<boolean> => {
       if (!grantAllows(grant, 'repository', name, action)) return false;
       // A token must be newer than its project: one for a deleted project does not open a new one of the same name.
@@ -89,6 +90,7 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
     throw unauthorized(ctx, need, e instanceof Error ? e.message : 'invalid credentials');
   }
   if (principal.kind === 'anonymous') throw unauthorized(ctx, need, 'unsupported Authorization scheme');
+  ctx.username = principalName(principal);
   const can = async (name: string, action: RegistryAction): Promise<boolean> => {
     if (isSysadmin(principal)) return true;
     const project = await lookup(name);

@@ -182,4 +182,20 @@ export const MIGRATIONS: string[] = [
   -- When a proxy project's tag was last confirmed against the upstream (one HEAD per interval).
   ALTER TABLE repository_tags ADD COLUMN revalidated_at TEXT;
   `,
+  /* 7: audit logs */ `
+  -- Harbor's legacy audit log (AuditLog: pull, create and delete of artifacts). project_id has no
+  -- foreign key on purpose: the record of what happened outlives the project, as in Harbor.
+  CREATE TABLE audit_logs (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    op_time TEXT NOT NULL
+  );
+  -- One index only: every index is paid on each pull. Newest first is id order (ids grow with
+  -- time); an op_time range is a scan, as rare as it is cheap next to a pull's cost.
+  CREATE INDEX audit_logs_project ON audit_logs(project_id);
+  `,
 ];

@@ -1,0 +1,73 @@
+// Harbor tag "auditlog" (legacy): GET /audit-logs, and GET /projects/{project_name}/logs of tag
+// "project". Both answer AuditLog objects, newest first, paged like every list (X-Total-Count, Link)
+// and filtered by q= over operation, resource, resource_type, username and op_time. The filters run
+// in SQL: an audit log grows with every pull, so it is never loaded whole to be filtered in memory.
+import { HarborError } from '../../core/errors.js';
+import type { AuditCondition, AuditColumn, AuditLogRecord, AuditQuery } from '../../storage/meta/sqlite/audit.js';
+import type { Project } from '../../storage/meta/types.js';
+import { sendJson } from '../context.js';
+import { linkHeader, pageParams, parseQuery, type QValue } from './paging.js';
+import type { ApiContext, ApiRouter } from './router.js';
+
+const Q_KEYS: readonly AuditColumn[] = ['operation', 'resource', 'resource_type', 'username', 'op_time'];
+
+/** A q= time (RFC 3339, or Harbor's UI form `2026-11-28 15:04:05`, UTC when no zone) → the stored ISO form. */
+function isoTime(v: string): string {
+  const t = v.trim().replace(' ', 'T');
+  const ms = Date.parse(/(?:Z|[+-]\d\d:?\d\d)$/i.test(t) || !t.includes('T') ? t : `${t}Z`);
+  if (Number.isNaN(ms)) throw new HarborError('BAD_REQUEST', `invalid op_time ${JSON.stringify(v.slice(0, 60))}: use 2006-01-02T15:04:05Z or 2006-01-02 15:04:05`);
+  return new Date(ms).toISOString();
+}
+
+function condition(column: AuditColumn, v: QValue): AuditCondition {
+  const norm = column === 'op_time' ? isoTime : (x: string): string => x;
+  switch (v.kind) {
+    case 'exact':
+      // A time to the second matches every entry within that second.
+      return column === 'op_time' ? { column, kind: 'range', min: norm(v.value), max: new Date(Date.parse(norm(v.value)) + 999).toISOString() } : { column, kind: 'exact', value: v.value };
+    case 'fuzzy': return { column, kind: 'fuzzy', value: v.value };
+    case 'or': return { column, kind: 'in', values: v.values.map(norm) };
+    case 'and': return { column, kind: 'in', values: new Set(v.values).size <= 1 ? v.values.map(norm) : [] };
+    case 'range': return { column, kind: 'range', min: v.min === undefined ? undefined : norm(v.min), max: v.max === undefined ? undefined : norm(v.max) };
+  }
+}
+
+/** The q= and sort= of a request → the store's query (BAD_REQUEST on anything else, as Harbor). */
+export function auditQuery(c: ApiContext): Omit<AuditQuery, 'projectIds'> {
+  const where: AuditCondition[] = [];
+  for (const [k, v] of parseQuery(c.http.query.get('q'))) {
+    if (!(Q_KEYS as readonly string[]).includes(k)) throw new HarborError('BAD_REQUEST', `unsupported query key ${JSON.stringify(k.slice(0, 100))}; supported: ${Q_KEYS.join(', ')}`);
+    where.push(condition(k as AuditColumn, v));
+  }
+  const sort = (c.http.query.get('sort') ?? '').trim();
+  let order: AuditQuery['order'];
+  if (sort) {
+    const m = /^(-?)(op_time|id)$/.exec(sort);
+    if (!m) throw new HarborError('BAD_REQUEST', `unsupported sort ${JSON.stringify(sort.slice(0, 100))}: op_time, -op_time, id or -id`);
+    order = { column: m[2] as 'op_time' | 'id', dir: m[1] ? 'desc' : 'asc' };
+  }
+  const p = pageParams(c.http);
+  return { where, order, offset: (p.page - 1) * p.pageSize, limit: p.pageSize };
+}
+
+export function auditLogResp(r: AuditLogRecord): Record<string, unknown> {
+  return { id: r.id, username: r.username, resource: r.resource, resource_type: r.resourceType, operation: r.operation, op_time: r.opTime };
+}
+
+async function sendAuditLogs(c: ApiContext, project?: Project): Promise<void> {
+  const query = auditQuery(c);
+  const { items, total } = await c.svc.audit.list(c.principal, query, project);
+  const headers: Record<string, string> = { 'X-Total-Count': String(total) };
+  const link = linkHeader(c.http, pageParams(c.http), total);
+  if (link) headers.Link = link;
+  sendJson(c.http, 200, items.map(auditLogResp), headers);
+}
+
+export function auditLogRoutes(r: ApiRouter): void {
+  r.add('GET', '/audit-logs', (c) => sendAuditLogs(c));
+  r.add('GET', '/projects/{project_name}/logs', async (c) => {
+    // Who asks comes first: an anonymous caller learns nothing, not even whether the project exists.
+    if (c.principal.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
+    await sendAuditLogs(c, await c.svc.projects.resolve(c.params.project_name, true));
+  });
+}
