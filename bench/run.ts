@@ -2,7 +2,7 @@
 // the same clients (curl for bytes, wrk for manifest load, one node:http client for tiny images).
 // Prints the comparison table and rewrites the generated block of docs/benchmarks.md.
 //
-//   npm run bench [-- --runs 3 --duration 5 --images 1000 --only push,pull,manifest,images
+//   npm run bench [-- --runs 3 --duration 5 --images 1000 --only push,pull,proxy,manifest,images
 //                     --no-write --keep --profile DIR]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, copyFileSync, existsSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { runWrk, type WrkResult } from './wrk.js';
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MIB = 1 << 20;
 const MB = 1e6;
-const PHASES = ['push', 'pull', 'manifest', 'images'] as const;
+const PHASES = ['push', 'pull', 'proxy', 'manifest', 'images'] as const;
 type Phase = typeof PHASES[number];
 /** Nothing in the bench may run longer than this, whatever happens. */
 const WATCHDOG_MS = 20 * 60_000;
@@ -35,7 +35,7 @@ const HELP = `usage: npm run bench [-- options]
   --warmup S            seconds of unrecorded wrk load first (default 1)
   --images N            tiny images, one repository each (default 1000)
   --image-concurrency N parallel pushes of tiny images (default 4)
-  --only LIST           comma list of push,pull,manifest,images (default all)
+  --only LIST           comma list of push,pull,proxy,manifest,images (default all)
   --out FILE            report file (default docs/benchmarks.md)
   --no-write            print the table only
   --keep                keep the temp dir (blobs, registry data, logs)
@@ -120,6 +120,8 @@ interface Measured {
   pushSampledKiB?: number;
   c1?: WrkResult; c16?: WrkResult; c16Cpu?: number;
   tinySeconds?: number; tinyCpu?: number;
+  /** Through a pull-through cache of docker-registry: harborctl's proxy-cache project, or distribution's proxy mode. */
+  proxyFirst?: Transfer; proxyCached: Transfer[]; pushedPull: Transfer[];
   catalog?: { seconds: number; pages: number; repositories: number };
   overallPeakKiB: number;
 }
@@ -161,7 +163,7 @@ class Bench {
       const mem = readMem(r.pid);
       this.m.set(r.name, {
         startupMs: r.startupMs, idleRssKiB: mem?.rssKiB ?? NaN, overallPeakKiB: mem?.hwmKiB ?? 0,
-        mono: [], monoCpu: [], chunked: [], chunkedCpu: [], pull: [], pullCpu: [],
+        mono: [], monoCpu: [], chunked: [], chunkedCpu: [], pull: [], pullCpu: [], proxyCached: [], pushedPull: [],
       });
       say(`${r.name} pid ${r.pid} at ${withoutCredentials(r.url)} (ready in ${r.startupMs.toFixed(0)} ms, log ${r.logFile})`);
     }
@@ -234,6 +236,59 @@ class Bench {
         this.raw.push(`${r.name} pull run ${i + 1}: ${(this.blob.size / MB / value.seconds).toFixed(1)} MB/s in ${value.seconds.toFixed(3)} s, server CPU ${cpu.toFixed(2)} s`);
         say(this.raw[this.raw.length - 1]);
       });
+    }
+  }
+
+  /**
+   * A pull-through cache in front of the docker-registry: harborctl's proxy-cache project against
+   * distribution's own proxy mode (a second docker-registry with proxy.remoteurl). The first pull
+   * fetches from the upstream; the cached pulls are compared with a pull of the same blob pushed.
+   */
+  async proxyPhase(): Promise<void> {
+    const upstream = this.reg('docker-registry');
+    const h = this.reg('harborctl');
+    if (!this.o.only.has('push') && !this.o.only.has('pull')) {
+      say('proxy without push: pushing the blob once (untimed)');
+      for (const name of REGISTRIES) await pushMonolithic(this.reg(name).url, 'library/bench-mono-0', this.blob);
+    }
+    const c = new HttpClient(h.url, 1);
+    try {
+      const json = { 'Content-Type': 'application/json' };
+      const reg = await c.request('POST', '/api/v2.0/registries', json, Buffer.from(JSON.stringify({ name: 'bench-upstream', type: 'docker-registry', url: upstream.url })));
+      if (reg.status !== 201) throw new Error(`creating the registry endpoint: ${reg.status} ${reg.body.toString()}`);
+      const id = Number(/(\d+)$/.exec(String(reg.headers.location))![1]);
+      const proj = await c.request('POST', '/api/v2.0/projects', json, Buffer.from(JSON.stringify({ project_name: 'bench-proxy', registry_id: id })));
+      if (proj.status !== 201) throw new Error(`creating the proxy-cache project: ${proj.status} ${proj.body.toString()}`);
+    } finally {
+      c.close();
+    }
+    const dir = join(this.workDir, 'distribution-proxy');
+    mkdirSync(dir);
+    const dproxy = await startDockerRegistry({ workDir: dir, proxyOf: upstream.url });
+    try {
+      const targets: [RegistryName, string, string][] = [['harborctl', h.url, 'bench-proxy/library/bench-mono-0'], ['docker-registry', dproxy.url, 'library/bench-mono-0']];
+      const rate = (t: Transfer): string => `${(this.blob.size / MB / t.seconds).toFixed(1)} MB/s in ${t.seconds.toFixed(3)} s`;
+      for (const [name, url, repo] of targets) {
+        this.settle();
+        const first = await pullBlob(url, repo, this.blob);
+        this.meas(name).proxyFirst = first;
+        this.raw.push(`${name} proxy first pull (from the upstream): ${rate(first)}`);
+        say(this.raw[this.raw.length - 1]);
+        await verifyBlob(url, repo, this.blob);
+      }
+      for (let i = 0; i < this.o.runs; i++) {
+        for (const [name, url, repo] of i % 2 ? [...targets].reverse() : targets) {
+          const m = this.meas(name);
+          const cached = await pullBlob(url, repo, this.blob);
+          const pushed = await pullBlob(this.reg(name).url, 'library/bench-mono-0', this.blob);
+          m.proxyCached.push(cached);
+          m.pushedPull.push(pushed);
+          this.raw.push(`${name} proxy cached pull run ${i + 1}: ${rate(cached)}; pushed-image pull ${rate(pushed)}`);
+          say(this.raw[this.raw.length - 1]);
+        }
+      }
+    } finally {
+      await dproxy.stop();
     }
   }
 
@@ -326,6 +381,16 @@ class Bench {
         cpuPerRun('server CPU per pull (s)', (m) => m.pullCpu),
       );
     }
+    if (o.only.has('proxy')) {
+      const speed = (ts: Transfer[]): number | undefined => (ts.length ? median(mbps(ts)) : undefined);
+      rows.push(
+        throughput(`first pull ${size} through a pull-through cache, from the upstream (MB/s)`, (m) => (m.proxyFirst ? [m.proxyFirst] : [])),
+        throughput(`cached pull ${size} through a pull-through cache (MB/s, median)`, (m) => m.proxyCached),
+        { figure: 'cached proxy pull ÷ pull of the same blob pushed (speed ratio)', better: 'higher', digits: 2,
+          values: get((m) => { const a = speed(m.proxyCached); const b = speed(m.pushedPull); return a && b ? a / b : undefined; }),
+          target: { text: 'harborctl ≥ 0.90', met: (hv) => hv >= 0.9 } },
+      );
+    }
     if (o.only.has('manifest')) {
       rows.push(
         { figure: 'manifest GET c1 (req/s)', better: 'higher', digits: 0, values: get((m) => m.c1?.rps) },
@@ -391,13 +456,14 @@ async function main(): Promise<void> {
   const machine = machineInfo(tmpdir());
   const revision = tryExec('git', ['-C', PROJECT_ROOT, 'describe', '--always', '--dirty']) || 'unknown';
   try {
-    if (o.only.has('push') || o.only.has('pull')) {
+    if (o.only.has('push') || o.only.has('pull') || o.only.has('proxy')) {
       say(`writing a ${o.blobMiB} MiB random blob and its ${o.chunkMiB} MiB chunks to ${workDir}`);
       bench.blob = makeBigBlob(workDir, o.blobMiB * MIB, o.chunkMiB * MIB);
     }
     await bench.start();
     if (o.only.has('push')) await bench.pushPhase();
     if (o.only.has('pull')) await bench.pullPhase();
+    if (o.only.has('proxy')) await bench.proxyPhase();
     if (o.only.has('manifest')) await bench.manifestPhase();
     if (o.only.has('images')) await bench.imagesPhase();
     await bench.stop();

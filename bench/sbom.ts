@@ -2,6 +2,8 @@
 // the committed dpkg status snapshot and 150 MiB of incompressible files, a plain layer with 2,000
 // npm packages, a 20 MiB Go-like binary and a jar), then scans it in a child process and reports
 // wall time and the child's peak RSS. Streams everything: the fixture is never held in memory.
+// A second child runs the registry's path: the image pushed into an in-process registry (temp data
+// dir, no listening socket), then generation and storage of both documents by its SBOM service.
 //
 //   npm run build && node dist/bench/sbom.js [--mib 200] [--keep]
 import { spawnSync } from 'node:child_process';
@@ -122,9 +124,37 @@ async function scanChild(dir: string): Promise<void> {
   })}\n`);
 }
 
+/** The registry's path: push the layout's image into a fresh registry, then time SBOM generation there. */
+async function registryChild(dir: string): Promise<void> {
+  const { createApp } = await import('../src/server/app.js');
+  const { createLogger } = await import('../src/core/log.js');
+  const { createReadStream } = await import('node:fs');
+  const data = mkdtempSync(join(tmpdir(), 'harborctl-sbom-bench-data-'));
+  const app = await createApp({ dataDir: data, log: createLogger('silent'), adminPassword: 'Bench-12345' });
+  try {
+    const blob = (d: string): string => join(dir, 'blobs', 'sha256', d.slice(7));
+    const desc = (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string; mediaType: string }[] }).manifests[0]!;
+    const manifest = readFileSync(blob(desc.digest));
+    const doc = JSON.parse(manifest.toString('utf8')) as { config: { digest: string; size: number }; layers: { digest: string; size: number }[] };
+    const repo = await app.registry.resolveRepository('library/bench');
+    for (const d of [doc.config, ...doc.layers]) await app.registry.uploadMonolithic(repo, d.digest, createReadStream(blob(d.digest)), { length: d.size });
+    await app.registry.putManifest(repo, '1', desc.mediaType, manifest);
+    const t0 = process.hrtime.bigint();
+    await app.sbom.request('library/bench', desc.digest);
+    await app.sbom.idle();
+    const t1 = process.hrtime.bigint();
+    const status = await app.sbom.status('library/bench', desc.digest);
+    process.stdout.write(`${JSON.stringify({ generateMs: Number(t1 - t0) / 1e6, status: status?.status, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+  } finally {
+    await app.close();
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { mib: { type: 'string', default: '200' }, keep: { type: 'boolean' }, scan: { type: 'string' } } });
+  const { values } = parseArgs({ options: { mib: { type: 'string', default: '200' }, keep: { type: 'boolean' }, scan: { type: 'string' }, registry: { type: 'string' } } });
   if (values.scan) return scanChild(values.scan);
+  if (values.registry) return registryChild(values.registry);
   const mib = Number(values.mib);
   const dir = mkdtempSync(join(tmpdir(), 'harborctl-sbom-bench-'));
   try {
@@ -138,6 +168,11 @@ async function main(): Promise<void> {
     const res = JSON.parse(r.stdout) as Record<string, number>;
     process.stdout.write(`sbom scan of ${(bytes / MIB).toFixed(0)} MiB image: ${res.packages} packages, scan ${(res.scanMs! / 1000).toFixed(2)} s, `
       + `SPDX+CycloneDX writing ${(res.writeMs! / 1000).toFixed(2)} s, peak RSS ${res.peakRssMiB} MiB\n`);
+    const g = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--registry', dir], { encoding: 'utf8' });
+    if (g.status !== 0) throw new Error(`registry generation failed: ${g.stderr}`);
+    const reg = JSON.parse(g.stdout) as { generateMs: number; status: string; peakRssMiB: number };
+    process.stdout.write(`registry generation (POST …/scan sbom path: scan, both documents stored as accessories): ${reg.status} in `
+      + `${(reg.generateMs / 1000).toFixed(2)} s, peak RSS of the registry process ${reg.peakRssMiB} MiB\n`);
   } finally {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
   }

@@ -134,7 +134,8 @@ export async function startHarborctl(opts: StartOptions & { projectRoot: string;
   }
 }
 
-export async function startDockerRegistry(opts: StartOptions): Promise<RegistryProcess> {
+/** `proxyOf`: run as distribution's pull-through cache of that registry URL (its `proxy.remoteurl`). */
+export async function startDockerRegistry(opts: StartOptions & { proxyOf?: string }): Promise<RegistryProcess> {
   const dataDir = join(opts.workDir, 'docker-registry-data');
   const logFile = join(opts.workDir, 'docker-registry.log');
   const configFile = join(opts.workDir, 'docker-registry.yml');
@@ -151,6 +152,7 @@ export async function startDockerRegistry(opts: StartOptions): Promise<RegistryP
     '  cache: {blobdescriptor: inmemory}',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...(opts.proxyOf ? ['proxy:', `  remoteurl: ${JSON.stringify(opts.proxyOf)}`] : []),
     '',
   ].join('\n'));
   const fd = openSync(logFile, 'w');

@@ -77,6 +77,8 @@ export function buildProgram(io: Io = processIo()): Command {
     .option('--tls', 'serve HTTPS with the certificate `harborctl tls init` made in the data dir')
     .addOption(new Option('--log-level <level>', 'debug, info, warn, error or silent').default('info'))
     .option('--upload-ttl <duration>', 'abandon upload sessions idle this long (e.g. 30m, 24h)', '24h')
+    .option('--proxy-revalidate <duration>', 'proxy-cache projects: check a cached tag against the upstream at most this often', '5m')
+    .option('--proxy-timeout <duration>', 'proxy-cache projects: serve the cache when the upstream takes longer than this to answer', '15s')
     .action(async (_opts, cmd: Command) => (await import('./commands/serve.js')).serve(cmd.opts()));
 
   // Access
@@ -104,6 +106,7 @@ export function buildProgram(io: Io = processIo()): Command {
   project.command('create <name>').description('create a project')
     .option('--public', 'anyone may pull from it')
     .option('--storage-limit <size>', 'storage quota, e.g. 10GiB, 500MB; -1 for unlimited')
+    .option('--proxy-cache <registry>', 'make it a proxy cache of this registry endpoint (name or id; system admins only)')
     .action(act(() => import('./commands/project/create.js')));
   page(project.command('list').description('list projects')
     .option('--name <text>', 'only projects whose name contains this')
@@ -115,6 +118,7 @@ export function buildProgram(io: Io = processIo()): Command {
     .option('--public', 'make it public')
     .option('--private', 'make it private')
     .option('--storage-limit <size>', 'storage quota, e.g. 10GiB; -1 for unlimited')
+    .option('--auto-sbom [bool]', 'generate an SBOM of every image pushed (true or false; alone: true)')
     .action(act(() => import('./commands/project/update.js')));
   yes(project.command('delete <project>').description('delete an empty project')).action(act(() => import('./commands/project/delete.js')));
 
@@ -164,7 +168,7 @@ export function buildProgram(io: Io = processIo()): Command {
   registerRegistryCommands(program, act, page, yes);
   registerModelCommands(program, act);
   registerMirrorCommands(program, io);
-  registerSbomCommands(program, io);
+  registerSbomCommands(program, io, act);
   registerTlsCommands(program, act);
   registerAuditLogCommands(program, act, page);
 

@@ -7,17 +7,18 @@ export function artifactsPath(project: string, repo: string): string {
   return `/projects/${seg(project)}/repositories/${repoSeg(repo)}/artifacts`;
 }
 
-export async function listArtifacts(c: HarborClient, project: string, repo: string, page?: PageOptions): Promise<ListResult<Artifact>> {
+/** `extra` adds Harbor's list flags (with_sbom_overview, with_accessory ...). */
+export async function listArtifacts(c: HarborClient, project: string, repo: string, page?: PageOptions, extra: Record<string, boolean> = {}): Promise<ListResult<Artifact>> {
   try {
-    return await c.list<Artifact>(artifactsPath(project, repo), { with_tag: true }, page);
+    return await c.list<Artifact>(artifactsPath(project, repo), { with_tag: true, ...extra }, page);
   } catch (e) {
     throw notFound(e, `repository ${project}/${repo} not found`);
   }
 }
 
-export async function getArtifact(c: HarborClient, project: string, repo: string, reference: string): Promise<Artifact> {
+export async function getArtifact(c: HarborClient, project: string, repo: string, reference: string, extra: Record<string, boolean> = {}): Promise<Artifact> {
   try {
-    return (await c.request<Artifact>('GET', `${artifactsPath(project, repo)}/${seg(reference)}`, { query: { with_tag: true } })).data;
+    return (await c.request<Artifact>('GET', `${artifactsPath(project, repo)}/${seg(reference)}`, { query: { with_tag: true, ...extra } })).data;
   } catch (e) {
     throw notFound(e, `artifact ${project}/${repo}${reference.includes(':') ? '@' : ':'}${reference} not found`);
   }

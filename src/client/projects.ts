@@ -40,6 +40,20 @@ export async function deleteProject(c: HarborClient, project: string | number): 
   }
 }
 
+/** A proxy-cache project's tag as harborctl's /projects/{p}/cache lists it. */
+export interface CachedTag {
+  repository_name: string; tag: string; digest: string; media_type: string; cached_size: number; push_time: string; revalidated_time: string | null;
+}
+
+export async function listProjectCache(c: HarborClient, project: string): Promise<CachedTag[]> {
+  const p = nameOrId(project);
+  try {
+    return (await c.request<CachedTag[]>('GET', `/projects/${p.path}/cache`, { headers: p.headers })).data;
+  } catch (e) {
+    throw notFound(e, `project ${project} not found (or the server is not harborctl, which lists proxy caches)`);
+  }
+}
+
 /** Gives a 404 a message that names what was asked for. */
 export function notFound(e: unknown, message: string): unknown {
   if (e instanceof HarborError && e.code === 'NOT_FOUND') return new HarborError('NOT_FOUND', message, { detail: e.detail });

@@ -14,7 +14,10 @@ import { pipeline } from 'node:stream/promises';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { ERROR_CODES, HarborError } from '../core/errors.js';
 import { newHash, parseDigest } from '../oci/digest.js';
+import { parseChallenge } from '../core/upstream.js';
 import { errorCodeFor, tlsAgent } from './http.js';
+
+export { parseChallenge };
 
 export interface RegistryCredentials { username: string; password: string }
 
@@ -50,16 +53,6 @@ interface CallOptions {
   body?: () => Readable | Buffer | string;
   /** Statuses the caller handles; anything else becomes a HarborError. */
   ok: number[];
-}
-
-/** Parses one WWW-Authenticate challenge: `Bearer realm="…",service="…",scope="…"`. */
-export function parseChallenge(header: string | undefined): { scheme: string; params: Record<string, string> } | null {
-  if (!header) return null;
-  const m = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
-  if (!m) return null;
-  const params: Record<string, string> = {};
-  for (const p of m[2].matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) params[p[1].toLowerCase()] = p[2] ?? p[3] ?? '';
-  return { scheme: m[1].toLowerCase(), params };
 }
 
 /** The number of bytes an upload holds from its `Range: 0-N` header (0-0 is read as empty, as clients do). */

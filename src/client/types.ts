@@ -11,6 +11,8 @@ export interface Project {
   repo_count?: number;
   /** ProjectMetadata values are strings: "true" / "false". */
   metadata?: { public?: string; [k: string]: string | undefined };
+  /** Non-zero for a proxy-cache project: its upstream endpoint. */
+  registry_id?: number;
   [k: string]: unknown;
 }
 
@@ -19,6 +21,8 @@ export interface ProjectReq {
   metadata?: { public?: string; [k: string]: string | undefined };
   /** Bytes; -1 is unlimited. */
   storage_limit?: number;
+  /** The upstream registry endpoint of a proxy-cache project. */
+  registry_id?: number;
 }
 
 export interface User {
@@ -86,7 +90,34 @@ export interface Artifact {
   pull_time?: string;
   repository_name?: string;
   tags?: Tag[] | null;
+  annotations?: Record<string, string> | null;
+  references?: { child_digest: string; platform?: { os?: string; architecture?: string; variant?: string } }[] | null;
+  sbom_overview?: SbomOverview | null;
+  accessories?: Accessory[] | null;
   [k: string]: unknown;
+}
+
+/** Harbor's SBOMOverview (with_sbom_overview=true). */
+export interface SbomOverview {
+  start_time?: string;
+  end_time?: string;
+  scan_status?: string;
+  sbom_digest?: string;
+  report_id?: string;
+  duration?: number;
+  scanner?: { name?: string; vendor?: string; version?: string };
+}
+
+/** Harbor's Accessory (with_accessory=true): `sbom.harbor`, `signature.cosign`, ... */
+export interface Accessory {
+  id?: number;
+  artifact_id?: number;
+  subject_artifact_digest?: string;
+  subject_artifact_repo?: string;
+  size?: number;
+  digest: string;
+  type: string;
+  creation_time?: string;
 }
 
 export interface SystemInfo {

@@ -51,9 +51,12 @@ export const ERROR_CODES = {
   NEEDS_INPUT: { status: 400, exit: ExitCode.needsInput, message: 'input required' },
   INTERRUPTED: { status: 499, exit: ExitCode.interrupted, message: 'interrupted' },
   UNREACHABLE: { status: 502, exit: ExitCode.error, message: 'server unreachable' },
+  UPSTREAM_ERROR: { status: 502, exit: ExitCode.error, message: 'the proxy cache\'s upstream registry failed and nothing is cached' },
   MIRROR_CHECK_FAILED: { status: 422, exit: ExitCode.error, message: 'the containerd mirror configuration has problems' },
   REGISTRY_UNHEALTHY: { status: 400, exit: ExitCode.error, message: 'the registry is unhealthy' },
   QUOTA_DRIFT: { status: 500, exit: ExitCode.error, message: 'quota usage differs from a recount' },
+  SBOM_FAILED: { status: 500, exit: ExitCode.error, message: 'SBOM generation failed' },
+  TIMEOUT: { status: 504, exit: ExitCode.error, message: 'timed out' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

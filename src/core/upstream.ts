@@ -42,3 +42,13 @@ export function normalizeRegistryUrl(raw: string): string {
   if (!u.hostname) throw new HarborError('BAD_REQUEST', 'url must name a host');
   return `${u.protocol}//${u.host}`;
 }
+
+/** Parses one WWW-Authenticate challenge: `Bearer realm="…",service="…",scope="…"`. */
+export function parseChallenge(header: string | undefined): { scheme: string; params: Record<string, string> } | null {
+  if (!header) return null;
+  const m = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
+  if (!m) return null;
+  const params: Record<string, string> = {};
+  for (const p of m[2].matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) params[p[1].toLowerCase()] = p[2] ?? p[3] ?? '';
+  return { scheme: m[1].toLowerCase(), params };
+}

@@ -14,7 +14,9 @@ import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
-import { RegistryService } from '../services/registry.js';
+import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
+import { RegistryService, type RegistryOptions } from '../services/registry.js';
+import { SbomService } from '../services/sbom.js';
 import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
@@ -42,13 +44,15 @@ export interface AppConfig {
   loginDelay?: LoginDelay;
   /** Lifetime of registry tokens in seconds (default 1800, Harbor's). */
   tokenTtlSec?: number;
+  /** Proxy-cache projects: tag revalidation interval and upstream timeout. */
+  proxy?: ProxyOptions;
   /** Storage limit in bytes of a project created without one (default -1, unlimited; Harbor's storage_per_project). */
   defaultStorageLimit?: number;
 }
 
 export interface App {
   server: http.Server;
-  registry: RegistryService;
+  registry: ProxyRegistry;
   users: UserService;
   projects: ProjectService;
   quotas: QuotaService;
@@ -57,6 +61,8 @@ export interface App {
   auth: AuthService;
   meta: SqliteMetadataStore;
   blobs: FsBlobStore;
+  /** SBOM generation (issue 7); `sbom.idle()` waits for the background queue. */
+  sbom: SbomService;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -77,7 +83,14 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) await fsp.chmod(f, 0o600).catch(() => undefined);
   const meta = new SqliteMetadataStore(dbPath, cfg.clock ? { clock: () => new Date(cfg.clock!()) } : {});
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
-  const registry = new RegistryService(meta, blobs, cfg.log, { uploadTtlMs, clock: cfg.clock });
+  // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
+  let sbom: SbomService | undefined;
+  const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e) };
+  const registries = new RegistryEndpointService(meta, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
+  const registry = new ProxyRegistry(meta, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
+  // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
+  // registry without the proxy decorator, whose push refusal is for clients.
+  sbom = new SbomService(meta, blobs, new RegistryService(meta, blobs, cfg.log, registryOpts), { log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion() });
 
   const access = new AccessControl(meta);
   const robots = new RobotService(meta, access, { clock: cfg.clock });
@@ -89,8 +102,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const users = new UserService(meta);
   const projects = new ProjectService(meta, access, { defaultStorageLimit: cfg.defaultStorageLimit });
   const quotas = new QuotaService(meta, access);
-  const artifacts = new ArtifactService(meta, access, blobs);
-  const registries = new RegistryEndpointService(meta, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
+  const artifacts = new ArtifactService(meta, access, blobs, sbom);
   const audit = new AuditLogService(new SqliteAuditLogStore(meta.db), meta, access, cfg.log, { clock: cfg.clock });
   const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
@@ -101,6 +113,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     cfg.log.info('created the public project library');
   }
   await registry.purgeUploads();
+  await sbom.resume();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
@@ -115,7 +128,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, meta, blobs,
+    server, registry, users, projects, quotas, robots, tokens, auth, meta, blobs, sbom,
     async listen(port, host) {
       await new Promise<void>((resolve, reject) => {
         const failed = (e: Error): void => reject(e);
@@ -135,6 +148,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           server.closeIdleConnections();
           await done;
         }
+        await sbom.close();
+        await registry.close();
         audit.close(); // the last batch, before the database closes
         await meta.close();
       })();

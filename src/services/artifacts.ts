@@ -10,6 +10,7 @@ import type { BlobStore } from '../storage/blobs/types.js';
 import type { ArtifactInfo, MetadataStore, Project, RepositoryInfo, TagInfo } from '../storage/meta/types.js';
 import { ADDITION_LIMIT, MODEL_ADDITIONS, modelAddition, type Addition, type ModelAddition, type ModelLayer } from './model-additions.js';
 import type { AccessControl, Principal } from './rbac.js';
+import { SBOM_ARTIFACT_TYPE, sbomOverview, type SbomService } from './sbom.js';
 
 export interface ArtifactView extends ArtifactInfo {
   /** IMAGE, CNAI for a ModelPack model, or UNKNOWN for other artifacts (Harbor's processor types). */
@@ -37,7 +38,8 @@ export function viewArtifact(a: ArtifactInfo): ArtifactView {
   const configMediaType = index ? a.mediaType : doc.config?.mediaType ?? a.mediaType;
   // Harbor picks the processor by the manifest's artifactType first, then by the config's media type.
   const type = !index && doc.artifactType === ModelMediaType.artifact ? 'CNAI'
-    : index || IMAGE_CONFIGS.has(configMediaType) ? 'IMAGE' : 'UNKNOWN';
+    : !index && (doc.artifactType ?? configMediaType) === SBOM_ARTIFACT_TYPE ? 'SBOM'
+      : index || IMAGE_CONFIGS.has(configMediaType) ? 'IMAGE' : 'UNKNOWN';
   return {
     ...a,
     type,
@@ -54,8 +56,40 @@ export function viewArtifact(a: ArtifactInfo): ArtifactView {
 /** The additions the swagger's getAddition names; anything else is refused before the artifact is looked at. */
 export const ADDITION_NAMES = ['build_history', 'values.yaml', 'readme.md', 'dependencies', 'sbom', 'license', 'files'] as const;
 
+/** Harbor's Accessory (src/pkg/accessory/model): a manifest whose subject is the artifact. */
+export interface AccessoryInfo {
+  id: number;
+  artifactId: number;
+  subjectArtifactId: number;
+  subjectArtifactDigest: string;
+  subjectArtifactRepo: string;
+  size: number;
+  digest: string;
+  type: string;
+  creationTime: string;
+}
+
+/** The accessory type Harbor's subject middleware gives a referrer, by artifactType (else config media type). */
+export function accessoryType(artifactType: string | undefined): string {
+  switch (artifactType) {
+    case SBOM_ARTIFACT_TYPE: return 'sbom.harbor';
+    case 'application/vnd.dev.cosign.artifact.sig.v1+json':
+    case 'application/vnd.dev.sigstore.bundle.v0.3+json': return 'signature.cosign';
+    case 'application/vnd.cncf.notary.signature': return 'signature.notation';
+    default: return 'subject.accessory';
+  }
+}
+
+/** What an SBOM addition may weigh: far more than any real document, far less than a layer. */
+const SBOM_ADDITION_LIMIT = 64 * 1024 * 1024;
+
 export class ArtifactService {
-  constructor(private readonly meta: MetadataStore, private readonly access: AccessControl, private readonly blobs: BlobStore) {}
+  constructor(
+    private readonly meta: MetadataStore,
+    private readonly access: AccessControl,
+    private readonly blobs: BlobStore,
+    private readonly sbom?: SbomService,
+  ) {}
 
   /** A CNAI artifact's config document as extra_attrs (Harbor's base processor); {} when it cannot be read. */
   private async withExtraAttrs(v: ArtifactView): Promise<ArtifactView> {
@@ -141,10 +175,79 @@ export class ArtifactService {
   async getAddition(actor: Principal, p: Project, repo: string, reference: string, addition: string): Promise<Addition> {
     await this.access.require(actor, p, 'artifact-addition', 'read');
     const a = await this.findArtifact(p, repo, reference);
+    if (addition === 'sbom') return this.sbomAddition(a, this.fullName(p, repo));
     if (a.type !== 'CNAI' || !(MODEL_ADDITIONS as readonly string[]).includes(addition)) {
       throw new HarborError('BAD_REQUEST', `addition ${addition.toUpperCase()} isn't supported for ${a.type}`);
     }
     return modelAddition(this.blobs, a.layers, addition as ModelAddition);
+  }
+
+  /**
+   * The `sbom` addition: an SBOM accessory's document (Harbor's SBOM processor: the single layer, as
+   * application/vnd.goharbor.harbor.sbom.v1). On an image we go beyond Harbor (which answers 400)
+   * and serve its SPDX SBOM.
+   */
+  private async sbomAddition(a: ArtifactView, repoName: string): Promise<Addition> {
+    let acc: ArtifactView | null = a;
+    if (a.type !== 'SBOM') {
+      if (a.type !== 'IMAGE') throw new HarborError('BAD_REQUEST', `addition SBOM isn't supported for ${a.type}`);
+      const s = await this.sbom?.status(repoName, a.digest);
+      const info = s?.sbomDigest ? await this.meta.getArtifact(repoName, s.sbomDigest) : null;
+      acc = info ? viewArtifact(info) : null;
+      if (!acc) throw new HarborError('NOT_FOUND', `no SBOM for ${repoName.slice(0, 300)}@${a.digest}`);
+    }
+    const layer = acc.layers[0];
+    if (!layer) throw new HarborError('NOT_FOUND', 'the SBOM accessory has no layer');
+    if (layer.size > SBOM_ADDITION_LIMIT) throw new HarborError('REQUEST_ENTITY_TOO_LARGE', `the SBOM is larger than ${SBOM_ADDITION_LIMIT} bytes`);
+    const parts: Buffer[] = [];
+    const stream = await this.blobs.read(layer.digest);
+    try {
+      for await (const c of stream) parts.push(c as Buffer);
+    } finally {
+      stream.destroy();
+    }
+    return { contentType: SBOM_ARTIFACT_TYPE, content: Buffer.concat(parts) };
+  }
+
+  /** `with_accessory` (the artifact's read permission covers it): every referrer of the artifact in its repository. */
+  async accessories(p: Project, repo: string, a: ArtifactView): Promise<AccessoryInfo[]> {
+    const name = this.fullName(p, repo);
+    const out: AccessoryInfo[] = [];
+    for (const r of await this.meta.listReferrers(name, a.digest)) {
+      const info = await this.meta.getArtifact(name, r.digest);
+      if (!info) continue;
+      out.push({
+        id: info.id, artifactId: info.id, subjectArtifactId: a.id, subjectArtifactDigest: a.digest, subjectArtifactRepo: name,
+        size: info.size, digest: info.digest, type: accessoryType(r.artifactType), creationTime: info.pushedAt,
+      });
+    }
+    return out;
+  }
+
+  /** GET …/accessories by reference. */
+  async listAccessories(actor: Principal, p: Project, repo: string, reference: string): Promise<AccessoryInfo[]> {
+    await this.access.require(actor, p, 'accessory', 'list');
+    return this.accessories(p, repo, await this.findArtifact(p, repo, reference));
+  }
+
+  /** `with_sbom_overview`: Harbor's sbom_overview, or null when no SBOM was ever asked for. */
+  async sbomOverview(p: Project, repo: string, a: ArtifactView): Promise<Record<string, unknown> | null> {
+    if (!this.sbom || a.type !== 'IMAGE') return null;
+    const s = await this.sbom.status(this.fullName(p, repo), a.digest);
+    return s ? sbomOverview(s, this.sbom.scanner) : null;
+  }
+
+  /**
+   * POST …/scan (Harbor's scanArtifact): `sbom` queues SBOM generation (202); `vulnerability` needs
+   * a scanner we do not have. The permission comes before the artifact, as in Harbor.
+   */
+  async scan(actor: Principal, p: Project, repo: string, reference: string, scanType: 'sbom' | 'vulnerability'): Promise<void> {
+    await this.access.require(actor, p, scanType === 'sbom' ? 'sbom' : 'scan', 'create');
+    const a = await this.findArtifact(p, repo, reference);
+    if (scanType === 'vulnerability' || !this.sbom) {
+      throw new HarborError('PRECONDITION', `no available scanner for project ${p.name}: this registry generates SBOMs (scan_type "sbom") but has no vulnerability scanner`);
+    }
+    await this.sbom.request(this.fullName(p, repo), a.digest);
   }
 
   async deleteArtifact(actor: Principal, p: Project, repo: string, reference: string): Promise<void> {

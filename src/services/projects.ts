@@ -4,12 +4,19 @@
 // checked against the role matrix (rbac.ts).
 import { HarborError } from '../core/errors.js';
 import { isValidProjectName } from '../oci/name.js';
-import type { MetadataStore, Project, ProjectMember, RoleId, User } from '../storage/meta/types.js';
+import type { CachedTag, MetadataStore, Project, ProjectMember, RoleId, User } from '../storage/meta/types.js';
 import { checkStorageLimit, UNLIMITED } from './quotas.js';
 import { isRoleId, isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { requireUser } from './users.js';
 
-export interface ProjectCreation { name: string; public?: boolean; metadata?: Record<string, string>; storageLimit?: number }
+export interface ProjectCreation {
+  name: string; public?: boolean; metadata?: Record<string, string>; storageLimit?: number;
+  /** The upstream registry endpoint: a proxy-cache project. */
+  registryId?: number;
+}
+
+/** Endpoint types a proxy-cache project may pull from (Harbor's PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE default). */
+export const PROXY_CACHE_TYPES = new Set(['docker-hub', 'harbor', 'azure-acr', 'ali-acr', 'aws-ecr', 'google-gcr', 'docker-registry', 'github-ghcr', 'jfrog-artifactory']);
 export interface ProjectChange { public?: boolean; metadata?: Record<string, string>; storageLimit?: number }
 
 /** ProjectMetadata keys Harbor knows (swagger definitions.ProjectMetadata). */
@@ -78,12 +85,31 @@ export class ProjectService {
     }
     const md = checkMetadata(req.metadata ?? {});
     if (req.storageLimit !== undefined) checkStorageLimit(req.storageLimit, 'storage_limit');
+    if (req.registryId !== undefined) await this.checkProxyUpstream(actor, req.registryId);
     if (await this.meta.getProject(req.name)) throw new HarborError('CONFLICT', `the project ${req.name} already exists`);
     const p = await this.meta.createProject({
       name: req.name, public: md.public ?? req.public ?? false, ownerId: user?.id ?? null, storageLimit: req.storageLimit ?? this.defaultStorageLimit, metadata: md.rest,
+      registryId: req.registryId ?? null,
     });
     if (user) await this.meta.addMember(p.id, user.id, 1);
     return p;
+  }
+
+  /** Harbor: only a system administrator makes a proxy-cache project, and only of a permitted endpoint type. */
+  private async checkProxyUpstream(actor: Principal, registryId: number): Promise<void> {
+    if (!isSysadmin(actor)) throw new HarborError('FORBIDDEN', 'only a system administrator may create a proxy-cache project');
+    const r = await this.meta.getRegistryById(registryId);
+    if (!r) throw new HarborError('BAD_REQUEST', `registry ${registryId} not found: create the endpoint first (harborctl registry create)`);
+    if (!PROXY_CACHE_TYPES.has(r.type)) {
+      throw new HarborError('BAD_REQUEST', `a ${r.type} endpoint cannot be a proxy cache's upstream; one of: ${[...PROXY_CACHE_TYPES].join(', ')}`);
+    }
+  }
+
+  /** A proxy-cache project's tags with what is cached of each and when the upstream last confirmed it. */
+  async cachedTags(actor: Principal, p: Project): Promise<CachedTag[]> {
+    await this.access.require(actor, p, 'repository', 'list');
+    if (p.registryId === null) throw new HarborError('BAD_REQUEST', `project ${p.name} is not a proxy-cache project`);
+    return this.meta.listCachedTags(p.id);
   }
 
   async get(actor: Principal, p: Project): Promise<Project> {

@@ -5,8 +5,9 @@
 import { HarborError } from '../core/errors.js';
 import type { MetadataStore, Project, Robot, RoleId, User } from '../storage/meta/types.js';
 
-export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'artifact-addition' | 'tag' | 'quota' | 'log' | 'label' | 'robot';
-export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push';
+export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'artifact-addition' | 'tag' | 'quota' | 'log' | 'label' | 'robot'
+  | 'accessory' | 'scan' | 'sbom';
+export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push' | 'stop';
 
 /** Who is asking: nobody, a user, or a robot account (its permissions are all it may do). */
 export type Principal = { kind: 'anonymous' } | { kind: 'user'; user: User } | { kind: 'robot'; robot: Robot };
@@ -27,37 +28,45 @@ export function isRoleId(v: unknown): v is RoleId {
 
 type Grants = Partial<Record<Resource, readonly Action[]>>;
 const CRUDL = ['create', 'read', 'update', 'delete', 'list'] as const;
+// Scans and SBOMs (rbac_role.go): admins and maintainers start and stop them, every role reads them
+// and lists accessories.
+const SCAN_WRITE: Grants = { accessory: ['list'], scan: ['create', 'read', 'stop'], sbom: ['create', 'read', 'stop'] };
+const SCAN_READ: Grants = { accessory: ['list'], scan: ['read'], sbom: ['read'] };
 
 const MATRIX: Record<RoleId, Grants> = {
   1: {
     project: ['read', 'update', 'delete'], member: CRUDL, metadata: ['create', 'read', 'update', 'delete'], log: ['list'],
     label: CRUDL, quota: ['read'], repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'],
     tag: ['create', 'delete', 'list'], robot: CRUDL, 'artifact-addition': ['read'],
+    ...SCAN_WRITE,
   },
   4: {
     project: ['read'], member: ['read', 'list'], metadata: ['read'], label: CRUDL, quota: ['read'],
     repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'], tag: ['create', 'delete', 'list'],
     robot: ['read', 'list'], 'artifact-addition': ['read'],
+    ...SCAN_WRITE,
   },
   2: {
     project: ['read'], member: ['read', 'list'], label: ['read', 'list'], quota: ['read'],
     repository: ['create', 'read', 'update', 'list', 'pull', 'push'], artifact: ['create', 'read', 'list'], tag: ['create', 'list'],
     robot: ['read', 'list'], 'artifact-addition': ['read'],
+    ...SCAN_READ,
   },
   3: {
     project: ['read'], member: ['read', 'list'], label: ['read', 'list'], quota: ['read'],
     repository: ['read', 'list', 'pull'], artifact: ['read', 'list'], tag: ['list'], robot: ['read', 'list'], 'artifact-addition': ['read'],
+    ...SCAN_READ,
   },
   5: {
     project: ['read'], quota: ['read'], repository: ['read', 'list', 'pull'], artifact: ['read', 'list'], tag: ['list'],
-    'artifact-addition': ['read'],
+    'artifact-addition': ['read'], ...SCAN_READ,
   },
 };
 
 /** What a public project grants everybody (rbac_util.go publicProjectPolicies). */
 const PUBLIC: Grants = {
   project: ['read'], label: ['read', 'list'], repository: ['list', 'pull'], tag: ['list'], artifact: ['read', 'list'],
-  'artifact-addition': ['read'],
+  'artifact-addition': ['read'], accessory: ['list'], scan: ['read'],
 };
 
 export function roleAllows(role: RoleId, resource: Resource, action: Action): boolean {

@@ -3,11 +3,11 @@
 // sealed with AES-256-GCM under a key kept in the data dir (bootstrap.ts) and is never handed back:
 // views show the access key and a mask, as Harbor's registry handler does.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { Agent, request } from 'undici';
 import { HarborError } from '../core/errors.js';
 import { checkRegistryType as checkType, normalizeRegistryUrl } from '../core/upstream.js';
 import type { MetadataStore, RegistryEndpoint, RegistryEndpointPatch } from '../storage/meta/types.js';
 import type { Principal } from './rbac.js';
+import { UpstreamClient, UpstreamError, type UpstreamEndpoint } from './upstream.js';
 import { requireSysadmin } from './users.js';
 
 /** What the API shows in place of a stored secret (Harbor's mask). */
@@ -152,7 +152,10 @@ export class RegistryEndpointService {
 
   async delete(actor: Principal, id: number): Promise<void> {
     requireSysadmin(actor);
-    // Proxy-cache projects (a later change) will refuse this with PRECONDITION while they use the endpoint.
+    const users = await this.meta.projectsUsingRegistry(id);
+    if (users.length) {
+      throw new HarborError('PRECONDITION', `registry ${id} is the upstream of the proxy-cache project(s) ${users.join(', ')}: delete them first`);
+    }
     if (!(await this.meta.deleteRegistry(id))) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
   }
 
@@ -226,38 +229,26 @@ export class RegistryEndpointService {
    * its realm (the Docker token dance), which must succeed.
    */
   private async probe(t: Target): Promise<PingResult> {
-    const base = t.type === 'docker-hub' && /^https:\/\/(hub\.)?docker\.(com|io)$/.test(t.url) ? 'https://registry-1.docker.io' : t.url;
-    const agent = new Agent({ connect: { rejectUnauthorized: !t.insecure, ...(t.ca ? { ca: t.ca } : {}), timeout: this.fetchTimeoutMs } });
-    const basic = t.accessKey && t.secret ? `Basic ${Buffer.from(`${t.accessKey}:${t.secret}`).toString('base64')}` : undefined;
-    const get = async (url: string, auth?: string): Promise<{ status: number; challenge: string }> => {
-      const res = await request(url, {
-        method: 'GET', dispatcher: agent, headers: auth ? { authorization: auth } : {},
-        signal: AbortSignal.timeout(this.fetchTimeoutMs), // undici's request() follows no redirect
-      });
-      await res.body.dump();
-      const h = res.headers['www-authenticate'];
-      return { status: res.statusCode, challenge: String(Array.isArray(h) ? h[0] : h ?? '') };
-    };
+    const up = new UpstreamClient({ type: t.type, url: t.url, insecure: t.insecure, ca: t.ca, username: t.accessKey, password: t.secret }, this.fetchTimeoutMs);
     try {
-      const first = await get(`${base}/v2/`, basic);
-      if (first.status === 200) return { healthy: true };
-      if (first.status !== 401) return { healthy: false, reason: `GET /v2/ answered ${first.status}` };
-      if (!basic) return { healthy: true };
-      const bearer = /^Bearer\s+(.*)$/i.exec(first.challenge);
-      if (!bearer) return { healthy: false, reason: 'the credential was rejected' };
-      const params = Object.fromEntries([...bearer[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1].toLowerCase(), m[2]]));
-      if (!params.realm) return { healthy: false, reason: 'the Bearer challenge has no realm' };
-      const realm = new URL(params.realm);
-      if (realm.protocol !== 'http:' && realm.protocol !== 'https:') return { healthy: false, reason: 'the token realm is not http(s)' };
-      if (params.service) realm.searchParams.set('service', params.service);
-      const tok = await get(realm.toString(), basic);
-      return tok.status === 200 ? { healthy: true } : { healthy: false, reason: 'the credential was rejected by the token service' };
+      await up.ping();
+      return { healthy: true };
     } catch (e) {
-      const err = e as Error & { code?: string; cause?: { code?: string } };
-      return { healthy: false, reason: err.cause?.code ?? err.code ?? err.name };
+      if (e instanceof UpstreamError) return { healthy: false, reason: e.message };
+      throw e;
     } finally {
-      await agent.close();
+      await up.close();
     }
+  }
+
+  /** The endpoint as the proxy cache connects to it, the secret unsealed. */
+  async endpointFor(id: number): Promise<(UpstreamEndpoint & { id: number; name: string; updatedAt: string }) | null> {
+    const r = await this.meta.getRegistryById(id);
+    if (!r) return null;
+    return {
+      id: r.id, name: r.name, updatedAt: r.updatedAt, type: r.type, url: r.url, insecure: r.insecure, ca: r.caCertificate,
+      username: r.accessKey, password: r.accessKey && r.accessSecretEnc ? this.box.open(r.accessSecretEnc) : null,
+    };
   }
 }
 

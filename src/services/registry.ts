@@ -36,6 +36,8 @@ export interface ManifestPutEvent {
 
 export interface ResolvedRepository { name: string; project: Project }
 
+export interface BlobRead { size: number; range: ByteRange | null; stream: Readable | null }
+
 /** What a request body promises: where it starts in the upload and how many bytes it carries. */
 export interface ChunkInfo { start?: number; length?: number }
 
@@ -65,15 +67,34 @@ export class RegistryService {
   // ---- blobs
 
   async statBlob(repo: ResolvedRepository, digest: string): Promise<number> {
+    return this.linkedSize(repo, digest);
+  }
+
+  /** The size of a blob the repository has (BLOB_UNKNOWN when it has not): what every blob read checks first. */
+  protected async linkedSize(repo: ResolvedRepository, digest: string): Promise<number> {
     parseDigest(digest);
     const link = await this.meta.getBlobLink(repo.name, digest);
     if (!link) throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
     return link.size;
   }
 
-  async openBlob(repo: ResolvedRepository, digest: string, range?: ByteRange): Promise<Readable> {
-    await this.statBlob(repo, digest);
-    return this.blobs.read(digest, range);
+  /**
+   * A blob to send: its size, the part `pickRange` chose from that size (null for all of it) and,
+   * unless only the size is wanted (HEAD) or there is nothing to send, a stream of the bytes.
+   */
+  async readBlob(repo: ResolvedRepository, digest: string, pickRange: (size: number) => ByteRange | null, sizeOnly: boolean): Promise<BlobRead> {
+    return this.readStored(digest, await this.linkedSize(repo, digest), pickRange, sizeOnly);
+  }
+
+  protected async readStored(digest: string, size: number, pickRange: (size: number) => ByteRange | null, sizeOnly: boolean): Promise<BlobRead> {
+    const range = pickRange(size);
+    if (sizeOnly || size === 0) return { size, range, stream: null };
+    return { size, range, stream: await this.blobs.read(digest, range ?? undefined) };
+  }
+
+  /** Upstream redirects of a proxy-cache project (Docker Hub's library/); none for a registry of its own. */
+  async redirectFor(_repo: ResolvedRepository): Promise<string | null> {
+    return null;
   }
 
   /** Unlinks a blob from the repository; its bytes stay until garbage collection. */

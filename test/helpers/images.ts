@@ -294,6 +294,13 @@ export async function writeTarFile(path: string, files: { path: string; data: Bu
   return `sha256:${tap.hash.digest('hex')}`;
 }
 
+/** A plain tar of the given files in memory (small fixtures only). */
+export async function tarBuffer(files: { path: string; data: Buffer | string }[]): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of tarChunks(files.map((f) => ({ path: f.path, data: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data) })))) parts.push(c);
+  return Buffer.concat(parts);
+}
+
 /** sha256 of a file, streamed (a 200 MiB blob is never held in memory). */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');

@@ -68,7 +68,7 @@ describe('project', () => {
   test('error paths', async () => {
     await failsOffline(['project', 'create', 'Team A'], 2, 'invalid project name "Team A": lower-case letters, digits and single . _ - between them, 1 to 255 characters');
     await failsOffline(['project', 'create', 'x', '--storage-limit', '10XB'], 2, 'invalid size "10XB": use a number and a unit, e.g. 500MiB, 10GiB, 1TB, or -1 for unlimited');
-    await failsOffline(['project', 'update', 'library'], 2, 'nothing to update: pass --public, --private or --storage-limit');
+    await failsOffline(['project', 'update', 'library'], 2, 'nothing to update: pass --public, --private, --storage-limit or --auto-sbom');
     await failsOffline(['project', 'update', 'library', '--public', '--private'], 2, '--public and --private exclude each other');
     await failsOffline(['project', 'list', '--page-size', '500'], 2, 'invalid --page-size "500": 1 to 100, or 0 for every page');
     await failsOffline(['project', 'delete', 'library'], 4, 'delete project library: confirmation required, pass --yes');

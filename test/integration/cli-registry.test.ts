@@ -5,6 +5,7 @@
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cli, cliEnv, json, type CliEnv, type CliResult } from '../helpers/cli.js';
+import { call, digestOf, MT } from '../helpers/oci.js';
 import { freePort, startDistribution, type RegistryProcess } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -107,9 +108,9 @@ describe('harborctl registry', () => {
     await fails(['registry', 'ping', 'nope'], 3, 'registry nope not found');
 
     const closed = `http://127.0.0.1:${await freePort()}`;
-    await fails(['registry', 'ping', '--url', closed], 1, /^harborctl: the registry is unhealthy: ECONNREFUSED\n$/);
+    await fails(['registry', 'ping', '--url', closed], 1, /^harborctl: the registry is unhealthy: cannot reach the upstream http:\/\/127\.0\.0\.1:\d+: connection refused\n$/);
     await ok(['registry', 'update', 'dup', '--url', closed, '-o', 'json']);
-    await fails(['registry', 'ping', 'dup'], 1, /^harborctl: the registry is unhealthy: ECONNREFUSED\n$/);
+    await fails(['registry', 'ping', 'dup'], 1, /^harborctl: the registry is unhealthy: cannot reach the upstream http:\/\/127\.0\.0\.1:\d+: connection refused\n$/);
     expect(json(await ok(['registry', 'get', 'dup', '-o', 'json'])).status).toBe('unhealthy');
 
     // Only system administrators manage endpoints, as in Harbor.
@@ -119,5 +120,47 @@ describe('harborctl registry', () => {
     await fails(['--context', 'dev', 'registry', 'list'], 5, 'only a system administrator may do this');
     await fails(['--context', 'dev', 'registry', 'create', 'y', '--type', 'harbor', '--url', 'https://h'], 5, 'only a system administrator may do this');
     await ok(['registry', 'delete', 'dup', '--yes', '-o', 'json']);
+  });
+
+  test('project create --proxy-cache, cache list, and an endpoint in use cannot be deleted', async () => {
+    const up = json(await ok(['registry', 'create', 'proxyup', '--type', 'docker-registry', '--url', upstream.url, '-o', 'json']));
+    const p = json(await ok(['project', 'create', 'mirror', '--proxy-cache', 'proxyup', '-o', 'json']));
+    expect(p).toMatchObject({ name: 'mirror', registry_id: up.id });
+    expect((await ok(['project', 'get', 'mirror'])).stdout).toMatch(new RegExp(`PROXY CACHE OF\\s+registry ${up.id}`));
+    expect(json(await ok(['cache', 'list', 'mirror', '-o', 'json']))).toEqual([]);
+    expect(await h(['cache', 'list', 'mirror'])).toMatchObject({ code: 0, stdout: '', stderr: 'nothing cached in mirror yet\n' });
+
+    // An image in the upstream, pulled once through the proxy.
+    const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+    const layer = Buffer.from('a layer of the cli test');
+    for (const b of [config, layer]) {
+      const start = await call(upstream.url, '/v2/tools/cli/blobs/uploads/', { method: 'POST' });
+      const loc = new URL(start.headers.location, upstream.url);
+      loc.searchParams.set('digest', digestOf(b));
+      expect((await call(upstream.url, `${loc.pathname}${loc.search}`, { method: 'PUT', body: b })).status).toBe(201);
+    }
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest,
+      config: { mediaType: MT.ociConfig, digest: digestOf(config), size: config.length },
+      layers: [{ mediaType: MT.ociLayer, digest: digestOf(layer), size: layer.length }] }));
+    expect((await call(upstream.url, '/v2/tools/cli/manifests/v1', { method: 'PUT', body: manifest, headers: { 'content-type': MT.ociManifest } })).status).toBe(201);
+    expect((await call(server.url, '/v2/mirror/tools/cli/manifests/v1', { headers: { accept: MT.ociManifest } })).status).toBe(200);
+    expect((await call(server.url, `/v2/mirror/tools/cli/blobs/${digestOf(layer)}`)).status).toBe(200);
+    // The store write ends a moment after the client's copy; a second request waits for it.
+    expect((await call(server.url, `/v2/mirror/tools/cli/blobs/${digestOf(layer)}`, { method: 'HEAD' })).status).toBe(200);
+
+    const rows = json(await ok(['cache', 'list', 'mirror', '-o', 'json']));
+    expect(rows).toEqual([{
+      repository_name: 'mirror/tools/cli', tag: 'v1', digest: digestOf(manifest), media_type: MT.ociManifest,
+      cached_size: manifest.length + layer.length, push_time: expect.any(String), revalidated_time: expect.any(String),
+    }]);
+    const table = (await ok(['cache', 'list', 'mirror'])).stdout.split('\n');
+    expect(table[0].split(/\s{2,}/)).toEqual(['REPOSITORY', 'TAG', 'DIGEST', 'CACHED', 'FIRST PULLED', 'REVALIDATED']);
+    expect(table[1].split(/\s{2,}/).slice(0, 3)).toEqual(['mirror/tools/cli', 'v1', digestOf(manifest).slice(0, 19)]);
+
+    await fails(['project', 'create', 'x', '--proxy-cache', 'nope'], 3, 'registry nope not found');
+    await fails(['project', 'create', 'x', '--proxy-cache', ''], 2, '--proxy-cache needs a registry endpoint name or id (harborctl registry list)');
+    await fails(['cache', 'list', 'library'], 2, 'project library is not a proxy-cache project');
+    await fails(['cache', 'list', 'nope'], 3, /^harborctl: project nope not found/);
+    await fails(['registry', 'delete', 'proxyup', '--yes'], 1, 'registry ' + up.id + ' is the upstream of the proxy-cache project(s) mirror: delete them first');
   });
 });

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { digestOf } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
-import type { ManifestRecord, MetadataStore, Project } from '../../src/storage/meta/types.js';
+import type { ManifestRecord, MetadataStore, Project, SbomStatus } from '../../src/storage/meta/types.js';
 
 export type MetaStoreFactory = () => Promise<MetadataStore>;
 
@@ -493,6 +493,42 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
       });
     });
 
+    describe('SBOM accessories and generation status (issue 7)', () => {
+      const SBOM = 'application/vnd.goharbor.harbor.sbom.v1';
+      const status = (over: Partial<SbomStatus> = {}): SbomStatus => ({
+        reportId: 'r1', status: 'Pending', startTime: null, endTime: null, sbomDigest: null, cyclonedxDigest: null, error: null, ...over,
+      });
+
+      test('deleting a manifest deletes its SBOM accessories with their blobs\' usage, and leaves other referrers', async () => {
+        const image = await push('proj/app', { seed: 'image', blobs: [digestOf('layer')] }, 'v1');
+        const spdx = await push('proj/app', { seed: 'spdx', subject: image.digest, artifactType: SBOM, blobs: [digestOf('spdx doc')] });
+        const cdx = await push('proj/app', { seed: 'cdx', subject: image.digest, artifactType: SBOM, blobs: [digestOf('cdx doc')] });
+        const sig = await push('proj/app', { seed: 'sig', subject: image.digest, artifactType: 'application/x-sig' });
+        expect(await store.deleteManifest('proj/app', image.digest)).toBe(true);
+        expect(await store.getManifest('proj/app', spdx.digest)).toBeNull();
+        expect(await store.getManifest('proj/app', cdx.digest)).toBeNull();
+        expect(await store.getManifest('proj/app', sig.digest)).not.toBeNull();
+        expect((await store.listReferrers('proj/app', image.digest)).map((r) => r.digest)).toEqual([sig.digest]);
+        expect((await store.getProject('proj'))!.storageUsed).toBe(await store.recountUsage(project.id));
+        expect((await store.getProject('proj'))!.storageUsed).toBe(sig.size);
+      });
+
+      test('a status is kept per manifest, listed while unfinished, and goes with the manifest', async () => {
+        const image = await push('proj/app', { seed: 'image' }, 'v1');
+        expect(await store.getSbomStatus('proj/app', image.digest)).toBeNull();
+        expect(await store.setSbomStatus('proj/app', digestOf('absent'), status())).toBe(false);
+        expect(await store.setSbomStatus('proj/app', image.digest, status())).toBe(true);
+        expect(await store.listUnfinishedSbom()).toEqual([{ repository: 'proj/app', digest: image.digest }]);
+        const done = status({ status: 'Success', startTime: '2026-01-01T00:00:00Z', endTime: '2026-01-01T00:00:02Z', sbomDigest: digestOf('s'), cyclonedxDigest: digestOf('c') });
+        expect(await store.setSbomStatus('proj/app', image.digest, done)).toBe(true);
+        expect(await store.getSbomStatus('proj/app', image.digest)).toEqual(done);
+        expect(await store.listUnfinishedSbom()).toEqual([]);
+        await store.deleteManifest('proj/app', image.digest);
+        await push('proj/app', { seed: 'image' }, 'v1');
+        expect(await store.getSbomStatus('proj/app', image.digest)).toBeNull();
+      });
+    });
+
     describe('upload sessions', () => {
       test('createUpload and getUpload round-trip a session', async () => {
         const s = { id: 'u-1', repository: 'proj/app', createdAt: 1_000, updatedAt: 1_000 };
@@ -577,6 +613,48 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
         await expect(store.createRegistry(newRegistry('a'))).rejects.toThrow();
         await expect(store.updateRegistry(a.id, { name: 'b' })).rejects.toThrow();
         expect((await store.getRegistryById(a.id))?.name).toBe('a');
+      });
+    });
+
+    describe('proxy-cache projects', () => {
+      const endpoint = { type: 'docker-registry', url: 'http://127.0.0.1:5000', description: '', insecure: false, caCertificate: null,
+        credentialType: null, accessKey: null, accessSecretEnc: null };
+
+      test('a project records its upstream; the endpoint lists the projects that use it', async () => {
+        const r = await store.createRegistry({ ...endpoint, name: 'up' });
+        const p = await store.createProject({ name: 'cache', public: true, registryId: r.id });
+        expect(p.registryId).toBe(r.id);
+        expect((await store.getProject('cache'))!.registryId).toBe(r.id);
+        expect(project.registryId).toBeNull();
+        expect(await store.projectsUsingRegistry(r.id)).toEqual(['cache']);
+        expect(await store.projectsUsingRegistry(r.id + 1)).toEqual([]);
+      });
+
+      test('a partial manifest is stored before its blobs and child manifests', async () => {
+        const m = { ...manifestRecord({ seed: 'upstream', blobs: [digestOf('not here yet')], manifests: [digestOf('child')] }), partial: true };
+        expect(await store.putManifest('proj/partial', project.id, m, 'v1')).toEqual({ ok: true, created: true });
+        expect((await store.getManifest('proj/partial', 'v1'))!.digest).toBe(m.digest);
+        // Without `partial` the same references are refused.
+        const full = manifestRecord({ seed: 'pushed', blobs: [digestOf('not here yet')] });
+        expect(await store.putManifest('proj/partial', project.id, full, 'v2')).toMatchObject({ ok: false, missingBlobs: [digestOf('not here yet')] });
+      });
+
+      test('a tag\'s revalidation time is kept per tag, and the cache listing counts only the blobs held', async () => {
+        const m = await push('proj/app', { seed: 'one', blobs: [blob('a').digest] }, 'v1');
+        expect(await store.getTagRevalidation('proj/app', 'v1')).toBeNull();
+        expect(await store.getTagRevalidation('proj/app', 'nope')).toBeNull();
+        await store.markTagRevalidated('proj/app', 'v1');
+        const at = await store.getTagRevalidation('proj/app', 'v1');
+        expect(Number.isNaN(Date.parse(at!))).toBe(false);
+        const partial = { ...manifestRecord({ seed: 'two', blobs: [digestOf('missing')] }), partial: true };
+        await store.putManifest('proj/app', project.id, partial, 'v2');
+        expect(await store.listCachedTags(project.id)).toEqual([
+          { repository: 'proj/app', tag: 'v1', digest: m.digest, mediaType: m.mediaType, cachedSize: m.size + 1, pushedAt: expect.any(String), revalidatedAt: at },
+          { repository: 'proj/app', tag: 'v2', digest: partial.digest, mediaType: partial.mediaType, cachedSize: partial.size, pushedAt: expect.any(String), revalidatedAt: null },
+        ]);
+        // Moving the tag keeps the column; a deleted tag has none.
+        await store.deleteTag('proj/app', 'v1');
+        expect(await store.getTagRevalidation('proj/app', 'v1')).toBeNull();
       });
     });
 

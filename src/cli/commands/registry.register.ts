@@ -36,4 +36,8 @@ export function registerRegistryCommands(program: Command, act: Act, page: (c: C
     .option('--type <type>', 'the type of --url (default docker-registry)')
     .option('--insecure-upstream', 'do not verify the upstream\'s TLS certificate'))
     .action(act(() => import('./registry/ping.js')));
+
+  program.command('cache').description('proxy-cache projects (harborctl servers)')
+    .command('list <project>').description('what a proxy-cache project holds, per tag, and when the upstream last confirmed each tag')
+    .action(act(() => import('./cache/list.js')));
 }

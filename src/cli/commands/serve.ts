@@ -14,6 +14,8 @@ export interface ServeOptions {
   tls?: boolean;
   logLevel: string;
   uploadTtl: string;
+  proxyRevalidate: string;
+  proxyTimeout: string;
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
@@ -23,6 +25,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new HarborError('USAGE', '--tls-cert and --tls-key go together');
   if (opts.tls && opts.tlsCert) throw new HarborError('USAGE', '--tls uses the certificate of harborctl tls init; --tls-cert/--tls-key give another: choose one');
   const uploadTtlMs = parseDuration(opts.uploadTtl);
+  const proxyRevalidateMs = parseDuration(opts.proxyRevalidate);
+  const proxyTimeoutMs = parseDuration(opts.proxyTimeout);
+  if (proxyTimeoutMs < 100) throw new HarborError('USAGE', '--proxy-timeout must be at least 100ms');
   const dataDir = opts.dataDir ?? defaultDataDir();
   const log = createLogger(opts.logLevel);
   const tls = opts.tls
@@ -32,7 +37,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       : undefined;
 
   const { createApp } = await import('../../server/app.js');
-  const app = await createApp({ dataDir, log, tls, uploadTtlMs });
+  const app = await createApp({ dataDir, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs } });
   // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must
   // still shut down cleanly.
   let stopping = false;

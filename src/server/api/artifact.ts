@@ -1,13 +1,14 @@
 // Harbor tag "artifact": artifacts of a repository (list, get, delete), their tags (list, create,
-// delete) and their additions (a model's README, LICENSE and file tree).
+// delete), their accessories and additions (a model's README, LICENSE and file tree; an SBOM), and
+// scans (Harbor tag "scan": SBOM generation).
 import { HarborError } from '../../core/errors.js';
 import { ADDITION_NAMES, type ArtifactView } from '../../services/artifacts.js';
-import type { TagInfo } from '../../storage/meta/types.js';
+import type { Project, TagInfo } from '../../storage/meta/types.js';
 import { sendEmpty, sendJson } from '../context.js';
-import { filterByQuery, parseQuery, sendPage, sortBy } from './paging.js';
+import { filterByQuery, parseQuery, sendPage, sendPageAsync, sortBy } from './paging.js';
 import { repositoryProject } from './repository.js';
-import { optString, readObject, type ApiRouter } from './router.js';
-import { artifactResp, tagResp } from './views.js';
+import { optString, readObject, type ApiContext, type ApiRouter } from './router.js';
+import { accessoryResp, artifactResp, tagResp } from './views.js';
 
 const BASE = '/projects/{project_name}/repositories/{repository_name}/artifacts';
 
@@ -17,25 +18,51 @@ const ARTIFACT_FIELDS: Record<string, (a: ArtifactView) => string | number | str
 };
 const TAG_FIELDS: Record<string, (t: TagInfo) => string | number> = { name: (t) => t.name, id: (t) => t.id, push_time: (t) => t.pushedAt };
 
+/** An artifact as the query asks for it: with_tag (default on), with_accessory, with_sbom_overview. */
+async function renderArtifact(c: ApiContext, p: Project, repo: string, a: ArtifactView): Promise<Record<string, unknown>> {
+  const body = artifactResp(a, p, `${p.name}/${repo}`);
+  if (c.http.query.get('with_tag') === 'false') delete body.tags;
+  if (c.http.query.get('with_accessory') === 'true') body.accessories = (await c.svc.artifacts.accessories(p, repo, a)).map(accessoryResp);
+  if (c.http.query.get('with_sbom_overview') === 'true') {
+    const o = await c.svc.artifacts.sbomOverview(p, repo, a);
+    if (o) body.sbom_overview = o;
+  }
+  return body;
+}
+
 export function artifactRoutes(r: ApiRouter): void {
   r.add('GET', BASE, async (c) => {
     const p = await repositoryProject(c);
     const repo = c.params.repository_name;
     const all = await c.svc.artifacts.listArtifacts(c.principal, p, repo);
     const items = sortBy(filterByQuery(all, parseQuery(c.http.query.get('q')), ARTIFACT_FIELDS), c.http.query.get('sort'), ARTIFACT_FIELDS);
-    const withTag = c.http.query.get('with_tag') !== 'false';
-    sendPage(c.http, items, (a) => {
-      const body = artifactResp(a, p, `${p.name}/${repo}`);
-      if (!withTag) delete body.tags;
-      return body;
-    });
+    await sendPageAsync(c.http, items, (a) => renderArtifact(c, p, repo, a));
   });
 
   r.add('GET', `${BASE}/{reference}`, async (c) => {
     const p = await repositoryProject(c);
     const repo = c.params.repository_name;
     const a = await c.svc.artifacts.getArtifact(c.principal, p, repo, c.params.reference);
-    sendJson(c.http, 200, artifactResp(a, p, `${p.name}/${repo}`));
+    sendJson(c.http, 200, await renderArtifact(c, p, repo, a));
+  });
+
+  r.add('GET', `${BASE}/{reference}/accessories`, async (c) => {
+    const p = await repositoryProject(c);
+    const all = await c.svc.artifacts.listAccessories(c.principal, p, c.params.repository_name, c.params.reference);
+    sendPage(c.http, all, accessoryResp);
+  });
+
+  // Harbor tag "scan": {"scan_type":"sbom"} generates an SBOM in the background (202).
+  r.add('POST', `${BASE}/{reference}/scan`, async (c) => {
+    const b = await readObject(c.http, { optional: true });
+    const scanType = b.scan_type === undefined ? 'vulnerability' : b.scan_type;
+    // go-swagger checks the enum before the handler runs: 422, whoever asks.
+    if (scanType !== 'sbom' && scanType !== 'vulnerability') {
+      throw new HarborError('UNPROCESSABLE_ENTITY', 'scanType.scan_type in body should be one of [vulnerability sbom]');
+    }
+    const p = await repositoryProject(c);
+    await c.svc.artifacts.scan(c.principal, p, c.params.repository_name, c.params.reference, scanType);
+    sendEmpty(c.http, 202);
   });
 
   r.add('DELETE', `${BASE}/{reference}`, async (c) => {

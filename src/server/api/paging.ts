@@ -127,10 +127,22 @@ export function linkHeader(ctx: RequestContext, p: PageParams, total: number): s
 
 /** Pages a full list and sends it with X-Total-Count and Link. */
 export function sendPage<T>(ctx: RequestContext, items: T[], render: (t: T) => unknown): void {
+  const { slice, headers } = pageOf(ctx, items);
+  sendJson(ctx, 200, slice.map(render), headers);
+}
+
+/** sendPage for renderers that read more (accessories, SBOM status): only the page's items are rendered. */
+export async function sendPageAsync<T>(ctx: RequestContext, items: T[], render: (t: T) => Promise<unknown>): Promise<void> {
+  const { slice, headers } = pageOf(ctx, items);
+  const out: unknown[] = [];
+  for (const t of slice) out.push(await render(t));
+  sendJson(ctx, 200, out, headers);
+}
+
+function pageOf<T>(ctx: RequestContext, items: T[]): { slice: T[]; headers: Record<string, string> } {
   const p = pageParams(ctx);
-  const slice = items.slice((p.page - 1) * p.pageSize, p.page * p.pageSize);
   const headers: Record<string, string> = { 'X-Total-Count': String(items.length) };
   const link = linkHeader(ctx, p, items.length);
   if (link) headers.Link = link;
-  sendJson(ctx, 200, slice.map(render), headers);
+  return { slice: items.slice((p.page - 1) * p.pageSize, p.page * p.pageSize), headers };
 }

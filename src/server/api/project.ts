@@ -65,11 +65,10 @@ export function projectRoutes(r: ApiRouter): void {
     const b = await readObject(c.http);
     const name = b.project_name;
     if (typeof name !== 'string' || name === '') throw new HarborError('BAD_REQUEST', 'project_name is required');
-    if (b.registry_id !== undefined && b.registry_id !== null && b.registry_id !== 0) {
-      throw new HarborError('BAD_REQUEST', 'proxy cache projects (registry_id) are not supported yet');
-    }
+    const registryId = optInteger(b, 'registry_id');
     const p = await c.svc.projects.create(c.principal, {
       name, public: optBoolean(b, 'public'), metadata: metadataBody(b), storageLimit: optInteger(b, 'storage_limit'),
+      registryId: registryId === 0 ? undefined : registryId,
     });
     const byName = String(c.http.req.headers['x-resource-name-in-location'] ?? '').toLowerCase() === 'true';
     sendEmpty(c.http, 201, { Location: `/api/v2.0/projects/${byName ? p.name : p.id}` });
@@ -99,5 +98,14 @@ export function projectRoutes(r: ApiRouter): void {
       developer_count: s.roleCounts[2], guest_count: s.roleCounts[3], limited_guest_count: s.roleCounts[5],
       quota: { hard: { storage: s.storageLimit }, used: { storage: s.storageUsed } },
     });
+  });
+
+  // harborctl's own: what a proxy-cache project holds, and when each tag was last checked upstream.
+  r.addExtension('GET', '/projects/{project_name_or_id}/cache', async (c) => {
+    const rows = await c.svc.projects.cachedTags(c.principal, await projectParam(c));
+    sendJson(c.http, 200, rows.map((t) => ({
+      repository_name: t.repository, tag: t.tag, digest: t.digest, media_type: t.mediaType, cached_size: t.cachedSize,
+      push_time: t.pushedAt, revalidated_time: t.revalidatedAt,
+    })));
   });
 }

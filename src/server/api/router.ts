@@ -85,8 +85,8 @@ function matchSegments(template: string[], parts: string[]): Record<string, stri
   return params;
 }
 
-/** Reads a JSON request body (at most 1 MiB); BAD_REQUEST when it is missing or not JSON. */
-export async function readJson(ctx: RequestContext): Promise<unknown> {
+/** Reads a JSON request body (at most 1 MiB); BAD_REQUEST when it is missing (unless optional) or not JSON. */
+export async function readJson(ctx: RequestContext, optional = false): Promise<unknown> {
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of ctx.req as AsyncIterable<Buffer>) {
@@ -95,7 +95,10 @@ export async function readJson(ctx: RequestContext): Promise<unknown> {
     chunks.push(c);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw new HarborError('BAD_REQUEST', 'a JSON request body is required');
+  if (text.trim() === '') {
+    if (optional) return undefined;
+    throw new HarborError('BAD_REQUEST', 'a JSON request body is required');
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -104,8 +107,8 @@ export async function readJson(ctx: RequestContext): Promise<unknown> {
 }
 
 /** A JSON object body, else BAD_REQUEST. */
-export async function readObject(ctx: RequestContext): Promise<Record<string, unknown>> {
-  const v = await readJson(ctx);
+export async function readObject(ctx: RequestContext, opts: { optional?: boolean } = {}): Promise<Record<string, unknown>> {
+  const v = (await readJson(ctx, opts.optional)) ?? {};
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HarborError('BAD_REQUEST', 'the request body must be a JSON object');
   return v as Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 // Our records in Harbor's wire shapes (swagger definitions UserResp, Project, ProjectMemberEntity,
 // Repository, Artifact, Tag). Only these functions decide field names.
-import type { ArtifactView } from '../../services/artifacts.js';
+import type { AccessoryInfo, ArtifactView } from '../../services/artifacts.js';
 import { projectMetadata } from '../../services/projects.js';
 import type { ProjectQuota } from '../../services/quotas.js';
 import { ROBOT_PREFIX } from '../../services/rbac.js';
@@ -17,7 +17,7 @@ export function userResp(u: User): Record<string, unknown> {
 
 export function projectResp(p: Project, extra: { ownerName: string; role: RoleId | null; repoCount: number }): Record<string, unknown> {
   const r: Record<string, unknown> = {
-    project_id: p.id, owner_id: p.ownerId ?? 1, owner_name: extra.ownerName, name: p.name, registry_id: 0,
+    project_id: p.id, owner_id: p.ownerId ?? 1, owner_name: extra.ownerName, name: p.name, registry_id: p.registryId ?? 0,
     creation_time: p.createdAt, update_time: p.updatedAt, deleted: false, togglable: true,
     repo_count: extra.repoCount, metadata: projectMetadata(p),
     cve_allowlist: { id: 0, project_id: p.id, items: [], creation_time: p.createdAt, update_time: p.updatedAt },
@@ -59,7 +59,16 @@ export function artifactResp(a: ArtifactView, p: Project, repositoryName: string
   };
   if (a.artifactType) r.artifact_type = a.artifactType;
   if (a.type === 'CNAI') r.addition_links = additionLinks(a.digest, repositoryName, ['readme.md', 'license', 'files']);
+  if (a.type === 'SBOM') r.addition_links = additionLinks(a.digest, repositoryName, ['sbom']);
   return r;
+}
+
+/** Harbor's Accessory. */
+export function accessoryResp(a: AccessoryInfo): Record<string, unknown> {
+  return {
+    id: a.id, artifact_id: a.artifactId, subject_artifact_id: a.subjectArtifactId, subject_artifact_digest: a.subjectArtifactDigest,
+    subject_artifact_repo: a.subjectArtifactRepo, size: a.size, digest: a.digest, type: a.type, icon: '', creation_time: a.creationTime,
+  };
 }
 
 /** Harbor's addition_links: relative hrefs, the repository part encoded twice as the API expects. */

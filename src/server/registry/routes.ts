@@ -32,6 +32,10 @@ export async function handleRegistry(ctx: RequestContext, svc: RegistryService):
   if (!m) throw new HarborError('NOT_FOUND', 'no such endpoint', { status: 404 });
   const [, name, upload, kind, arg] = m;
   const repo = await svc.resolveRepository(name, ctx.project);
+  if (repo.project.registryId !== null) {
+    const to = await svc.redirectFor(repo);
+    if (to !== null) return sendEmpty(ctx, 301, { Location: `/v2/${to}${path.slice(`/v2/${name}`.length)}${ctx.query.size ? `?${ctx.query.toString()}` : ''}` });
+  }
   let table: Record<string, Route>;
   if (upload !== undefined) {
     table = upload === '' ? { POST: startUpload } : { GET: uploadStatus, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload };
@@ -71,8 +75,7 @@ function rangeNotSatisfiable(size: number): HarborError {
 }
 
 const getBlob: Route = async (ctx, svc, repo, digest) => {
-  const size = await svc.statBlob(repo, digest);
-  const range = parseRange(ctx.req.headers.range, size);
+  const { size, range, stream } = await svc.readBlob(repo, digest, (n) => parseRange(ctx.req.headers.range, n), ctx.method === 'HEAD');
   const headers: Record<string, string | number> = {
     'Content-Type': 'application/octet-stream',
     'Docker-Content-Digest': digest,
@@ -83,13 +86,11 @@ const getBlob: Route = async (ctx, svc, repo, digest) => {
   if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
   headers['Content-Length'] = range ? range.end - range.start + 1 : size;
   const status = range ? 206 : 200;
-  if (ctx.method === 'HEAD' || size === 0) {
-    ctx.res.writeHead(status, headers);
+  ctx.res.writeHead(status, headers);
+  if (!stream) {
     ctx.res.end();
     return;
   }
-  const stream = await svc.openBlob(repo, digest, range ?? undefined);
-  ctx.res.writeHead(status, headers);
   await pipeline(stream, ctx.res).catch((e: NodeJS.ErrnoException) => {
     // A client that goes away mid-download is not a server error.
     if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE' && e.code !== 'ECONNRESET' && e.code !== 'EPIPE') throw e;

@@ -15,6 +15,8 @@ export interface Project {
   storageUsed: number;
   /** Harbor's string-valued project metadata other than `public` (auto_scan, severity, ...). */
   metadata: Record<string, string>;
+  /** The upstream registry endpoint of a proxy-cache project (Harbor's registry_id), else null. */
+  registryId: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -25,6 +27,7 @@ export interface NewProject {
   ownerId?: number | null;
   storageLimit?: number;
   metadata?: Record<string, string>;
+  registryId?: number | null;
 }
 
 /** A change to a project: metadata entries set to null are removed. */
@@ -154,6 +157,24 @@ export interface ManifestRecord {
   /** Digests of blobs (config, layers) and child manifests this manifest references. */
   blobRefs: string[];
   manifestRefs: string[];
+  /**
+   * A manifest a proxy-cache project took from its upstream: stored before the blobs and child
+   * manifests it references, which arrive as clients pull them.
+   */
+  partial?: boolean;
+}
+
+/** A tag of a proxy-cache project as the cache listing shows it. */
+export interface CachedTag {
+  repository: string;
+  tag: string;
+  digest: string;
+  mediaType: string;
+  /** The manifest plus the blobs of it that are cached. */
+  cachedSize: number;
+  pushedAt: string;
+  /** When the upstream last confirmed (or moved) the tag; null before the first check. */
+  revalidatedAt: string | null;
 }
 
 export interface StoredManifest { digest: string; mediaType: string; size: number; content: Buffer }
@@ -164,6 +185,22 @@ export interface ReferrerDescriptor {
   size: number;
   artifactType?: string;
   annotations?: Record<string, string>;
+}
+
+/**
+ * Where SBOM generation stands for one manifest (Harbor's sbom_overview). `status` is Harbor's task
+ * status: Pending, Running, Success or Error. Times are ISO strings.
+ */
+export interface SbomStatus {
+  reportId: string;
+  status: 'Pending' | 'Running' | 'Success' | 'Error';
+  startTime: string | null;
+  endTime: string | null;
+  /** The SPDX accessory (Harbor's sbom_digest) and the CycloneDX one beside it. */
+  sbomDigest: string | null;
+  cyclonedxDigest: string | null;
+  /** Why it failed, for Error. */
+  error: string | null;
 }
 
 export interface UploadSession { id: string; repository: string; createdAt: number; updatedAt: number }
@@ -231,10 +268,11 @@ export interface MetadataStore {
   /** By tag or by digest. */
   getManifest(repository: string, reference: string): Promise<StoredManifest | null>;
   /**
-   * Removes a manifest and every tag on it, and releases the blobs it referenced that no other
-   * manifest of the repository references: they stop counting toward the project's usage at once
-   * (Harbor drops their project association the same way), while the link stays so the same
-   * manifest may be pushed again. False when it was not there.
+   * Removes a manifest and every tag on it, with its SBOM accessories (manifests whose subject it
+   * is and whose artifactType is Harbor's SBOM type: a hard reference, as in Harbor), and releases
+   * the blobs it referenced that no other manifest of the repository references: they stop
+   * counting toward the project's usage at once (Harbor drops their project association the same
+   * way), while the link stays so the same manifest may be pushed again. False when it was not there.
    */
   deleteManifest(repository: string, digest: string): Promise<boolean>;
   deleteTag(repository: string, tag: string): Promise<boolean>;
@@ -265,10 +303,26 @@ export interface MetadataStore {
   listRegistries(): Promise<RegistryEndpoint[]>;
   updateRegistry(id: number, patch: RegistryEndpointPatch): Promise<RegistryEndpoint | null>;
   deleteRegistry(id: number): Promise<boolean>;
+  /** Names of the proxy-cache projects that pull through the endpoint. */
+  projectsUsingRegistry(id: number): Promise<string[]>;
+
+  // proxy cache
+  /** When the tag was last confirmed against the upstream (ISO time), null when never or no such tag. */
+  getTagRevalidation(repository: string, tag: string): Promise<string | null>;
+  markTagRevalidated(repository: string, tag: string): Promise<void>;
+  /** Every tag of the project's repositories with what is cached of it. */
+  listCachedTags(projectId: number): Promise<CachedTag[]>;
 
   // quotas
   /** The project's usage counted from scratch (what `storageUsed` must always equal). */
   recountUsage(projectId: number): Promise<number>;
+
+  // ---- SBOM generation status (issue 7); a manifest's status goes with the manifest
+  /** Records the status of a manifest's SBOM generation; false when the manifest is not there. */
+  setSbomStatus(repository: string, digest: string, s: SbomStatus): Promise<boolean>;
+  getSbomStatus(repository: string, digest: string): Promise<SbomStatus | null>;
+  /** Manifests whose generation was Pending or Running (a restart requeues them). */
+  listUnfinishedSbom(): Promise<{ repository: string; digest: string }[]>;
 
   // upload sessions
   createUpload(s: UploadSession): Promise<void>;

@@ -15,4 +15,6 @@ export const PROJECT_FIELDS: Column<Project>[] = [
   ...PROJECT_COLUMNS,
   { header: 'UPDATED', value: (p) => shortTime(p.update_time) },
   { header: 'STORAGE LIMIT', value: (p) => (typeof p.storage_limit === 'number' ? formatSize(p.storage_limit) : undefined) },
+  { header: 'AUTO SBOM', value: (p) => p.metadata?.auto_sbom_generation ?? 'false' },
+  { header: 'PROXY CACHE OF', value: (p) => (p.registry_id ? `registry ${p.registry_id}` : undefined) },
 ];

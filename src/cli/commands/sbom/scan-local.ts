@@ -1,18 +1,16 @@
 // harborctl sbom scan-local OCI_LAYOUT_OR_TAR [--ref NAME] [--format spdx|cyclonedx] [--file PATH]
 // Generates an SBOM from an image on disk, no registry needed (CI before a push). The document goes
 // to stdout unless --file; warnings (files over a cataloger's limit) go to stderr.
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import { HarborError } from '../../../core/errors.js';
 import { harborctlVersion } from '../../../core/version.js';
 import { scanLocalImage, toCycloneDx, toSpdx } from '../../../sbom/index.js';
 import type { OutStream } from '../../runtime.js';
+import { writeDocument } from './write.js';
 
 export const SBOM_FORMATS = ['spdx', 'cyclonedx'] as const;
 export type SbomFormat = (typeof SBOM_FORMATS)[number];
 
 export interface Options { ref?: string; format?: string; file?: string }
-
 
 export function parseFormat(s: string | undefined): SbomFormat {
   const f = (s ?? 'spdx').toLowerCase();
@@ -28,18 +26,6 @@ export async function scanLocal(io: { stdout: OutStream; stderr: OutStream }, pa
   const opts = { toolName: 'harborctl', toolVersion: harborctlVersion() };
   const doc = format === 'spdx' ? toSpdx(inv, opts) : toCycloneDx(inv, opts);
   const text = `${JSON.stringify(doc, null, 2)}\n`;
-  if (o.file === undefined || o.file === '-') {
-    io.stdout.write(text);
-    return;
-  }
-  // Written whole or not at all.
-  const tmp = `${o.file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, o.file);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new HarborError('USAGE', `cannot write ${o.file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  if (!(await writeDocument(io.stdout, text, o.file))) return;
   io.stderr.write(`wrote ${format === 'spdx' ? 'SPDX 2.3' : 'CycloneDX 1.6'} SBOM of ${inv.subject.name} (${inv.packages.length} packages) to ${o.file}\n`);
 }

@@ -3,8 +3,8 @@
 // GET one indexed lookup with no await in between.
 import Database from 'better-sqlite3';
 import type {
-  ArtifactInfo, BlobRecord, LinkResult, ManifestRecord, MetadataStore, NewProject, NewUser, Page, Project, ProjectMember, ProjectPatch,
-  PutManifestResult, QuotaShortfall, NewRegistryEndpoint, RegistryEndpoint, RegistryEndpointPatch, NewRobot, Robot, RobotPatch, RobotPermission, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
+  ArtifactInfo, CachedTag, BlobRecord, LinkResult, ManifestRecord, MetadataStore, NewProject, NewUser, Page, Project, ProjectMember, ProjectPatch,
+  PutManifestResult, QuotaShortfall, SbomStatus, NewRegistryEndpoint, RegistryEndpoint, RegistryEndpointPatch, NewRobot, Robot, RobotPatch, RobotPermission, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -57,7 +57,7 @@ export class SqliteMetadataStore implements MetadataStore {
       setProjectMeta: db.prepare(`INSERT INTO project_metadata (project_id, name, value) VALUES (?, ?, ?)
         ON CONFLICT (project_id, name) DO UPDATE SET value = excluded.value`),
       deleteProjectMeta: db.prepare('DELETE FROM project_metadata WHERE project_id = ? AND name = ?'),
-      insertProject: db.prepare('INSERT INTO projects (name, public, owner_id, storage_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertProject: db.prepare('INSERT INTO projects (name, public, owner_id, storage_limit, registry_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       updateProject: db.prepare(`UPDATE projects SET public = coalesce(?, public), storage_limit = coalesce(?, storage_limit),
         updated_at = ? WHERE id = ?`),
       deleteEmptyRepos: db.prepare(`DELETE FROM repositories WHERE project_id = ?
@@ -111,7 +111,6 @@ export class SqliteMetadataStore implements MetadataStore {
         JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?`),
       manifestByTag: db.prepare(`SELECT m.digest, m.media_type, m.size, m.content FROM repository_tags t
         JOIN repositories r ON r.id = t.repository_id JOIN manifests m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ?`),
-      deleteManifest: db.prepare('DELETE FROM manifests WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?'),
       deleteTag: db.prepare('DELETE FROM repository_tags WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name = ?'),
       listTags: db.prepare('SELECT name FROM repository_tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?').pluck(),
       referrers: db.prepare(`SELECT m.media_type, m.digest, m.size, m.artifact_type, m.annotations FROM manifests m
@@ -158,7 +157,29 @@ export class SqliteMetadataStore implements MetadataStore {
       updateRegistry: db.prepare(`UPDATE registries SET name = ?, type = ?, url = ?, description = ?, insecure = ?, ca_certificate = ?,
         credential_type = ?, access_key = ?, access_secret_enc = ?, status = ?, updated_at = ? WHERE id = ?`),
       deleteRegistry: db.prepare('DELETE FROM registries WHERE id = ?'),
+      projectsUsingRegistry: db.prepare('SELECT name FROM projects WHERE registry_id = ? ORDER BY name').pluck(),
+      tagRevalidation: db.prepare(`SELECT t.revalidated_at FROM repository_tags t JOIN repositories r ON r.id = t.repository_id
+        WHERE r.name = ? AND t.name = ?`).pluck(),
+      markRevalidated: db.prepare(`UPDATE repository_tags SET revalidated_at = ?
+        WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name = ?`),
+      cachedTags: db.prepare(`SELECT r.name AS repository, t.name AS tag, m.digest, m.media_type, t.pushed_at, t.revalidated_at,
+        m.size + coalesce((SELECT sum(b.size) FROM manifest_refs x JOIN repository_blobs l ON l.repository_id = r.id AND l.digest = x.digest
+          JOIN blobs b ON b.digest = x.digest WHERE x.manifest_id = m.id AND x.kind = 'blob'), 0) AS cached_size
+        FROM repository_tags t JOIN repositories r ON r.id = t.repository_id JOIN manifests m ON m.id = t.manifest_id
+        WHERE r.project_id = ? ORDER BY r.name, t.name`),
       uploadsBefore: db.prepare('SELECT id, repository, created_at, updated_at FROM uploads WHERE updated_at < ? ORDER BY updated_at'),
+      // SBOM generation status (migration 7) and the accessories that go with their subject.
+      hardReferrers: db.prepare(`SELECT id, digest FROM manifests WHERE repository_id = ? AND subject = ?
+        AND artifact_type IN (${HARD_REFERRER_TYPES.map(() => '?').join(', ')})`),
+      deleteManifestById: db.prepare('DELETE FROM manifests WHERE id = ?'),
+      upsertSbom: db.prepare(`INSERT INTO sbom_status (manifest_id, report_id, status, start_time, end_time, sbom_digest, cyclonedx_digest, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (manifest_id) DO UPDATE SET report_id = excluded.report_id, status = excluded.status,
+        start_time = excluded.start_time, end_time = excluded.end_time, sbom_digest = excluded.sbom_digest,
+        cyclonedx_digest = excluded.cyclonedx_digest, error = excluded.error`),
+      getSbom: db.prepare(`SELECT s.* FROM sbom_status s JOIN manifests m ON m.id = s.manifest_id
+        JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?`),
+      unfinishedSbom: db.prepare(`SELECT r.name AS repository, m.digest FROM sbom_status s JOIN manifests m ON m.id = s.manifest_id
+        JOIN repositories r ON r.id = m.repository_id WHERE s.status IN ('Pending', 'Running') ORDER BY s.rowid`),
     };
   }
 
@@ -183,7 +204,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async createProject(p: NewProject): Promise<Project> {
     return this.db.transaction(() => {
       const t = this.iso();
-      const id = Number(this.s.insertProject.run(p.name, p.public ? 1 : 0, p.ownerId ?? null, p.storageLimit ?? -1, t, t).lastInsertRowid);
+      const id = Number(this.s.insertProject.run(p.name, p.public ? 1 : 0, p.ownerId ?? null, p.storageLimit ?? -1, p.registryId ?? null, t, t).lastInsertRowid);
       for (const [k, v] of Object.entries(p.metadata ?? {})) this.s.setProjectMeta.run(id, k, v);
       return this.project(this.s.getProjectById.get(id))!;
     })();
@@ -355,8 +376,8 @@ export class SqliteMetadataStore implements MetadataStore {
       const t = this.iso();
       // Check references before creating the repository: a refused push writes nothing.
       const existing = (this.s.getRepo.get(repository) as { id: number } | undefined)?.id;
-      const missingBlobs = m.blobRefs.filter((d) => existing === undefined || !this.s.hasLink.get(existing, d));
-      const missingManifests = m.manifestRefs.filter((d) => existing === undefined || !this.s.manifestId.get(existing, d));
+      const missingBlobs = m.partial ? [] : m.blobRefs.filter((d) => existing === undefined || !this.s.hasLink.get(existing, d));
+      const missingManifests = m.partial ? [] : m.manifestRefs.filter((d) => existing === undefined || !this.s.manifestId.get(existing, d));
       if (missingBlobs.length || missingManifests.length) return { ok: false, missingBlobs, missingManifests };
       let id = existing === undefined ? undefined : (this.s.manifestId.get(existing, m.digest) as number | undefined);
       const created = id === undefined;
@@ -407,9 +428,14 @@ export class SqliteMetadataStore implements MetadataStore {
       const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
       const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
       if (!repo || id === undefined) return false;
-      const orphaned = this.s.orphanedRefs.all(id, repo.id) as string[];
-      this.s.deleteManifest.run(repository, digest);
-      for (const d of orphaned) this.s.release.run(repo.id, d);
+      // The manifest, then its SBOM accessories (and theirs): each releases what only it referenced.
+      const queue: { id: number; digest: string }[] = [{ id, digest }];
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        queue.push(...(this.s.hardReferrers.all(repo.id, item.digest, ...HARD_REFERRER_TYPES) as { id: number; digest: string }[]));
+        const orphaned = this.s.orphanedRefs.all(item.id, repo.id) as string[];
+        this.s.deleteManifestById.run(item.id);
+        for (const d of orphaned) this.s.release.run(repo.id, d);
+      }
       this.resetUsage(repo.project_id);
       return true;
     })();
@@ -535,6 +561,26 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.s.deleteRegistry.run(id).changes > 0;
   }
 
+  async projectsUsingRegistry(id: number): Promise<string[]> {
+    return this.s.projectsUsingRegistry.all(id) as string[];
+  }
+
+  async getTagRevalidation(repository: string, tag: string): Promise<string | null> {
+    return (this.s.tagRevalidation.get(repository, tag) as string | null | undefined) ?? null;
+  }
+
+  async markTagRevalidated(repository: string, tag: string): Promise<void> {
+    this.s.markRevalidated.run(this.iso(), repository, tag);
+  }
+
+  async listCachedTags(projectId: number): Promise<CachedTag[]> {
+    return (this.s.cachedTags.all(projectId) as { repository: string; tag: string; digest: string; media_type: string; pushed_at: string;
+      revalidated_at: string | null; cached_size: number }[]).map((r) => ({
+      repository: r.repository, tag: r.tag, digest: r.digest, mediaType: r.media_type, cachedSize: r.cached_size, pushedAt: r.pushed_at,
+      revalidatedAt: r.revalidated_at,
+    }));
+  }
+
   async createUpload(s: UploadSession): Promise<void> {
     this.s.createUpload.run(s.id, s.repository, s.createdAt, s.updatedAt);
   }
@@ -555,6 +601,29 @@ export class SqliteMetadataStore implements MetadataStore {
     return (this.s.uploadsBefore.all(updatedBefore) as unknown[]).map((r) => toUpload(r)!);
   }
 
+  // ---- SBOM generation status (issue 7)
+
+  async setSbomStatus(repository: string, digest: string, x: SbomStatus): Promise<boolean> {
+    const repo = this.s.getRepo.get(repository) as { id: number } | undefined;
+    const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
+    if (id === undefined) return false;
+    this.s.upsertSbom.run(id, x.reportId, x.status, x.startTime, x.endTime, x.sbomDigest, x.cyclonedxDigest, x.error);
+    return true;
+  }
+
+  async getSbomStatus(repository: string, digest: string): Promise<SbomStatus | null> {
+    const r = this.s.getSbom.get(repository, digest) as { report_id: string; status: SbomStatus['status']; start_time: string | null;
+      end_time: string | null; sbom_digest: string | null; cyclonedx_digest: string | null; error: string | null } | undefined;
+    return r ? {
+      reportId: r.report_id, status: r.status, startTime: r.start_time, endTime: r.end_time, sbomDigest: r.sbom_digest,
+      cyclonedxDigest: r.cyclonedx_digest, error: r.error,
+    } : null;
+  }
+
+  async listUnfinishedSbom(): Promise<{ repository: string; digest: string }[]> {
+    return this.s.unfinishedSbom.all() as { repository: string; digest: string }[];
+  }
+
   async close(): Promise<void> {
     if (this.db.open) {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -563,7 +632,10 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 }
 
-const PROJECT_COLS = 'SELECT id, name, public, owner_id, storage_limit, storage_used, created_at, updated_at FROM projects';
+/** Referrers deleted with their subject (Harbor's hard accessory references): SBOMs. */
+const HARD_REFERRER_TYPES = ['application/vnd.goharbor.harbor.sbom.v1'];
+
+const PROJECT_COLS = 'SELECT id, name, public, owner_id, storage_limit, storage_used, registry_id, created_at, updated_at FROM projects';
 const USER_COLS = 'SELECT id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at FROM users';
 // An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
 const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at,
@@ -573,9 +645,11 @@ const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.c
 
 function toProject(r: unknown): Project | null {
   if (!r) return null;
-  const x = r as { id: number; name: string; public: number; owner_id: number | null; storage_limit: number; storage_used: number; created_at: string; updated_at: string };
+  const x = r as { id: number; name: string; public: number; owner_id: number | null; storage_limit: number; storage_used: number; registry_id: number | null;
+    created_at: string; updated_at: string };
   return {
     id: x.id, name: x.name, public: x.public === 1, ownerId: x.owner_id, storageLimit: x.storage_limit, storageUsed: x.storage_used, metadata: {},
+    registryId: x.registry_id,
     createdAt: x.created_at, updatedAt: x.updated_at,
   };
 }

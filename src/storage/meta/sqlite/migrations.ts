@@ -182,7 +182,22 @@ export const MIGRATIONS: string[] = [
   -- When a proxy project's tag was last confirmed against the upstream (one HEAD per interval).
   ALTER TABLE repository_tags ADD COLUMN revalidated_at TEXT;
   `,
-  /* 7: audit logs */ `
+  /* 7: sbom generation status (issue 7) */ `
+  -- One row per manifest that had an SBOM asked for (Harbor's sbom report summary); it goes with
+  -- the manifest. The documents themselves are ordinary manifests (accessories) in the repository.
+  CREATE TABLE sbom_status (
+    manifest_id INTEGER PRIMARY KEY REFERENCES manifests(id) ON DELETE CASCADE,
+    report_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('Pending', 'Running', 'Success', 'Error')),
+    start_time TEXT,
+    end_time TEXT,
+    sbom_digest TEXT,
+    cyclonedx_digest TEXT,
+    error TEXT
+  );
+  CREATE INDEX sbom_status_unfinished ON sbom_status(status) WHERE status IN ('Pending', 'Running');
+  `,
+  /* 8: audit logs (branch tls; 7 went to main's sbom status) */ `
   -- Harbor's legacy audit log (AuditLog: pull, create and delete of artifacts). project_id has no
   -- foreign key on purpose: the record of what happened outlives the project, as in Harbor.
   CREATE TABLE audit_logs (
