@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { HarborError, isHarborError } from '../../core/errors.js';
-import { projectLogs, type AuditLog } from '../../client/audit-logs.js';
+import { listAuditLogs, type AuditLog } from '../../client/auditlogs.js';
 import type { HarborClient } from '../../client/http.js';
 import { parseImageRef, pullRecords, pullRoute, type PullRoute } from '../../mirror/pull-proof.js';
 import type { Runtime } from '../runtime.js';
@@ -73,7 +73,8 @@ function clientFor(rt: Runtime, route: PullRoute): HarborClient {
 
 async function readLogs(c: HarborClient, route: PullRoute): Promise<AuditLog[]> {
   try {
-    return await projectLogs(c, route.project, { q: `operation=pull,resource=~${route.repository}`, sort: '-op_time' });
+    // Newest first (Harbor's order): the first page holds every record of a pull just made.
+    return (await listAuditLogs(c, { project: route.project, operation: 'pull', resource: route.repository }, { page: 1, pageSize: 100 })).items;
   } catch (e) {
     if (!isHarborError(e)) throw e;
     const what = `GET ${route.server}/api/v2.0/projects/${route.project}/logs`;
