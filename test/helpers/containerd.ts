@@ -226,11 +226,11 @@ export class MirrorStack {
   }
 
   /** The harborctl CLI (bin/harborctl) inside the namespace, with the private config dir. */
-  harborctl(args: readonly string[], o: { input?: string } = {}): Promise<RunResult> {
-    return this.ns.run(HARBORCTL_BIN, args, { env: this.cliEnv, input: o.input, timeoutMs: 120_000 });
+  harborctl(args: readonly string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+    return this.ns.run(HARBORCTL_BIN, args, { env: { ...this.cliEnv, ...o.env }, input: o.input, timeoutMs: 120_000 });
   }
 
-  async harborctlOk(args: readonly string[], o: { input?: string } = {}): Promise<RunResult> {
+  async harborctlOk(args: readonly string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
     const r = await this.harborctl(args, o);
     if (r.code !== 0) throw new Error(`harborctl failed\n${describeRun(r)}`);
     return r;

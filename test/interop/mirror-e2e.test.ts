@@ -4,7 +4,8 @@
 // not work, so a pull that succeeds proves nothing: each scenario asserts on the registries' access
 // logs that containerd's requests went to the mirror's project path (/v2/cache/...) and none to the
 // upstream (whose `server` entry is a working http:// fallback, so a broken mirror WOULD be bypassed).
-// Each scenario runs in its own network namespace, on loopback only, with its own processes.
+// The mirror side is a proxy-cache project (`cache`) of the upstream. Each scenario runs in its own
+// network namespace, on loopback only, with its own processes.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -34,16 +35,14 @@ afterAll(async () => {
 });
 
 /**
- * The upstream gets library/tiny:1; the mirror gets the public project `cache` holding the same image
- * at cache/library/tiny:1, the path containerd asks a proxy-cache project for.
+ * The upstream gets library/tiny:1; the mirror gets `cache`, a public proxy-cache project of the
+ * upstream (registry endpoint `up`), which fetches what containerd asks for at cache/library/tiny.
  */
 async function seed(s: MirrorStack, o: { caFile?: string } = {}): Promise<void> {
   await s.skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${images.layout}:tiny`, `docker://${REF}`]);
   await s.harborctlOk([...(o.caFile ? ['--ca-file', o.caFile] : []), 'login', s.mirrorUrl, '-u', 'admin', '--password-stdin'], { input: TEST_ADMIN_PASSWORD });
-  await s.harborctlOk(['project', 'create', PROJECT, '--public']);
-  // Seeding is not under test: skopeo skips verification of the https mirror here, containerd never does.
-  await s.skopeo(['copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', `admin:${TEST_ADMIN_PASSWORD}`,
-    `docker://${REF}`, `docker://127.0.0.1:5280/${PROJECT}/library/tiny:1`]);
+  await s.harborctlOk(['registry', 'create', 'up', '--type', 'docker-registry', '--url', `http://${UPSTREAM}`]);
+  await s.harborctlOk(['project', 'create', PROJECT, '--public', '--proxy-cache', 'up']);
 }
 
 /** The hosts.toml `configure-mirror` writes: the mirror's project first, the real (http) upstream as fallback. */
@@ -70,6 +69,11 @@ function expectPulledThroughMirror(s: MirrorStack, marks: { harbor: number; upst
   expect(containerdRequests(s.upstream, marks.upstream).map(brief), 'containerd never asked the upstream').toEqual([]);
 }
 
+/** What the proxy-cache project fetched from the upstream (the mirror's own requests, not containerd's). */
+function proxyFetches(s: MirrorStack, from: number): string[] {
+  return accessEntries(s.upstream.logs.slice(from)).filter((e) => !e.userAgent.startsWith('containerd/') && !e.userAgent.startsWith('skopeo/') && e.method === 'GET' && e.status === 200).map((e) => e.path);
+}
+
 const marks = (s: MirrorStack): { harbor: number; upstream: number } => ({ harbor: s.harbor.logs.length, upstream: s.upstream.logs.length });
 
 describe('containerd pulls through harborctl serve (own network namespace per scenario)', () => {
@@ -85,12 +89,31 @@ describe('containerd pulls through harborctl serve (own network namespace per sc
     const pull = await s.ctrPull(REF, 'scenario-a');
     expect(pull.code, describeRun(pull)).toBe(0);
     expectPulledThroughMirror(s, m);
-    // The upstream's log is read too (skopeo's seeding is in it): its silence about containerd counts.
+    // The upstream's log is read too (skopeo's seeding is in it): its silence about containerd counts,
+    // and it shows the proxy-cache project fetching the blobs containerd got from the mirror.
     expect(accessEntries(s.upstream.logs).some((e) => e.userAgent.startsWith('skopeo/') && e.status === 201)).toBe(true);
+    expect(proxyFetches(s, m.upstream)).toEqual(expect.arrayContaining([`/v2/library/tiny/blobs/${images.tiny.layers[0].digest}`]));
 
     const doctor = await s.harborctl(doctorArgs(s));
     expect(doctor.code, describeRun(doctor)).toBe(0);
     expect(doctor.stdout).toContain(`✓ ${join(s.certsDir, UPSTREAM, 'hosts.toml')}`);
+
+    // doctor --pull: a real pull by ctr, proven from the mirror's audit log, leaving nothing behind.
+    const pullArgs = ['--pull', REF, '--containerd-address', s.socket, '--ctr', 'ctr'];
+    const proved = await s.harborctl(doctorArgs(s, 'doctor', pullArgs), { env: { CONTAINERD_SNAPSHOTTER: 'native' } });
+    expect(proved.code, describeRun(proved)).toBe(0);
+    expect(proved.stdout).toContain(`✓ pull ${REF}: the pull of ${REF} went through the mirror: ${s.mirrorUrl} recorded "pull ${PROJECT}/library/tiny@${images.tiny.digest}"`);
+    const namespaces = await s.ns.runOk('ctr', ['--address', s.socket, 'namespaces', 'ls', '-q']);
+    expect(namespaces.stdout.split('\n').filter((n) => n.startsWith('harborctl-doctor-'))).toEqual([]);
+
+    // The same file without override_path: containerd asks /v2/cache/v2/..., gets a 404 and falls
+    // back to the upstream; ctr succeeds, and doctor --pull says the pull went around the mirror.
+    await s.ns.runOk('sed', ['-i', '/override_path/d', join(s.certsDir, UPSTREAM, 'hosts.toml')]);
+    const before = marks(s);
+    const around = await s.harborctl(doctorArgs(s, 'doctor', pullArgs), { env: { CONTAINERD_SNAPSHOTTER: 'native' } });
+    expect(around.code, describeRun(around)).toBe(1);
+    expect(around.stdout).toContain(`✗ pull ${REF}: ctr pulled ${REF}, but ${s.mirrorUrl} recorded no pull of ${PROJECT}/v2/library/tiny: containerd went around the mirror`);
+    expect(containerdRequests(s.upstream, before.upstream).map(brief)).toContain(`GET /v2/library/tiny/manifests/${images.tiny.digest} 200`);
   });
 
   test('b. the issue\'s broken hosts.toml: doctor fails and says why, fix repairs it, the pull then goes through the mirror', async () => {
@@ -184,5 +207,9 @@ describe('containerd pulls through harborctl serve (own network namespace per sc
     const doctor = await s.harborctl(doctorArgs(s));
     expect(doctor.code, describeRun(doctor)).toBe(0);
     expect(doctor.stdout).toContain('✓ https://127.0.0.1:5280/v2/ answered 401');
+    // And proven over https: the audit log is read with the login's CA, the pull verifies tls init's.
+    const proved = await s.harborctl(doctorArgs(s, 'doctor', ['--pull', REF, '--containerd-address', s.socket]), { env: { CONTAINERD_SNAPSHOTTER: 'native' } });
+    expect(proved.code, describeRun(proved)).toBe(0);
+    expect(proved.stdout).toContain(`went through the mirror: https://127.0.0.1:5280 recorded "pull ${PROJECT}/library/tiny@${images.tiny.digest}"`);
   });
 });
