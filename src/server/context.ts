@@ -22,7 +22,7 @@ export interface RequestContext {
   /** Who the registry's auth check let in, as the audit log names them (`robot$x`; '' for anonymous). */
   username?: string;
   /** Notes an artifact operation in the audit log (set by the server for /v2 requests). */
-  audit?: (operation: AuditOperation, repo: ResolvedRepository, reference: string) => void;
+  audit?: (this: RequestContext, operation: AuditOperation, repo: ResolvedRepository, reference: string) => void;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void>;

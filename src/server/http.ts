@@ -6,7 +6,8 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { RegistryService } from '../services/registry.js';
+import type { AuditOperation } from '../services/audit.js';
+import type { RegistryService, ResolvedRepository } from '../services/registry.js';
 import type { TokenService } from '../services/token.js';
 import { buildApiRouter, handleApi, isApiPath } from './api/index.js';
 import type { ApiServices } from './api/services.js';
@@ -52,6 +53,10 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
 export function createHttpServer(opts: HttpServerOptions): http.Server {
   const { registry, log, services } = opts;
   const apiRouter = buildApiRouter();
+  // One function for every request (called as ctx.audit(...), so `this` is the request): no closure per pull.
+  const audit = function (this: RequestContext, op: AuditOperation, repo: ResolvedRepository, reference: string): void {
+    services.audit.record(op, this.username, repo.name, repo.project, reference);
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
@@ -70,7 +75,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       if (ctx.family === 'registry' && (ctx.path === '/v2' || ctx.path.startsWith('/v2/'))) {
         res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
         await authorizeRegistry(ctx, services);
-        ctx.audit = (op, repo, reference) => services.audit.record(op, ctx.username, repo.name, repo.project, reference);
+        ctx.audit = audit;
         await handleRegistry(ctx, registry);
       } else if (ctx.family === 'api' && isApiPath(ctx.path)) {
         await handleApi(ctx, apiRouter, services);

@@ -23,9 +23,22 @@ export function auditResource(repository: string, reference: string): string {
 
 export interface AuditLogOptions { clock?: () => number; flushMs?: number; maxBatch?: number }
 
+/** What one entry says apart from its project and time; entries of a batch share these. */
+interface EntryKind { operation: AuditOperation; username: string; repository: string; reference: string }
+
 export class AuditLogService {
-  private buffer: NewAuditLog[] = [];
+  // The buffer keeps no object per entry: a pull is a key index, a project id and a time in typed
+  // arrays, and each distinct (operation, user, repository, reference) is kept once per batch.
+  // Measured with the bench's profile, one object (and strings) kept per pull until the flush tripled
+  // the time spent in garbage collection; this way a pull leaves almost nothing to collect.
+  private readonly kindIndex = new Map<string, number>();
+  private kinds: EntryKind[] = [];
+  private kindOf: Int32Array;
+  private projectOf: Int32Array;
+  private timeOf: Float64Array;
+  private n = 0;
   private timer: NodeJS.Timeout | undefined;
+  private flushQueued = false;
   private closed = false;
   private readonly now: () => number;
   private readonly flushMs: number;
@@ -41,19 +54,33 @@ export class AuditLogService {
     this.now = opts.clock ?? Date.now;
     this.flushMs = opts.flushMs ?? FLUSH_MS;
     this.maxBatch = opts.maxBatch ?? MAX_BATCH;
+    // Room for twice a batch: a full batch is written on the next turn, while pulls keep coming.
+    this.kindOf = new Int32Array(2 * this.maxBatch);
+    this.projectOf = new Int32Array(2 * this.maxBatch);
+    this.timeOf = new Float64Array(2 * this.maxBatch);
   }
 
   /** Notes one artifact operation; never throws and never waits. */
   record(operation: AuditOperation, username: string | undefined, repository: string, project: Project, reference: string): void {
     if (this.closed) return;
-    this.buffer.push({
-      projectId: project.id, username: username || ANONYMOUS_USERNAME, resource: auditResource(repository, reference),
-      resourceType: 'artifact', operation, opTime: new Date(this.now()).toISOString(),
-    });
-    if (this.buffer.length >= this.maxBatch) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      setImmediate(() => this.flush());
+    const user = username || ANONYMOUS_USERNAME;
+    const key = `${operation}\n${user}\n${repository}\n${reference}`;
+    let k = this.kindIndex.get(key);
+    if (k === undefined) {
+      k = this.kinds.length;
+      this.kindIndex.set(key, k);
+      this.kinds.push({ operation, username: user, repository, reference });
+    }
+    if (this.n === this.kindOf.length) this.flush(); // the next turn's flush is late: write now rather than drop
+    this.kindOf[this.n] = k;
+    this.projectOf[this.n] = project.id;
+    this.timeOf[this.n] = this.now();
+    this.n++;
+    if (this.n >= this.maxBatch) {
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(() => { this.flushQueued = false; this.flush(); });
+      }
     } else if (!this.timer) {
       this.timer = setTimeout(() => { this.timer = undefined; this.flush(); }, this.flushMs);
       this.timer.unref();
@@ -62,9 +89,18 @@ export class AuditLogService {
 
   /** Writes what is buffered in one transaction. A failure is logged, not thrown: the request it came from is long answered. */
   flush(): void {
-    if (this.buffer.length === 0) return;
-    const rows = this.buffer;
-    this.buffer = [];
+    if (this.n === 0) return;
+    const rows: NewAuditLog[] = new Array<NewAuditLog>(this.n);
+    for (let i = 0; i < this.n; i++) {
+      const e = this.kinds[this.kindOf[i]];
+      rows[i] = {
+        projectId: this.projectOf[i], username: e.username, resource: auditResource(e.repository, e.reference),
+        resourceType: 'artifact', operation: e.operation, opTime: new Date(this.timeOf[i]).toISOString(),
+      };
+    }
+    this.n = 0;
+    this.kinds = [];
+    this.kindIndex.clear();
     try {
       this.store.insertMany(rows);
     } catch (e) {
