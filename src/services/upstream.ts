@@ -201,7 +201,7 @@ export class UpstreamClient {
     else throw new UpstreamError('auth', `the upstream asks for an authentication scheme harborctl does not speak`, 401);
     this.tokens.clear();
     const again = await this.authorization(repo);
-    if (!again || again === first) throw new UpstreamError('auth', `the upstream requires authentication${this.basic ? ' and refused the endpoint\'s credential' : ''}`, 401);
+    if (!again || again === first) throw new UpstreamError('auth', `the upstream refused ${this.basic ? 'the endpoint\'s credential' : 'anonymous access'} (401)`, 401);
     return this.raw(method, url, { ...headers, authorization: again });
   }
 

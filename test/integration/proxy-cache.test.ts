@@ -275,6 +275,16 @@ describe('upstream authentication', () => {
     expect(pulled.digest).toBe(img.digest);
     // The upstream saw token requests, not Basic on /v2 (its access log shows /service/token).
     expect(harbor.logs.some((l) => l.includes('/service/token'))).toBe(true);
+
+    // Anonymously: a public project upstream, an anonymous token; the private one stays closed.
+    expect((await api(harbor.url, 'POST', '/projects', { body: { project_name: 'open', metadata: { public: 'true' } } })).status).toBe(201);
+    const pub = await pushImage(harbor.url, 'open/app', '1', 'harbor-open-app');
+    const anon = await createEndpoint('harbor-anon', harbor.url, 'harbor');
+    expect((await createProxyProject('anoncache', anon)).status).toBe(201);
+    expect((await pullAll(srv.url, 'anoncache/open/app', '1')).digest).toBe(pub.digest);
+    const closed = await call(srv.url, '/v2/anoncache/private/app/manifests/1', { headers: { accept: MT.ociManifest } });
+    expectError(closed, 502, 'UPSTREAM_ERROR');
+    expect(JSON.parse(closed.body.toString()).errors[0].message).toMatch(/anonymous access/);
   });
 });
 
