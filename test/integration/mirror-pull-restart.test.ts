@@ -206,6 +206,11 @@ describe('configure-mirror --restart', () => {
     expect(absent.code).toBe(1);
     expect(absent.stderr).toContain('failed: the command was not found');
 
+    const unknown = await configure('containerd', certs, join(dir, 'no-config.toml'), '--restart', '--restart-command', `${script} unknown`);
+    expect(unknown.code, unknown.stderr).toBe(0);
+    expect(unknown.stderr).toContain(`not restarting: ${join(dir, 'no-config.toml')} does not exist, so whether containerd must restart cannot be told`);
+    expect(readFileSync(marker, 'utf8')).toBe('restart always\n');
+
     const bad = await configure('containerd', certs, config, '--restart', 'sometimes');
     expect(bad.stderr).toBe('harborctl: invalid --restart "sometimes": needed (the default) or always\n');
     const lone = await configure('containerd', certs, config, '--restart-command', script);

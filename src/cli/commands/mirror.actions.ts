@@ -121,6 +121,11 @@ async function restartIfNeeded(rt: Runtime, plan: Plan, when: RestartWhen, comma
     throw new HarborError('MIRROR_CHECK_FAILED', `the hosts.toml files are written, but not restarting containerd: ${plan.configPath.file} does not make it read ${plan.layout.certsDir} (see the warning above), so a restart would change nothing. Set config_path there, then run configure-mirror --restart again`);
   }
   const stale = staleConfigReason(plan.layout);
+  if (!stale && when === 'needed' && plan.configPath.problems.some((p) => p.code === 'CONTAINERD_CONFIG_NOT_FOUND')) {
+    const reason = `not restarting: ${plan.configPath.file} does not exist, so whether containerd must restart cannot be told (pass --containerd-config FILE, or --restart always)`;
+    rt.info(reason);
+    return { ran: false, command, reason };
+  }
   if (!stale && when === 'needed') {
     const reason = 'no restart needed: containerd re-reads hosts.toml on every pull, and config_path is already in effect';
     rt.info(reason);
