@@ -7,6 +7,7 @@ import { checkConfigPath, type ConfigPathCheck } from './containerd-config.js';
 import { applyChanges, change, type FileChange } from './files.js';
 import { hostOf, upstreamHosts, upstreamServer, type Flavor, type HostsFile, type MirrorHost } from './model.js';
 import { renderHostsToml } from './render.js';
+import { staleConfigReason } from './restart.js';
 import { expectedHostUrl } from './validate.js';
 
 export interface MirrorSpec {
@@ -104,10 +105,13 @@ export function finishPlan(layout: Layout, registries: string[], files: FileChan
   const cfgBroken = configPath.problems.some((p) => p.code === 'CONFIG_PATH_MISSING' || p.code === 'MIRRORS_WITH_CONFIG_PATH' || p.code === 'CONFIG_PATH_MISMATCH');
   const notes: string[] = [];
   if (!files.some((f) => f.changed)) notes.push('already configured: nothing to change');
+  const stale = cfgBroken ? undefined : staleConfigReason(layout);
   notes.push(cfgBroken
     ? `containerd does not read ${layout.certsDir} yet: fix ${layout.containerdConfig} as explained, then restart (${layout.flavor.restartCommand})`
-    : 'no restart needed: containerd re-reads hosts.toml on every pull (a restart is harmless)');
-  return { layout, registries, files, configPath, restartNeeded: cfgBroken, restartCommand: layout.flavor.restartCommand, notes };
+    : stale
+      ? `restart needed: ${stale} (${layout.flavor.restartCommand}, or configure-mirror --restart)`
+      : 'no restart needed: containerd re-reads hosts.toml on every pull (a restart is harmless)');
+  return { layout, registries, files, configPath, restartNeeded: cfgBroken || stale !== undefined, restartCommand: layout.flavor.restartCommand, notes };
 }
 
 export function applyPlan(plan: Plan, now: Date = new Date()): Plan {

@@ -8,8 +8,10 @@ import { applyPlan, checkSpec, parseAllFrom, planConfigure, type Layout, type Mi
 import { doctor, planFix, type DoctorOptions, type DoctorReport } from '../../mirror/doctor.js';
 import { FLAVORS, type Flavor } from '../../mirror/model.js';
 import { failed, type Problem } from '../../mirror/validate.js';
+import { DEFAULT_RESTART, runRestart, staleConfigReason, type RestartWhen } from '../../mirror/restart.js';
 import { colorsFor } from '../output/render.js';
 import type { Runtime } from '../runtime.js';
+import type { PullProof } from './mirror.pull.js';
 
 export interface CommonOptions { certsDir?: string; containerdConfig?: string }
 export interface ConfigureOptions extends CommonOptions {
@@ -17,9 +19,16 @@ export interface ConfigureOptions extends CommonOptions {
   caFile?: string; skipVerify?: boolean; dryRun?: boolean; allFrom?: string;
   /** Take each https mirror's CA from its TLS chain (serve --tls sends server + CA). */
   caFromServer?: boolean;
+  /** Restart containerd after writing: true/'needed' only when it must, 'always' in any case. */
+  restart?: boolean | string;
+  restartCommand?: string;
 }
 export interface DoctorFlags extends CommonOptions {
   registry?: string; mirror?: string; project?: string; dockerDaemonJson?: string; probe?: boolean; dryRun?: boolean;
+  /** doctor --pull IMAGE: a real pull through containerd, proven from the mirror's audit log. */
+  pull?: string;
+  containerdAddress?: string;
+  ctr?: string;
 }
 
 export function layoutOf(name: Flavor['name'], o: CommonOptions): Layout {
@@ -73,11 +82,60 @@ export async function configureMirror(rt: Runtime, name: Flavor['name'], o: Conf
     if (!o.mirror) throw new HarborError('USAGE', 'missing --mirror URL (e.g. http://192.168.1.140:5280)');
     specs = [{ ...base, registry: o.registry ?? 'docker.io', mirror: o.mirror, project: o.project }];
   }
+  const when = restartWhen(o);
   const cas = o.caFromServer ? await casFromServers(rt, specs, o) : [];
   const plan = planConfigure(layout, specs);
   const done = o.dryRun ? plan : applyPlan(plan);
-  if (json(rt) && cas.length > 0) print(rt, { ...(planData(done, Boolean(o.dryRun)) as object), caFromServer: cas });
+  const restart = (): Promise<{ ran: boolean; command: string; reason: string } | undefined> =>
+    (when && !o.dryRun ? restartIfNeeded(rt, done, when, o.restartCommand ?? DEFAULT_RESTART[name]) : Promise.resolve(undefined));
+  if (!json(rt)) {
+    // The files and the notes first; the restart's own lines follow.
+    showPlan(rt, done, Boolean(o.dryRun));
+    await restart();
+    return;
+  }
+  const restarted = await restart();
+  if (cas.length > 0 || restarted) print(rt, { ...(planData(done, Boolean(o.dryRun)) as object), ...(cas.length > 0 ? { caFromServer: cas } : {}), ...(restarted ? { restart: restarted } : {}) });
   else showPlan(rt, done, Boolean(o.dryRun));
+}
+
+function restartWhen(o: ConfigureOptions): RestartWhen | undefined {
+  if (o.restart === undefined || o.restart === false) {
+    if (o.restartCommand) throw new HarborError('USAGE', '--restart-command goes with --restart');
+    return undefined;
+  }
+  const when = o.restart === true ? 'needed' : o.restart;
+  if (when !== 'needed' && when !== 'always') throw new HarborError('USAGE', `invalid --restart ${JSON.stringify(o.restart)}: needed (the default) or always`);
+  if (o.restartCommand !== undefined && !o.restartCommand.trim()) throw new HarborError('USAGE', '--restart-command is empty');
+  return when;
+}
+
+/**
+ * --restart: hosts.toml is re-read on every pull, so it alone never needs one. containerd must be
+ * restarted when its running configuration lacks config_path (MicroK8s: the rendered file is older
+ * than the template); when the config file itself lacks it, a restart would not help, so it fails.
+ */
+async function restartIfNeeded(rt: Runtime, plan: Plan, when: RestartWhen, command: string): Promise<{ ran: boolean; command: string; reason: string }> {
+  const cfgBroken = plan.configPath.problems.some((p) => p.severity === 'error');
+  if (cfgBroken) {
+    throw new HarborError('MIRROR_CHECK_FAILED', `the hosts.toml files are written, but not restarting containerd: ${plan.configPath.file} does not make it read ${plan.layout.certsDir} (see the warning above), so a restart would change nothing. Set config_path there, then run configure-mirror --restart again`);
+  }
+  const stale = staleConfigReason(plan.layout);
+  if (!stale && when === 'needed' && plan.configPath.problems.some((p) => p.code === 'CONTAINERD_CONFIG_NOT_FOUND')) {
+    const reason = `not restarting: ${plan.configPath.file} does not exist, so whether containerd must restart cannot be told (pass --containerd-config FILE, or --restart always)`;
+    rt.info(reason);
+    return { ran: false, command, reason };
+  }
+  if (!stale && when === 'needed') {
+    const reason = 'no restart needed: containerd re-reads hosts.toml on every pull, and config_path is already in effect';
+    rt.info(reason);
+    return { ran: false, command, reason };
+  }
+  const reason = stale ?? 'restart requested with --restart always';
+  rt.info(`${reason}\nrestarting containerd: ${command}`);
+  await runRestart(command);
+  rt.info('containerd restarted');
+  return { ran: true, command, reason };
 }
 
 /** --ca-from-server: each distinct mirror's CA, from its TLS handshake, put into its specs as caPem. */
@@ -107,9 +165,13 @@ function doctorOptions(name: Flavor['name'], o: DoctorFlags): DoctorOptions {
   };
 }
 
+function reportData(r: DoctorReport): unknown {
+  return { ok: r.ok, certsDir: r.certsDir, problems: r.problems, files: r.files.map((f) => ({ registry: f.registry, path: f.path, ok: !failed(f.problems), probes: f.probes, corrected: f.corrected, uncorrectable: f.uncorrectable })) };
+}
+
 function showReport(rt: Runtime, name: Flavor['name'], r: DoctorReport): void {
   if (json(rt)) {
-    print(rt, { ok: r.ok, certsDir: r.certsDir, problems: r.problems, files: r.files.map((f) => ({ registry: f.registry, path: f.path, ok: !failed(f.problems), probes: f.probes, corrected: f.corrected, uncorrectable: f.uncorrectable })) });
+    print(rt, reportData(r));
     return;
   }
   const c = colorsFor(rt.io.stdout, rt.io.env);
@@ -135,11 +197,31 @@ function countLine(problems: Problem[]): string {
   return `${n} problem${n === 1 ? '' : 's'} found`;
 }
 
+const PULL_DEFAULTS: Record<Flavor['name'], { address: string; ctr: string }> = {
+  microk8s: { address: '/var/snap/microk8s/common/run/containerd.sock', ctr: '/snap/microk8s/current/bin/ctr' },
+  containerd: { address: '/run/containerd/containerd.sock', ctr: 'ctr' },
+};
+
 export async function doctorCommand(rt: Runtime, name: Flavor['name'], o: DoctorFlags): Promise<void> {
-  const report = await doctor(doctorOptions(name, o));
-  showReport(rt, name, report);
+  if (!o.pull && (o.containerdAddress || o.ctr)) throw new HarborError('USAGE', '--containerd-address and --ctr go with --pull IMAGE');
+  const opts = doctorOptions(name, o);
+  const report = await doctor(opts);
+  let proof: PullProof | undefined;
+  if (o.pull) {
+    const { provePull } = await import('./mirror.pull.js');
+    if (!json(rt)) showReport(rt, name, report);
+    proof = await provePull(rt, {
+      image: o.pull, certsDir: opts.layout.certsDir,
+      address: o.containerdAddress ?? PULL_DEFAULTS[name].address, ctr: o.ctr ?? PULL_DEFAULTS[name].ctr,
+    });
+    if (json(rt)) print(rt, { ...(reportData(report) as object), pull: proof });
+    else rt.io.stdout.write(`${proof.ok ? '✓' : '✗'} pull ${proof.image}: ${proof.message}\n`);
+  } else {
+    showReport(rt, name, report);
+  }
   if (!report.ok) throw new HarborError('MIRROR_CHECK_FAILED', `${countLine(report.problems)}; see above (harborctl ${name} fix rewrites the hosts.toml files)`, { detail: { problems: report.problems } });
-  rt.info(`${name}: mirror configuration OK`);
+  if (proof && !proof.ok) throw new HarborError('MIRROR_CHECK_FAILED', `the pull of ${proof.image} did not go through ${proof.mirror}; see above`);
+  rt.info(`${name}: mirror configuration OK${proof ? `, and ${proof.image} was pulled through ${proof.mirror}` : ''}`);
 }
 
 export async function fixCommand(rt: Runtime, name: Flavor['name'], o: DoctorFlags): Promise<void> {

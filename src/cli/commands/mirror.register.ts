@@ -62,13 +62,18 @@ export function registerMirrorCommands(program: Command, io?: Io): void {
       .option('--ca-from-server', 'take the https mirror\'s CA from its TLS chain (harborctl serve --tls sends it), install it like --ca-file and print its fingerprint')
       .option('--skip-verify', 'do not verify the https mirror\'s certificate (prefer --ca-file)')
       .option('--all-from <file>', 'configure several upstreams: one "REGISTRY [MIRROR_URL] [PROJECT]" per line, # comments')
-      .option('--dry-run', 'print the files and the diff; change nothing'))
+      .option('--dry-run', 'print the files and the diff; change nothing')
+      .option('--restart [when]', 'then restart containerd: "needed" (default: only when the running containerd has not read config_path yet; hosts.toml itself never needs one) or "always"')
+      .option('--restart-command <cmd>', `how to restart containerd on this host, run with sh -c (default: ${g.name === 'microk8s' ? 'snap restart microk8s.daemon-containerd' : 'systemctl restart containerd'})`))
       .action(act(verbs[g.name].configure as () => Promise<Verb>));
 
     which(dirs(group.command('doctor')
       .description('check every hosts.toml and config_path, probe each mirror\'s /v2/, explain each problem; exits 1 when anything is wrong')
       .option('--docker-daemon-json <file>', 'Docker\'s daemon.json, checked for settings containerd ignores', '/etc/docker/daemon.json')
-      .addOption(new Option('--no-probe', 'do not contact the mirrors'))))
+      .addOption(new Option('--no-probe', 'do not contact the mirrors'))
+      .option('--pull <image>', 'also pull IMAGE through containerd (ctr --hosts-dir, temporary namespace) and prove from the mirror\'s audit log that it went through the mirror (needs harborctl login MIRROR)')
+      .option('--containerd-address <sock>', `containerd's socket for --pull (default ${g.name === 'microk8s' ? '/var/snap/microk8s/common/run/containerd.sock' : '/run/containerd/containerd.sock'})`)
+      .option('--ctr <path>', `the ctr binary for --pull (default ${g.name === 'microk8s' ? '/snap/microk8s/current/bin/ctr' : 'ctr'})`)))
       .action(act(verbs[g.name].doctor as () => Promise<Verb>));
 
     which(dirs(group.command('fix')
