@@ -112,12 +112,16 @@ export async function startHarborctl(opts: StartOptions & { projectRoot: string;
   const logFile = join(opts.workDir, 'harborctl.log');
   const fd = openSync(logFile, 'w');
   const started = process.hrtime.bigint();
-  // The node binary itself is the child, so its PID is the server's PID (no shell, no env shim).
-  const child = spawn(process.execPath, [
-    ...(opts.nodeFlags ?? []),
-    join(opts.projectRoot, 'bin', 'harborctl'),
+  // The installed entry point, as users start it: bin/harborctl execs node, so the child's PID is the
+  // server's PID and the wrapper's environment (its malloc setting) is measured too. Node flags go
+  // through the wrapper's HARBORCTL_NODE_FLAGS (NODE_OPTIONS refuses --cpu-prof).
+  const nodeFlags = (opts.nodeFlags ?? []).join(' ');
+  const child = spawn(join(opts.projectRoot, 'bin', 'harborctl'), [
     'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info',
-  ], { stdio: ['ignore', fd, fd], cwd: opts.workDir, env: { ...process.env, NO_COLOR: '1', HARBOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD } });
+  ], {
+    stdio: ['ignore', fd, fd], cwd: opts.workDir,
+    env: { ...process.env, NO_COLOR: '1', HARBOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...(nodeFlags ? { HARBORCTL_NODE_FLAGS: nodeFlags } : {}) },
+  });
   closeSync(fd);
   const stop = stopper(child);
   try {

@@ -12,7 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
-import { scanLayers, toCycloneDx, toSpdx, type LayerSource } from '../sbom/index.js';
+import type { LayerSource } from '../sbom/index.js';
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetadataStore, SbomStatus } from '../storage/meta/types.js';
 import type { ManifestPutEvent, RegistryService, ResolvedRepository } from './registry.js';
@@ -291,6 +291,8 @@ export class SbomService {
       mediaType: l.mediaType,
       open: () => this.blobStream(l.digest),
     }));
+    // The catalogers and writers load with the first job: a registry that never makes an SBOM does not carry them.
+    const { scanLayers, toCycloneDx, toSpdx } = await import('../sbom/index.js');
     const inv = await scanLayers(layers, { name: repo.name, digest: subject.digest });
     const writer = { created: new Date(this.now()), toolName: 'harborctl', toolVersion: this.opts.toolVersion };
     const docs: Record<SbomFormat, Buffer> = {
