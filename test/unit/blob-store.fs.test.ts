@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { digestOf } from '../../src/oci/digest.js';
+import { Writable } from 'node:stream';
 import { FsBlobStore } from '../../src/storage/blobs/fs/index.js';
+import { isSendable, type SendableBlob } from '../../src/storage/blobs/types.js';
 import { blobStoreContract, putBlob } from './blob-store.contract.js';
 import { failingSource, readAll, source } from './helpers.js';
 
@@ -142,5 +144,55 @@ describe('FsBlobStore specifics', () => {
     const listed: string[] = [];
     for await (const x of store.list()) listed.push(x);
     expect(listed).toEqual([d]);
+  });
+});
+
+describe('sending a blob with reused buffers (sendTo)', () => {
+  /** A sink that acknowledges each chunk a turn later and copies it then (the sender reuses its buffers). */
+  function sink(opts: { failAfter?: number; ackMs?: number } = {}): { w: Writable; data: () => Buffer } {
+    const parts: Buffer[] = [];
+    let n = 0;
+    const w = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _enc, cb) {
+        n += chunk.length;
+        if (opts.failAfter !== undefined && n > opts.failAfter) { w.destroy(); return; }
+        // Copied only when acknowledged: a sender that reused the buffer earlier would corrupt it.
+        setTimeout(() => { parts.push(Buffer.from(chunk)); cb(); }, opts.ackMs ?? 0);
+      },
+    });
+    return { w, data: () => Buffer.concat(parts) };
+  }
+
+  test('the whole blob and a range arrive byte for byte, across several reused buffers', async () => {
+    const s = await open(await freshRoot());
+    const data = Buffer.alloc(5 * 1024 * 1024 + 123);
+    for (let i = 0; i + 4 <= data.length; i += 4) data.writeUInt32LE(i, i);
+    const digest = await putBlob(s, data);
+    const whole = await s.read(digest);
+    expect(isSendable(whole)).toBe(true);
+    const a = sink({ ackMs: 20 });
+    await (whole as SendableBlob).sendTo(a.w);
+    expect(a.data().equals(data)).toBe(true);
+    const part = await s.read(digest, { start: 1_000_001, end: 3_500_000 });
+    const b = sink();
+    await (part as SendableBlob).sendTo(b.w);
+    expect(b.data().equals(data.subarray(1_000_001, 3_500_001))).toBe(true);
+  });
+
+  test('a sink that closes mid-way fails the send with a premature close', async () => {
+    const s = await open(await freshRoot());
+    const digest = await putBlob(s, Buffer.alloc(8 * 1024 * 1024, 1));
+    const stream = await s.read(digest);
+    const c = sink({ failAfter: 2 * 1024 * 1024 });
+    await expect((stream as SendableBlob).sendTo(c.w)).rejects.toMatchObject({ code: expect.stringMatching(/PREMATURE_CLOSE|DESTROYED/) });
+  });
+
+  test('read as a plain stream, the same bytes', async () => {
+    const s = await open(await freshRoot());
+    const data = Buffer.from('plain stream '.repeat(200_000));
+    const digest = await putBlob(s, data);
+    expect((await readAll(await s.read(digest))).equals(data)).toBe(true);
+    expect((await readAll(await s.read(digest, { start: 13, end: 25 }))).toString()).toBe('plain stream ');
   });
 });

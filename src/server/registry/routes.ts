@@ -5,7 +5,7 @@ import { HarborError } from '../../core/errors.js';
 import { parseDigest } from '../../oci/digest.js';
 import { MAX_MANIFEST_BYTES } from '../../oci/manifest.js';
 import { parsePageSize, type ChunkInfo, type RegistryService, type ResolvedRepository } from '../../services/registry.js';
-import type { ByteRange } from '../../storage/blobs/types.js';
+import { isSendable, type ByteRange } from '../../storage/blobs/types.js';
 import { sendEmpty, sendJson, type RequestContext } from '../context.js';
 
 export const ROUTE = /^\/v2\/(.+?)\/(?:blobs\/uploads\/?([^/]*)|(blobs|manifests|referrers)\/([^/]+)|tags\/list)$/;
@@ -91,9 +91,10 @@ const getBlob: Route = async (ctx, svc, repo, digest) => {
     ctx.res.end();
     return;
   }
-  await pipeline(stream, ctx.res).catch((e: NodeJS.ErrnoException) => {
+  const sent = isSendable(stream) ? stream.sendTo(ctx.res).then(() => { ctx.res.end(); }) : pipeline(stream, ctx.res);
+  await sent.catch((e: NodeJS.ErrnoException) => {
     // A client that goes away mid-download is not a server error.
-    if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE' && e.code !== 'ECONNRESET' && e.code !== 'EPIPE') throw e;
+    if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE' && e.code !== 'ECONNRESET' && e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
   });
 };
 

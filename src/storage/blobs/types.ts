@@ -1,13 +1,26 @@
 // The blob store: content-addressed bytes, and the upload sessions that become them.
 // Content becomes visible only when an upload is committed under its verified digest.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface ByteRange { start: number; end: number } // inclusive, as HTTP Range
+
+/**
+ * A blob stream that can also write itself to a sink through a few reused buffers, instead of a new
+ * buffer per chunk: a 256 MiB download then allocates 1 MiB, not 256 MiB that the GC must collect.
+ * Consumers that can use it call `sendTo` instead of reading the stream (never both).
+ */
+export interface SendableBlob extends Readable {
+  sendTo(sink: Writable): Promise<void>;
+}
+
+export function isSendable(s: Readable): s is SendableBlob {
+  return typeof (s as Partial<SendableBlob>).sendTo === 'function';
+}
 
 export interface BlobStore {
   /** Size of a committed blob, or null. */
   stat(digest: string): Promise<number | null>;
-  /** A stream of a committed blob (or one inclusive range of it). Throws BLOB_UNKNOWN. */
+  /** A stream of a committed blob (or one inclusive range of it), possibly sendable. Throws BLOB_UNKNOWN. */
   read(digest: string, range?: ByteRange): Promise<Readable>;
   /** Removes a committed blob; false when it was not there. */
   delete(digest: string): Promise<boolean>;

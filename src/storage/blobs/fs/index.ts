@@ -10,11 +10,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import type { Hash } from 'node:crypto';
 import { HarborError } from '../../../core/errors.js';
 import { newHash, parseDigest, type DigestAlgorithm } from '../../../oci/digest.js';
-import type { BlobStore, ByteRange } from '../types.js';
+import type { BlobStore, ByteRange, SendableBlob } from '../types.js';
 
 interface HashState { algorithm: DigestAlgorithm; hash: Hash; offset: number }
 
@@ -71,7 +71,8 @@ export class FsBlobStore implements BlobStore {
       if (e.code === 'ENOENT') throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
       throw e;
     });
-    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1 << 20 });
+    const size = range ? range.end - range.start + 1 : (await fh.stat()).size;
+    return new FileBlobStream(fh, range?.start ?? 0, size);
   }
 
   async delete(digest: string): Promise<boolean> {
@@ -205,4 +206,81 @@ export class FsBlobStore implements BlobStore {
 async function syncDir(dir: string): Promise<void> {
   const fh = await fsp.open(dir, 'r');
   try { await fh.sync(); } finally { await fh.close(); }
+}
+
+const SEND_BUFFERS = 4;
+const SEND_BUFFER_SIZE = 1024 * 1024;
+
+/**
+ * `length` bytes of an open blob file from `start`: a plain stream (1 MiB reads) for consumers that
+ * read, or `sendTo(sink)`, which cycles up to four 1 MiB buffers and reuses one only after the sink's
+ * write callback said the kernel has its bytes. Allocating a fresh buffer per chunk made the GC the
+ * largest cost of a big pull (a third of the server's CPU); the reuse roughly halves the CPU per pull.
+ */
+class FileBlobStream extends Readable implements SendableBlob {
+  private pos: number;
+  private readonly end: number;
+  private fileClosed = false;
+
+  constructor(private readonly fh: fsp.FileHandle, start: number, length: number) {
+    super({ highWaterMark: 1 << 20 });
+    this.pos = start;
+    this.end = start + length;
+  }
+
+  override _read(n: number): void {
+    const want = Math.min(Math.max(n, 1 << 20), this.end - this.pos);
+    if (want <= 0) {
+      this.push(null);
+      return;
+    }
+    const buf = Buffer.allocUnsafe(want);
+    this.fh.read(buf, 0, want, this.pos).then(({ bytesRead }) => {
+      if (bytesRead === 0) throw new Error('the blob file is shorter than its recorded size');
+      this.pos += bytesRead;
+      this.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+    }).catch((e: unknown) => this.destroy(e as Error));
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.release().then(() => cb(err), (e: unknown) => cb((err ?? e) as Error));
+  }
+
+  private async release(): Promise<void> {
+    if (this.fileClosed) return;
+    this.fileClosed = true;
+    await this.fh.close();
+  }
+
+  async sendTo(sink: Writable): Promise<void> {
+    // A small blob gets one buffer of its own size: memory per download is at most 4 MiB, usually far less.
+    const length = this.end - this.pos;
+    const size = Math.max(1, Math.min(SEND_BUFFER_SIZE, length));
+    const buffers = Array.from({ length: Math.min(SEND_BUFFERS, Math.ceil(length / size)) }, () => Buffer.allocUnsafeSlow(size));
+    const inFlight: (Promise<void> | undefined)[] = [];
+    // A sink that closes (the client left) fails every wait at once.
+    let gone: () => void = () => undefined;
+    const closed = new Promise<never>((_, reject) => {
+      gone = () => reject(Object.assign(new Error('the client closed the connection'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      sink.once('close', gone);
+    });
+    closed.catch(() => undefined);
+    try {
+      for (let i = 0; this.pos < this.end; i = (i + 1) % buffers.length) {
+        if (inFlight[i]) await Promise.race([inFlight[i], closed]);
+        const buf = buffers[i];
+        const { bytesRead } = await this.fh.read(buf, 0, Math.min(size, this.end - this.pos), this.pos);
+        if (bytesRead === 0) throw new Error('the blob file is shorter than its recorded size');
+        this.pos += bytesRead;
+        inFlight[i] = new Promise<void>((resolve, reject) => {
+          sink.write(buf.subarray(0, bytesRead), (e) => (e ? reject(e) : resolve()));
+        });
+        inFlight[i]!.catch(() => undefined);
+      }
+      await Promise.race([Promise.all(inFlight), closed]);
+    } finally {
+      sink.off('close', gone);
+      await this.release();
+    }
+  }
 }
