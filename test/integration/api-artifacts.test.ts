@@ -125,3 +125,25 @@ describe('artifacts', () => {
     expect((await api(srv.url, 'DELETE', '/projects/shop')).status).toBe(200);
   });
 });
+
+describe('what an artifact list holds, as Harbor lists it', () => {
+  test('an index is listed, the platform manifests it references are not (unless tagged); each stays readable by digest', async () => {
+    const { imageManifest, pushManifest, MT } = await import('../helpers/oci.js');
+    await createProject(srv.url, 'plat');
+    const amd = await pushManifest(srv.url, 'plat/multi', 'amd-tmp', await imageManifest(srv.url, 'plat/multi', { seed: 'amd64' }), MT.ociManifest);
+    const arm = await pushManifest(srv.url, 'plat/multi', 'arm-tagged', await imageManifest(srv.url, 'plat/multi', { seed: 'arm64' }), MT.ociManifest);
+    // The amd64 child loses its tag: then only the index refers to it.
+    expect((await api(srv.url, 'DELETE', '/projects/plat/repositories/multi/artifacts/amd-tmp/tags/amd-tmp')).status).toBe(200);
+    const index = await pushManifest(srv.url, 'plat/multi', 'v1', {
+      schemaVersion: 2, mediaType: MT.ociIndex,
+      manifests: [
+        { mediaType: MT.ociManifest, digest: amd.digest, size: amd.size, platform: { os: 'linux', architecture: 'amd64' } },
+        { mediaType: MT.ociManifest, digest: arm.digest, size: arm.size, platform: { os: 'linux', architecture: 'arm64' } },
+      ],
+    }, MT.ociIndex);
+    const list = await api(srv.url, 'GET', '/projects/plat/repositories/multi/artifacts');
+    expect(list.status).toBe(200);
+    expect(list.body.map((a: { digest: string }) => a.digest).sort()).toEqual([index.digest, arm.digest].sort());
+    expect((await api(srv.url, 'GET', `/projects/plat/repositories/multi/artifacts/${amd.digest}`)).status).toBe(200);
+  });
+});

@@ -84,7 +84,14 @@ export class SqliteMetadataStore implements MetadataStore {
         (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count
         FROM repositories r WHERE r.project_id = ? AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id) ORDER BY r.name`),
       deleteRepo: db.prepare('DELETE FROM repositories WHERE name = ?'),
-      artifacts: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ? ORDER BY m.pushed_at DESC, m.id DESC`),
+      // Harbor's artifact list (pkg/artifact/dao): tagged artifacts and those no index references,
+      // without accessories (a referrer whose subject is in the repository: SBOMs, signatures).
+      artifacts: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ?
+        AND (EXISTS (SELECT 1 FROM repository_tags t WHERE t.manifest_id = m.id)
+          OR NOT EXISTS (SELECT 1 FROM manifest_refs x JOIN manifests p ON p.id = x.manifest_id
+            WHERE x.kind = 'manifest' AND x.digest = m.digest AND p.repository_id = m.repository_id))
+        AND NOT (m.subject IS NOT NULL AND EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id AND s.digest = m.subject))
+        ORDER BY m.pushed_at DESC, m.id DESC`),
       artifact: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ? AND m.digest = ?`),
       artifactTags: db.prepare(`SELECT t.id, t.name, t.pushed_at FROM repository_tags t WHERE t.manifest_id = ? ORDER BY t.name`),
       tagExists: db.prepare('SELECT 1 FROM repository_tags WHERE repository_id = ? AND name = ?').pluck(),
