@@ -499,18 +499,20 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
         reportId: 'r1', status: 'Pending', startTime: null, endTime: null, sbomDigest: null, cyclonedxDigest: null, error: null, ...over,
       });
 
-      test('deleting a manifest deletes its SBOM accessories with their blobs\' usage, and leaves other referrers', async () => {
+      test('deleting a manifest deletes its accessories (and theirs) with their blobs\' usage, and leaves other manifests', async () => {
         const image = await push('proj/app', { seed: 'image', blobs: [digestOf('layer')] }, 'v1');
+        const other = await push('proj/app', { seed: 'other', blobs: [digestOf('other layer')] }, 'v2');
         const spdx = await push('proj/app', { seed: 'spdx', subject: image.digest, artifactType: SBOM, blobs: [digestOf('spdx doc')] });
         const cdx = await push('proj/app', { seed: 'cdx', subject: image.digest, artifactType: SBOM, blobs: [digestOf('cdx doc')] });
-        const sig = await push('proj/app', { seed: 'sig', subject: image.digest, artifactType: 'application/x-sig' });
+        const sig = await push('proj/app', { seed: 'sig', subject: image.digest, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json' });
+        const sigOfSbom = await push('proj/app', { seed: 'sig of sbom', subject: spdx.digest, artifactType: 'application/vnd.cncf.notary.signature' });
+        const otherSig = await push('proj/app', { seed: 'other sig', subject: other.digest, artifactType: 'application/x-sig' });
         expect(await store.deleteManifest('proj/app', image.digest)).toBe(true);
-        expect(await store.getManifest('proj/app', spdx.digest)).toBeNull();
-        expect(await store.getManifest('proj/app', cdx.digest)).toBeNull();
-        expect(await store.getManifest('proj/app', sig.digest)).not.toBeNull();
-        expect((await store.listReferrers('proj/app', image.digest)).map((r) => r.digest)).toEqual([sig.digest]);
+        for (const m of [spdx, cdx, sig, sigOfSbom]) expect(await store.getManifest('proj/app', m.digest)).toBeNull();
+        expect(await store.listReferrers('proj/app', image.digest)).toEqual([]);
+        expect((await store.listReferrers('proj/app', other.digest)).map((r) => r.digest)).toEqual([otherSig.digest]);
         expect((await store.getProject('proj'))!.storageUsed).toBe(await store.recountUsage(project.id));
-        expect((await store.getProject('proj'))!.storageUsed).toBe(sig.size);
+        expect((await store.getProject('proj'))!.storageUsed).toBe(other.size + 1 + otherSig.size);
       });
 
       test('a status is kept per manifest, listed while unfinished, and goes with the manifest', async () => {

@@ -268,8 +268,9 @@ export interface MetadataStore {
   /** By tag or by digest. */
   getManifest(repository: string, reference: string): Promise<StoredManifest | null>;
   /**
-   * Removes a manifest and every tag on it, with its SBOM accessories (manifests whose subject it
-   * is and whose artifactType is Harbor's SBOM type: a hard reference, as in Harbor), and releases
+   * Removes a manifest and every tag on it, with its accessories (manifests of the repository whose
+   * subject it is, and theirs: SBOMs, signatures; every accessory kind is a hard reference in
+   * Harbor, pkg/accessory/model), and releases
    * the blobs it referenced that no other manifest of the repository references: they stop
    * counting toward the project's usage at once (Harbor drops their project association the same
    * way), while the link stays so the same manifest may be pushed again. False when it was not there.
@@ -279,7 +280,10 @@ export interface MetadataStore {
   /** Tags in lexical order, or null for an unknown repository. */
   listTags(repository: string, page: Page): Promise<string[] | null>;
   listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerDescriptor[]>;
-  /** Every manifest of a repository with its tags, newest push first. */
+  /**
+   * A repository's artifacts as Harbor lists them, newest push first: tagged manifests and those no
+   * index references, without accessories (referrers whose subject is in the repository).
+   */
   listArtifacts(repository: string): Promise<ArtifactInfo[]>;
   getArtifact(repository: string, digest: string): Promise<ArtifactInfo | null>;
   /** Points a new tag at a manifest; 'exists' when the tag is taken, 'unknown' when the manifest is not there. */

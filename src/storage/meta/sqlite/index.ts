@@ -176,8 +176,7 @@ export class SqliteMetadataStore implements MetadataStore {
         WHERE r.project_id = ? ORDER BY r.name, t.name`),
       uploadsBefore: db.prepare('SELECT id, repository, created_at, updated_at FROM uploads WHERE updated_at < ? ORDER BY updated_at'),
       // SBOM generation status (migration 7) and the accessories that go with their subject.
-      hardReferrers: db.prepare(`SELECT id, digest FROM manifests WHERE repository_id = ? AND subject = ?
-        AND artifact_type IN (${HARD_REFERRER_TYPES.map(() => '?').join(', ')})`),
+      hardReferrers: db.prepare('SELECT id, digest FROM manifests WHERE repository_id = ? AND subject = ?'),
       deleteManifestById: db.prepare('DELETE FROM manifests WHERE id = ?'),
       upsertSbom: db.prepare(`INSERT INTO sbom_status (manifest_id, report_id, status, start_time, end_time, sbom_digest, cyclonedx_digest, error)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (manifest_id) DO UPDATE SET report_id = excluded.report_id, status = excluded.status,
@@ -435,10 +434,10 @@ export class SqliteMetadataStore implements MetadataStore {
       const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
       const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
       if (!repo || id === undefined) return false;
-      // The manifest, then its SBOM accessories (and theirs): each releases what only it referenced.
+      // The manifest, then its accessories (and theirs): each releases what only it referenced.
       const queue: { id: number; digest: string }[] = [{ id, digest }];
       for (let item = queue.shift(); item; item = queue.shift()) {
-        queue.push(...(this.s.hardReferrers.all(repo.id, item.digest, ...HARD_REFERRER_TYPES) as { id: number; digest: string }[]));
+        queue.push(...(this.s.hardReferrers.all(repo.id, item.digest) as { id: number; digest: string }[]));
         const orphaned = this.s.orphanedRefs.all(item.id, repo.id) as string[];
         this.s.deleteManifestById.run(item.id);
         for (const d of orphaned) this.s.release.run(repo.id, d);
@@ -638,9 +637,6 @@ export class SqliteMetadataStore implements MetadataStore {
     }
   }
 }
-
-/** Referrers deleted with their subject (Harbor's hard accessory references): SBOMs. */
-const HARD_REFERRER_TYPES = ['application/vnd.goharbor.harbor.sbom.v1'];
 
 const PROJECT_COLS = 'SELECT id, name, public, owner_id, storage_limit, storage_used, registry_id, created_at, updated_at FROM projects';
 const USER_COLS = 'SELECT id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at FROM users';
