@@ -53,7 +53,6 @@ export class SqliteMetadataStore implements MetadataStore {
       getProject: db.prepare(`${PROJECT_COLS} WHERE name = ?`),
       getProjectById: db.prepare(`${PROJECT_COLS} WHERE id = ?`),
       listProjects: db.prepare(`${PROJECT_COLS} ORDER BY id`),
-      projectMeta: db.prepare('SELECT name, value FROM project_metadata WHERE project_id = ? ORDER BY name'),
       setProjectMeta: db.prepare(`INSERT INTO project_metadata (project_id, name, value) VALUES (?, ?, ?)
         ON CONFLICT (project_id, name) DO UPDATE SET value = excluded.value`),
       deleteProjectMeta: db.prepare('DELETE FROM project_metadata WHERE project_id = ? AND name = ?'),
@@ -194,9 +193,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   private project(row: unknown): Project | null {
-    const p = toProject(row);
-    if (p) for (const r of this.s.projectMeta.all(p.id) as { name: string; value: string }[]) p.metadata[r.name] = r.value;
-    return p;
+    return toProject(row);
   }
 
   async getProject(name: string): Promise<Project | null> {
@@ -638,7 +635,10 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 }
 
-const PROJECT_COLS = 'SELECT id, name, public, owner_id, storage_limit, storage_used, registry_id, created_at, updated_at FROM projects';
+// The metadata comes in the same statement (one lookup per /v2 request's project, not two).
+const PROJECT_COLS = `SELECT id, name, public, owner_id, storage_limit, storage_used, registry_id, created_at, updated_at,
+  (SELECT json_group_object(name, value) FROM (SELECT name, value FROM project_metadata WHERE project_id = projects.id ORDER BY name)) AS metadata
+  FROM projects`;
 const USER_COLS = 'SELECT id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at FROM users';
 // An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
 const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at,
@@ -649,10 +649,10 @@ const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.c
 function toProject(r: unknown): Project | null {
   if (!r) return null;
   const x = r as { id: number; name: string; public: number; owner_id: number | null; storage_limit: number; storage_used: number; registry_id: number | null;
-    created_at: string; updated_at: string };
+    created_at: string; updated_at: string; metadata: string | null };
   return {
-    id: x.id, name: x.name, public: x.public === 1, ownerId: x.owner_id, storageLimit: x.storage_limit, storageUsed: x.storage_used, metadata: {},
-    registryId: x.registry_id,
+    id: x.id, name: x.name, public: x.public === 1, ownerId: x.owner_id, storageLimit: x.storage_limit, storageUsed: x.storage_used,
+    metadata: x.metadata ? (JSON.parse(x.metadata) as Record<string, string>) : {}, registryId: x.registry_id,
     createdAt: x.created_at, updatedAt: x.updated_at,
   };
 }
