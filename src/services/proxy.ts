@@ -275,7 +275,8 @@ export class ProxyRegistry extends RegistryService {
   override async readBlob(repo: ResolvedRepository, digest: string, pickRange: (size: number) => ByteRange | null, sizeOnly: boolean): Promise<BlobRead> {
     if (repo.project.registryId === null) return super.readBlob(repo, digest, pickRange, sizeOnly);
     parseDigest(digest);
-    if (await this.meta.getBlobLink(repo.name, digest)) return super.readBlob(repo, digest, pickRange, sizeOnly);
+    const link = await this.meta.getBlobLink(repo.name, digest);
+    if (link) return this.readStored(digest, link.size, pickRange, sizeOnly);
     const up = await this.upstreamOf(repo.project);
     const remote = this.remoteName(repo);
     try {

@@ -89,7 +89,8 @@ export class RegistryService {
   protected async readStored(digest: string, size: number, pickRange: (size: number) => ByteRange | null, sizeOnly: boolean): Promise<BlobRead> {
     const range = pickRange(size);
     if (sizeOnly || size === 0) return { size, range, stream: null };
-    return { size, range, stream: await this.blobs.read(digest, range ?? undefined) };
+    // The whole blob as a range too: the store need not look its size up again.
+    return { size, range, stream: await this.blobs.read(digest, range ?? { start: 0, end: size - 1 }) };
   }
 
   /** Upstream redirects of a proxy-cache project (Docker Hub's library/); none for a registry of its own. */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
+import { expect } from 'vitest';
 import { run } from '../../src/cli/main.js';
 
 export interface CliResult { code: number; stdout: string; stderr: string }
@@ -37,6 +38,30 @@ export async function cli(env: NodeJS.ProcessEnv, args: string[], opts: { stdin?
     stdin, env,
   });
   return { code, stdout, stderr };
+}
+
+type CliRun = (args: string[], stdin?: string) => Promise<CliResult>;
+
+/**
+ * The two checks every CLI suite makes, over its own way of running harborctl: `ok` exits 0 with
+ * nothing on stderr; `fails` exits `code` with nothing on stdout and stderr exactly
+ * `harborctl: LINE` (or matching a RegExp).
+ */
+export function cliChecks(h: CliRun): { ok: CliRun; fails: (args: string[], code: number, line: string | RegExp, stdin?: string) => Promise<CliResult> } {
+  return {
+    async ok(args, stdin) {
+      const r = await h(args, stdin);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
+      return r;
+    },
+    async fails(args, code, line, stdin) {
+      const r = await h(args, stdin);
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code, stdout: '' });
+      if (typeof line === 'string') expect(r.stderr).toBe(`harborctl: ${line}\n`);
+      else expect(r.stderr).toMatch(line);
+      return r;
+    },
+  };
 }
 
 /** Parses -o json output, failing with the whole result when it is not JSON. */

@@ -4,7 +4,7 @@
 // 4 missing input, 5 forbidden, 1 unhealthy or conflict).
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cli, cliEnv, json, type CliEnv, type CliResult } from '../helpers/cli.js';
+import { cli, cliEnv, json, type CliEnv, type CliResult, cliChecks } from '../helpers/cli.js';
 import { call, digestOf, MT } from '../helpers/oci.js';
 import { freePort, startDistribution, type RegistryProcess } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -20,18 +20,7 @@ const h = async (args: string[], stdin?: string): Promise<CliResult> => {
   outputs.push(r.stdout, r.stderr);
   return r;
 };
-const ok = async (args: string[], stdin?: string): Promise<CliResult> => {
-  const r = await h(args, stdin);
-  expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
-  return r;
-};
-const fails = async (args: string[], code: number, line: string | RegExp, stdin?: string): Promise<CliResult> => {
-  const r = await h(args, stdin);
-  expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code, stdout: '' });
-  if (typeof line === 'string') expect(r.stderr).toBe(`harborctl: ${line}\n`);
-  else expect(r.stderr).toMatch(line);
-  return r;
-};
+const { ok, fails } = cliChecks(h);
 
 beforeAll(async () => {
   server = await startTestServer({ adminPassword: 'Harbor12345', logLevel: 'silent' });

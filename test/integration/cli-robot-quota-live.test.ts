@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildPrivateBinary, cliEnv, json, spawnCli, type CliEnv, type CliResult } from '../helpers/cli.js';
+import { buildPrivateBinary, cliEnv, json, spawnCli, type CliEnv, type CliResult, cliChecks } from '../helpers/cli.js';
 import { pushTinyImage } from '../helpers/push.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -16,15 +16,7 @@ let sandbox: CliEnv;
 let build: { bin: string; dispose(): Promise<void> } | undefined;
 let bin: string;
 const h = (args: string[], stdin?: string): Promise<CliResult> => spawnCli(sandbox.env, args, { stdin, bin });
-const ok = async (args: string[], stdin?: string): Promise<CliResult> => {
-  const r = await h(args, stdin);
-  expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
-  return r;
-};
-const fails = async (args: string[], code: number, line: string, stdin?: string): Promise<void> => {
-  const r = await h(args, stdin);
-  expect({ args, code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ args, code, stderr: `harborctl: ${line}\n`, stdout: '' });
-};
+const { ok, fails } = cliChecks(h);
 
 beforeAll(async () => {
   build = await buildPrivateBinary('robot-quota-live');

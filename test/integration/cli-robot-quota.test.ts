@@ -9,18 +9,14 @@ import Database from 'better-sqlite3';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HarborClient } from '../../src/client/http.js';
-import { cli, cliEnv, json, type CliEnv, type CliResult } from '../helpers/cli.js';
+import { cli, cliEnv, json, type CliEnv, type CliResult, cliChecks } from '../helpers/cli.js';
 import { pushTinyImage } from '../helpers/push.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let sandbox: CliEnv;
 const h = (args: string[], stdin?: string): Promise<CliResult> => cli(sandbox.env, args, { stdin });
-const ok = async (args: string[], stdin?: string): Promise<CliResult> => {
-  const r = await h(args, stdin);
-  expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
-  return r;
-};
+const { ok } = cliChecks(h);
 const fails = async (args: string[], code: number, line: string, stdin?: string): Promise<CliResult> => {
   const r = await h(args, stdin);
   expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code, stderr: `harborctl: ${line}\n` });

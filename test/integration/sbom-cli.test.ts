@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SBOM_ARTIFACT_TYPE } from '../../src/services/sbom.js';
 import { api, createProject } from '../helpers/api.js';
-import { cli, cliEnv, json, type CliEnv, type CliResult } from '../helpers/cli.js';
+import { cli, cliEnv, json, type CliEnv, type CliResult, cliChecks } from '../helpers/cli.js';
 import { call, pushImage } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { dpkgQueryPackages, pushDpkgImage, pushDpkgIndex, spdxDebPackages } from '../helpers/sbom.js';
@@ -14,11 +14,7 @@ import { dpkgQueryPackages, pushDpkgImage, pushDpkgIndex, spdxDebPackages } from
 let srv: TestServer;
 let sandbox: CliEnv;
 const h = (args: string[]): Promise<CliResult> => cli(sandbox.env, args);
-const ok = async (args: string[]): Promise<CliResult> => {
-  const r = await h(args);
-  expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
-  return r;
-};
+const { ok } = cliChecks(h);
 const fails = async (args: string[], code: number, line: RegExp): Promise<void> => {
   const r = await h(args);
   expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code, stdout: '' });
