@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // interop (real clients: skopeo, podman, docker-registry). `npm test` runs the first two.
 export default defineConfig({
   test: {
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },

@@ -161,7 +161,11 @@ export async function startDockerRegistry(opts: StartOptions & { proxyOf?: strin
   ].join('\n'));
   const fd = openSync(logFile, 'w');
   const started = process.hrtime.bigint();
-  const child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', fd, fd], cwd: opts.workDir });
+  const child = spawn('docker-registry', ['serve', configFile], {
+    stdio: ['ignore', fd, fd], cwd: opts.workDir,
+    // It reads every REGISTRY_* variable as configuration (podman users have REGISTRY_AUTH_FILE set).
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGISTRY_'))),
+  });
   closeSync(fd);
   const stop = stopper(child);
   try {

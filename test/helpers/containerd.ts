@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_ADMIN_PASSWORD } from './admin-auth.js';
 import { HARBORCTL_BIN } from './cli.js';
-import { describeRun, run, type RunOptions, type RunResult } from './exec.js';
+import { describeRun, distributionEnv, run, type RunOptions, type RunResult } from './exec.js';
 
 export const UPSTREAM = '127.0.0.1:5001';
 export const MIRROR_PORT = 5280;
@@ -212,7 +212,7 @@ export class MirrorStack {
     ].join('\n'));
     await writeFile(this.containerdConfig, containerdToml(this.dir, this.certsDir));
 
-    this.upstream = this.ns.start('docker-registry', 'docker-registry', ['serve', join(this.dir, 'upstream.yml')]);
+    this.upstream = this.ns.start('docker-registry', 'docker-registry', ['serve', join(this.dir, 'upstream.yml')], distributionEnv());
     if (o.tls) await this.harborctlOk(['tls', 'init', '--data-dir', this.harborData]);
     const tlsArgs = o.tls ? ['--tls'] : [];
     this.harbor = this.ns.start('harborctl serve', HARBORCTL_BIN, ['serve', '--listen', `127.0.0.1:${MIRROR_PORT}`, '--data-dir', this.harborData, '--log-level', 'info', ...tlsArgs],

@@ -21,6 +21,14 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/**
+ * This environment without REGISTRY_* variables, for docker-registry: it reads every one of them as
+ * configuration (REGISTRY_HTTP_ADDR, REGISTRY_AUTH...), and podman users have REGISTRY_AUTH_FILE set.
+ */
+export function distributionEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('REGISTRY_')));
+}
+
 function quote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_AUTHORIZATION, TEST_ADMIN_PASSWORD } from './admin-auth.js';
+import { distributionEnv } from './exec.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HARBORCTL_BIN = join(REPO_ROOT, 'bin', 'harborctl');
@@ -208,7 +209,7 @@ export async function startDistribution(opts: { htpasswd?: string; readyAuthoriz
     }
     await writeFile(configPath, distributionConfig(join(dataDir, 'storage'), port, htpasswdPath));
     const logs: string[] = [];
-    const child = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: distributionEnv() });
     const spawned = await new Promise<boolean>((r) => { child.once('spawn', () => r(true)); child.once('error', () => r(false)); });
     if (!spawned || child.pid === undefined) throw new Error('could not spawn docker-registry (apt-get install docker-registry)');
     const pid = child.pid;

@@ -2,7 +2,7 @@
 // path template, the status must be one the operation declares, and a JSON body must match the
 // declared schema. Swagger 2.0 `$ref`s (`#/definitions/X`) are kept as they are by compiling every
 // schema inside one document that holds the definitions.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -16,6 +16,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  * HARBOR_SWAGGER at a copy of goharbor/harbor's api/v2.0/swagger.yaml.
  */
 export const SWAGGER_PATH = process.env.HARBOR_SWAGGER ?? join(ROOT, '..', 'shared', 'reference', 'harbor-api-v2.0-swagger.yaml');
+/**
+ * Whether the swagger checks run. In a fresh clone with nothing beside it they are skipped (the
+ * global setup prints one line saying so); `HARBOR_SWAGGER_REQUIRED=1` (.ci/run) makes a missing copy fail.
+ */
+export const SWAGGER_AVAILABLE = existsSync(SWAGGER_PATH);
+export const SWAGGER_SKIP_LINE = `Harbor's swagger is not at ${SWAGGER_PATH}: the swagger checks are skipped (set HARBOR_SWAGGER to a copy of goharbor/harbor's api/v2.0/swagger.yaml to run them; .ci/run does)`;
 
 interface Operation {
   operationId: string;
@@ -83,8 +89,12 @@ export function findOperation(method: string, path: string): { template: string;
 
 export const seenOperations = new Set<string>();
 
-/** Throws when the response does not fit the operation's declared responses. Returns the operationId. */
+/**
+ * Throws when the response does not fit the operation's declared responses. Returns the operationId
+ * ('' when the swagger is absent and the check is skipped).
+ */
 export function validateResponse(method: string, path: string, status: number, body: unknown): string {
+  if (!SWAGGER_AVAILABLE) return '';
   const { doc, ajv, cache } = load();
   const found = findOperation(method, path);
   if (!found) throw new Error(`no swagger operation for ${method} ${path}`);

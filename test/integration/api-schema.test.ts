@@ -8,13 +8,13 @@ import { digestOf } from '../../src/oci/digest.js';
 import { buildApiRouter } from '../../src/server/api/index.js';
 import { addMember, admin, api, basicHeader, createProject, createUser, pushImageWith } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { findOperation, seenOperations } from '../helpers/swagger.js';
+import { findOperation, seenOperations, SWAGGER_AVAILABLE } from '../helpers/swagger.js';
 
 let srv: TestServer;
 beforeAll(async () => { srv = await startTestServer(); });
 afterAll(async () => { await srv.close(); });
 
-test('every route in our table is an operation of Harbor\'s swagger', () => {
+test.skipIf(!SWAGGER_AVAILABLE)('every route in our table is an operation of Harbor\'s swagger', () => {
   for (const r of buildApiRouter().list()) {
     const op = findOperation(r.method, r.template);
     expect(op, `${r.method} ${r.template}`).not.toBeNull();
@@ -120,7 +120,10 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);
   await createProject(s, 'schema-post'); // createProject's 201
+});
 
+// Needs the calls above: every implemented operation was called and validated once.
+test.skipIf(!SWAGGER_AVAILABLE)('the successful calls cover every operation we implement', () => {
   const implemented = buildApiRouter().list().map((r) => findOperation(r.method, r.template)!.op.operationId);
   expect([...new Set(implemented)].filter((id) => !seenOperations.has(id))).toEqual([]);
 });

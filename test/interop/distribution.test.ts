@@ -103,3 +103,20 @@ describe('docker-registry → harborctl → docker-registry', () => {
     expect(dist.accessLog().some((l) => /"PUT \/v2\/library\/multi-back\/manifests\/1 HTTP\/1\.1" 201 /.test(l))).toBe(true);
   });
 });
+
+test('docker-registry ignores the REGISTRY_* variables of the environment the tests run in', async () => {
+  // docker-registry reads every REGISTRY_* variable as configuration; podman users have REGISTRY_AUTH_FILE.
+  const saved = { file: process.env.REGISTRY_AUTH_FILE, addr: process.env.REGISTRY_HTTP_ADDR };
+  process.env.REGISTRY_AUTH_FILE = '/nonexistent/auth.json';
+  process.env.REGISTRY_HTTP_ADDR = '127.0.0.1:1';
+  let other: RegistryProcess | undefined;
+  try {
+    other = await startDistribution();
+    expect((await globalThis.fetch(`${other.url}/v2/`)).status).toBe(200);
+  } finally {
+    for (const [k, v] of [['REGISTRY_AUTH_FILE', saved.file], ['REGISTRY_HTTP_ADDR', saved.addr]] as const) {
+      if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+    await other?.stop();
+  }
+});
