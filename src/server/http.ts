@@ -87,7 +87,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
         throw new HarborError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path.slice(0, 200)}`);
       }
     } catch (e) {
-      if (res.socket === null || res.socket.destroyed) {
+      // The connection's socket, not the response's: a response queued behind another on a
+      // keep-alive (pipelined) connection has no socket of its own until its turn comes.
+      if (req.socket.destroyed) {
         // The client went away (mid-upload, mid-download): nobody is left to answer.
         log.debug('client went away', { requestId, error: e instanceof Error ? e.message : String(e) });
         res.destroy();

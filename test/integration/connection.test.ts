@@ -1,0 +1,85 @@
+// The connection lifecycle, over raw sockets and real clients: pipelined requests each get their
+// answer (errors included), an error answered before the request body was read still reaches the
+// client and leaves no wedged connection, stalled bodies time out, and one address cannot hold
+// every socket.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ADMIN_AUTH_LINE } from '../helpers/admin-auth.js';
+import { RawConnection, pushBlob, pushImage, type Descriptor } from '../helpers/oci.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let srv: TestServer;
+const REPO = 'library/conn';
+let small: Descriptor;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  await pushImage(srv.url, REPO, 'stable');
+  small = await pushBlob(srv.url, REPO, randomBytes(100));
+});
+
+afterAll(async () => {
+  await srv.close();
+});
+
+/** One request as raw HTTP/1.1 text; `auth` adds the admin's credentials. */
+function req(method: string, path: string, opts: { auth?: boolean; headers?: string; body?: string } = {}): string {
+  const body = opts.body ?? '';
+  const len = body.length > 0 || method === 'PUT' || method === 'POST' || method === 'PATCH' ? `Content-Length: ${body.length}\r\n` : '';
+  return `${method} ${path} HTTP/1.1\r\nHost: x\r\n${opts.auth ? ADMIN_AUTH_LINE : ''}${opts.headers ?? ''}${len}\r\n${body}`;
+}
+
+function envelopeCode(body: string): string {
+  return (JSON.parse(body) as { errors: { code: string }[] }).errors[0].code;
+}
+
+describe('pipelined requests on one connection each get their answer', () => {
+  test('three pipelined GET /v2/ without credentials: three 401s, and the connection stays open', async () => {
+    const conn = await RawConnection.open(srv.url);
+    await conn.write(req('GET', '/v2/').repeat(3));
+    const got = await conn.responses(3);
+    expect(got.map((r) => r.status)).toEqual([401, 401, 401]);
+    expect(got.map((r) => envelopeCode(r.body))).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED', 'UNAUTHORIZED']);
+    expect(conn.isClosed).toBe(false);
+    await conn.write(req('GET', '/v2/', { auth: true }));
+    expect((await conn.responses(4)).map((r) => r.status)).toEqual([401, 401, 401, 200]);
+    conn.destroy();
+  });
+
+  test('every error kind, pipelined in one write, is answered in order', async () => {
+    const cases: [string, number, string | null][] = [
+      [req('GET', `/v2/${REPO}/manifests/stable`, { auth: true }), 200, null],
+      [req('GET', '/v2/_catalog'), 401, 'UNAUTHORIZED'],
+      [req('GET', `/v2/${REPO}/tags/list?n=x`, { auth: true }), 400, 'PAGINATION_NUMBER_INVALID'],
+      [req('GET', '/v2/library/a%2Fb/tags/list', { auth: true }), 400, 'NAME_INVALID'],
+      [req('PUT', `/v2/${REPO}/manifests/stable`, { auth: true, headers: 'Content-Type: application/vnd.oci.image.manifest.v1+json\r\n', body: '{"nope":' }), 400, 'MANIFEST_INVALID'],
+      [req('GET', `/v2/${REPO}/blobs/sha256:${'0'.repeat(64)}`, { auth: true }), 404, 'BLOB_UNKNOWN'],
+      [req('GET', `/v2/${REPO}/manifests/nothing-here`, { auth: true }), 404, 'MANIFEST_UNKNOWN'],
+      [req('GET', '/v2/nosuchproject/x/tags/list', { auth: true }), 404, 'NAME_UNKNOWN'],
+      [req('GET', '/nowhere', { auth: true }), 404, 'NOT_FOUND'],
+      [req('DELETE', '/v2/', { auth: true }), 405, 'UNSUPPORTED'],
+      [req('GET', `/v2/${REPO}/blobs/${small.digest}`, { auth: true, headers: 'Range: bytes=999999-\r\n' }), 416, 'RANGE_INVALID'],
+      [req('GET', '/v2/', { auth: true }), 200, null],
+    ];
+    const conn = await RawConnection.open(srv.url);
+    await conn.write(cases.map((c) => c[0]).join(''));
+    const got = await conn.responses(cases.length);
+    expect(got.map((r) => r.status)).toEqual(cases.map((c) => c[1]));
+    got.forEach((r, i) => { if (cases[i][2] !== null) expect(envelopeCode(r.body)).toBe(cases[i][2]); });
+    expect(conn.isClosed).toBe(false);
+    conn.destroy();
+  });
+
+  test('a large blob GET followed by an unauthenticated POST: the whole blob, then the 401', async () => {
+    const big = randomBytes(8 << 20);
+    const d = await pushBlob(srv.url, REPO, big);
+    const conn = await RawConnection.open(srv.url);
+    await conn.write(req('GET', `/v2/${REPO}/blobs/${d.digest}`, { auth: true }) + req('POST', `/v2/${REPO}/blobs/uploads/`));
+    const got = await conn.responses(2);
+    expect(got.map((r) => r.status)).toEqual([200, 401]);
+    expect(Buffer.from(got[0].body, 'latin1').equals(big)).toBe(true);
+    expect(envelopeCode(got[1].body)).toBe('UNAUTHORIZED');
+    expect(conn.isClosed).toBe(false);
+    conn.destroy();
+  });
+});
