@@ -22,6 +22,43 @@ export interface HttpServerOptions {
   services: ApiServices & { tokens: TokenService };
   log: Logger;
   tls?: { cert: Buffer; key: Buffer };
+  /** A request body (or a closing connection) that sends nothing for this long is cut (default 60 s). */
+  bodyIdleTimeoutMs?: number;
+}
+
+export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
+/** The longest a connection is kept to read and throw away what a client still sends after its answer. */
+const LINGER_MAX_MS = 30_000;
+
+/** True while the request still has body bytes to come (the parser has not seen its end). */
+function bodyPending(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const len = req.headers['content-length'];
+  return len !== undefined ? len !== '0' : req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * The one connection-lifecycle rule: an answer given while the request body is still unread closes
+ * the connection. The answer says `Connection: close`; meanwhile and after it, the rest of the body
+ * is read and thrown away, and once the answer is flushed the server half-closes (FIN) and keeps
+ * discarding until the client closes its side, goes idle, or LINGER_MAX_MS pass (nginx's lingering
+ * close). Closing at once with client bytes unread makes the kernel send a reset, which throws away
+ * the answer before the client has read it (undici's "fetch failed", Go's "broken pipe").
+ */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse, socket: Socket, idleMs: number): void {
+  res.setHeader('Connection', 'close');
+  // A reader that stopped early (a size cap) or failed (ENOSPC) left the request paused or destroyed,
+  // and with it the socket's reading: node's own dump makes its parser discard the rest of the body.
+  (req as IncomingMessage & { _dump?: () => void })._dump?.();
+  socket.resume();
+  // Node calls destroySoon once a `Connection: close` answer is flushed: half-close instead, and linger.
+  socket.destroySoon = function (this: Socket): void {
+    this.end();
+    this.setTimeout(idleMs); // idle: node's own timeout handling destroys it
+    const cap = setTimeout(() => this.destroy(), LINGER_MAX_MS).unref();
+    this.once('close', () => clearTimeout(cap));
+    this.once('end', () => this.destroy());
+  };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -52,6 +89,7 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
 
 export function createHttpServer(opts: HttpServerOptions): http.Server {
   const { registry, log, services } = opts;
+  const idleMs = opts.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
   const apiRouter = buildApiRouter();
   // One function for every request (called as ctx.audit(...), so `this` is the request): no closure per pull.
   const audit = function (this: RequestContext, op: AuditOperation, repo: ResolvedRepository, reference: string): void {
@@ -64,9 +102,11 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', requestId);
     const ctx: RequestContext = { req, res, method: req.method ?? 'GET', path: '', query: new URLSearchParams(), requestId, family: 'other' };
-    // The address is taken now: by the time a response closes, its socket may be gone. 'close' always
-    // fires once; a response the handler never ended is one the client walked away from.
-    const remote = req.socket.remoteAddress ?? '-';
+    // The connection and its address are taken now: node drops req.socket once a `Connection: close`
+    // answer is flushed. 'close' always fires once; a response the handler never ended is one the
+    // client walked away from.
+    const socket = req.socket;
+    const remote = socket.remoteAddress ?? '-';
     res.on('close', () => log.access(accessLine(req, res, ctx, remote, started) + (res.writableEnded ? '' : ' aborted')));
     try {
       const raw = req.url ?? '/';
@@ -89,12 +129,13 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     } catch (e) {
       // The connection's socket, not the response's: a response queued behind another on a
       // keep-alive (pipelined) connection has no socket of its own until its turn comes.
-      if (req.socket.destroyed) {
+      if (socket.destroyed) {
         // The client went away (mid-upload, mid-download): nobody is left to answer.
         log.debug('client went away', { requestId, error: e instanceof Error ? e.message : String(e) });
         res.destroy();
         return;
       }
+      if (!res.headersSent && bodyPending(req)) closeAfterAnswer(req, res, socket, idleMs);
       writeError(ctx, e, log);
     }
   };

@@ -3,9 +3,12 @@
 // client and leaves no wedged connection, stalled bodies time out, and one address cannot hold
 // every socket.
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ADMIN_AUTH_LINE } from '../helpers/admin-auth.js';
-import { RawConnection, pushBlob, pushImage, type Descriptor } from '../helpers/oci.js';
+import { ADMIN_AUTHORIZATION, ADMIN_AUTH_LINE } from '../helpers/admin-auth.js';
+import { MT, RawConnection, parseRawResponses, pushBlob, pushImage, type Descriptor } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -81,5 +84,86 @@ describe('pipelined requests on one connection each get their answer', () => {
     expect(envelopeCode(got[1].body)).toBe('UNAUTHORIZED');
     expect(conn.isClosed).toBe(false);
     conn.destroy();
+  });
+});
+
+/**
+ * Sends `head`, then `body` in 64 KiB writes (each after the previous one is taken), then reads until
+ * the server closes. `reset` says whether it ended with a reset instead of a clean close: a reset
+ * throws away what the client had not read yet, the response included.
+ */
+function sendAll(head: string, body: Buffer): Promise<{ text: string; reset: boolean; sent: number }> {
+  const { hostname, port } = new URL(srv.url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let sent = 0;
+    let reset = false;
+    // Half-open allowed, as a kernel socket is: the server's FIN does not end the client's sending.
+    const sock = net.connect({ port: Number(port), host: hostname, allowHalfOpen: true });
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'ECONNRESET' || e.code === 'EPIPE') reset = true; else reject(e); });
+    sock.on('close', () => resolve({ text: Buffer.concat(chunks).toString('latin1'), reset, sent }));
+    sock.on('connect', async () => {
+      await new Promise<void>((r) => sock.write(head, () => r()));
+      for (let i = 0; i < body.length && !sock.destroyed; i += 64 << 10) {
+        const part = body.subarray(i, i + (64 << 10));
+        await new Promise<void>((r) => sock.write(part, () => r()));
+        sent += part.length;
+      }
+      if (!sock.destroyed) sock.end();
+    });
+  });
+}
+
+describe('an error answered before its request body was read reaches the client, and nothing wedges', () => {
+  const big = Buffer.alloc((4 << 20) + 4096, 0x20);
+
+  test('raw socket: a 5 MiB manifest gets its 413 envelope, Connection: close and a clean close once the client is done', async () => {
+    const head = req('PUT', `/v2/${REPO}/manifests/big`, { auth: true, headers: `Content-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: ${big.length}\r\n` }).replace('Content-Length: 0\r\n', '');
+    const { text, reset, sent } = await sendAll(head, big);
+    const [r] = parseRawResponses(text);
+    expect(r.status).toBe(413);
+    expect(r.headers.connection).toBe('close');
+    expect(envelopeCode(r.body)).toBe('SIZE_INVALID');
+    expect({ reset, sent }).toEqual({ reset: false, sent: big.length });
+  });
+
+  test('raw socket: an oversized API body (anonymous) gets its 413, then a clean close', async () => {
+    const head = `POST /api/v2.0/projects HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n`;
+    const { text, reset, sent } = await sendAll(head, big);
+    const [r] = parseRawResponses(text);
+    expect(r.status).toBe(413);
+    expect(r.headers.connection).toBe('close');
+    expect((JSON.parse(r.body) as { errors: { code: string }[] }).errors[0].code).toBe('PAYLOAD_TOO_LARGE');
+    expect({ reset, sent }).toEqual({ reset: false, sent: big.length });
+  });
+
+  test('undici fetch reads the 413 of an oversized manifest, declared and chunked, and of an oversized API body', async () => {
+    const headers = { authorization: ADMIN_AUTHORIZATION, 'content-type': MT.ociManifest };
+    const declared = await fetch(`${srv.url}/v2/${REPO}/manifests/big`, { method: 'PUT', headers, body: big });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ errors: [{ code: 'SIZE_INVALID' }] });
+    const chunked = await fetch(`${srv.url}/v2/${REPO}/manifests/big`, {
+      method: 'PUT', headers, body: Readable.toWeb(Readable.from([big.subarray(0, 1 << 20), big.subarray(1 << 20)])) as ReadableStream, duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await chunked.json()).toMatchObject({ errors: [{ code: 'SIZE_INVALID' }] });
+    const api = await fetch(`${srv.url}/api/v2.0/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(api.status).toBe(413);
+    expect(await api.json()).toMatchObject({ errors: [{ code: 'PAYLOAD_TOO_LARGE' }] });
+  });
+
+  test('a keep-alive client with one connection goes on after a 413', async () => {
+    const agent = new Agent({ connections: 1 });
+    try {
+      const refused = await request(`${srv.url}/api/v2.0/projects`, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      expect(refused.statusCode).toBe(413);
+      await refused.body.dump();
+      const next = await request(`${srv.url}/api/v2.0/systeminfo`, { dispatcher: agent });
+      expect(next.statusCode).toBe(200);
+      await next.body.dump();
+    } finally {
+      await agent.close();
+    }
   });
 });
