@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   REQUEST_ENTITY_TOO_LARGE: { status: 413, exit: ExitCode.error, message: 'request entity too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: ExitCode.error, message: 'unsupported media type' },
   INTERNAL_SERVER_ERROR: { status: 500, exit: ExitCode.error, message: 'internal server error' },
+  // Neither Distribution nor Harbor has a code for it (both answer 500): 507 tells clients it is the server's disk.
+  INSUFFICIENT_STORAGE: { status: 507, exit: ExitCode.error, message: 'the registry is out of storage space' },
   // CLI only
   USAGE: { status: 400, exit: ExitCode.usage, message: 'usage error' },
   NEEDS_INPUT: { status: 400, exit: ExitCode.needsInput, message: 'input required' },
