@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import type { Socket } from 'node:net';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -24,9 +25,12 @@ export interface HttpServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** A request body (or a closing connection) that sends nothing for this long is cut (default 60 s). */
   bodyIdleTimeoutMs?: number;
+  /** Open connections one client address may hold; more are refused (default 256). */
+  maxConnectionsPerClient?: number;
 }
 
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
 /** The longest a connection is kept to read and throw away what a client still sends after its answer. */
 const LINGER_MAX_MS = 30_000;
 
@@ -35,6 +39,49 @@ function bodyPending(req: IncomingMessage): boolean {
   if (req.complete) return false;
   const len = req.headers['content-length'];
   return len !== undefined ? len !== '0' : req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * A body that stops arriving is cut after `idleMs` of silence: the socket's inactivity timer, re-armed
+ * by every byte read, so a slow but moving upload of any size goes on. Node emits the request's
+ * 'timeout' only while its body is incomplete; once the body is read the timer is off again, for
+ * the work that follows (a digest check of a large blob sends nothing for a while).
+ */
+function watchBody(req: IncomingMessage, socket: Socket, idleMs: number, log: Logger, requestId: string): void {
+  socket.setTimeout(idleMs);
+  req.once('timeout', () => {
+    log.info('request body idle: connection closed', { requestId, idleMs });
+    socket.destroy();
+  });
+  req.once('end', () => socket.setTimeout(0));
+}
+
+/**
+ * Refuses (closes at once) a connection from an address that already holds `max` open ones, so one
+ * client cannot take every socket and file descriptor. Said in the log once per crowding, not per refusal.
+ */
+function capConnectionsPerClient(server: net.Server, max: number, log: Logger): void {
+  const open = new Map<string, number>();
+  const warned = new Set<string>();
+  server.on('connection', (socket: Socket) => {
+    const addr = socket.remoteAddress ?? '';
+    const n = open.get(addr) ?? 0;
+    if (n >= max) {
+      if (!warned.has(addr)) {
+        warned.add(addr);
+        log.warn('too many connections from one client address: refusing more', { address: addr, max });
+      }
+      socket.destroy();
+      return;
+    }
+    open.set(addr, n + 1);
+    socket.once('close', () => {
+      const left = open.get(addr)! - 1;
+      if (left === 0) open.delete(addr);
+      else open.set(addr, left);
+      if (left < max) warned.delete(addr);
+    });
+  });
 }
 
 /**
@@ -107,6 +154,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     // client walked away from.
     const socket = req.socket;
     const remote = socket.remoteAddress ?? '-';
+    if (bodyPending(req)) watchBody(req, socket, idleMs, log, requestId);
     res.on('close', () => log.access(accessLine(req, res, ctx, remote, started) + (res.writableEnded ? '' : ' aborted')));
     try {
       const raw = req.url ?? '/';
@@ -149,7 +197,8 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     : http.createServer(serverOpts, listener);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 60_000;
-  server.requestTimeout = 0; // a 10 GiB layer may take a while; idle sockets still time out
+  server.requestTimeout = 0; // a 10 GiB layer may take a while; a stalled body times out (watchBody)
+  capConnectionsPerClient(server, opts.maxConnectionsPerClient ?? DEFAULT_MAX_CONNECTIONS_PER_CLIENT, log);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // A 400 written now would land inside a response already on the wire (as node's own handler knows).
     const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;

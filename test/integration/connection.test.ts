@@ -8,7 +8,9 @@ import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN_AUTHORIZATION, ADMIN_AUTH_LINE } from '../helpers/admin-auth.js';
-import { MT, RawConnection, parseRawResponses, pushBlob, pushImage, type Descriptor } from '../helpers/oci.js';
+import { MT, RawConnection, digestOf, parseRawResponses, pushBlob, pushImage, startUpload, uploadSize, type Descriptor } from '../helpers/oci.js';
+import { cli, cliEnv } from '../helpers/cli.js';
+import { startHarborctl } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -164,6 +166,123 @@ describe('an error answered before its request body was read reaches the client,
       await next.body.dump();
     } finally {
       await agent.close();
+    }
+  });
+});
+
+describe('stalled bodies and connection floods, with short limits set by option', () => {
+  let tight: TestServer;
+  const port = (): number => Number(new URL(tight.url).port);
+  beforeAll(async () => {
+    tight = await startTestServer({ bodyIdleTimeoutMs: 1000, maxConnectionsPerClient: 3 });
+  });
+  afterAll(async () => {
+    await tight.close();
+  });
+
+  /** The server sees a client's close on its own time: waits until it has seen enough of them. */
+  async function connectionsDownTo(n: number): Promise<void> {
+    const count = (): Promise<number> => new Promise((r) => tight.app.server.getConnections((_e, c) => r(c)));
+    while ((await count()) > n) await new Promise((r) => setImmediate(r));
+  }
+
+  function connect(): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(port(), '127.0.0.1', () => resolve(sock));
+      sock.once('error', reject);
+    });
+  }
+
+  test('connections from one address over the cap are refused; below it again, they are served', async () => {
+    const held = await Promise.all([1, 2, 3].map(() => RawConnection.open(tight.url)));
+    for (const c of held) {
+      await c.write(req('GET', '/v2/', { auth: true }));
+      expect((await c.responses(1)).map((r) => r.status)).toEqual([200]);
+    }
+    const over = await RawConnection.open(tight.url);
+    await over.write(req('GET', '/v2/', { auth: true }));
+    expect(await over.responses(1)).toEqual([]);
+    expect(over.isClosed).toBe(true);
+    expect(tight.logs.filter((l) => /too many connections/.test(l))).toHaveLength(1);
+
+    held[0].destroy();
+    await connectionsDownTo(2);
+    const again = await RawConnection.open(tight.url);
+    await again.write(req('GET', '/v2/', { auth: true }));
+    expect((await again.responses(1)).map((r) => r.status)).toEqual([200]);
+    for (const c of [...held, again]) c.destroy();
+    await connectionsDownTo(0);
+  });
+
+  test('a body that stops arriving is cut after the idle timeout; the session keeps its old size', async () => {
+    const loc = await startUpload(tight.url, REPO);
+    const sock = await connect();
+    const closed = new Promise<string>((resolve) => {
+      let text = '';
+      sock.on('data', (d) => { text += d.toString('latin1'); });
+      sock.on('error', () => undefined);
+      sock.on('close', () => resolve(text));
+    });
+    sock.write(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: 100\r\n\r\nhello`);
+    expect(await closed).toBe('');
+    expect(await uploadSize(tight.url, loc)).toBe(0);
+  });
+
+  test('a slow but moving body is not cut, though it takes longer than the idle timeout in all', async () => {
+    const loc = await startUpload(tight.url, REPO);
+    const data = randomBytes(15 * 1000);
+    const conn = await RawConnection.open(tight.url);
+    await conn.write(`PATCH ${loc} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: ${data.length}\r\n\r\n`);
+    for (let i = 0; i < data.length; i += 1000) {
+      await new Promise((r) => setTimeout(r, 150));
+      await conn.write(data.subarray(i, i + 1000));
+    }
+    const [r] = await conn.responses(1);
+    expect(r.status).toBe(202);
+    expect(r.headers.range).toBe(`0-${data.length - 1}`);
+    conn.destroy();
+  });
+});
+
+describe('harborctl serve --body-idle-timeout and --max-connections-per-client', () => {
+  /** A child's log line arrives through a pipe, after what the socket already showed: waits for it. */
+  async function logged(logs: string[], line: RegExp): Promise<void> {
+    while (!logs.some((l) => line.test(l))) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  test('the real process applies both', async () => {
+    const reg = await startHarborctl({ args: ['--body-idle-timeout', '1s', '--max-connections-per-client', '3'] });
+    try {
+      const stalled = await RawConnection.open(reg.url);
+      await stalled.write(`POST /v2/library/x/blobs/uploads/?digest=${digestOf('x'.repeat(100))} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Length: 100\r\n\r\nhello`);
+      await stalled.until(() => false);
+      expect(stalled.received).toBe('');
+      await logged(reg.logs, /request body idle: connection closed/);
+
+      // The readiness check may still hold a keep-alive connection: of four more, one at least is refused.
+      const conns = await Promise.all([1, 2, 3, 4].map(() => RawConnection.open(reg.url)));
+      const answered = await Promise.all(conns.map(async (c) => {
+        await c.write(req('GET', '/v2/', { auth: true }));
+        return (await c.responses(1)).length;
+      }));
+      expect(answered.filter((n) => n === 0).length).toBeGreaterThanOrEqual(1);
+      expect(answered.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2);
+      await logged(reg.logs, /too many connections from one client address/);
+      for (const c of conns) c.destroy();
+    } finally {
+      await reg.stop();
+    }
+  });
+
+  test.each([
+    [['--body-idle-timeout', '10ms'], '--body-idle-timeout must be at least 1s'],
+    [['--max-connections-per-client', '0'], 'invalid --max-connections-per-client "0": a whole number from 1 to 999999'],
+  ])('serve %j → exit 2', async (args, line) => {
+    const { env, cleanup } = await cliEnv();
+    try {
+      expect(await cli(env, ['serve', '--listen', '127.0.0.1:0', ...args])).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
+    } finally {
+      await cleanup();
     }
   });
 });
