@@ -47,13 +47,14 @@ function bodyPending(req: IncomingMessage): boolean {
  * 'timeout' only while its body is incomplete; once the body is read the timer is off again, for
  * the work that follows (a digest check of a large blob sends nothing for a while).
  */
-function watchBody(req: IncomingMessage, socket: Socket, idleMs: number, log: Logger, requestId: string): void {
+function watchBody(req: IncomingMessage, res: ServerResponse, socket: Socket, idleMs: number, log: Logger, requestId: string): void {
   socket.setTimeout(idleMs);
   req.once('timeout', () => {
     log.info('request body idle: connection closed', { requestId, idleMs });
     socket.destroy();
   });
-  req.once('end', () => socket.setTimeout(0));
+  // A body read after its answer (node discards the unread rest) leaves the keep-alive timer alone.
+  req.once('end', () => { if (!res.writableEnded) socket.setTimeout(0); });
 }
 
 /**
@@ -154,7 +155,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     // client walked away from.
     const socket = req.socket;
     const remote = socket.remoteAddress ?? '-';
-    if (bodyPending(req)) watchBody(req, socket, idleMs, log, requestId);
+    if (bodyPending(req)) watchBody(req, res, socket, idleMs, log, requestId);
     res.on('close', () => log.access(accessLine(req, res, ctx, remote, started) + (res.writableEnded ? '' : ' aborted')));
     try {
       const raw = req.url ?? '/';
