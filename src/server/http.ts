@@ -131,7 +131,6 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
   const len = res.getHeader('content-length') ?? '-';
   const ua = (req.headers['user-agent'] ?? '-').replace(/"/g, '\'');
   const target = (req.url ?? '').replace(/"/g, '%22');
-  // req.socket is null once a `Connection: close` answer has been flushed before the body was read.
   return `${remote} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
 }
 
@@ -150,9 +149,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', requestId);
     const ctx: RequestContext = { req, res, method: req.method ?? 'GET', path: '', query: new URLSearchParams(), requestId, family: 'other' };
-    // The connection and its address are taken now: node drops req.socket once a `Connection: close`
-    // answer is flushed. 'close' always fires once; a response the handler never ended is one the
-    // client walked away from.
+    // The connection and its address are taken now: node drops req.socket when a reader stops
+    // reading the body early (a size cap, a failed write). 'close' always fires once; a response the
+    // handler never ended is one the client walked away from.
     const socket = req.socket;
     const remote = socket.remoteAddress ?? '-';
     if (bodyPending(req)) watchBody(req, res, socket, idleMs, log, requestId);
