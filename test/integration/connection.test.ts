@@ -24,6 +24,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Not one logged failure from all the cut, refused and pipelined connections.
+  expect(srv.logs.filter((l) => / (ERROR|WARN) /.test(l))).toEqual([]);
   await srv.close();
 });
 
@@ -128,6 +130,17 @@ describe('an error answered before its request body was read reaches the client,
     expect(r.headers.connection).toBe('close');
     expect(envelopeCode(r.body)).toBe('SIZE_INVALID');
     expect({ reset, sent }).toEqual({ reset: false, sent: big.length });
+  });
+
+  test('raw socket: a request pipelined behind a refused body is not answered (the answer said close), and nothing breaks', async () => {
+    const head = `PUT /v2/${REPO}/manifests/big HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}Content-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: ${big.length}\r\n\r\n`;
+    const { text, reset } = await sendAll(head, Buffer.concat([big, Buffer.from(req('GET', '/v2/', { auth: true }))]));
+    expect(parseRawResponses(text).map((r) => [r.status, r.headers.connection])).toEqual([[413, 'close']]);
+    expect(reset).toBe(false);
+    const after = await RawConnection.open(srv.url);
+    await after.write(req('GET', '/v2/', { auth: true }));
+    expect((await after.responses(1)).map((r) => r.status)).toEqual([200]);
+    after.destroy();
   });
 
   test('raw socket: an oversized API body (anonymous) gets its 413, then a clean close', async () => {
