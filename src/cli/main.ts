@@ -79,6 +79,8 @@ export function buildProgram(io: Io = processIo()): Command {
     .option('--upload-ttl <duration>', 'abandon upload sessions idle this long (e.g. 30m, 24h)', '24h')
     .option('--proxy-revalidate <duration>', 'proxy-cache projects: check a cached tag against the upstream at most this often', '5m')
     .option('--proxy-timeout <duration>', 'proxy-cache projects: serve the cache when the upstream takes longer than this to answer', '15s')
+    .option('--body-idle-timeout <duration>', 'close a connection whose request body sends nothing for this long', '60s')
+    .option('--max-connections-per-client <n>', 'refuse connections beyond this many open ones from one client address', '256')
     .action(async (_opts, cmd: Command) => (await import('./commands/serve.js')).serve(cmd.opts()));
 
   // Access

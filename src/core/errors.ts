@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   BLOB_UPLOAD_INVALID: { status: 400, exit: ExitCode.error, message: 'blob upload invalid' },
   BLOB_UPLOAD_UNKNOWN: { status: 404, exit: ExitCode.notFound, message: 'blob upload unknown to registry' },
   DIGEST_INVALID: { status: 400, exit: ExitCode.error, message: 'provided digest did not match uploaded content' },
-  MANIFEST_BLOB_UNKNOWN: { status: 404, exit: ExitCode.notFound, message: 'manifest references a manifest or blob unknown to registry' },
+  MANIFEST_BLOB_UNKNOWN: { status: 400, exit: ExitCode.notFound, message: 'manifest references a manifest or blob unknown to registry' },
   MANIFEST_INVALID: { status: 400, exit: ExitCode.error, message: 'manifest invalid' },
   MANIFEST_UNKNOWN: { status: 404, exit: ExitCode.notFound, message: 'manifest unknown to registry' },
   NAME_INVALID: { status: 400, exit: ExitCode.usage, message: 'invalid repository name' },
@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   REQUEST_ENTITY_TOO_LARGE: { status: 413, exit: ExitCode.error, message: 'request entity too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: ExitCode.error, message: 'unsupported media type' },
   INTERNAL_SERVER_ERROR: { status: 500, exit: ExitCode.error, message: 'internal server error' },
+  // Neither Distribution nor Harbor has a code for it (both answer 500): 507 tells clients it is the server's disk.
+  INSUFFICIENT_STORAGE: { status: 507, exit: ExitCode.error, message: 'the registry is out of storage space' },
   // CLI only
   USAGE: { status: 400, exit: ExitCode.usage, message: 'usage error' },
   NEEDS_INPUT: { status: 400, exit: ExitCode.needsInput, message: 'input required' },

@@ -48,6 +48,10 @@ export interface AppConfig {
   proxy?: ProxyOptions;
   /** Storage limit in bytes of a project created without one (default -1, unlimited; Harbor's storage_per_project). */
   defaultStorageLimit?: number;
+  /** A request body that sends nothing for this long is cut (default 60 s); `serve --body-idle-timeout`. */
+  bodyIdleTimeoutMs?: number;
+  /** Open connections one client address may hold (default 256); `serve --max-connections-per-client`. */
+  maxConnectionsPerClient?: number;
 }
 
 export interface App {
@@ -120,7 +124,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   purger.unref();
 
   const server = createHttpServer({
-    registry, log: cfg.log, tls: cfg.tls,
+    registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient,
     services: {
       meta, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),

@@ -5,11 +5,28 @@ import { HarborError, isHarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { RequestContext } from './context.js';
 
+/** When each server's logger last said the disk is full: once a minute, not once per refused push. */
+const fullDiskLogged = new WeakMap<Logger, number>();
+const FULL_DISK_LOG_EVERY_MS = 60_000;
+
+/** A write refused for space: the filesystem's (ENOSPC, EDQUOT) or SQLite's (SQLITE_FULL). */
+function isOutOfSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+}
+
 export function writeError(ctx: RequestContext, err: unknown, log: Logger): void {
   const { res } = ctx;
   let e: HarborError;
   if (isHarborError(err)) {
     e = err;
+  } else if (isOutOfSpace(err)) {
+    const now = Date.now();
+    if (now - (fullDiskLogged.get(log) ?? -Infinity) >= FULL_DISK_LOG_EVERY_MS) {
+      fullDiskLogged.set(log, now);
+      log.error('the registry is out of storage space: writes are refused with 507 until space is freed', { error: err instanceof Error ? err.message : String(err) });
+    }
+    e = new HarborError('INSUFFICIENT_STORAGE', 'the registry is out of storage space; try again once space is freed');
   } else {
     log.error('request failed', { requestId: ctx.requestId, method: ctx.method, path: ctx.path, error: err instanceof Error ? err.stack ?? err.message : String(err) });
     e = new HarborError('INTERNAL_SERVER_ERROR', 'internal server error', { detail: { requestId: ctx.requestId } });

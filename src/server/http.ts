@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import type { Socket } from 'node:net';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -22,6 +23,90 @@ export interface HttpServerOptions {
   services: ApiServices & { tokens: TokenService };
   log: Logger;
   tls?: { cert: Buffer; key: Buffer };
+  /** A request body (or a closing connection) that sends nothing for this long is cut (default 60 s). */
+  bodyIdleTimeoutMs?: number;
+  /** Open connections one client address may hold; more are refused (default 256). */
+  maxConnectionsPerClient?: number;
+}
+
+export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
+/** The longest a connection is kept to read and throw away what a client still sends after its answer. */
+const LINGER_MAX_MS = 30_000;
+
+/** True while the request still has body bytes to come (the parser has not seen its end). */
+function bodyPending(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const len = req.headers['content-length'];
+  return len !== undefined ? len !== '0' : req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * A body that stops arriving is cut after `idleMs` of silence: the socket's inactivity timer, re-armed
+ * by every byte read, so a slow but moving upload of any size goes on. Node emits the request's
+ * 'timeout' only while its body is incomplete; once the body is read the timer is off again, for
+ * the work that follows (a digest check of a large blob sends nothing for a while).
+ */
+function watchBody(req: IncomingMessage, res: ServerResponse, socket: Socket, idleMs: number, log: Logger, requestId: string): void {
+  socket.setTimeout(idleMs);
+  req.once('timeout', () => {
+    log.info('request body idle: connection closed', { requestId, idleMs });
+    socket.destroy();
+  });
+  // A body read after its answer (node discards the unread rest) leaves the keep-alive timer alone.
+  req.once('end', () => { if (!res.writableEnded) socket.setTimeout(0); });
+}
+
+/**
+ * Refuses (closes at once) a connection from an address that already holds `max` open ones, so one
+ * client cannot take every socket and file descriptor. Said in the log once per crowding, not per refusal.
+ */
+function capConnectionsPerClient(server: net.Server, max: number, log: Logger): void {
+  const open = new Map<string, number>();
+  const warned = new Set<string>();
+  server.on('connection', (socket: Socket) => {
+    const addr = socket.remoteAddress ?? '';
+    const n = open.get(addr) ?? 0;
+    if (n >= max) {
+      if (!warned.has(addr)) {
+        warned.add(addr);
+        log.warn('too many connections from one client address: refusing more', { address: addr, max });
+      }
+      socket.destroy();
+      return;
+    }
+    open.set(addr, n + 1);
+    socket.once('close', () => {
+      const left = open.get(addr)! - 1;
+      if (left === 0) open.delete(addr);
+      else open.set(addr, left);
+      if (left < max) warned.delete(addr);
+    });
+  });
+}
+
+/**
+ * The one connection-lifecycle rule: an answer given while the request body is still unread closes
+ * the connection. The answer says `Connection: close`; meanwhile and after it, the rest of the body
+ * is read and thrown away, and once the answer is flushed the server half-closes (FIN) and keeps
+ * discarding until the client closes its side, goes idle, or LINGER_MAX_MS pass (nginx's lingering
+ * close). Closing at once with client bytes unread makes the kernel send a reset, which throws away
+ * the answer before the client has read it (undici's "fetch failed", Go's "broken pipe").
+ */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse, socket: Socket, idleMs: number): void {
+  res.setHeader('Connection', 'close');
+  // A reader that stopped early (a size cap) or failed (ENOSPC) left the request paused or destroyed,
+  // and with it the socket's reading: node's own dump makes its parser discard the rest of the body.
+  (req as IncomingMessage & { _dump?: () => void })._dump?.();
+  socket.resume();
+  // Node calls destroySoon once a `Connection: close` answer is flushed: half-close instead, and linger.
+  socket.destroySoon = function (this: Socket): void {
+    this.end();
+    this.setTimeout(idleMs); // idle: node's own timeout handling destroys it
+    const cap = setTimeout(() => this.destroy(), LINGER_MAX_MS).unref();
+    this.once('close', () => clearTimeout(cap));
+    this.once('end', () => this.destroy());
+  };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -46,12 +131,12 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
   const len = res.getHeader('content-length') ?? '-';
   const ua = (req.headers['user-agent'] ?? '-').replace(/"/g, '\'');
   const target = (req.url ?? '').replace(/"/g, '%22');
-  // req.socket is null once a `Connection: close` answer has been flushed before the body was read.
   return `${remote} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
 }
 
 export function createHttpServer(opts: HttpServerOptions): http.Server {
   const { registry, log, services } = opts;
+  const idleMs = opts.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
   const apiRouter = buildApiRouter();
   // One function for every request (called as ctx.audit(...), so `this` is the request): no closure per pull.
   const audit = function (this: RequestContext, op: AuditOperation, repo: ResolvedRepository, reference: string): void {
@@ -64,9 +149,12 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', requestId);
     const ctx: RequestContext = { req, res, method: req.method ?? 'GET', path: '', query: new URLSearchParams(), requestId, family: 'other' };
-    // The address is taken now: by the time a response closes, its socket may be gone. 'close' always
-    // fires once; a response the handler never ended is one the client walked away from.
-    const remote = req.socket.remoteAddress ?? '-';
+    // The connection and its address are taken now: node drops req.socket when a reader stops
+    // reading the body early (a size cap, a failed write). 'close' always fires once; a response the
+    // handler never ended is one the client walked away from.
+    const socket = req.socket;
+    const remote = socket.remoteAddress ?? '-';
+    if (bodyPending(req)) watchBody(req, res, socket, idleMs, log, requestId);
     res.on('close', () => log.access(accessLine(req, res, ctx, remote, started) + (res.writableEnded ? '' : ' aborted')));
     try {
       const raw = req.url ?? '/';
@@ -87,12 +175,15 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
         throw new HarborError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path.slice(0, 200)}`);
       }
     } catch (e) {
-      if (res.socket === null || res.socket.destroyed) {
+      // The connection's socket, not the response's: a response queued behind another on a
+      // keep-alive (pipelined) connection has no socket of its own until its turn comes.
+      if (socket.destroyed) {
         // The client went away (mid-upload, mid-download): nobody is left to answer.
         log.debug('client went away', { requestId, error: e instanceof Error ? e.message : String(e) });
         res.destroy();
         return;
       }
+      if (!res.headersSent && bodyPending(req)) closeAfterAnswer(req, res, socket, idleMs);
       writeError(ctx, e, log);
     }
   };
@@ -106,7 +197,8 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     : http.createServer(serverOpts, listener);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 60_000;
-  server.requestTimeout = 0; // a 10 GiB layer may take a while; idle sockets still time out
+  server.requestTimeout = 0; // a 10 GiB layer may take a while; a stalled body times out (watchBody)
+  capConnectionsPerClient(server, opts.maxConnectionsPerClient ?? DEFAULT_MAX_CONNECTIONS_PER_CLIENT, log);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // A 400 written now would land inside a response already on the wire (as node's own handler knows).
     const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;

@@ -17,7 +17,6 @@ import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { parseDigest } from '../oci/digest.js';
 import { parseManifest } from '../oci/manifest.js';
-import { isValidTag } from '../oci/name.js';
 import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
 import type { MetadataStore, Page, Project, StoredManifest } from '../storage/meta/types.js';
 import { RegistryService, type BlobRead, type RegistryOptions, type ResolvedRepository } from './registry.js';
@@ -173,9 +172,7 @@ export class ProxyRegistry extends RegistryService {
 
   override async getManifest(repo: ResolvedRepository, reference: string): Promise<StoredManifest> {
     if (repo.project.registryId === null) return super.getManifest(repo, reference);
-    const byDigest = reference.includes(':');
-    if (byDigest) parseDigest(reference, 'manifest digest');
-    else if (!isValidTag(reference)) throw new HarborError('TAG_INVALID', `invalid tag ${JSON.stringify(reference.slice(0, 200))}`);
+    const byDigest = this.readReference(reference).digest !== null;
     const local = await this.meta.getManifest(repo.name, reference);
     if (local && byDigest) return local;
     if (local) {

@@ -223,6 +223,16 @@ export class RegistryService {
     return { digest: null };
   }
 
+  /**
+   * The reference of a manifest read: a string that cannot be a tag names no manifest, so 404
+   * MANIFEST_UNKNOWN as Distribution answers (conformance v1.1.1); a write is told the tag is invalid.
+   * A malformed digest stays 400 DIGEST_INVALID.
+   */
+  protected readReference(reference: string): { digest: string | null } {
+    if (!reference.includes(':') && !isValidTag(reference)) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference: reference.slice(0, 200) } });
+    return this.checkReference(reference);
+  }
+
   async readManifestBody(body: AsyncIterable<Uint8Array>, declaredLength: number | undefined): Promise<Buffer> {
     const tooBig = (): HarborError => new HarborError('SIZE_INVALID', `manifest exceeds the ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB limit`, { status: 413 });
     if (declaredLength !== undefined && declaredLength > MAX_MANIFEST_BYTES) throw tooBig();
@@ -270,7 +280,7 @@ export class RegistryService {
   }
 
   async getManifest(repo: ResolvedRepository, reference: string): Promise<StoredManifest> {
-    this.checkReference(reference);
+    this.readReference(reference);
     const m = await this.meta.getManifest(repo.name, reference);
     if (!m) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
     return m;

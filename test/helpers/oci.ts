@@ -45,21 +45,9 @@ export interface CallOptions {
  * test admin's credentials unless `headers` has an Authorization of its own (helpers/admin-auth.ts).
  */
 export async function call(base: string, path: string, opts: CallOptions = {}): Promise<Reply> {
-  const send = () => adminDispatcher.request({
+  const res = await adminDispatcher.request({
     origin: base, path, method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body as Buffer | undefined,
   });
-  let res: Awaited<ReturnType<typeof send>>;
-  try {
-    res = await send();
-  } catch (e) {
-    // Once in several loaded CI runs a GET on a reused keep-alive connection met "other side closed"
-    // (cause not found yet; see the session note). An idempotent request is sent once more, as Go's
-    // and containers' HTTP clients do on a reused connection; anything else fails as it is.
-    const idempotent = opts.method === undefined || opts.method === 'GET' || opts.method === 'HEAD';
-    if (!idempotent || (e as { code?: string }).code !== 'UND_ERR_SOCKET') throw e;
-    console.warn(`retrying ${opts.method ?? 'GET'} ${path} after ${(e as Error).message}`, (e as { socket?: unknown }).socket);
-    res = await send();
-  }
   const body = Buffer.from(await res.body.arrayBuffer());
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;

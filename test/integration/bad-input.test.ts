@@ -175,10 +175,11 @@ describe('malformed and wrong digests → 400 DIGEST_INVALID', () => {
   });
 });
 
-describe('invalid tags → 400 TAG_INVALID', () => {
-  test.each(['-lead', '.lead', 'a'.repeat(129), 'tag+plus', 'tag%20space', 'ta%C3%A9g'])('%s', async (tag) => {
+describe('invalid tags → 400 TAG_INVALID on PUT and DELETE; a read finds no such manifest (404, as Distribution and conformance v1.1.1)', () => {
+  test.each(['-lead', '.lead', '.INVALID_MANIFEST_NAME', 'a'.repeat(129), 'tag+plus', 'tag%20space', 'ta%C3%A9g'])('%s', async (tag) => {
     expectError(await call(srv.url, `/v2/${REPO}/manifests/${tag}`, { method: 'PUT', body: image.bytes, headers: { 'content-type': MT.ociManifest } }), 400, 'TAG_INVALID');
-    expectError(await call(srv.url, `/v2/${REPO}/manifests/${tag}`), 400, 'TAG_INVALID');
+    expectError(await call(srv.url, `/v2/${REPO}/manifests/${tag}`), 404, 'MANIFEST_UNKNOWN');
+    expect((await call(srv.url, `/v2/${REPO}/manifests/${tag}`, { method: 'HEAD' })).status).toBe(404);
     expectError(await call(srv.url, `/v2/${REPO}/manifests/${tag}`, { method: 'DELETE' }), 400, 'TAG_INVALID');
     await expectIntact();
   });
@@ -186,7 +187,7 @@ describe('invalid tags → 400 TAG_INVALID', () => {
   test('128 characters is the longest tag accepted', async () => {
     const tag = `_${'a'.repeat(127)}`;
     const r = await call(srv.url, `/v2/library/longtag/manifests/${tag}`, { method: 'PUT', body: image.bytes, headers: { 'content-type': MT.ociManifest } });
-    expectError(r, 404, 'MANIFEST_BLOB_UNKNOWN'); // the name was fine; the blobs live in another repository
+    expectError(r, 400, 'MANIFEST_BLOB_UNKNOWN'); // the name was fine; the blobs live in another repository
   });
 });
 

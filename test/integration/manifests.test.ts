@@ -110,7 +110,7 @@ describe('every manifest kind round-trips byte for byte, by tag and by digest', 
 
     const d512 = digestOf(bytes, 'sha512');
     const put512 = await call(srv.url, `/v2/library/m-bydigest512/manifests/${d512}`, { method: 'PUT', body: bytes, headers: { 'content-type': MT.ociManifest } });
-    expectError(put512, 404, 'MANIFEST_BLOB_UNKNOWN'); // its blobs live in the other repository
+    expectError(put512, 400, 'MANIFEST_BLOB_UNKNOWN'); // its blobs live in the other repository
     await imageManifest(srv.url, 'library/m-bydigest512', { seed: 'bd' });
     const ok = await call(srv.url, `/v2/library/m-bydigest512/manifests/${d512}`, { method: 'PUT', body: bytes, headers: { 'content-type': MT.ociManifest } });
     expect(ok.status, ok.body.toString()).toBe(201);
@@ -146,7 +146,7 @@ describe('every manifest kind round-trips byte for byte, by tag and by digest', 
   });
 });
 
-describe('references to content the repository does not have → 404 MANIFEST_BLOB_UNKNOWN, nothing stored', () => {
+describe('references to content the repository does not have → 400 MANIFEST_BLOB_UNKNOWN (Distribution\'s table), nothing stored', () => {
   const repo = 'library/m-missing';
   let good: Record<string, unknown>;
   let goodDigest: string;
@@ -158,7 +158,7 @@ describe('references to content the repository does not have → 404 MANIFEST_BL
 
   async function expectUnknown(doc: unknown, mediaType: string, missing: string): Promise<void> {
     const { r, digest } = await putManifest(srv.url, repo, 'stable', doc, mediaType);
-    expectError(r, 404, 'MANIFEST_BLOB_UNKNOWN');
+    expectError(r, 400, 'MANIFEST_BLOB_UNKNOWN');
     expect(JSON.stringify(r.json())).toContain(missing);
     expectError(await call(srv.url, `/v2/${repo}/manifests/${digest}`), 404, 'MANIFEST_UNKNOWN');
     const still = await call(srv.url, `/v2/${repo}/manifests/stable`);

@@ -16,6 +16,8 @@ export interface ServeOptions {
   uploadTtl: string;
   proxyRevalidate: string;
   proxyTimeout: string;
+  bodyIdleTimeout: string;
+  maxConnectionsPerClient: string;
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
@@ -28,6 +30,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const proxyRevalidateMs = parseDuration(opts.proxyRevalidate);
   const proxyTimeoutMs = parseDuration(opts.proxyTimeout);
   if (proxyTimeoutMs < 100) throw new HarborError('USAGE', '--proxy-timeout must be at least 100ms');
+  const bodyIdleTimeoutMs = parseDuration(opts.bodyIdleTimeout);
+  if (bodyIdleTimeoutMs < 1000) throw new HarborError('USAGE', '--body-idle-timeout must be at least 1s');
+  if (!/^[1-9]\d{0,5}$/.test(opts.maxConnectionsPerClient)) throw new HarborError('USAGE', `invalid --max-connections-per-client ${JSON.stringify(opts.maxConnectionsPerClient)}: a whole number from 1 to 999999`);
+  const maxConnectionsPerClient = Number(opts.maxConnectionsPerClient);
   const dataDir = opts.dataDir ?? defaultDataDir();
   const log = createLogger(opts.logLevel);
   const tls = opts.tls
@@ -37,7 +43,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
       : undefined;
 
   const { createApp } = await import('../../server/app.js');
-  const app = await createApp({ dataDir, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs } });
+  const app = await createApp({
+    dataDir, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs }, bodyIdleTimeoutMs, maxConnectionsPerClient,
+  });
   // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must
   // still shut down cleanly.
   let stopping = false;

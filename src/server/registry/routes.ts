@@ -3,7 +3,6 @@
 import { pipeline } from 'node:stream/promises';
 import { HarborError } from '../../core/errors.js';
 import { parseDigest } from '../../oci/digest.js';
-import { MAX_MANIFEST_BYTES } from '../../oci/manifest.js';
 import { parsePageSize, type ChunkInfo, type RegistryService, type ResolvedRepository } from '../../services/registry.js';
 import { isSendable, type ByteRange } from '../../storage/blobs/types.js';
 import { sendEmpty, sendJson, type RequestContext } from '../context.js';
@@ -200,9 +199,7 @@ const getManifest: Route = async (ctx, svc, repo, reference) => {
 };
 
 const putManifest: Route = async (ctx, svc, repo, reference) => {
-  const len = contentLength(ctx);
-  if (len !== undefined && len > MAX_MANIFEST_BYTES) ctx.res.setHeader('Connection', 'close');
-  const body = await svc.readManifestBody(ctx.req, len);
+  const body = await svc.readManifestBody(ctx.req, contentLength(ctx));
   const { digest, subject } = await svc.putManifest(repo, reference, ctx.req.headers['content-type'], body);
   const headers: Record<string, string> = { Location: `/v2/${repo.name}/manifests/${digest}`, 'Docker-Content-Digest': digest };
   if (subject) headers['OCI-Subject'] = subject;
