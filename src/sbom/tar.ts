@@ -96,6 +96,14 @@ export class ByteSource implements TarSource {
     return this.consume(n, () => false);
   }
 
+  /** Stops pulling: ends the source early (its finally blocks run), e.g. after an error. */
+  async close(): Promise<void> {
+    this.chunks = [];
+    this.buffered = 0;
+    this.done = true;
+    await this.it.return?.();
+  }
+
   /** Drains whatever is left so a decompressor upstream sees its whole input (and its errors). */
   async drain(): Promise<void> {
     this.chunks = [];

@@ -4,12 +4,19 @@
 // everything under it from lower layers, `.wh..wh..opq` empties its directory of lower layers'
 // entries, and any entry replaces whatever a lower layer had at its path. Only the catalogers'
 // results per path are kept between layers, never file contents.
+// Memory is bounded whatever the layers hold (issue 13.1): a cataloger gets a file in memory only
+// up to ScanLimits.maxBufferedBytes, a larger one through a temp file (jars, rpmdb) or not at all,
+// and the scan stops with SBOM_FAILED once the layers have unpacked to maxUnpackedBytes.
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HarborError } from '../core/errors.js';
+import { formatSize } from '../core/sizes.js';
 import { FILE_CATALOGERS, STREAM_CATALOGERS, type FileCataloger, type StreamCataloger } from './catalogers/index.js';
 import { OS_RELEASE_PATHS, parseOsRelease } from './catalogers/os-release.js';
 import { decompressedTar } from './decompress.js';
 import { makePurl } from './purl.js';
-import { ByteSource, consumeBody, readBody, readTar } from './tar.js';
+import { ByteSource, consumeBody, readBody, readTar, type TarEntry } from './tar.js';
 import type { FoundPackage, ImageSubject, Inventory, OsRelease, SbomPackage } from './types.js';
 
 export interface LayerSource {
@@ -19,9 +26,25 @@ export interface LayerSource {
   open(): AsyncIterable<Uint8Array>;
 }
 
+export interface ScanLimits {
+  /** What all layers together may unpack to; past it the scan fails. Negative: no limit. */
+  maxUnpackedBytes: number;
+  /** The largest file a cataloger gets in memory; larger ones go through a temp file, or are skipped. */
+  maxBufferedBytes: number;
+  /** Where those temp files go (a directory per scan, removed at its end). */
+  tmpDir: string;
+}
+
+export const DEFAULT_SCAN_LIMITS: ScanLimits = {
+  maxUnpackedBytes: 32 * 1024 ** 3,
+  maxBufferedBytes: 16 * 1024 ** 2,
+  tmpDir: tmpdir(),
+};
+
 export interface ScanOptions {
   fileCatalogers?: readonly FileCataloger[];
   streamCatalogers?: readonly StreamCataloger[];
+  limits?: Partial<ScanLimits>;
 }
 
 interface PathRecord {
@@ -51,15 +74,69 @@ function removeLower(records: Map<string, PathRecord>, path: string, layerIndex:
   }
 }
 
+/** Counts the bytes going by and fails once all layers together pass the limit. */
+async function* unpackBudget(chunks: AsyncIterable<Uint8Array>, used: { bytes: number }, limit: number): AsyncGenerator<Uint8Array> {
+  for await (const c of chunks) {
+    used.bytes += c.length;
+    if (limit >= 0 && used.bytes > limit) {
+      throw new HarborError('SBOM_FAILED', `the image unpacks to more than ${formatSize(limit)}, the scan's limit: no SBOM was made`);
+    }
+    yield c;
+  }
+}
+
+/** Temp files for files too large to hand over in memory, in one directory per scan. */
+class Spill {
+  private dir: string | undefined;
+  private n = 0;
+  constructor(private readonly parent: string) {}
+
+  /** Copies the current entry's body to a new temp file; returns its path. */
+  async write(src: ByteSource, e: TarEntry): Promise<string> {
+    if (!this.dir) {
+      await mkdir(this.parent, { recursive: true, mode: 0o700 });
+      this.dir = await mkdtemp(join(this.parent, 'harborctl-sbom-'));
+    }
+    const file = join(this.dir, String(this.n++));
+    const fh = await open(file, 'wx', 0o600);
+    try {
+      for (let left = e.size; left > 0;) {
+        const part = await src.read(Math.min(left, 1024 * 1024));
+        if (part.length === 0) throw new HarborError('UNPROCESSABLE_ENTITY', `invalid tar: truncated body of ${e.path}`);
+        await fh.write(part);
+        left -= part.length;
+      }
+    } finally {
+      await fh.close();
+    }
+    return file;
+  }
+
+  async close(): Promise<void> {
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
 export async function scanLayers(layers: readonly LayerSource[], subject: ImageSubject, opts: ScanOptions = {}): Promise<Inventory> {
+  const spill = new Spill(opts.limits?.tmpDir ?? DEFAULT_SCAN_LIMITS.tmpDir);
+  try {
+    return await scan(layers, subject, opts, spill);
+  } finally {
+    await spill.close();
+  }
+}
+
+async function scan(layers: readonly LayerSource[], subject: ImageSubject, opts: ScanOptions, spill: Spill): Promise<Inventory> {
   const fileCatalogers = opts.fileCatalogers ?? FILE_CATALOGERS;
   const streamCatalogers = opts.streamCatalogers ?? STREAM_CATALOGERS;
+  const limits = { ...DEFAULT_SCAN_LIMITS, ...opts.limits };
   const records = new Map<string, PathRecord>();
   const warnings: string[] = [];
+  const unpacked = { bytes: 0 };
 
   for (const [layerIndex, layer] of layers.entries()) {
     const { chunks } = await decompressedTar(layer.open(), layer.mediaType);
-    const src = new ByteSource(chunks);
+    const src = new ByteSource(unpackBudget(chunks, unpacked, limits.maxUnpackedBytes));
     try {
       for await (const e of readTar(src)) {
         const base = basename(e.path);
@@ -85,16 +162,21 @@ export async function scanLayers(layers: readonly LayerSource[], subject: ImageS
         }
         const fc = fileCatalogers.find((c) => c.matches(e.path));
         if (fc) {
-          const body = await readBody(src, e, fc.maxBytes);
-          if (!body) {
-            warnings.push(`${e.path} in ${layer.digest}: ${e.size} bytes is over the ${fc.name} cataloger's limit of ${fc.maxBytes}; skipped`);
+          const tooLarge = e.size > fc.maxBytes ? `the ${fc.name} cataloger's limit of ${fc.maxBytes}`
+            : e.size > limits.maxBufferedBytes && !fc.parseFile ? `the scan's in-memory limit of ${limits.maxBufferedBytes}` : null;
+          if (tooLarge) {
+            warnings.push(`${e.path} in ${layer.digest}: ${e.size} bytes is over ${tooLarge}; skipped`);
             continue;
           }
+          const body = e.size <= limits.maxBufferedBytes ? await readBody(src, e, limits.maxBufferedBytes) : null;
+          const file = body ? null : await spill.write(src, e);
           let packages: FoundPackage[] = [];
           try {
-            packages = fc.parse(e.path, body);
+            packages = body ? fc.parse(e.path, body) : fc.parseFile!(e.path, file!, e.size);
           } catch (err) {
             warnings.push(`${e.path} in ${layer.digest}: ${fc.name}: ${err instanceof Error ? err.message : String(err)}`);
+          } finally {
+            if (file) await rm(file, { force: true });
           }
           if (packages.length) records.set(e.path, { layerIndex, packages });
           continue;
@@ -114,6 +196,9 @@ export async function scanLayers(layers: readonly LayerSource[], subject: ImageS
         throw new HarborError(err.code, `layer ${layer.digest}: ${err.message}`, { detail: err.detail });
       }
       throw err;
+    } finally {
+      // Ends the layer's stream (and its decompressor) when the scan stopped half-way.
+      await src.close();
     }
   }
 

@@ -1,0 +1,133 @@
+// The bounds of a scan (issue 13.1): what all layers may unpack to, what a cataloger gets in
+// memory, and the temp files that carry larger jars and rpmdbs instead. A file over the in-memory
+// limit is cataloged through its temp file (same result as in memory) or skipped with a warning,
+// the temp files are gone after the scan, and an image that unpacks past the limit fails clearly.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bufferAccess, zipEntries } from '../../src/sbom/catalogers/zip.js';
+import { RpmTag, RpmType } from '../../src/sbom/catalogers/rpm.js';
+import { scanLayers, type LayerSource, type ScanLimits } from '../../src/sbom/index.js';
+import { expectHarborError } from './helpers.js';
+import { makeTar, makeZip, rpmHeaderBlob, type TarFile } from './sbom-fixtures.js';
+
+const MIB = 1024 * 1024;
+const tmp = mkdtempSync(join(tmpdir(), 'sbom-limits-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function layer(files: TarFile[], digest: string, gzip = false): LayerSource {
+  const tar = makeTar(files);
+  const body = gzip ? gzipSync(tar) : tar;
+  return { digest, open: async function* () { yield body; } };
+}
+
+const props = (g: string, a: string, v: string): string => `groupId=${g}\nartifactId=${a}\nversion=${v}\n`;
+/** A jar of `padMiB` MiB (a stored member of random-ish bytes) with a pom.properties and a stored nested jar. */
+function bigJar(padMiB: number): Buffer {
+  const inner = makeZip([{ name: 'META-INF/maven/org.inner/lib/pom.properties', body: props('org.inner', 'lib', '2.0') }]);
+  const pad = Buffer.alloc(padMiB * MIB);
+  for (let i = 0; i < pad.length; i += 4096) pad.writeUInt32LE(i, i);
+  return makeZip([
+    { name: 'META-INF/maven/com.example/big/pom.properties', body: props('com.example', 'big', '1.0') },
+    { name: 'lib/padding.bin', body: pad, store: true },
+    { name: 'BOOT-INF/lib/lib-2.0.jar', body: inner, store: true },
+  ]);
+}
+
+function limits(over: Partial<ScanLimits>): Partial<ScanLimits> {
+  return { tmpDir: join(tmp, 'scratch'), ...over };
+}
+
+describe('in-memory limit', () => {
+  it('a jar over the limit is read through a temp file, with the same packages as in memory; the temp files are removed', async () => {
+    const jar = bigJar(3);
+    const l = layer([{ path: 'app/lib/big.jar', body: jar }], 'sha256:jar');
+    const inMemory = await scanLayers([l], { name: 'x' }, { limits: limits({ maxBufferedBytes: 8 * MIB }) });
+    const spilled = await scanLayers([l], { name: 'x' }, { limits: limits({ maxBufferedBytes: MIB }) });
+    expect(spilled.packages.map((p) => p.purl)).toEqual(['pkg:maven/com.example/big@1.0', 'pkg:maven/org.inner/lib@2.0']);
+    expect(spilled.packages).toEqual(inMemory.packages);
+    expect(spilled.warnings).toEqual([]);
+    expect(readdirSync(join(tmp, 'scratch'))).toEqual([]);
+  });
+
+  it('an executable jar (a launch script before the zip) is read too', async () => {
+    const jar = Buffer.concat([Buffer.from('#!/bin/sh\nexec java -jar "$0" "$@"\n'), makeZip([
+      { name: 'META-INF/maven/com.example/exe/pom.properties', body: props('com.example', 'exe', '3.1') },
+    ])]);
+    expect(zipEntries(bufferAccess(jar)).map((e) => e.name)).toEqual(['META-INF/maven/com.example/exe/pom.properties']);
+    const inv = await scanLayers([layer([{ path: 'app.jar', body: jar }], 'sha256:exe')], { name: 'x' }, { limits: limits({}) });
+    expect(inv.packages.map((p) => p.purl)).toEqual(['pkg:maven/com.example/exe@3.1']);
+  });
+
+  it('an rpmdb over the limit is opened from its temp file', async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
+    const ins = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
+    for (let i = 0; i < 400; i++) {
+      ins.run(rpmHeaderBlob([
+        { tag: RpmTag.name, type: RpmType.string, value: `pkg${i}` },
+        { tag: RpmTag.version, type: RpmType.string, value: '1.0' },
+        { tag: RpmTag.release, type: RpmType.string, value: 'x'.repeat(3000) },
+      ]));
+    }
+    const file = db.serialize();
+    db.close();
+    expect(file.length).toBeGreaterThan(MIB);
+    const inv = await scanLayers([layer([{ path: 'var/lib/rpm/rpmdb.sqlite', body: file }], 'sha256:rpm')], { name: 'x' }, { limits: limits({ maxBufferedBytes: MIB }) });
+    expect(inv.packages).toHaveLength(400);
+    expect(inv.warnings).toEqual([]);
+  });
+
+  it('a text file over the limit (a cataloger with no temp-file reader) is skipped with a warning', async () => {
+    const status = `Package: big\nStatus: install ok installed\nVersion: 1\nDescription: x\n${' pad\n'.repeat(300_000)}`;
+    const inv = await scanLayers([layer([{ path: 'var/lib/dpkg/status', body: status }], 'sha256:dpkg')], { name: 'x' }, { limits: limits({ maxBufferedBytes: MIB }) });
+    expect(inv.packages).toEqual([]);
+    expect(inv.warnings).toEqual([expect.stringMatching(/^var\/lib\/dpkg\/status in sha256:dpkg: \d+ bytes is over the scan's in-memory limit of 1048576; skipped$/)]);
+  });
+
+  it('two zero-filled jars (the issue\'s bomb, smaller) are spilled, found not to be zips, and leave nothing behind', async () => {
+    const zeros = Buffer.alloc(4 * MIB);
+    const l = layer([{ path: 'app/lib/a.jar', body: zeros }, { path: 'app/lib/b.jar', body: zeros }], 'sha256:bomb', true);
+    const inv = await scanLayers([l], { name: 'x' }, { limits: limits({ maxBufferedBytes: MIB }) });
+    expect(inv.packages).toEqual([]);
+    expect(readdirSync(join(tmp, 'scratch'))).toEqual([]);
+  });
+});
+
+describe('unpacked-size limit', () => {
+  it('a layer that unpacks past the limit fails the scan with SBOM_FAILED, naming the layer and the limit', async () => {
+    const l = layer([{ path: 'app/lib/a.jar', body: Buffer.alloc(3 * MIB) }], 'sha256:big', true);
+    const e = await expectHarborError(scanLayers([l], { name: 'x' }, { limits: limits({ maxUnpackedBytes: 2 * MIB }) }), 'SBOM_FAILED');
+    expect(e.message).toBe('layer sha256:big: the image unpacks to more than 2.0 MiB, the scan\'s limit: no SBOM was made');
+    expect(readdirSync(join(tmp, 'scratch'))).toEqual([]);
+  });
+
+  it('the limit counts all layers together', async () => {
+    const a = layer([{ path: 'a.bin', body: Buffer.alloc(1.5 * MIB) }], 'sha256:a', true);
+    const b = layer([{ path: 'b.bin', body: Buffer.alloc(1.5 * MIB) }], 'sha256:b', true);
+    expect((await scanLayers([a], { name: 'x' }, { limits: limits({ maxUnpackedBytes: 2 * MIB }) })).layers).toEqual(['sha256:a']);
+    const e = await expectHarborError(scanLayers([a, b], { name: 'x' }, { limits: limits({ maxUnpackedBytes: 2 * MIB }) }), 'SBOM_FAILED');
+    expect(e.message).toMatch(/^layer sha256:b: /);
+  });
+
+  it('the layer stream is ended when the scan stops half-way', async () => {
+    let finished = false;
+    const l: LayerSource = {
+      digest: 'sha256:stopped',
+      open: async function* () {
+        try {
+          const tar = gzipSync(makeTar([{ path: 'x.bin', body: Buffer.alloc(3 * MIB) }]));
+          for (let i = 0; i < tar.length; i += 1024) yield tar.subarray(i, i + 1024);
+          yield Buffer.alloc(0);
+        } finally {
+          finished = true;
+        }
+      },
+    };
+    await expectHarborError(scanLayers([l], { name: 'x' }, { limits: limits({ maxUnpackedBytes: MIB }) }), 'SBOM_FAILED');
+    expect(finished).toBe(true);
+  });
+});
