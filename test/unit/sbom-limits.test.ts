@@ -2,13 +2,15 @@
 // memory, and the temp files that carry larger jars and rpmdbs instead. A file over the in-memory
 // limit is cataloged through its temp file (same result as in memory) or skipped with a warning,
 // the temp files are gone after the scan, and an image that unpacks past the limit fails clearly.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bufferAccess, zipEntries } from '../../src/sbom/catalogers/zip.js';
+import { decompressedTar } from '../../src/sbom/decompress.js';
 import { RpmTag, RpmType } from '../../src/sbom/catalogers/rpm.js';
 import { scanLayers, type LayerSource, type ScanLimits } from '../../src/sbom/index.js';
 import { expectHarborError } from './helpers.js';
@@ -129,5 +131,37 @@ describe('unpacked-size limit', () => {
     };
     await expectHarborError(scanLayers([l], { name: 'x' }, { limits: limits({ maxUnpackedBytes: MIB }) }), 'SBOM_FAILED');
     expect(finished).toBe(true);
+  });
+});
+
+describe('zstd', () => {
+  it('a 256 MiB zstd bomb of a few KB is decompressed a bounded piece at a time, not all at the first read', async () => {
+    // A tar header for one 256 MiB file, then the zeros, through the zstd CLI: never in this process's memory.
+    const header = makeTar([{ path: 'z.bin', body: '' }]).subarray(0, 512);
+    header.write('00002000000\0', 124, 'ascii'); // size 256 MiB in octal
+    header.write('        ', 148, 'ascii');
+    let sum = 0;
+    for (const b of header) sum += b;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+    writeFileSync(join(tmp, 'hdr'), header);
+    execFileSync('sh', ['-c', `(cat hdr; head -c ${256 * MIB} /dev/zero) | zstd -19 -q -c > bomb.tar.zst`], { cwd: tmp });
+    const zst = readFileSync(join(tmp, 'bomb.tar.zst'));
+    expect(zst.length).toBeLessThan(64 * 1024);
+    const before = process.memoryUsage().arrayBuffers;
+    const { compression, chunks } = await decompressedTar((async function* () { yield zst; })());
+    expect(compression).toBe('zstd');
+    const it = chunks[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.done).toBe(false);
+    // Before the fix, the whole 256 MiB was decoded and held before the first chunk came out.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * MIB);
+    await it.return?.();
+  });
+
+  it('the unpacked-size limit stops a zstd bomb', async () => {
+    const zst = readFileSync(join(tmp, 'bomb.tar.zst'));
+    const l: LayerSource = { digest: 'sha256:zst', open: async function* () { yield zst; } };
+    const e = await expectHarborError(scanLayers([l], { name: 'x' }, { limits: limits({ maxUnpackedBytes: 32 * MIB }) }), 'SBOM_FAILED');
+    expect(e.message).toMatch(/unpacks to more than 32 MiB/);
   });
 });
