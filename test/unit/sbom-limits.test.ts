@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { catalogJar } from '../../src/sbom/catalogers/java.js';
 import { bufferAccess, zipEntries } from '../../src/sbom/catalogers/zip.js';
 import { decompressedTar } from '../../src/sbom/decompress.js';
 import { RpmTag, RpmType } from '../../src/sbom/catalogers/rpm.js';
@@ -163,5 +164,31 @@ describe('zstd', () => {
     const l: LayerSource = { digest: 'sha256:zst', open: async function* () { yield zst; } };
     const e = await expectHarborError(scanLayers([l], { name: 'x' }, { limits: limits({ maxUnpackedBytes: 32 * MIB }) }), 'SBOM_FAILED');
     expect(e.message).toMatch(/unpacks to more than 32 MiB/);
+  });
+});
+
+/** A zip whose central directory names the same stored member `count` times (entries overlap). */
+function overlappingZip(member: Buffer, name: string, count: number): Buffer {
+  const one = makeZip([{ name, body: member, store: true }]);
+  const local = one.subarray(0, 30 + name.length + member.length);
+  const entry = one.subarray(local.length, local.length + 46 + name.length);
+  const cd = Buffer.concat(Array.from({ length: count }, () => entry));
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(count, 8); eocd.writeUInt16LE(count, 10);
+  eocd.writeUInt32LE(cd.length, 12); eocd.writeUInt32LE(local.length, 16);
+  return Buffer.concat([local, cd, eocd]);
+}
+
+describe('jar work budget', () => {
+  it('overlapping entries that multiply nested jars end the archive with an error, not a million packages', () => {
+    const inner = makeZip([{ name: 'META-INF/maven/g/a/pom.properties', body: props('g', 'a', '1') }]);
+    const bomb = overlappingZip(overlappingZip(inner, 'lib/x.jar', 300), 'lib/y.jar', 300);
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(() => catalogJar(bomb, 'app.jar')).toThrow('more than 20000 nested archives, nested ones counted: not read further');
+  });
+
+  it('a jar with a few hundred nested jars is read whole', () => {
+    const inner = makeZip([{ name: 'META-INF/maven/g/a/pom.properties', body: props('g', 'a', '1') }]);
+    expect(catalogJar(overlappingZip(inner, 'lib/x.jar', 300), 'app.jar')).toHaveLength(300);
   });
 });

@@ -11,6 +11,24 @@ const ARCHIVE = /\.(jar|war|ear|jpi|hpi|par|sar|nar)$/i;
 const POM_PROPERTIES = /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/;
 const MAX_INFLATED = 16 * 1024 * 1024;
 const MAX_DEPTH = 3;
+/**
+ * The work one archive may cause, its nested archives included. Zip entries may overlap (many
+ * directory entries naming the same bytes), so a small jar can name one nested jar 65,535 times,
+ * each naming another 65,535 times: without a total the nesting multiplies, the size does not.
+ * A Spring Boot jar or an EAR has hundreds of nested archives and some 100,000 members.
+ */
+const MAX_NESTED = 20_000;
+const MAX_MEMBERS = 1_000_000;
+const MAX_INFLATED_TOTAL = 1024 * 1024 * 1024;
+
+interface Budget { nested: number; members: number; inflated: number }
+
+function overBudget(b: Budget): string | null {
+  if (b.nested > MAX_NESTED) return `more than ${MAX_NESTED} nested archives`;
+  if (b.members > MAX_MEMBERS) return `more than ${MAX_MEMBERS} members`;
+  if (b.inflated > MAX_INFLATED_TOTAL) return `more than ${MAX_INFLATED_TOTAL} bytes to inflate`;
+  return null;
+}
 
 export function parseProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -23,26 +41,37 @@ export function parseProperties(text: string): Map<string, string> {
   return out;
 }
 
-export function catalogJar(jar: Buffer | RandomAccess, location: string, depth = 0): FoundPackage[] {
+/** Throws (the walker turns it into a warning) when the archive is past the budget above. */
+export function catalogJar(jar: Buffer | RandomAccess, location: string, depth = 0, budget: Budget = { nested: 0, members: 0, inflated: 0 }): FoundPackage[] {
   const zip = Buffer.isBuffer(jar) ? bufferAccess(jar) : jar;
   let entries;
   try { entries = zipEntries(zip); } catch { return []; }
   const out: FoundPackage[] = [];
   for (const e of entries) {
+    budget.members++;
+    const over = overBudget(budget);
+    if (over) throw new Error(`${over}, nested ones counted: not read further`);
     try {
       if (POM_PROPERTIES.test(e.name)) {
         const body = zipRead(zip, e, 1024 * 1024);
         if (!body) continue;
+        if (e.method !== 0) budget.inflated += body.length;
         const p = parseProperties(body.toString('utf8'));
         const [groupId, artifactId, version] = [p.get('groupId'), p.get('artifactId'), p.get('version')];
         if (groupId && artifactId && version) {
           out.push({ type: 'maven', name: artifactId, namespace: groupId, version, licenses: [], location: `${location}!/${e.name}` });
         }
       } else if (depth < MAX_DEPTH && ARCHIVE.test(e.name)) {
+        budget.nested++;
         const inner = zipMember(zip, e, MAX_INFLATED);
-        if (inner) out.push(...catalogJar(inner, `${location}!/${e.name}`, depth + 1));
+        if (!inner) continue;
+        if (e.method !== 0) budget.inflated += inner.size;
+        out.push(...catalogJar(inner, `${location}!/${e.name}`, depth + 1, budget));
       }
-    } catch { /* a damaged member does not hide the others */ }
+    } catch (err) {
+      // A damaged member does not hide the others; a spent budget ends the whole archive.
+      if (overBudget(budget)) throw err;
+    }
   }
   return out;
 }
