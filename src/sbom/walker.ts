@@ -54,6 +54,8 @@ interface PathRecord {
 }
 
 const OPAQUE = '.wh..wh..opq';
+/** Warnings kept per scan; the rest are counted in one last line (a layer can hold millions of files). */
+const MAX_WARNINGS = 1000;
 const MAX_OS_RELEASE = 64 * 1024;
 
 function dirname(p: string): string {
@@ -132,6 +134,8 @@ async function scan(layers: readonly LayerSource[], subject: ImageSubject, opts:
   const limits = { ...DEFAULT_SCAN_LIMITS, ...opts.limits };
   const records = new Map<string, PathRecord>();
   const warnings: string[] = [];
+  let unsaid = 0;
+  const warn = (w: string): void => { if (warnings.length < MAX_WARNINGS) warnings.push(w); else unsaid++; };
   const unpacked = { bytes: 0 };
 
   for (const [layerIndex, layer] of layers.entries()) {
@@ -165,7 +169,7 @@ async function scan(layers: readonly LayerSource[], subject: ImageSubject, opts:
           const tooLarge = e.size > fc.maxBytes ? `the ${fc.name} cataloger's limit of ${fc.maxBytes}`
             : e.size > limits.maxBufferedBytes && !fc.parseFile ? `the scan's in-memory limit of ${limits.maxBufferedBytes}` : null;
           if (tooLarge) {
-            warnings.push(`${e.path} in ${layer.digest}: ${e.size} bytes is over ${tooLarge}; skipped`);
+            warn(`${e.path} in ${layer.digest}: ${e.size} bytes is over ${tooLarge}; skipped`);
             continue;
           }
           const body = e.size <= limits.maxBufferedBytes ? await readBody(src, e, limits.maxBufferedBytes) : null;
@@ -174,7 +178,7 @@ async function scan(layers: readonly LayerSource[], subject: ImageSubject, opts:
           try {
             packages = body ? fc.parse(e.path, body) : fc.parseFile!(e.path, file!, e.size);
           } catch (err) {
-            warnings.push(`${e.path} in ${layer.digest}: ${fc.name}: ${err instanceof Error ? err.message : String(err)}`);
+            warn(`${e.path} in ${layer.digest}: ${fc.name}: ${err instanceof Error ? err.message : String(err)}`);
           } finally {
             if (file) await rm(file, { force: true });
           }
@@ -202,6 +206,7 @@ async function scan(layers: readonly LayerSource[], subject: ImageSubject, opts:
     }
   }
 
+  if (unsaid) warnings.push(`and ${unsaid} more warnings like these`);
   let os: OsRelease | undefined;
   for (const p of OS_RELEASE_PATHS) {
     const text = records.get(p)?.osRelease;

@@ -192,3 +192,14 @@ describe('jar work budget', () => {
     expect(catalogJar(overlappingZip(inner, 'lib/x.jar', 300), 'app.jar')).toHaveLength(300);
   });
 });
+
+describe('warnings', () => {
+  it('are kept up to 1,000 per scan, the rest counted in one line', async () => {
+    const files: TarFile[] = Array.from({ length: 1500 }, (_, i) => ({ path: `f${i}.txt`, body: 'xx' }));
+    const tiny = { name: 'tiny', maxBytes: 1, matches: (p: string) => p.endsWith('.txt'), parse: () => [] };
+    const inv = await scanLayers([layer(files, 'sha256:many')], { name: 'x' }, { fileCatalogers: [tiny], limits: limits({}) });
+    expect(inv.warnings).toHaveLength(1001);
+    expect(inv.warnings[0]).toBe('f0.txt in sha256:many: 2 bytes is over the tiny cataloger\'s limit of 1; skipped');
+    expect(inv.warnings[1000]).toBe('and 500 more warnings like these');
+  });
+});
