@@ -239,9 +239,12 @@ export class SbomService {
   }
 
   private platformImages(doc: ManifestDoc): { digest: string; mediaType?: string; size: number }[] {
-    // Attestations (buildx puts them under platform unknown/unknown) are not images of their own.
+    // Attestations (buildx puts them under platform unknown/unknown) are not images of their own;
+    // an image the index names more than once is made one SBOM (a 4 MiB index can name 20,000).
+    const seen = new Set<string>();
     return (doc.manifests ?? []).filter((m) => m.platform?.os !== 'unknown'
-      && (m.mediaType === undefined || m.mediaType === MediaType.ociManifest || m.mediaType === MediaType.dockerManifest));
+      && (m.mediaType === undefined || m.mediaType === MediaType.ociManifest || m.mediaType === MediaType.dockerManifest)
+      && !seen.has(m.digest) && !!seen.add(m.digest));
   }
 
   private async setStatus(repository: string, digest: string, patch: Partial<SbomStatus>): Promise<SbomStatus | null> {
