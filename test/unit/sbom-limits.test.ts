@@ -14,6 +14,7 @@ import { bufferAccess, zipEntries } from '../../src/sbom/catalogers/zip.js';
 import { decompressedTar } from '../../src/sbom/decompress.js';
 import { RpmTag, RpmType } from '../../src/sbom/catalogers/rpm.js';
 import { scanLayers, type LayerSource, type ScanLimits } from '../../src/sbom/index.js';
+import { PathRecords } from '../../src/sbom/walker.js';
 import { expectHarborError } from './helpers.js';
 import { makeTar, makeZip, rpmHeaderBlob, type TarFile } from './sbom-fixtures.js';
 
@@ -201,5 +202,26 @@ describe('warnings', () => {
     expect(inv.warnings).toHaveLength(1001);
     expect(inv.warnings[0]).toBe('f0.txt in sha256:many: 2 bytes is over the tiny cataloger\'s limit of 1; skipped');
     expect(inv.warnings[1000]).toBe('and 500 more warnings like these');
+  });
+});
+
+describe('whiteouts over many records', () => {
+  it('a removal looks only at the records it removes, not at every record', () => {
+    const records = new PathRecords();
+    records.beginLayer(0);
+    for (let i = 0; i < 20_000; i++) records.set(`app/node_modules/p${i}/package.json`, { layerIndex: 0, packages: [] });
+    records.set('usr/lib/os-release', { layerIndex: 0, packages: [] });
+    records.beginLayer(1);
+    for (let i = 0; i < 20_000; i++) records.removeLower(`srv/file${i}`, true, true);
+    expect(records.examined).toBe(0);
+    records.removeLower('app/node_modules/p7', true, true);
+    records.removeLower('app/node_modules/p8/package.json', true, false);
+    records.set('app/node_modules/p9/package.json', { layerIndex: 1, packages: [] }); // replaces the lower one
+    expect(records.examined).toBe(3);
+    records.removeLower('app', false, true);
+    expect(records.examined).toBe(3 + 19_997);
+    expect([...records.byPath.keys()].sort()).toEqual(['app/node_modules/p9/package.json', 'usr/lib/os-release']);
+    records.removeLower('', false, true);
+    expect([...records.byPath.keys()]).toEqual(['app/node_modules/p9/package.json']);
   });
 });
