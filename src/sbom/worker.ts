@@ -28,7 +28,7 @@ export async function scanInWorker(layers: readonly LayerSource[], subject: Imag
   const entry = new URL(import.meta.url);
   if (!entry.pathname.endsWith('.js') || !existsSync(fileURLToPath(entry))) return scanLayers(layers, subject, { limits });
   const job: Job = { harborctlSbomScan: true, layers: layers.map((l) => ({ digest: l.digest, ...(l.mediaType ? { mediaType: l.mediaType } : {}) })), subject, limits };
-  const worker = new Worker(entry, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MIB }});
+  const worker = new Worker(entry, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MIB } });
   const open = new Map<number, AsyncIterator<Uint8Array>>();
   const send = (m: ToWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(m, transfer);
   const pull = async (layer: number): Promise<void> => {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { api, expectApiError, http, admin } from '../helpers/api.js';
-import { MT, expectError, pushImage, putManifest, type Descriptor } from '../helpers/oci.js';
+import { MT, expectError, pushBlob, pushImage, pushManifest, putManifest, type Descriptor } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -88,6 +88,19 @@ describe('stored before the check', () => {
     expect(one.status, one.text.slice(0, 300)).toBe(200);
     expect(one.body.references).toEqual([expect.not.objectContaining({ platform: expect.anything() })]);
     expect(one.body.references[0].child_digest).toBe(child.digest);
+  });
+});
+
+describe('blobs shown back', () => {
+  test('a model whose config blob nests 5,000 levels is listed, with empty extra_attrs', async () => {
+    const config = await pushBlob(srv.url, 'library/model', Buffer.from(`{"descriptor":{"name":"m"},"config":${nested(5000)}}`), 'application/vnd.cncf.model.config.v1+json');
+    const layer = await pushBlob(srv.url, 'library/model', Buffer.from('weights'), 'application/vnd.cncf.model.weight.v1.raw');
+    await pushManifest(srv.url, 'library/model', 'v1', {
+      schemaVersion: 2, mediaType: MT.ociManifest, artifactType: 'application/vnd.cncf.model.manifest.v1+json', config, layers: [layer],
+    }, MT.ociManifest);
+    const list = await api(srv.url, 'GET', '/projects/library/repositories/model/artifacts');
+    expect(list.status, list.text.slice(0, 300)).toBe(200);
+    expect(list.body[0]).toMatchObject({ type: 'CNAI', extra_attrs: {} });
   });
 });
 
