@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as SbomLib from '../../src/sbom/index.js';
 import { scanLayers, type LayerSource } from '../../src/sbom/index.js';
-import { makeTar, makeZip } from './sbom-fixtures.js';
+import { makeTar, makeZip } from '../unit/sbom-fixtures.js';
 
 const DIST = new URL('../../dist/src/sbom/index.js', import.meta.url);
 let built: typeof SbomLib;
