@@ -2,6 +2,7 @@
 // (image-spec v1.1 manifest.md, image-index.md) and Docker schema 2 manifest and manifest list.
 // Pure code: the registry service checks the referenced blobs and children exist.
 import { HarborError } from '../core/errors.js';
+import { assertJsonDepth } from '../core/json.js';
 import { tryParseDigest } from './digest.js';
 import { MANIFEST_MEDIA_TYPES, MediaType, isIndexMediaType } from './mediatypes.js';
 
@@ -12,8 +13,21 @@ export interface Descriptor {
   artifactType?: string;
   annotations?: Record<string, string>;
   urls?: string[];
-  platform?: Record<string, unknown>;
+  platform?: Platform;
 }
+
+/** image-index.md "platform": every field a string, the two feature lists arrays of strings. */
+export interface Platform {
+  architecture?: string;
+  os?: string;
+  'os.version'?: string;
+  'os.features'?: string[];
+  variant?: string;
+  features?: string[];
+}
+
+const PLATFORM_STRINGS = ['architecture', 'os', 'os.version', 'variant'] as const;
+const PLATFORM_LISTS = ['os.features', 'features'] as const;
 
 export interface ParsedManifest {
   mediaType: string;
@@ -39,6 +53,30 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+/**
+ * The spec's fields of a platform object, or null when one of them has the wrong type. Unknown
+ * fields are dropped (the spec says to ignore them), so what is shown back is always flat.
+ */
+export function platformOf(v: unknown): Platform | null {
+  if (!isPlainObject(v)) return null;
+  const out: Platform = {};
+  for (const k of PLATFORM_STRINGS) {
+    if (!Object.hasOwn(v, k)) continue;
+    if (typeof v[k] !== 'string') return null;
+    out[k] = v[k];
+  }
+  for (const k of PLATFORM_LISTS) {
+    if (!Object.hasOwn(v, k)) continue;
+    if (!isStringArray(v[k])) return null;
+    out[k] = [...v[k]];
+  }
+  return out;
+}
+
 function stringMap(v: unknown, where: string): Record<string, string> | undefined {
   if (v === undefined) return undefined;
   if (!isPlainObject(v) || Object.values(v).some((x) => typeof x !== 'string')) {
@@ -49,19 +87,23 @@ function stringMap(v: unknown, where: string): Record<string, string> | undefine
 
 export function parseDescriptor(v: unknown, where: string): Descriptor {
   if (!isPlainObject(v)) throw invalid(`${where} must be a descriptor object`);
-  const { mediaType, digest, size, artifactType, urls, platform } = v;
+  const { mediaType, digest, size, artifactType, urls, data } = v;
   if (typeof mediaType !== 'string' || mediaType === '') throw invalid(`${where}.mediaType must be a non-empty string`);
   if (typeof digest !== 'string' || !tryParseDigest(digest)) throw invalid(`${where}.digest is not a valid digest`, { digest });
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalid(`${where}.size must be a non-negative integer`);
   if (artifactType !== undefined && typeof artifactType !== 'string') throw invalid(`${where}.artifactType must be a string`);
-  if (urls !== undefined && (!Array.isArray(urls) || urls.some((u) => typeof u !== 'string'))) throw invalid(`${where}.urls must be an array of strings`);
-  if (platform !== undefined && !isPlainObject(platform)) throw invalid(`${where}.platform must be an object`);
+  if (urls !== undefined && !isStringArray(urls)) throw invalid(`${where}.urls must be an array of strings`);
+  if (data !== undefined && typeof data !== 'string') throw invalid(`${where}.data must be a base64 string`);
+  const platform = v.platform === undefined ? undefined : platformOf(v.platform);
+  if (platform === null) {
+    throw invalid(`${where}.platform must be an object whose architecture, os, os.version and variant are strings and os.features and features arrays of strings`);
+  }
   const d: Descriptor = { mediaType, digest, size };
   if (artifactType !== undefined) d.artifactType = artifactType as string;
   const annotations = stringMap(v.annotations, where);
   if (annotations) d.annotations = annotations;
-  if (urls !== undefined) d.urls = urls as string[];
-  if (platform !== undefined) d.platform = platform as Record<string, unknown>;
+  if (urls !== undefined) d.urls = urls;
+  if (platform !== undefined) d.platform = platform;
   return d;
 }
 
@@ -75,9 +117,11 @@ function descriptorList(v: unknown, where: string): Descriptor[] {
  * `mediaType`, when present, must agree with it.
  */
 export function parseManifest(body: Buffer, contentType: string | undefined): ParsedManifest {
+  const text = body.toString('utf8');
+  assertJsonDepth(text, 'MANIFEST_INVALID', 'manifest');
   let doc: unknown;
   try {
-    doc = JSON.parse(body.toString('utf8'));
+    doc = JSON.parse(text);
   } catch {
     throw invalid('manifest is not valid JSON');
   }

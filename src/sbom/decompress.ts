@@ -18,13 +18,22 @@ export function detectCompression(head: Uint8Array, mediaType?: string): Compres
   return 'none';
 }
 
+/**
+ * Compressed bytes handed to fzstd per push. It decodes everything a push allows before returning,
+ * and a zstd block of 128 KiB can take 4 bytes (RLE): a 33 KB frame is 1 GiB of zeros. Small pushes
+ * keep what one push produces near 16 MiB, so the reader's limits apply before memory fills.
+ */
+const ZSTD_PUSH = 512;
+
 async function* zstdChunks(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   const out: Buffer[] = [];
   const z = new Decompress((data) => { out.push(Buffer.from(data)); });
   try {
     for await (const chunk of source) {
-      z.push(chunk);
-      while (out.length) yield out.shift()!;
+      for (let i = 0; i < chunk.length; i += ZSTD_PUSH) {
+        z.push(chunk.subarray(i, i + ZSTD_PUSH));
+        while (out.length) yield out.shift()!;
+      }
     }
     z.push(new Uint8Array(0), true);
   } catch (e) {

@@ -1,6 +1,7 @@
 // src/sbom: a library with no HTTP and no database. scanLayers() walks an image's layers into an
 // Inventory; toSpdx()/toCycloneDx() write it; openLocalImage() reads an image from disk.
-export { scanLayers, type LayerSource, type ScanOptions } from './walker.js';
+export { scanLayers, DEFAULT_SCAN_LIMITS, type LayerSource, type ScanLimits, type ScanOptions } from './walker.js';
+export { scanInWorker } from './worker.js';
 export { openLocalImage, type LocalImage } from './image.js';
 export { toSpdx, SPDX_MEDIA_TYPE, type WriterOptions } from './spdx.js';
 export { toCycloneDx, CYCLONEDX_MEDIA_TYPE } from './cyclonedx.js';

@@ -6,6 +6,8 @@
 import { HarborError } from '../core/errors.js';
 
 const BLOCK = 512;
+/** Bytes of pax/GNU extended headers before one entry, and of global pax headers in an archive. */
+const MAX_EXTENDED = 1024 * 1024;
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
 
@@ -96,6 +98,14 @@ export class ByteSource implements TarSource {
     return this.consume(n, () => false);
   }
 
+  /** Stops pulling: ends the source early (its finally blocks run), e.g. after an error. */
+  async close(): Promise<void> {
+    this.chunks = [];
+    this.buffered = 0;
+    this.done = true;
+    await this.it.return?.();
+  }
+
   /** Drains whatever is left so a decompressor upstream sees its whole input (and its errors). */
   async drain(): Promise<void> {
     this.chunks = [];
@@ -170,6 +180,10 @@ export async function* readTar(src: TarSource): AsyncGenerator<TarEntry> {
   let longLink: string | undefined;
   let pax: Record<string, string> = {};
   let globalPax: Record<string, string> = {};
+  // Extended headers pending for the next entry, and global ones for the whole archive, are bounded
+  // together, not one by one: a run of them would otherwise pile up without limit.
+  let pendingExt = 0;
+  let globalExt = 0;
   for (;;) {
     const h = await src.read(BLOCK);
     if (h.length === 0) return;
@@ -186,7 +200,9 @@ export async function* readTar(src: TarSource): AsyncGenerator<TarEntry> {
     const padded = Math.ceil(size / BLOCK) * BLOCK;
 
     if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
-      if (size > 1024 * 1024) throw corrupt('extended header too large');
+      if (flag === 'g') globalExt += size;
+      else pendingExt += size;
+      if (pendingExt > MAX_EXTENDED || globalExt > MAX_EXTENDED) throw corrupt('extended headers too large');
       const body = await src.read(padded);
       if (body.length < padded) throw corrupt('truncated extended header');
       const data = body.subarray(0, size);
@@ -206,9 +222,13 @@ export async function* readTar(src: TarSource): AsyncGenerator<TarEntry> {
     if (meta.path !== undefined) name = meta.path;
     let linkname = longLink ?? cstring(h, 157, 100);
     if (meta.linkpath !== undefined) linkname = meta.linkpath;
-    if (meta.size !== undefined) size = Number(meta.size);
+    if (meta.size !== undefined) {
+      size = /^\d{1,16}$/.test(meta.size) ? Number(meta.size) : NaN;
+      if (!Number.isSafeInteger(size)) throw corrupt(`bad pax size ${JSON.stringify(meta.size.slice(0, 40))}`);
+    }
     longName = longLink = undefined;
     pax = {};
+    pendingExt = 0;
 
     let type = TYPES[flag] ?? 'other';
     if (type === 'file' && name.endsWith('/')) type = 'directory';

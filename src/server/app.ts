@@ -17,6 +17,8 @@ import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
 import { RegistryService, type RegistryOptions } from '../services/registry.js';
 import { SbomService } from '../services/sbom.js';
+import type { ScanLimits } from '../sbom/index.js';
+import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
@@ -52,6 +54,8 @@ export interface AppConfig {
   bodyIdleTimeoutMs?: number;
   /** Open connections one client address may hold (default 256); `serve --max-connections-per-client`. */
   maxConnectionsPerClient?: number;
+  /** Bounds of an SBOM scan (default src/sbom DEFAULT_SCAN_LIMITS; temp files in <dataDir>/sbom-scratch). */
+  sbomScanLimits?: Partial<ScanLimits>;
 }
 
 export interface App {
@@ -77,6 +81,12 @@ export interface App {
 
 export const DEFAULT_UPLOAD_TTL_MS = 24 * 3600_000;
 
+/** HARBORCTL_SBOM_MAX_UNPACKED ("64GiB"): what an image's layers may unpack to before its SBOM scan fails. */
+function sbomLimitsFromEnv(): Partial<ScanLimits> {
+  const v = process.env.HARBORCTL_SBOM_MAX_UNPACKED;
+  return v ? { maxUnpackedBytes: parseSize(v) } : {};
+}
+
 export async function createApp(cfg: AppConfig): Promise<App> {
   await fsp.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const blobs = new FsBlobStore(join(cfg.dataDir, 'blobs'));
@@ -94,7 +104,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const registry = new ProxyRegistry(meta, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
   // registry without the proxy decorator, whose push refusal is for clients.
-  sbom = new SbomService(meta, blobs, new RegistryService(meta, blobs, cfg.log, registryOpts), { log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion() });
+  sbom = new SbomService(meta, blobs, new RegistryService(meta, blobs, cfg.log, registryOpts), {
+    log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion(),
+    scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
+  });
 
   const access = new AccessControl(meta);
   const robots = new RobotService(meta, access, { clock: cfg.clock });

@@ -2,7 +2,9 @@
 // (src/server/v2.0/handler/repository.go, artifact.go). An artifact is a manifest; its `media_type`
 // is its config's media type and `manifest_media_type` the manifest's own, as in Harbor.
 import { HarborError } from '../core/errors.js';
+import { parseStoredJson } from '../core/json.js';
 import { parseDigest } from '../oci/digest.js';
+import { platformOf, type Platform } from '../oci/manifest.js';
 import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
 import { isValidTag } from '../oci/name.js';
 import { ModelMediaType } from '../model/modelpack.js';
@@ -23,17 +25,19 @@ export interface ArtifactView extends ArtifactInfo {
   layers: ModelLayer[];
   annotations: Record<string, string> | null;
   /** Child manifests of an index. */
-  references: { digest: string; platform?: Record<string, unknown> }[];
+  references: { digest: string; platform?: Platform }[];
 }
 
 const IMAGE_CONFIGS = new Set<string>([MediaType.ociConfig, 'application/vnd.docker.container.image.v1+json']);
 
-/** Reads what Harbor shows from the stored manifest (it was validated when pushed). */
+/**
+ * Reads what Harbor shows from the stored manifest. It was validated when pushed, but by the rules
+ * of its day: one too deep shows as UNKNOWN, a platform of the wrong shape is left out (issue 13.4).
+ */
 export function viewArtifact(a: ArtifactInfo): ArtifactView {
-  let doc: { config?: { mediaType?: string; digest?: string }; layers?: ModelLayer[]; artifactType?: string; annotations?: Record<string, string>; manifests?: { digest: string; platform?: Record<string, unknown> }[] } = {};
-  try {
-    doc = JSON.parse(a.content.toString('utf8')) as typeof doc;
-  } catch { /* validated on push; an unreadable one shows as UNKNOWN */ }
+  type Doc = { config?: { mediaType?: string; digest?: string }; layers?: ModelLayer[]; artifactType?: string; annotations?: Record<string, string>; manifests?: { digest: string; platform?: unknown }[] };
+  const parsed = parseStoredJson(a.content.toString('utf8'));
+  const doc = (parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {}) as Doc;
   const index = isIndexMediaType(a.mediaType);
   const configMediaType = index ? a.mediaType : doc.config?.mediaType ?? a.mediaType;
   // Harbor picks the processor by the manifest's artifactType first, then by the config's media type.
@@ -49,7 +53,10 @@ export function viewArtifact(a: ArtifactInfo): ArtifactView {
     extraAttrs: {},
     layers: Array.isArray(doc.layers) ? doc.layers : [],
     annotations: doc.annotations ?? null,
-    references: (doc.manifests ?? []).map((m) => (m.platform ? { digest: m.digest, platform: m.platform } : { digest: m.digest })),
+    references: (Array.isArray(doc.manifests) ? doc.manifests : []).map((m) => {
+      const platform = platformOf(m.platform);
+      return platform ? { digest: m.digest, platform } : { digest: m.digest };
+    }),
   };
 }
 
@@ -99,7 +106,7 @@ export class ArtifactService {
       if (size === null || size > ADDITION_LIMIT) return v;
       const parts: Buffer[] = [];
       for await (const c of await this.blobs.read(v.configDigest)) parts.push(c as Buffer);
-      const doc: unknown = JSON.parse(Buffer.concat(parts).toString('utf8'));
+      const doc = parseStoredJson(Buffer.concat(parts).toString('utf8'));
       if (doc && typeof doc === 'object' && !Array.isArray(doc)) return { ...v, extraAttrs: doc as Record<string, unknown> };
     } catch { /* an unreadable config leaves extra_attrs empty, as in Harbor */ }
     return v;

@@ -8,11 +8,14 @@
 // Both go through the registry's own push path (blob links, quota, referrers). Generation runs in a
 // small in-process queue (one job at a time), never while a push waits; its status is kept per
 // manifest (Harbor's sbom_overview). No HTTP and no SQL here.
+// The scan itself runs in a worker thread under the limits of ScanLimits (issue 13.1): a hostile
+// layer fails its job with status Error and the reason, and the registry keeps answering meanwhile.
 import { createHash, randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
-import type { LayerSource } from '../sbom/index.js';
+import type { LayerSource, ScanLimits } from '../sbom/index.js';
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetadataStore, SbomStatus } from '../storage/meta/types.js';
 import type { ManifestPutEvent, RegistryService, ResolvedRepository } from './registry.js';
@@ -39,6 +42,11 @@ export interface SbomServiceOptions {
   clock?: () => number;
   /** harborctl's version, for the documents' creator and the overview's scanner. */
   toolVersion: string;
+  /**
+   * Bounds of a scan (defaults: src/sbom DEFAULT_SCAN_LIMITS). `tmpDir` should be the service's own
+   * directory: what a killed process left there is removed on the next start.
+   */
+  scanLimits?: Partial<ScanLimits>;
 }
 
 const IMAGE_CONFIGS = new Set<string>([MediaType.ociConfig, MediaType.dockerConfig]);
@@ -120,6 +128,7 @@ export class SbomService {
 
   /** Queues again what a previous run left Pending or Running. */
   async resume(): Promise<void> {
+    if (this.opts.scanLimits?.tmpDir) await rm(this.opts.scanLimits.tmpDir, { recursive: true, force: true });
     for (const j of await this.meta.listUnfinishedSbom()) await this.enqueue(j.repository, j.digest, true, true);
   }
 
@@ -230,9 +239,12 @@ export class SbomService {
   }
 
   private platformImages(doc: ManifestDoc): { digest: string; mediaType?: string; size: number }[] {
-    // Attestations (buildx puts them under platform unknown/unknown) are not images of their own.
+    // Attestations (buildx puts them under platform unknown/unknown) are not images of their own;
+    // an image the index names more than once is made one SBOM (a 4 MiB index can name 20,000).
+    const seen = new Set<string>();
     return (doc.manifests ?? []).filter((m) => m.platform?.os !== 'unknown'
-      && (m.mediaType === undefined || m.mediaType === MediaType.ociManifest || m.mediaType === MediaType.dockerManifest));
+      && (m.mediaType === undefined || m.mediaType === MediaType.ociManifest || m.mediaType === MediaType.dockerManifest)
+      && !seen.has(m.digest) && !!seen.add(m.digest));
   }
 
   private async setStatus(repository: string, digest: string, patch: Partial<SbomStatus>): Promise<SbomStatus | null> {
@@ -292,8 +304,8 @@ export class SbomService {
       open: () => this.blobStream(l.digest),
     }));
     // The catalogers and writers load with the first job: a registry that never makes an SBOM does not carry them.
-    const { scanLayers, toCycloneDx, toSpdx } = await import('../sbom/index.js');
-    const inv = await scanLayers(layers, { name: repo.name, digest: subject.digest });
+    const { scanInWorker, toCycloneDx, toSpdx } = await import('../sbom/index.js');
+    const inv = await scanInWorker(layers, { name: repo.name, digest: subject.digest }, this.opts.scanLimits);
     const writer = { created: new Date(this.now()), toolName: 'harborctl', toolVersion: this.opts.toolVersion };
     const docs: Record<SbomFormat, Buffer> = {
       spdx: Buffer.from(JSON.stringify(toSpdx(inv, writer))),

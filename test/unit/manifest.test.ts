@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { digestOf } from '../../src/oci/digest.js';
-import { parseDescriptor, parseManifest } from '../../src/oci/manifest.js';
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../../src/core/json.js';
+import { parseDescriptor, parseManifest, platformOf } from '../../src/oci/manifest.js';
 import { MANIFEST_MEDIA_TYPES, MediaType, isIndexMediaType } from '../../src/oci/mediatypes.js';
 import { catchHarborError } from './helpers.js';
 
@@ -177,6 +178,10 @@ describe('parseManifest: descriptors', () => {
     ['urls that are not an array', { ...LAYER, urls: 'http://x' }, /urls/],
     ['urls that are not strings', { ...LAYER, urls: [1] }, /urls/],
     ['a non-object platform', { ...LAYER, platform: 'linux' }, /platform/],
+    ['a platform os that is not a string', { ...LAYER, platform: { os: { os: 'linux' } } }, /platform/],
+    ['a platform os.features that is not an array of strings', { ...LAYER, platform: { os: 'linux', 'os.features': [1] } }, /platform/],
+    ['a platform features that is a string', { ...LAYER, platform: { os: 'linux', features: 'sse4' } }, /platform/],
+    ['data that is not a string', { ...LAYER, data: { b: 1 } }, /data/],
     ['annotations that are not strings', { ...LAYER, annotations: { k: true } }, /annotations/],
   ])('a layer with %s is refused, naming where', (_what, layer, re) => {
     const msg = invalid(ociManifest({ layers: [LAYER, layer] }));
@@ -192,10 +197,10 @@ describe('parseManifest: descriptors', () => {
   test('parseDescriptor keeps the optional fields it knows and drops others', () => {
     const d = parseDescriptor({
       ...LAYER, artifactType: 'application/x', annotations: { a: 'b' }, urls: ['https://example.com/l'],
-      platform: { os: 'linux' }, unknownField: 1,
+      platform: { os: 'linux', 'os.features': ['a'], future: { deep: [1] } }, unknownField: 1,
     }, 'd');
     expect(d).toEqual({
-      ...LAYER, artifactType: 'application/x', annotations: { a: 'b' }, urls: ['https://example.com/l'], platform: { os: 'linux' },
+      ...LAYER, artifactType: 'application/x', annotations: { a: 'b' }, urls: ['https://example.com/l'], platform: { os: 'linux', 'os.features': ['a'] },
     });
     expect(parseDescriptor({ ...LAYER, size: 0 }, 'd').size).toBe(0);
   });
@@ -247,5 +252,35 @@ describe('parseManifest: blob references', () => {
     const m = parseManifest(json(doc), MediaType.dockerManifest);
     expect(m.layers).toHaveLength(3);
     expect(m.blobRefs.map((d) => d.digest)).toEqual([CONFIG.digest, LAYER.digest, LAYER2.digest]);
+  });
+});
+
+describe('JSON depth (issue 13.4)', () => {
+  const nest = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+
+  test('the bound is MAX_JSON_DEPTH levels of objects and arrays', () => {
+    expect(jsonTooDeep(nest(MAX_JSON_DEPTH))).toBe(false);
+    expect(jsonTooDeep(nest(MAX_JSON_DEPTH + 1))).toBe(true);
+    expect(jsonTooDeep(`{"a":${nest(MAX_JSON_DEPTH - 1)}}`)).toBe(false);
+    expect(jsonTooDeep(`{"a":{"b":${nest(MAX_JSON_DEPTH - 1)}}}`)).toBe(true);
+  });
+
+  test('brackets inside strings, escaped quotes included, do not count', () => {
+    expect(jsonTooDeep(JSON.stringify({ a: '['.repeat(1000), b: '\\"[[[[', c: '"{{{{' }))).toBe(false);
+    expect(jsonTooDeep(String.raw`["\\",` + `${nest(MAX_JSON_DEPTH)}]`)).toBe(true);
+  });
+
+  test('a manifest nested 5,000 levels deep is MANIFEST_INVALID before it is parsed', () => {
+    const text = `{"schemaVersion":2,"mediaType":"${MediaType.ociIndex}","manifests":[],"annotations":${'{"k":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    expect(invalid(Buffer.from(text))).toMatch(/deeper than 32 levels/);
+  });
+
+  test('platformOf keeps the spec fields, drops unknown ones, and refuses wrong types', () => {
+    expect(platformOf({ os: 'linux', architecture: 'arm', variant: 'v7', 'os.version': '1', features: [], extra: { x: 1 } }))
+      .toEqual({ os: 'linux', architecture: 'arm', variant: 'v7', 'os.version': '1', features: [] });
+    expect(platformOf({ os: 'linux', architecture: 5 })).toBeNull();
+    expect(platformOf(['linux'])).toBeNull();
+    expect(platformOf(JSON.parse('{"__proto__":{"os":"x"},"os":"linux"}'))).toEqual({ os: 'linux' });
+    expect(platformOf(null)).toBeNull();
   });
 });

@@ -11,6 +11,8 @@ export interface TarFile {
   type?: 'file' | 'dir' | 'symlink';
   linkname?: string;
   mode?: number;
+  /** pax 'x' headers written before the entry, each a list of records. */
+  pax?: [string, string][][];
 }
 
 function header(name: string, size: number, flag: string, mode: number, linkname = ''): Buffer {
@@ -51,6 +53,10 @@ export function makeTar(files: TarFile[]): Buffer {
     const type = f.type ?? 'file';
     const body = type === 'file' ? Buffer.from(f.body ?? '') : Buffer.alloc(0);
     let name = type === 'dir' && !f.path.endsWith('/') ? `${f.path}/` : f.path;
+    for (const records of f.pax ?? []) {
+      const pax = Buffer.from(records.map(([k, v]) => paxRecord(k, v)).join(''));
+      parts.push(header('PaxHeader', pax.length, 'x', 0o644), pad(pax));
+    }
     if (Buffer.byteLength(name) > 100) {
       const pax = Buffer.from(paxRecord('path', name));
       parts.push(header('PaxHeader', pax.length, 'x', 0o644), pad(pax));

@@ -33,6 +33,21 @@ async function list(tar: Buffer, read: (e: TarEntry) => boolean = () => true): P
 const LONG = `${'deep/'.repeat(30)}file.txt`;
 
 describe('readTar', () => {
+  it('bounds the pax headers before one entry together (a run of them is refused, not piled up)', async () => {
+    const big = (n: number): [string, string][] => [[`LIBARCHIVE.x${n}`, 'v'.repeat(400_000)]];
+    const ok = makeTar([{ path: 'a', body: 'A', pax: [big(1), big(2)] }, { path: 'b', body: 'B', pax: [big(3), big(4)] }]);
+    expect((await list(ok)).map((e) => e.path)).toEqual(['a', 'b']);
+    const tar = makeTar([{ path: 'a', body: 'A', pax: [big(1), big(2), big(3)] }]);
+    await expect(list(tar)).rejects.toThrow('invalid tar: extended headers too large');
+  });
+
+  it('refuses a pax size that is not a whole number', async () => {
+    for (const size of ['abc', '-5', '1e3', '99999999999999999999']) {
+      await expect(list(makeTar([{ path: 'a', body: 'A', pax: [[['size', size]]] }]))).rejects.toThrow(/^invalid tar: bad pax size/);
+    }
+    expect(await list(makeTar([{ path: 'a', body: 'A', pax: [[['size', '1']]] }]))).toEqual([{ path: 'a', type: 'file', body: 'A', linkname: '' }]);
+  });
+
   it('reads ustar entries, pax long names, directories and symlinks', async () => {
     const tar = makeTar([
       { path: 'etc', type: 'dir' },

@@ -1,7 +1,7 @@
 // RPM with the SQLite rpmdb (Fedora 36+, RHEL 9+, UBI 9): var/lib/rpm/rpmdb.sqlite, table
 // Packages(hnum, blob). Each blob is an RPM header without its 8-byte magic/reserved lead
 // (rpm lib/header.c `headerImport`): il and dl as big-endian uint32, il index entries of 16 bytes
-// (tag, type, offset, count), then dl bytes of data. Opened in memory from the buffered file.
+// (tag, type, offset, count), then dl bytes of data. Opened in memory from the buffered file, or from the walker's temp copy when large.
 import Database from 'better-sqlite3';
 import type { FoundPackage } from '../types.js';
 import type { FileCataloger } from './types.js';
@@ -46,10 +46,11 @@ export function parseRpmHeader(blob: Buffer): RpmHeader {
   return h;
 }
 
-export function parseRpmdbSqlite(file: Buffer): FoundPackage[] {
-  const db = new Database(file, { readonly: true });
+/** `file`: the database in memory, or the path of a copy on disk (read a row at a time). */
+export function parseRpmdbSqlite(file: Buffer | string): FoundPackage[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare('SELECT blob FROM Packages ORDER BY hnum').all() as { blob: Buffer }[];
+    const rows = db.prepare('SELECT blob FROM Packages ORDER BY hnum').iterate() as IterableIterator<{ blob: Buffer }>;
     const out: FoundPackage[] = [];
     for (const { blob } of rows) {
       let h: RpmHeader;
@@ -73,4 +74,5 @@ export const rpmCataloger: FileCataloger = {
   maxBytes: 256 * 1024 * 1024,
   matches: (path) => /(^|\/)(var\/lib|usr\/lib\/sysimage)\/rpm\/rpmdb\.sqlite$/.test(path),
   parse: (_path, body) => parseRpmdbSqlite(body),
+  parseFile: (_path, file) => parseRpmdbSqlite(file),
 };

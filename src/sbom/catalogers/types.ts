@@ -1,11 +1,17 @@
 import type { FoundPackage } from '../types.js';
 
-/** A cataloger that reads whole (small) files: the walker buffers a matching file up to `maxBytes`. */
+/**
+ * A cataloger that reads whole files, up to `maxBytes` (larger ones are skipped with a warning).
+ * The walker hands a file to `parse` in memory when it is small (ScanLimits.maxBufferedBytes);
+ * a larger one goes to `parseFile` as a temp file, or is skipped when the cataloger has none.
+ */
 export interface FileCataloger {
   name: string;
   maxBytes: number;
   matches(path: string): boolean;
   parse(path: string, body: Buffer): FoundPackage[];
+  /** `file`: a temp file holding the `size` bytes, removed once this returns. */
+  parseFile?(path: string, file: string, size: number): FoundPackage[];
 }
 
 /** A cataloger that scans files as they stream by, never buffering them (Go binaries). */

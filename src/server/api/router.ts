@@ -2,6 +2,7 @@
 // swagger names them. Path segments are matched on the raw request path and each is decoded once;
 // a `{repository_name}` is decoded a second time, since Harbor clients encode it twice (a%252Fb).
 import { HarborError } from '../../core/errors.js';
+import { assertJsonDepth } from '../../core/json.js';
 import type { Principal } from '../../services/rbac.js';
 import type { RequestContext } from '../context.js';
 import type { ApiServices } from './services.js';
@@ -99,6 +100,7 @@ export async function readJson(ctx: RequestContext, optional = false): Promise<u
     if (optional) return undefined;
     throw new HarborError('BAD_REQUEST', 'a JSON request body is required');
   }
+  assertJsonDepth(text, 'BAD_REQUEST', 'the request body');
   try {
     return JSON.parse(text);
   } catch {
