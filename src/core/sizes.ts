@@ -2,18 +2,19 @@
 // Harbor's UNLIMITED in src/pkg/quota/types/resources.go). Binary (KiB) and decimal (KB) units both work.
 import { HarborError } from './errors.js';
 
-const UNITS: Record<string, number> = {
+// A Map: the unit is the user's word, and `constructor` must not find Object's.
+const UNITS = new Map<string, number>(Object.entries({
   b: 1,
   k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, p: 1e15, pb: 1e15,
   ki: 2 ** 10, kib: 2 ** 10, mi: 2 ** 20, mib: 2 ** 20, gi: 2 ** 30, gib: 2 ** 30, ti: 2 ** 40, tib: 2 ** 40, pi: 2 ** 50, pib: 2 ** 50,
-};
+}));
 
 /** Bytes for a human size; -1 means unlimited. */
 export function parseSize(s: string): number {
   const t = s.trim();
   if (t === '-1' || t.toLowerCase() === 'unlimited') return -1;
   const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(t);
-  const unit = m ? UNITS[m[2].toLowerCase() || 'b'] : undefined;
+  const unit = m ? UNITS.get(m[2].toLowerCase() || 'b') : undefined;
   if (!m || unit === undefined) {
     throw new HarborError('USAGE', `invalid size ${JSON.stringify(s)}: use a number and a unit, e.g. 500MiB, 10GiB, 1TB, or -1 for unlimited`);
   }

@@ -12,7 +12,7 @@ describe('parseSize', () => {
     ['2 KiB', 2048], ['1G', 1e9], ['-1', -1], ['unlimited', -1],
   ])('%s → %d bytes', (s, n) => expect(parseSize(s)).toBe(n));
 
-  test.each(['', 'GiB', '10XB', '-5GiB', '1e3', 'ten'])('%j is a usage error', (s) => {
+  test.each(['', 'GiB', '10XB', '-5GiB', '1e3', 'ten', '10constructor', '1toString', '5valueOf'])('%j is a usage error', (s) => {
     const e = catchHarborError(() => parseSize(s), 'USAGE');
     expect(e.code).toBe('USAGE');
     expect(e.exitCode).toBe(2);
