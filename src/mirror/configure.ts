@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { HarborError } from '../core/errors.js';
 import { checkConfigPath, type ConfigPathCheck } from './containerd-config.js';
 import { applyChanges, change, type FileChange } from './files.js';
-import { hostOf, upstreamHosts, upstreamServer, type Flavor, type HostsFile, type MirrorHost } from './model.js';
+import { hostOf, upstreamHosts, upstreamServer, type HostsFile, type Layout, type MirrorHost } from './model.js';
 import { renderHostsToml } from './render.js';
 import { staleConfigReason } from './restart.js';
 import { expectedHostUrl } from './validate.js';
@@ -23,12 +23,6 @@ export interface MirrorSpec {
   /** The CA certificate itself (PEM), e.g. taken from the mirror's TLS chain (--ca-from-server). */
   caPem?: string;
   skipVerify?: boolean;
-}
-
-export interface Layout {
-  flavor: Flavor;
-  certsDir: string;
-  containerdConfig: string;
 }
 
 export interface Plan {

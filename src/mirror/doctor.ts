@@ -5,12 +5,12 @@ import { isAbsolute, join } from 'node:path';
 import { HarborError } from '../core/errors.js';
 import { checkConfigPath, checkDockerDaemonJson, type ConfigPathCheck } from './containerd-config.js';
 import { change, type FileChange } from './files.js';
-import { CAPABILITIES, hostOf, upstreamHosts, upstreamServer, type HostsFile, type MirrorHost } from './model.js';
+import { CAPABILITIES, hostOf, upstreamHosts, upstreamServer, type HostsFile, type Layout, type MirrorHost } from './model.js';
 import { parseHostsToml } from './parse.js';
 import { probeProject, probeRegistry, type ProbeResult, type ProjectProbe } from './probe.js';
 import { renderHostsToml } from './render.js';
 import { expectedHostUrl, failed, validateHostsText, type Problem } from './validate.js';
-import { finishPlan, type Layout, type Plan } from './configure.js';
+import { finishPlan, type Plan } from './configure.js';
 
 export interface DoctorOptions {
   layout: Layout;

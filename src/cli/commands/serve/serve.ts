@@ -1,9 +1,9 @@
 // harborctl serve: run the embedded registry until SIGINT/SIGTERM.
 import { readFile } from 'node:fs/promises';
-import { HarborError } from '../../core/errors.js';
-import { createLogger, isLogLevel } from '../../core/log.js';
-import { parseDuration, parseListen } from '../../core/units.js';
-import { defaultDataDir } from '../paths.js';
+import { HarborError } from '../../../core/errors.js';
+import { createLogger, isLogLevel } from '../../../core/log.js';
+import { parseDuration, parseListen } from '../../../core/units.js';
+import { defaultDataDir } from '../../paths.js';
 
 export interface ServeOptions {
   listen: string;
@@ -31,12 +31,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const dataDir = opts.dataDir ?? defaultDataDir();
   const log = createLogger(opts.logLevel);
   const tls = opts.tls
-    ? await (await import('../../server/tls.js')).loadServerTls(dataDir)
+    ? await (await import('../../../server/tls.js')).loadServerTls(dataDir)
     : opts.tlsCert && opts.tlsKey
       ? { cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) }
       : undefined;
 
-  const { createApp } = await import('../../server/app.js');
+  const { createApp } = await import('../../../server/app.js');
   const app = await createApp({ dataDir, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs } });
   // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must
   // still shut down cleanly.

@@ -1,0 +1,34 @@
+// `harborctl robot …`: robot accounts for CI and clusters.
+import type { Command } from 'commander';
+import type { Kit } from '../types.js';
+
+export function register(program: Command, { act, page, yes }: Kit): void {
+  const robotArg = 'robot id or name: robot$PROJECT+NAME, PROJECT+NAME, or NAME (with --project for a project robot)';
+  const projectOpt = (c: Command): Command => c.option('--project <project>', 'the robot belongs to this project');
+  const permissionOpts = (c: Command): Command => c
+    .option('--permission <list>', 'comma-separated: pull, push, delete, read, tag, scan, RESOURCE:ACTION, system/RESOURCE:ACTION')
+    .option('--permissions-file <file>', 'Harbor\'s JSON permissions array [{"kind","namespace","access":[{"resource","action"}]}]')
+    .option('--duration <days>', 'days until it expires, or -1 for never');
+
+  const robot = program.command('robot').description('robot accounts for CI and clusters');
+  permissionOpts(robot.command('create <name>').description('create a robot; prints its secret once')
+    .option('--project <project>', 'a project robot of this project (default level: project)')
+    .option('--level <level>', 'system or project (default: project with --project, else system)'))
+    .option('--description <text>', 'a description')
+    .option('--secret-file <path>', 'write the secret to this file (mode 0600) instead of printing it')
+    .option('--k8s-secret <name>', 'print a kubernetes.io/dockerconfigjson Secret for the robot instead (for kubectl apply -f -)')
+    .option('--namespace <ns>', 'namespace of the --k8s-secret Secret')
+    .action(act(() => import('./create.js')));
+  page(projectOpt(robot.command('list').description('list system robots, or a project\'s robots with --project')))
+    .action(act(() => import('./list.js')));
+  projectOpt(robot.command('get <robot>').description(`show a robot (${robotArg})`)).action(act(() => import('./get.js')));
+  permissionOpts(projectOpt(robot.command('update <robot>').description('change a robot\'s description, duration or permissions')))
+    .option('--description <text>', 'a new description')
+    .action(act(() => import('./update.js')));
+  yes(projectOpt(robot.command('delete <robot>').description('delete a robot'))).action(act(() => import('./delete.js')));
+  projectOpt(robot.command('refresh <robot>').description('give a robot a new secret (the old one stops working at once)'))
+    .option('--secret-file <path>', 'write the new secret to this file (mode 0600) instead of printing it')
+    .action(act(() => import('./refresh.js')));
+  projectOpt(robot.command('disable <robot>').description('refuse the robot from its next request')).action(act(() => import('./disable.js')));
+  projectOpt(robot.command('enable <robot>').description('let a disabled robot log in again')).action(act(() => import('./enable.js')));
+}

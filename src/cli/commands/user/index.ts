@@ -1,0 +1,19 @@
+// `harborctl user …`: users (system admins only).
+import type { Command } from 'commander';
+import type { Kit } from '../types.js';
+
+export function register(program: Command, { act, page, yes }: Kit): void {
+  const user = program.command('user').description('users (system admins only)');
+  user.command('create <username>').description('create a user')
+    .option('--email <email>', 'e-mail address')
+    .option('--realname <name>', 'full name (default: the user name)')
+    .option('--comment <text>', 'a comment')
+    .option('--password-stdin', 'read the password from stdin')
+    .action(act(() => import('./create.js')));
+  page(user.command('list').description('list users').option('--name <text>', 'only users whose name contains this'))
+    .action(act(() => import('./list.js')));
+  yes(user.command('delete <user>').description('delete a user (name or id)')).action(act(() => import('./delete.js')));
+  user.command('passwd [user]').description('set a user\'s password (your own by default)')
+    .option('--password-stdin', 'read the new password from stdin')
+    .action(act(() => import('./passwd.js')));
+}
