@@ -66,7 +66,7 @@ export class Runtime {
       t = { ...c, context: this.opts.context };
     }
     const wanted = this.opts.server ? normalizeServer(this.opts.server) : undefined;
-    if (wanted && (!t || t.server !== wanted)) t = this.forServer(wanted) ?? { server: wanted, username: '', password: '' };
+    if (wanted && (!t || t.server !== wanted)) t = this.contextFor(wanted, { exact: true }) ?? { server: wanted, username: '', password: '' };
     if (!t) {
       const cur = store.current();
       const c = cur ? store.get(cur) : undefined;
@@ -81,25 +81,27 @@ export class Runtime {
     }
     // A HOST written in an artifact reference picks the context for that host.
     if (opts.host && new URL(t.server).host !== opts.host) {
-      const other = this.forServer(normalizeServer(opts.host)) ?? this.forHost(opts.host);
+      const other = this.contextFor(normalizeServer(opts.host));
       if (!other) throw new HarborError('USAGE', `no context for ${opts.host}: run harborctl login ${opts.host}`);
       t = other;
     }
     return t;
   }
 
-  private forServer(server: string): Target | undefined {
-    for (const [name, c] of Object.entries(this.config().contexts())) if (c.server === server) return { ...c, context: name };
+  /**
+   * The saved context for a server (that URL, else unless `exact` the same HOST:PORT): the --context
+   * or the current context when it is one for that server, else the first saved one, else the local serve.
+   */
+  contextFor(server: string, { exact = false } = {}): Target | undefined {
+    const store = this.config();
+    const all: Target[] = Object.entries(store.contexts()).map(([name, c]) => ({ ...c, context: name }));
     const local = localServer(this.io.env);
-    if (local && local.server === server) return { ...local, context: 'local' };
-    return undefined;
-  }
-
-  private forHost(host: string): Target | undefined {
-    for (const [name, c] of Object.entries(this.config().contexts())) if (new URL(c.server).host === host) return { ...c, context: name };
-    const local = localServer(this.io.env);
-    if (local && new URL(local.server).host === host) return { ...local, context: 'local' };
-    return undefined;
+    if (local) all.push({ ...local, context: 'local' });
+    const preferred = [this.opts.context, store.current()];
+    const rank = (t: Target): number => { const i = preferred.indexOf(t.context); return i < 0 ? preferred.length : i; };
+    all.sort((a, b) => rank(a) - rank(b));
+    const host = new URL(server).host;
+    return all.find((c) => c.server === server) ?? (exact ? undefined : all.find((c) => new URL(c.server).host === host));
   }
 
   /** A client for `target`; --ca-file and --insecure override what the context stored. */

@@ -8,7 +8,7 @@ import { HarborError } from '../../../core/errors.js';
 import { formatSize } from '../../../core/sizes.js';
 import { RegistryClient, type RegistryCredentials } from '../../../client/registry.js';
 import { parseArtifactRef, type ArtifactRef } from '../../../oci/reference.js';
-import { localServer, normalizeServer, type Context } from '../../config.js';
+import { normalizeServer, type Context } from '../../config.js';
 import { askPassword, readStdin } from '../../output/interactive.js';
 import type { Runtime } from '../../runtime.js';
 
@@ -29,14 +29,6 @@ export function modelRef(s: string): ArtifactRef {
   return ref;
 }
 
-function contextForServer(rt: Runtime, server: string): Context | undefined {
-  const host = new URL(server).host;
-  const all = Object.values(rt.config().contexts());
-  const local = localServer(rt.io.env);
-  if (local) all.push(local);
-  return all.find((c) => c.server === server) ?? all.find((c) => new URL(c.server).host === host);
-}
-
 /**
  * The registry and credentials for a REF. Server: the REF's HOST, else the current target (--server,
  * --context, the current context, the local serve). Credentials: --username with --password-stdin
@@ -49,7 +41,7 @@ export async function connect(rt: Runtime, refArg: string, flags: CredentialFlag
   let ctx: Context | undefined;
   if (ref.host) {
     server = normalizeServer(ref.host);
-    ctx = contextForServer(rt, server);
+    ctx = rt.contextFor(server);
   } else {
     ctx = rt.target();
     server = ctx.server;

@@ -1,0 +1,50 @@
+// Issue 12's CLI defects (items 15-27), in-process against the real server on port 0. Each test
+// names its item; each failed before its fix.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { cli, cliEnv, json, type CliEnv, type CliResult } from '../helpers/cli.js';
+import { makeModelDir } from '../helpers/model.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+let sandbox: CliEnv;
+let work: string;
+let host: string;
+const h = (args: string[], stdin?: string): Promise<CliResult> => cli(sandbox.env, args, { stdin });
+const ADMIN_PASSWORD = 'Harbor12345';
+
+beforeAll(async () => {
+  server = await startTestServer({ adminPassword: ADMIN_PASSWORD, logLevel: 'silent' });
+  host = new URL(server.url).host;
+  // No local data dir: the contexts are the logins below, nothing else.
+  sandbox = await cliEnv();
+  work = await mkdtemp(join(tmpdir(), 'harborctl-cli-fixes-'));
+  expect((await h(['login', server.url, '-u', 'admin', '--password-stdin'], ADMIN_PASSWORD)).code).toBe(0);
+  expect((await h(['user', 'create', 'alice', '--email', 'alice@example.com', '--password-stdin'], 'Alice12345')).code).toBe(0);
+  // alice is saved first; admin is logged in last and is the current context.
+  expect((await h(['logout'])).code).toBe(0);
+  expect((await h(['login', server.url, '-u', 'alice', '--password-stdin'], 'Alice12345')).code).toBe(0);
+  expect((await h(['login', server.url, '-u', 'admin', '--password-stdin'], ADMIN_PASSWORD)).code).toBe(0);
+});
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.cleanup();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('15: model HOST/... uses the current context for that host', () => {
+  test('push, inspect and pull run as the current context (admin), not the first saved (alice)', async () => {
+    const dir = join(work, 'm15');
+    await makeModelDir(dir, 4096);
+    const ref = `${host}/library/m15:v1`;
+    const p = await h(['model', 'push', dir, ref, '-o', 'json']);
+    expect({ code: p.code, stderr: p.stderr }).toEqual({ code: 0, stderr: '' });
+    expect((await h(['model', 'inspect', ref, '-o', 'json'])).code).toBe(0);
+    expect((await h(['model', 'pull', ref, join(work, 'm15-back'), '-o', 'json'])).code).toBe(0);
+    // --context still picks the other login for the same host: alice may not push to library.
+    const denied = await h(['--context', `alice@${host}`, 'model', 'push', dir, `${host}/library/m15:v2`]);
+    expect(denied.code).toBe(5);
+  });
+});
