@@ -215,6 +215,10 @@ export class RegistryClient {
     const code = errorCodeFor(res.statusCode, wire?.code);
     const path = new URL(url).pathname;
     let message = `${method} ${path}: ${wire?.message?.trim() || ERROR_CODES[code].message} (${res.statusCode})`;
+    // Harbor refuses a push over quota with 403 DENIED "Quota exceeded ...": not a permission problem.
+    if ((res.statusCode === 403 || res.statusCode === 412) && /quota exceeded/i.test(wire?.message ?? '')) {
+      return new HarborError('QUOTA_EXCEEDED', wire!.message!.trim(), { status: res.statusCode, detail: { status: res.statusCode } });
+    }
     if (res.statusCode === 401 || res.statusCode === 403) {
       message = this.credentials
         ? `${this.credentials.username} may not ${method === 'GET' || method === 'HEAD' ? 'pull from' : 'push to'} ${path.split('/').slice(2, -2).join('/')} at ${this.server}`

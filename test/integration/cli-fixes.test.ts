@@ -48,3 +48,32 @@ describe('15: model HOST/... uses the current context for that host', () => {
     expect(denied.code).toBe(5);
   });
 });
+
+describe('16: a push over quota', () => {
+  test('is refused before any byte is sent, with exit 6 and the numbers', async () => {
+    expect((await h(['project', 'create', 'q16', '--storage-limit', '10KiB'])).code).toBe(0);
+    const dir = join(work, 'm16');
+    await makeModelDir(dir, 64 * 1024);
+    const r = await h(['model', 'push', dir, `${host}/q16/m:v1`]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 6, stdout: '' });
+    expect(r.stderr).toMatch(/^harborctl: project q16 has 10 ?KiB of its 10 ?KiB quota left; this push needs .* more: nothing was sent/);
+    expect(json(await h(['quota', 'get', 'q16', '-o', 'json'])).used.storage).toBe(0);
+  });
+
+  test('the registry\'s own quota refusal keeps its message and exits 6, not "may not push" (5)', async () => {
+    const { RegistryClient } = await import('../../src/client/registry.js');
+    const { writeFile } = await import('node:fs/promises');
+    const { digestOf } = await import('../../src/oci/digest.js');
+    const body = 'x'.repeat(20 * 1024);
+    const file = join(work, 'big.bin');
+    await writeFile(file, body);
+    const c = new RegistryClient({ server: server.url, credentials: { username: 'admin', password: ADMIN_PASSWORD } });
+    try {
+      const e = await c.pushFile('q16/raw', { digest: digestOf(body), size: body.length, path: file }).then(() => undefined, (x: unknown) => x);
+      expect(e).toMatchObject({ code: 'QUOTA_EXCEEDED', exitCode: 6 });
+      expect((e as Error).message).toMatch(/^Quota exceeded when processing the request of adding/);
+    } finally {
+      await c.close();
+    }
+  });
+});
