@@ -233,7 +233,9 @@ describe('global options', () => {
   test('--debug logs each request and response with its request id on stderr, never the credentials', async () => {
     const r = await h(['--debug', 'project', 'get', 'library', '-o', 'json']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^debug: > GET \/api\/v2\.0\/projects\/library x-request-id=[0-9a-f-]{36}\ndebug: < 200 GET \/api\/v2\.0\/projects\/library x-request-id=[0-9a-f-]{36}\n$/);
+    // The project, then its summary for the storage limit (issue 12 item 17).
+    expect(r.stderr).toMatch(/^debug: > GET \/api\/v2\.0\/projects\/library x-request-id=[0-9a-f-]{36}\ndebug: < 200 GET \/api\/v2\.0\/projects\/library x-request-id=[0-9a-f-]{36}\n/);
+    expect(r.stderr).toMatch(/\ndebug: > GET \/api\/v2\.0\/projects\/1\/summary x-request-id=[0-9a-f-]{36}\ndebug: < 200 GET \/api\/v2\.0\/projects\/1\/summary x-request-id=[0-9a-f-]{36}\n$/);
     expect(r.stderr).not.toContain('Harbor12345');
     expect(r.stderr).not.toContain(Buffer.from('admin:Harbor12345').toString('base64'));
     expect(json(r).name).toBe('library');

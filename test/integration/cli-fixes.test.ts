@@ -77,3 +77,13 @@ describe('16: a push over quota', () => {
     }
   });
 });
+
+describe('17: project get|create|update show the storage limit (the project\'s quota)', () => {
+  const limitLine = (r: CliResult): string | undefined => r.stdout.split('\n').find((l) => l.startsWith('STORAGE LIMIT'));
+  test('from the quota, in the table and in JSON', async () => {
+    expect(limitLine(await h(['project', 'create', 'p17', '--storage-limit', '5MiB']))).toMatch(/^STORAGE LIMIT\s+5\.0 MiB$/);
+    expect(limitLine(await h(['project', 'get', 'p17']))).toMatch(/^STORAGE LIMIT\s+5\.0 MiB$/);
+    expect(json(await h(['project', 'update', 'p17', '--storage-limit', '2GiB', '-o', 'json'])).storage_limit).toBe(2 * 1024 ** 3);
+    expect(limitLine(await h(['project', 'get', 'library']))).toMatch(/^STORAGE LIMIT\s+unlimited$/);
+  });
+});

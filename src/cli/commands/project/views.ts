@@ -1,4 +1,7 @@
 import { formatSize } from '../../../core/sizes.js';
+import { isHarborError } from '../../../core/errors.js';
+import type { HarborClient } from '../../../client/http.js';
+import { getProjectSummary } from '../../../client/projects.js';
 import type { Project } from '../../../client/types.js';
 import { shortTime, type Column } from '../../output/render.js';
 
@@ -18,3 +21,18 @@ export const PROJECT_FIELDS: Column<Project>[] = [
   { header: 'AUTO SBOM', value: (p) => p.metadata?.auto_sbom_generation ?? 'false' },
   { header: 'PROXY CACHE OF', value: (p) => (p.registry_id ? `registry ${p.registry_id}` : undefined) },
 ];
+
+/**
+ * Harbor's Project has no storage limit: it is the project's quota (hard.storage, -1 unlimited),
+ * read from GET /projects/{p}/summary and added as storage_limit, the name ProjectReq uses.
+ * A server that will not say (no summary, no right to read it) leaves it out.
+ */
+export async function withStorageLimit(c: HarborClient, p: Project): Promise<Project> {
+  try {
+    const limit = (await getProjectSummary(c, p.project_id)).quota?.hard?.storage;
+    return typeof limit === 'number' ? { ...p, storage_limit: limit } : p;
+  } catch (e) {
+    if (isHarborError(e) && e.code !== 'UNREACHABLE') return p;
+    throw e;
+  }
+}
