@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cli, cliEnv, json, type CliEnv, type CliResult } from '../helpers/cli.js';
+import { cli, cliEnv, json, spawnCli, type CliEnv, type CliResult } from '../helpers/cli.js';
 import { makeModelDir } from '../helpers/model.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -85,5 +85,21 @@ describe('17: project get|create|update show the storage limit (the project\'s q
     expect(limitLine(await h(['project', 'get', 'p17']))).toMatch(/^STORAGE LIMIT\s+5\.0 MiB$/);
     expect(json(await h(['project', 'update', 'p17', '--storage-limit', '2GiB', '-o', 'json'])).storage_limit).toBe(2 * 1024 ** 3);
     expect(limitLine(await h(['project', 'get', 'library']))).toMatch(/^STORAGE LIMIT\s+unlimited$/);
+  });
+});
+
+describe('18: serve with a data dir it cannot use', () => {
+  // The built binary: before the fix, /proc/nope spun in Node's recursive mkdir (spawnCli kills it).
+  test.each([
+    ['a path where no directory can be made', '/proc/nope', 'no directory can be created there'],
+    ['a regular file', '@file', 'it is a file, not a directory'],
+    ['a directory nobody may write in', '/sys/kernel', 'permission denied'],
+  ])('%s: one clear line, exit 2', async (_what, dirArg, why) => {
+    const dir = dirArg === '@file' ? join(work, 'a-file') : dirArg;
+    if (dirArg === '@file') await (await import('node:fs/promises')).writeFile(dir, 'x');
+    const r = await spawnCli(sandbox.env, ['serve', '--data-dir', dir, '--listen', '127.0.0.1:0']);
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      code: 2, stdout: '', stderr: `harborctl: cannot use the data dir ${dir}: ${why}; choose another with --data-dir or HARBORCTL_DATA_DIR\n`,
+    });
   });
 });

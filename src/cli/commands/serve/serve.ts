@@ -4,6 +4,7 @@ import { HarborError } from '../../../core/errors.js';
 import { createLogger, isLogLevel } from '../../../core/log.js';
 import { parseDuration, parseListen } from '../../../core/units.js';
 import { defaultDataDir } from '../../paths.js';
+import { prepareDataDir } from './data-dir.js';
 
 export interface ServeOptions {
   listen: string;
@@ -29,6 +30,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const proxyTimeoutMs = parseDuration(opts.proxyTimeout);
   if (proxyTimeoutMs < 100) throw new HarborError('USAGE', '--proxy-timeout must be at least 100ms');
   const dataDir = opts.dataDir ?? defaultDataDir();
+  await prepareDataDir(dataDir);
   const log = createLogger(opts.logLevel);
   const tls = opts.tls
     ? await (await import('../../../server/tls.js')).loadServerTls(dataDir)
