@@ -166,7 +166,7 @@ function doctorOptions(name: Flavor['name'], o: DoctorFlags): DoctorOptions {
 }
 
 function reportData(r: DoctorReport): unknown {
-  return { ok: r.ok, certsDir: r.certsDir, problems: r.problems, files: r.files.map((f) => ({ registry: f.registry, path: f.path, ok: !failed(f.problems), probes: f.probes, corrected: f.corrected, uncorrectable: f.uncorrectable })) };
+  return { ok: r.ok, certsDir: r.certsDir, problems: r.problems, files: r.files.map((f) => ({ registry: f.registry, path: f.path, ok: !failed(f.problems), probes: f.probes, corrected: f.corrected, uncorrectable: f.uncorrectable, unchanged: f.unchanged })) };
 }
 
 function showReport(rt: Runtime, name: Flavor['name'], r: DoctorReport): void {
@@ -189,6 +189,7 @@ function showReport(rt: Runtime, name: Flavor['name'], r: DoctorReport): void {
     for (const p of f.problems) out.write(line(p));
     if (f.corrected) out.write(`  corrected file (\`harborctl ${name} fix\` writes it):\n${f.corrected.trimEnd().replace(/^/gm, '    ')}\n`);
     if (f.uncorrectable) out.write(`  no corrected file: ${f.uncorrectable}\n`);
+    if (f.unchanged) out.write(`  the file is as \`harborctl ${name} fix\` would write it: fix cannot change anything here; each fix: line above says what to do\n`);
   }
 }
 
