@@ -183,6 +183,10 @@ export class HarborClient {
     const resHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
     this.debug?.(`< ${res.statusCode} ${method} ${url.pathname} x-request-id=${resHeaders['x-request-id'] ?? requestId}`);
+    if (res.statusCode === 404 && !isEnvelope(text) && !(await this.hasHarborApi())) {
+      throw new HarborError('UNSUPPORTED', `${this.server} has no Harbor API (GET ${url.pathname} and /api/v2.0/ping answered 404): a plain registry? `
+        + 'these commands need a Harbor or harborctl serve', { status: 404, detail: { status: 404 } });
+    }
     if (res.statusCode < 200 || res.statusCode >= 300) throw this.toError(res.statusCode, text, resHeaders);
     let data: unknown = text;
     if (text && (resHeaders['content-type'] ?? '').includes('json')) {
@@ -195,6 +199,22 @@ export class HarborClient {
       data = undefined;
     }
     return { status: res.statusCode, headers: resHeaders, data: data as T };
+  }
+
+  private harborApi: Promise<boolean> | undefined;
+
+  /** GET /api/v2.0/ping answers "Pong" on every Harbor (and harborctl serve); asked once, after a bare 404. */
+  private hasHarborApi(): Promise<boolean> {
+    this.harborApi ??= (async () => {
+      try {
+        const r = await undiciRequest(new URL(`${this.server}/api/v2.0/ping`), { method: 'GET', headers: { 'user-agent': this.userAgent }, dispatcher: this.agent });
+        const body = await r.body.text();
+        return r.statusCode !== 404 || /pong/i.test(body);
+      } catch {
+        return true; // the network failed: the 404 is the answer to report
+      }
+    })();
+    return this.harborApi;
   }
 
   private toError(status: number, text: string, headers: Record<string, string>): HarborError {
@@ -240,6 +260,11 @@ export class HarborClient {
     }
     return { items, total };
   }
+}
+
+/** Harbor's {"errors":[...]} envelope: a 404 in it is a real "not found", whatever the server. */
+function isEnvelope(text: string): boolean {
+  try { return Array.isArray((JSON.parse(text) as { errors?: unknown }).errors); } catch { return false; }
 }
 
 function totalOf(h: Record<string, string>): number | undefined {

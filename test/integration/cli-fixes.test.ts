@@ -103,3 +103,24 @@ describe('18: serve with a data dir it cannot use', () => {
     });
   });
 });
+
+describe('20: --server that is a plain registry', () => {
+  test('says it has no Harbor API instead of "not found"', async () => {
+    const { startDistribution } = await import('../helpers/registry-process.js');
+    const reg = await startDistribution();
+    try {
+      const r = await h(['--server', reg.url, 'project', 'list']);
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        code: 1, stdout: '',
+        stderr: `harborctl: ${reg.url} has no Harbor API (GET /api/v2.0/projects and /api/v2.0/ping answered 404): a plain registry? these commands need a Harbor or harborctl serve\n`,
+      });
+    } finally {
+      await reg.stop();
+    }
+  });
+
+  test('a real 404 from Harbor stays "not found" (3)', async () => {
+    const r = await h(['project', 'get', 'no-such-project']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 3, stderr: 'harborctl: project no-such-project not found\n' });
+  });
+});
