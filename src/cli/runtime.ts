@@ -62,7 +62,7 @@ export class Runtime {
     if (this.opts.context) {
       // "local" is the data-dir server unless a saved context has that name.
       const c = store.get(this.opts.context) ?? (this.opts.context === 'local' ? localServer(this.io.env) : undefined);
-      if (!c) throw new HarborError('USAGE', `context ${this.opts.context} not found: see harborctl context list`);
+      if (!c) throw new HarborError('NOT_FOUND', `context ${this.opts.context} not found: see harborctl context list`);
       t = { ...c, context: this.opts.context };
     }
     const wanted = this.opts.server ? normalizeServer(this.opts.server) : undefined;

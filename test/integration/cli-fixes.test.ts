@@ -124,3 +124,40 @@ describe('20: --server that is a plain registry', () => {
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 3, stderr: 'harborctl: project no-such-project not found\n' });
   });
 });
+
+describe('22: messages', () => {
+  test('member add names what is missing: the user, or the project', async () => {
+    const u = await h(['member', 'add', 'library', 'nobody']);
+    expect({ code: u.code, stderr: u.stderr }).toEqual({ code: 3, stderr: 'harborctl: user nobody not found\n' });
+    const p = await h(['member', 'add', 'no-such-project', 'alice']);
+    expect({ code: p.code, stderr: p.stderr }).toEqual({ code: 3, stderr: 'harborctl: project no-such-project not found\n' });
+  });
+
+  test('an unknown context is exit 3 everywhere', async () => {
+    for (const args of [['--context', 'nope', 'project', 'list'], ['context', 'use', 'nope'], ['logout', 'nope']]) {
+      const r = await h(args);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 3, stderr: 'harborctl: context nope not found: see harborctl context list\n' });
+    }
+  });
+
+  test('--mirror with a space says so, not "write the scheme"', async () => {
+    for (const verb of [['configure-mirror', '--dry-run'], ['doctor']]) {
+      const r = await h(['containerd', ...verb, '--mirror', 'http://bad host', '--certs-dir', join(work, 'certs.d'), '--containerd-config', join(work, 'nope.toml')]);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'harborctl: invalid --mirror "http://bad host": it contains a space; the registry root is http(s)://HOST[:PORT]\n' });
+    }
+  });
+
+  test('a bad digest is echoed, with what a sha256 digest is', async () => {
+    const r = await h(['artifact', 'delete', 'library/x@sha256:abc', '--yes']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({
+      code: 2, stderr: 'harborctl: invalid digest "sha256:abc" in "library/x@sha256:abc": a sha256 digest is sha256: and 64 hex characters (0-9, a-f)\n',
+    });
+  });
+
+  test('the containerd group\'s help line reads right', async () => {
+    const r = await h(['--help']);
+    expect(r.stdout).toMatch(/containerd\s+make containerd pull through a mirror/);
+    expect(r.stdout).toMatch(/microk8s\s+make MicroK8s' containerd pull through a mirror/);
+    expect(r.stdout).not.toContain("containerd's containerd");
+  });
+});

@@ -5,7 +5,7 @@ import type { Kit } from '../types.js';
 
 export function register(program: Command, kit: Kit): void {
   registerMirrorGroup(program, kit, {
-    name: 'containerd', what: 'containerd',
+    name: 'containerd', description: 'make containerd pull through a mirror (hosts.toml), and check it',
     certs: '/etc/containerd/certs.d', config: '/etc/containerd/config.toml',
     restartCommand: 'systemctl restart containerd',
     address: '/run/containerd/containerd.sock', ctr: 'ctr',

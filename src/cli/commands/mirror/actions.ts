@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { HarborError } from '../../../core/errors.js';
-import { applyPlan, checkSpec, parseAllFrom, planConfigure, type MirrorSpec, type Plan } from '../../../mirror/configure.js';
+import { applyPlan, checkSpec, mirrorUrl, parseAllFrom, planConfigure, type MirrorSpec, type Plan } from '../../../mirror/configure.js';
 import { doctor, planFix, type DoctorOptions, type DoctorReport } from '../../../mirror/doctor.js';
 import { FLAVORS, type Flavor, type Layout } from '../../../mirror/model.js';
 import { failed, type Problem } from '../../../mirror/validate.js';
@@ -158,7 +158,10 @@ async function casFromServers(rt: Runtime, specs: MirrorSpec[], o: ConfigureOpti
 
 function doctorOptions(name: Flavor['name'], o: DoctorFlags): DoctorOptions {
   if (o.project && !o.mirror) throw new HarborError('USAGE', '--project needs --mirror');
-  if (o.mirror && !/^https?:\/\/[^/]+\/?$/.test(o.mirror)) throw new HarborError('USAGE', `invalid --mirror ${o.mirror}: the registry root, http://HOST:PORT or https://HOST:PORT`);
+  if (o.mirror) {
+    const u = mirrorUrl(o.mirror);
+    if (!/^https?:$/.test(u.protocol) || (u.pathname !== '/' && u.pathname !== '')) throw new HarborError('USAGE', `invalid --mirror ${o.mirror}: the registry root, http://HOST:PORT or https://HOST:PORT`);
+  }
   return {
     layout: layoutOf(name, o), registry: o.registry, mirror: o.mirror, project: o.project,
     dockerDaemonJson: o.dockerDaemonJson ?? '/etc/docker/daemon.json', probe: o.probe !== false,

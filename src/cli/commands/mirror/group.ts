@@ -6,7 +6,8 @@ import type { Kit, Verb } from '../types.js';
 
 export interface MirrorGroup {
   name: 'microk8s' | 'containerd';
-  what: string;
+  /** The group's --help line. */
+  description: string;
   certs: string;
   config: string;
   restartCommand: string;
@@ -16,7 +17,7 @@ export interface MirrorGroup {
 }
 
 export function registerMirrorGroup(program: Command, { act }: Kit, g: MirrorGroup): void {
-  const group = program.command(g.name).description(`make ${g.what}'s containerd pull through a mirror (hosts.toml), and check it`);
+  const group = program.command(g.name).description(g.description);
   const dirs = (c: Command): Command => c
     .option('--certs-dir <dir>', `the hosts.toml directory (default ${g.certs})`)
     .option('--containerd-config <file>', `containerd config whose config_path must point at it (default ${g.config})`);
