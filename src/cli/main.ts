@@ -55,6 +55,7 @@ export function buildProgram(io: Io = processIo()): Command {
     .option('--ca-file <file>', 'trust the CA certificate(s) in this PEM file')
     .option('--insecure', 'skip TLS certificate verification (dangerous)')
     .option('--no-input', 'never prompt; fail with exit code 4 when input is missing')
+    .option('--timeout <duration>', 'give up on a server silent this long: to connect, to answer, between chunks of a transfer (e.g. 10s, 2m; default 30s, 5m for model push/pull)')
     .option('--debug', 'log each HTTP request and response (never credentials) on stderr');
 
   // Commander passes (...positional, options, command); the verb gets the positional args, its own

@@ -2,6 +2,7 @@
 // options, and `connect()`, which finds the server and credentials to use.
 import { HarborError } from '../core/errors.js';
 import { HarborClient } from '../client/http.js';
+import { parseDuration } from '../core/units.js';
 import { ConfigStore, localServer, normalizeServer, type Context } from './config.js';
 import type { OutputFormat } from './output/formats.js';
 
@@ -25,7 +26,12 @@ export interface GlobalOptions {
   /** false with --no-input. */
   input: boolean;
   debug?: boolean;
+  /** --timeout DURATION: the longest a server may stay silent. */
+  timeout?: string;
 }
+
+/** A silent server is given up on after this long; blob transfers wait longer for a registry's commit of a large blob. */
+const DEFAULT_TIMEOUT = { api: 30_000, transfer: 300_000 } as const;
 
 export interface Target extends Context {
   /** The context name, "local" for the data-dir server, undefined for a bare --server. */
@@ -104,6 +110,15 @@ export class Runtime {
     return all.find((c) => c.server === server) ?? (exact ? undefined : all.find((c) => new URL(c.server).host === host));
   }
 
+  /** --timeout in ms, or the default for this kind of request. */
+  timeoutMs(kind: keyof typeof DEFAULT_TIMEOUT = 'api'): number {
+    if (this.opts.timeout === undefined) return DEFAULT_TIMEOUT[kind];
+    let ms: number;
+    try { ms = parseDuration(this.opts.timeout); } catch { ms = NaN; }
+    if (!(ms >= 1000)) throw new HarborError('USAGE', `invalid --timeout ${JSON.stringify(this.opts.timeout)}: a duration of at least 1s, e.g. 10s, 2m`);
+    return ms;
+  }
+
   /** A client for `target`; --ca-file and --insecure override what the context stored. */
   client(t: Pick<Target, 'server' | 'username' | 'password' | 'caFile' | 'insecure'>): HarborClient {
     const insecure = this.opts.insecure ?? t.insecure ?? false;
@@ -117,6 +132,7 @@ export class Runtime {
       password: t.username ? t.password : undefined,
       caFile: this.opts.caFile ?? t.caFile,
       insecure,
+      timeoutMs: this.timeoutMs(),
       debug: this.opts.debug ? (line) => this.io.stderr.write(`debug: ${line}\n`) : undefined,
     });
   }

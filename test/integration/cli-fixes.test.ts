@@ -161,3 +161,27 @@ describe('22: messages', () => {
     expect(r.stdout).not.toContain("containerd's containerd");
   });
 });
+
+describe('21: --timeout', () => {
+  test('a server that accepts and never answers is given up on, with exit 1 and one line', async () => {
+    const net = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = net.createServer((s) => { sockets.push(s); });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as import('node:net').AddressInfo).port}`;
+    try {
+      const r = await h(['--server', url, '--timeout', '1s', 'project', 'list']);
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        code: 1, stdout: '', stderr: `harborctl: ${url} did not answer within 1s: raise --timeout if it is just slow\n`,
+      });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
+  test('a bad --timeout is a usage error before any request', async () => {
+    const r = await h(['--timeout', 'soon', 'project', 'list']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'harborctl: invalid --timeout "soon": a duration of at least 1s, e.g. 10s, 2m\n' });
+  });
+});

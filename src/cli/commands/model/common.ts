@@ -62,11 +62,12 @@ export async function connect(rt: Runtime, refArg: string, flags: CredentialFlag
     server, credentials,
     caFile: rt.opts.caFile ?? ctx?.caFile,
     insecure: rt.opts.insecure ?? ctx?.insecure,
+    timeoutMs: rt.timeoutMs('transfer'),
     debug: rt.opts.debug ? (line) => rt.io.stderr.write(`debug: ${line}\n`) : undefined,
   });
   const api = (): HarborClient => new HarborClient({
     server, username: credentials?.username, password: credentials?.password,
-    caFile: rt.opts.caFile ?? ctx?.caFile, insecure: rt.opts.insecure ?? ctx?.insecure,
+    caFile: rt.opts.caFile ?? ctx?.caFile, insecure: rt.opts.insecure ?? ctx?.insecure, timeoutMs: rt.timeoutMs(),
   });
   return { client, server, repo: `${ref.project}/${ref.repo}`, ref, api };
 }
