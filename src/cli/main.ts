@@ -78,12 +78,13 @@ export function buildProgram(io: Io = processIo()): Command {
       if (io.signals) process.off('SIGINT', interrupted);
     }
   };
-  const page = (c: Command): Command => c
+  const quiet = (c: Command): Command => c.option('-q, --quiet', 'print names (or ids) only, one a line');
+  const page = (c: Command): Command => quiet(c)
     .option('--page <n>', 'page number, from 1', '1')
     .option('--page-size <n>', 'items per page, at most 100; 0 fetches every page', '10');
   const yes = (c: Command): Command => c.option('-y, --yes', 'do not ask for confirmation');
 
-  const kit: Kit = { io, act, page, yes };
+  const kit: Kit = { io, act, page, quiet, yes };
   for (const noun of NOUNS) noun.register(program, kit);
   return program;
 }

@@ -5,6 +5,7 @@ import { HarborClient } from '../client/http.js';
 import { parseDuration } from '../core/units.js';
 import { ConfigStore, localServer, normalizeServer, type Context } from './config.js';
 import type { OutputFormat } from './output/formats.js';
+import type { ListFormat } from './output/render.js';
 
 export interface OutStream { write(s: string): unknown; isTTY?: boolean }
 
@@ -28,6 +29,8 @@ export interface GlobalOptions {
   debug?: boolean;
   /** --timeout DURATION: the longest a server may stay silent. */
   timeout?: string;
+  /** -q/--quiet of a list command: names (or ids) only. */
+  quiet?: boolean;
 }
 
 /** A silent server is given up on after this long; blob transfers wait longer for a registry's commit of a large blob. */
@@ -54,8 +57,15 @@ export class Runtime {
   }
 
   info(msg: string): void {
-    // Human notes go to stderr so stdout stays the data; silent under -o json/yaml.
-    if (this.opts.output === 'table') this.io.stderr.write(`${msg}\n`);
+    // Human notes go to stderr so stdout stays the data; silent under -o json/yaml and -q.
+    if (this.opts.output === 'table' && !this.opts.quiet) this.io.stderr.write(`${msg}\n`);
+  }
+
+  /** How a list prints: -q (names only), else -o. */
+  listFormat(): ListFormat {
+    if (!this.opts.quiet) return this.opts.output;
+    if (this.opts.output !== 'table') throw new HarborError('USAGE', `-q prints names only; -o ${this.opts.output} prints everything: choose one`);
+    return 'quiet';
   }
 
   /**

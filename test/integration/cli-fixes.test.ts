@@ -185,3 +185,35 @@ describe('21: --timeout', () => {
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'harborctl: invalid --timeout "soon": a duration of at least 1s, e.g. 10s, 2m\n' });
   });
 });
+
+describe('24: -q/--quiet on list commands', () => {
+  test('names (or ids) only, one a line', async () => {
+    const names = (r: CliResult): string[] => { expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' }); return r.stdout.split('\n').filter(Boolean); };
+    expect((await h(['project', 'create', 'q24'])).code).toBe(0);
+    expect(names(await h(['project', 'list', '-q', '--page-size', '0']))).toEqual(expect.arrayContaining(['library', 'q24']));
+    expect(names(await h(['user', 'list', '--quiet']))).toEqual(['admin', 'alice']);
+    expect(names(await h(['context', 'list', '-q']))).toEqual([`admin@${host}`, `alice@${host}`]);
+    // A paged list still says nothing but names, not "showing 1 of 3".
+    expect(names(await h(['project', 'list', '-q', '--page-size', '1']))).toHaveLength(1);
+  });
+
+  test('-q with -o json is a usage error', async () => {
+    const r = await h(['project', 'list', '-q', '-o', 'json']);
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: '', stderr: 'harborctl: -q prints names only; -o json prints everything: choose one\n' });
+  });
+
+  test('every list command has -q', async () => {
+    const { buildProgram } = await import('../../src/cli/main.js');
+    const lists: string[] = [];
+    const walk = (c: import('commander').Command, path: string[]): void => {
+      for (const s of c.commands) {
+        const p = [...path, s.name()];
+        if (s.name() === 'list') lists.push(`${p.join(' ')} ${s.options.some((o) => o.long === '--quiet' && o.short === '-q') ? 'has -q' : 'lacks -q'}`);
+        walk(s, p);
+      }
+    };
+    walk(buildProgram(), []);
+    expect(lists.length).toBeGreaterThan(10);
+    expect(lists.filter((l) => l.endsWith('lacks -q'))).toEqual([]);
+  });
+});

@@ -14,6 +14,8 @@ export interface Kit {
   act(load: () => Promise<Verb>): (...args: unknown[]) => Promise<void>;
   /** Adds --page and --page-size. */
   page(c: Command): Command;
+  /** Adds -q/--quiet (names only) to a list command; page() adds it too. */
+  quiet(c: Command): Command;
   /** Adds -y/--yes. */
   yes(c: Command): Command;
 }

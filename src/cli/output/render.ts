@@ -24,11 +24,23 @@ function serialize(format: 'json' | 'yaml', data: unknown): string {
   return format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : YAML.stringify(data);
 }
 
-/** A list: JSON/YAML array, or a table (nothing on stdout and a note on stderr when empty). */
+/** -q/--quiet on a list: the NAME (else PROJECT, else first) column alone, one a line, for scripts. */
+export type ListFormat = OutputFormat | 'quiet';
+
+function quietColumn<T>(columns: Column<T>[]): Column<T> {
+  return columns.find((c) => c.header === 'NAME') ?? columns.find((c) => c.header === 'PROJECT') ?? columns[0];
+}
+
+/** A list: JSON/YAML array, names alone (-q), or a table (nothing on stdout and a note on stderr when empty). */
 export function renderList<T>(
   out: { stdout: OutStream; stderr: OutStream; env: NodeJS.ProcessEnv },
-  format: OutputFormat, rows: T[], columns: Column<T>[], empty: string,
+  format: ListFormat, rows: T[], columns: Column<T>[], empty: string,
 ): void {
+  if (format === 'quiet') {
+    const col = quietColumn(columns);
+    for (const r of rows) out.stdout.write(`${cell(col.value(r))}\n`);
+    return;
+  }
   if (format !== 'table') { out.stdout.write(serialize(format, rows)); return; }
   if (rows.length === 0) { out.stderr.write(`${empty}\n`); return; }
   const c = colorsFor(out.stdout, out.env);

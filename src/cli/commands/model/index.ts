@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { Kit } from '../types.js';
 
-export function register(program: Command, { act }: Kit): void {
+export function register(program: Command, { act, quiet }: Kit): void {
   const model = program.command('model').description('AI models as OCI artifacts (CNCF ModelPack, shown by Harbor 2.13 as CNAI)');
   const creds = (c: Command): Command => c
     .option('--username <user>', 'registry user (default: the saved context for the REF\'s host, else anonymous)')
@@ -25,6 +25,6 @@ export function register(program: Command, { act }: Kit): void {
     .action(act(() => import('./pull.js')));
   creds(model.command('inspect <ref>').description('show a model\'s metadata, files and sizes'))
     .action(act(() => import('./inspect.js')));
-  model.command('list <project>').description('list the models in a project (Harbor API)')
+  quiet(model.command('list <project>').description('list the models in a project (Harbor API)'))
     .action(act(() => import('./list.js')));
 }

@@ -16,6 +16,6 @@ const COLUMNS: Column<Repository>[] = [
 export async function run(rt: Runtime, [project]: string[], o: PageFlags): Promise<void> {
   const page = pageOptions(o);
   const { items, total } = await rt.withClient((c) => withSpinner(rt, `listing repositories of ${project}`, () => listRepositories(c, project, page)));
-  renderList(rt.io, rt.opts.output, items, COLUMNS, `no repositories in project ${project}`);
+  renderList(rt.io, rt.listFormat(), items, COLUMNS, `no repositories in project ${project}`);
   moreNote(rt, items.length, total, page);
 }

@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import type { Kit } from '../types.js';
 
-export function register(program: Command, { act, io }: Kit): void {
+export function register(program: Command, { act, io, quiet }: Kit): void {
   const sbom = program.command('sbom').description('software bills of materials (SPDX 2.3, CycloneDX 1.6)');
   const format = (): Option => new Option('--format <format>', 'document format').choices(['spdx', 'cyclonedx']).default('spdx');
   sbom.command('scan-local <image>')
@@ -25,7 +25,7 @@ export function register(program: Command, { act, io }: Kit): void {
     .addOption(format())
     .option('--file <path>', 'write the document to this file instead of stdout')
     .action(act(() => import('./get.js')));
-  sbom.command('list <project>')
-    .description('list the images of a project with their SBOM status')
+  quiet(sbom.command('list <project>')
+    .description('list the images of a project with their SBOM status'))
     .action(act(() => import('./list.js')));
 }

@@ -32,6 +32,6 @@ export async function run(rt: Runtime, [name]: string[], o: PageFlags): Promise<
     const start = page.pageSize ? ((page.page ?? 1) - 1) * page.pageSize : 0;
     return { rows: page.pageSize ? all.slice(start, start + page.pageSize) : all, total: all.length };
   }, { host: ref.host });
-  renderList(rt.io, rt.opts.output, rows, COLUMNS, `no tags in ${name}`);
+  renderList(rt.io, rt.listFormat(), rows, COLUMNS, `no tags in ${name}`);
   moreNote(rt, rows.length, total, page);
 }
