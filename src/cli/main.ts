@@ -20,6 +20,7 @@ import * as repo from './commands/repo/index.js';
 import * as robot from './commands/robot/index.js';
 import * as sbom from './commands/sbom/index.js';
 import * as serve from './commands/serve/index.js';
+import * as system from './commands/system/index.js';
 import * as tag from './commands/tag/index.js';
 import * as tls from './commands/tls/index.js';
 import * as user from './commands/user/index.js';
@@ -34,9 +35,20 @@ function processIo(): Io {
 
 /**
  * The command groups, in the order --help lists them. Each commands/<noun>/index.ts registers its
- * own verbs (commands/types.ts says how); access/ holds the top-level login, logout and whoami.
+ * own verbs (commands/types.ts says how); access/ holds the top-level login, logout and whoami,
+ * system/ the top-level health and info.
  */
-const NOUNS = [serve, access, context, project, member, user, repo, artifact, tag, robot, quota, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
+
+/** harbor-cli's words, on every verb of that name: `project view`, `robot rm`. */
+const ALIASES: Record<string, string[]> = { get: ['view', 'info'], delete: ['rm'], use: ['switch'] };
+
+function addAliases(c: Command): void {
+  for (const sub of c.commands) {
+    if (Object.hasOwn(ALIASES, sub.name())) sub.aliases(ALIASES[sub.name()]);
+    addAliases(sub);
+  }
+}
+const NOUNS = [serve, access, system, context, project, member, user, repo, artifact, tag, robot, quota, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')
@@ -86,6 +98,7 @@ export function buildProgram(io: Io = processIo()): Command {
 
   const kit: Kit = { io, act, page, quiet, yes };
   for (const noun of NOUNS) noun.register(program, kit);
+  addAliases(program);
   return program;
 }
 

@@ -217,3 +217,31 @@ describe('24: -q/--quiet on list commands', () => {
     expect(lists.filter((l) => l.endsWith('lacks -q'))).toEqual([]);
   });
 });
+
+describe('25: harbor-cli habits', () => {
+  test('view/info for get, rm for delete, context switch', async () => {
+    for (const verb of ['get', 'view', 'info']) expect(json(await h(['project', verb, 'library', '-o', 'json'])).name).toBe('library');
+    expect((await h(['project', 'create', 'rm25'])).code).toBe(0);
+    expect(json(await h(['project', 'rm', 'rm25', '--yes', '-o', 'json']))).toEqual({ kind: 'project', name: 'rm25', deleted: true });
+    expect(json(await h(['context', 'switch', `admin@${host}`, '-o', 'json'])).current).toBe(true);
+  });
+
+  test('harborctl health', async () => {
+    const t = await h(['health']);
+    expect({ code: t.code, stderr: t.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(t.stdout).toMatch(/^status: healthy\nCOMPONENT\s+STATUS\s+ERROR\n/);
+    expect(json(await h(['health', '-o', 'json'])).status).toBe('healthy');
+  });
+
+  test('harborctl info: system info, and the counts where /statistics answers', async () => {
+    const r = await h(['info', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const info = json(r);
+    expect(info.server).toBe(server.url);
+    expect(typeof info.systeminfo.harbor_version).toBe('string');
+    const t = await h(['info']);
+    expect(t.stdout).toMatch(/^SERVER\s+http:\/\/127\.0\.0\.1:\d+\nVERSION\s+\S+/);
+    if (info.statistics === null) expect(t.stderr).toBe('no statistics: the server does not share them with this user\n');
+    else expect(t.stdout).toMatch(/\nPROJECTS\s+\d+ \(\d+ public, \d+ private\)\n/);
+  });
+});
