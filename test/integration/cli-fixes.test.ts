@@ -245,3 +245,22 @@ describe('25: harbor-cli habits', () => {
     else expect(t.stdout).toMatch(/\nPROJECTS\s+\d+ \(\d+ public, \d+ private\)\n/);
   });
 });
+
+describe('robot list and pull columns (with the API side of items 8 and 10)', () => {
+  test('robot list asks for every robot (no q), as Harbor answers a system admin; --project filters', async () => {
+    const all = await h(['--debug', 'robot', 'list', '-o', 'json']);
+    expect(all.stderr).toMatch(/^debug: > GET \/api\/v2\.0\/robots\?page=1&page_size=10 x-request-id=/);
+    const one = await h(['--debug', 'robot', 'list', '--project', 'library', '-o', 'json']);
+    expect(one.stderr).toMatch(/debug: > GET \/api\/v2\.0\/robots\?q=Level%3Dproject%2CProjectID%3D1&page=1&page_size=10 x-request-id=/);
+  });
+
+  test('never pulled: PULLED and PULLS show "-", not 0001-01-01 or 0', async () => {
+    const dir = join(work, 'm-never');
+    await makeModelDir(dir, 1024);
+    expect((await h(['model', 'push', dir, 'library/never:v1'])).code).toBe(0);
+    const a = await h(['artifact', 'get', 'library/never:v1']);
+    expect(a.stdout).toMatch(/\nPULLED\s+-\n/);
+    const repos = await h(['repo', 'list', 'library', '--page-size', '0']);
+    expect(repos.stdout).toMatch(/\nlibrary\/never\s+1\s+-\s/);
+  });
+});

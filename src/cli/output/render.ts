@@ -80,9 +80,9 @@ function cell(v: string | number | boolean | undefined | null): string {
   return String(v);
 }
 
-/** Harbor's times are RFC 3339; tables show them to the minute, in UTC. */
-export function shortTime(t: string | undefined): string | undefined {
-  if (!t) return undefined;
+/** Harbor's times are RFC 3339; tables show them to the minute, in UTC. Go's zero time (never) is "-". */
+export function shortTime(t: string | undefined | null): string | undefined {
+  if (!t || t.startsWith('0001-01-01')) return undefined;
   const d = new Date(t);
   return Number.isNaN(d.getTime()) ? t : `${d.toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }

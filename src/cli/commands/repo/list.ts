@@ -9,7 +9,7 @@ import { moreNote, pageOptions, type PageFlags } from '../common.js';
 const COLUMNS: Column<Repository>[] = [
   { header: 'NAME', value: (r) => r.name },
   { header: 'ARTIFACTS', value: (r) => r.artifact_count ?? 0 },
-  { header: 'PULLS', value: (r) => r.pull_count ?? 0 },
+  { header: 'PULLS', value: (r) => r.pull_count || undefined },
   { header: 'UPDATED', value: (r) => shortTime(r.update_time ?? r.creation_time) },
 ];
 

@@ -19,7 +19,7 @@ export function register(program: Command, { act, page, yes }: Kit): void {
     .option('--k8s-secret <name>', 'print a kubernetes.io/dockerconfigjson Secret for the robot instead (for kubectl apply -f -)')
     .option('--namespace <ns>', 'namespace of the --k8s-secret Secret')
     .action(act(() => import('./create.js')));
-  page(projectOpt(robot.command('list').description('list system robots, or a project\'s robots with --project')))
+  page(projectOpt(robot.command('list').description('list robots (a system admin sees system and project robots), or a project\'s with --project')))
     .action(act(() => import('./list.js')));
   projectOpt(robot.command('get <robot>').description(`show a robot (${robotArg})`)).action(act(() => import('./get.js')));
   permissionOpts(projectOpt(robot.command('update <robot>').description('change a robot\'s description, duration or permissions')))
