@@ -24,7 +24,7 @@ import * as system from './commands/system/index.js';
 import * as tag from './commands/tag/index.js';
 import * as tls from './commands/tls/index.js';
 import * as user from './commands/user/index.js';
-import type { Kit, Verb } from './commands/types.js';
+import type { Examples, Kit, NounModule, Verb } from './commands/types.js';
 import { OUTPUT_FORMATS } from './output/formats.js';
 import type { GlobalOptions, Io } from './runtime.js';
 
@@ -42,13 +42,29 @@ function processIo(): Io {
 /** harbor-cli's words, on every verb of that name: `project view`, `robot rm`. */
 const ALIASES: Record<string, string[]> = { get: ['view', 'info'], delete: ['rm'], use: ['switch'] };
 
+const ROOT_EXAMPLES = ['harborctl serve', 'harborctl login harbor.example.com -u alice', 'harborctl project list'];
+
+/** "Examples:" at the end of a --help page, like the README's. */
+function addExamples(c: Command, lines: string[] | undefined): void {
+  if (lines?.length) c.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`);
+}
+
+/** A noun's new top-level commands: a group gets examples[''] and its verbs theirs; a top-level verb its own. */
+function addNounExamples(added: Command[], examples: Examples): void {
+  for (const c of added) {
+    if (c.commands.length === 0) { addExamples(c, examples[c.name()]); continue; }
+    addExamples(c, examples['']);
+    for (const verb of c.commands) addExamples(verb, examples[verb.name()]);
+  }
+}
+
 function addAliases(c: Command): void {
   for (const sub of c.commands) {
     if (Object.hasOwn(ALIASES, sub.name())) sub.aliases(ALIASES[sub.name()]);
     addAliases(sub);
   }
 }
-const NOUNS = [serve, access, system, context, project, member, user, repo, artifact, tag, robot, quota, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
+const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, robot, quota, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')
@@ -97,7 +113,12 @@ export function buildProgram(io: Io = processIo()): Command {
   const yes = (c: Command): Command => c.option('-y, --yes', 'do not ask for confirmation');
 
   const kit: Kit = { io, act, page, quiet, yes };
-  for (const noun of NOUNS) noun.register(program, kit);
+  for (const noun of NOUNS) {
+    const before = new Set(program.commands);
+    noun.register(program, kit);
+    addNounExamples(program.commands.filter((c) => !before.has(c)), noun.examples);
+  }
+  addExamples(program, ROOT_EXAMPLES);
   addAliases(program);
   return program;
 }

@@ -264,3 +264,24 @@ describe('robot list and pull columns (with the API side of items 8 and 10)', ()
     expect(repos.stdout).toMatch(/\nlibrary\/never\s+1\s+-\s/);
   });
 });
+
+describe('26: every --help ends with examples', () => {
+  test('a walk over every command: "Examples:" last, each line a harborctl command of that command', async () => {
+    const { buildProgram } = await import('../../src/cli/main.js');
+    const paths: string[][] = [[]];
+    const walk = (c: import('commander').Command, path: string[]): void => {
+      for (const s of c.commands) { paths.push([...path, s.name()]); walk(s, [...path, s.name()]); }
+    };
+    walk(buildProgram(), []);
+    expect(paths.length).toBeGreaterThan(80);
+    const bad: string[] = [];
+    for (const path of paths) {
+      const r = await h([...path, '--help']);
+      const m = /\nExamples:\n((?: {2}\$ .+\n)+)$/.exec(r.stdout);
+      const lines = m ? m[1].trimEnd().split('\n').map((l) => l.slice(4)) : [];
+      const prefix = `harborctl ${path.join(' ')}`.trimEnd();
+      if (r.code !== 0 || lines.length === 0 || !lines.every((l) => l.startsWith(prefix) || path.length === 0 || /^\S+=\S+ harborctl|^echo /.test(l))) bad.push(path.join(' ') || '(root)');
+    }
+    expect(bad).toEqual([]);
+  });
+});

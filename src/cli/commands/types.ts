@@ -1,6 +1,6 @@
 // What a command folder needs to register its verbs. Below both main.ts and the folders, so no
 // folder imports main.ts. A new noun: a folder commands/<noun>/ with one file per verb and an
-// index.ts exporting `register(program, kit)`, listed once in main.ts.
+// index.ts exporting `register(program, kit)` and the `examples` of its --help pages, listed once in main.ts.
 import type { Command } from 'commander';
 import type { Io, Runtime } from '../runtime.js';
 
@@ -20,5 +20,11 @@ export interface Kit {
   yes(c: Command): Command;
 }
 
+/** Each --help ends with examples: the verb's by its name, the group's own under ''. */
+export type Examples = Record<string, string[]>;
+
 /** What each commands/<noun>/index.ts exports. */
-export type Register = (program: Command, kit: Kit) => void;
+export interface NounModule {
+  register(program: Command, kit: Kit): void;
+  examples: Examples;
+}

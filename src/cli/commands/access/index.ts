@@ -1,6 +1,6 @@
 // The top-level verbs about who talks to which server: login, logout, whoami.
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act }: Kit): void {
   program.command('login [server]')
@@ -18,3 +18,10 @@ export function register(program: Command, { act }: Kit): void {
     .description('show the user the server sees')
     .action(act(() => import('./whoami.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  login: ['harborctl login harbor.example.com -u alice', 'echo "$PASSWORD" | harborctl login harbor.example.com -u ci --password-stdin --docker-config'],
+  logout: ['harborctl logout', 'harborctl logout alice@harbor.example.com --docker-config'],
+  whoami: ['harborctl whoami', 'harborctl whoami --context local -o json'],
+};

@@ -1,7 +1,7 @@
 // The audit-log command group: Harbor's record of artifact pulls, pushes and deletes (system admins
 // see all of it, project admins their projects'). Registration only; the verb loads lazily.
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act, page }: Kit): void {
   const audit = program.command('audit-log').description('who pulled, pushed or deleted which artifact, and when');
@@ -12,3 +12,9 @@ export function register(program: Command, { act, page }: Kit): void {
     .option('--project <name>', 'only this project\'s entries (needs the project admin role)'))
     .action(act(() => import('./list.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl audit-log list', 'harborctl audit-log list --operation pull --project library'],
+  list: ['harborctl audit-log list --operation pull', 'harborctl audit-log list --username \'robot$ci+builder\' --page-size 0 -o json'],
+};

@@ -1,6 +1,6 @@
 // `harborctl containerd …`: the mirror verbs (commands/mirror/) on a plain containerd's layout.
 import type { Command } from 'commander';
-import { registerMirrorGroup } from '../mirror/group.js';
+import { mirrorExamples, registerMirrorGroup } from '../mirror/group.js';
 import type { Kit } from '../types.js';
 
 export function register(program: Command, kit: Kit): void {
@@ -12,3 +12,5 @@ export function register(program: Command, kit: Kit): void {
     verbs: { configure: () => import('./configure-mirror.js'), doctor: () => import('./doctor.js'), fix: () => import('./fix.js') },
   });
 }
+
+export const examples = mirrorExamples('containerd');

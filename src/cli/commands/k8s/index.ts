@@ -1,6 +1,6 @@
 // `harborctl k8s …`: Kubernetes manifests.
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act }: Kit): void {
   const k8s = program.command('k8s').description('Kubernetes manifests');
@@ -13,3 +13,9 @@ export function register(program: Command, { act }: Kit): void {
     .option('--secret-file <path>', 'write the manifest to this file (mode 0600) instead of stdout')
     .action(act(() => import('./pull-secret.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl k8s pull-secret regcred --robot apps+puller --password-stdin < puller.secret | kubectl apply -f -'],
+  'pull-secret': ['harborctl k8s pull-secret regcred --robot apps+puller --password-stdin < puller.secret | kubectl apply -f -', 'harborctl k8s pull-secret regcred -u alice -n apps --secret-file regcred.yaml'],
+};

@@ -2,7 +2,7 @@
 // over a different layout: microk8s/index.ts and containerd/index.ts call this with their own paths
 // and their own lazily loaded verb files.
 import { Option, type Command } from 'commander';
-import type { Kit, Verb } from '../types.js';
+import type { Examples, Kit, Verb } from '../types.js';
 
 export interface MirrorGroup {
   name: 'microk8s' | 'containerd';
@@ -56,4 +56,17 @@ export function registerMirrorGroup(program: Command, { act }: Kit, g: MirrorGro
     .addOption(new Option('--no-probe', 'do not contact the mirrors (the scheme of a URL without one is then guessed as https)'))
     .option('--dry-run', 'print the corrected files and the diff; change nothing')))
     .action(act(g.verbs.fix));
+}
+
+/** The --help examples of one mirror group. */
+export function mirrorExamples(name: MirrorGroup['name']): Examples {
+  return {
+    '': [`harborctl ${name} configure-mirror --mirror http://192.168.1.140:5280 --project dockerhub`, `harborctl ${name} doctor`],
+    'configure-mirror': [
+      `harborctl ${name} configure-mirror --mirror http://192.168.1.140:5280 --project dockerhub --dry-run`,
+      `harborctl ${name} configure-mirror --registry ghcr.io --mirror https://registry.lan:5280 --ca-from-server --restart`,
+    ],
+    doctor: [`harborctl ${name} doctor`, `harborctl ${name} doctor --mirror http://192.168.1.140:5280 --project dockerhub --pull docker.io/library/alpine:3`],
+    fix: [`harborctl ${name} fix --dry-run`, `harborctl ${name} fix --mirror http://192.168.1.140:5280 --project dockerhub`],
+  };
 }

@@ -1,7 +1,7 @@
 // Registers the `model` command group (CNCF ModelPack models as OCI artifacts). Each action is
 // imported lazily through main.ts's `act`, so `harborctl --help` loads none of it.
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act, quiet }: Kit): void {
   const model = program.command('model').description('AI models as OCI artifacts (CNCF ModelPack, shown by Harbor 2.13 as CNAI)');
@@ -28,3 +28,12 @@ export function register(program: Command, { act, quiet }: Kit): void {
   quiet(model.command('list <project>').description('list the models in a project (Harbor API)'))
     .action(act(() => import('./list.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl model push ./tiny-llm library/tiny-llm:v1', 'harborctl model pull library/tiny-llm:v1 ./restored'],
+  push: ['harborctl model push ./tiny-llm library/tiny-llm:v1 --format safetensors --param-size 7B', 'harborctl model push ./qwen2 harbor.example.com/models/qwen2:0.5b --family qwen2 --concurrency 4'],
+  pull: ['harborctl model pull library/tiny-llm:v1 ./restored', 'harborctl model pull harbor.example.com/models/qwen2:0.5b ./qwen2 --timeout 10m'],
+  inspect: ['harborctl model inspect library/tiny-llm:v1', 'harborctl model inspect harbor.example.com/models/qwen2:0.5b -o json'],
+  list: ['harborctl model list models', 'harborctl model list models -q'],
+};

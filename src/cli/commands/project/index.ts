@@ -1,6 +1,6 @@
 // `harborctl project …`
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act, page, yes }: Kit): void {
   const project = program.command('project').description('projects');
@@ -23,3 +23,13 @@ export function register(program: Command, { act, page, yes }: Kit): void {
     .action(act(() => import('./update.js')));
   yes(project.command('delete <project>').description('delete an empty project')).action(act(() => import('./delete.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl project create team-a --storage-limit 10GiB', 'harborctl project list --public'],
+  create: ['harborctl project create team-a --storage-limit 10GiB', 'harborctl project create dockerhub --public --proxy-cache docker-hub'],
+  list: ['harborctl project list', 'harborctl project list --name team --page-size 0 -q'],
+  get: ['harborctl project get team-a', 'harborctl project get 3 -o json'],
+  update: ['harborctl project update team-a --public', 'harborctl project update team-a --storage-limit 50GiB --auto-sbom'],
+  delete: ['harborctl project delete team-a', 'harborctl project delete team-a --yes'],
+};

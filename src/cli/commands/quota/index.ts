@@ -1,6 +1,6 @@
 // `harborctl quota …`: project storage quotas (system admins).
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act, page }: Kit): void {
   const quota = program.command('quota').description('project storage quotas (system admins)');
@@ -11,3 +11,12 @@ export function register(program: Command, { act, page }: Kit): void {
   quota.command('verify [project]').description('recount usage from scratch and report drift (harborctl serve only; exit 1 on drift)')
     .action(act(() => import('./verify.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl quota list', 'harborctl quota set team-a 50GiB'],
+  list: ['harborctl quota list', 'harborctl quota list --page-size 0 -o json'],
+  get: ['harborctl quota get team-a', 'harborctl quota get team-a -o json'],
+  set: ['harborctl quota set team-a 50GiB', 'harborctl quota set team-a unlimited'],
+  verify: ['harborctl quota verify', 'harborctl quota verify team-a'],
+};

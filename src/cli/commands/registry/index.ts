@@ -2,7 +2,7 @@
 // only. --insecure-upstream is the endpoint's setting (skip verifying
 // the upstream's certificate); the global --insecure is about reaching harborctl's own server.
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act, page, yes }: Kit): void {
   const ref = 'registry endpoint id or name';
@@ -34,3 +34,14 @@ export function register(program: Command, { act, page, yes }: Kit): void {
     .option('--insecure-upstream', 'do not verify the upstream\'s TLS certificate'))
     .action(act(() => import('./ping.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl registry create docker-hub --type docker-hub --url https://hub.docker.com', 'harborctl registry list'],
+  create: ['harborctl registry create docker-hub --type docker-hub --url https://hub.docker.com', 'echo "$TOKEN" | harborctl registry create ghcr --type github-ghcr --url https://ghcr.io --username me --password-stdin'],
+  list: ['harborctl registry list', 'harborctl registry list -q'],
+  get: ['harborctl registry get docker-hub', 'harborctl registry get 1 -o json'],
+  update: ['harborctl registry update docker-hub --description "Docker Hub"', 'harborctl registry update ghcr --remove-credential'],
+  delete: ['harborctl registry delete docker-hub', 'harborctl registry delete 1 --yes'],
+  ping: ['harborctl registry ping docker-hub', 'harborctl registry ping --url https://registry.example.com --type docker-registry'],
+};

@@ -1,6 +1,6 @@
 // `harborctl robot …`: robot accounts for CI and clusters.
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act, page, yes }: Kit): void {
   const robotArg = 'robot id or name: robot$PROJECT+NAME, PROJECT+NAME, or NAME (with --project for a project robot)';
@@ -32,3 +32,16 @@ export function register(program: Command, { act, page, yes }: Kit): void {
   projectOpt(robot.command('disable <robot>').description('refuse the robot from its next request')).action(act(() => import('./disable.js')));
   projectOpt(robot.command('enable <robot>').description('let a disabled robot log in again')).action(act(() => import('./enable.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl robot create builder --project ci --permission pull,push', 'harborctl robot list --project ci'],
+  create: ['harborctl robot create builder --project ci --permission pull,push --secret-file ./builder.secret', 'harborctl robot create puller --project apps --permission pull --k8s-secret apps-pull | kubectl apply -f -'],
+  list: ['harborctl robot list', 'harborctl robot list --project ci -q'],
+  get: ['harborctl robot get ci+builder', 'harborctl robot get builder --project ci -o json'],
+  update: ['harborctl robot update ci+builder --permission pull', 'harborctl robot update ci+builder --duration 30 --description "CI, 30 days"'],
+  delete: ['harborctl robot delete ci+builder', 'harborctl robot delete ci+builder --yes'],
+  refresh: ['harborctl robot refresh ci+builder', 'harborctl robot refresh ci+builder --secret-file ./builder.secret'],
+  disable: ['harborctl robot disable ci+builder', 'harborctl robot disable builder --project ci'],
+  enable: ['harborctl robot enable ci+builder', 'harborctl robot enable builder --project ci'],
+};

@@ -1,7 +1,7 @@
 // Registers the `sbom` command group. Actions are imported lazily so `harborctl --help` stays fast.
 // scan-local works on files with no registry; generate, get and list talk to any Harbor's API.
 import { Option, type Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act, io, quiet }: Kit): void {
   const sbom = program.command('sbom').description('software bills of materials (SPDX 2.3, CycloneDX 1.6)');
@@ -29,3 +29,12 @@ export function register(program: Command, { act, io, quiet }: Kit): void {
     .description('list the images of a project with their SBOM status'))
     .action(act(() => import('./list.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl sbom scan-local ./alpine.tar', 'harborctl sbom generate library/alpine:3 --wait'],
+  'scan-local': ['harborctl sbom scan-local ./alpine.tar', 'harborctl sbom scan-local ./oci-layout --ref alpine:3 --format cyclonedx --file alpine.cdx.json'],
+  generate: ['harborctl sbom generate library/alpine:3', 'harborctl sbom generate library/alpine:3 --wait --timeout 5m'],
+  get: ['harborctl sbom get library/alpine:3', 'harborctl sbom get library/alpine:3 --format cyclonedx --file alpine.cdx.json'],
+  list: ['harborctl sbom list library', 'harborctl sbom list library -o json'],
+};

@@ -1,6 +1,6 @@
 // `harborctl serve`: the embedded registry. The server code loads only when it runs.
 import { Option, type Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, _kit: Kit): void {
   program.command('serve')
@@ -16,3 +16,8 @@ export function register(program: Command, _kit: Kit): void {
     .option('--proxy-timeout <duration>', 'proxy-cache projects: serve the cache when the upstream takes longer than this to answer', '15s')
     .action(async (_opts, cmd: Command) => (await import('./serve.js')).serve(cmd.opts()));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  serve: ['harborctl serve', 'HARBOR_ADMIN_PASSWORD=secret harborctl serve --listen 0.0.0.0:5280 --data-dir /srv/harborctl --tls'],
+};

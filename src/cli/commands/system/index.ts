@@ -1,6 +1,6 @@
 // The top-level verbs about the server itself: `health` and `info` (habits of harbor-cli users).
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act }: Kit): void {
   program.command('health')
@@ -10,3 +10,9 @@ export function register(program: Command, { act }: Kit): void {
     .description('the server\'s version, auth mode and URLs, with project and repository counts where it shares them')
     .action(act(() => import('./info.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  health: ['harborctl health', 'harborctl health --server harbor.example.com -o json'],
+  info: ['harborctl info', 'harborctl info -o yaml'],
+};

@@ -1,7 +1,7 @@
 // The tls command group (issue 6 item 5): a local CA and a server certificate for `serve --tls`, so
 // clients (containerd, the CLI) verify the registry instead of skipping verification.
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act }: Kit): void {
   const tls = program.command('tls').description('a local CA and server certificate for harborctl serve --tls');
@@ -13,3 +13,9 @@ export function register(program: Command, { act }: Kit): void {
     .option('--force', 'replace an existing CA and certificate (clients must then trust the new CA)')
     .action(act(() => import('./init.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl tls init --host registry.lan --host 192.168.1.140'],
+  init: ['harborctl tls init', 'harborctl tls init --host registry.lan --host 192.168.1.140 --days 365 --force'],
+};

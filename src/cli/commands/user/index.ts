@@ -1,6 +1,6 @@
 // `harborctl user …`: users (system admins only).
 import type { Command } from 'commander';
-import type { Kit } from '../types.js';
+import type { Examples, Kit } from '../types.js';
 
 export function register(program: Command, { act, page, yes }: Kit): void {
   const user = program.command('user').description('users (system admins only)');
@@ -17,3 +17,12 @@ export function register(program: Command, { act, page, yes }: Kit): void {
     .option('--password-stdin', 'read the new password from stdin')
     .action(act(() => import('./passwd.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl user create alice --email alice@example.com', 'harborctl user list'],
+  create: ['harborctl user create alice --email alice@example.com', 'echo "$PASSWORD" | harborctl user create ci --email ci@example.com --password-stdin'],
+  list: ['harborctl user list', 'harborctl user list --name ali -q'],
+  delete: ['harborctl user delete alice', 'harborctl user delete 5 --yes'],
+  passwd: ['harborctl user passwd', 'echo "$NEW" | harborctl user passwd alice --password-stdin'],
+};
