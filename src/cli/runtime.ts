@@ -4,8 +4,7 @@ import { HarborError } from '../core/errors.js';
 import { HarborClient } from '../client/http.js';
 import { parseDuration } from '../core/units.js';
 import { ConfigStore, localServer, normalizeServer, type Context } from './config.js';
-import type { OutputFormat } from './output/formats.js';
-import type { ListFormat } from './output/render.js';
+import type { ListFormat, OutputFormat } from './output/formats.js';
 
 export interface OutStream { write(s: string): unknown; isTTY?: boolean }
 

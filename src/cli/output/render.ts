@@ -6,7 +6,7 @@ import Table from 'cli-table3';
 import YAML from 'yaml';
 import type { OutStream } from '../runtime.js';
 
-import type { OutputFormat } from './formats.js';
+import type { ListFormat, OutputFormat } from './formats.js';
 
 export { OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 
@@ -23,9 +23,6 @@ export function colorsFor(out: OutStream, env: NodeJS.ProcessEnv): InstanceType<
 function serialize(format: 'json' | 'yaml', data: unknown): string {
   return format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : YAML.stringify(data);
 }
-
-/** -q/--quiet on a list: the NAME (else PROJECT, else first) column alone, one a line, for scripts. */
-export type ListFormat = OutputFormat | 'quiet';
 
 function quietColumn<T>(columns: Column<T>[]): Column<T> {
   return columns.find((c) => c.header === 'NAME') ?? columns.find((c) => c.header === 'PROJECT') ?? columns[0];
