@@ -285,3 +285,33 @@ describe('26: every --help ends with examples', () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe('27: tables', () => {
+  test('model push says "1 file in 1 layer", not "1 files in 1 layers"', async () => {
+    const dir = join(work, 'one-file');
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'model.safetensors'), 'weights');
+    const r = await h(['model', 'push', dir, 'library/one-file:v1']);
+    expect(r.stdout).toMatch(/ \(1 file in 1 layer, 7 B; sent 7 B, 0 blobs already there\)\n$/);
+  });
+
+  test('tag list of one artifact shows its digest', async () => {
+    const all = json(await h(['tag', 'list', 'library/one-file', '-o', 'json']));
+    const digest = all[0].digest as string;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const one = await h(['tag', 'list', 'library/one-file:v1']);
+    expect(one.stdout).toMatch(new RegExp(`\\nv1\\s+${digest}\\s`));
+  });
+
+  test('PROXY CACHE OF names the registry endpoint', async () => {
+    expect((await h(['registry', 'create', 'hub27', '--type', 'docker-registry', '--url', 'http://127.0.0.1:9'])).code).toBe(0);
+    const r = await h(['project', 'create', 'proxy27', '--proxy-cache', 'hub27']);
+    expect(r.stdout).toMatch(/\nPROXY CACHE OF\s+hub27\n/);
+  });
+
+  test('tls init prints its date like every table: YYYY-MM-DD HH:MMZ', async () => {
+    const r = await h(['tls', 'init', '--data-dir', join(work, 'tls27')]);
+    expect(r.stdout).toMatch(/\nVALID UNTIL\s+\d{4}-\d\d-\d\d \d\d:\d\dZ\n$/);
+  });
+});

@@ -77,6 +77,11 @@ function cell(v: string | number | boolean | undefined | null): string {
   return String(v);
 }
 
+/** "1 file", "2 files": a count and its noun, for the lines people read. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}
+
 /** Harbor's times are RFC 3339; tables show them to the minute, in UTC. Go's zero time (never) is "-". */
 export function shortTime(t: string | undefined | null): string | undefined {
   if (!t || t.startsWith('0001-01-01')) return undefined;

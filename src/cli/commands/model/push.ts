@@ -17,7 +17,7 @@ import {
   ANNOTATION_FILE_METADATA, ANNOTATION_FILEPATH, ModelMediaType, buildConfig, checkParamSize, classify, layerMediaType, type LayerKind,
 } from '../../../model/modelpack.js';
 import { tarStream } from '../../../model/tar.js';
-import { renderResult } from '../../output/render.js';
+import { plural, renderResult } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
 import {
   PushStateFile, ProgressLine, checkQuota, connect, loadPushState, parseConcurrency, pool, pushStatePath, type CredentialFlags,
@@ -227,7 +227,7 @@ export async function run(rt: Runtime, [dirArg, refArg]: string[], o: Options): 
     renderResult(rt.io, rt.opts.output, {
       reference: `${where}${ref.tag ? `:${ref.tag}` : ''}`, digest, artifact_type: ModelMediaType.artifact,
       files: files.length, layers: layers.length, size: total, uploaded_bytes: sent, skipped_blobs: skipped,
-    }, `pushed ${where}${ref.tag ? `:${ref.tag}` : ''}@${digest} (${files.length} files in ${layers.length} layers, ${formatSize(total)}; sent ${formatSize(sent)}, ${skipped} blobs already there)`);
+    }, `pushed ${where}${ref.tag ? `:${ref.tag}` : ''}@${digest} (${plural(files.length, 'file')} in ${plural(layers.length, 'layer')}, ${formatSize(total)}; sent ${formatSize(sent)}, ${plural(skipped, 'blob')} already there)`);
   } finally {
     await client.close();
   }

@@ -1,6 +1,6 @@
 // harborctl tls init [--host NAME_OR_IP ...] [--data-dir DIR] [--days N] [--force]
 import { HarborError } from '../../../core/errors.js';
-import { renderObject } from '../../output/render.js';
+import { renderObject, shortTime } from '../../output/render.js';
 import { defaultDataDir } from '../../paths.js';
 import type { Runtime } from '../../runtime.js';
 
@@ -20,7 +20,7 @@ export async function run(rt: Runtime, _args: string[], o: Options): Promise<voi
     { header: 'SERVER CERTIFICATE', value: (x) => x.serverCert },
     { header: 'SERVER KEY', value: (x) => x.serverKey },
     { header: 'NAMES', value: (x) => x.subjectAltNames.join(', ') },
-    { header: 'VALID UNTIL', value: (x) => x.notAfter },
+    { header: 'VALID UNTIL', value: (x) => shortTime(x.notAfter) },
   ]);
   rt.info(`next: harborctl serve --tls${o.dataDir ? ` --data-dir ${o.dataDir}` : ''}; give clients ${r.paths.caCert} (configure-mirror --ca-file, or --ca-from-server and compare the fingerprint)`);
 }
