@@ -162,6 +162,15 @@ describe('22: messages', () => {
   });
 });
 
+describe('18: tls init with a data dir it cannot use', () => {
+  test('the same clear line and exit 2, not a spin in mkdir', async () => {
+    const r = await spawnCli(sandbox.env, ['tls', 'init', '--data-dir', '/proc/nope']);
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      code: 2, stdout: '', stderr: 'harborctl: cannot use the data dir /proc/nope: no directory can be created there; choose another with --data-dir or HARBORCTL_DATA_DIR\n',
+    });
+  });
+});
+
 describe('21: --timeout', () => {
   test('a server that accepts and never answers is given up on, with exit 1 and one line', async () => {
     const net = await import('node:net');

@@ -4,7 +4,7 @@ import { HarborError } from '../../../core/errors.js';
 import { createLogger, isLogLevel } from '../../../core/log.js';
 import { parseDuration, parseListen } from '../../../core/units.js';
 import { defaultDataDir } from '../../paths.js';
-import { prepareDataDir } from './data-dir.js';
+import { prepareDataDir } from '../../data-dir.js';
 
 export interface ServeOptions {
   listen: string;

@@ -1,9 +1,9 @@
-// The data dir, made and checked before the server opens anything in it: a clear usage error (exit
+// The data dir (serve, tls init), made and checked before anything is opened in it: a clear usage error (exit
 // 2) for a path that is a file, cannot be created or cannot be written. Not mkdir({recursive}):
 // Node's spins forever where creating a directory fails with ENOENT under an existing parent (/proc).
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { HarborError } from '../../../core/errors.js';
+import { HarborError } from '../core/errors.js';
 
 const WHY: Record<string, string> = {
   EEXIST: 'it is a file, not a directory', ENOTDIR: 'a part of it is a file, not a directory',
