@@ -3,26 +3,68 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, isHarborError } from '../core/errors.js';
 import { harborctlVersion } from '../core/version.js';
-import { registerAuditLogCommands } from './commands/audit-log.register.js';
-import { registerMirrorCommands } from './commands/mirror.register.js';
-import { registerModelCommands } from './commands/model.register.js';
-import { registerRegistryCommands } from './commands/registry.register.js';
-import { registerRobotQuotaCommands } from './commands/robot-quota.register.js';
-import { registerSbomCommands } from './commands/sbom.register.js';
-import { registerTlsCommands } from './commands/tls.register.js';
+import * as access from './commands/access/index.js';
+import * as artifact from './commands/artifact/index.js';
+import * as auditLog from './commands/audit-log/index.js';
+import * as cache from './commands/cache/index.js';
+import * as containerd from './commands/containerd/index.js';
+import * as context from './commands/context/index.js';
+import * as k8s from './commands/k8s/index.js';
+import * as member from './commands/member/index.js';
+import * as microk8s from './commands/microk8s/index.js';
+import * as model from './commands/model/index.js';
+import * as project from './commands/project/index.js';
+import * as quota from './commands/quota/index.js';
+import * as registry from './commands/registry/index.js';
+import * as repo from './commands/repo/index.js';
+import * as robot from './commands/robot/index.js';
+import * as sbom from './commands/sbom/index.js';
+import * as serve from './commands/serve/index.js';
+import * as system from './commands/system/index.js';
+import * as tag from './commands/tag/index.js';
+import * as tls from './commands/tls/index.js';
+import * as user from './commands/user/index.js';
+import type { Examples, Kit, NounModule, Verb } from './commands/types.js';
 import { OUTPUT_FORMATS } from './output/formats.js';
-import type { GlobalOptions, Io, Runtime } from './runtime.js';
+import type { GlobalOptions, Io } from './runtime.js';
 
 /** The real process streams; tests pass their own. */
 function processIo(): Io {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signals: true };
 }
 
+/**
+ * The command groups, in the order --help lists them. Each commands/<noun>/index.ts registers its
+ * own verbs (commands/types.ts says how); access/ holds the top-level login, logout and whoami,
+ * system/ the top-level health and info.
+ */
 
-/** A verb module: src/cli/commands/<noun>/<verb>.ts exports run(rt, positional args, options). */
-export type Verb = { run(rt: Runtime, args: string[], opts: never): Promise<void> };
-/** main.ts's lazy action wrapper, as the *.register.ts files receive it. */
-export type Act = (load: () => Promise<Verb>) => (...args: unknown[]) => Promise<void>;
+/** harbor-cli's words, on every verb of that name: `project view`, `robot rm`. */
+const ALIASES: Record<string, string[]> = { get: ['view', 'info'], delete: ['rm'], use: ['switch'] };
+
+const ROOT_EXAMPLES = ['harborctl serve', 'harborctl login harbor.example.com -u alice', 'harborctl project list'];
+
+/** "Examples:" at the end of a --help page, like the README's. */
+function addExamples(c: Command, lines: string[] | undefined): void {
+  if (lines?.length) c.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`);
+}
+
+/** A noun's new top-level commands: a group gets examples[''] and its verbs theirs; a top-level verb its own. */
+function addNounExamples(added: Command[], examples: Examples): void {
+  for (const c of added) {
+    if (c.commands.length === 0) { addExamples(c, examples[c.name()]); continue; }
+    addExamples(c, examples['']);
+    for (const verb of c.commands) addExamples(verb, examples[verb.name()]);
+  }
+}
+
+function addAliases(c: Command): void {
+  for (const sub of c.commands) {
+    if (Object.hasOwn(ALIASES, sub.name())) sub.aliases(ALIASES[sub.name()]);
+    addAliases(sub);
+  }
+}
+const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, robot, quota, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')
@@ -41,6 +83,7 @@ export function buildProgram(io: Io = processIo()): Command {
     .option('--ca-file <file>', 'trust the CA certificate(s) in this PEM file')
     .option('--insecure', 'skip TLS certificate verification (dangerous)')
     .option('--no-input', 'never prompt; fail with exit code 4 when input is missing')
+    .option('--timeout <duration>', 'give up on a server silent this long: to connect, to answer, between chunks of a transfer (e.g. 10s, 2m; default 30s, 5m for model push/pull)')
     .option('--debug', 'log each HTTP request and response (never credentials) on stderr');
 
   // Commander passes (...positional, options, command); the verb gets the positional args, its own
@@ -63,117 +106,20 @@ export function buildProgram(io: Io = processIo()): Command {
       if (io.signals) process.off('SIGINT', interrupted);
     }
   };
-  const page = (c: Command): Command => c
+  const quiet = (c: Command): Command => c.option('-q, --quiet', 'print names (or ids) only, one a line');
+  const page = (c: Command): Command => quiet(c)
     .option('--page <n>', 'page number, from 1', '1')
     .option('--page-size <n>', 'items per page, at most 100; 0 fetches every page', '10');
   const yes = (c: Command): Command => c.option('-y, --yes', 'do not ask for confirmation');
 
-  program.command('serve')
-    .description('run the embedded registry (OCI Distribution v1.1) until SIGINT/SIGTERM')
-    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5280')
-    .option('--data-dir <dir>', 'where blobs and the database live (env HARBORCTL_DATA_DIR; default $XDG_DATA_HOME/harborctl)')
-    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
-    .option('--tls-key <file>', 'PEM private key for --tls-cert')
-    .option('--tls', 'serve HTTPS with the certificate `harborctl tls init` made in the data dir')
-    .addOption(new Option('--log-level <level>', 'debug, info, warn, error or silent').default('info'))
-    .option('--upload-ttl <duration>', 'abandon upload sessions idle this long (e.g. 30m, 24h)', '24h')
-    .option('--proxy-revalidate <duration>', 'proxy-cache projects: check a cached tag against the upstream at most this often', '5m')
-    .option('--proxy-timeout <duration>', 'proxy-cache projects: serve the cache when the upstream takes longer than this to answer', '15s')
-    .option('--body-idle-timeout <duration>', 'close a connection whose request body sends nothing for this long', '60s')
-    .option('--max-connections-per-client <n>', 'refuse connections beyond this many open ones from one client address', '256')
-    .action(async (_opts, cmd: Command) => (await import('./commands/serve.js')).serve(cmd.opts()));
-
-  // Access
-  program.command('login [server]')
-    .description('log in to a Harbor and save it as a context (checks the credentials first)')
-    .option('-u, --username <user>', 'user name (asked on a terminal when missing)')
-    .option('--password-stdin', 'read the password from stdin')
-    .option('--name <context>', 'context name (default USER@HOST)')
-    .option('--docker-config', 'also write the credentials to $DOCKER_CONFIG/config.json (~/.docker) for docker, podman and skopeo')
-    .action(act(() => import('./commands/login.js')));
-  program.command('logout [context]')
-    .description('forget a saved context (the current one by default)')
-    .option('--docker-config', 'also remove the server from $DOCKER_CONFIG/config.json')
-    .action(act(() => import('./commands/logout.js')));
-  program.command('whoami')
-    .description('show the user the server sees')
-    .action(act(() => import('./commands/whoami.js')));
-  const context = program.command('context').description('saved servers and credentials');
-  context.command('list').description('list contexts').action(act(() => import('./commands/context/list.js')));
-  context.command('use <name>').description('make a context the current one').action(act(() => import('./commands/context/use.js')));
-  context.command('current').description('show the context commands use now').action(act(() => import('./commands/context/current.js')));
-
-  // Projects and members
-  const project = program.command('project').description('projects');
-  project.command('create <name>').description('create a project')
-    .option('--public', 'anyone may pull from it')
-    .option('--storage-limit <size>', 'storage quota, e.g. 10GiB, 500MB; -1 for unlimited')
-    .option('--proxy-cache <registry>', 'make it a proxy cache of this registry endpoint (name or id; system admins only)')
-    .action(act(() => import('./commands/project/create.js')));
-  page(project.command('list').description('list projects')
-    .option('--name <text>', 'only projects whose name contains this')
-    .option('--public', 'only public projects')
-    .option('--private', 'only private projects'))
-    .action(act(() => import('./commands/project/list.js')));
-  project.command('get <project>').description('show a project (name or id)').action(act(() => import('./commands/project/get.js')));
-  project.command('update <project>').description('change a project')
-    .option('--public', 'make it public')
-    .option('--private', 'make it private')
-    .option('--storage-limit <size>', 'storage quota, e.g. 10GiB; -1 for unlimited')
-    .option('--auto-sbom [bool]', 'generate an SBOM of every image pushed (true or false; alone: true)')
-    .action(act(() => import('./commands/project/update.js')));
-  yes(project.command('delete <project>').description('delete an empty project')).action(act(() => import('./commands/project/delete.js')));
-
-  const member = program.command('member').description('project members and their roles');
-  member.command('add <project> <user>').description('give a user a role in a project')
-    .option('--role <role>', 'admin, maintainer, developer, guest or limited-guest', 'developer')
-    .action(act(() => import('./commands/member/add.js')));
-  page(member.command('list <project>').description('list the members of a project')
-    .option('--name <text>', 'only members whose name contains this'))
-    .action(act(() => import('./commands/member/list.js')));
-  member.command('update <project> <member>').description('change a member\'s role (member: user name or member id)')
-    .requiredOption('--role <role>', 'admin, maintainer, developer, guest or limited-guest')
-    .action(act(() => import('./commands/member/update.js')));
-  yes(member.command('remove <project> <member>').description('remove a member from a project')).action(act(() => import('./commands/member/remove.js')));
-
-  const user = program.command('user').description('users (system admins only)');
-  user.command('create <username>').description('create a user')
-    .option('--email <email>', 'e-mail address')
-    .option('--realname <name>', 'full name (default: the user name)')
-    .option('--comment <text>', 'a comment')
-    .option('--password-stdin', 'read the password from stdin')
-    .action(act(() => import('./commands/user/create.js')));
-  page(user.command('list').description('list users').option('--name <text>', 'only users whose name contains this'))
-    .action(act(() => import('./commands/user/list.js')));
-  yes(user.command('delete <user>').description('delete a user (name or id)')).action(act(() => import('./commands/user/delete.js')));
-  user.command('passwd [user]').description('set a user\'s password (your own by default)')
-    .option('--password-stdin', 'read the new password from stdin')
-    .action(act(() => import('./commands/user/passwd.js')));
-
-  // Content
-  const repo = program.command('repo').description('repositories');
-  page(repo.command('list <project>').description('list the repositories of a project')).action(act(() => import('./commands/repo/list.js')));
-  yes(repo.command('delete <repository>').description('delete a repository and all its artifacts ([HOST/]PROJECT/REPO)'))
-    .action(act(() => import('./commands/repo/delete.js')));
-  const artifact = program.command('artifact').description('artifacts (images, indexes, OCI artifacts)');
-  page(artifact.command('list <repository>').description('list the artifacts of a repository ([HOST/]PROJECT/REPO)'))
-    .action(act(() => import('./commands/artifact/list.js')));
-  artifact.command('get <reference>').description('show an artifact ([HOST/]PROJECT/REPO:TAG or @DIGEST)').action(act(() => import('./commands/artifact/get.js')));
-  yes(artifact.command('delete <reference>').description('delete an artifact and all its tags')).action(act(() => import('./commands/artifact/delete.js')));
-  const tag = program.command('tag').description('tags');
-  page(tag.command('list <reference>').description('list the tags of a repository or of one artifact')).action(act(() => import('./commands/tag/list.js')));
-  tag.command('create <reference> <tag>').description('add a tag to an artifact').action(act(() => import('./commands/tag/create.js')));
-  yes(tag.command('delete <reference>').description('delete a tag (PROJECT/REPO:TAG); the artifact stays')).action(act(() => import('./commands/tag/delete.js')));
-
-  // Cluster mirrors (microk8s, containerd) and SBOMs register their own groups, with lazy actions.
-  registerRobotQuotaCommands(program, act, page, yes);
-  registerRegistryCommands(program, act, page, yes);
-  registerModelCommands(program, act);
-  registerMirrorCommands(program, io);
-  registerSbomCommands(program, io, act);
-  registerTlsCommands(program, act);
-  registerAuditLogCommands(program, act, page);
-
+  const kit: Kit = { io, act, page, quiet, yes };
+  for (const noun of NOUNS) {
+    const before = new Set(program.commands);
+    noun.register(program, kit);
+    addNounExamples(program.commands.filter((c) => !before.has(c)), noun.examples);
+  }
+  addExamples(program, ROOT_EXAMPLES);
+  addAliases(program);
   return program;
 }
 

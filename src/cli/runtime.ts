@@ -2,8 +2,9 @@
 // options, and `connect()`, which finds the server and credentials to use.
 import { HarborError } from '../core/errors.js';
 import { HarborClient } from '../client/http.js';
+import { parseDuration } from '../core/units.js';
 import { ConfigStore, localServer, normalizeServer, type Context } from './config.js';
-import type { OutputFormat } from './output/formats.js';
+import type { ListFormat, OutputFormat } from './output/formats.js';
 
 export interface OutStream { write(s: string): unknown; isTTY?: boolean }
 
@@ -25,7 +26,14 @@ export interface GlobalOptions {
   /** false with --no-input. */
   input: boolean;
   debug?: boolean;
+  /** --timeout DURATION: the longest a server may stay silent. */
+  timeout?: string;
+  /** -q/--quiet of a list command: names (or ids) only. */
+  quiet?: boolean;
 }
+
+/** A silent server is given up on after this long; blob transfers wait longer for a registry's commit of a large blob. */
+const DEFAULT_TIMEOUT = { api: 30_000, transfer: 300_000 } as const;
 
 export interface Target extends Context {
   /** The context name, "local" for the data-dir server, undefined for a bare --server. */
@@ -48,8 +56,15 @@ export class Runtime {
   }
 
   info(msg: string): void {
-    // Human notes go to stderr so stdout stays the data; silent under -o json/yaml.
-    if (this.opts.output === 'table') this.io.stderr.write(`${msg}\n`);
+    // Human notes go to stderr so stdout stays the data; silent under -o json/yaml and -q.
+    if (this.opts.output === 'table' && !this.opts.quiet) this.io.stderr.write(`${msg}\n`);
+  }
+
+  /** How a list prints: -q (names only), else -o. */
+  listFormat(): ListFormat {
+    if (!this.opts.quiet) return this.opts.output;
+    if (this.opts.output !== 'table') throw new HarborError('USAGE', `-q prints names only; -o ${this.opts.output} prints everything: choose one`);
+    return 'quiet';
   }
 
   /**
@@ -62,11 +77,11 @@ export class Runtime {
     if (this.opts.context) {
       // "local" is the data-dir server unless a saved context has that name.
       const c = store.get(this.opts.context) ?? (this.opts.context === 'local' ? localServer(this.io.env) : undefined);
-      if (!c) throw new HarborError('USAGE', `context ${this.opts.context} not found: see harborctl context list`);
+      if (!c) throw new HarborError('NOT_FOUND', `context ${this.opts.context} not found: see harborctl context list`);
       t = { ...c, context: this.opts.context };
     }
     const wanted = this.opts.server ? normalizeServer(this.opts.server) : undefined;
-    if (wanted && (!t || t.server !== wanted)) t = this.forServer(wanted) ?? { server: wanted, username: '', password: '' };
+    if (wanted && (!t || t.server !== wanted)) t = this.contextFor(wanted, { exact: true }) ?? { server: wanted, username: '', password: '' };
     if (!t) {
       const cur = store.current();
       const c = cur ? store.get(cur) : undefined;
@@ -81,25 +96,36 @@ export class Runtime {
     }
     // A HOST written in an artifact reference picks the context for that host.
     if (opts.host && new URL(t.server).host !== opts.host) {
-      const other = this.forServer(normalizeServer(opts.host)) ?? this.forHost(opts.host);
+      const other = this.contextFor(normalizeServer(opts.host));
       if (!other) throw new HarborError('USAGE', `no context for ${opts.host}: run harborctl login ${opts.host}`);
       t = other;
     }
     return t;
   }
 
-  private forServer(server: string): Target | undefined {
-    for (const [name, c] of Object.entries(this.config().contexts())) if (c.server === server) return { ...c, context: name };
+  /**
+   * The saved context for a server (that URL, else unless `exact` the same HOST:PORT): the --context
+   * or the current context when it is one for that server, else the first saved one, else the local serve.
+   */
+  contextFor(server: string, { exact = false } = {}): Target | undefined {
+    const store = this.config();
+    const all: Target[] = Object.entries(store.contexts()).map(([name, c]) => ({ ...c, context: name }));
     const local = localServer(this.io.env);
-    if (local && local.server === server) return { ...local, context: 'local' };
-    return undefined;
+    if (local) all.push({ ...local, context: 'local' });
+    const preferred = [this.opts.context, store.current()];
+    const rank = (t: Target): number => { const i = preferred.indexOf(t.context); return i < 0 ? preferred.length : i; };
+    all.sort((a, b) => rank(a) - rank(b));
+    const host = new URL(server).host;
+    return all.find((c) => c.server === server) ?? (exact ? undefined : all.find((c) => new URL(c.server).host === host));
   }
 
-  private forHost(host: string): Target | undefined {
-    for (const [name, c] of Object.entries(this.config().contexts())) if (new URL(c.server).host === host) return { ...c, context: name };
-    const local = localServer(this.io.env);
-    if (local && new URL(local.server).host === host) return { ...local, context: 'local' };
-    return undefined;
+  /** --timeout in ms, or the default for this kind of request. */
+  timeoutMs(kind: keyof typeof DEFAULT_TIMEOUT = 'api'): number {
+    if (this.opts.timeout === undefined) return DEFAULT_TIMEOUT[kind];
+    let ms: number;
+    try { ms = parseDuration(this.opts.timeout); } catch { ms = NaN; }
+    if (!(ms >= 1000)) throw new HarborError('USAGE', `invalid --timeout ${JSON.stringify(this.opts.timeout)}: a duration of at least 1s, e.g. 10s, 2m`);
+    return ms;
   }
 
   /** A client for `target`; --ca-file and --insecure override what the context stored. */
@@ -115,6 +141,7 @@ export class Runtime {
       password: t.username ? t.password : undefined,
       caFile: this.opts.caFile ?? t.caFile,
       insecure,
+      timeoutMs: this.timeoutMs(),
       debug: this.opts.debug ? (line) => this.io.stderr.write(`debug: ${line}\n`) : undefined,
     });
   }

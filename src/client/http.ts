@@ -19,7 +19,11 @@ export interface ClientOptions {
   /** Receives one line per request and response; never given credentials. */
   debug?: (line: string) => void;
   userAgent?: string;
+  /** How long to wait to connect, for the response headers, and between body chunks (default 30 s). */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -65,7 +69,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 
 /** Our code for a Harbor error: its own code when we know it, else the one its HTTP status implies. */
 /** An undici Agent that trusts --ca-file (a clear usage error when it cannot be read) or, with --insecure, anything. */
-export function tlsAgent(opts: { caFile?: string; insecure?: boolean }, timeouts: { headersTimeout: number; bodyTimeout?: number }): Agent {
+export function tlsAgent(opts: { caFile?: string; insecure?: boolean }, timeoutMs: number): Agent {
   let ca: Buffer | undefined;
   if (opts.caFile) {
     try {
@@ -74,7 +78,8 @@ export function tlsAgent(opts: { caFile?: string; insecure?: boolean }, timeouts
       throw new HarborError('USAGE', `cannot read --ca-file ${opts.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
-  return new Agent({ connect: { ca, rejectUnauthorized: !opts.insecure }, connectTimeout: 30_000, ...timeouts });
+  // An idle timeout, never one for the whole transfer: headers and each body chunk must come within it.
+  return new Agent({ connect: { ca, rejectUnauthorized: !opts.insecure }, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 
 export function errorCodeFor(status: number, wireCode: string | undefined): ErrorCode {
@@ -93,9 +98,21 @@ const TLS_ERRORS = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
-function networkError(server: string, e: unknown): HarborError {
+const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** "30s", "2m", "1m30s" for a timeout in messages. */
+function seconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}` : `${s}s`;
+}
+
+export function networkError(server: string, e: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): HarborError {
+  if (e instanceof HarborError) return e;
   const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = err.code ?? err.cause?.code ?? '';
+  if (TIMEOUTS.has(code)) {
+    return new HarborError('TIMEOUT', `${server} did not answer within ${seconds(timeoutMs)}: raise --timeout if it is just slow`);
+  }
   if (TLS_ERRORS.has(code)) {
     return new HarborError('UNREACHABLE', `TLS verification of ${server} failed (${code}): trust its CA with --ca-file FILE, or skip verification with --insecure`);
   }
@@ -138,6 +155,7 @@ export class HarborClient {
   private readonly agent: Agent;
   private readonly debug: ((line: string) => void) | undefined;
   private readonly userAgent: string;
+  private readonly timeoutMs: number;
 
   constructor(opts: ClientOptions) {
     this.server = opts.server.replace(/\/+$/, '');
@@ -145,7 +163,8 @@ export class HarborClient {
     this.password = opts.password;
     this.debug = opts.debug;
     this.userAgent = opts.userAgent ?? 'harborctl';
-    this.agent = tlsAgent(opts, { headersTimeout: 120_000 });
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.agent = tlsAgent(opts, this.timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -177,12 +196,21 @@ export class HarborClient {
     try {
       res = await undiciRequest(url, { method: method as 'GET', headers, body, dispatcher: this.agent });
     } catch (e) {
-      throw networkError(this.server, e);
+      throw networkError(this.server, e, this.timeoutMs);
     }
-    const text = await res.body.text();
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (e) {
+      throw networkError(this.server, e, this.timeoutMs);
+    }
     const resHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
     this.debug?.(`< ${res.statusCode} ${method} ${url.pathname} x-request-id=${resHeaders['x-request-id'] ?? requestId}`);
+    if (res.statusCode === 404 && !isEnvelope(text) && !(await this.hasHarborApi())) {
+      throw new HarborError('UNSUPPORTED', `${this.server} has no Harbor API (GET ${url.pathname} and /api/v2.0/ping answered 404): a plain registry? `
+        + 'these commands need a Harbor or harborctl serve', { status: 404, detail: { status: 404 } });
+    }
     if (res.statusCode < 200 || res.statusCode >= 300) throw this.toError(res.statusCode, text, resHeaders);
     let data: unknown = text;
     if (text && (resHeaders['content-type'] ?? '').includes('json')) {
@@ -195,6 +223,22 @@ export class HarborClient {
       data = undefined;
     }
     return { status: res.statusCode, headers: resHeaders, data: data as T };
+  }
+
+  private harborApi: Promise<boolean> | undefined;
+
+  /** GET /api/v2.0/ping answers "Pong" on every Harbor (and harborctl serve); asked once, after a bare 404. */
+  private hasHarborApi(): Promise<boolean> {
+    this.harborApi ??= (async () => {
+      try {
+        const r = await undiciRequest(new URL(`${this.server}/api/v2.0/ping`), { method: 'GET', headers: { 'user-agent': this.userAgent }, dispatcher: this.agent });
+        const body = await r.body.text();
+        return r.statusCode !== 404 || /pong/i.test(body);
+      } catch {
+        return true; // the network failed: the 404 is the answer to report
+      }
+    })();
+    return this.harborApi;
   }
 
   private toError(status: number, text: string, headers: Record<string, string>): HarborError {
@@ -240,6 +284,11 @@ export class HarborClient {
     }
     return { items, total };
   }
+}
+
+/** Harbor's {"errors":[...]} envelope: a 404 in it is a real "not found", whatever the server. */
+function isEnvelope(text: string): boolean {
+  try { return Array.isArray((JSON.parse(text) as { errors?: unknown }).errors); } catch { return false; }
 }
 
 function totalOf(h: Record<string, string>): number | undefined {

@@ -1,7 +1,7 @@
 // /projects/{project}/members (swagger tag "member"). Members here are users (entity_type "u").
 import { HarborError } from '../core/errors.js';
 import { nameOrId, seg, type HarborClient, type ListResult, type PageOptions } from './http.js';
-import { notFound } from './projects.js';
+import { getProject, notFound } from './projects.js';
 import type { ProjectMemberEntity } from './types.js';
 
 export async function listMembers(c: HarborClient, project: string, filter: { entityname?: string } = {}, page?: PageOptions): Promise<ListResult<ProjectMemberEntity>> {
@@ -34,7 +34,9 @@ export async function addMember(c: HarborClient, project: string, username: stri
   try {
     await c.request('POST', `/projects/${p.path}/members`, { body: { role_id: roleId, member_user: { username } }, headers: p.headers });
   } catch (e) {
-    throw notFound(e, `project ${project} or user ${username} not found`);
+    if (!(e instanceof HarborError && e.code === 'NOT_FOUND')) throw e;
+    await getProject(c, project); // "project X not found" when it is the project
+    throw new HarborError('NOT_FOUND', `user ${username} not found`, { detail: e.detail });
   }
   return findMember(c, project, username);
 }

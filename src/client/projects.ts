@@ -40,6 +40,21 @@ export async function deleteProject(c: HarborClient, project: string | number): 
   }
 }
 
+/** swagger definitions.ProjectSummary, the part the CLI reads: the project's quota (bytes, -1 unlimited). */
+export interface ProjectSummary {
+  repo_count?: number;
+  quota?: { hard?: { storage?: number }; used?: { storage?: number } };
+}
+
+export async function getProjectSummary(c: HarborClient, project: string | number): Promise<ProjectSummary> {
+  const p = nameOrId(project);
+  try {
+    return (await c.request<ProjectSummary>('GET', `/projects/${p.path}/summary`, { headers: p.headers })).data;
+  } catch (e) {
+    throw notFound(e, `project ${project} not found`);
+  }
+}
+
 /** A proxy-cache project's tag as harborctl's /projects/{p}/cache lists it. */
 export interface CachedTag {
   repository_name: string; tag: string; digest: string; media_type: string; cached_size: number; push_time: string; revalidated_time: string | null;

@@ -15,7 +15,7 @@ import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { ERROR_CODES, HarborError } from '../core/errors.js';
 import { newHash, parseDigest } from '../oci/digest.js';
 import { parseChallenge } from '../core/upstream.js';
-import { errorCodeFor, tlsAgent } from './http.js';
+import { DEFAULT_TIMEOUT_MS, errorCodeFor, networkError, tlsAgent } from './http.js';
 
 export { parseChallenge };
 
@@ -31,6 +31,8 @@ export interface RegistryClientOptions {
   /** One line per request and response; never given credentials or tokens. */
   debug?: (line: string) => void;
   userAgent?: string;
+  /** Idle timeout: to connect, for response headers, between body chunks (default 30 s). */
+  timeoutMs?: number;
 }
 
 export type Access = 'pull' | 'push';
@@ -75,6 +77,7 @@ export class RegistryClient {
   private readonly agent: Agent;
   private readonly debug: ((line: string) => void) | undefined;
   private readonly userAgent: string;
+  private readonly timeoutMs: number;
   private challenge: Promise<Challenge> | undefined;
   private readonly tokens = new Map<string, { token: string; expires: number }>();
 
@@ -83,7 +86,8 @@ export class RegistryClient {
     this.credentials = opts.credentials;
     this.debug = opts.debug;
     this.userAgent = opts.userAgent ?? 'harborctl';
-    this.agent = tlsAgent(opts, { headersTimeout: 300_000, bodyTimeout: 300_000 });
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.agent = tlsAgent(opts, this.timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -174,10 +178,7 @@ export class RegistryClient {
         dispatcher: this.agent,
       });
     } catch (e) {
-      const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-      if (err instanceof HarborError) throw err;
-      const code = err.code ?? err.cause?.code ?? '';
-      throw new HarborError('UNREACHABLE', `cannot reach ${this.server}: ${code === 'ECONNREFUSED' ? 'connection refused' : err.message || code}`);
+      throw networkError(this.server, e, this.timeoutMs);
     }
     this.debug?.(`< ${res.statusCode} ${method} ${u.pathname}`);
     return res;
@@ -215,6 +216,10 @@ export class RegistryClient {
     const code = errorCodeFor(res.statusCode, wire?.code);
     const path = new URL(url).pathname;
     let message = `${method} ${path}: ${wire?.message?.trim() || ERROR_CODES[code].message} (${res.statusCode})`;
+    // Harbor refuses a push over quota with 403 DENIED "Quota exceeded ...": not a permission problem.
+    if ((res.statusCode === 403 || res.statusCode === 412) && /quota exceeded/i.test(wire?.message ?? '')) {
+      return new HarborError('QUOTA_EXCEEDED', wire!.message!.trim(), { status: res.statusCode, detail: { status: res.statusCode } });
+    }
     if (res.statusCode === 401 || res.statusCode === 403) {
       message = this.credentials
         ? `${this.credentials.username} may not ${method === 'GET' || method === 'HEAD' ? 'pull from' : 'push to'} ${path.split('/').slice(2, -2).join('/')} at ${this.server}`

@@ -65,8 +65,9 @@ export function robotLoginName(ref: { project?: string; short?: string }): strin
   return `${ROBOT_PREFIX}${ref.project ? `${ref.project}+` : ''}${ref.short ?? ''}`;
 }
 
+/** Without a project: no q, so a system admin sees every robot, system and project ones, as Harbor answers. */
 export async function listRobots(c: HarborClient, filter: { projectId?: number } = {}, page?: PageOptions): Promise<ListResult<Robot>> {
-  const q = filter.projectId === undefined ? 'Level=system' : `Level=project,ProjectID=${filter.projectId}`;
+  const q = filter.projectId === undefined ? undefined : `Level=project,ProjectID=${filter.projectId}`;
   return c.list<Robot>('/robots', { q }, page);
 }
 

@@ -128,6 +128,23 @@ export interface SystemInfo {
   [k: string]: unknown;
 }
 
+/** swagger definitions.OverallHealthStatus. */
+export interface HealthStatus {
+  status: string;
+  components?: Array<{ name: string; status: string; error?: string }>;
+}
+
+/** swagger definitions.Statistic (what a user may see: totals for a system admin). */
+export interface Statistics {
+  private_project_count?: number;
+  private_repo_count?: number;
+  public_project_count?: number;
+  public_repo_count?: number;
+  total_project_count?: number;
+  total_repo_count?: number;
+  total_storage_consumption?: number;
+}
+
 /** Harbor's project roles (src/common/const.go). */
 export const ROLES: ReadonlyArray<{ id: number; name: string }> = [
   { id: 1, name: 'admin' },

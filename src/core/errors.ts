@@ -10,6 +10,8 @@ export const ExitCode = {
   notFound: 3,
   needsInput: 4,
   auth: 5,
+  /** The project's storage quota would be exceeded (Harbor's 403 "Quota exceeded ..."). */
+  quota: 6,
   interrupted: 130,
 } as const;
 
@@ -58,6 +60,7 @@ export const ERROR_CODES = {
   REGISTRY_UNHEALTHY: { status: 400, exit: ExitCode.error, message: 'the registry is unhealthy' },
   QUOTA_DRIFT: { status: 500, exit: ExitCode.error, message: 'quota usage differs from a recount' },
   SBOM_FAILED: { status: 500, exit: ExitCode.error, message: 'SBOM generation failed' },
+  QUOTA_EXCEEDED: { status: 403, exit: ExitCode.quota, message: 'the project\'s storage quota would be exceeded' },
   TIMEOUT: { status: 504, exit: ExitCode.error, message: 'timed out' },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { HarborError } from '../core/errors.js';
 import { checkConfigPath, type ConfigPathCheck } from './containerd-config.js';
 import { applyChanges, change, type FileChange } from './files.js';
-import { hostOf, upstreamHosts, upstreamServer, type Flavor, type HostsFile, type MirrorHost } from './model.js';
+import { hostOf, upstreamHosts, upstreamServer, type HostsFile, type Layout, type MirrorHost } from './model.js';
 import { renderHostsToml } from './render.js';
 import { staleConfigReason } from './restart.js';
 import { expectedHostUrl } from './validate.js';
@@ -25,12 +25,6 @@ export interface MirrorSpec {
   skipVerify?: boolean;
 }
 
-export interface Layout {
-  flavor: Flavor;
-  certsDir: string;
-  containerdConfig: string;
-}
-
 export interface Plan {
   layout: Layout;
   registries: string[];
@@ -44,10 +38,24 @@ export interface Plan {
 
 const REGISTRY = /^(?:_default|[A-Za-z0-9.-]+(?::\d+)?)$/;
 
+/** --mirror as a URL; the error says what is wrong with it (no scheme, a space, a bad port...). */
+export function mirrorUrl(mirror: string): URL {
+  const bad = (why: string): HarborError => new HarborError('USAGE', `invalid --mirror ${JSON.stringify(mirror)}: ${why}`);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(mirror)) {
+    throw bad('write the scheme, http://HOST:PORT for plain HTTP or https://HOST:PORT for TLS (containerd assumes https without one)');
+  }
+  if (/\s/.test(mirror)) throw bad('it contains a space; the registry root is http(s)://HOST[:PORT]');
+  try {
+    return new URL(mirror);
+  } catch {
+    throw bad('not a URL; the registry root is http://HOST:PORT or https://HOST:PORT (a host name, or an IP address, and a port from 1 to 65535)');
+  }
+}
+
 export function checkSpec(s: MirrorSpec): void {
   if (!REGISTRY.test(s.registry)) throw new HarborError('USAGE', `invalid --registry ${JSON.stringify(s.registry)}: a registry host[:port] such as docker.io, ghcr.io or 10.0.0.5:5000`);
   let u: URL;
-  try { u = new URL(s.mirror); } catch { throw new HarborError('USAGE', `invalid --mirror ${JSON.stringify(s.mirror)}: write the scheme, http://HOST:PORT for plain HTTP or https://HOST:PORT for TLS (containerd assumes https without one)`); }
+  u = mirrorUrl(s.mirror);
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new HarborError('USAGE', `invalid --mirror ${s.mirror}: http:// or https:// only`);
   if (u.pathname !== '/' && u.pathname !== '') throw new HarborError('USAGE', `--mirror ${s.mirror} has a path: give the registry root and the proxy-cache project with --project`);
   if (upstreamHosts(s.registry).includes(u.host)) throw new HarborError('USAGE', `--mirror ${s.mirror} is ${s.registry} itself, not a mirror`);

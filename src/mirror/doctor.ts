@@ -5,12 +5,12 @@ import { isAbsolute, join } from 'node:path';
 import { HarborError } from '../core/errors.js';
 import { checkConfigPath, checkDockerDaemonJson, type ConfigPathCheck } from './containerd-config.js';
 import { change, type FileChange } from './files.js';
-import { CAPABILITIES, hostOf, upstreamHosts, upstreamServer, type HostsFile, type MirrorHost } from './model.js';
+import { CAPABILITIES, hostOf, upstreamHosts, upstreamServer, type HostsFile, type Layout, type MirrorHost } from './model.js';
 import { parseHostsToml } from './parse.js';
 import { probeProject, probeRegistry, type ProbeResult, type ProjectProbe } from './probe.js';
 import { renderHostsToml } from './render.js';
 import { expectedHostUrl, failed, validateHostsText, type Problem } from './validate.js';
-import { finishPlan, type Layout, type Plan } from './configure.js';
+import { finishPlan, type Plan } from './configure.js';
 
 export interface DoctorOptions {
   layout: Layout;
@@ -34,6 +34,8 @@ export interface FileReport {
   corrected?: string;
   /** Why no corrected file could be made. */
   uncorrectable?: string;
+  /** The file is as fix would write it: its problems are elsewhere (a missing project, a mirror that is down). */
+  unchanged?: boolean;
 }
 
 export interface DoctorReport {
@@ -89,8 +91,9 @@ export async function doctor(o: DoctorOptions): Promise<DoctorReport> {
         const ca = h.ca === undefined ? undefined : (Array.isArray(h.ca) ? h.ca : [h.ca]).map((f) => (isAbsolute(f) ? f : join(dir, f)));
         const popts = { ca: ca?.filter((f) => existsSync(f)), skipVerify: h.skipVerify };
         probes[url] = await probeRegistry(url, popts);
-        // MIRROR/v2/PROJECT: a Harbor proxy-cache project, which must exist on that Harbor.
-        const project = h.overridePath ? /^\/v2\/([^/]+)$/.exec(pathOf(url))?.[1] : undefined;
+        // MIRROR/v2/PROJECT: a Harbor proxy-cache project, which must exist on that Harbor. Asked
+        // with or without override_path (fix adds it), so both problems show in one run.
+        const project = /^\/v2\/([^/]+)$/.exec(pathOf(url))?.[1];
         if (project && probes[url].kind === 'registry') projects[url] = await probeProject(url, project, popts);
       }
     }
@@ -98,8 +101,12 @@ export async function doctor(o: DoctorOptions): Promise<DoctorReport> {
     const report: FileReport = { registry, path, problems: v.problems, probes: Object.values(probes) };
     if (failed(v.problems)) {
       const r = repairHostsFile(text, registry, { mirror: o.mirror, project: o.project, probes });
-      if ('file' in r) report.corrected = renderHostsToml(r.file, registry);
-      else report.uncorrectable = r.error;
+      if (!('file' in r)) report.uncorrectable = r.error;
+      else {
+        const corrected = renderHostsToml(r.file, registry);
+        if (corrected === text || (first.model && corrected === renderHostsToml(first.model, registry))) report.unchanged = true;
+        else report.corrected = corrected;
+      }
     }
     files.push(report);
     problems.push(...v.problems);
@@ -171,7 +178,7 @@ export async function planFix(o: DoctorOptions): Promise<FixResult> {
   const report = await doctor(o);
   const changes: FileChange[] = [];
   for (const f of report.files) {
-    if (!failed(f.problems)) continue;
+    if (!failed(f.problems) || f.unchanged) continue;
     if (f.corrected === undefined) throw new HarborError('USAGE', `cannot fix ${f.path}: ${f.uncorrectable ?? 'unknown problem'}`);
     changes.push(change(f.path, f.corrected));
   }

@@ -77,6 +77,13 @@ export interface Flavor {
   restartCommand: string;
 }
 
+/** One host's layout: the flavour and where its hosts.toml directory and containerd config are. */
+export interface Layout {
+  flavor: Flavor;
+  certsDir: string;
+  containerdConfig: string;
+}
+
 export const FLAVORS: Record<Flavor['name'], Flavor> = {
   microk8s: {
     name: 'microk8s',

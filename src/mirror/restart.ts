@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { HarborError } from '../core/errors.js';
 import { expandVars } from './containerd-config.js';
 import { isTable, parseTomlText } from './parse.js';
-import type { Layout } from './configure.js';
+import type { Layout } from './model.js';
 
 export type RestartWhen = 'needed' | 'always';
 

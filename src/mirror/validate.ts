@@ -70,6 +70,10 @@ function pathOf(url: string): string {
     return u.pathname === '/' ? '' : u.pathname.replace(/\/+$/, '');
   } catch { return ''; }
 }
+/** The URL with this scheme, whether it had another or none (containerd's default is https). */
+function withScheme(url: string, scheme: 'http' | 'https'): string {
+  return `${scheme}://${url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')}`;
+}
 function schemeOf(url: string): string | undefined {
   return /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
 }
@@ -260,10 +264,10 @@ export function validateHostsText(text: string, ctx: ValidateContext): Validatio
     switch (p.kind) {
       case 'registry': break;
       case 'tls-to-plain':
-        add({ code: 'HTTPS_FOR_PLAIN_HTTP', severity: 'error', host: url, message: `${label}: the registry at ${hostOf(url)} speaks plain HTTP, but the URL says https://: containerd gets "http: server gave HTTP response to HTTPS client" and silently falls back${h.skipVerify ? '; skip_verify does not make containerd speak http' : ''}`, fix: `write "${url.replace(/^https:/, 'http:')}"${h.skipVerify ? ' and remove skip_verify' : ''}` });
+        add({ code: 'HTTPS_FOR_PLAIN_HTTP', severity: 'error', host: url, message: `${label}: the registry at ${hostOf(url)} speaks plain HTTP, but the URL says https://: containerd gets "http: server gave HTTP response to HTTPS client" and silently falls back${h.skipVerify ? '; skip_verify does not make containerd speak http' : ''}`, fix: `write "${withScheme(url, 'http')}"${h.skipVerify ? ' and remove skip_verify' : ''}` });
         break;
       case 'plain-to-tls':
-        add({ code: 'HTTP_FOR_TLS', severity: 'error', host: url, message: `${label}: the registry at ${hostOf(url)} serves TLS only, but the URL says http://: it answers 400 and containerd silently falls back`, fix: `write "${url.replace(/^http:/, 'https:')}" with ca = the registry's CA (configure-mirror --ca-file)` });
+        add({ code: 'HTTP_FOR_TLS', severity: 'error', host: url, message: `${label}: the registry at ${hostOf(url)} serves TLS only, but the URL says http://: it answers 400 and containerd silently falls back`, fix: `write "${withScheme(url, 'https')}" with ca = the registry's CA (configure-mirror --ca-file)` });
         break;
       case 'tls-untrusted':
         if (!h.skipVerify) add({ code: 'TLS_UNTRUSTED', severity: 'error', host: url, message: `${label}: its TLS certificate is not trusted (${p.detail}); containerd fails with "x509: certificate signed by unknown authority" and silently falls back`, fix: 'ca = "/path/to/ca.crt" (configure-mirror --ca-file FILE copies it next to hosts.toml); skip_verify = true works but trusts anyone' });

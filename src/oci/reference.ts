@@ -14,6 +14,8 @@ export interface ArtifactRef {
 }
 
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+/** The registered algorithms of the OCI image spec (descriptor.md) and their encoded lengths. */
+const HEX_LENGTH: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { sha256: 64, sha512: 128 });
 
 export function parseArtifactRef(s: string, opts: { reference?: 'required' | 'forbidden' | 'optional' } = {}): ArtifactRef {
   const want = opts.reference ?? 'optional';
@@ -23,7 +25,11 @@ export function parseArtifactRef(s: string, opts: { reference?: 'required' | 'fo
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new HarborError('USAGE', `invalid digest ${JSON.stringify(digest)} in ${JSON.stringify(s)}: use ALGORITHM:HEX, e.g. sha256:…`);
+    if (!DIGEST.test(digest)) throw new HarborError('USAGE', `invalid digest ${JSON.stringify(digest)} in ${JSON.stringify(s)}: use ALGORITHM:HEX, e.g. sha256: and 64 hex characters`);
+    const hexLength = HEX_LENGTH[digest.slice(0, digest.indexOf(':'))];
+    if (hexLength !== undefined && !new RegExp(`^[a-z0-9]+:[0-9a-f]{${hexLength}}$`).test(digest)) {
+      throw new HarborError('USAGE', `invalid digest ${JSON.stringify(digest)} in ${JSON.stringify(s)}: a ${digest.slice(0, digest.indexOf(':'))} digest is ${digest.slice(0, digest.indexOf(':'))}: and ${hexLength} hex characters (0-9, a-f)`);
+    }
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');

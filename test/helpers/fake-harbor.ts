@@ -76,7 +76,8 @@ export async function startFakeHarbor(opts: { adminPassword?: string; tls?: { ce
     return isName ? fake.projects.find((p) => p.name === v) : fake.projects.find((p) => p.project_id === Number(v));
   };
   const userView = (u: FakeUser): Record<string, unknown> => ({ user_id: u.user_id, username: u.username, email: u.email ?? '', realname: u.realname ?? '', comment: u.comment ?? '', sysadmin_flag: u.sysadmin_flag, creation_time: u.creation_time, update_time: u.creation_time });
-  const projectView = (p: FakeProject): Record<string, unknown> => ({ ...p, repo_count: fake.repos.filter((r) => r.project === p.name).length });
+  // Harbor's Project has no storage_limit: the limit is the project's quota (see /summary).
+  const projectView = ({ storage_limit: _limit, ...p }: FakeProject): Record<string, unknown> => ({ ...p, repo_count: fake.repos.filter((r) => r.project === p.name).length });
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -146,6 +147,9 @@ export async function startFakeHarbor(opts: { adminPassword?: string; tls?: { ce
           fake.projects = fake.projects.filter((x) => x !== p);
           return send(res, 200);
         }
+      }
+      if (parts[2] === 'summary' && m === 'GET') {
+        return send(res, 200, { repo_count: projectView(p).repo_count, quota: { hard: { storage: p.storage_limit ?? -1 }, used: { storage: 0 } } });
       }
       if (parts[2] === 'members') {
         const members = fake.members.filter((x) => x.project_id === p.project_id);

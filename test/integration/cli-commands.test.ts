@@ -77,7 +77,7 @@ describe('project', () => {
     expect([dup.code, dup.stderr]).toEqual([1, 'harborctl: The project named library already exists\n']);
     addRepo(fake, 'library', 'busy', [['1']]);
     const full = await h(['project', 'delete', 'library', '--yes']);
-    expect([full.code, full.stderr]).toEqual([1, 'harborctl: project library is not empty: the project library contains repositories; delete its repositories first (harborctl repo list library)\n']);
+    expect([full.code, full.stderr]).toEqual([1, 'harborctl: cannot delete project library: the project library contains repositories (harborctl repo list library)\n']);
     fake.repos = [];
     const missing = await h(['project', 'delete', 'nope', '--yes']);
     expect([missing.code, missing.stderr]).toEqual([3, 'harborctl: project nope not found\n']);
@@ -165,7 +165,7 @@ describe('user and member', () => {
     await failsOffline(['user', 'delete', 'frank'], 4, 'delete user frank: confirmation required, pass --yes');
     await failsOffline(['user', 'passwd', 'frank', '--no-input'], 4, 'a password is required: pass --password-stdin (no terminal to ask on)');
     const nouser = await h(['member', 'add', 'library', 'nobody']);
-    expect([nouser.code, nouser.stderr]).toEqual([3, 'harborctl: project library or user nobody not found\n']);
+    expect([nouser.code, nouser.stderr]).toEqual([3, 'harborctl: user nobody not found\n']);
     const noproj = await h(['member', 'list', 'nope']);
     expect([noproj.code, noproj.stderr]).toEqual([3, 'harborctl: project nope not found\n']);
   });
@@ -233,7 +233,9 @@ describe('global options', () => {
   test('--debug logs each request and response with its request id on stderr, never the credentials', async () => {
     const r = await h(['--debug', 'project', 'get', 'library', '-o', 'json']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^debug: > GET \/api\/v2\.0\/projects\/library x-request-id=[0-9a-f-]{36}\ndebug: < 200 GET \/api\/v2\.0\/projects\/library x-request-id=[0-9a-f-]{36}\n$/);
+    // The project, then its summary for the storage limit (issue 12 item 17).
+    expect(r.stderr).toMatch(/^debug: > GET \/api\/v2\.0\/projects\/library x-request-id=[0-9a-f-]{36}\ndebug: < 200 GET \/api\/v2\.0\/projects\/library x-request-id=[0-9a-f-]{36}\n/);
+    expect(r.stderr).toMatch(/\ndebug: > GET \/api\/v2\.0\/projects\/1\/summary x-request-id=[0-9a-f-]{36}\ndebug: < 200 GET \/api\/v2\.0\/projects\/1\/summary x-request-id=[0-9a-f-]{36}\n$/);
     expect(r.stderr).not.toContain('Harbor12345');
     expect(r.stderr).not.toContain(Buffer.from('admin:Harbor12345').toString('base64'));
     expect(json(r).name).toBe('library');

@@ -119,7 +119,7 @@ describe('harborctl against harborctl serve', () => {
     await fails(['--server', 'http://127.0.0.1:1', 'project', 'list'], 1, 'cannot reach http://127.0.0.1:1: connection refused');
     const notEmpty = await h(['--context', 'local', 'project', 'delete', 'team-a', '--yes']);
     expect(notEmpty.code).toBe(1);
-    expect(notEmpty.stderr).toMatch(/^harborctl: project team-a is not empty: .*; delete its repositories first \(harborctl repo list team-a\)\n$/);
+    expect(notEmpty.stderr).toMatch(/^harborctl: cannot delete project team-a: the project team-a still has 1 repositories; delete them first \(harborctl repo list team-a\)\n$/);
     const dup = await h(['--context', 'local', 'project', 'create', 'team-a']);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/^harborctl: .+\n$/);

@@ -118,7 +118,7 @@ describe('contexts', () => {
       const missing = await cli(env, ['context', 'use', 'nope']);
       expect([missing.code, missing.stderr]).toEqual([3, 'harborctl: context nope not found: see harborctl context list\n']);
       const badCtx = await cli(env, ['--context', 'nope', 'whoami']);
-      expect([badCtx.code, badCtx.stderr]).toEqual([2, 'harborctl: context nope not found: see harborctl context list\n']);
+      expect([badCtx.code, badCtx.stderr]).toEqual([3, 'harborctl: context nope not found: see harborctl context list\n']);
 
       expect((await cli(env, ['logout'])).code).toBe(0);
       expect(json(await cli(env, ['context', 'list', '-o', 'json'])).map((c: { name: string }) => c.name)).toEqual(['c']);

@@ -115,7 +115,7 @@ describe('harborctl registry', () => {
     const up = json(await ok(['registry', 'create', 'proxyup', '--type', 'docker-registry', '--url', upstream.url, '-o', 'json']));
     const p = json(await ok(['project', 'create', 'mirror', '--proxy-cache', 'proxyup', '-o', 'json']));
     expect(p).toMatchObject({ name: 'mirror', registry_id: up.id });
-    expect((await ok(['project', 'get', 'mirror'])).stdout).toMatch(new RegExp(`PROXY CACHE OF\\s+registry ${up.id}`));
+    expect((await ok(['project', 'get', 'mirror'])).stdout).toMatch(new RegExp(`PROXY CACHE OF\\s+${up.name}\n`));
     expect(json(await ok(['cache', 'list', 'mirror', '-o', 'json']))).toEqual([]);
     expect(await h(['cache', 'list', 'mirror'])).toMatchObject({ code: 0, stdout: '', stderr: 'nothing cached in mirror yet\n' });
 

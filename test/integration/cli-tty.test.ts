@@ -91,5 +91,7 @@ test('on a terminal a missing password is asked for (masked, on stderr) instead 
   expect(JSON.parse(stdout.text()).username).toBe('zed');
   expect(stderr.text()).toContain('Password for zed');
   expect(stderr.text()).not.toContain('Zed123456');
+  // Nothing is echoed, not even one * per character (that tells the length): issue 12 item 23.
+  expect(stderr.text()).not.toContain('*');
   expect(fake.users.find((u) => u.username === 'zed')!.password).toBe('Zed123456');
 });

@@ -33,19 +33,21 @@ describe('parseArtifactRef', () => {
     ['library/alpine:3.20', { project: 'library', repo: 'alpine', tag: '3.20' }],
     ['team-a/tools/busybox:latest', { project: 'team-a', repo: 'tools/busybox', tag: 'latest' }],
     ['harbor.example.com/library/alpine:3', { host: 'harbor.example.com', project: 'library', repo: 'alpine', tag: '3' }],
-    ['127.0.0.1:5280/library/alpine@sha256:abcd', { host: '127.0.0.1:5280', project: 'library', repo: 'alpine', digest: 'sha256:abcd' }],
+    ['127.0.0.1:5280/library/alpine@sha256:abababababababababababababababababababababababababababababababab', { host: '127.0.0.1:5280', project: 'library', repo: 'alpine', digest: 'sha256:abababababababababababababababababababababababababababababababab' }],
+    // An algorithm without a registered length is taken as written.
+    ['p/r@sha999:abcd', { project: 'p', repo: 'r', digest: 'sha999:abcd' }],
     ['localhost/p/r', { host: 'localhost', project: 'p', repo: 'r' }],
     // Two components: a dotted first one is a project, not a host.
     ['my.team/app:1', { project: 'my.team', repo: 'app', tag: '1' }],
   ])('%s', (s, want) => expect(parseArtifactRef(s)).toEqual({ host: undefined, tag: undefined, digest: undefined, ...want }));
 
   test('required and forbidden references', () => {
-    expect(referenceOf(parseArtifactRef('p/r:t@sha256:ab', { reference: 'required' }))).toBe('sha256:ab');
+    expect(referenceOf(parseArtifactRef('p/r:t@sha256:abababababababababababababababababababababababababababababababab', { reference: 'required' }))).toBe('sha256:abababababababababababababababababababababababababababababababab');
     expect(catchHarborError(() => parseArtifactRef('p/r', { reference: 'required' }), 'USAGE').message).toBe('"p/r" names no artifact: add :TAG or @DIGEST');
     expect(catchHarborError(() => parseArtifactRef('p/r:1', { reference: 'forbidden' }), 'USAGE').message).toBe('"p/r:1" must name a repository, without :TAG or @DIGEST');
   });
 
-  test.each(['alpine', 'Library/alpine', 'p/r:-bad', 'p/r@nodigest', '/p/r', 'p//r'])('%j is a usage error', (s) => {
+  test.each(['alpine', 'Library/alpine', 'p/r:-bad', 'p/r@nodigest', '/p/r', 'p//r', 'p/r@sha256:abcd', `p/r@sha256:${'AB'.repeat(32)}`, `p/r@sha512:${'ab'.repeat(32)}`])('%j is a usage error', (s) => {
     const e = catchHarborError(() => parseArtifactRef(s), 'USAGE');
     expect(e.exitCode).toBe(2);
   });

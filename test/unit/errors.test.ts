@@ -41,7 +41,7 @@ describe('HarborError', () => {
 
 describe('exit codes', () => {
   test('are the documented numbers', () => {
-    expect(ExitCode).toEqual({ ok: 0, error: 1, usage: 2, notFound: 3, needsInput: 4, auth: 5, interrupted: 130 });
+    expect(ExitCode).toEqual({ ok: 0, error: 1, usage: 2, notFound: 3, needsInput: 4, auth: 5, quota: 6, interrupted: 130 });
   });
 
   test.each([
@@ -49,6 +49,7 @@ describe('exit codes', () => {
     ['BLOB_UNKNOWN', 3], ['MANIFEST_UNKNOWN', 3], ['NAME_UNKNOWN', 3], ['NOT_FOUND', 3], ['BLOB_UPLOAD_UNKNOWN', 3],
     ['NEEDS_INPUT', 4],
     ['UNAUTHORIZED', 5], ['DENIED', 5], ['FORBIDDEN', 5],
+    ['QUOTA_EXCEEDED', 6],
     ['INTERRUPTED', 130],
     ['DIGEST_INVALID', 1], ['CONFLICT', 1], ['INTERNAL_SERVER_ERROR', 1], ['RANGE_INVALID', 1],
   ] as [ErrorCode, number][])('%s exits with %i', (code, exit) => {

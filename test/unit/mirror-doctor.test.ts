@@ -261,3 +261,35 @@ describe('harborctl microk8s fix', () => {
     expect(existsSync(join(certs, 'docker.io', 'hosts.toml'))).toBe(true);
   });
 });
+
+describe('issue 12 item 19: fix hints and what fix can repair', () => {
+  test('a plain-HTTP mirror written without a scheme: the hint writes http://', async () => {
+    put('docker.io', `server = "https://registry-1.docker.io"\n\n[host."${open401}"]\n  capabilities = ["pull", "resolve"]\n`);
+    const r = await cli('-o', 'json', 'containerd', 'doctor', ...args());
+    const data = JSON.parse(r.stdout) as { problems: { code: string; fix: string }[] };
+    const plain = data.problems.find((p) => p.code === 'HTTPS_FOR_PLAIN_HTTP');
+    expect(plain?.fix).toBe(`write "http://${open401}"`);
+  });
+
+  test('a missing project: no "corrected file" identical to the current one, and fix leaves the file alone', async () => {
+    const text = `server = "https://ghcr.io"\n\n[host."http://${harbor}/v2/wrongprefix"]\n  capabilities = ["pull", "resolve"]\n  override_path = true\n`;
+    const p = put('ghcr.io', text);
+    const r = await cli('containerd', 'doctor', ...args());
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('PROJECT_MISSING');
+    expect(r.stdout).not.toContain('corrected file');
+    expect(r.stdout).toContain('fix cannot change anything here');
+    const f = await cli('containerd', 'fix', ...args());
+    expect(f.code).toBe(1);
+    expect(readFileSync(p, 'utf8')).toBe(text);
+    expect(readdirSync(join(certs, 'ghcr.io'))).toEqual(['hosts.toml']);
+    expect(f.stderr).toContain('PROJECT_MISSING');
+  });
+
+  test('a missing project is reported on the first run even when override_path is missing too', async () => {
+    put('ghcr.io', `server = "https://ghcr.io"\n\n[host."http://${harbor}/v2/wrongprefix"]\n  capabilities = ["pull", "resolve"]\n`);
+    const r = await cli('-o', 'json', 'containerd', 'doctor', ...args());
+    const codes = (JSON.parse(r.stdout) as { problems: { code: string }[] }).problems.map((p) => p.code);
+    expect(codes).toEqual(expect.arrayContaining(['V2_PATH_WITHOUT_OVERRIDE', 'PROJECT_MISSING']));
+  });
+});

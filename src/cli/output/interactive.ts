@@ -21,7 +21,8 @@ export async function askPassword(rt: Runtime, message: string, flag: string): P
   if (!canPrompt(rt)) throw needsInput('a password is', flag);
   const { password } = await import('@inquirer/prompts');
   try {
-    return await password({ message, mask: '*' }, { input: rt.io.stdin, output: rt.io.stderr as NodeJS.WritableStream });
+    // No mask: like podman and sudo nothing is echoed (one * per character would tell the length).
+    return await password({ message }, { input: rt.io.stdin, output: rt.io.stderr as NodeJS.WritableStream });
   } catch (e) {
     throw interrupted(e);
   }

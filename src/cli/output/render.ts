@@ -6,7 +6,7 @@ import Table from 'cli-table3';
 import YAML from 'yaml';
 import type { OutStream } from '../runtime.js';
 
-import type { OutputFormat } from './formats.js';
+import type { ListFormat, OutputFormat } from './formats.js';
 
 export { OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 
@@ -24,11 +24,20 @@ function serialize(format: 'json' | 'yaml', data: unknown): string {
   return format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : YAML.stringify(data);
 }
 
-/** A list: JSON/YAML array, or a table (nothing on stdout and a note on stderr when empty). */
+function quietColumn<T>(columns: Column<T>[]): Column<T> {
+  return columns.find((c) => c.header === 'NAME') ?? columns.find((c) => c.header === 'PROJECT') ?? columns[0];
+}
+
+/** A list: JSON/YAML array, names alone (-q), or a table (nothing on stdout and a note on stderr when empty). */
 export function renderList<T>(
   out: { stdout: OutStream; stderr: OutStream; env: NodeJS.ProcessEnv },
-  format: OutputFormat, rows: T[], columns: Column<T>[], empty: string,
+  format: ListFormat, rows: T[], columns: Column<T>[], empty: string,
 ): void {
+  if (format === 'quiet') {
+    const col = quietColumn(columns);
+    for (const r of rows) out.stdout.write(`${cell(col.value(r))}\n`);
+    return;
+  }
   if (format !== 'table') { out.stdout.write(serialize(format, rows)); return; }
   if (rows.length === 0) { out.stderr.write(`${empty}\n`); return; }
   const c = colorsFor(out.stdout, out.env);
@@ -68,9 +77,14 @@ function cell(v: string | number | boolean | undefined | null): string {
   return String(v);
 }
 
-/** Harbor's times are RFC 3339; tables show them to the minute, in UTC. */
-export function shortTime(t: string | undefined): string | undefined {
-  if (!t) return undefined;
+/** "1 file", "2 files": a count and its noun, for the lines people read. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}
+
+/** Harbor's times are RFC 3339; tables show them to the minute, in UTC. Go's zero time (never) is "-". */
+export function shortTime(t: string | undefined | null): string | undefined {
+  if (!t || t.startsWith('0001-01-01')) return undefined;
   const d = new Date(t);
   return Number.isNaN(d.getTime()) ? t : `${d.toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }

@@ -14,6 +14,6 @@ export async function run(rt: Runtime, [name]: string[], o: PageFlags): Promise<
     (c) => withSpinner(rt, `listing artifacts of ${ref.project}/${ref.repo}`, () => listArtifacts(c, ref.project, ref.repo, page)),
     { host: ref.host },
   );
-  renderList(rt.io, rt.opts.output, items, ARTIFACT_COLUMNS, `no artifacts in ${ref.project}/${ref.repo}`);
+  renderList(rt.io, rt.listFormat(), items, ARTIFACT_COLUMNS, `no artifacts in ${ref.project}/${ref.repo}`);
   moreNote(rt, items.length, total, page);
 }

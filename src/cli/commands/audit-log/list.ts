@@ -24,6 +24,6 @@ export async function run(rt: Runtime, _args: string[], o: Options): Promise<voi
   const page = pageOptions(o);
   const filter = { operation: o.operation, resource: o.resource, username: o.username, project: o.project };
   const { items, total } = await rt.withClient((c) => withSpinner(rt, 'reading the audit log', () => listAuditLogs(c, filter, page)));
-  renderList(rt.io, rt.opts.output, items, AUDIT_LOG_COLUMNS, 'no audit log entries');
+  renderList(rt.io, rt.listFormat(), items, AUDIT_LOG_COLUMNS, 'no audit log entries');
   moreNote(rt, items.length, total, page);
 }

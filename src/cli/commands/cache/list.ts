@@ -17,5 +17,5 @@ const COLUMNS: Column<CachedTag>[] = [
 
 export async function run(rt: Runtime, [project]: string[]): Promise<void> {
   const rows = await rt.withClient((c) => withSpinner(rt, `reading the cache of ${project}`, () => listProjectCache(c, project)));
-  renderList(rt.io, rt.opts.output, rows, COLUMNS, `nothing cached in ${project} yet`);
+  renderList(rt.io, rt.listFormat(), rows, COLUMNS, `nothing cached in ${project} yet`);
 }

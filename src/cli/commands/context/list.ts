@@ -13,7 +13,7 @@ export async function run(rt: Runtime): Promise<void> {
     .sort((a, b) => a.name.localeCompare(b.name));
   const local = localServer(rt.io.env);
   if (local) rows.push({ name: 'local', server: local.server, username: local.username, current: !cur });
-  renderList(rt.io, rt.opts.output, rows, [
+  renderList(rt.io, rt.listFormat(), rows, [
     { header: 'CURRENT', value: (r) => (r.current ? '*' : '') },
     { header: 'NAME', value: (r) => r.name },
     { header: 'SERVER', value: (r) => r.server },

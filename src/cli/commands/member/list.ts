@@ -11,6 +11,6 @@ export interface Options extends PageFlags { name?: string }
 export async function run(rt: Runtime, [project]: string[], o: Options): Promise<void> {
   const page = pageOptions(o);
   const { items, total } = await rt.withClient((c) => withSpinner(rt, `listing members of ${project}`, () => listMembers(c, project, { entityname: o.name }, page)));
-  renderList(rt.io, rt.opts.output, items, MEMBER_COLUMNS, `no members in project ${project}`);
+  renderList(rt.io, rt.listFormat(), items, MEMBER_COLUMNS, `no members in project ${project}`);
   moreNote(rt, items.length, total, page);
 }

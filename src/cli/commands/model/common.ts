@@ -6,9 +6,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HarborError } from '../../../core/errors.js';
 import { formatSize } from '../../../core/sizes.js';
+import { HarborClient } from '../../../client/http.js';
+import { getProjectSummary } from '../../../client/projects.js';
 import { RegistryClient, type RegistryCredentials } from '../../../client/registry.js';
 import { parseArtifactRef, type ArtifactRef } from '../../../oci/reference.js';
-import { localServer, normalizeServer, type Context } from '../../config.js';
+import { normalizeServer, type Context } from '../../config.js';
 import { askPassword, readStdin } from '../../output/interactive.js';
 import type { Runtime } from '../../runtime.js';
 
@@ -20,6 +22,8 @@ export interface Connection {
   /** PROJECT/REPO, the repository name on /v2/. */
   repo: string;
   ref: ArtifactRef;
+  /** A Harbor API client with the same server and credentials (for what /v2/ cannot tell). */
+  api(): HarborClient;
 }
 
 /** Parses REF ([HOST/]PROJECT/REPO[:TAG|@DIGEST]); no tag and no digest means :latest. */
@@ -27,14 +31,6 @@ export function modelRef(s: string): ArtifactRef {
   const ref = parseArtifactRef(s);
   if (!ref.tag && !ref.digest) ref.tag = 'latest';
   return ref;
-}
-
-function contextForServer(rt: Runtime, server: string): Context | undefined {
-  const host = new URL(server).host;
-  const all = Object.values(rt.config().contexts());
-  const local = localServer(rt.io.env);
-  if (local) all.push(local);
-  return all.find((c) => c.server === server) ?? all.find((c) => new URL(c.server).host === host);
 }
 
 /**
@@ -49,7 +45,7 @@ export async function connect(rt: Runtime, refArg: string, flags: CredentialFlag
   let ctx: Context | undefined;
   if (ref.host) {
     server = normalizeServer(ref.host);
-    ctx = contextForServer(rt, server);
+    ctx = rt.contextFor(server);
   } else {
     ctx = rt.target();
     server = ctx.server;
@@ -66,9 +62,37 @@ export async function connect(rt: Runtime, refArg: string, flags: CredentialFlag
     server, credentials,
     caFile: rt.opts.caFile ?? ctx?.caFile,
     insecure: rt.opts.insecure ?? ctx?.insecure,
+    timeoutMs: rt.timeoutMs('transfer'),
     debug: rt.opts.debug ? (line) => rt.io.stderr.write(`debug: ${line}\n`) : undefined,
   });
-  return { client, server, repo: `${ref.project}/${ref.repo}`, ref };
+  const api = (): HarborClient => new HarborClient({
+    server, username: credentials?.username, password: credentials?.password,
+    caFile: rt.opts.caFile ?? ctx?.caFile, insecure: rt.opts.insecure ?? ctx?.insecure, timeoutMs: rt.timeoutMs(),
+  });
+  return { client, server, repo: `${ref.project}/${ref.repo}`, ref, api };
+}
+
+/**
+ * Refuses a push of `bytes` new bytes that the project's quota cannot take, before any is sent
+ * (Harbor's GET /projects/{p}/summary). Where that API is missing or closed to this user, the
+ * registry's own refusal at upload time says it instead.
+ */
+export async function checkQuota(conn: Connection, bytes: number): Promise<void> {
+  if (bytes <= 0) return;
+  const api = conn.api();
+  let quota;
+  try {
+    quota = (await getProjectSummary(api, conn.ref.project)).quota;
+  } catch {
+    return;
+  } finally {
+    await api.close();
+  }
+  const limit = quota?.hard?.storage;
+  const used = quota?.used?.storage ?? 0;
+  if (typeof limit !== 'number' || limit < 0 || used + bytes <= limit) return;
+  throw new HarborError('QUOTA_EXCEEDED', `project ${conn.ref.project} has ${formatSize(Math.max(limit - used, 0))} of its ${formatSize(limit)} quota left; `
+    + `this push needs ${formatSize(bytes)} more: nothing was sent (raise it with harborctl quota set ${conn.ref.project} SIZE)`);
 }
 
 /** Runs fn over items with at most n at a time; the first failure stops new work and is thrown. */

@@ -27,7 +27,7 @@ export async function run(rt: Runtime, [project]: string[]): Promise<void> {
     }
     return out;
   });
-  renderList(rt.io, rt.opts.output, rows, [
+  renderList(rt.io, rt.listFormat(), rows, [
     { header: 'REPOSITORY', value: (m) => m.repository },
     { header: 'TAGS', value: (m) => m.tags.join(',') },
     { header: 'DIGEST', value: (m) => m.digest.slice(0, 19) },

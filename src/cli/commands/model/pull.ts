@@ -10,7 +10,7 @@ import { HarborError } from '../../../core/errors.js';
 import { formatSize } from '../../../core/sizes.js';
 import { FileTarSource, readTar } from '../../../sbom/tar.js';
 import { ANNOTATION_FILE_METADATA, checkFilepath, safeTarget } from '../../../model/modelpack.js';
-import { renderResult } from '../../output/render.js';
+import { plural, renderResult } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
 import { ProgressLine, connect, parseConcurrency, pool, type CredentialFlags } from './common.js';
 import { fetchModel, type ModelLayer } from './fetch.js';
@@ -118,7 +118,7 @@ export async function run(rt: Runtime, [refArg, dirArg]: string[], o: Options): 
     });
     progress.finish();
     renderResult(rt.io, rt.opts.output, { reference: refArg, digest: model.digest, dir: root, files, size: total },
-      `pulled ${refArg}@${model.digest} into ${root} (${files} files, ${formatSize(total)})`);
+      `pulled ${refArg}@${model.digest} into ${root} (${plural(files, 'file')}, ${formatSize(total)})`);
   } finally {
     await client.close();
   }

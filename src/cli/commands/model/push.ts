@@ -17,10 +17,10 @@ import {
   ANNOTATION_FILE_METADATA, ANNOTATION_FILEPATH, ModelMediaType, buildConfig, checkParamSize, classify, layerMediaType, type LayerKind,
 } from '../../../model/modelpack.js';
 import { tarStream } from '../../../model/tar.js';
-import { renderResult } from '../../output/render.js';
+import { plural, renderResult } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
 import {
-  PushStateFile, ProgressLine, connect, loadPushState, parseConcurrency, pool, pushStatePath, type CredentialFlags,
+  PushStateFile, ProgressLine, checkQuota, connect, loadPushState, parseConcurrency, pool, pushStatePath, type CredentialFlags,
 } from './common.js';
 
 export interface Options extends CredentialFlags {
@@ -173,14 +173,16 @@ export async function run(rt: Runtime, [dirArg, refArg]: string[], o: Options): 
     const unique = [...byDigest.values()];
     const uploading = new ProgressLine(rt, 'pushing', unique.reduce((s, l) => s + l.size, 0));
     let sent = 0;
-    let skipped = 0;
+    // HEAD first: only what the registry lacks counts against the quota, checked before any upload.
+    const missing: Layer[] = [];
     await pool(unique, concurrency, async (l) => {
-      if ((await client.blobSize(repo, l.digest)) !== null) {
-        skipped++;
-        uploading.add(l.size);
-        delete state.uploads[l.digest];
-        return;
-      }
+      if ((await client.blobSize(repo, l.digest)) === null) missing.push(l);
+      else delete state.uploads[l.digest];
+    });
+    const skipped = unique.length - missing.length;
+    await checkQuota(conn, missing.reduce((s, l) => s + l.size, 0) + configBytes.length);
+    uploading.add(unique.reduce((s, l) => s + l.size, 0) - missing.reduce((s, l) => s + l.size, 0));
+    await pool(missing, concurrency, async (l) => {
       // A group is small: it goes up in one request, and again from the start if a push is cut.
       const n = l.packing === 'tar'
         ? await client.pushStream(repo, l.digest, l.size, () => Readable.from(tarStream(l.files)), (k) => uploading.add(k))
@@ -225,7 +227,7 @@ export async function run(rt: Runtime, [dirArg, refArg]: string[], o: Options): 
     renderResult(rt.io, rt.opts.output, {
       reference: `${where}${ref.tag ? `:${ref.tag}` : ''}`, digest, artifact_type: ModelMediaType.artifact,
       files: files.length, layers: layers.length, size: total, uploaded_bytes: sent, skipped_blobs: skipped,
-    }, `pushed ${where}${ref.tag ? `:${ref.tag}` : ''}@${digest} (${files.length} files in ${layers.length} layers, ${formatSize(total)}; sent ${formatSize(sent)}, ${skipped} blobs already there)`);
+    }, `pushed ${where}${ref.tag ? `:${ref.tag}` : ''}@${digest} (${plural(files.length, 'file')} in ${plural(layers.length, 'layer')}, ${formatSize(total)}; sent ${formatSize(sent)}, ${plural(skipped, 'blob')} already there)`);
   } finally {
     await client.close();
   }

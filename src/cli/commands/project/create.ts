@@ -8,7 +8,7 @@ import type { ProjectReq } from '../../../client/types.js';
 import { withSpinner } from '../../output/interactive.js';
 import { renderObject } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
-import { PROJECT_FIELDS } from './views.js';
+import { PROJECT_FIELDS, withDetails } from './views.js';
 
 export interface Options { public?: boolean; storageLimit?: string; proxyCache?: string }
 
@@ -21,7 +21,7 @@ export async function run(rt: Runtime, [name]: string[], o: Options): Promise<vo
   if (o.proxyCache !== undefined && o.proxyCache.trim() === '') throw new HarborError('USAGE', '--proxy-cache needs a registry endpoint name or id (harborctl registry list)');
   const project = await rt.withClient(async (c) => {
     if (o.proxyCache !== undefined) req.registry_id = (await findRegistry(c, o.proxyCache)).id;
-    return withSpinner(rt, `creating project ${name}`, () => createProject(c, req));
+    return withDetails(c, await withSpinner(rt, `creating project ${name}`, () => createProject(c, req)));
   });
   renderObject(rt.io, rt.opts.output, project, PROJECT_FIELDS);
 }

@@ -14,7 +14,9 @@ export async function run(rt: Runtime, [project]: string[], o: Options): Promise
       await deleteProject(c, project);
     } catch (e) {
       if (e instanceof HarborError && e.code === 'PRECONDITION') {
-        throw new HarborError('PRECONDITION', `project ${project} is not empty: ${e.message}; delete its repositories first (harborctl repo list ${project})`, { detail: e.detail });
+        // The server's own reason (Harbor: repositories, policies...); the hint only where it helps.
+        const hint = /repositor/i.test(e.message) ? ` (harborctl repo list ${project})` : '';
+        throw new HarborError('PRECONDITION', `cannot delete project ${project}: ${e.message}${hint}`, { detail: e.detail });
       }
       throw e;
     }

@@ -14,6 +14,6 @@ export async function run(rt: Runtime, _args: string[], o: Options): Promise<voi
   if (o.public && o.private) throw new HarborError('USAGE', '--public and --private exclude each other');
   const filter = { name: o.name, public: o.public ? true : o.private ? false : undefined };
   const { items, total } = await rt.withClient((c) => withSpinner(rt, 'listing projects', () => listProjects(c, filter, page)));
-  renderList(rt.io, rt.opts.output, items, PROJECT_COLUMNS, 'no projects');
+  renderList(rt.io, rt.listFormat(), items, PROJECT_COLUMNS, 'no projects');
   moreNote(rt, items.length, total, page);
 }

@@ -5,7 +5,7 @@ import { getProject, updateProject } from '../../../client/projects.js';
 import type { ProjectReq } from '../../../client/types.js';
 import { renderObject } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
-import { PROJECT_FIELDS } from './views.js';
+import { PROJECT_FIELDS, withDetails } from './views.js';
 
 export interface Options { public?: boolean; private?: boolean; storageLimit?: string; autoSbom?: boolean | string }
 
@@ -19,7 +19,7 @@ export async function run(rt: Runtime, [project]: string[], o: Options): Promise
   if (Object.keys(req).length === 0) throw new HarborError('USAGE', 'nothing to update: pass --public, --private, --storage-limit or --auto-sbom');
   const p = await rt.withClient(async (c) => {
     await updateProject(c, project, req);
-    return getProject(c, project);
+    return withDetails(c, await getProject(c, project));
   });
   renderObject(rt.io, rt.opts.output, p, PROJECT_FIELDS);
 }

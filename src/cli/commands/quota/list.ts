@@ -9,6 +9,6 @@ import { QUOTA_COLUMNS } from './views.js';
 export async function run(rt: Runtime, _args: string[], o: PageFlags): Promise<void> {
   const page = pageOptions(o);
   const { items, total } = await rt.withClient((c) => withSpinner(rt, 'listing quotas', () => listQuotas(c, page)));
-  renderList(rt.io, rt.opts.output, items, QUOTA_COLUMNS, 'no quotas');
+  renderList(rt.io, rt.listFormat(), items, QUOTA_COLUMNS, 'no quotas');
   moreNote(rt, items.length, total, page);
 }

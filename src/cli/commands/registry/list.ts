@@ -11,6 +11,6 @@ export type Options = PageFlags;
 export async function run(rt: Runtime, _args: string[], o: Options): Promise<void> {
   const page = pageOptions(o);
   const { items, total } = await rt.withClient((c) => withSpinner(rt, 'listing registries', () => listRegistries(c, page)));
-  renderList(rt.io, rt.opts.output, items, REGISTRY_COLUMNS, 'no registry endpoints');
+  renderList(rt.io, rt.listFormat(), items, REGISTRY_COLUMNS, 'no registry endpoints');
   moreNote(rt, items.length, total, page);
 }

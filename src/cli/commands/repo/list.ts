@@ -9,13 +9,13 @@ import { moreNote, pageOptions, type PageFlags } from '../common.js';
 const COLUMNS: Column<Repository>[] = [
   { header: 'NAME', value: (r) => r.name },
   { header: 'ARTIFACTS', value: (r) => r.artifact_count ?? 0 },
-  { header: 'PULLS', value: (r) => r.pull_count ?? 0 },
+  { header: 'PULLS', value: (r) => r.pull_count || undefined },
   { header: 'UPDATED', value: (r) => shortTime(r.update_time ?? r.creation_time) },
 ];
 
 export async function run(rt: Runtime, [project]: string[], o: PageFlags): Promise<void> {
   const page = pageOptions(o);
   const { items, total } = await rt.withClient((c) => withSpinner(rt, `listing repositories of ${project}`, () => listRepositories(c, project, page)));
-  renderList(rt.io, rt.opts.output, items, COLUMNS, `no repositories in project ${project}`);
+  renderList(rt.io, rt.listFormat(), items, COLUMNS, `no repositories in project ${project}`);
   moreNote(rt, items.length, total, page);
 }

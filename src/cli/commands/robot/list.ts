@@ -1,4 +1,4 @@
-// harborctl robot list [--project P] [--page N] [--page-size N]: a project's robots, or the system-level ones
+// harborctl robot list [--project P] [--page N] [--page-size N]: a project's robots, or every robot the server shows
 import { listProjectRobots, listRobots } from '../../../client/robots.js';
 import { withSpinner } from '../../output/interactive.js';
 import { renderList } from '../../output/render.js';
@@ -11,6 +11,6 @@ export interface Options extends PageFlags { project?: string }
 export async function run(rt: Runtime, _args: string[], o: Options): Promise<void> {
   const page = pageOptions(o);
   const { items, total } = await rt.withClient((c) => withSpinner(rt, 'listing robots', () => (o.project === undefined ? listRobots(c, {}, page) : listProjectRobots(c, o.project, page))));
-  renderList(rt.io, rt.opts.output, items, ROBOT_COLUMNS, o.project === undefined ? 'no system robots' : `no robots in project ${o.project}`);
+  renderList(rt.io, rt.listFormat(), items, ROBOT_COLUMNS, o.project === undefined ? 'no robots' : `no robots in project ${o.project}`);
   moreNote(rt, items.length, total, page);
 }

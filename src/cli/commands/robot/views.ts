@@ -1,5 +1,5 @@
 import type { Robot, RobotPermission } from '../../../client/robots.js';
-import { shortTime, type Column } from '../../output/render.js';
+import { plural, shortTime, type Column } from '../../output/render.js';
 
 /** expires_at is Unix seconds; -1 never. */
 export function expiry(t: number | undefined): string | undefined {
@@ -24,7 +24,7 @@ export const ROBOT_COLUMNS: Column<Robot>[] = [
 
 export const ROBOT_FIELDS: Column<Robot>[] = [
   ...ROBOT_COLUMNS,
-  { header: 'DURATION', value: (r) => (r.duration === -1 ? 'never expires' : `${r.duration} days`) },
+  { header: 'DURATION', value: (r) => (r.duration === -1 ? 'never expires' : plural(r.duration, 'day')) },
   { header: 'PERMISSIONS', value: (r) => describePermissions(r.permissions ?? []) },
   { header: 'CREATED', value: (r) => shortTime(r.creation_time) },
 ];

@@ -17,5 +17,5 @@ export async function run(rt: Runtime, [project]: string[]): Promise<void> {
     }
     return out;
   }));
-  renderList(rt.io, rt.opts.output, rows, SBOM_COLUMNS, `no images in ${project}`);
+  renderList(rt.io, rt.listFormat(), rows, SBOM_COLUMNS, `no images in ${project}`);
 }

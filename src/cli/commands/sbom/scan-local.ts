@@ -4,6 +4,7 @@
 import { HarborError } from '../../../core/errors.js';
 import { harborctlVersion } from '../../../core/version.js';
 import { scanLocalImage, toCycloneDx, toSpdx } from '../../../sbom/index.js';
+import { plural } from '../../output/render.js';
 import type { OutStream } from '../../runtime.js';
 import { writeDocument } from './write.js';
 
@@ -27,5 +28,5 @@ export async function scanLocal(io: { stdout: OutStream; stderr: OutStream }, pa
   const doc = format === 'spdx' ? toSpdx(inv, opts) : toCycloneDx(inv, opts);
   const text = `${JSON.stringify(doc, null, 2)}\n`;
   if (!(await writeDocument(io.stdout, text, o.file))) return;
-  io.stderr.write(`wrote ${format === 'spdx' ? 'SPDX 2.3' : 'CycloneDX 1.6'} SBOM of ${inv.subject.name} (${inv.packages.length} packages) to ${o.file}\n`);
+  io.stderr.write(`wrote ${format === 'spdx' ? 'SPDX 2.3' : 'CycloneDX 1.6'} SBOM of ${inv.subject.name} (${plural(inv.packages.length, 'package')}) to ${o.file}\n`);
 }

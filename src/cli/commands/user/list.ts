@@ -11,6 +11,6 @@ export interface Options extends PageFlags { name?: string }
 export async function run(rt: Runtime, _args: string[], o: Options): Promise<void> {
   const page = pageOptions(o);
   const { items, total } = await rt.withClient((c) => withSpinner(rt, 'listing users', () => listUsers(c, { username: o.name }, page)));
-  renderList(rt.io, rt.opts.output, items, USER_COLUMNS, 'no users');
+  renderList(rt.io, rt.listFormat(), items, USER_COLUMNS, 'no users');
   moreNote(rt, items.length, total, page);
 }

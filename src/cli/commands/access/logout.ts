@@ -1,8 +1,8 @@
 // harborctl logout [CONTEXT] [--docker-config]: forgets a context (the current one by default).
-import { HarborError } from '../../core/errors.js';
-import { removeDockerAuth } from '../config.js';
-import { renderResult } from '../output/render.js';
-import type { Runtime } from '../runtime.js';
+import { HarborError } from '../../../core/errors.js';
+import { removeDockerAuth } from '../../config.js';
+import { renderResult } from '../../output/render.js';
+import type { Runtime } from '../../runtime.js';
 
 export interface Options { dockerConfig?: boolean }
 

@@ -1,7 +1,7 @@
 // harborctl whoami: who the server says we are, and through which context.
-import { currentUser } from '../../client/users.js';
-import { renderObject } from '../output/render.js';
-import type { Runtime } from '../runtime.js';
+import { currentUser } from '../../../client/users.js';
+import { renderObject } from '../../output/render.js';
+import type { Runtime } from '../../runtime.js';
 
 export async function run(rt: Runtime): Promise<void> {
   const out = await rt.withClient(async (c, t) => ({ context: t.context ?? null, server: t.server, user: await currentUser(c) }));

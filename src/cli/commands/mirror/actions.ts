@@ -3,15 +3,15 @@
 // to stderr; a failed check is a HarborError for cli/main.ts to report.
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { HarborError } from '../../core/errors.js';
-import { applyPlan, checkSpec, parseAllFrom, planConfigure, type Layout, type MirrorSpec, type Plan } from '../../mirror/configure.js';
-import { doctor, planFix, type DoctorOptions, type DoctorReport } from '../../mirror/doctor.js';
-import { FLAVORS, type Flavor } from '../../mirror/model.js';
-import { failed, type Problem } from '../../mirror/validate.js';
-import { DEFAULT_RESTART, runRestart, staleConfigReason, type RestartWhen } from '../../mirror/restart.js';
-import { colorsFor } from '../output/render.js';
-import type { Runtime } from '../runtime.js';
-import type { PullProof } from './mirror.pull.js';
+import { HarborError } from '../../../core/errors.js';
+import { applyPlan, checkSpec, mirrorUrl, parseAllFrom, planConfigure, type MirrorSpec, type Plan } from '../../../mirror/configure.js';
+import { doctor, planFix, type DoctorOptions, type DoctorReport } from '../../../mirror/doctor.js';
+import { FLAVORS, type Flavor, type Layout } from '../../../mirror/model.js';
+import { failed, type Problem } from '../../../mirror/validate.js';
+import { DEFAULT_RESTART, runRestart, staleConfigReason, type RestartWhen } from '../../../mirror/restart.js';
+import { colorsFor } from '../../output/render.js';
+import type { Runtime } from '../../runtime.js';
+import type { PullProof } from './pull.js';
 
 export interface CommonOptions { certsDir?: string; containerdConfig?: string }
 export interface ConfigureOptions extends CommonOptions {
@@ -142,7 +142,7 @@ async function restartIfNeeded(rt: Runtime, plan: Plan, when: RestartWhen, comma
 async function casFromServers(rt: Runtime, specs: MirrorSpec[], o: ConfigureOptions): Promise<{ mirror: string; fingerprintSha256: string; subject: string }[]> {
   if (o.caFile) throw new HarborError('USAGE', '--ca-file and --ca-from-server exclude each other: give the CA, or take it from the server');
   if (o.skipVerify) throw new HarborError('USAGE', '--ca-from-server and --skip-verify exclude each other: with the CA, verification works');
-  const { fetchServerCa } = await import('../../mirror/ca.js');
+  const { fetchServerCa } = await import('../../../mirror/ca.js');
   const byMirror = new Map<string, Awaited<ReturnType<typeof fetchServerCa>>>();
   for (const s of specs) {
     checkSpec(s); // a bad --mirror is a usage error before any connection
@@ -158,7 +158,10 @@ async function casFromServers(rt: Runtime, specs: MirrorSpec[], o: ConfigureOpti
 
 function doctorOptions(name: Flavor['name'], o: DoctorFlags): DoctorOptions {
   if (o.project && !o.mirror) throw new HarborError('USAGE', '--project needs --mirror');
-  if (o.mirror && !/^https?:\/\/[^/]+\/?$/.test(o.mirror)) throw new HarborError('USAGE', `invalid --mirror ${o.mirror}: the registry root, http://HOST:PORT or https://HOST:PORT`);
+  if (o.mirror) {
+    const u = mirrorUrl(o.mirror);
+    if (!/^https?:$/.test(u.protocol) || (u.pathname !== '/' && u.pathname !== '')) throw new HarborError('USAGE', `invalid --mirror ${o.mirror}: the registry root, http://HOST:PORT or https://HOST:PORT`);
+  }
   return {
     layout: layoutOf(name, o), registry: o.registry, mirror: o.mirror, project: o.project,
     dockerDaemonJson: o.dockerDaemonJson ?? '/etc/docker/daemon.json', probe: o.probe !== false,
@@ -166,7 +169,7 @@ function doctorOptions(name: Flavor['name'], o: DoctorFlags): DoctorOptions {
 }
 
 function reportData(r: DoctorReport): unknown {
-  return { ok: r.ok, certsDir: r.certsDir, problems: r.problems, files: r.files.map((f) => ({ registry: f.registry, path: f.path, ok: !failed(f.problems), probes: f.probes, corrected: f.corrected, uncorrectable: f.uncorrectable })) };
+  return { ok: r.ok, certsDir: r.certsDir, problems: r.problems, files: r.files.map((f) => ({ registry: f.registry, path: f.path, ok: !failed(f.problems), probes: f.probes, corrected: f.corrected, uncorrectable: f.uncorrectable, unchanged: f.unchanged })) };
 }
 
 function showReport(rt: Runtime, name: Flavor['name'], r: DoctorReport): void {
@@ -189,6 +192,7 @@ function showReport(rt: Runtime, name: Flavor['name'], r: DoctorReport): void {
     for (const p of f.problems) out.write(line(p));
     if (f.corrected) out.write(`  corrected file (\`harborctl ${name} fix\` writes it):\n${f.corrected.trimEnd().replace(/^/gm, '    ')}\n`);
     if (f.uncorrectable) out.write(`  no corrected file: ${f.uncorrectable}\n`);
+    if (f.unchanged) out.write(`  the file is as \`harborctl ${name} fix\` would write it: fix cannot change anything here; each fix: line above says what to do\n`);
   }
 }
 
@@ -208,7 +212,7 @@ export async function doctorCommand(rt: Runtime, name: Flavor['name'], o: Doctor
   const report = await doctor(opts);
   let proof: PullProof | undefined;
   if (o.pull) {
-    const { provePull } = await import('./mirror.pull.js');
+    const { provePull } = await import('./pull.js');
     if (!json(rt)) showReport(rt, name, report);
     proof = await provePull(rt, {
       image: o.pull, certsDir: opts.layout.certsDir,

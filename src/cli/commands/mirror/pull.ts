@@ -6,11 +6,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
-import { HarborError, isHarborError } from '../../core/errors.js';
-import { listAuditLogs, type AuditLog } from '../../client/auditlogs.js';
-import type { HarborClient } from '../../client/http.js';
-import { parseImageRef, pullRecords, pullRoute, type PullRoute } from '../../mirror/pull-proof.js';
-import type { Runtime } from '../runtime.js';
+import { HarborError, isHarborError } from '../../../core/errors.js';
+import { listAuditLogs, type AuditLog } from '../../../client/auditlogs.js';
+import type { HarborClient } from '../../../client/http.js';
+import { parseImageRef, pullRecords, pullRoute, type PullRoute } from '../../../mirror/pull-proof.js';
+import type { Runtime } from '../../runtime.js';
 
 export interface PullCheckOptions {
   image: string;

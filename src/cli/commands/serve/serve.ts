@@ -1,9 +1,10 @@
 // harborctl serve: run the embedded registry until SIGINT/SIGTERM.
 import { readFile } from 'node:fs/promises';
-import { HarborError } from '../../core/errors.js';
-import { createLogger, isLogLevel } from '../../core/log.js';
-import { parseDuration, parseListen } from '../../core/units.js';
-import { defaultDataDir } from '../paths.js';
+import { HarborError } from '../../../core/errors.js';
+import { createLogger, isLogLevel } from '../../../core/log.js';
+import { parseDuration, parseListen } from '../../../core/units.js';
+import { defaultDataDir } from '../../paths.js';
+import { prepareDataDir } from '../../data-dir.js';
 
 export interface ServeOptions {
   listen: string;
@@ -35,14 +36,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (!/^[1-9]\d{0,5}$/.test(opts.maxConnectionsPerClient)) throw new HarborError('USAGE', `invalid --max-connections-per-client ${JSON.stringify(opts.maxConnectionsPerClient)}: a whole number from 1 to 999999`);
   const maxConnectionsPerClient = Number(opts.maxConnectionsPerClient);
   const dataDir = opts.dataDir ?? defaultDataDir();
+  await prepareDataDir(dataDir);
   const log = createLogger(opts.logLevel);
   const tls = opts.tls
-    ? await (await import('../../server/tls.js')).loadServerTls(dataDir)
+    ? await (await import('../../../server/tls.js')).loadServerTls(dataDir)
     : opts.tlsCert && opts.tlsKey
       ? { cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) }
       : undefined;
 
-  const { createApp } = await import('../../server/app.js');
+  const { createApp } = await import('../../../server/app.js');
   const app = await createApp({
     dataDir, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs }, bodyIdleTimeoutMs, maxConnectionsPerClient,
   });

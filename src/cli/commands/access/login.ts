@@ -1,11 +1,11 @@
 // harborctl login [SERVER] -u USER (--password-stdin | prompt) [--name CONTEXT] [--docker-config]
 // Verifies the credentials with GET /api/v2.0/users/current before saving anything.
-import { HarborError } from '../../core/errors.js';
-import { currentUser } from '../../client/users.js';
-import { contextName, normalizeServer, writeDockerAuth } from '../config.js';
-import { askPassword, askText, readStdin, withSpinner } from '../output/interactive.js';
-import { renderResult } from '../output/render.js';
-import type { Runtime } from '../runtime.js';
+import { HarborError } from '../../../core/errors.js';
+import { currentUser } from '../../../client/users.js';
+import { contextName, normalizeServer, writeDockerAuth } from '../../config.js';
+import { askPassword, askText, readStdin, withSpinner } from '../../output/interactive.js';
+import { renderResult } from '../../output/render.js';
+import type { Runtime } from '../../runtime.js';
 
 export interface Options { username?: string; passwordStdin?: boolean; name?: string; dockerConfig?: boolean }
 

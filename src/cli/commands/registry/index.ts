@@ -1,13 +1,10 @@
-// The registry command group (issue 5): upstream endpoints for proxy-cache projects, system admins
-// only. main.ts calls this with its own `act`, `page` and `yes` helpers, so these verbs load lazily
-// and print errors like every other. --insecure-upstream is the endpoint's setting (skip verifying
+// `harborctl registry …` (issue 5): upstream endpoints for proxy-cache projects, system admins
+// only. --insecure-upstream is the endpoint's setting (skip verifying
 // the upstream's certificate); the global --insecure is about reaching harborctl's own server.
 import type { Command } from 'commander';
-import type { Verb } from '../main.js';
+import type { Examples, Kit } from '../types.js';
 
-type Act = (load: () => Promise<Verb>) => (...args: unknown[]) => Promise<void>;
-
-export function registerRegistryCommands(program: Command, act: Act, page: (c: Command) => Command, yes: (c: Command) => Command): void {
+export function register(program: Command, { act, page, yes }: Kit): void {
   const ref = 'registry endpoint id or name';
   const credentialOpts = (c: Command): Command => c
     .option('--username <user>', 'the upstream user name (its password from --password-stdin, else a prompt on a TTY)')
@@ -19,9 +16,9 @@ export function registerRegistryCommands(program: Command, act: Act, page: (c: C
     .option('--url <url>', 'the registry\'s base URL (http or https, no path)')
     .option('--description <text>', 'a description')
     .option('--insecure-upstream', 'do not verify the upstream\'s TLS certificate'))
-    .action(act(() => import('./registry/create.js')));
-  page(registry.command('list').description('list registry endpoints')).action(act(() => import('./registry/list.js')));
-  registry.command('get <registry>').description(`show a registry endpoint (${ref})`).action(act(() => import('./registry/get.js')));
+    .action(act(() => import('./create.js')));
+  page(registry.command('list').description('list registry endpoints')).action(act(() => import('./list.js')));
+  registry.command('get <registry>').description(`show a registry endpoint (${ref})`).action(act(() => import('./get.js')));
   credentialOpts(registry.command('update <registry>').description(`change a registry endpoint (${ref})`)
     .option('--name <name>', 'a new name')
     .option('--description <text>', 'a new description')
@@ -29,15 +26,22 @@ export function registerRegistryCommands(program: Command, act: Act, page: (c: C
     .option('--insecure-upstream', 'stop verifying the upstream\'s TLS certificate')
     .option('--no-insecure-upstream', 'verify the upstream\'s TLS certificate again')
     .option('--remove-credential', 'pull anonymously from now on'))
-    .action(act(() => import('./registry/update.js')));
-  yes(registry.command('delete <registry>').description(`delete a registry endpoint (${ref})`)).action(act(() => import('./registry/delete.js')));
+    .action(act(() => import('./update.js')));
+  yes(registry.command('delete <registry>').description(`delete a registry endpoint (${ref})`)).action(act(() => import('./delete.js')));
   credentialOpts(registry.command('ping [registry]').description('check that a stored endpoint, or --url, answers GET /v2/ (exit 1 when unhealthy)')
     .option('--url <url>', 'ping this URL instead of a stored endpoint')
     .option('--type <type>', 'the type of --url (default docker-registry)')
     .option('--insecure-upstream', 'do not verify the upstream\'s TLS certificate'))
-    .action(act(() => import('./registry/ping.js')));
-
-  program.command('cache').description('proxy-cache projects (harborctl servers)')
-    .command('list <project>').description('what a proxy-cache project holds, per tag, and when the upstream last confirmed each tag')
-    .action(act(() => import('./cache/list.js')));
+    .action(act(() => import('./ping.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl registry create docker-hub --type docker-hub --url https://hub.docker.com', 'harborctl registry list'],
+  create: ['harborctl registry create docker-hub --type docker-hub --url https://hub.docker.com', 'echo "$TOKEN" | harborctl registry create ghcr --type github-ghcr --url https://ghcr.io --username me --password-stdin'],
+  list: ['harborctl registry list', 'harborctl registry list -q'],
+  get: ['harborctl registry get docker-hub', 'harborctl registry get 1 -o json'],
+  update: ['harborctl registry update docker-hub --description "Docker Hub"', 'harborctl registry update ghcr --remove-credential'],
+  delete: ['harborctl registry delete docker-hub', 'harborctl registry delete 1 --yes'],
+  ping: ['harborctl registry ping docker-hub', 'harborctl registry ping --url https://registry.example.com --type docker-registry'],
+};

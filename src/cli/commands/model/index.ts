@@ -1,11 +1,9 @@
 // Registers the `model` command group (CNCF ModelPack models as OCI artifacts). Each action is
 // imported lazily through main.ts's `act`, so `harborctl --help` loads none of it.
 import type { Command } from 'commander';
-import type { Verb } from '../main.js';
+import type { Examples, Kit } from '../types.js';
 
-export type Act = (load: () => Promise<Verb>) => (...args: unknown[]) => Promise<void>;
-
-export function registerModelCommands(program: Command, act: Act): Command {
+export function register(program: Command, { act, quiet }: Kit): void {
   const model = program.command('model').description('AI models as OCI artifacts (CNCF ModelPack, shown by Harbor 2.13 as CNAI)');
   const creds = (c: Command): Command => c
     .option('--username <user>', 'registry user (default: the saved context for the REF\'s host, else anonymous)')
@@ -21,13 +19,21 @@ export function registerModelCommands(program: Command, act: Act): Command {
     .option('--precision <precision>', 'e.g. bf16, fp16, int8 (config.precision)')
     .option('--quantization <method>', 'e.g. awq, gptq, q4_k_m (config.quantization)')
     .option('--architecture <arch>', 'e.g. transformer, cnn (config.architecture)')))
-    .action(act(() => import('./model/push.js')));
+    .action(act(() => import('./push.js')));
   workers(creds(model.command('pull <ref> <dir>')
     .description('download a model and restore its files under DIR (every digest verified, no path may leave DIR)')))
-    .action(act(() => import('./model/pull.js')));
+    .action(act(() => import('./pull.js')));
   creds(model.command('inspect <ref>').description('show a model\'s metadata, files and sizes'))
-    .action(act(() => import('./model/inspect.js')));
-  model.command('list <project>').description('list the models in a project (Harbor API)')
-    .action(act(() => import('./model/list.js')));
-  return model;
+    .action(act(() => import('./inspect.js')));
+  quiet(model.command('list <project>').description('list the models in a project (Harbor API)'))
+    .action(act(() => import('./list.js')));
 }
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl model push ./tiny-llm library/tiny-llm:v1', 'harborctl model pull library/tiny-llm:v1 ./restored'],
+  push: ['harborctl model push ./tiny-llm library/tiny-llm:v1 --format safetensors --param-size 7B', 'harborctl model push ./qwen2 harbor.example.com/models/qwen2:0.5b --family qwen2 --concurrency 4'],
+  pull: ['harborctl model pull library/tiny-llm:v1 ./restored', 'harborctl model pull harbor.example.com/models/qwen2:0.5b ./qwen2 --timeout 10m'],
+  inspect: ['harborctl model inspect library/tiny-llm:v1', 'harborctl model inspect harbor.example.com/models/qwen2:0.5b -o json'],
+  list: ['harborctl model list models', 'harborctl model list models -q'],
+};

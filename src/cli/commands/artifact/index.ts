@@ -1,0 +1,19 @@
+// `harborctl artifact …`: images, indexes, OCI artifacts.
+import type { Command } from 'commander';
+import type { Examples, Kit } from '../types.js';
+
+export function register(program: Command, { act, page, yes }: Kit): void {
+  const artifact = program.command('artifact').description('artifacts (images, indexes, OCI artifacts)');
+  page(artifact.command('list <repository>').description('list the artifacts of a repository ([HOST/]PROJECT/REPO)'))
+    .action(act(() => import('./list.js')));
+  artifact.command('get <reference>').description('show an artifact ([HOST/]PROJECT/REPO:TAG or @DIGEST)').action(act(() => import('./get.js')));
+  yes(artifact.command('delete <reference>').description('delete an artifact and all its tags')).action(act(() => import('./delete.js')));
+}
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  '': ['harborctl artifact list library/alpine', 'harborctl artifact get library/alpine:3'],
+  list: ['harborctl artifact list library/alpine', 'harborctl artifact list harbor.example.com/team-a/app -o json'],
+  get: ['harborctl artifact get library/alpine:3', 'harborctl artifact get library/alpine@sha256:<64 hex> -o json'],
+  delete: ['harborctl artifact delete library/alpine:3', 'harborctl artifact delete library/alpine@sha256:<64 hex> --yes'],
+};

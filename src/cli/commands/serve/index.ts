@@ -1,0 +1,25 @@
+// `harborctl serve`: the embedded registry. The server code loads only when it runs.
+import { Option, type Command } from 'commander';
+import type { Examples, Kit } from '../types.js';
+
+export function register(program: Command, _kit: Kit): void {
+  program.command('serve')
+    .description('run the embedded registry (OCI Distribution v1.1) until SIGINT/SIGTERM')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5280')
+    .option('--data-dir <dir>', 'where blobs and the database live (env HARBORCTL_DATA_DIR; default $XDG_DATA_HOME/harborctl)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--tls', 'serve HTTPS with the certificate `harborctl tls init` made in the data dir')
+    .addOption(new Option('--log-level <level>', 'debug, info, warn, error or silent').default('info'))
+    .option('--upload-ttl <duration>', 'abandon upload sessions idle this long (e.g. 30m, 24h)', '24h')
+    .option('--proxy-revalidate <duration>', 'proxy-cache projects: check a cached tag against the upstream at most this often', '5m')
+    .option('--proxy-timeout <duration>', 'proxy-cache projects: serve the cache when the upstream takes longer than this to answer', '15s')
+    .option('--body-idle-timeout <duration>', 'close a connection whose request body sends nothing for this long', '60s')
+    .option('--max-connections-per-client <n>', 'refuse connections beyond this many open ones from one client address', '256')
+    .action(async (_opts, cmd: Command) => (await import('./serve.js')).serve(cmd.opts()));
+}
+
+/** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
+export const examples: Examples = {
+  serve: ['harborctl serve', 'HARBOR_ADMIN_PASSWORD=secret harborctl serve --listen 0.0.0.0:5280 --data-dir /srv/harborctl --tls'],
+};
