@@ -22,7 +22,7 @@ import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
 import { SqliteAuditLogStore } from '../storage/meta/sqlite/audit.js';
 import { SqliteMetadataStore } from '../storage/meta/sqlite/index.js';
-import { ensureAdmin, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
+import { ensureAdmin, ensureLibrary, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
 
 export interface AppConfig {
@@ -107,11 +107,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(meta, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
-  if (!(await meta.getProject('library'))) {
-    const admin = await meta.getUserByName('admin');
-    await meta.createProject({ name: 'library', public: true, ownerId: admin?.id ?? null });
-    cfg.log.info('created the public project library');
-  }
+  await ensureLibrary(meta, cfg.log);
   await registry.purgeUploads();
   await sbom.resume();
   const purger = setInterval(() => {

@@ -70,7 +70,7 @@ export interface RobotCreation {
 
 export interface RobotChange { description?: unknown; disable?: unknown; duration?: unknown; permissions?: unknown; name?: unknown; level?: unknown }
 
-export interface RobotFilter { level?: 'system' | 'project'; projectId?: number }
+export interface RobotFilter { projectId?: number }
 
 export class RobotService {
   private readonly now: () => number;
@@ -216,13 +216,9 @@ export class RobotService {
     return r;
   }
 
-  /** `q=Level=project,ProjectID=N` lists a project's robots; without it (or with Level=system), the system-level ones. */
+  /** With a project id, that project's robots (`q=Level=project,ProjectID=N`); otherwise the system-level ones, as Harbor lists them. */
   async list(actor: Principal, f: RobotFilter): Promise<Robot[]> {
-    if (f.projectId !== undefined || f.level === 'project') {
-      if (f.projectId === undefined) {
-        if (!(await this.access.canSystem(actor, 'robot', 'list'))) throw new HarborError('BAD_REQUEST', 'listing project robots needs ProjectID');
-        return (await this.meta.listRobots()).filter((r) => r.level === 'project');
-      }
+    if (f.projectId !== undefined) {
       const p = await this.meta.getProjectById(f.projectId);
       if (!p) throw new HarborError('NOT_FOUND', `project ${f.projectId} not found`);
       await this.require(actor, p, 'list');

@@ -79,7 +79,7 @@ export class SqliteMetadataStore implements MetadataStore {
       updateMember: db.prepare('UPDATE project_members SET role_id = ?, updated_at = ? WHERE project_id = ? AND id = ?'),
       deleteMember: db.prepare('DELETE FROM project_members WHERE project_id = ? AND id = ?'),
       memberRole: db.prepare('SELECT role_id FROM project_members WHERE project_id = ? AND user_id = ?').pluck(),
-      projectRepos: db.prepare(`SELECT r.id, r.name, r.project_id, r.created_at, r.updated_at,
+      projectRepos: db.prepare(`SELECT r.id, r.name, r.project_id, r.created_at, r.updated_at, r.pull_count,
         (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count
         FROM repositories r WHERE r.project_id = ? AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id) ORDER BY r.name`),
       deleteRepo: db.prepare('DELETE FROM repositories WHERE name = ?'),
@@ -92,7 +92,7 @@ export class SqliteMetadataStore implements MetadataStore {
         AND NOT (m.subject IS NOT NULL AND EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id AND s.digest = m.subject))
         ORDER BY m.pushed_at DESC, m.id DESC`),
       artifact: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ? AND m.digest = ?`),
-      artifactTags: db.prepare(`SELECT t.id, t.name, t.pushed_at FROM repository_tags t WHERE t.manifest_id = ? ORDER BY t.name`),
+      artifactTags: db.prepare(`SELECT t.id, t.name, t.pushed_at, t.pull_time FROM repository_tags t WHERE t.manifest_id = ? ORDER BY t.name`),
       tagExists: db.prepare('SELECT 1 FROM repository_tags WHERE repository_id = ? AND name = ?').pluck(),
       insertTag: db.prepare('INSERT INTO repository_tags (repository_id, name, manifest_id, pushed_at) VALUES (?, ?, ?, ?)'),
       getRepo: db.prepare('SELECT id, name, project_id FROM repositories WHERE name = ?'),
@@ -300,8 +300,8 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
-    return (this.s.projectRepos.all(projectId) as { id: number; name: string; project_id: number; created_at: string; updated_at: string; artifact_count: number }[])
-      .map((r) => ({ id: r.id, name: r.name, projectId: r.project_id, artifactCount: r.artifact_count, createdAt: r.created_at, updatedAt: r.updated_at }));
+    return (this.s.projectRepos.all(projectId) as { id: number; name: string; project_id: number; created_at: string; updated_at: string; artifact_count: number; pull_count: number }[])
+      .map((r) => ({ id: r.id, name: r.name, projectId: r.project_id, artifactCount: r.artifact_count, pullCount: r.pull_count, createdAt: r.created_at, updatedAt: r.updated_at }));
   }
 
   async deleteRepository(name: string): Promise<boolean> {
@@ -470,10 +470,11 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private artifact(row: unknown): ArtifactInfo | null {
     if (!row) return null;
-    const r = row as { id: number; repository_id: number; digest: string; media_type: string; size: number; content: Buffer; pushed_at: string };
-    const tags = (this.s.artifactTags.all(r.id) as { id: number; name: string; pushed_at: string }[])
-      .map((t): TagInfo => ({ id: t.id, name: t.name, pushedAt: t.pushed_at }));
-    return { id: r.id, repositoryId: r.repository_id, digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content, pushedAt: r.pushed_at, tags };
+    const r = row as { id: number; repository_id: number; digest: string; media_type: string; size: number; content: Buffer; pushed_at: string; pull_time: string | null };
+    const tags = (this.s.artifactTags.all(r.id) as { id: number; name: string; pushed_at: string; pull_time: string | null }[])
+      .map((t): TagInfo => ({ id: t.id, name: t.name, pushedAt: t.pushed_at, pulledAt: t.pull_time }));
+    return { id: r.id, repositoryId: r.repository_id, digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content, pushedAt: r.pushed_at,
+      pulledAt: r.pull_time, tags };
   }
 
   async listArtifacts(repository: string): Promise<ArtifactInfo[]> {
@@ -641,7 +642,7 @@ const PROJECT_COLS = `SELECT id, name, public, owner_id, storage_limit, storage_
   FROM projects`;
 const USER_COLS = 'SELECT id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at FROM users';
 // An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
-const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at,
+const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at, m.pull_time,
   m.size + coalesce((SELECT sum(b.size) FROM manifest_refs x JOIN blobs b ON b.digest = x.digest
     WHERE x.manifest_id = m.id AND x.kind = 'blob'), 0) AS size
   FROM manifests m JOIN repositories r ON r.id = m.repository_id`;
