@@ -302,7 +302,7 @@ export interface MetadataStore {
   deleteRobot(id: number): Promise<boolean>;
 
   // registry endpoints
-  /** Throws when the name is taken (the service checks first and answers CONFLICT). */
+  /** CONFLICT when the name is taken (as every create of a named thing: projects, users, robots). */
   createRegistry(r: NewRegistryEndpoint): Promise<RegistryEndpoint>;
   getRegistryById(id: number): Promise<RegistryEndpoint | null>;
   getRegistryByName(name: string): Promise<RegistryEndpoint | null>;

@@ -6,6 +6,7 @@ import type {
   ArtifactInfo, CachedTag, BlobRecord, LinkResult, ManifestRecord, MetadataStore, NewProject, NewUser, Page, Project, ProjectMember, ProjectPatch,
   PutManifestResult, QuotaShortfall, SbomStatus, NewRegistryEndpoint, RegistryEndpoint, RegistryEndpointPatch, NewRobot, Robot, RobotPatch, RobotPermission, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
 } from '../types.js';
+import { HarborError } from '../../../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 type Clock = () => Date;
@@ -23,6 +24,20 @@ export function migrate(db: Database.Database): number {
     })();
   }
   return MIGRATIONS.length;
+}
+
+/**
+ * Runs a write whose name must be unique. The services check first for a clear message, but two
+ * requests may both pass that check (an await lies between it and the insert): the loser's UNIQUE
+ * violation is the same CONFLICT, never a 500.
+ */
+function unique<T>(what: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new HarborError('CONFLICT', `${what.slice(0, 300)} already exists`);
+    throw e;
+  }
 }
 
 function limit(page: Page): number {
@@ -205,12 +220,12 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async createProject(p: NewProject): Promise<Project> {
-    return this.db.transaction(() => {
+    return unique(`the project ${p.name}`, this.db.transaction(() => {
       const t = this.iso();
       const id = Number(this.s.insertProject.run(p.name, p.public ? 1 : 0, p.ownerId ?? null, p.storageLimit ?? -1, p.registryId ?? null, t, t).lastInsertRowid);
       for (const [k, v] of Object.entries(p.metadata ?? {})) this.s.setProjectMeta.run(id, k, v);
       return this.project(this.s.getProjectById.get(id))!;
-    })();
+    }));
   }
 
   async listProjects(): Promise<Project[]> {
@@ -240,7 +255,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async createUser(u: NewUser): Promise<User> {
     const t = this.iso();
-    const id = this.s.insertUser.run(u.username, u.email ?? '', u.realname ?? '', u.comment ?? '', u.passwordHash, u.sysadmin ? 1 : 0, t, t).lastInsertRowid;
+    const id = unique(`the user ${u.username}`, () => this.s.insertUser.run(u.username, u.email ?? '', u.realname ?? '', u.comment ?? '', u.passwordHash,
+      u.sysadmin ? 1 : 0, t, t)).lastInsertRowid;
     return toUser(this.s.getUserById.get(id))!;
   }
 
@@ -500,8 +516,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async createRobot(r: NewRobot): Promise<Robot> {
     const t = this.iso();
-    const id = this.s.insertRobot.run(r.name, r.description, r.level, r.projectId, r.secretHash, r.disabled ? 1 : 0, r.duration, r.expiresAt,
-      JSON.stringify(r.permissions), r.creatorType, r.creatorRef, t, t).lastInsertRowid;
+    const id = unique(`the robot ${r.name}`, () => this.s.insertRobot.run(r.name, r.description, r.level, r.projectId, r.secretHash, r.disabled ? 1 : 0,
+      r.duration, r.expiresAt, JSON.stringify(r.permissions), r.creatorType, r.creatorRef, t, t)).lastInsertRowid;
     return toRobot(this.s.getRobotById.get(id))!;
   }
 
@@ -532,8 +548,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async createRegistry(r: NewRegistryEndpoint): Promise<RegistryEndpoint> {
     const t = this.iso();
-    const id = this.s.insertRegistry.run(r.name, r.type, r.url, r.description, r.insecure ? 1 : 0, r.caCertificate, r.credentialType, r.accessKey,
-      r.accessSecretEnc, t, t).lastInsertRowid;
+    const id = unique(`a registry named ${JSON.stringify(r.name)}`, () => this.s.insertRegistry.run(r.name, r.type, r.url, r.description, r.insecure ? 1 : 0,
+      r.caCertificate, r.credentialType, r.accessKey, r.accessSecretEnc, t, t)).lastInsertRowid;
     return toRegistry(this.s.getRegistryById.get(id))!;
   }
 
@@ -551,14 +567,14 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async updateRegistry(id: number, patch: RegistryEndpointPatch): Promise<RegistryEndpoint | null> {
     // Read and write in one transaction: null is a value here (a cleared credential), so coalesce() will not do.
-    return this.db.transaction(() => {
+    return unique(`a registry named ${JSON.stringify(patch.name ?? '')}`, this.db.transaction(() => {
       const cur = toRegistry(this.s.getRegistryById.get(id));
       if (!cur) return null;
       const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as RegistryEndpoint;
       this.s.updateRegistry.run(n.name, n.type, n.url, n.description, n.insecure ? 1 : 0, n.caCertificate, n.credentialType, n.accessKey,
         n.accessSecretEnc, n.status, this.iso(), id);
       return toRegistry(this.s.getRegistryById.get(id));
-    })();
+    }));
   }
 
   async deleteRegistry(id: number): Promise<boolean> {
