@@ -40,7 +40,7 @@ export interface AppConfig {
   adminPassword?: string;
   /** Where the one-time generated admin password is printed (default stderr). */
   notice?: { write(s: string): unknown };
-  /** How failed logins are slowed down (default: 3 free, then 250 ms doubling up to 8 s). */
+  /** How failed logins are slowed down (default: 3 free per name, 50 per client address, then 250 ms doubling up to 8 s). */
   loginDelay?: LoginDelay;
   /** Lifetime of registry tokens in seconds (default 1800, Harbor's). */
   tokenTtlSec?: number;
@@ -96,8 +96,9 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const robots = new RobotService(meta, access, { clock: cfg.clock });
   const auth = new AuthService(meta, {
     clock: cfg.clock, delay: cfg.loginDelay, robots,
-    // The name only, never the password tried.
-    onThrottle: (username, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts', { username: username.slice(0, 100), failures }),
+    // The name or the client address only, never the password tried.
+    onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
+      { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
   });
   const users = new UserService(meta);
   const projects = new ProjectService(meta, access, { defaultStorageLimit: cfg.defaultStorageLimit });

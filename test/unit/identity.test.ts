@@ -135,8 +135,9 @@ describe('with a store', () => {
     const slept: number[] = [];
     const throttled: string[] = [];
     const auth = new AuthService(meta, {
-      clock: () => now, sleep: async (ms) => { slept.push(ms); }, delay: { freeFailures: 3, baseMs: 100, maxMs: 400 },
-      onThrottle: (u) => throttled.push(u),
+      // A sleep takes its time: the clock moves on by what was waited.
+      clock: () => now, sleep: async (ms) => { slept.push(ms); now += ms; }, delay: { freeFailures: 3, baseMs: 100, maxMs: 400 },
+      onThrottle: (u) => throttled.push(u.username ?? `address ${u.address}`),
     });
     for (let i = 0; i < 6; i++) expect(await auth.login('admin', 'wrong')).toBeNull();
     expect(slept).toEqual([100, 200, 400]);
