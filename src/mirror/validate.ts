@@ -96,7 +96,7 @@ export function validateHostsText(text: string, ctx: ValidateContext): Validatio
   const checkKeys = (t: TomlTable, known: readonly string[], where: string, host?: string): void => {
     for (const key of Object.keys(t)) {
       if (known.includes(key)) continue;
-      const why = MISLEADING_KEYS[key] ?? `\`${key}\` is not a hosts.toml key: containerd 1.6 knows only server, capabilities, ca, client, skip_verify, header, override_path and [host."URL"] tables, and ignores \`${key}\` without a word`;
+      const why = (Object.hasOwn(MISLEADING_KEYS, key) ? MISLEADING_KEYS[key] : undefined) ?? `\`${key}\` is not a hosts.toml key: containerd 1.6 knows only server, capabilities, ca, client, skip_verify, header, override_path and [host."URL"] tables, and ignores \`${key}\` without a word`;
       add({ code: 'UNKNOWN_KEY', severity: 'warning', host, message: `${where}: ${why}`, fix: `remove \`${key}\`${key === 'insecure' || key === 'plain_http' ? ' and make sure the URL says http:// for a plain-HTTP mirror' : ''}` });
     }
   };

@@ -24,7 +24,7 @@ import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
 import { SqliteAuditLogStore } from '../storage/meta/sqlite/audit.js';
 import { SqliteMetadataStore } from '../storage/meta/sqlite/index.js';
-import { ensureAdmin, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
+import { ensureAdmin, ensureLibrary, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
 
 export interface AppConfig {
@@ -42,7 +42,7 @@ export interface AppConfig {
   adminPassword?: string;
   /** Where the one-time generated admin password is printed (default stderr). */
   notice?: { write(s: string): unknown };
-  /** How failed logins are slowed down (default: 3 free, then 250 ms doubling up to 8 s). */
+  /** How failed logins are slowed down (default: 3 free per name, 50 per client address, then 250 ms doubling up to 8 s). */
   loginDelay?: LoginDelay;
   /** Lifetime of registry tokens in seconds (default 1800, Harbor's). */
   tokenTtlSec?: number;
@@ -113,8 +113,9 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const robots = new RobotService(meta, access, { clock: cfg.clock });
   const auth = new AuthService(meta, {
     clock: cfg.clock, delay: cfg.loginDelay, robots,
-    // The name only, never the password tried.
-    onThrottle: (username, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts', { username: username.slice(0, 100), failures }),
+    // The name or the client address only, never the password tried.
+    onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
+      { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
   });
   const users = new UserService(meta);
   const projects = new ProjectService(meta, access, { defaultStorageLimit: cfg.defaultStorageLimit });
@@ -124,11 +125,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(meta, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
-  if (!(await meta.getProject('library'))) {
-    const admin = await meta.getUserByName('admin');
-    await meta.createProject({ name: 'library', public: true, ownerId: admin?.id ?? null });
-    cfg.log.info('created the public project library');
-  }
+  await ensureLibrary(meta, cfg.log);
   await registry.purgeUploads();
   await sbom.resume();
   const purger = setInterval(() => {

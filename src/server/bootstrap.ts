@@ -49,6 +49,18 @@ export async function ensureAdmin(meta: MetadataStore, users: UserService, dataD
 }
 
 /**
+ * Creates the public project `library` on first start with `admin` as its owner and project admin,
+ * as Harbor seeds it. (Databases from before the member was seeded get it from migration 10.)
+ */
+export async function ensureLibrary(meta: MetadataStore, log: Logger): Promise<void> {
+  if (await meta.getProject('library')) return;
+  const admin = await meta.getUserByName('admin');
+  const p = await meta.createProject({ name: 'library', public: true, ownerId: admin?.id ?? null });
+  if (admin) await meta.addMember(p.id, admin.id, 1);
+  log.info('created the public project library');
+}
+
+/**
  * Keeps admin.password in step when the admin's password is changed through the API, so the local
  * CLI (which reads it) keeps working. Only an existing file is rewritten: an operator who deleted it
  * opted out of keeping the password on disk.

@@ -4,9 +4,13 @@
 // in one transaction every FLUSH_MS or once MAX_BATCH rows wait, and on close. A list flushes first,
 // so what was answered is what is listed. Usernames are as Harbor shows them: `robot$name` for
 // robots, `anonymous` for a public pull without credentials (goharbor/harbor#11306).
+// The same batch carries the pull counts and pull times (repository pull_count, artifact and tag
+// pull_time): Harbor too keeps them in memory and writes them every few seconds
+// (src/controller/event/handler/internal/artifact.go), never on the pull's own path. Readers of
+// those fields flush first, as the audit list does.
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { AuditQuery, NewAuditLog, SqliteAuditLogStore, AuditLogRecord } from '../storage/meta/sqlite/audit.js';
+import type { AuditQuery, NewAuditLog, PullBatch, SqliteAuditLogStore, AuditLogRecord } from '../storage/meta/sqlite/audit.js';
 import type { MetadataStore, Project } from '../storage/meta/types.js';
 import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
 
@@ -91,18 +95,28 @@ export class AuditLogService {
   flush(): void {
     if (this.n === 0) return;
     const rows: NewAuditLog[] = new Array<NewAuditLog>(this.n);
+    const pulls = new Map<string, PullBatch>();
     for (let i = 0; i < this.n; i++) {
       const e = this.kinds[this.kindOf[i]];
+      const opTime = new Date(this.timeOf[i]).toISOString();
       rows[i] = {
         projectId: this.projectOf[i], username: e.username, resource: auditResource(e.repository, e.reference),
-        resourceType: 'artifact', operation: e.operation, opTime: new Date(this.timeOf[i]).toISOString(),
+        resourceType: 'artifact', operation: e.operation, opTime,
       };
+      if (e.operation !== 'pull') continue;
+      const key = `${e.repository}\n${e.reference}`;
+      const p = pulls.get(key);
+      if (!p) pulls.set(key, { repository: e.repository, reference: e.reference, count: 1, last: opTime });
+      else {
+        p.count++;
+        if (opTime > p.last) p.last = opTime;
+      }
     }
     this.n = 0;
     this.kinds = [];
     this.kindIndex.clear();
     try {
-      this.store.insertMany(rows);
+      this.store.insertMany(rows, [...pulls.values()]);
     } catch (e) {
       this.log.error('could not write audit log entries', { rows: rows.length, error: e });
     }

@@ -69,12 +69,17 @@ const PUBLIC: Grants = {
   'artifact-addition': ['read'], accessory: ['list'], scan: ['read'],
 };
 
+/** What grants give on a resource; never the prototype's (a resource named `constructor` grants nothing). */
+function granted(g: Grants, resource: Resource, action: Action): boolean {
+  return Object.hasOwn(g, resource) && (g[resource]?.includes(action) ?? false);
+}
+
 export function roleAllows(role: RoleId, resource: Resource, action: Action): boolean {
-  return MATRIX[role][resource]?.includes(action) ?? false;
+  return Object.hasOwn(MATRIX, role) && granted(MATRIX[role], resource, action);
 }
 
 export function publicAllows(resource: Resource, action: Action): boolean {
-  return PUBLIC[resource]?.includes(action) ?? false;
+  return granted(PUBLIC, resource, action);
 }
 
 export function isSysadmin(p: Principal): boolean {

@@ -173,9 +173,15 @@ export class RegistryEndpointService {
       const cred = this.credentialPatch(stored, b);
       const encSecret = cred.accessSecretEnc === undefined ? stored.accessSecretEnc : cred.accessSecretEnc;
       const key = cred.accessKey === undefined ? stored.accessKey : cred.accessKey;
+      const url = normalizeRegistryUrl(str(b.url, 'url') ?? stored.url);
+      // Our decision (Harbor sends it): the stored secret goes only to the URL it was stored for.
+      // Pinging another URL needs the credential given again, or removed (access_key "").
+      if (url !== stored.url && key && encSecret !== null && cred.accessSecretEnc === undefined) {
+        throw new HarborError('BAD_REQUEST', 'the stored credential is sent only to the endpoint\'s own URL: give access_key and access_secret again to ping another URL with a credential');
+      }
       t = {
         type: checkType(str(b.type, 'type') ?? stored.type),
-        url: normalizeRegistryUrl(str(b.url, 'url') ?? stored.url),
+        url,
         insecure: bool(b.insecure, 'insecure') ?? stored.insecure,
         ca: checkCa(b.ca_certificate) ?? stored.caCertificate,
         accessKey: key, secret: key && encSecret ? this.box.open(encSecret) : null,

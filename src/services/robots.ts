@@ -32,6 +32,11 @@ export const PROJECT_PERMISSIONS: Record<string, string[]> = {
   'export-cve': ['create', 'read'], member: CRUDL,
 };
 
+/** The actions a list grants on a resource; a resource the table lacks (`constructor` too) grants none. */
+function grantable(table: Record<string, string[]>, resource: string): string[] {
+  return Object.hasOwn(table, resource) ? table[resource] : [];
+}
+
 const NAME_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const MAX_DURATION_DAYS = 2 ** 31 - 2;
 export const DEFAULT_ROBOT_DURATION_DAYS = 30; // Harbor's robot_token_duration
@@ -70,7 +75,7 @@ export interface RobotCreation {
 
 export interface RobotChange { description?: unknown; disable?: unknown; duration?: unknown; permissions?: unknown; name?: unknown; level?: unknown }
 
-export interface RobotFilter { level?: 'system' | 'project'; projectId?: number }
+export interface RobotFilter { projectId?: number }
 
 export class RobotService {
   private readonly now: () => number;
@@ -156,7 +161,7 @@ export class RobotService {
       for (const a of e.access as { resource?: unknown; action?: unknown; effect?: unknown }[]) {
         if (typeof a?.resource !== 'string' || typeof a.action !== 'string') throw new HarborError('BAD_REQUEST', 'each access needs a resource and an action');
         if (a.effect !== undefined && a.effect !== null && a.effect !== '' && a.effect !== 'allow') throw new HarborError('BAD_REQUEST', 'only the "allow" effect is supported');
-        if (!allowed[a.resource]?.includes(a.action)) {
+        if (!grantable(allowed, a.resource).includes(a.action)) {
           throw new HarborError('BAD_REQUEST', `${a.action.slice(0, 50)} on ${a.resource.slice(0, 50)} cannot be given to a robot at ${e.kind} level`);
         }
         if (!access.some((x) => x.resource === a.resource && x.action === a.action)) access.push({ resource: a.resource, action: a.action });
@@ -180,6 +185,8 @@ export class RobotService {
   }
 
   async create(actor: Principal, req: RobotCreation): Promise<{ robot: Robot; secret: string }> {
+    // Harbor's handler asks for a signed-in caller before it reads the body.
+    if (actor.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
     if (req.level !== 'system' && req.level !== 'project') throw new HarborError('BAD_REQUEST', 'level must be "system" or "project"');
     if (typeof req.name !== 'string' || !NAME_RE.test(req.name) || req.name.length > 255) {
       throw new HarborError('BAD_REQUEST', 'the robot name must be lower-case letters and digits with single . _ - separators');
@@ -187,7 +194,7 @@ export class RobotService {
     const { permissions, project } = await this.checkPermissions(req.permissions, req.level);
     await this.require(actor, req.level === 'project' ? project : null, 'create');
     this.checkSubset(actor, permissions);
-    const duration = this.checkDuration(req.duration);
+    let duration = this.checkDuration(req.duration);
     if (req.description !== undefined && req.description !== null && typeof req.description !== 'string') throw new HarborError('BAD_REQUEST', 'description must be a string');
     if (req.disable !== undefined && req.disable !== null && typeof req.disable !== 'boolean') throw new HarborError('BAD_REQUEST', 'disable must be a boolean');
     let secret: string;
@@ -196,9 +203,18 @@ export class RobotService {
     else throw new HarborError('BAD_REQUEST', 'the secret must be 8 to 128 characters with an upper-case letter, a lower-case letter and a digit');
     const name = req.level === 'project' ? `${project!.name}+${req.name}` : req.name;
     if (await this.meta.getRobotByName(name)) throw new HarborError('CONFLICT', `the robot ${ROBOT_PREFIX}${name} already exists`);
+    const now = this.nowSec();
+    let expiresAt = this.expiresAt(duration, now);
+    // Our decision (Harbor does not cap it): a robot creating robots gives them no longer a life than
+    // its own, so a leaked short-lived secret cannot mint a never-expiring one.
+    const cap = actor.kind === 'robot' ? actor.robot.expiresAt : -1;
+    if (cap !== -1 && (expiresAt === -1 || expiresAt > cap)) {
+      expiresAt = cap;
+      duration = Math.max(1, Math.ceil((cap - now) / 86400));
+    }
     const robot = await this.meta.createRobot({
       name, description: (req.description as string | undefined) ?? '', level: req.level, projectId: req.level === 'project' ? project!.id : null,
-      secretHash: hashSecret(secret), disabled: req.disable === true, duration, expiresAt: this.expiresAt(duration, this.nowSec()), permissions,
+      secretHash: hashSecret(secret), disabled: req.disable === true, duration, expiresAt, permissions,
       creatorType: actor.kind === 'robot' ? 'robot' : 'local', creatorRef: actor.kind === 'robot' ? actor.robot.id : actor.kind === 'user' ? actor.user.id : 0,
     });
     return { robot, secret };
@@ -216,13 +232,9 @@ export class RobotService {
     return r;
   }
 
-  /** `q=Level=project,ProjectID=N` lists a project's robots; without it (or with Level=system), the system-level ones. */
+  /** With a project id, that project's robots (`q=Level=project,ProjectID=N`); otherwise the system-level ones, as Harbor lists them. */
   async list(actor: Principal, f: RobotFilter): Promise<Robot[]> {
-    if (f.projectId !== undefined || f.level === 'project') {
-      if (f.projectId === undefined) {
-        if (!(await this.access.canSystem(actor, 'robot', 'list'))) throw new HarborError('BAD_REQUEST', 'listing project robots needs ProjectID');
-        return (await this.meta.listRobots()).filter((r) => r.level === 'project');
-      }
+    if (f.projectId !== undefined) {
       const p = await this.meta.getProjectById(f.projectId);
       if (!p) throw new HarborError('NOT_FOUND', `project ${f.projectId} not found`);
       await this.require(actor, p, 'list');

@@ -64,7 +64,8 @@ describe('recording', () => {
     const tok = await getToken(srv.url, ['repository:team/app:pull'], alice);
     expect((await http(srv.url, 'GET', '/v2/team/app/manifests/v1', { headers: { ...bearer(tok.token!), ...MANIFEST_ACCEPT } })).status).toBe(200);
 
-    expect((await logs(`?q=username=${encodeURIComponent(robotCreds.username)}`)).body).toMatchObject([{ username: 'robot$team+ci', resource: 'team/app:v1', operation: 'pull' }]);
+    // Harbor unescapes q once more (a '+' is a space there): a name with '+' is sent encoded twice.
+    expect((await logs(`?q=username=${encodeURIComponent(encodeURIComponent(robotCreds.username))}`)).body).toMatchObject([{ username: 'robot$team+ci', resource: 'team/app:v1', operation: 'pull' }]);
     expect((await logs('?q=username=anonymous')).body).toMatchObject([{ resource: 'library/alpine:3', operation: 'pull' }]);
     expect((await logs('?q=username=alice,operation=pull')).body).toHaveLength(1);
   });
@@ -130,12 +131,15 @@ describe('listing', () => {
 
   test.each([
     ['?q=operation', 'BAD_REQUEST'],
-    ['?q=project_id=1', 'BAD_REQUEST'],
     [`?q=${encodeURIComponent('op_time=[yesterday~today]')}`, 'BAD_REQUEST'],
-    ['?sort=username', 'BAD_REQUEST'],
     ['?page=0', 'BAD_REQUEST'],
   ])('bad input %s → 400 envelope', async (query, code) => {
     expectApiError(await logs(query), 400, code);
+  });
+
+  test('keys and sort fields we do not filter on are ignored, as Harbor\'s ORM skips them', async () => {
+    const all = await logs('?page_size=100');
+    expect((await logs('?page_size=100&q=nope%3D1&sort=-nope')).body).toEqual(all.body);
   });
 });
 

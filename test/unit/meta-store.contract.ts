@@ -76,8 +76,8 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
         expect(await store.getProject('nope')).toBeNull();
       });
 
-      test('a second project with the same name is refused', async () => {
-        await expect(store.createProject({ name: 'proj', public: true })).rejects.toThrow();
+      test('a second project with the same name is refused: CONFLICT, as the losing side of a create race sees it', async () => {
+        await expect(store.createProject({ name: 'proj', public: true })).rejects.toMatchObject({ code: 'CONFLICT' });
         expect((await store.getProject('proj'))?.public).toBe(false);
       });
     });
@@ -128,9 +128,9 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
         expect((await store.listUsers()).map((x) => x.username)).toEqual(['alice', 'bob']);
       });
 
-      test('a second user with the same name is refused', async () => {
+      test('a second user with the same name is refused: CONFLICT', async () => {
         await store.createUser({ username: 'alice', passwordHash: 'h' });
-        await expect(store.createUser({ username: 'alice', passwordHash: 'h2' })).rejects.toThrow();
+        await expect(store.createUser({ username: 'alice', passwordHash: 'h2' })).rejects.toMatchObject({ code: 'CONFLICT' });
       });
 
       test('updateUser changes only the given fields; deleteUser removes the user and its memberships', async () => {
@@ -612,8 +612,8 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
       test('a name is unique, also on rename', async () => {
         const a = await store.createRegistry(newRegistry('a'));
         await store.createRegistry(newRegistry('b'));
-        await expect(store.createRegistry(newRegistry('a'))).rejects.toThrow();
-        await expect(store.updateRegistry(a.id, { name: 'b' })).rejects.toThrow();
+        await expect(store.createRegistry(newRegistry('a'))).rejects.toMatchObject({ code: 'CONFLICT' });
+        await expect(store.updateRegistry(a.id, { name: 'b' })).rejects.toMatchObject({ code: 'CONFLICT' });
         expect((await store.getRegistryById(a.id))?.name).toBe('a');
       });
     });
@@ -686,7 +686,7 @@ export function metaStoreContract(name: string, factory: MetaStoreFactory): void
 
       test('a name is unique, and a project\'s robots go with the project', async () => {
         await store.createRobot(newRobot('proj+ci'));
-        await expect(store.createRobot(newRobot('proj+ci'))).rejects.toThrow();
+        await expect(store.createRobot(newRobot('proj+ci'))).rejects.toMatchObject({ code: 'CONFLICT' });
         const other = await store.createProject({ name: 'other', public: false });
         const r = await store.createRobot(newRobot('other+ci', { projectId: other.id }));
         await store.deleteProject(other.id);

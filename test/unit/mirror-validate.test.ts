@@ -156,6 +156,13 @@ describe('the broken example of issue 6', () => {
     expect(by('UNKNOWN_KEY').message).toMatch(/`insecure` is not a hosts.toml key/);
     expect(by('UNKNOWN_KEY').message).toMatch(/http:\/\/ scheme/);
   });
+  test('an unknown key named like an Object method gets the plain unknown-key message', () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const v = validateHostsText(`server = "https://registry-1.docker.io"\n"${key}" = true\n`, { file: 'f', registry: 'docker.io' });
+      const p = v.problems.find((x) => x.code === 'UNKNOWN_KEY');
+      expect(p?.message, key).toContain(`\`${key}\` is not a hosts.toml key`);
+    }
+  });
   test('the corrected file is the canonical one', () => {
     const r = repairHostsFile(ISSUE, 'docker.io');
     expect('file' in r).toBe(true);

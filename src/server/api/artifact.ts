@@ -5,18 +5,41 @@ import { HarborError } from '../../core/errors.js';
 import { ADDITION_NAMES, type ArtifactView } from '../../services/artifacts.js';
 import type { Project, TagInfo } from '../../storage/meta/types.js';
 import { sendEmpty, sendJson } from '../context.js';
-import { filterByQuery, parseQuery, sendPage, sendPageAsync, sortBy } from './paging.js';
+import { filterByQuery, parseQuery, sendPage, sendPageAsync, sortBy, type Fields, type QValue } from './paging.js';
 import { repositoryProject } from './repository.js';
 import { optString, readObject, type ApiContext, type ApiRouter } from './router.js';
 import { accessoryResp, artifactResp, tagResp } from './views.js';
 
 const BASE = '/projects/{project_name}/repositories/{repository_name}/artifacts';
 
-const ARTIFACT_FIELDS: Record<string, (a: ArtifactView) => string | number | string[] | null> = {
-  digest: (a) => a.digest, type: (a) => a.type, media_type: (a) => a.configMediaType, artifact_type: (a) => a.artifactType,
-  tags: (a) => a.tags.map((t) => t.name), push_time: (a) => a.pushedAt, size: (a) => a.size,
+const ARTIFACT_FIELDS: Fields<ArtifactView> = {
+  id: (a) => a.id, digest: (a) => a.digest, type: (a) => a.type, media_type: (a) => a.configMediaType, manifest_media_type: (a) => a.mediaType,
+  artifact_type: (a) => a.artifactType, repository_id: (a) => a.repositoryId, tags: (a) => a.tags.map((t) => t.name), push_time: (a) => a.pushedAt,
+  pull_time: (a) => a.pulledAt, size: (a) => a.size,
 };
-const TAG_FIELDS: Record<string, (t: TagInfo) => string | number> = { name: (t) => t.name, id: (t) => t.id, push_time: (t) => t.pushedAt };
+const TAG_FIELDS: Fields<TagInfo> = { name: (t) => t.name, id: (t) => t.id, push_time: (t) => t.pushedAt, pull_time: (t) => t.pulledAt };
+
+/**
+ * The artifact list's q= keys with a meaning of their own (pkg/artifact/dao setTagQuery,
+ * setLabelQuery): `tags=*` tagged, `tags=nil` untagged; `labels=(id ...)` those carrying every
+ * label, none here (labels are not implemented). Other keys go to the field filter.
+ */
+function artifactQuery(all: ArtifactView[], q: Map<string, QValue>): ArtifactView[] {
+  let items = all;
+  const tags = q.get('tags');
+  if (tags?.kind === 'exact' && (tags.value === '*' || tags.value === 'nil')) {
+    items = items.filter((a) => (a.tags.length > 0) === (tags.value === '*'));
+    q.delete('tags');
+  }
+  const labels = q.get('labels');
+  if (labels) {
+    if (labels.kind !== 'and' || !labels.values.every((v) => /^[0-9]{1,15}$/.test(v))) {
+      throw new HarborError('BAD_REQUEST', 'the value of "labels" query can only be integer list with intersetion relationship');
+    }
+    return [];
+  }
+  return filterByQuery(items, q, ARTIFACT_FIELDS);
+}
 
 /** An artifact as the query asks for it: with_tag (default on), with_accessory, with_sbom_overview. */
 async function renderArtifact(c: ApiContext, p: Project, repo: string, a: ArtifactView): Promise<Record<string, unknown>> {
@@ -34,14 +57,16 @@ export function artifactRoutes(r: ApiRouter): void {
   r.add('GET', BASE, async (c) => {
     const p = await repositoryProject(c);
     const repo = c.params.repository_name;
+    c.svc.audit.flush(); // pull times are written in batches: show what was served
     const all = await c.svc.artifacts.listArtifacts(c.principal, p, repo);
-    const items = sortBy(filterByQuery(all, parseQuery(c.http.query.get('q')), ARTIFACT_FIELDS), c.http.query.get('sort'), ARTIFACT_FIELDS);
+    const items = sortBy(artifactQuery(all, parseQuery(c.http.query.get('q'))), c.http.query.get('sort'), ARTIFACT_FIELDS);
     await sendPageAsync(c.http, items, (a) => renderArtifact(c, p, repo, a));
   });
 
   r.add('GET', `${BASE}/{reference}`, async (c) => {
     const p = await repositoryProject(c);
     const repo = c.params.repository_name;
+    c.svc.audit.flush();
     const a = await c.svc.artifacts.getArtifact(c.principal, p, repo, c.params.reference);
     sendJson(c.http, 200, await renderArtifact(c, p, repo, a));
   });
@@ -73,6 +98,7 @@ export function artifactRoutes(r: ApiRouter): void {
 
   r.add('GET', `${BASE}/{reference}/tags`, async (c) => {
     const p = await repositoryProject(c);
+    c.svc.audit.flush();
     const { artifact, tags } = await c.svc.artifacts.listTags(c.principal, p, c.params.repository_name, c.params.reference);
     const items = sortBy(filterByQuery(tags, parseQuery(c.http.query.get('q')), TAG_FIELDS), c.http.query.get('sort'), TAG_FIELDS);
     sendPage(c.http, items, (t) => tagResp(t, artifact));

@@ -32,19 +32,22 @@ function condition(column: AuditColumn, v: QValue): AuditCondition {
   }
 }
 
-/** The q= and sort= of a request → the store's query (BAD_REQUEST on anything else, as Harbor). */
+/**
+ * The q= and sort= of a request → the store's query. Keys and sort fields we do not filter or sort
+ * on are ignored, as Harbor's ORM skips them (src/lib/orm/query.go); the first known sort wins.
+ */
 export function auditQuery(c: ApiContext): Omit<AuditQuery, 'projectIds'> {
   const where: AuditCondition[] = [];
   for (const [k, v] of parseQuery(c.http.query.get('q'))) {
-    if (!(Q_KEYS as readonly string[]).includes(k)) throw new HarborError('BAD_REQUEST', `unsupported query key ${JSON.stringify(k.slice(0, 100))}; supported: ${Q_KEYS.join(', ')}`);
-    where.push(condition(k as AuditColumn, v));
+    if ((Q_KEYS as readonly string[]).includes(k)) where.push(condition(k as AuditColumn, v));
   }
-  const sort = (c.http.query.get('sort') ?? '').trim();
   let order: AuditQuery['order'];
-  if (sort) {
-    const m = /^(-?)(op_time|id)$/.exec(sort);
-    if (!m) throw new HarborError('BAD_REQUEST', `unsupported sort ${JSON.stringify(sort.slice(0, 100))}: op_time, -op_time, id or -id`);
-    order = { column: m[2] as 'op_time' | 'id', dir: m[1] ? 'desc' : 'asc' };
+  for (const s of (c.http.query.get('sort') ?? '').split(',')) {
+    const m = /^(-?)(op_time|id)$/.exec(s.trim());
+    if (m) {
+      order = { column: m[2] as 'op_time' | 'id', dir: m[1] ? 'desc' : 'asc' };
+      break;
+    }
   }
   const p = pageParams(c.http);
   return { where, order, offset: (p.page - 1) * p.pageSize, limit: p.pageSize };

@@ -32,6 +32,6 @@ export async function handleApi(ctx: RequestContext, router: ApiRouter, svc: Api
   const raw = ctx.req.url ?? '';
   const rawPath = raw.split('?')[0].slice(API_PREFIX.length);
   const { handler, params } = router.match(ctx.method, rawPath);
-  const principal = await svc.auth.principal(ctx.req.headers.authorization);
+  const principal = await svc.auth.principal(ctx.req.headers.authorization, ctx.req.socket.remoteAddress);
   await handler({ http: ctx, principal, params, svc });
 }

@@ -19,10 +19,23 @@ function unquote(s: string): string {
   return t.length >= 2 && ((t[0] === '"' && t.endsWith('"')) || (t[0] === '\'' && t.endsWith('\''))) ? t.slice(1, -1) : t;
 }
 
+/**
+ * Harbor unescapes `q` once more after the HTTP layer did (src/lib/q/builder.go, url.QueryUnescape:
+ * `+` is a space), keeping it as it is when that fails; clients such as @hapic/harbor rely on it.
+ */
+function queryUnescape(q: string): string {
+  try {
+    return decodeURIComponent(q.replace(/\+/g, ' '));
+  } catch {
+    return q;
+  }
+}
+
 /** Parses `q`; BAD_REQUEST on a malformed term. */
-export function parseQuery(q: string | null): Map<string, QValue> {
+export function parseQuery(raw: string | null): Map<string, QValue> {
   const out = new Map<string, QValue>();
-  if (!q) return out;
+  if (!raw) return out;
+  const q = queryUnescape(raw);
   for (const term of q.split(',')) {
     if (term.trim() === '') continue;
     const i = term.indexOf('=');
@@ -64,20 +77,27 @@ function matches(v: FieldValue, q: QValue): boolean {
   }
 }
 
+export type Fields<T> = Record<string, (t: T) => FieldValue>;
+
 /**
- * Filters items by `q` over the given fields; a key not in `fields` is a BAD_REQUEST (Harbor rejects
- * unknown query keys rather than ignoring them).
+ * Filters items by `q` over the given fields. A key not in `fields` is ignored, as Harbor's ORM
+ * skips keys that are not filterable columns of the model (src/lib/orm/query.go setFilters).
  */
-export function filterByQuery<T>(items: T[], q: Map<string, QValue>, fields: Record<string, (t: T) => FieldValue>): T[] {
-  for (const k of q.keys()) if (!Object.hasOwn(fields, k)) throw new HarborError('BAD_REQUEST', `unsupported query key ${JSON.stringify(k.slice(0, 100))}; supported: ${Object.keys(fields).join(', ')}`);
-  return items.filter((it) => [...q].every(([k, v]) => matches(fields[k](it), v)));
+export function filterByQuery<T>(items: T[], q: Map<string, QValue>, fields: Fields<T>): T[] {
+  const known = [...q].filter(([k]) => Object.hasOwn(fields, k));
+  return items.filter((it) => known.every(([k, v]) => matches(fields[k](it), v)));
 }
 
-/** Sorts by `sort=f1,-f2` over the given fields (unknown fields are a BAD_REQUEST). */
-export function sortBy<T>(items: T[], sort: string | null, fields: Record<string, (t: T) => FieldValue>): T[] {
-  if (!sort) return items;
-  const keys = sort.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.startsWith('-') ? { k: s.slice(1), dir: -1 } : { k: s, dir: 1 }));
-  for (const { k } of keys) if (!Object.hasOwn(fields, k)) throw new HarborError('BAD_REQUEST', `unsupported sort key ${JSON.stringify(k.slice(0, 100))}`);
+/**
+ * Sorts by `sort=f1,-f2` over the given fields. Unknown keys are skipped and, when none is left,
+ * `dflt` applies (Harbor's setSorts and the model's default sorts); without one, the order stays.
+ */
+export function sortBy<T>(items: T[], sort: string | null, fields: Fields<T>, dflt?: string): T[] {
+  const parse = (s: string | null | undefined): { k: string; dir: number }[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+    .map((x) => (x.startsWith('-') ? { k: x.slice(1), dir: -1 } : { k: x, dir: 1 })).filter(({ k }) => Object.hasOwn(fields, k));
+  let keys = parse(sort);
+  if (keys.length === 0) keys = parse(dflt);
+  if (keys.length === 0) return items;
   return [...items].sort((a, b) => {
     for (const { k, dir } of keys) {
       const x = fields[k](a);

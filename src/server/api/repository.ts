@@ -3,12 +3,13 @@
 // the full name, as Harbor's do.
 import type { RepositoryInfo } from '../../storage/meta/types.js';
 import { sendEmpty, sendJson } from '../context.js';
-import { filterByQuery, parseQuery, sendPage, sortBy } from './paging.js';
+import { filterByQuery, parseQuery, sendPage, sortBy, type Fields } from './paging.js';
 import type { ApiContext, ApiRouter } from './router.js';
 import { repositoryResp } from './views.js';
 
-const REPO_FIELDS: Record<string, (r: RepositoryInfo) => string | number> = {
-  name: (r) => r.name, id: (r) => r.id, artifact_count: (r) => r.artifactCount, creation_time: (r) => r.createdAt, update_time: (r) => r.updatedAt,
+const REPO_FIELDS: Fields<RepositoryInfo> = {
+  name: (r) => r.name, id: (r) => r.id, repository_id: (r) => r.id, project_id: (r) => r.projectId, artifact_count: (r) => r.artifactCount,
+  pull_count: (r) => r.pullCount, creation_time: (r) => r.createdAt, update_time: (r) => r.updatedAt,
 };
 
 async function project(c: ApiContext) {
@@ -19,15 +20,17 @@ async function project(c: ApiContext) {
 export function repositoryRoutes(r: ApiRouter): void {
   r.add('GET', '/projects/{project_name}/repositories', async (c) => {
     const p = await project(c);
+    c.svc.audit.flush(); // pull counts are written in batches: count what was served
     const all = await c.svc.artifacts.listRepositories(c.principal, p);
     const q = parseQuery(c.http.query.get('q'));
     // `q=name=...` matches the full name (`<project>/<repo>`), as in Harbor.
-    const items = sortBy(filterByQuery(all, q, REPO_FIELDS), c.http.query.get('sort') ?? '-update_time', REPO_FIELDS);
+    const items = sortBy(filterByQuery(all, q, REPO_FIELDS), c.http.query.get('sort'), REPO_FIELDS, '-update_time');
     sendPage(c.http, items, repositoryResp);
   });
 
   r.add('GET', '/projects/{project_name}/repositories/{repository_name}', async (c) => {
     const p = await project(c);
+    c.svc.audit.flush();
     sendJson(c.http, 200, repositoryResp(await c.svc.artifacts.getRepository(c.principal, p, c.params.repository_name)));
   });
 

@@ -18,19 +18,19 @@ export function robotRoutes(r: ApiRouter): void {
   r.add('GET', '/robots', async (c) => {
     pageParams(c.http);
     const q = parseQuery(c.http.query.get('q'));
+    // Harbor's ListRobot: Level=project needs a ProjectID; without Level (or with Level=system) the
+    // system-level robots are listed, whatever ProjectID says.
     const filter: RobotFilter = {};
     const level = q.get('Level');
-    if (level) {
-      if (level.kind !== 'exact' || (level.value !== 'system' && level.value !== 'project')) throw new HarborError('BAD_REQUEST', 'Level must be system or project');
-      filter.level = level.value;
-      q.delete('Level');
-    }
-    const pid = q.get('ProjectID');
-    if (pid) {
-      if (pid.kind !== 'exact' || !/^[0-9]{1,15}$/.test(pid.value)) throw new HarborError('BAD_REQUEST', 'ProjectID must be a project id');
+    if (level && (level.kind !== 'exact' || (level.value !== 'system' && level.value !== 'project'))) throw new HarborError('BAD_REQUEST', 'Level must be system or project');
+    if (level?.kind === 'exact' && level.value === 'project') {
+      const pid = q.get('ProjectID');
+      if (!pid) throw new HarborError('BAD_REQUEST', 'listing project robots needs ProjectID (q=Level=project,ProjectID=N)');
+      if (pid.kind !== 'exact' || !/^[0-9]{1,15}$/.test(pid.value) || Number(pid.value) < 1) throw new HarborError('BAD_REQUEST', 'ProjectID must be a positive integer');
       filter.projectId = Number(pid.value);
-      q.delete('ProjectID');
     }
+    q.delete('Level');
+    q.delete('ProjectID');
     const items = sortBy(filterByQuery(await c.svc.robots.list(c.principal, filter), q, ROBOT_FIELDS), c.http.query.get('sort'), ROBOT_FIELDS);
     sendPage(c.http, items, robotResp);
   });

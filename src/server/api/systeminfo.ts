@@ -1,19 +1,27 @@
-// Harbor tag "systeminfo": GET /systeminfo. Anonymous callers get the public subset, as in Harbor
-// (registry_url, auth_mode and the rest only for signed-in users).
+// Harbor tag "systeminfo": GET /systeminfo. As in Harbor (src/controller/systeminfo), anonymous
+// callers get the public subset; the "protected" fields (version, URLs, time, ...) need a signed-in
+// user or robot.
 import { sendJson } from '../context.js';
 import type { ApiRouter } from './router.js';
+
+/**
+ * What `harbor_version` says: the Harbor release whose API we implement, in Harbor's own form
+ * `<release>-<8-hex git commit>` (here v2.15.2's), which clients parse. Our own version is in
+ * `harborctl_version`, a field we add.
+ */
+export const HARBOR_API_VERSION = 'v2.15.2-080b0220';
 
 export function systeminfoRoutes(r: ApiRouter): void {
   r.add('GET', '/systeminfo', async (c) => {
     const host = c.http.req.headers.host ?? '127.0.0.1';
     const scheme = (c.http.req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const info: Record<string, unknown> = {
-      auth_mode: 'db_auth', primary_auth_mode: false, self_registration: false, banner_message: '',
-      harbor_version: `harborctl-${c.svc.version}`, external_url: `${scheme}://${host}`,
-      current_time: new Date().toISOString(), read_only: false, notification_enable: false, oidc_provider_name: '',
+      auth_mode: 'db_auth', primary_auth_mode: false, self_registration: false, banner_message: '', oidc_provider_name: '',
     };
-    if (c.principal.kind === 'user') {
+    if (c.principal.kind !== 'anonymous') {
       Object.assign(info, {
+        harbor_version: HARBOR_API_VERSION, harborctl_version: c.svc.version, external_url: `${scheme}://${host}`,
+        current_time: new Date().toISOString(), read_only: false, notification_enable: false,
         registry_url: host, project_creation_restriction: 'everyone', has_ca_root: false,
         registry_storage_provider_name: 'filesystem',
       });

@@ -38,20 +38,23 @@ export function memberResp(m: ProjectMember): Record<string, unknown> {
 
 export function repositoryResp(r: RepositoryInfo): Record<string, unknown> {
   return {
-    id: r.id, project_id: r.projectId, name: r.name, description: '', artifact_count: r.artifactCount, pull_count: 0,
+    id: r.id, project_id: r.projectId, name: r.name, description: '', artifact_count: r.artifactCount, pull_count: r.pullCount,
     creation_time: r.createdAt, update_time: r.updatedAt,
   };
 }
 
+/** Harbor's zero time: what pull_time says for never. */
+export const NEVER = '0001-01-01T00:00:00.000Z';
+
 export function tagResp(t: TagInfo, a: { id: number; repositoryId: number }): Record<string, unknown> {
-  return { id: t.id, repository_id: a.repositoryId, artifact_id: a.id, name: t.name, push_time: t.pushedAt, pull_time: '0001-01-01T00:00:00.000Z', immutable: false };
+  return { id: t.id, repository_id: a.repositoryId, artifact_id: a.id, name: t.name, push_time: t.pushedAt, pull_time: t.pulledAt ?? NEVER, immutable: false };
 }
 
 export function artifactResp(a: ArtifactView, p: Project, repositoryName: string): Record<string, unknown> {
   const r: Record<string, unknown> = {
     id: a.id, type: a.type, media_type: a.configMediaType, manifest_media_type: a.mediaType, project_id: p.id,
     repository_id: a.repositoryId, repository_name: repositoryName, digest: a.digest, size: a.size,
-    push_time: a.pushedAt, pull_time: '0001-01-01T00:00:00.000Z', extra_attrs: a.extraAttrs, annotations: a.annotations ?? {},
+    push_time: a.pushedAt, pull_time: a.pulledAt ?? NEVER, extra_attrs: a.extraAttrs, annotations: a.annotations ?? {},
     references: a.references.map((ref) => ({
       parent_id: a.id, child_digest: ref.digest, ...(ref.platform ? { platform: ref.platform } : {}),
     })),

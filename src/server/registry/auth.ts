@@ -85,7 +85,7 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
 
   let principal: Principal;
   try {
-    principal = await deps.auth.principal(header);
+    principal = await deps.auth.principal(header, ctx.req.socket.remoteAddress);
   } catch (e) {
     throw unauthorized(ctx, need, e instanceof Error ? e.message : 'invalid credentials');
   }

@@ -14,7 +14,7 @@ export async function handleToken(ctx: RequestContext, deps: { auth: AuthService
   const scopes = ctx.query.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
   const header = ctx.req.headers.authorization;
   if (header && !/^Basic\s/i.test(header)) throw new HarborError('UNAUTHORIZED', 'the token service takes Basic credentials');
-  const principal = await deps.auth.principal(header);
+  const principal = await deps.auth.principal(header, ctx.req.socket.remoteAddress);
   if (principal.kind === 'anonymous' && scopes.length === 0) throw new HarborError('UNAUTHORIZED', 'authentication required');
   const issued = await deps.tokens.issue(principal, scopes);
   ctx.res.setHeader('Cache-Control', 'no-store');

@@ -125,9 +125,10 @@ export type RoleId = 1 | 2 | 3 | 4 | 5;
 export interface ProjectMember { id: number; projectId: number; userId: number; username: string; roleId: RoleId }
 
 /** A repository with what Harbor's repository listing shows. */
-export interface RepositoryInfo { id: number; name: string; projectId: number; artifactCount: number; createdAt: string; updatedAt: string }
+export interface RepositoryInfo { id: number; name: string; projectId: number; artifactCount: number; pullCount: number; createdAt: string; updatedAt: string }
 
-export interface TagInfo { id: number; name: string; pushedAt: string }
+/** `pulledAt`: the last pull by this tag (ISO), null when never. */
+export interface TagInfo { id: number; name: string; pushedAt: string; pulledAt: string | null }
 
 /** A manifest as Harbor's artifact API shows it; `size` counts the manifest and every blob it references. */
 export interface ArtifactInfo {
@@ -138,6 +139,8 @@ export interface ArtifactInfo {
   size: number;
   content: Buffer;
   pushedAt: string;
+  /** The last pull (ISO), null when never; written in batches (services/audit.ts). */
+  pulledAt: string | null;
   tags: TagInfo[];
 }
 
@@ -299,7 +302,7 @@ export interface MetadataStore {
   deleteRobot(id: number): Promise<boolean>;
 
   // registry endpoints
-  /** Throws when the name is taken (the service checks first and answers CONFLICT). */
+  /** CONFLICT when the name is taken (as every create of a named thing: projects, users, robots). */
   createRegistry(r: NewRegistryEndpoint): Promise<RegistryEndpoint>;
   getRegistryById(id: number): Promise<RegistryEndpoint | null>;
   getRegistryByName(name: string): Promise<RegistryEndpoint | null>;

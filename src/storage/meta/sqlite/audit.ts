@@ -17,6 +17,9 @@ export interface AuditLogRecord {
 
 export type NewAuditLog = Omit<AuditLogRecord, 'id'>;
 
+/** Pulls of one repository by one reference (a tag or a digest) within a batch: how many, and the last one's time (ISO). */
+export interface PullBatch { repository: string; reference: string; count: number; last: string }
+
 export type AuditColumn = 'username' | 'resource' | 'resource_type' | 'operation' | 'op_time';
 
 /** One condition on a column: exact, substring, any of, or a range (inclusive). */
@@ -45,21 +48,49 @@ const INSERT = 'INSERT INTO audit_logs (project_id, username, resource, resource
 export class SqliteAuditLogStore {
   private readonly insertOne;
   private readonly insertChunk;
+  private readonly p;
 
   constructor(private readonly db: Database.Database) {
     this.insertOne = db.prepare(`${INSERT}(?, ?, ?, ?, ?, ?)`);
     this.insertChunk = db.prepare(INSERT + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?)').join(', '));
+    // Pull counts and times (migration 9), as Harbor's artifact event handler keeps them: the
+    // repository's count, the pulled artifact's time, the tag's when pulled by tag, and the time of
+    // the indexes in the repository that reference the artifact.
+    const later = 'CASE WHEN pull_time IS NULL OR pull_time < ? THEN ? ELSE pull_time END';
+    this.p = {
+      count: db.prepare('UPDATE repositories SET pull_count = pull_count + ? WHERE name = ? RETURNING id').pluck(),
+      byDigest: db.prepare('SELECT id, digest FROM manifests WHERE repository_id = ? AND digest = ?'),
+      byTag: db.prepare(`SELECT m.id, m.digest FROM repository_tags t JOIN manifests m ON m.id = t.manifest_id
+        WHERE t.repository_id = ? AND t.name = ?`),
+      artifact: db.prepare(`UPDATE manifests SET pull_time = ${later} WHERE id = ?`),
+      tag: db.prepare(`UPDATE repository_tags SET pull_time = ${later} WHERE repository_id = ? AND name = ?`),
+      parents: db.prepare(`UPDATE manifests SET pull_time = ${later} WHERE id IN (SELECT x.manifest_id FROM manifest_refs x
+        JOIN manifests p ON p.id = x.manifest_id WHERE x.kind = 'manifest' AND x.digest = ? AND p.repository_id = ?)`),
+    };
   }
 
-  /** All rows in one transaction (one WAL commit for a whole batch), in chunks of ROWS_PER_INSERT. */
-  insertMany(rows: NewAuditLog[]): void {
-    if (rows.length === 0) return;
+  /**
+   * All rows and pulls in one transaction (one WAL commit for a whole batch), rows in chunks of
+   * ROWS_PER_INSERT. A pull of something deleted since is skipped.
+   */
+  insertMany(rows: NewAuditLog[], pulls: PullBatch[] = []): void {
+    if (rows.length === 0 && pulls.length === 0) return;
     const values = (r: NewAuditLog): (string | number)[] => [r.projectId, r.username, r.resource, r.resourceType, r.operation, r.opTime];
-    this.db.transaction((batch: NewAuditLog[]) => {
+    this.db.transaction(() => {
       let i = 0;
-      for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) this.insertChunk.run(batch.slice(i, i + ROWS_PER_INSERT).flatMap(values));
-      for (; i < batch.length; i++) this.insertOne.run(values(batch[i]));
-    })(rows);
+      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) this.insertChunk.run(rows.slice(i, i + ROWS_PER_INSERT).flatMap(values));
+      for (; i < rows.length; i++) this.insertOne.run(values(rows[i]));
+      for (const x of pulls) {
+        const repoId = this.p.count.get(x.count, x.repository) as number | undefined;
+        if (repoId === undefined) continue;
+        const byDigest = x.reference.includes(':');
+        const m = (byDigest ? this.p.byDigest : this.p.byTag).get(repoId, x.reference) as { id: number; digest: string } | undefined;
+        if (!m) continue;
+        this.p.artifact.run(x.last, x.last, m.id);
+        if (!byDigest) this.p.tag.run(x.last, x.last, repoId, x.reference);
+        this.p.parents.run(x.last, x.last, m.digest, repoId);
+      }
+    })();
   }
 
   list(q: AuditQuery): { items: AuditLogRecord[]; total: number } {

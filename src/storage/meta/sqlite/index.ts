@@ -6,6 +6,7 @@ import type {
   ArtifactInfo, CachedTag, BlobRecord, LinkResult, ManifestRecord, MetadataStore, NewProject, NewUser, Page, Project, ProjectMember, ProjectPatch,
   PutManifestResult, QuotaShortfall, SbomStatus, NewRegistryEndpoint, RegistryEndpoint, RegistryEndpointPatch, NewRobot, Robot, RobotPatch, RobotPermission, ReferrerDescriptor, Repository, RepositoryInfo, RoleId, StoredManifest, TagInfo, UploadSession, User, UserPatch,
 } from '../types.js';
+import { HarborError } from '../../../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 type Clock = () => Date;
@@ -23,6 +24,20 @@ export function migrate(db: Database.Database): number {
     })();
   }
   return MIGRATIONS.length;
+}
+
+/**
+ * Runs a write whose name must be unique. The services check first for a clear message, but two
+ * requests may both pass that check (an await lies between it and the insert): the loser's UNIQUE
+ * violation is the same CONFLICT, never a 500.
+ */
+function unique<T>(what: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new HarborError('CONFLICT', `${what.slice(0, 300)} already exists`);
+    throw e;
+  }
 }
 
 function limit(page: Page): number {
@@ -79,7 +94,7 @@ export class SqliteMetadataStore implements MetadataStore {
       updateMember: db.prepare('UPDATE project_members SET role_id = ?, updated_at = ? WHERE project_id = ? AND id = ?'),
       deleteMember: db.prepare('DELETE FROM project_members WHERE project_id = ? AND id = ?'),
       memberRole: db.prepare('SELECT role_id FROM project_members WHERE project_id = ? AND user_id = ?').pluck(),
-      projectRepos: db.prepare(`SELECT r.id, r.name, r.project_id, r.created_at, r.updated_at,
+      projectRepos: db.prepare(`SELECT r.id, r.name, r.project_id, r.created_at, r.updated_at, r.pull_count,
         (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count
         FROM repositories r WHERE r.project_id = ? AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id) ORDER BY r.name`),
       deleteRepo: db.prepare('DELETE FROM repositories WHERE name = ?'),
@@ -92,7 +107,7 @@ export class SqliteMetadataStore implements MetadataStore {
         AND NOT (m.subject IS NOT NULL AND EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id AND s.digest = m.subject))
         ORDER BY m.pushed_at DESC, m.id DESC`),
       artifact: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ? AND m.digest = ?`),
-      artifactTags: db.prepare(`SELECT t.id, t.name, t.pushed_at FROM repository_tags t WHERE t.manifest_id = ? ORDER BY t.name`),
+      artifactTags: db.prepare(`SELECT t.id, t.name, t.pushed_at, t.pull_time FROM repository_tags t WHERE t.manifest_id = ? ORDER BY t.name`),
       tagExists: db.prepare('SELECT 1 FROM repository_tags WHERE repository_id = ? AND name = ?').pluck(),
       insertTag: db.prepare('INSERT INTO repository_tags (repository_id, name, manifest_id, pushed_at) VALUES (?, ?, ?, ?)'),
       getRepo: db.prepare('SELECT id, name, project_id FROM repositories WHERE name = ?'),
@@ -205,12 +220,12 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async createProject(p: NewProject): Promise<Project> {
-    return this.db.transaction(() => {
+    return unique(`the project ${p.name}`, this.db.transaction(() => {
       const t = this.iso();
       const id = Number(this.s.insertProject.run(p.name, p.public ? 1 : 0, p.ownerId ?? null, p.storageLimit ?? -1, p.registryId ?? null, t, t).lastInsertRowid);
       for (const [k, v] of Object.entries(p.metadata ?? {})) this.s.setProjectMeta.run(id, k, v);
       return this.project(this.s.getProjectById.get(id))!;
-    })();
+    }));
   }
 
   async listProjects(): Promise<Project[]> {
@@ -240,7 +255,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async createUser(u: NewUser): Promise<User> {
     const t = this.iso();
-    const id = this.s.insertUser.run(u.username, u.email ?? '', u.realname ?? '', u.comment ?? '', u.passwordHash, u.sysadmin ? 1 : 0, t, t).lastInsertRowid;
+    const id = unique(`the user ${u.username}`, () => this.s.insertUser.run(u.username, u.email ?? '', u.realname ?? '', u.comment ?? '', u.passwordHash,
+      u.sysadmin ? 1 : 0, t, t)).lastInsertRowid;
     return toUser(this.s.getUserById.get(id))!;
   }
 
@@ -300,8 +316,8 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
-    return (this.s.projectRepos.all(projectId) as { id: number; name: string; project_id: number; created_at: string; updated_at: string; artifact_count: number }[])
-      .map((r) => ({ id: r.id, name: r.name, projectId: r.project_id, artifactCount: r.artifact_count, createdAt: r.created_at, updatedAt: r.updated_at }));
+    return (this.s.projectRepos.all(projectId) as { id: number; name: string; project_id: number; created_at: string; updated_at: string; artifact_count: number; pull_count: number }[])
+      .map((r) => ({ id: r.id, name: r.name, projectId: r.project_id, artifactCount: r.artifact_count, pullCount: r.pull_count, createdAt: r.created_at, updatedAt: r.updated_at }));
   }
 
   async deleteRepository(name: string): Promise<boolean> {
@@ -470,10 +486,11 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private artifact(row: unknown): ArtifactInfo | null {
     if (!row) return null;
-    const r = row as { id: number; repository_id: number; digest: string; media_type: string; size: number; content: Buffer; pushed_at: string };
-    const tags = (this.s.artifactTags.all(r.id) as { id: number; name: string; pushed_at: string }[])
-      .map((t): TagInfo => ({ id: t.id, name: t.name, pushedAt: t.pushed_at }));
-    return { id: r.id, repositoryId: r.repository_id, digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content, pushedAt: r.pushed_at, tags };
+    const r = row as { id: number; repository_id: number; digest: string; media_type: string; size: number; content: Buffer; pushed_at: string; pull_time: string | null };
+    const tags = (this.s.artifactTags.all(r.id) as { id: number; name: string; pushed_at: string; pull_time: string | null }[])
+      .map((t): TagInfo => ({ id: t.id, name: t.name, pushedAt: t.pushed_at, pulledAt: t.pull_time }));
+    return { id: r.id, repositoryId: r.repository_id, digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content, pushedAt: r.pushed_at,
+      pulledAt: r.pull_time, tags };
   }
 
   async listArtifacts(repository: string): Promise<ArtifactInfo[]> {
@@ -499,8 +516,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async createRobot(r: NewRobot): Promise<Robot> {
     const t = this.iso();
-    const id = this.s.insertRobot.run(r.name, r.description, r.level, r.projectId, r.secretHash, r.disabled ? 1 : 0, r.duration, r.expiresAt,
-      JSON.stringify(r.permissions), r.creatorType, r.creatorRef, t, t).lastInsertRowid;
+    const id = unique(`the robot ${r.name}`, () => this.s.insertRobot.run(r.name, r.description, r.level, r.projectId, r.secretHash, r.disabled ? 1 : 0,
+      r.duration, r.expiresAt, JSON.stringify(r.permissions), r.creatorType, r.creatorRef, t, t)).lastInsertRowid;
     return toRobot(this.s.getRobotById.get(id))!;
   }
 
@@ -531,8 +548,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async createRegistry(r: NewRegistryEndpoint): Promise<RegistryEndpoint> {
     const t = this.iso();
-    const id = this.s.insertRegistry.run(r.name, r.type, r.url, r.description, r.insecure ? 1 : 0, r.caCertificate, r.credentialType, r.accessKey,
-      r.accessSecretEnc, t, t).lastInsertRowid;
+    const id = unique(`a registry named ${JSON.stringify(r.name)}`, () => this.s.insertRegistry.run(r.name, r.type, r.url, r.description, r.insecure ? 1 : 0,
+      r.caCertificate, r.credentialType, r.accessKey, r.accessSecretEnc, t, t)).lastInsertRowid;
     return toRegistry(this.s.getRegistryById.get(id))!;
   }
 
@@ -550,14 +567,14 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async updateRegistry(id: number, patch: RegistryEndpointPatch): Promise<RegistryEndpoint | null> {
     // Read and write in one transaction: null is a value here (a cleared credential), so coalesce() will not do.
-    return this.db.transaction(() => {
+    return unique(`a registry named ${JSON.stringify(patch.name ?? '')}`, this.db.transaction(() => {
       const cur = toRegistry(this.s.getRegistryById.get(id));
       if (!cur) return null;
       const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as RegistryEndpoint;
       this.s.updateRegistry.run(n.name, n.type, n.url, n.description, n.insecure ? 1 : 0, n.caCertificate, n.credentialType, n.accessKey,
         n.accessSecretEnc, n.status, this.iso(), id);
       return toRegistry(this.s.getRegistryById.get(id));
-    })();
+    }));
   }
 
   async deleteRegistry(id: number): Promise<boolean> {
@@ -641,7 +658,7 @@ const PROJECT_COLS = `SELECT id, name, public, owner_id, storage_limit, storage_
   FROM projects`;
 const USER_COLS = 'SELECT id, username, email, realname, comment, password_hash, sysadmin, created_at, updated_at FROM users';
 // An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
-const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at,
+const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at, m.pull_time,
   m.size + coalesce((SELECT sum(b.size) FROM manifest_refs x JOIN blobs b ON b.digest = x.digest
     WHERE x.manifest_id = m.id AND x.kind = 'blob'), 0) AS size
   FROM manifests m JOIN repositories r ON r.id = m.repository_id`;

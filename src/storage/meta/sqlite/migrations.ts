@@ -213,4 +213,20 @@ export const MIGRATIONS: string[] = [
   -- time); an op_time range is a scan, as rare as it is cheap next to a pull's cost.
   CREATE INDEX audit_logs_project ON audit_logs(project_id);
   `,
+  /* 9: pull counts and pull times */ `
+  -- Harbor's repository.pull_count and artifact/tag pull_time, written in batches off the request
+  -- path (services/audit.ts, with the audit log's pull entries); NULL pull_time is never pulled.
+  ALTER TABLE repositories ADD COLUMN pull_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE manifests ADD COLUMN pull_time TEXT;
+  ALTER TABLE repository_tags ADD COLUMN pull_time TEXT;
+  `,
+  /* 10: library's admin member */ `
+  -- Harbor seeds admin as the project admin of library. Databases made before harborctl did so get
+  -- the member once, here; a fresh database has neither yet (createApp adds it with the project),
+  -- and a member removed later on purpose stays removed.
+  INSERT INTO project_members (project_id, user_id, role_id, created_at, updated_at)
+    SELECT p.id, u.id, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    FROM projects p, users u WHERE p.name = 'library' AND u.username = 'admin'
+    ON CONFLICT (project_id, user_id) DO NOTHING;
+  `,
 ];
