@@ -46,7 +46,10 @@ export class ConfigStore {
 
   current(): string | undefined { return this.conf.get('current'); }
 
-  get(name: string): Context | undefined { return this.contexts()[name]; }
+  get(name: string): Context | undefined {
+    const all = this.contexts();
+    return Object.hasOwn(all, name) ? all[name] : undefined; // a context named constructor is not Object's
+  }
 
   /** Adds or replaces a context and makes it current. */
   save(name: string, ctx: Context): void {
@@ -158,7 +161,7 @@ export function removeDockerAuth(server: string, env: NodeJS.ProcessEnv = proces
     return false;
   }
   const host = new URL(server).host;
-  if (!cfg.auths || !(host in cfg.auths)) return false;
+  if (!cfg.auths || !Object.hasOwn(cfg.auths, host)) return false;
   delete cfg.auths[host];
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(cfg, null, '\t')}\n`, { mode: 0o600 });

@@ -148,6 +148,19 @@ export function nameOrId(v: string | number): { path: string; headers: Record<st
   return { path: seg(v), headers: { 'X-Is-Resource-Name': isId ? 'false' : 'true' } };
 }
 
+/**
+ * The URL of an API call. Harbor unescapes `q` once more after the HTTP layer has (src/lib/q/builder.go),
+ * so its value is escaped twice, as @hapic/harbor does: a `+` or `%` in a filter value then reaches the
+ * server as itself, not as a space or an escape.
+ */
+export function apiUrl(server: string, path: string, query: RequestOptions['query'] = {}): URL {
+  const url = new URL(server + (path.startsWith('/api/') ? path : `/api/v2.0${path}`));
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined) url.searchParams.set(k, k === 'q' ? encodeURIComponent(String(v)) : String(v));
+  }
+  return url;
+}
+
 export class HarborClient {
   readonly server: string;
   readonly username: string | undefined;
@@ -173,9 +186,7 @@ export class HarborClient {
 
   /** One request under /api/v2.0 (or an absolute path from a Link header). Throws HarborError on non-2xx. */
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<Response<T>> {
-    const base = path.startsWith('/api/') ? path : `/api/v2.0${path}`;
-    const url = new URL(this.server + base);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const url = apiUrl(this.server, path, opts.query);
     const requestId = randomUUID();
     const headers: Record<string, string> = {
       accept: 'application/json',

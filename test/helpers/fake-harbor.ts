@@ -96,7 +96,7 @@ export async function startFakeHarbor(opts: { adminPassword?: string; tls?: { ce
       if (parts[1] === 'current' && m === 'GET') return send(res, 200, userView(me));
       if (!me.sysadmin_flag && !(parts.length === 3 && parts[2] === 'password' && Number(parts[1]) === me.user_id)) return fail(res, 403, 'FORBIDDEN', 'forbidden');
       if (parts.length === 1 && m === 'GET') {
-        const q = url.searchParams.get('q') ?? '';
+        const q = decodeURIComponent(url.searchParams.get('q') ?? ''); // Harbor unescapes q twice (src/lib/q/builder.go)
         const exact = /^username=([^~].*)$/.exec(q)?.[1];
         const fuzzy = /^username=~(.*)$/.exec(q)?.[1];
         return page(req, res, url, fake.users.filter((u) => (exact ? u.username === exact : fuzzy ? u.username.includes(fuzzy) : true)).map(userView));

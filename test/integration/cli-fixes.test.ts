@@ -133,10 +133,12 @@ describe('22: messages', () => {
     expect({ code: p.code, stderr: p.stderr }).toEqual({ code: 3, stderr: 'harborctl: project no-such-project not found\n' });
   });
 
-  test('an unknown context is exit 3 everywhere', async () => {
-    for (const args of [['--context', 'nope', 'project', 'list'], ['context', 'use', 'nope'], ['logout', 'nope']]) {
-      const r = await h(args);
-      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 3, stderr: 'harborctl: context nope not found: see harborctl context list\n' });
+  test('an unknown context is exit 3 everywhere, also one named like an Object method', async () => {
+    for (const name of ['nope', 'constructor', 'toString', '__proto__']) {
+      for (const args of [['--context', name, 'project', 'list'], ['context', 'use', name], ['logout', name]]) {
+        const r = await h(args);
+        expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 3, stderr: `harborctl: context ${name} not found: see harborctl context list\n` });
+      }
     }
   });
 
@@ -256,11 +258,20 @@ describe('25: harbor-cli habits', () => {
 });
 
 describe('robot list and pull columns (with the API side of items 8 and 10)', () => {
-  test('robot list asks for every robot (no q), as Harbor answers a system admin; --project filters', async () => {
+  test('robot list: system robots (Harbor\'s GET /robots without q); --project a project\'s (q escaped twice, as Harbor unescapes it twice); --all both', async () => {
     const all = await h(['--debug', 'robot', 'list', '-o', 'json']);
     expect(all.stderr).toMatch(/^debug: > GET \/api\/v2\.0\/robots\?page=1&page_size=10 x-request-id=/);
     const one = await h(['--debug', 'robot', 'list', '--project', 'library', '-o', 'json']);
-    expect(one.stderr).toMatch(/debug: > GET \/api\/v2\.0\/robots\?q=Level%3Dproject%2CProjectID%3D1&page=1&page_size=10 x-request-id=/);
+    expect(one.stderr).toMatch(/debug: > GET \/api\/v2\.0\/robots\?q=Level%253Dproject%252CProjectID%253D1&page=1&page_size=10 x-request-id=/);
+
+    expect((await h(['robot', 'create', 'sys8', '--permission', 'system/project:list', '-o', 'json'])).code).toBe(0);
+    expect((await h(['robot', 'create', 'ci8', '--project', 'library', '--permission', 'pull', '-o', 'json'])).code).toBe(0);
+    const names = async (args: string[]): Promise<string[]> => (json(await h(['robot', 'list', ...args, '-o', 'json'])) as { name: string }[]).map((r) => r.name);
+    expect(await names([])).toEqual(['robot$sys8']);
+    expect(await names(['--project', 'library'])).toEqual(['robot$library+ci8']);
+    expect(await names(['--all'])).toEqual(['robot$sys8', 'robot$library+ci8']);
+    const bad = await h(['robot', 'list', '--all', '--project', 'library']);
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 2, stderr: 'harborctl: --all lists every robot: not with --project\n' });
   });
 
   test('never pulled: PULLED and PULLS show "-", not 0001-01-01 or 0', async () => {

@@ -1,4 +1,8 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { loadPushState } from '../../src/cli/commands/model/common.js';
 import { buildConfig, checkFilepath, checkParamSize, classify, layerMediaType, parseLayerMediaType } from '../../src/model/modelpack.js';
 
 describe('ModelPack packaging rules', () => {
@@ -42,5 +46,18 @@ describe('ModelPack packaging rules', () => {
     expect(() => checkFilepath('a\0b')).toThrow(/NUL/);
     expect(() => checkFilepath('.')).toThrow(/names no file/);
     expect(() => checkFilepath(undefined)).toThrow(/no org\.cncf\.model\.filepath/);
+  });
+});
+
+describe('the model push state file', () => {
+  test('a file named __proto__ or constructor is an entry like any other, kept across a save', async () => {
+    const fresh = await loadPushState(join(tmpdir(), 'harborctl-no-such-state.json'));
+    expect(fresh.files.constructor).toBeUndefined();
+    fresh.files.__proto__ = { size: 1, mtimeMs: 2, digest: 'sha256:x' };
+    const path = join(await mkdtemp(join(tmpdir(), 'harborctl-state-')), 'state.json');
+    await writeFile(path, JSON.stringify(fresh));
+    const back = await loadPushState(path);
+    expect(Object.keys(back.files)).toEqual(['__proto__']);
+    expect(back.files.__proto__).toEqual({ size: 1, mtimeMs: 2, digest: 'sha256:x' });
   });
 });

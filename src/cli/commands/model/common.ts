@@ -184,11 +184,15 @@ export function pushStatePath(env: NodeJS.ProcessEnv, dir: string, server: strin
 }
 
 export async function loadPushState(path: string): Promise<PushState> {
+  let s: Partial<PushState> = {};
   try {
-    const s = JSON.parse(await readFile(path, 'utf8')) as PushState;
-    if (s.version === 1 && s.files && s.uploads) return s;
+    s = JSON.parse(await readFile(path, 'utf8')) as PushState;
   } catch { /* none yet, or unreadable: start clean */ }
-  return { version: 1, files: {}, uploads: {} };
+  const ok = s.version === 1 && typeof s.files === 'object' && typeof s.uploads === 'object';
+  // Keyed by the model's file names: null-prototype records, so a file named __proto__ or
+  // constructor is an entry like any other (kept, and never Object's own).
+  const record = <T>(r: Record<string, T> | undefined): Record<string, T> => Object.assign(Object.create(null) as Record<string, T>, ok ? r : {});
+  return { version: 1, files: record(s.files), uploads: record(s.uploads) };
 }
 
 /** Written to a temp file and renamed, so a kill mid-write leaves the previous state whole. */

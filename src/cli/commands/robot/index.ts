@@ -19,7 +19,8 @@ export function register(program: Command, { act, page, yes }: Kit): void {
     .option('--k8s-secret <name>', 'print a kubernetes.io/dockerconfigjson Secret for the robot instead (for kubectl apply -f -)')
     .option('--namespace <ns>', 'namespace of the --k8s-secret Secret')
     .action(act(() => import('./create.js')));
-  page(projectOpt(robot.command('list').description('list robots (a system admin sees system and project robots), or a project\'s with --project')))
+  page(projectOpt(robot.command('list').description('list system robots, a project\'s robots with --project, or both with --all')))
+    .option('--all', 'system robots and the robots of every project you can see, in one list (not with --project)')
     .action(act(() => import('./list.js')));
   projectOpt(robot.command('get <robot>').description(`show a robot (${robotArg})`)).action(act(() => import('./get.js')));
   permissionOpts(projectOpt(robot.command('update <robot>').description('change a robot\'s description, duration or permissions')))
@@ -37,7 +38,7 @@ export function register(program: Command, { act, page, yes }: Kit): void {
 export const examples: Examples = {
   '': ['harborctl robot create builder --project ci --permission pull,push', 'harborctl robot list --project ci'],
   create: ['harborctl robot create builder --project ci --permission pull,push --secret-file ./builder.secret', 'harborctl robot create puller --project apps --permission pull --k8s-secret apps-pull | kubectl apply -f -'],
-  list: ['harborctl robot list', 'harborctl robot list --project ci -q'],
+  list: ['harborctl robot list --all', 'harborctl robot list --project ci -q'],
   get: ['harborctl robot get ci+builder', 'harborctl robot get builder --project ci -o json'],
   update: ['harborctl robot update ci+builder --permission pull', 'harborctl robot update ci+builder --duration 30 --description "CI, 30 days"'],
   delete: ['harborctl robot delete ci+builder', 'harborctl robot delete ci+builder --yes'],
