@@ -1,11 +1,16 @@
 // /metrics (issue 19): Harbor's and Distribution's metric names, values that follow what the
 // registry does, promtool's approval, and a listener that serves nothing else.
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { harborctlVersion } from '../../src/core/version.js';
 import { api, createProject } from '../helpers/api.js';
+import { cliEnv } from '../helpers/cli.js';
+import { run } from '../helpers/exec.js';
 import { expectPromtoolAccepts, sample } from '../helpers/metrics.js';
 import { call, startUpload } from '../helpers/oci.js';
 import { pushTinyImage } from '../helpers/push.js';
+import { REPO_ROOT } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -97,4 +102,21 @@ it('the metrics listener serves GET /metrics only, and the registry port does no
   const main = await call(server.url, '/metrics');
   expect(main.status).toBe(404);
   expect(main.body.toString()).not.toContain('harbor_');
+});
+
+it('serve: a chosen --metrics-listen that is taken or malformed is a usage error (exit code 2)', async () => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as { port: number }).port;
+  const sandbox = await cliEnv({ HARBOR_ADMIN_PASSWORD: 'Harbor12345' });
+  try {
+    const bin = join(REPO_ROOT, 'bin', 'harborctl');
+    const taken = await run(bin, ['serve', '--listen', '127.0.0.1:0', '--metrics-listen', `127.0.0.1:${port}`], { env: sandbox.env, timeoutMs: 60_000 });
+    expect({ code: taken.code, stderr: taken.stderr }).toMatchObject({ code: 2, stderr: expect.stringContaining(`cannot listen on 127.0.0.1:${port}: address already in use`) });
+    const malformed = await run(bin, ['serve', '--listen', '127.0.0.1:0', '--metrics-listen', 'nowhere'], { env: sandbox.env, timeoutMs: 60_000 });
+    expect({ code: malformed.code, stderr: malformed.stderr }).toMatchObject({ code: 2, stderr: expect.stringContaining('invalid listen address "nowhere"') });
+  } finally {
+    busy.close();
+    await sandbox.cleanup();
+  }
 });
