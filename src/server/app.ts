@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
 import { AuditLogService } from '../services/audit.js';
+import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
@@ -26,6 +27,7 @@ import { SqliteAuditLogStore } from '../storage/meta/sqlite/audit.js';
 import { SqliteMetadataStore } from '../storage/meta/sqlite/index.js';
 import { ensureAdmin, ensureLibrary, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
+import { createMetricsServer, ServerMetrics } from './metrics.js';
 
 export interface AppConfig {
   dataDir: string;
@@ -56,6 +58,11 @@ export interface AppConfig {
   maxConnectionsPerClient?: number;
   /** Bounds of an SBOM scan (default src/sbom DEFAULT_SCAN_LIMITS; temp files in <dataDir>/sbom-scratch). */
   sbomScanLimits?: Partial<ScanLimits>;
+  /**
+   * Collect metrics (request counters from the start; `listenMetrics` serves them). Its options: how
+   * long the database's figures are cached and how many projects get series of their own.
+   */
+  metrics?: Pick<InventoryOptions, 'ttlMs' | 'maxProjects'>;
 }
 
 export interface App {
@@ -76,6 +83,8 @@ export interface App {
    * server there) before resolving with the port: once this returns, the file is in place.
    */
   listen(port: number, host: string): Promise<number>;
+  /** Serves GET /metrics on a listener of its own (only with `metrics` in the config); resolves with its port. */
+  listenMetrics(port: number, host: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -133,8 +142,13 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
   purger.unref();
 
+  const metrics = cfg.metrics && new ServerMetrics({
+    inventory: new InventoryService(meta, { ...cfg.metrics, clock: cfg.clock }), sbomQueue: () => sbom!.queueStats(),
+    harborVersion: `harborctl-${harborctlVersion()}`, log: cfg.log,
+  });
+  const metricsServer = metrics && createMetricsServer(metrics, cfg.log);
   const server = createHttpServer({
-    registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient,
+    registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
       meta, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
@@ -144,24 +158,24 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   return {
     server, registry, users, projects, quotas, robots, tokens, auth, meta, blobs, sbom,
     async listen(port, host) {
-      await new Promise<void>((resolve, reject) => {
-        const failed = (e: Error): void => reject(e);
-        server.once('error', failed);
-        server.listen(port, host, () => { server.off('error', failed); resolve(); });
-      });
-      const addr = server.address() as AddressInfo;
+      const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
       return addr.port;
+    },
+    async listenMetrics(port, host) {
+      if (!metricsServer) throw new Error('metrics are off in this configuration');
+      return (await listenOn(metricsServer, port, host)).port;
     },
     close() {
       closing ??= (async () => {
         clearInterval(purger);
-        if (server.listening) {
-          // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
-          const done = new Promise<void>((resolve) => server.close(() => resolve()));
-          server.closeIdleConnections();
+        // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
+        await Promise.all([server, metricsServer].map(async (s) => {
+          if (!s?.listening) return;
+          const done = new Promise<void>((resolve) => s.close(() => resolve()));
+          s.closeIdleConnections();
           await done;
-        }
+        }));
         await sbom.close();
         await registry.close();
         audit.close(); // the last batch, before the database closes
@@ -172,3 +186,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   };
 }
 
+function listenOn(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const failed = (e: Error): void => reject(e);
+    server.once('error', failed);
+    server.listen(port, host, () => { server.off('error', failed); resolve(server.address() as AddressInfo); });
+  });
+}

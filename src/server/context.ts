@@ -13,6 +13,8 @@ export interface RequestContext {
   path: string;
   query: URLSearchParams;
   requestId: string;
+  /** The matched route's template (/api/v2.0) or name, for /metrics' operation label; never a raw path. */
+  route?: string;
   /** Set by the route so the error writer knows which envelope family it answers. */
   family: 'registry' | 'api' | 'other';
   /** Set by the registry's auth check: may the caller pull from this repository (the source of a mount)? */

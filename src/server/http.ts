@@ -14,6 +14,7 @@ import { buildApiRouter, handleApi, isApiPath } from './api/index.js';
 import type { ApiServices } from './api/services.js';
 import { sendJson, type RequestContext } from './context.js';
 import { writeError } from './errors.js';
+import type { ServerMetrics } from './metrics.js';
 import { authorizeRegistry } from './registry/auth.js';
 import { handleRegistry } from './registry/routes.js';
 import { handleToken, TOKEN_PATH } from './token/routes.js';
@@ -27,6 +28,8 @@ export interface HttpServerOptions {
   bodyIdleTimeoutMs?: number;
   /** Open connections one client address may hold; more are refused (default 256). */
   maxConnectionsPerClient?: number;
+  /** Request counters and pull counts for /metrics (none when metrics are off). */
+  metrics?: ServerMetrics;
 }
 
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
@@ -135,12 +138,13 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
 }
 
 export function createHttpServer(opts: HttpServerOptions): http.Server {
-  const { registry, log, services } = opts;
+  const { registry, log, services, metrics } = opts;
   const idleMs = opts.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
   const apiRouter = buildApiRouter();
   // One function for every request (called as ctx.audit(...), so `this` is the request): no closure per pull.
   const audit = function (this: RequestContext, op: AuditOperation, repo: ResolvedRepository, reference: string): void {
     services.audit.record(op, this.username, repo.name, repo.project, reference);
+    if (op === 'pull') metrics?.notePull(repo.project);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -155,7 +159,11 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     const socket = req.socket;
     const remote = socket.remoteAddress ?? '-';
     if (bodyPending(req)) watchBody(req, res, socket, idleMs, log, requestId);
-    res.on('close', () => log.access(accessLine(req, res, ctx, remote, started) + (res.writableEnded ? '' : ' aborted')));
+    metrics?.requestStarted();
+    res.on('close', () => {
+      metrics?.requestEnded(ctx, res.statusCode, started);
+      log.access(accessLine(req, res, ctx, remote, started) + (res.writableEnded ? '' : ' aborted'));
+    });
     try {
       const raw = req.url ?? '/';
       ctx.family = raw.startsWith('/api/') || raw.startsWith('/service/') ? 'api' : raw.startsWith('/v2') ? 'registry' : 'other';
@@ -168,6 +176,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       } else if (ctx.family === 'api' && isApiPath(ctx.path)) {
         await handleApi(ctx, apiRouter, services);
       } else if (ctx.path === TOKEN_PATH) {
+        ctx.route = TOKEN_PATH;
         await handleToken(ctx, services);
       } else if (ctx.path === '/' || ctx.path === '/healthz') {
         sendJson(ctx, 200, { status: 'healthy' });

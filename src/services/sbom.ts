@@ -112,6 +112,9 @@ export class SbomService {
   private starting = 0;
   private closed = false;
   private holds = 0;
+  /** Jobs finished since start, for /metrics. */
+  private succeeded = 0;
+  private failed = 0;
 
   constructor(
     private readonly meta: MetadataStore,
@@ -218,6 +221,11 @@ export class SbomService {
       });
   }
 
+  /** The queue for /metrics: jobs waiting, and jobs that ended well or with an error since start. */
+  queueStats(): { waiting: number; succeeded: number; failed: number } {
+    return { waiting: this.queue.length, succeeded: this.succeeded, failed: this.failed };
+  }
+
   /** Resolves once nothing is queued or running (tests; shutdown). */
   async idle(): Promise<void> {
     for (;;) {
@@ -266,13 +274,16 @@ export class SbomService {
       if (target === 'index') {
         await this.runIndex(repo, doc, job.force);
         await this.setStatus(job.repository, job.digest, { status: 'Success', endTime: rfc3339(this.now()) });
+        this.succeeded++;
         return;
       }
       if (target !== 'image') throw new HarborError('UNPROCESSABLE_ENTITY', 'not a container image');
       const stored = await this.generate(repo, { mediaType: m.mediaType, digest: m.digest, size: m.size }, doc);
       await this.setStatus(job.repository, job.digest, { status: 'Success', endTime: rfc3339(this.now()), sbomDigest: stored.spdx, cyclonedxDigest: stored.cyclonedx });
+      this.succeeded++;
       this.opts.log.info('generated SBOM', { repository: job.repository, digest: job.digest, sbom: stored.spdx });
     } catch (e) {
+      this.failed++;
       const message = e instanceof Error ? e.message : String(e);
       await this.setStatus(job.repository, job.digest, { status: 'Error', endTime: rfc3339(this.now()), error: message.slice(0, 1000) });
       this.opts.log.warn('SBOM generation failed', { repository: job.repository, digest: job.digest, error: message });

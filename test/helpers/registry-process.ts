@@ -36,7 +36,7 @@ export interface RegistryProcess {
 
 const live = new Set<number>();
 let exitHookInstalled = false;
-function track(pid: number): void {
+export function track(pid: number): void {
   live.add(pid);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -61,7 +61,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function collectLines(child: ChildProcess, logs: string[], onLine?: (line: string) => void): void {
+export function collectLines(child: ChildProcess, logs: string[], onLine?: (line: string) => void): void {
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
     stream?.setEncoding('utf8');
@@ -103,7 +103,7 @@ async function waitForV2(url: string, child: ChildProcess, logs: string[], heade
   throw new Error(`${url}/v2/ never answered 200 (${last}; exit ${child.exitCode ?? child.signalCode ?? 'none'})\n${logs.slice(-30).join('\n')}`);
 }
 
-function makeStop(name: string, child: ChildProcess, pid: number, dataDir: string, logs: string[]): RegistryProcess['stop'] {
+export function makeStop(name: string, child: ChildProcess, pid: number, dataDir: string, logs: string[]): RegistryProcess['stop'] {
   let stopping: ReturnType<RegistryProcess['stop']> | undefined;
   return (opts = {}) => {
     stopping ??= (async () => {

@@ -31,7 +31,8 @@ export function isApiPath(path: string): boolean {
 export async function handleApi(ctx: RequestContext, router: ApiRouter, svc: ApiServices): Promise<void> {
   const raw = ctx.req.url ?? '';
   const rawPath = raw.split('?')[0].slice(API_PREFIX.length);
-  const { handler, params } = router.match(ctx.method, rawPath);
+  const { handler, params, template } = router.match(ctx.method, rawPath);
+  ctx.route = template;
   const principal = await svc.auth.principal(ctx.req.headers.authorization, ctx.req.socket.remoteAddress);
   await handler({ http: ctx, principal, params, svc });
 }

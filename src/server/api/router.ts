@@ -20,19 +20,19 @@ export interface ApiContext {
 export type ApiHandler = (c: ApiContext) => Promise<void>;
 
 /** `extension`: an endpoint of ours that Harbor does not have (we add endpoints, never change Harbor's). */
-interface Route { method: string; segments: string[]; handler: ApiHandler; extension: boolean }
+interface Route { method: string; template: string; segments: string[]; handler: ApiHandler; extension: boolean }
 
 export class ApiRouter {
   private readonly routes: Route[] = [];
 
   add(method: string, template: string, handler: ApiHandler): this {
-    this.routes.push({ method, segments: template.split('/').filter(Boolean), handler, extension: false });
+    this.routes.push({ method, template, segments: template.split('/').filter(Boolean), handler, extension: false });
     return this;
   }
 
   /** An endpoint beyond Harbor's swagger (kept out of list(), which the tests hold against it). */
   addExtension(method: string, template: string, handler: ApiHandler): this {
-    this.routes.push({ method, segments: template.split('/').filter(Boolean), handler, extension: true });
+    this.routes.push({ method, template, segments: template.split('/').filter(Boolean), handler, extension: true });
     return this;
   }
 
@@ -46,15 +46,15 @@ export class ApiRouter {
     return this.routes.filter((r) => r.extension).map((r) => ({ method: r.method, template: `/${r.segments.join('/')}` }));
   }
 
-  /** The handler and path parameters for a raw path below /api/v2.0; METHOD_NOT_ALLOWED / NOT_FOUND otherwise. */
-  match(method: string, rawPath: string): { handler: ApiHandler; params: Record<string, string> } {
+  /** The handler, path parameters and template for a raw path below /api/v2.0; METHOD_NOT_ALLOWED / NOT_FOUND otherwise. */
+  match(method: string, rawPath: string): { handler: ApiHandler; params: Record<string, string>; template: string } {
     const parts = rawPath.split('/').filter(Boolean); // `/metadatas/` and `/metadatas` are one resource
     let pathMatched = false;
     for (const r of this.routes) {
       const params = matchSegments(r.segments, parts);
       if (!params) continue;
       pathMatched = true;
-      if (r.method === method) return { handler: r.handler, params };
+      if (r.method === method) return { handler: r.handler, params, template: r.template };
     }
     if (pathMatched) throw new HarborError('METHOD_NOT_ALLOWED', `${method} is not allowed on this resource`);
     throw new HarborError('NOT_FOUND', 'no such API endpoint');

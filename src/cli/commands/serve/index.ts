@@ -16,6 +16,7 @@ export function register(program: Command, _kit: Kit): void {
     .option('--proxy-timeout <duration>', 'proxy-cache projects: serve the cache when the upstream takes longer than this to answer', '15s')
     .option('--body-idle-timeout <duration>', 'close a connection whose request body sends nothing for this long', '60s')
     .option('--max-connections-per-client <n>', 'refuse connections beyond this many open ones from one client address', '256')
+    .option('--metrics-listen <host:port|off>', 'serve Prometheus metrics on GET /metrics at this address (default 127.0.0.1:5281); off: none')
     .action(async (_opts, cmd: Command) => (await import('./serve.js')).serve(cmd.opts()));
 }
 

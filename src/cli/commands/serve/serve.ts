@@ -19,7 +19,12 @@ export interface ServeOptions {
   proxyTimeout: string;
   bodyIdleTimeout: string;
   maxConnectionsPerClient: string;
+  /** HOST:PORT or `off`; undefined: DEFAULT_METRICS_LISTEN, and a busy port is a warning, not a failure. */
+  metricsListen?: string;
 }
+
+/** Loopback: /metrics names every project, so only this host reads it unless told otherwise. */
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:5281';
 
 export async function serve(opts: ServeOptions): Promise<void> {
   // Every option is checked before anything is opened.
@@ -35,6 +40,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (bodyIdleTimeoutMs < 1000) throw new HarborError('USAGE', '--body-idle-timeout must be at least 1s');
   if (!/^[1-9]\d{0,5}$/.test(opts.maxConnectionsPerClient)) throw new HarborError('USAGE', `invalid --max-connections-per-client ${JSON.stringify(opts.maxConnectionsPerClient)}: a whole number from 1 to 999999`);
   const maxConnectionsPerClient = Number(opts.maxConnectionsPerClient);
+  const metricsListen = opts.metricsListen ?? DEFAULT_METRICS_LISTEN;
+  const metricsAt = metricsListen === 'off' ? undefined : parseListen(metricsListen);
   const dataDir = opts.dataDir ?? defaultDataDir();
   await prepareDataDir(dataDir);
   const log = createLogger(opts.logLevel);
@@ -47,6 +54,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const { createApp } = await import('../../../server/app.js');
   const app = await createApp({
     dataDir, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs }, bodyIdleTimeoutMs, maxConnectionsPerClient,
+    metrics: metricsAt ? {} : undefined,
   });
   // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must
   // still shut down cleanly.
@@ -64,14 +72,30 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
-  const actual = await app.listen(port, host).catch(async (e: NodeJS.ErrnoException) => {
+  const listenFailed = (address: string) => async (e: NodeJS.ErrnoException): Promise<never> => {
     await app.close();
-    if (e.code === 'EADDRINUSE') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: address already in use`);
-    if (e.code === 'EACCES') throw new HarborError('USAGE', `cannot listen on ${opts.listen}: permission denied`);
+    if (e.code === 'EADDRINUSE') throw new HarborError('USAGE', `cannot listen on ${address}: address already in use`);
+    if (e.code === 'EACCES') throw new HarborError('USAGE', `cannot listen on ${address}: permission denied`);
     throw e;
-  });
+  };
+  const actual = await app.listen(port, host).catch(listenFailed(opts.listen));
   if (stopping) return stopped;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  log.info(`harborctl registry listening on ${tls ? 'https' : 'http'}://${shownHost}:${actual}`, { dataDir });
+  log.info(`harborctl registry listening on ${tls ? 'https' : 'http'}://${shownHost(host)}:${actual}`, { dataDir });
+  if (metricsAt) {
+    const metricsPort = await app.listenMetrics(metricsAt.port, metricsAt.host).catch((e: NodeJS.ErrnoException) => {
+      // The default address is shared by every instance on the host: a second one runs without metrics.
+      if (opts.metricsListen === undefined && e.code === 'EADDRINUSE') {
+        log.warn(`metrics: ${DEFAULT_METRICS_LISTEN} is in use, running without /metrics (choose another address with --metrics-listen HOST:PORT, or off)`);
+        return undefined;
+      }
+      return listenFailed(metricsListen)(e);
+    });
+    if (stopping) return stopped;
+    if (metricsPort !== undefined) log.info(`harborctl metrics listening on http://${shownHost(metricsAt.host)}:${metricsPort}/metrics`);
+  }
   return stopped;
+}
+
+function shownHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,0 +1,184 @@
+// /metrics in Prometheus' text format, on prom-client, under the names Harbor's dashboards query:
+// Harbor core's request metrics (src/lib/metric/collector.go, namespace harbor, subsystem core),
+// its exporter's gauges (src/pkg/exporter/*_collector.go), its job service's task metrics, and
+// Distribution's registry_http_* (docker/go-metrics, one `handler` per route). Ours are harborctl_*.
+//
+// Per request: one counter and one summary update (plus a counter and a histogram for /v2), with
+// labels from small fixed sets: the method, the status code, and the route's name or template,
+// never a path or a repository name. Everything read from the database is read at scrape time
+// (services/metrics.ts), on a listener of its own (serve --metrics-listen).
+import http from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import type { Logger } from '../core/log.js';
+import { MAX_PROJECT_SERIES, type InventoryService } from '../services/metrics.js';
+import type { Project } from '../storage/meta/types.js';
+import type { RequestContext } from './context.js';
+import { ROUTE } from './registry/routes.js';
+
+export interface MetricsSources {
+  inventory: InventoryService;
+  /** The SBOM generation queue (SbomService.queueStats). */
+  sbomQueue: () => { waiting: number; succeeded: number; failed: number };
+  /** As systeminfo reports it. */
+  harborVersion: string;
+  log: Logger;
+}
+
+/** Methods node's parser accepts that we name; any other is counted as OTHER (bounded labels). */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** Distribution's route names (its handler label) → Harbor core's operation for the same request. */
+const REGISTRY_OPERATION: Record<string, string> = {
+  base: 'v2_others', catalog: 'v2_catalog', tags: 'v2_tags', manifest: 'v2_manifest', blob: 'v2_blob',
+  blob_upload: 'v2_blob_upload', blob_upload_chunk: 'v2_blob_upload', referrers: 'v2_referrers',
+};
+/** docker/go-metrics' default duration buckets (registry_http_request_duration_seconds). */
+const REGISTRY_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60];
+
+/** Distribution's route name for a /v2 path, from its end as the router matches it; undefined: no route. */
+export function registryHandler(path: string): string | undefined {
+  if (path === '/v2/' || path === '/v2') return 'base';
+  if (path === '/v2/_catalog') return 'catalog';
+  const m = ROUTE.exec(path);
+  if (!m) return undefined;
+  if (m[2] !== undefined) return m[2] === '' ? 'blob_upload' : 'blob_upload_chunk';
+  return m[3] === 'blobs' ? 'blob' : m[3] === 'manifests' ? 'manifest' : m[3] === 'referrers' ? 'referrers' : 'tags';
+}
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly inflight: Gauge;
+  private readonly coreRequests: Counter<'method' | 'code' | 'operation'>;
+  private readonly coreDuration: Summary<'method' | 'operation'>;
+  private readonly registryRequests: Counter<'handler' | 'code' | 'method'>;
+  private readonly registryDuration: Histogram<'handler' | 'method'>;
+  private readonly projectTotal: Gauge<'public'>;
+  private readonly projectRepoTotal: Gauge<'project_name' | 'public'>;
+  private readonly projectQuotaUsage: Gauge<'project_name'>;
+  private readonly projectQuota: Gauge<'project_name'>;
+  private readonly artifactPulled: Gauge<'project_name'>;
+  private readonly projectsOmitted: Gauge;
+  private readonly uploadSessions: Gauge;
+  private readonly health: Gauge;
+  private readonly up: Gauge<'component'>;
+  private readonly taskQueueSize: Gauge<'type'>;
+  private readonly taskTotal: Counter<'type' | 'status'>;
+
+  constructor(private readonly src: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry }); // process_* and nodejs_*
+    // Gauges whose `_total` promtool rejects; nodejs_active_handles and friends say the same.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    this.inflight = new Gauge({ name: 'harbor_core_http_inflight_requests', help: 'The total number of requests', registers });
+    this.coreRequests = new Counter({ name: 'harbor_core_http_request_total', help: 'The total number of requests', labelNames: ['method', 'code', 'operation'], registers });
+    // A summary, as Harbor's (its dashboards query the quantiles); client_golang's default 10-minute window.
+    this.coreDuration = new Summary({
+      name: 'harbor_core_http_request_duration_seconds', help: 'The time duration of the requests', labelNames: ['method', 'operation'],
+      percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 600, ageBuckets: 5, registers,
+    });
+    this.registryRequests = new Counter({ name: 'registry_http_requests_total', help: 'Total number of HTTP requests made.', labelNames: ['handler', 'code', 'method'], registers });
+    this.registryDuration = new Histogram({
+      name: 'registry_http_request_duration_seconds', help: 'The HTTP request latencies in seconds.', labelNames: ['handler', 'method'],
+      buckets: REGISTRY_DURATION_BUCKETS, registers,
+    });
+    this.projectTotal = new Gauge({ name: 'harbor_project_total', help: 'Total projects number', labelNames: ['public'], registers });
+    this.projectRepoTotal = new Gauge({ name: 'harbor_project_repo_total', help: 'Total project repos number', labelNames: ['project_name', 'public'], registers });
+    this.projectQuotaUsage = new Gauge({ name: 'harbor_project_quota_usage_byte', help: 'The used resource of a project', labelNames: ['project_name'], registers });
+    this.projectQuota = new Gauge({ name: 'harbor_project_quota_byte', help: 'The quota of a project', labelNames: ['project_name'], registers });
+    this.artifactPulled = new Gauge({ name: 'harbor_artifact_pulled', help: 'The pull number of an artifact', labelNames: ['project_name'], registers });
+    this.projectsOmitted = new Gauge({ name: 'harborctl_metrics_projects_omitted', help: `Projects without per-project series: only the ${MAX_PROJECT_SERIES} using the most storage have them`, registers });
+    this.uploadSessions = new Gauge({ name: 'harborctl_upload_sessions', help: 'Blob upload sessions open (started, neither finished nor abandoned)', registers });
+    this.health = new Gauge({ name: 'harbor_health', help: 'Running status of Harbor', registers });
+    this.up = new Gauge({ name: 'harbor_up', help: 'Running status of harbor component', labelNames: ['component'], registers });
+    this.taskQueueSize = new Gauge({ name: 'harbor_task_queue_size', help: 'Total number of tasks', labelNames: ['type'], registers });
+    this.taskTotal = new Counter({ name: 'harbor_jobservice_task_total', help: 'The number of processed tasks', labelNames: ['type', 'status'], registers });
+    new Gauge({ name: 'harbor_system_info', help: 'Information of Harbor system', labelNames: ['auth_mode', 'harbor_version', 'self_registration'], registers })
+      .set({ auth_mode: 'db_auth', harbor_version: src.harborVersion, self_registration: 'false' }, 1);
+  }
+
+  requestStarted(): void {
+    this.inflight.inc();
+  }
+
+  /** Counts a finished (or abandoned) request; `started` is its process.hrtime.bigint(). */
+  requestEnded(ctx: RequestContext, status: number, started: bigint): void {
+    this.inflight.dec();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const method = METHODS.has(ctx.method) ? ctx.method : 'OTHER';
+    const code = String(status);
+    const handler = ctx.family === 'registry' ? registryHandler(ctx.path) : undefined;
+    const operation = handler !== undefined ? REGISTRY_OPERATION[handler] : ctx.family === 'registry' ? 'v2_others' : ctx.route ?? 'unknown';
+    this.coreRequests.inc({ method, code, operation });
+    this.coreDuration.observe({ method, operation }, seconds);
+    if (handler !== undefined) {
+      // promhttp (which Distribution uses) writes the method in lower case.
+      const m = method.toLowerCase();
+      this.registryRequests.inc({ handler, code, method: m });
+      this.registryDuration.observe({ handler, method: m }, seconds);
+    }
+  }
+
+  /** A manifest GET (Harbor's pull count). */
+  notePull(project: Project): void {
+    this.src.inventory.notePull(project);
+  }
+
+  /** The exposition text, with the database's figures read (or taken from the short cache) now. */
+  async render(): Promise<string> {
+    let database = 1;
+    try {
+      const inv = await this.src.inventory.snapshot();
+      this.projectTotal.set({ public: 'true' }, inv.publicProjects);
+      this.projectTotal.set({ public: 'false' }, inv.privateProjects);
+      for (const g of [this.projectRepoTotal, this.projectQuotaUsage, this.projectQuota, this.artifactPulled]) g.reset();
+      for (const p of inv.projects) {
+        const project_name = p.name;
+        this.projectRepoTotal.set({ project_name, public: String(p.public) }, p.repoCount);
+        this.projectQuotaUsage.set({ project_name }, p.quotaUsed);
+        this.projectQuota.set({ project_name }, p.quotaLimit);
+        this.artifactPulled.set({ project_name }, p.pulls);
+      }
+      this.projectsOmitted.set(inv.omittedProjects);
+      this.uploadSessions.set(inv.uploadSessions);
+    } catch (e) {
+      // What the database would say is left out; harbor_up says why.
+      database = 0;
+      this.src.log.warn('metrics: reading the database failed', { error: e instanceof Error ? e.message : String(e) });
+    }
+    this.health.set(database);
+    this.up.set({ component: 'core' }, 1);
+    this.up.set({ component: 'database' }, database);
+    this.up.set({ component: 'registry' }, 1);
+    const sbom = this.src.sbomQueue();
+    this.taskQueueSize.set({ type: 'SBOM' }, sbom.waiting);
+    this.taskTotal.reset();
+    this.taskTotal.inc({ type: 'SBOM', status: 'success' }, sbom.succeeded);
+    this.taskTotal.inc({ type: 'SBOM', status: 'fail' }, sbom.failed);
+    return this.registry.metrics();
+  }
+}
+
+/**
+ * The metrics listener: GET /metrics and nothing else. Plain HTTP; who may connect is decided by
+ * the address it listens on (loopback by default).
+ */
+export function createMetricsServer(metrics: ServerMetrics, log: Logger): http.Server {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    const text = (status: number, body: string, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+    if (path !== '/metrics') return text(404, 'not found: the metrics are at /metrics\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n', { Allow: 'GET, HEAD' });
+    metrics.render().then((body) => {
+      res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    }, (e: unknown) => {
+      log.error('metrics scrape failed', { error: e });
+      if (!res.headersSent) text(500, 'metrics scrape failed\n');
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  return server;
+}
