@@ -141,6 +141,15 @@ export function contentStoreContract(name: string, factory: StoresFactory): void
         expect((await st.content.getManifest('proj/app', 'latest'))?.digest).toBe(good.digest);
       });
 
+      test('a partial manifest is stored before its blobs and child manifests', async () => {
+        const m = { ...manifestRecord({ seed: 'upstream', blobs: [digestOf('not here yet')], manifests: [digestOf('child')] }), partial: true };
+        expect(await st.content.putManifest('proj/partial', st.project.id, m, 'v1')).toEqual({ ok: true, created: true });
+        expect((await st.content.getManifest('proj/partial', 'v1'))!.digest).toBe(m.digest);
+        // Without `partial` the same references are refused.
+        const full = manifestRecord({ seed: 'pushed', blobs: [digestOf('not here yet')] });
+        expect(await st.content.putManifest('proj/partial', st.project.id, full, 'v2')).toMatchObject({ ok: false, missingBlobs: [digestOf('not here yet')] });
+      });
+
       test('an index needs its child manifests in the same repository', async () => {
         const child = await st.push('proj/app', { seed: 'linux/amd64' });
         const otherChild = await st.push('proj/other', { seed: 'linux/arm64' });

@@ -55,15 +55,6 @@ export function registryStoreContract(name: string, factory: StoresFactory): voi
         expect(await st.registries.projectsUsingRegistry(r.id + 1)).toEqual([]);
       });
 
-      test('a partial manifest is stored before its blobs and child manifests', async () => {
-        const m = { ...manifestRecord({ seed: 'upstream', blobs: [digestOf('not here yet')], manifests: [digestOf('child')] }), partial: true };
-        expect(await st.content.putManifest('proj/partial', st.project.id, m, 'v1')).toEqual({ ok: true, created: true });
-        expect((await st.content.getManifest('proj/partial', 'v1'))!.digest).toBe(m.digest);
-        // Without `partial` the same references are refused.
-        const full = manifestRecord({ seed: 'pushed', blobs: [digestOf('not here yet')] });
-        expect(await st.content.putManifest('proj/partial', st.project.id, full, 'v2')).toMatchObject({ ok: false, missingBlobs: [digestOf('not here yet')] });
-      });
-
       test('a tag\'s revalidation time is kept per tag, and the cache listing counts only the blobs held', async () => {
         const m = await st.push('proj/app', { seed: 'one', blobs: [blob('a').digest] }, 'v1');
         expect(await st.registries.getTagRevalidation('proj/app', 'v1')).toBeNull();
