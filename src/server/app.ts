@@ -23,8 +23,8 @@ import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
-import { SqliteAuditLogStore } from '../storage/meta/sqlite/audit.js';
-import { SqliteMetadataStore } from '../storage/meta/sqlite/index.js';
+import type { MetaStores } from '../storage/meta/index.js';
+import { openSqliteStores } from '../storage/meta/sqlite/index.js';
 import { ensureAdmin, ensureLibrary, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
 import { createMetricsServer, ServerMetrics } from './metrics.js';
@@ -74,7 +74,8 @@ export interface App {
   robots: RobotService;
   tokens: TokenService;
   auth: AuthService;
-  meta: SqliteMetadataStore;
+  /** The metadata stores; the only place above storage/ that picks a backend is this file. */
+  stores: MetaStores;
   blobs: FsBlobStore;
   /** SBOM generation (issue 7); `sbom.idle()` waits for the background queue. */
   sbom: SbomService;
@@ -104,37 +105,37 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const dbPath = join(cfg.dataDir, 'registry.db');
   await (await fsp.open(dbPath, 'a', 0o600)).close();
   for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) await fsp.chmod(f, 0o600).catch(() => undefined);
-  const meta = new SqliteMetadataStore(dbPath, cfg.clock ? { clock: () => new Date(cfg.clock!()) } : {});
+  const stores: MetaStores = openSqliteStores(dbPath, cfg.clock ? { clock: () => new Date(cfg.clock!()) } : {});
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
   // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
   let sbom: SbomService | undefined;
   const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e) };
-  const registries = new RegistryEndpointService(meta, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
-  const registry = new ProxyRegistry(meta, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
+  const registries = new RegistryEndpointService(stores, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
+  const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
   // registry without the proxy decorator, whose push refusal is for clients.
-  sbom = new SbomService(meta, blobs, new RegistryService(meta, blobs, cfg.log, registryOpts), {
+  sbom = new SbomService(stores, blobs, new RegistryService(stores, blobs, cfg.log, registryOpts), {
     log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion(),
     scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
   });
 
-  const access = new AccessControl(meta);
-  const robots = new RobotService(meta, access, { clock: cfg.clock });
-  const auth = new AuthService(meta, {
+  const access = new AccessControl(stores);
+  const robots = new RobotService(stores, access, { clock: cfg.clock });
+  const auth = new AuthService(stores, {
     clock: cfg.clock, delay: cfg.loginDelay, robots,
     // The name or the client address only, never the password tried.
     onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
       { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
   });
-  const users = new UserService(meta);
-  const projects = new ProjectService(meta, access, { defaultStorageLimit: cfg.defaultStorageLimit });
-  const quotas = new QuotaService(meta, access);
-  const artifacts = new ArtifactService(meta, access, blobs, sbom);
-  const audit = new AuditLogService(new SqliteAuditLogStore(meta.db), meta, access, cfg.log, { clock: cfg.clock });
-  const tokens = new TokenService(meta, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
+  const users = new UserService(stores);
+  const projects = new ProjectService(stores, access, { defaultStorageLimit: cfg.defaultStorageLimit });
+  const quotas = new QuotaService(stores, access);
+  const artifacts = new ArtifactService(stores, access, blobs, sbom);
+  const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock });
+  const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
-  await ensureAdmin(meta, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
-  await ensureLibrary(meta, cfg.log);
+  await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
+  await ensureLibrary(stores, cfg.log);
   await registry.purgeUploads();
   await sbom.resume();
   const purger = setInterval(() => {
@@ -150,13 +151,13 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      meta, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, meta, blobs, sbom,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -179,7 +180,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         await sbom.close();
         await registry.close();
         audit.close(); // the last batch, before the database closes
-        await meta.close();
+        await stores.close();
       })();
       return closing;
     },

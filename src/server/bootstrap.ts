@@ -12,7 +12,7 @@ import { libtrustKeyId, publicKeyOf } from '../core/jwt.js';
 import type { Logger } from '../core/log.js';
 import type { TokenKey } from '../services/token.js';
 import { checkPasswordPolicy, generatePassword, type UserService } from '../services/users.js';
-import type { MetadataStore } from '../storage/meta/types.js';
+import type { MetaStores } from '../storage/meta/index.js';
 
 export const ADMIN_PASSWORD_FILE = 'admin.password';
 export const TOKEN_KEY_FILE = 'token.key';
@@ -31,9 +31,9 @@ export async function writeSecretFile(path: string, data: string): Promise<void>
  * Creates the `admin` system admin on first start. The password is `given` (AppConfig), else
  * HARBOR_ADMIN_PASSWORD, else generated and printed once to stderr; it is kept in admin.password.
  */
-export async function ensureAdmin(meta: MetadataStore, users: UserService, dataDir: string, log: Logger,
+export async function ensureAdmin(stores: Pick<MetaStores, 'identity'>, users: UserService, dataDir: string, log: Logger,
   given: string | undefined, stderr: { write(s: string): unknown } = process.stderr): Promise<void> {
-  if (await meta.getUserByName('admin')) return;
+  if (await stores.identity.getUserByName('admin')) return;
   const password = given ?? process.env.HARBOR_ADMIN_PASSWORD;
   const generated = password === undefined || password === '';
   const pw = generated ? generatePassword() : password;
@@ -52,11 +52,11 @@ export async function ensureAdmin(meta: MetadataStore, users: UserService, dataD
  * Creates the public project `library` on first start with `admin` as its owner and project admin,
  * as Harbor seeds it. (Databases from before the member was seeded get it from migration 10.)
  */
-export async function ensureLibrary(meta: MetadataStore, log: Logger): Promise<void> {
-  if (await meta.getProject('library')) return;
-  const admin = await meta.getUserByName('admin');
-  const p = await meta.createProject({ name: 'library', public: true, ownerId: admin?.id ?? null });
-  if (admin) await meta.addMember(p.id, admin.id, 1);
+export async function ensureLibrary(stores: Pick<MetaStores, 'identity' | 'projects'>, log: Logger): Promise<void> {
+  if (await stores.projects.getProject('library')) return;
+  const admin = await stores.identity.getUserByName('admin');
+  const p = await stores.projects.createProject({ name: 'library', public: true, ownerId: admin?.id ?? null });
+  if (admin) await stores.projects.addMember(p.id, admin.id, 1);
   log.info('created the public project library');
 }
 

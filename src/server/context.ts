@@ -2,7 +2,7 @@
 // and the request id. Handlers throw HarborError; the server writes the envelope.
 import type { AuditOperation } from '../services/audit.js';
 import type { ResolvedRepository } from '../services/registry.js';
-import type { Project } from '../storage/meta/types.js';
+import type { Project } from '../storage/meta/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface RequestContext {

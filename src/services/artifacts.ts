@@ -9,7 +9,7 @@ import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
 import { isValidTag } from '../oci/name.js';
 import { ModelMediaType } from '../model/modelpack.js';
 import type { BlobStore } from '../storage/blobs/types.js';
-import type { ArtifactInfo, MetadataStore, Project, RepositoryInfo, TagInfo } from '../storage/meta/types.js';
+import type { ArtifactInfo, MetaStores, Project, RepositoryInfo, TagInfo } from '../storage/meta/index.js';
 import { ADDITION_LIMIT, MODEL_ADDITIONS, modelAddition, type Addition, type ModelAddition, type ModelLayer } from './model-additions.js';
 import type { AccessControl, Principal } from './rbac.js';
 import { SBOM_ARTIFACT_TYPE, sbomOverview, type SbomService } from './sbom.js';
@@ -92,7 +92,7 @@ const SBOM_ADDITION_LIMIT = 64 * 1024 * 1024;
 
 export class ArtifactService {
   constructor(
-    private readonly meta: MetadataStore,
+    private readonly stores: Pick<MetaStores, 'content' | 'artifacts'>,
     private readonly access: AccessControl,
     private readonly blobs: BlobStore,
     private readonly sbom?: SbomService,
@@ -119,12 +119,12 @@ export class ArtifactService {
 
   async listRepositories(actor: Principal, p: Project): Promise<RepositoryInfo[]> {
     await this.access.require(actor, p, 'repository', 'list');
-    return this.meta.listProjectRepositories(p.id);
+    return this.stores.artifacts.listProjectRepositories(p.id);
   }
 
   private async findRepository(p: Project, repo: string): Promise<RepositoryInfo> {
     const name = this.fullName(p, repo);
-    const r = (await this.meta.listProjectRepositories(p.id)).find((x) => x.name === name);
+    const r = (await this.stores.artifacts.listProjectRepositories(p.id)).find((x) => x.name === name);
     if (!r) throw new HarborError('NOT_FOUND', `repository ${name.slice(0, 300)} not found`);
     return r;
   }
@@ -137,7 +137,7 @@ export class ArtifactService {
   async deleteRepository(actor: Principal, p: Project, repo: string): Promise<void> {
     await this.access.require(actor, p, 'repository', 'delete');
     const r = await this.findRepository(p, repo);
-    await this.meta.deleteRepository(r.name);
+    await this.stores.content.deleteRepository(r.name);
   }
 
   async listArtifacts(actor: Principal, p: Project, repo: string): Promise<ArtifactView[]> {
@@ -145,7 +145,7 @@ export class ArtifactService {
     const r = await this.findRepository(p, repo);
     // One config read at a time: a repository of many models must not open a file per artifact at once.
     const out: ArtifactView[] = [];
-    for (const a of await this.meta.listArtifacts(r.name)) out.push(await this.withExtraAttrs(viewArtifact(a)));
+    for (const a of await this.stores.artifacts.listArtifacts(r.name)) out.push(await this.withExtraAttrs(viewArtifact(a)));
     return out;
   }
 
@@ -155,7 +155,7 @@ export class ArtifactService {
     let digest = reference;
     if (!reference.includes(':')) {
       if (!isValidTag(reference)) throw new HarborError('BAD_REQUEST', 'the reference is neither a digest nor a valid tag');
-      const m = await this.meta.getManifest(name, reference);
+      const m = await this.stores.content.getManifest(name, reference);
       if (!m) throw new HarborError('NOT_FOUND', `artifact ${name.slice(0, 300)}:${reference} not found`);
       digest = m.digest;
     } else {
@@ -165,7 +165,7 @@ export class ArtifactService {
         throw new HarborError('BAD_REQUEST', 'the reference is neither a digest nor a valid tag');
       }
     }
-    const a = await this.meta.getArtifact(name, digest);
+    const a = await this.stores.artifacts.getArtifact(name, digest);
     if (!a) throw new HarborError('NOT_FOUND', `artifact ${name.slice(0, 300)}@${digest} not found`);
     return viewArtifact(a);
   }
@@ -199,7 +199,7 @@ export class ArtifactService {
     if (a.type !== 'SBOM') {
       if (a.type !== 'IMAGE') throw new HarborError('BAD_REQUEST', `addition SBOM isn't supported for ${a.type}`);
       const s = await this.sbom?.status(repoName, a.digest);
-      const info = s?.sbomDigest ? await this.meta.getArtifact(repoName, s.sbomDigest) : null;
+      const info = s?.sbomDigest ? await this.stores.artifacts.getArtifact(repoName, s.sbomDigest) : null;
       acc = info ? viewArtifact(info) : null;
       if (!acc) throw new HarborError('NOT_FOUND', `no SBOM for ${repoName.slice(0, 300)}@${a.digest}`);
     }
@@ -220,8 +220,8 @@ export class ArtifactService {
   async accessories(p: Project, repo: string, a: ArtifactView): Promise<AccessoryInfo[]> {
     const name = this.fullName(p, repo);
     const out: AccessoryInfo[] = [];
-    for (const r of await this.meta.listReferrers(name, a.digest)) {
-      const info = await this.meta.getArtifact(name, r.digest);
+    for (const r of await this.stores.content.listReferrers(name, a.digest)) {
+      const info = await this.stores.artifacts.getArtifact(name, r.digest);
       if (!info) continue;
       out.push({
         id: info.id, artifactId: info.id, subjectArtifactId: a.id, subjectArtifactDigest: a.digest, subjectArtifactRepo: name,
@@ -260,7 +260,7 @@ export class ArtifactService {
   async deleteArtifact(actor: Principal, p: Project, repo: string, reference: string): Promise<void> {
     await this.access.require(actor, p, 'artifact', 'delete');
     const a = await this.findArtifact(p, repo, reference);
-    await this.meta.deleteManifest(this.fullName(p, repo), a.digest);
+    await this.stores.content.deleteManifest(this.fullName(p, repo), a.digest);
   }
 
   async listTags(actor: Principal, p: Project, repo: string, reference: string): Promise<{ artifact: ArtifactView; tags: TagInfo[] }> {
@@ -273,7 +273,7 @@ export class ArtifactService {
     await this.access.require(actor, p, 'tag', 'create');
     if (!isValidTag(tag)) throw new HarborError('BAD_REQUEST', `invalid tag name ${JSON.stringify(tag.slice(0, 200))}`);
     const a = await this.findArtifact(p, repo, reference);
-    const r = await this.meta.addTag(this.fullName(p, repo), a.digest, tag);
+    const r = await this.stores.content.addTag(this.fullName(p, repo), a.digest, tag);
     if (r === 'exists') throw new HarborError('CONFLICT', `the tag ${tag} already exists in ${this.fullName(p, repo)}`);
     if (r === 'unknown') throw new HarborError('NOT_FOUND', 'artifact not found');
   }
@@ -282,6 +282,6 @@ export class ArtifactService {
     await this.access.require(actor, p, 'tag', 'delete');
     const a = await this.findArtifact(p, repo, reference);
     if (!a.tags.some((t) => t.name === tag)) throw new HarborError('NOT_FOUND', `the tag ${tag.slice(0, 200)} is not on this artifact`);
-    await this.meta.deleteTag(this.fullName(p, repo), tag);
+    await this.stores.content.deleteTag(this.fullName(p, repo), tag);
   }
 }

@@ -10,8 +10,7 @@
 // those fields flush first, as the audit list does.
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { AuditQuery, NewAuditLog, PullBatch, SqliteAuditLogStore, AuditLogRecord } from '../storage/meta/sqlite/audit.js';
-import type { MetadataStore, Project } from '../storage/meta/types.js';
+import type { AuditLogRecord, AuditQuery, MetaStores, NewAuditLog, Project, PullBatch } from '../storage/meta/index.js';
 import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
 
 export type AuditOperation = 'pull' | 'create' | 'delete';
@@ -49,8 +48,7 @@ export class AuditLogService {
   private readonly maxBatch: number;
 
   constructor(
-    private readonly store: SqliteAuditLogStore,
-    private readonly meta: MetadataStore,
+    private readonly stores: Pick<MetaStores, 'audit' | 'projects'>,
     private readonly access: AccessControl,
     private readonly log: Logger,
     opts: AuditLogOptions = {},
@@ -116,7 +114,7 @@ export class AuditLogService {
     this.kinds = [];
     this.kindIndex.clear();
     try {
-      this.store.insertMany(rows, [...pulls.values()]);
+      this.stores.audit.insertMany(rows, [...pulls.values()]);
     } catch (e) {
       this.log.error('could not write audit log entries', { rows: rows.length, error: e });
     }
@@ -143,9 +141,9 @@ export class AuditLogService {
       projectIds = [project.id];
     } else if (!isSysadmin(actor) && !(await this.access.canSystem(actor, 'audit-log', 'list'))) {
       projectIds = [];
-      for (const p of await this.meta.listProjects()) if (await this.access.can(actor, p, 'log', 'list')) projectIds.push(p.id);
+      for (const p of await this.stores.projects.listProjects()) if (await this.access.can(actor, p, 'log', 'list')) projectIds.push(p.id);
     }
     this.flush();
-    return this.store.list({ ...query, projectIds });
+    return this.stores.audit.list({ ...query, projectIds });
   }
 }

@@ -11,7 +11,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import { hashPassword, verifyPassword } from '../core/passwords.js';
-import type { MetadataStore, User } from '../storage/meta/types.js';
+import type { MetaStores, User } from '../storage/meta/index.js';
 import { ANONYMOUS, ROBOT_PREFIX, type Principal } from './rbac.js';
 import type { RobotService } from './robots.js';
 
@@ -75,7 +75,7 @@ export class AuthService {
   private readonly onThrottle: (who: { username?: string; address?: string }, failures: number) => void;
   private readonly robots: RobotService | undefined;
 
-  constructor(private readonly meta: MetadataStore, opts: AuthOptions = {}) {
+  constructor(private readonly stores: Pick<MetaStores, 'identity'>, opts: AuthOptions = {}) {
     this.now = opts.clock ?? Date.now;
     this.delay = opts.delay ?? DEFAULT_LOGIN_DELAY;
     this.onThrottle = opts.onThrottle ?? (() => undefined);
@@ -191,13 +191,13 @@ export class AuthService {
   async login(username: string, password: string, address?: string): Promise<User | null> {
     const mac = this.macOf(username, password);
     // A remembered correct password is no guess: it skips the throttle as it skips scrypt.
-    const cached = await this.meta.getUserByName(username);
+    const cached = await this.stores.identity.getUserByName(username);
     const known = cached ? this.verified.get(username) : undefined;
     if (cached && known && known.until > this.now() && known.passwordHash === cached.passwordHash && timingSafeEqual(known.mac, mac)) {
       return cached;
     }
     return this.attempt(username, password, address, async () => {
-      const user = await this.meta.getUserByName(username);
+      const user = await this.stores.identity.getUserByName(username);
       this.dummyHash ??= hashPassword('not a password');
       const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
       if (!user || !ok) return null;

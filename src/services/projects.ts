@@ -4,7 +4,7 @@
 // checked against the role matrix (rbac.ts).
 import { HarborError } from '../core/errors.js';
 import { isValidProjectName } from '../oci/name.js';
-import type { CachedTag, MetadataStore, Project, ProjectMember, RoleId, User } from '../storage/meta/types.js';
+import type { CachedTag, MetaStores, Project, ProjectMember, RoleId, User } from '../storage/meta/index.js';
 import { checkStorageLimit, UNLIMITED } from './quotas.js';
 import { isRoleId, isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { requireUser } from './users.js';
@@ -60,21 +60,21 @@ export interface ProjectServiceOptions {
 export class ProjectService {
   private readonly defaultStorageLimit: number;
 
-  constructor(private readonly meta: MetadataStore, private readonly access: AccessControl, opts: ProjectServiceOptions = {}) {
+  constructor(private readonly stores: Pick<MetaStores, 'identity' | 'projects' | 'artifacts' | 'registries'>, private readonly access: AccessControl, opts: ProjectServiceOptions = {}) {
     this.defaultStorageLimit = opts.defaultStorageLimit ?? UNLIMITED;
   }
 
   /** A project by name, or by id when the value is an integer and `isResourceName` is false (X-Is-Resource-Name). */
   async resolve(nameOrId: string, isResourceName = false): Promise<Project> {
     const p = !isResourceName && /^[0-9]{1,15}$/.test(nameOrId)
-      ? await this.meta.getProjectById(Number(nameOrId))
-      : await this.meta.getProject(nameOrId);
+      ? await this.stores.projects.getProjectById(Number(nameOrId))
+      : await this.stores.projects.getProject(nameOrId);
     if (!p) throw new HarborError('NOT_FOUND', `project ${nameOrId.slice(0, 255)} not found`);
     return p;
   }
 
   async exists(name: string): Promise<boolean> {
-    return (await this.meta.getProject(name)) !== null;
+    return (await this.stores.projects.getProject(name)) !== null;
   }
 
   async create(actor: Principal, req: ProjectCreation): Promise<Project> {
@@ -86,19 +86,19 @@ export class ProjectService {
     const md = checkMetadata(req.metadata ?? {});
     if (req.storageLimit !== undefined) checkStorageLimit(req.storageLimit, 'storage_limit');
     if (req.registryId !== undefined) await this.checkProxyUpstream(actor, req.registryId);
-    if (await this.meta.getProject(req.name)) throw new HarborError('CONFLICT', `the project ${req.name} already exists`);
-    const p = await this.meta.createProject({
+    if (await this.stores.projects.getProject(req.name)) throw new HarborError('CONFLICT', `the project ${req.name} already exists`);
+    const p = await this.stores.projects.createProject({
       name: req.name, public: md.public ?? req.public ?? false, ownerId: user?.id ?? null, storageLimit: req.storageLimit ?? this.defaultStorageLimit, metadata: md.rest,
       registryId: req.registryId ?? null,
     });
-    if (user) await this.meta.addMember(p.id, user.id, 1);
+    if (user) await this.stores.projects.addMember(p.id, user.id, 1);
     return p;
   }
 
   /** Harbor: only a system administrator makes a proxy-cache project, and only of a permitted endpoint type. */
   private async checkProxyUpstream(actor: Principal, registryId: number): Promise<void> {
     if (!isSysadmin(actor)) throw new HarborError('FORBIDDEN', 'only a system administrator may create a proxy-cache project');
-    const r = await this.meta.getRegistryById(registryId);
+    const r = await this.stores.registries.getRegistryById(registryId);
     if (!r) throw new HarborError('BAD_REQUEST', `registry ${registryId} not found: create the endpoint first (harborctl registry create)`);
     if (!PROXY_CACHE_TYPES.has(r.type)) {
       throw new HarborError('BAD_REQUEST', `a ${r.type} endpoint cannot be a proxy cache's upstream; one of: ${[...PROXY_CACHE_TYPES].join(', ')}`);
@@ -109,7 +109,7 @@ export class ProjectService {
   async cachedTags(actor: Principal, p: Project): Promise<CachedTag[]> {
     await this.access.require(actor, p, 'repository', 'list');
     if (p.registryId === null) throw new HarborError('BAD_REQUEST', `project ${p.name} is not a proxy-cache project`);
-    return this.meta.listCachedTags(p.id);
+    return this.stores.registries.listCachedTags(p.id);
   }
 
   async get(actor: Principal, p: Project): Promise<Project> {
@@ -119,7 +119,7 @@ export class ProjectService {
 
   /** The projects the caller can see: every one for an admin, else public ones and those it is a member of. */
   async list(actor: Principal): Promise<Project[]> {
-    const all = await this.meta.listProjects();
+    const all = await this.stores.projects.listProjects();
     if (isSysadmin(actor)) return all;
     const out: Project[] = [];
     // A robot sees the projects it holds permissions in, as a member sees its own.
@@ -134,7 +134,7 @@ export class ProjectService {
   }
 
   async owner(p: Project): Promise<User | null> {
-    return p.ownerId === null ? null : this.meta.getUserById(p.ownerId);
+    return p.ownerId === null ? null : this.stores.identity.getUserById(p.ownerId);
   }
 
   async update(actor: Principal, p: Project, change: ProjectChange): Promise<Project> {
@@ -146,26 +146,26 @@ export class ProjectService {
       if (!(await this.access.canSystem(actor, 'quota', 'update'))) throw new HarborError('FORBIDDEN', 'only a system administrator may change storage_limit');
     }
     const pub = md.public ?? change.public;
-    return (await this.meta.updateProject(p.id, { public: pub, metadata: md.rest, storageLimit: change.storageLimit }))!;
+    return (await this.stores.projects.updateProject(p.id, { public: pub, metadata: md.rest, storageLimit: change.storageLimit }))!;
   }
 
   /** Harbor refuses to delete a project that still has repositories: 412 PRECONDITION. */
   async delete(actor: Principal, p: Project): Promise<void> {
     await this.access.require(actor, p, 'project', 'delete');
-    const repos = await this.meta.listProjectRepositories(p.id);
+    const repos = await this.stores.artifacts.listProjectRepositories(p.id);
     if (repos.length) throw new HarborError('PRECONDITION', `the project ${p.name} still has ${repos.length} repositories; delete them first`);
-    await this.meta.deleteProject(p.id);
+    await this.stores.projects.deleteProject(p.id);
   }
 
   async repoCount(p: Project): Promise<number> {
-    return (await this.meta.listProjectRepositories(p.id)).length;
+    return (await this.stores.artifacts.listProjectRepositories(p.id)).length;
   }
 
   async summary(actor: Principal, p: Project): Promise<ProjectSummaryData> {
     await this.access.require(actor, p, 'project', 'read');
     const roleCounts: Record<RoleId, number> = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
     // Harbor shows member counts only to those who may list members.
-    if (await this.access.can(actor, p, 'member', 'list')) for (const m of await this.meta.listMembers(p.id)) roleCounts[m.roleId]++;
+    if (await this.access.can(actor, p, 'member', 'list')) for (const m of await this.stores.projects.listMembers(p.id)) roleCounts[m.roleId]++;
     return { repoCount: await this.repoCount(p), roleCounts, storageLimit: p.storageLimit, storageUsed: p.storageUsed };
   }
 
@@ -179,27 +179,27 @@ export class ProjectService {
   async setMetadata(actor: Principal, p: Project, md: Record<string, unknown>, action: 'create' | 'update'): Promise<Project> {
     await this.access.require(actor, p, 'metadata', action);
     const checked = checkMetadata(md);
-    return (await this.meta.updateProject(p.id, { public: checked.public, metadata: checked.rest }))!;
+    return (await this.stores.projects.updateProject(p.id, { public: checked.public, metadata: checked.rest }))!;
   }
 
   async deleteMetadata(actor: Principal, p: Project, key: string): Promise<void> {
     await this.access.require(actor, p, 'metadata', 'delete');
     if (key === 'public') throw new HarborError('BAD_REQUEST', 'the public metadata cannot be deleted; set it to "false"');
     if (!Object.hasOwn(p.metadata, key)) throw new HarborError('NOT_FOUND', `project metadata ${key.slice(0, 100)} not found`);
-    await this.meta.updateProject(p.id, { metadata: { [key]: null } });
+    await this.stores.projects.updateProject(p.id, { metadata: { [key]: null } });
   }
 
   // ---- members
 
   async listMembers(actor: Principal, p: Project, entityName?: string): Promise<ProjectMember[]> {
     await this.access.require(actor, p, 'member', 'list');
-    const all = await this.meta.listMembers(p.id);
+    const all = await this.stores.projects.listMembers(p.id);
     return entityName ? all.filter((m) => m.username.includes(entityName)) : all;
   }
 
   async getMember(actor: Principal, p: Project, memberId: number): Promise<ProjectMember> {
     await this.access.require(actor, p, 'member', 'read');
-    const m = (await this.meta.listMembers(p.id)).find((x) => x.id === memberId);
+    const m = (await this.stores.projects.listMembers(p.id)).find((x) => x.id === memberId);
     if (!m) throw new HarborError('NOT_FOUND', `member ${memberId} of project ${p.name} not found`);
     return m;
   }
@@ -208,11 +208,11 @@ export class ProjectService {
     await this.access.require(actor, p, 'member', 'create');
     if (!isRoleId(roleId)) throw new HarborError('BAD_REQUEST', 'role_id must be 1 (projectAdmin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limitedGuest)');
     const user = who.userId !== undefined && who.userId > 0
-      ? await this.meta.getUserById(who.userId)
-      : who.username ? await this.meta.getUserByName(who.username) : undefined;
+      ? await this.stores.identity.getUserById(who.userId)
+      : who.username ? await this.stores.identity.getUserByName(who.username) : undefined;
     if (user === undefined) throw new HarborError('BAD_REQUEST', 'member_user needs a user_id or a username');
     if (!user) throw new HarborError('NOT_FOUND', 'the user to add does not exist');
-    const m = await this.meta.addMember(p.id, user.id, roleId);
+    const m = await this.stores.projects.addMember(p.id, user.id, roleId);
     if (!m) throw new HarborError('CONFLICT', `${user.username} is already a member of ${p.name}`);
     return m;
   }
@@ -220,11 +220,11 @@ export class ProjectService {
   async updateMember(actor: Principal, p: Project, memberId: number, roleId: unknown): Promise<void> {
     await this.access.require(actor, p, 'member', 'update');
     if (!isRoleId(roleId)) throw new HarborError('BAD_REQUEST', 'role_id must be 1 (projectAdmin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limitedGuest)');
-    if (!(await this.meta.updateMember(p.id, memberId, roleId))) throw new HarborError('NOT_FOUND', `member ${memberId} of project ${p.name} not found`);
+    if (!(await this.stores.projects.updateMember(p.id, memberId, roleId))) throw new HarborError('NOT_FOUND', `member ${memberId} of project ${p.name} not found`);
   }
 
   async deleteMember(actor: Principal, p: Project, memberId: number): Promise<void> {
     await this.access.require(actor, p, 'member', 'delete');
-    if (!(await this.meta.deleteMember(p.id, memberId))) throw new HarborError('NOT_FOUND', `member ${memberId} of project ${p.name} not found`);
+    if (!(await this.stores.projects.deleteMember(p.id, memberId))) throw new HarborError('NOT_FOUND', `member ${memberId} of project ${p.name} not found`);
   }
 }

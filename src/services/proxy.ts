@@ -18,7 +18,7 @@ import type { Logger } from '../core/log.js';
 import { parseDigest } from '../oci/digest.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
-import type { MetadataStore, Page, Project, StoredManifest } from '../storage/meta/types.js';
+import type { MetaStores, Page, Project, StoredManifest } from '../storage/meta/index.js';
 import { RegistryService, type BlobRead, type RegistryOptions, type ResolvedRepository } from './registry.js';
 import { UpstreamClient, UpstreamError, type UpstreamEndpoint } from './upstream.js';
 
@@ -52,15 +52,18 @@ export class ProxyRegistry extends RegistryService {
   /** Per endpoint: until when the upstream is left alone after a failure (cached content only). */
   private readonly backoff = new Map<number, number>();
 
+  private readonly proxyStores: Pick<MetaStores, 'registries'>;
+
   constructor(
-    meta: MetadataStore,
+    stores: Pick<MetaStores, 'projects' | 'content' | 'uploads' | 'registries'>,
     blobs: BlobStore,
     private readonly logger: Logger,
     opts: RegistryOptions,
     private readonly endpoints: EndpointLookup,
     proxy: ProxyOptions = {},
   ) {
-    super(meta, blobs, logger, opts);
+    super(stores, blobs, logger, opts);
+    this.proxyStores = stores;
     this.revalidateMs = proxy.revalidateMs ?? DEFAULT_REVALIDATE_MS;
     this.timeoutMs = proxy.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     this.clock = opts.clock ?? Date.now;
@@ -76,7 +79,7 @@ export class ProxyRegistry extends RegistryService {
 
   private async upstreamOf(project: Project): Promise<Upstream> {
     const id = project.registryId!;
-    const row = await this.meta.getRegistryById(id);
+    const row = await this.proxyStores.registries.getRegistryById(id);
     if (!row) throw new HarborError('UPSTREAM_ERROR', `the upstream registry ${id} of proxy-cache project ${project.name} no longer exists`);
     const cur = this.clients.get(id);
     if (cur && cur.updatedAt === row.updatedAt) return { client: cur.client, name: cur.name, registryId: id };
@@ -164,7 +167,7 @@ export class ProxyRegistry extends RegistryService {
   override async redirectFor(repo: ResolvedRepository): Promise<string | null> {
     const remote = this.remoteName(repo);
     if (remote.includes('/')) return null;
-    const row = await this.meta.getRegistryById(repo.project.registryId!);
+    const row = await this.proxyStores.registries.getRegistryById(repo.project.registryId!);
     return row?.type === 'docker-hub' ? `${repo.project.name}/library/${remote}` : null;
   }
 
@@ -173,10 +176,10 @@ export class ProxyRegistry extends RegistryService {
   override async getManifest(repo: ResolvedRepository, reference: string): Promise<StoredManifest> {
     if (repo.project.registryId === null) return super.getManifest(repo, reference);
     const byDigest = this.readReference(reference).digest !== null;
-    const local = await this.meta.getManifest(repo.name, reference);
+    const local = await this.stores.content.getManifest(repo.name, reference);
     if (local && byDigest) return local;
     if (local) {
-      const checked = await this.meta.getTagRevalidation(repo.name, reference);
+      const checked = await this.proxyStores.registries.getTagRevalidation(repo.name, reference);
       if (checked !== null && this.clock() - Date.parse(checked) < this.revalidateMs) return local;
     }
     const key = `${repo.name}:${reference}`;
@@ -198,11 +201,11 @@ export class ProxyRegistry extends RegistryService {
       if (!digest) {
         digest = (await up.client.headManifest(remote, reference)).digest;
         if (local && digest === local.digest) {
-          await this.meta.markTagRevalidated(repo.name, reference);
+          await this.proxyStores.registries.markTagRevalidated(repo.name, reference);
           return local;
         }
         // The tag moved to a manifest the project already has (another tag, or pulled by digest).
-        const known = digest ? await this.meta.getManifest(repo.name, digest) : null;
+        const known = digest ? await this.stores.content.getManifest(repo.name, digest) : null;
         if (known) return await this.store(repo, reference, known.content, known.mediaType, known.digest);
       }
       const m = await up.client.getManifest(remote, digest || reference);
@@ -226,7 +229,7 @@ export class ProxyRegistry extends RegistryService {
    */
   private async store(repo: ResolvedRepository, tag: string | null, content: Buffer, contentType: string, digest: string): Promise<StoredManifest> {
     const m = parseManifest(content, contentType || undefined);
-    const res = await this.meta.putManifest(repo.name, repo.project.id, {
+    const res = await this.stores.content.putManifest(repo.name, repo.project.id, {
       digest, mediaType: m.mediaType, artifactType: m.artifactType, size: content.length, content,
       subject: m.subject?.digest ?? null, annotations: m.annotations,
       blobRefs: [...new Set(m.blobRefs.map((d) => d.digest))], manifestRefs: [...new Set(m.manifests.map((d) => d.digest))], partial: true,
@@ -234,7 +237,7 @@ export class ProxyRegistry extends RegistryService {
     if (!res.ok) {
       this.logger.warn('proxy cache: the project quota is full; serving the manifest without caching it', { repository: repo.name, digest });
     } else if (tag !== null) {
-      await this.meta.markTagRevalidated(repo.name, tag);
+      await this.proxyStores.registries.markTagRevalidated(repo.name, tag);
     }
     return { digest, mediaType: m.mediaType, size: content.length, content };
   }
@@ -242,7 +245,7 @@ export class ProxyRegistry extends RegistryService {
   override async listTags(repo: ResolvedRepository, page: Page): Promise<{ tags: string[]; next: string | null }> {
     if (repo.project.registryId === null) return super.listTags(repo, page);
     // Harbor lists the local tags together with the upstream's, and the local ones alone when the upstream fails.
-    const local = (await this.meta.listTags(repo.name, { n: 100_000 })) ?? [];
+    const local = (await this.stores.content.listTags(repo.name, { n: 100_000 })) ?? [];
     let remote: string[] = [];
     const up = await this.upstreamOf(repo.project);
     if (!this.inBackoff(up)) {
@@ -254,7 +257,7 @@ export class ProxyRegistry extends RegistryService {
       }
     }
     const all = [...new Set([...local, ...remote])].sort();
-    if (!all.length && !(await this.meta.getRepository(repo.name))) {
+    if (!all.length && !(await this.stores.content.getRepository(repo.name))) {
       throw new HarborError('NAME_UNKNOWN', 'repository not found', { detail: { name: repo.name } });
     }
     const after = page.last ? all.filter((t) => t > page.last!) : all;
@@ -272,7 +275,7 @@ export class ProxyRegistry extends RegistryService {
   override async readBlob(repo: ResolvedRepository, digest: string, pickRange: (size: number) => ByteRange | null, sizeOnly: boolean): Promise<BlobRead> {
     if (repo.project.registryId === null) return super.readBlob(repo, digest, pickRange, sizeOnly);
     parseDigest(digest);
-    const link = await this.meta.getBlobLink(repo.name, digest);
+    const link = await this.stores.content.getBlobLink(repo.name, digest);
     if (link) return this.readStored(digest, link.size, pickRange, sizeOnly);
     const up = await this.upstreamOf(repo.project);
     const remote = this.remoteName(repo);
@@ -308,7 +311,7 @@ export class ProxyRegistry extends RegistryService {
   private async link(repo: ResolvedRepository, digest: string): Promise<number> {
     const size = await this.blobs.stat(digest);
     if (size === null) throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
-    const r = await this.meta.linkBlob(repo.name, repo.project.id, { digest, size });
+    const r = await this.stores.content.linkBlob(repo.name, repo.project.id, { digest, size });
     if (!r.ok) this.logger.warn('proxy cache: the project quota is full; a cached blob is served but not kept', { repository: repo.name, digest });
     return size;
   }
@@ -349,7 +352,7 @@ export class ProxyRegistry extends RegistryService {
     const id = randomUUID();
     const t = this.clock();
     const write = (async () => {
-      await this.meta.createUpload({ id, repository: repo.name, createdAt: t, updatedAt: t });
+      await this.stores.uploads.createUpload({ id, repository: repo.name, createdAt: t, updatedAt: t });
       await this.blobs.createUpload(id);
       try {
         await this.blobs.append(id, toStore, 0, size);
@@ -358,7 +361,7 @@ export class ProxyRegistry extends RegistryService {
         await this.blobs.cancelUpload(id).catch(() => undefined);
         throw e;
       } finally {
-        await this.meta.deleteUpload(id);
+        await this.stores.uploads.deleteUpload(id);
       }
       await this.link(repo, digest);
     })();

@@ -5,10 +5,10 @@
 // once per project however many repositories share it. A blob uploaded but not (yet) referenced by a
 // manifest counts too, since it takes space; deleting an artifact unlinks the blobs no other artifact
 // of its repository references, so usage falls at once, with no wait for garbage collection.
-// Enforcement lives in the metadata store's transactions (linkBlob, putManifest): the check and the
+// Enforcement lives in the content store's transactions (linkBlob, putManifest): the check and the
 // usage update are one SQLite transaction, so concurrent pushes cannot overshoot the limit.
 import { HarborError } from '../core/errors.js';
-import type { MetadataStore, Project, QuotaShortfall } from '../storage/meta/types.js';
+import type { MetaStores, Project, QuotaShortfall } from '../storage/meta/index.js';
 import type { AccessControl, Principal } from './rbac.js';
 
 export const UNLIMITED = -1;
@@ -45,7 +45,7 @@ export function checkStorageLimit(v: unknown, field: string): number {
 }
 
 export class QuotaService {
-  constructor(private readonly meta: MetadataStore, private readonly access: AccessControl) {}
+  constructor(private readonly stores: Pick<MetaStores, 'projects'>, private readonly access: AccessControl) {}
 
   /** Harbor gives the quota API to system-level quota permission holders only (the system admin). */
   private async require(actor: Principal, action: 'read' | 'list' | 'update'): Promise<void> {
@@ -61,13 +61,13 @@ export class QuotaService {
   async list(actor: Principal, filter: { reference?: string; referenceId?: string }): Promise<ProjectQuota[]> {
     await this.require(actor, 'list');
     if (filter.reference !== undefined && filter.reference !== '' && filter.reference !== 'project') return [];
-    let all = await this.meta.listProjects();
+    let all = await this.stores.projects.listProjects();
     if (filter.referenceId) all = all.filter((p) => String(p.id) === filter.referenceId);
     return all.map((p) => this.view(p));
   }
 
   private async project(id: number): Promise<Project> {
-    const p = await this.meta.getProjectById(id);
+    const p = await this.stores.projects.getProjectById(id);
     if (!p) throw new HarborError('NOT_FOUND', `quota ${id} not found`);
     return p;
   }
@@ -83,12 +83,12 @@ export class QuotaService {
     for (const k of Object.keys(hard)) if (k !== 'storage') throw new HarborError('BAD_REQUEST', `unsupported quota resource ${JSON.stringify(k.slice(0, 50))}; only storage`);
     const storage = checkStorageLimit((hard as Record<string, unknown>).storage, 'hard.storage');
     await this.project(id);
-    return this.view((await this.meta.updateProject(id, { storageLimit: storage }))!);
+    return this.view((await this.stores.projects.updateProject(id, { storageLimit: storage }))!);
   }
 
   /** The project's usage counted from scratch. */
   async recount(projectId: number): Promise<number> {
-    return this.meta.recountUsage(projectId);
+    return this.stores.projects.recountUsage(projectId);
   }
 
   /** Compares the kept usage with a recount (`harborctl quota verify`); system admins only. */

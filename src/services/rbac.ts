@@ -3,7 +3,7 @@
 // (resource, action) pairs, and a public project grants everybody, anonymous included, the read side.
 // A robot account may do exactly what its permission list grants (harbor-notes §3.3), plus that read side.
 import { HarborError } from '../core/errors.js';
-import type { MetadataStore, Project, Robot, RoleId, User } from '../storage/meta/types.js';
+import type { MetaStores, Project, Robot, RoleId, User } from '../storage/meta/index.js';
 
 export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'artifact-addition' | 'tag' | 'quota' | 'log' | 'label' | 'robot'
   | 'accessory' | 'scan' | 'sbom';
@@ -101,10 +101,10 @@ export function robotAllows(r: Robot, kind: 'system' | 'project', namespace: str
 }
 
 export class AccessControl {
-  constructor(private readonly meta: MetadataStore) {}
+  constructor(private readonly stores: Pick<MetaStores, 'projects'>) {}
 
   async roleOf(p: Principal, project: Project): Promise<RoleId | null> {
-    return p.kind === 'user' ? this.meta.getMemberRole(project.id, p.user.id) : null;
+    return p.kind === 'user' ? this.stores.projects.getMemberRole(project.id, p.user.id) : null;
   }
 
   async can(p: Principal, project: Project, resource: Resource, action: Action): Promise<boolean> {

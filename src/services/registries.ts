@@ -5,7 +5,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import { checkRegistryType as checkType, normalizeRegistryUrl } from '../core/upstream.js';
-import type { MetadataStore, RegistryEndpoint, RegistryEndpointPatch } from '../storage/meta/types.js';
+import type { MetaStores, RegistryEndpoint, RegistryEndpointPatch } from '../storage/meta/index.js';
 import type { Principal } from './rbac.js';
 import { UpstreamClient, UpstreamError, type UpstreamEndpoint } from './upstream.js';
 import { requireSysadmin } from './users.js';
@@ -82,13 +82,13 @@ function checkCa(v: unknown): string | null | undefined {
 export class RegistryEndpointService {
   private readonly fetchTimeoutMs: number;
 
-  constructor(private readonly meta: MetadataStore, private readonly box: SecretBox, opts: { pingTimeoutMs?: number } = {}) {
+  constructor(private readonly stores: Pick<MetaStores, 'registries'>, private readonly box: SecretBox, opts: { pingTimeoutMs?: number } = {}) {
     this.fetchTimeoutMs = opts.pingTimeoutMs ?? PING_TIMEOUT_MS;
   }
 
   async list(actor: Principal): Promise<RegistryEndpoint[]> {
     requireSysadmin(actor);
-    return this.meta.listRegistries();
+    return this.stores.registries.listRegistries();
   }
 
   async get(actor: Principal, id: number): Promise<RegistryEndpoint> {
@@ -116,8 +116,8 @@ export class RegistryEndpointService {
         accessSecretEnc = this.box.seal(secret);
       }
     }
-    if (await this.meta.getRegistryByName(name)) throw new HarborError('CONFLICT', `a registry named ${JSON.stringify(name)} already exists`);
-    return this.meta.createRegistry({
+    if (await this.stores.registries.getRegistryByName(name)) throw new HarborError('CONFLICT', `a registry named ${JSON.stringify(name)} already exists`);
+    return this.stores.registries.createRegistry({
       name, type, url, description: str(b.description, 'description') ?? '', insecure: bool(b.insecure, 'insecure') ?? false,
       caCertificate: checkCa(b.ca_certificate) ?? null, credentialType, accessKey, accessSecretEnc,
     });
@@ -134,7 +134,7 @@ export class RegistryEndpointService {
     const name = str(b.name, 'name');
     if (name !== undefined && name !== cur.name) {
       patch.name = checkName(name);
-      if (await this.meta.getRegistryByName(name)) throw new HarborError('CONFLICT', `a registry named ${JSON.stringify(name)} already exists`);
+      if (await this.stores.registries.getRegistryByName(name)) throw new HarborError('CONFLICT', `a registry named ${JSON.stringify(name)} already exists`);
     }
     const url = str(b.url, 'url');
     if (url !== undefined) patch.url = normalizeRegistryUrl(url);
@@ -145,18 +145,18 @@ export class RegistryEndpointService {
     const ca = checkCa(b.ca_certificate);
     if (ca !== undefined) patch.caCertificate = ca;
     Object.assign(patch, this.credentialPatch(cur, b));
-    const r = await this.meta.updateRegistry(id, patch);
+    const r = await this.stores.registries.updateRegistry(id, patch);
     if (!r) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
     return r;
   }
 
   async delete(actor: Principal, id: number): Promise<void> {
     requireSysadmin(actor);
-    const users = await this.meta.projectsUsingRegistry(id);
+    const users = await this.stores.registries.projectsUsingRegistry(id);
     if (users.length) {
       throw new HarborError('PRECONDITION', `registry ${id} is the upstream of the proxy-cache project(s) ${users.join(', ')}: delete them first`);
     }
-    if (!(await this.meta.deleteRegistry(id))) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
+    if (!(await this.stores.registries.deleteRegistry(id))) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
   }
 
   /**
@@ -198,12 +198,12 @@ export class RegistryEndpointService {
       };
     }
     const result = await this.probe(t);
-    if (stored) await this.meta.updateRegistry(stored.id, { status: result.healthy ? 'healthy' : 'unhealthy' });
+    if (stored) await this.stores.registries.updateRegistry(stored.id, { status: result.healthy ? 'healthy' : 'unhealthy' });
     return result;
   }
 
   private async find(id: number): Promise<RegistryEndpoint> {
-    const r = await this.meta.getRegistryById(id);
+    const r = await this.stores.registries.getRegistryById(id);
     if (!r) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
     return r;
   }
@@ -249,7 +249,7 @@ export class RegistryEndpointService {
 
   /** The endpoint as the proxy cache connects to it, the secret unsealed. */
   async endpointFor(id: number): Promise<(UpstreamEndpoint & { id: number; name: string; updatedAt: string }) | null> {
-    const r = await this.meta.getRegistryById(id);
+    const r = await this.stores.registries.getRegistryById(id);
     if (!r) return null;
     return {
       id: r.id, name: r.name, updatedAt: r.updatedAt, type: r.type, url: r.url, insecure: r.insecure, ca: r.caCertificate,

@@ -9,7 +9,7 @@ import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
 import { MediaType } from '../oci/mediatypes.js';
 import { isValidTag, parseRepositoryName } from '../oci/name.js';
 import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
-import type { MetadataStore, Page, Project, ReferrerDescriptor, StoredManifest } from '../storage/meta/types.js';
+import type { MetaStores, Page, Project, ReferrerDescriptor, StoredManifest } from '../storage/meta/index.js';
 import { quotaExceeded } from './quotas.js';
 
 export interface RegistryOptions {
@@ -48,7 +48,7 @@ export class RegistryService {
   private readonly now: () => number;
 
   constructor(
-    readonly meta: MetadataStore,
+    readonly stores: Pick<MetaStores, 'projects' | 'content' | 'uploads'>,
     readonly blobs: BlobStore,
     private readonly log: Logger,
     private readonly opts: RegistryOptions,
@@ -59,7 +59,7 @@ export class RegistryService {
   /** Validates a repository name and finds its project; NAME_UNKNOWN when the project does not exist. */
   async resolveRepository(name: string, known?: Project): Promise<ResolvedRepository> {
     const parsed = parseRepositoryName(name);
-    const project = known?.name === parsed.project ? known : await this.meta.getProject(parsed.project);
+    const project = known?.name === parsed.project ? known : await this.stores.projects.getProject(parsed.project);
     if (!project) throw new HarborError('NAME_UNKNOWN', `project ${parsed.project} not found`, { detail: { name } });
     return { name, project };
   }
@@ -73,7 +73,7 @@ export class RegistryService {
   /** The size of a blob the repository has (BLOB_UNKNOWN when it has not): what every blob read checks first. */
   protected async linkedSize(repo: ResolvedRepository, digest: string): Promise<number> {
     parseDigest(digest);
-    const link = await this.meta.getBlobLink(repo.name, digest);
+    const link = await this.stores.content.getBlobLink(repo.name, digest);
     if (!link) throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
     return link.size;
   }
@@ -101,7 +101,7 @@ export class RegistryService {
   /** Unlinks a blob from the repository; its bytes stay until garbage collection. */
   async deleteBlob(repo: ResolvedRepository, digest: string): Promise<void> {
     parseDigest(digest);
-    if (!(await this.meta.unlinkBlob(repo.name, digest))) throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
+    if (!(await this.stores.content.unlinkBlob(repo.name, digest))) throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
   }
 
   // ---- uploads
@@ -110,7 +110,7 @@ export class RegistryService {
     const id = randomUUID();
     const t = this.now();
     // The session row comes before the bytes: a directory without a row is always a crash leftover.
-    await this.meta.createUpload({ id, repository: repo.name, createdAt: t, updatedAt: t });
+    await this.stores.uploads.createUpload({ id, repository: repo.name, createdAt: t, updatedAt: t });
     await this.blobs.createUpload(id);
     return id;
   }
@@ -125,10 +125,10 @@ export class RegistryService {
     } catch {
       return false;
     }
-    const link = await this.meta.getBlobLink(source.name, digest);
+    const link = await this.stores.content.getBlobLink(source.name, digest);
     if (!link || (await this.blobs.stat(digest)) === null) return false;
     // A mount into another project adds the blob to that project's usage: its quota decides.
-    const r = await this.meta.linkBlob(repo.name, repo.project.id, link);
+    const r = await this.stores.content.linkBlob(repo.name, repo.project.id, link);
     if (!r.ok) throw quotaExceeded(r.quota, repo.project.name);
     return true;
   }
@@ -147,7 +147,7 @@ export class RegistryService {
   }
 
   private async session(repo: ResolvedRepository, id: string): Promise<{ id: string; size: number }> {
-    const s = await this.meta.getUpload(id);
+    const s = await this.stores.uploads.getUpload(id);
     const size = s && s.repository === repo.name ? await this.blobs.uploadSize(id) : null;
     if (size === null) throw new HarborError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { uuid: id } });
     return { id, size };
@@ -160,9 +160,9 @@ export class RegistryService {
   /** PATCH: appends one chunk; a chunk that does not start at the current size is refused (416). */
   async appendUpload(repo: ResolvedRepository, id: string, body: AsyncIterable<Uint8Array>, chunk: ChunkInfo): Promise<number> {
     const s = await this.session(repo, id);
-    await this.meta.touchUpload(id, this.now());
+    await this.stores.uploads.touchUpload(id, this.now());
     const size = await this.blobs.append(id, body, chunk.start ?? s.size, chunk.length);
-    await this.meta.touchUpload(id, this.now());
+    await this.stores.uploads.touchUpload(id, this.now());
     return size;
   }
 
@@ -181,8 +181,8 @@ export class RegistryService {
    */
   private async commit(repo: ResolvedRepository, id: string, digest: string): Promise<number> {
     const size = await this.blobs.commit(id, digest);
-    const r = await this.meta.linkBlob(repo.name, repo.project.id, { digest, size });
-    await this.meta.deleteUpload(id);
+    const r = await this.stores.content.linkBlob(repo.name, repo.project.id, { digest, size });
+    await this.stores.uploads.deleteUpload(id);
     if (!r.ok) throw quotaExceeded(r.quota, repo.project.name);
     return size;
   }
@@ -194,18 +194,18 @@ export class RegistryService {
 
   private async dropUpload(id: string): Promise<void> {
     await this.blobs.cancelUpload(id);
-    await this.meta.deleteUpload(id);
+    await this.stores.uploads.deleteUpload(id);
   }
 
   /** Removes sessions idle longer than the TTL, and upload bytes that have no session at all. */
   async purgeUploads(): Promise<number> {
     let purged = 0;
-    for (const s of await this.meta.listUploadsBefore(this.now() - this.opts.uploadTtlMs)) {
+    for (const s of await this.stores.uploads.listUploadsBefore(this.now() - this.opts.uploadTtlMs)) {
       await this.dropUpload(s.id);
       purged++;
     }
     for (const id of await this.blobs.listUploads()) {
-      if (!(await this.meta.getUpload(id))) {
+      if (!(await this.stores.uploads.getUpload(id))) {
         await this.blobs.cancelUpload(id);
         purged++;
       }
@@ -254,7 +254,7 @@ export class RegistryService {
     if (ref.digest && ref.digest !== digest) {
       throw new HarborError('DIGEST_INVALID', 'manifest digest does not match the reference', { detail: { reference, actual: digest } });
     }
-    const res = await this.meta.putManifest(repo.name, repo.project.id, {
+    const res = await this.stores.content.putManifest(repo.name, repo.project.id, {
       digest,
       mediaType: m.mediaType,
       artifactType: m.artifactType,
@@ -281,7 +281,7 @@ export class RegistryService {
 
   async getManifest(repo: ResolvedRepository, reference: string): Promise<StoredManifest> {
     this.readReference(reference);
-    const m = await this.meta.getManifest(repo.name, reference);
+    const m = await this.stores.content.getManifest(repo.name, reference);
     if (!m) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
     return m;
   }
@@ -289,7 +289,7 @@ export class RegistryService {
   /** By digest: the manifest and every tag on it. By tag: only that tag. */
   async deleteManifest(repo: ResolvedRepository, reference: string): Promise<void> {
     const ref = this.checkReference(reference);
-    const done = ref.digest ? await this.meta.deleteManifest(repo.name, ref.digest) : await this.meta.deleteTag(repo.name, reference);
+    const done = ref.digest ? await this.stores.content.deleteManifest(repo.name, ref.digest) : await this.stores.content.deleteTag(repo.name, reference);
     if (!done) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
   }
 
@@ -298,20 +298,20 @@ export class RegistryService {
   async listTags(repo: ResolvedRepository, page: Page): Promise<{ tags: string[]; next: string | null }> {
     // Without ?n= the spec asks for every tag; a very large repository still gets a Link to go on.
     const n = Math.min(page.n ?? MAX_TAGS_UNPAGED, MAX_TAGS_UNPAGED);
-    const tags = await this.meta.listTags(repo.name, { n: n + 1, last: page.last });
+    const tags = await this.stores.content.listTags(repo.name, { n: n + 1, last: page.last });
     if (tags === null) throw new HarborError('NAME_UNKNOWN', 'repository not found', { detail: { name: repo.name } });
     return paginate(tags, n);
   }
 
   async catalog(page: Page): Promise<{ repositories: string[]; next: string | null }> {
     const n = Math.min(page.n ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
-    const { tags, next } = paginate(await this.meta.listRepositories({ n: n + 1, last: page.last }), n);
+    const { tags, next } = paginate(await this.stores.content.listRepositories({ n: n + 1, last: page.last }), n);
     return { repositories: tags, next };
   }
 
   async referrers(repo: ResolvedRepository, subject: string, artifactType?: string): Promise<{ mediaType: string; schemaVersion: 2; manifests: ReferrerDescriptor[] }> {
     parseDigest(subject, 'subject digest');
-    return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: await this.meta.listReferrers(repo.name, subject, artifactType) };
+    return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: await this.stores.content.listReferrers(repo.name, subject, artifactType) };
   }
 }
 

@@ -7,7 +7,7 @@
 // a disabled, expired or deleted robot fail on its very next request.
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
-import type { MetadataStore, Project, Robot, RobotPermission } from '../storage/meta/types.js';
+import type { MetaStores, Project, Robot, RobotPermission } from '../storage/meta/index.js';
 import { ROBOT_PREFIX, robotAllows, type AccessControl, type Principal } from './rbac.js';
 
 const CRUDL = ['create', 'read', 'update', 'delete', 'list'];
@@ -80,7 +80,7 @@ export interface RobotFilter { projectId?: number }
 export class RobotService {
   private readonly now: () => number;
 
-  constructor(private readonly meta: MetadataStore, private readonly access: AccessControl, opts: { clock?: () => number } = {}) {
+  constructor(private readonly stores: Pick<MetaStores, 'identity' | 'projects'>, private readonly access: AccessControl, opts: { clock?: () => number } = {}) {
     this.now = opts.clock ?? Date.now;
   }
 
@@ -96,7 +96,7 @@ export class RobotService {
   /** The robot a login name and secret belong to, if it is usable; null otherwise. */
   async authenticate(loginName: string, secret: string): Promise<Robot | null> {
     if (!loginName.startsWith(ROBOT_PREFIX)) return null;
-    const r = await this.meta.getRobotByName(loginName.slice(ROBOT_PREFIX.length));
+    const r = await this.stores.identity.getRobotByName(loginName.slice(ROBOT_PREFIX.length));
     if (!r || !verifySecret(secret, r.secretHash) || !this.isActive(r)) return null;
     return r;
   }
@@ -107,12 +107,12 @@ export class RobotService {
    */
   async tokenStillValid(subject: string, issuedAt: number): Promise<boolean> {
     if (!subject.startsWith(ROBOT_PREFIX)) return true;
-    const r = await this.meta.getRobotByName(subject.slice(ROBOT_PREFIX.length));
+    const r = await this.stores.identity.getRobotByName(subject.slice(ROBOT_PREFIX.length));
     return r !== null && this.isActive(r) && Math.floor(Date.parse(r.createdAt) / 1000) <= issuedAt;
   }
 
   private async projectOf(r: { level: string; projectId: number | null }): Promise<Project | null> {
-    return r.level === 'project' && r.projectId !== null ? this.meta.getProjectById(r.projectId) : null;
+    return r.level === 'project' && r.projectId !== null ? this.stores.projects.getProjectById(r.projectId) : null;
   }
 
   /** May the actor do `action` on robots of this level (and project)? FORBIDDEN / UNAUTHORIZED otherwise. */
@@ -153,7 +153,7 @@ export class RobotService {
       } else if (e.namespace === '*') {
         if (level !== 'system') throw new HarborError('BAD_REQUEST', 'only a system-level robot may cover all projects ("*")');
       } else {
-        const p = await this.meta.getProject(e.namespace);
+        const p = await this.stores.projects.getProject(e.namespace);
         if (!p) throw new HarborError('NOT_FOUND', `project ${e.namespace.slice(0, 255)} not found`);
         project = p;
       }
@@ -202,7 +202,7 @@ export class RobotService {
     else if (typeof req.secret === 'string' && isValidSecret(req.secret)) secret = req.secret;
     else throw new HarborError('BAD_REQUEST', 'the secret must be 8 to 128 characters with an upper-case letter, a lower-case letter and a digit');
     const name = req.level === 'project' ? `${project!.name}+${req.name}` : req.name;
-    if (await this.meta.getRobotByName(name)) throw new HarborError('CONFLICT', `the robot ${ROBOT_PREFIX}${name} already exists`);
+    if (await this.stores.identity.getRobotByName(name)) throw new HarborError('CONFLICT', `the robot ${ROBOT_PREFIX}${name} already exists`);
     const now = this.nowSec();
     let expiresAt = this.expiresAt(duration, now);
     // Our decision (Harbor does not cap it): a robot creating robots gives them no longer a life than
@@ -212,7 +212,7 @@ export class RobotService {
       expiresAt = cap;
       duration = Math.max(1, Math.ceil((cap - now) / 86400));
     }
-    const robot = await this.meta.createRobot({
+    const robot = await this.stores.identity.createRobot({
       name, description: (req.description as string | undefined) ?? '', level: req.level, projectId: req.level === 'project' ? project!.id : null,
       secretHash: hashSecret(secret), disabled: req.disable === true, duration, expiresAt, permissions,
       creatorType: actor.kind === 'robot' ? 'robot' : 'local', creatorRef: actor.kind === 'robot' ? actor.robot.id : actor.kind === 'user' ? actor.user.id : 0,
@@ -221,7 +221,7 @@ export class RobotService {
   }
 
   private async find(id: number): Promise<Robot> {
-    const r = await this.meta.getRobotById(id);
+    const r = await this.stores.identity.getRobotById(id);
     if (!r) throw new HarborError('NOT_FOUND', `robot ${id} not found`);
     return r;
   }
@@ -235,13 +235,13 @@ export class RobotService {
   /** With a project id, that project's robots (`q=Level=project,ProjectID=N`); otherwise the system-level ones, as Harbor lists them. */
   async list(actor: Principal, f: RobotFilter): Promise<Robot[]> {
     if (f.projectId !== undefined) {
-      const p = await this.meta.getProjectById(f.projectId);
+      const p = await this.stores.projects.getProjectById(f.projectId);
       if (!p) throw new HarborError('NOT_FOUND', `project ${f.projectId} not found`);
       await this.require(actor, p, 'list');
-      return (await this.meta.listRobots()).filter((r) => r.level === 'project' && r.projectId === p.id);
+      return (await this.stores.identity.listRobots()).filter((r) => r.level === 'project' && r.projectId === p.id);
     }
     await this.require(actor, null, 'list');
-    return (await this.meta.listRobots()).filter((r) => r.level === 'system');
+    return (await this.stores.identity.listRobots()).filter((r) => r.level === 'system');
   }
 
   /** PUT: description, disable, duration and permissions; name, level and project cannot change. */
@@ -270,7 +270,7 @@ export class RobotService {
       // Harbor counts a new duration from the robot's creation.
       expiresAt = this.expiresAt(duration, Math.floor(Date.parse(r.createdAt) / 1000));
     }
-    return (await this.meta.updateRobot(r.id, {
+    return (await this.stores.identity.updateRobot(r.id, {
       description: ch.description as string | undefined, disabled: ch.disable as boolean | undefined, duration, expiresAt, permissions,
     }))!;
   }
@@ -286,14 +286,14 @@ export class RobotService {
       shown = next;
     } else if (typeof secret === 'string' && isValidSecret(secret)) next = secret;
     else throw new HarborError('BAD_REQUEST', 'the secret must be 8 to 128 characters with an upper-case letter, a lower-case letter and a digit');
-    await this.meta.updateRobot(r.id, { secretHash: hashSecret(next) });
+    await this.stores.identity.updateRobot(r.id, { secretHash: hashSecret(next) });
     return shown;
   }
 
   async delete(actor: Principal, id: number): Promise<void> {
     const r = await this.find(id);
     await this.require(actor, await this.projectOf(r), 'delete');
-    await this.meta.deleteRobot(r.id);
+    await this.stores.identity.deleteRobot(r.id);
   }
 
 }

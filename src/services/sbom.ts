@@ -17,7 +17,7 @@ import type { Logger } from '../core/log.js';
 import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
 import type { LayerSource, ScanLimits } from '../sbom/index.js';
 import type { BlobStore } from '../storage/blobs/types.js';
-import type { MetadataStore, SbomStatus } from '../storage/meta/types.js';
+import type { MetaStores, SbomStatus } from '../storage/meta/index.js';
 import type { ManifestPutEvent, RegistryService, ResolvedRepository } from './registry.js';
 
 /** Harbor's SBOM accessory media type (config media type and, here, artifactType). */
@@ -117,7 +117,7 @@ export class SbomService {
   private failed = 0;
 
   constructor(
-    private readonly meta: MetadataStore,
+    private readonly stores: Pick<MetaStores, 'content' | 'jobs'>,
     private readonly blobs: BlobStore,
     private readonly registry: RegistryService,
     private readonly opts: SbomServiceOptions,
@@ -132,7 +132,7 @@ export class SbomService {
   /** Queues again what a previous run left Pending or Running. */
   async resume(): Promise<void> {
     if (this.opts.scanLimits?.tmpDir) await rm(this.opts.scanLimits.tmpDir, { recursive: true, force: true });
-    for (const j of await this.meta.listUnfinishedSbom()) await this.enqueue(j.repository, j.digest, true, true);
+    for (const j of await this.stores.jobs.listUnfinishedSbom()) await this.enqueue(j.repository, j.digest, true, true);
   }
 
   /**
@@ -140,14 +140,14 @@ export class SbomService {
    * neither an image nor an index of images. Returns once the request is queued.
    */
   async request(repository: string, digest: string): Promise<void> {
-    const m = await this.meta.getManifest(repository, digest);
+    const m = await this.stores.content.getManifest(repository, digest);
     if (!m) throw new HarborError('NOT_FOUND', `artifact ${repository.slice(0, 300)}@${digest} not found`);
     const doc = parseDoc(m.content);
     const target = sbomTarget(m.mediaType, doc);
     if (!target || (target === 'index' && this.platformImages(doc).length === 0)) {
       throw new HarborError('UNPROCESSABLE_ENTITY', `${repository.slice(0, 300)}@${digest} is not a container image: there is nothing to make an SBOM of`);
     }
-    const s = await this.meta.getSbomStatus(repository, digest);
+    const s = await this.stores.jobs.getSbomStatus(repository, digest);
     if (s && (s.status === 'Pending' || s.status === 'Running')) {
       throw new HarborError('CONFLICT', 'a previous sbom generate process is running');
     }
@@ -166,7 +166,7 @@ export class SbomService {
   }
 
   async status(repository: string, digest: string): Promise<SbomStatus | null> {
-    return this.meta.getSbomStatus(repository, digest);
+    return this.stores.jobs.getSbomStatus(repository, digest);
   }
 
   private async enqueue(repository: string, digest: string, force: boolean, resumed: boolean): Promise<void> {
@@ -175,12 +175,12 @@ export class SbomService {
     this.queued.add(key);
     this.starting++;
     try {
-      const prev = resumed ? null : await this.meta.getSbomStatus(repository, digest);
+      const prev = resumed ? null : await this.stores.jobs.getSbomStatus(repository, digest);
       const pending: SbomStatus = {
         reportId: randomUUID(), status: 'Pending', startTime: null, endTime: null,
         sbomDigest: prev?.sbomDigest ?? null, cyclonedxDigest: prev?.cyclonedxDigest ?? null, error: null,
       };
-      if (!(await this.meta.setSbomStatus(repository, digest, pending))) {
+      if (!(await this.stores.jobs.setSbomStatus(repository, digest, pending))) {
         this.queued.delete(key);
         return;
       }
@@ -256,10 +256,10 @@ export class SbomService {
   }
 
   private async setStatus(repository: string, digest: string, patch: Partial<SbomStatus>): Promise<SbomStatus | null> {
-    const cur = await this.meta.getSbomStatus(repository, digest);
+    const cur = await this.stores.jobs.getSbomStatus(repository, digest);
     if (!cur) return null;
     const next = { ...cur, ...patch };
-    return (await this.meta.setSbomStatus(repository, digest, next)) ? next : null;
+    return (await this.stores.jobs.setSbomStatus(repository, digest, next)) ? next : null;
   }
 
   private async run(job: Job): Promise<void> {
@@ -267,7 +267,7 @@ export class SbomService {
     if (!(await this.setStatus(job.repository, job.digest, { status: 'Running', startTime: start, endTime: null, error: null }))) return;
     try {
       const repo = await this.registry.resolveRepository(job.repository);
-      const m = await this.meta.getManifest(job.repository, job.digest);
+      const m = await this.stores.content.getManifest(job.repository, job.digest);
       if (!m) return; // deleted meanwhile: its status went with it
       const doc = parseDoc(m.content);
       const target = sbomTarget(m.mediaType, doc);
@@ -294,15 +294,15 @@ export class SbomService {
   private async runIndex(repo: ResolvedRepository, doc: ManifestDoc, force: boolean): Promise<void> {
     const failed: string[] = [];
     for (const child of this.platformImages(doc)) {
-      const s = await this.meta.getSbomStatus(repo.name, child.digest);
+      const s = await this.stores.jobs.getSbomStatus(repo.name, child.digest);
       if (!force && s && s.status !== 'Error') continue;
-      const m = await this.meta.getManifest(repo.name, child.digest);
+      const m = await this.stores.content.getManifest(repo.name, child.digest);
       if (!m || sbomTarget(m.mediaType, parseDoc(m.content)) !== 'image') continue;
-      await this.meta.setSbomStatus(repo.name, child.digest, {
+      await this.stores.jobs.setSbomStatus(repo.name, child.digest, {
         reportId: randomUUID(), status: 'Pending', startTime: null, endTime: null, sbomDigest: s?.sbomDigest ?? null, cyclonedxDigest: s?.cyclonedxDigest ?? null, error: null,
       });
       await this.run({ repository: repo.name, digest: child.digest, force });
-      if ((await this.meta.getSbomStatus(repo.name, child.digest))?.status !== 'Success') failed.push(child.digest);
+      if ((await this.stores.jobs.getSbomStatus(repo.name, child.digest))?.status !== 'Success') failed.push(child.digest);
     }
     if (failed.length) throw new HarborError('INTERNAL_SERVER_ERROR', `SBOM generation failed for ${failed.length} platform manifest(s): ${failed.join(', ')}`);
   }
@@ -328,13 +328,13 @@ export class SbomService {
     try {
       cyclonedx = await this.store(repo, subject, docs.cyclonedx, 'cyclonedx');
     } catch (e) {
-      await this.meta.deleteManifest(repo.name, spdx);
+      await this.stores.content.deleteManifest(repo.name, spdx);
       throw e;
     }
     const stored = { spdx, cyclonedx };
     // Harbor keeps one SBOM per artifact: a new generation replaces the previous accessories.
-    for (const r of await this.meta.listReferrers(repo.name, subject.digest, SBOM_ARTIFACT_TYPE)) {
-      if (r.digest !== stored.spdx && r.digest !== stored.cyclonedx) await this.meta.deleteManifest(repo.name, r.digest);
+    for (const r of await this.stores.content.listReferrers(repo.name, subject.digest, SBOM_ARTIFACT_TYPE)) {
+      if (r.digest !== stored.spdx && r.digest !== stored.cyclonedx) await this.stores.content.deleteManifest(repo.name, r.digest);
     }
     return stored;
   }
@@ -350,7 +350,7 @@ export class SbomService {
 
   private async putBlob(repo: ResolvedRepository, bytes: Buffer): Promise<string> {
     const digest = sha256(bytes);
-    if (!(await this.meta.getBlobLink(repo.name, digest)) || (await this.blobs.stat(digest)) === null) {
+    if (!(await this.stores.content.getBlobLink(repo.name, digest)) || (await this.blobs.stat(digest)) === null) {
       await this.registry.uploadMonolithic(repo, digest, (async function* () { yield bytes; })(), { length: bytes.length });
     }
     return digest;

@@ -6,7 +6,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import { signJwt, verifyJwt } from '../core/jwt.js';
 import { parseRepositoryName } from '../oci/name.js';
-import type { MetadataStore } from '../storage/meta/types.js';
+import type { MetaStores } from '../storage/meta/index.js';
 import { isSysadmin, principalName, type AccessControl, type Principal } from './rbac.js';
 
 export const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -41,7 +41,7 @@ export class TokenService {
   private readonly verified = new Map<string, { grant: TokenGrant; exp: number }>();
 
   constructor(
-    private readonly meta: MetadataStore,
+    private readonly stores: Pick<MetaStores, 'projects'>,
     private readonly access: AccessControl,
     private readonly key: TokenKey,
     opts: { clock?: () => number; ttlSec?: number } = {},
@@ -62,7 +62,7 @@ export class TokenService {
     } catch {
       return [];
     }
-    const project = await this.meta.getProject(projectName);
+    const project = await this.stores.projects.getProject(projectName);
     if (!project) return [];
     const out: string[] = [];
     for (const a of want.actions) {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import { hashPassword, verifyPassword } from '../core/passwords.js';
-import type { MetadataStore, User } from '../storage/meta/types.js';
+import type { MetaStores, User } from '../storage/meta/index.js';
 import type { Principal } from './rbac.js';
 
 export interface UserCreation { username: string; password: string; email?: string; realname?: string; comment?: string }
@@ -38,15 +38,15 @@ export function requireSysadmin(p: Principal): User {
 }
 
 export class UserService {
-  constructor(private readonly meta: MetadataStore) {}
+  constructor(private readonly stores: Pick<MetaStores, 'identity'>) {}
 
   async create(actor: Principal, req: UserCreation): Promise<User> {
     requireSysadmin(actor);
     if (!USERNAME.test(req.username)) throw new HarborError('BAD_REQUEST', 'the username must be 1 to 255 characters, without spaces or any of , " ~ # % $ :');
     if (req.email && !EMAIL.test(req.email)) throw new HarborError('BAD_REQUEST', 'the email address is not valid');
     checkPasswordPolicy(req.password);
-    if (await this.meta.getUserByName(req.username)) throw new HarborError('CONFLICT', `the username ${req.username} is already taken`);
-    return this.meta.createUser({
+    if (await this.stores.identity.getUserByName(req.username)) throw new HarborError('CONFLICT', `the username ${req.username} is already taken`);
+    return this.stores.identity.createUser({
       username: req.username, email: req.email, realname: req.realname, comment: req.comment,
       passwordHash: await hashPassword(req.password),
     });
@@ -54,22 +54,22 @@ export class UserService {
 
   /** The first-start admin: a system admin named `admin` (Harbor's user id 1). */
   async createAdmin(password: string): Promise<User> {
-    return this.meta.createUser({ username: 'admin', realname: 'system admin', comment: 'admin user', passwordHash: await hashPassword(password), sysadmin: true });
+    return this.stores.identity.createUser({ username: 'admin', realname: 'system admin', comment: 'admin user', passwordHash: await hashPassword(password), sysadmin: true });
   }
 
   async list(actor: Principal): Promise<User[]> {
     requireSysadmin(actor);
-    return this.meta.listUsers();
+    return this.stores.identity.listUsers();
   }
 
   /** Any signed-in user may look names up (Harbor's /users/search). */
   async search(actor: Principal): Promise<User[]> {
     requireUser(actor);
-    return this.meta.listUsers();
+    return this.stores.identity.listUsers();
   }
 
   private async find(id: number): Promise<User> {
-    const u = await this.meta.getUserById(id);
+    const u = await this.stores.identity.getUserById(id);
     if (!u) throw new HarborError('NOT_FOUND', `user ${id} not found`);
     return u;
   }
@@ -85,14 +85,14 @@ export class UserService {
     if (me.id !== id && !me.sysadmin) throw new HarborError('FORBIDDEN', 'only a system administrator may change another user');
     await this.find(id);
     if (change.email && !EMAIL.test(change.email)) throw new HarborError('BAD_REQUEST', 'the email address is not valid');
-    return (await this.meta.updateUser(id, change))!;
+    return (await this.stores.identity.updateUser(id, change))!;
   }
 
   async delete(actor: Principal, id: number): Promise<void> {
     const me = requireSysadmin(actor);
     if (me.id === id) throw new HarborError('FORBIDDEN', 'you cannot delete yourself');
     await this.find(id);
-    await this.meta.deleteUser(id);
+    await this.stores.identity.deleteUser(id);
   }
 
   async changePassword(actor: Principal, id: number, oldPassword: string | undefined, newPassword: string): Promise<void> {
@@ -104,13 +104,13 @@ export class UserService {
     }
     checkPasswordPolicy(newPassword);
     if (await verifyPassword(newPassword, target.passwordHash)) throw new HarborError('BAD_REQUEST', 'the new password must differ from the old one');
-    await this.meta.updateUser(id, { passwordHash: await hashPassword(newPassword) });
+    await this.stores.identity.updateUser(id, { passwordHash: await hashPassword(newPassword) });
   }
 
   async setSysadmin(actor: Principal, id: number, flag: boolean): Promise<void> {
     const me = requireSysadmin(actor);
     await this.find(id);
     if (me.id === id && !flag) throw new HarborError('FORBIDDEN', 'you cannot remove your own admin flag');
-    await this.meta.updateUser(id, { sysadmin: flag });
+    await this.stores.identity.updateUser(id, { sysadmin: flag });
   }
 }

@@ -127,7 +127,7 @@ describe('a project that does not exist → 404 NAME_UNKNOWN, and nothing is cre
       const r = await call(srv.url, path, { method, body, headers: { 'content-type': MT.ociManifest } });
       expectError(r, 404, 'NAME_UNKNOWN');
     }
-    expect(await srv.app.meta.getRepository(name)).toBeNull();
+    expect(await srv.app.stores.content.getRepository(name)).toBeNull();
     expect(await readdir(join(srv.dataDir, 'blobs', '_uploads'))).toEqual(uploadsBefore);
     const cat = await call(srv.url, '/v2/_catalog');
     expect(cat.json<{ repositories: string[] }>().repositories).not.toContain(name);

@@ -118,8 +118,7 @@ test('a client that disconnects mid-chunk leaves the session as it was and no bl
   });
   const uploadsBefore = await readdir(join(s.dataDir, 'blobs', '_uploads'));
   expect(uploadsBefore).toHaveLength(1);
-  const meta = s.app.meta;
-  await meta.touchUpload(loc2.split('/').pop()!, 0);
+  await s.app.stores.uploads.touchUpload(loc2.split('/').pop()!, 0);
   await s.app.registry.purgeUploads();
   expect(await readdir(join(s.dataDir, 'blobs', '_uploads'))).toHaveLength(0);
   const blobs = await readdir(join(s.dataDir, 'blobs', 'sha256'));

@@ -189,7 +189,7 @@ describe('catalog', () => {
   test('lists repositories that have manifests, in order, paginated with ?n=/?last= and Link', async () => {
     const s = await startTestServer();
     try {
-      await s.app.meta.createProject({ name: 'alpha', public: true });
+      await s.app.stores.projects.createProject({ name: 'alpha', public: true });
       const repos = ['library/b', 'alpha/z', 'library/a/nested', 'alpha/y', 'library/c'];
       for (const r of repos) await pushImage(s.url, r, 'latest');
       await pushBlob(s.url, 'library/blobs-only', Buffer.from('no manifest here'));

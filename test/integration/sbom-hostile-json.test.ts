@@ -26,7 +26,7 @@ async function poison(repo: string, platform: string): Promise<string> {
   const project = await api(srv.url, 'GET', '/projects/library');
   const content = Buffer.from(indexText(platform));
   const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
-  await srv.app.meta.putManifest(`library/${repo}`, project.body.project_id, {
+  await srv.app.stores.content.putManifest(`library/${repo}`, project.body.project_id, {
     digest, mediaType: MT.ociIndex, artifactType: null, size: content.length, content,
     subject: null, annotations: null, blobRefs: [], manifestRefs: [],
   }, 'old');

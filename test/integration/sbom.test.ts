@@ -161,8 +161,8 @@ describe('generation by POST …/scan {"scan_type":"sbom"}', () => {
     expect(del.status, del.text).toBe(200);
     for (const r of refs) expect((await call(srv.url, `/v2/sb/deb/manifests/${r.digest}`)).status).toBe(404);
     expect(await referrers('sb/deb', image.digest)).toEqual([]);
-    const p = (await srv.app.meta.getProject('sb'))!;
-    expect(p.storageUsed).toBe(await srv.app.meta.recountUsage(p.id));
+    const p = (await srv.app.stores.projects.getProject('sb'))!;
+    expect(p.storageUsed).toBe(await srv.app.stores.projects.recountUsage(p.id));
   });
 
   test('a layer that is not a tar makes the status Error', async () => {
@@ -289,21 +289,21 @@ describe('quota', () => {
   test('the SBOMs count toward the project\'s quota; a project without room for them gets Error, not a partial SBOM', async () => {
     await createProject(srv.url, 'sbquota');
     const img = await pushDpkgImage(srv.url, 'sbquota/deb', 'v1');
-    const before = (await srv.app.meta.getProject('sbquota'))!;
+    const before = (await srv.app.stores.projects.getProject('sbquota'))!;
     // Room for a few hundred bytes more than the image: not for its SBOMs.
     expect((await api(srv.url, 'PUT', `/quotas/${before.id}`, { body: { hard: { storage: before.storageUsed + 500 } } })).status).toBe(200);
     expect((await scan('sbquota', 'deb', 'v1')).status).toBe(202);
     await srv.app.sbom.idle();
     expect((await overview('sbquota', 'deb', 'v1'))?.scan_status).toBe('Error');
     expect(await referrers('sbquota/deb', img.digest)).toEqual([]);
-    const p = (await srv.app.meta.getProject('sbquota'))!;
-    expect(p.storageUsed).toBe(await srv.app.meta.recountUsage(p.id));
+    const p = (await srv.app.stores.projects.getProject('sbquota'))!;
+    expect(p.storageUsed).toBe(await srv.app.stores.projects.recountUsage(p.id));
     // With room, the same request succeeds and the usage grows by the accessories.
     expect((await api(srv.url, 'PUT', `/quotas/${p.id}`, { body: { hard: { storage: -1 } } })).status).toBe(200);
     expect((await scan('sbquota', 'deb', 'v1')).status).toBe(202);
     await srv.app.sbom.idle();
     expect((await overview('sbquota', 'deb', 'v1'))?.scan_status).toBe('Success');
-    expect((await srv.app.meta.getProject('sbquota'))!.storageUsed).toBeGreaterThan(before.storageUsed);
+    expect((await srv.app.stores.projects.getProject('sbquota'))!.storageUsed).toBeGreaterThan(before.storageUsed);
   });
 });
 

@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 let srv: TestServer;
 beforeAll(async () => {
   srv = await startTestServer();
-  await srv.app.meta.createProject({ name: 'other', public: true });
+  await srv.app.stores.projects.createProject({ name: 'other', public: true });
 });
 afterAll(async () => { await srv.close(); });
 

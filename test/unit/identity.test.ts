@@ -14,7 +14,8 @@ import { AuthService, parseBasic } from '../../src/services/auth.js';
 import { AccessControl, isRoleId, publicAllows, roleAllows, type Principal } from '../../src/services/rbac.js';
 import { parseScope, TokenService, grantAllows } from '../../src/services/token.js';
 import { UserService, checkPasswordPolicy, generatePassword } from '../../src/services/users.js';
-import { SqliteMetadataStore } from '../../src/storage/meta/sqlite/index.js';
+import type { MetaStores } from '../../src/storage/meta/index.js';
+import { openSqliteStores } from '../../src/storage/meta/sqlite/index.js';
 
 describe('passwords (scrypt)', () => {
   test('a hash verifies its password only, and two hashes of one password differ (salt)', async () => {
@@ -110,10 +111,10 @@ describe('the role matrix (harbor-notes §3.2)', () => {
 
 describe('with a store', () => {
   let dir: string;
-  let meta: SqliteMetadataStore;
+  let meta: MetaStores;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'harborctl-identity-'));
-    meta = new SqliteMetadataStore(join(dir, 'db'));
+    meta = openSqliteStores(join(dir, 'db'));
   });
   afterEach(async () => {
     await meta.close();
@@ -162,13 +163,13 @@ describe('with a store', () => {
     expect((await auth.login('admin', 'Admin12345'))?.id).toBe(admin.id); // from the cache
     expect(await auth.login('admin', 'Admin12346')).toBeNull(); // a different password is never a hit
     // a password change invalidates the entry at once
-    await meta.updateUser(admin.id, { passwordHash: await hashPassword('Changed123') });
+    await meta.identity.updateUser(admin.id, { passwordHash: await hashPassword('Changed123') });
     expect(await auth.login('admin', 'Admin12345')).toBeNull();
     expect((await auth.login('admin', 'Changed123'))?.id).toBe(admin.id);
     now += 61_000;
     expect((await auth.login('admin', 'Changed123'))?.id).toBe(admin.id); // re-verified with scrypt
     // a deleted user is gone even with a fresh entry
-    await meta.deleteUser(admin.id);
+    await meta.identity.deleteUser(admin.id);
     expect(await auth.login('admin', 'Changed123')).toBeNull();
   });
 
@@ -186,10 +187,10 @@ describe('with a store', () => {
   test('tokens: grants cut to the role, catalog only for admins, verify round trip and expiry', async () => {
     const users = new UserService(meta);
     const admin = await users.createAdmin('Admin12345');
-    const guestUser = await meta.createUser({ username: 'g', passwordHash: 'x' });
-    const p = await meta.createProject({ name: 'p', public: false });
-    const pub = await meta.createProject({ name: 'pub', public: true });
-    await meta.addMember(p.id, guestUser.id, 3);
+    const guestUser = await meta.identity.createUser({ username: 'g', passwordHash: 'x' });
+    const p = await meta.projects.createProject({ name: 'p', public: false });
+    const pub = await meta.projects.createProject({ name: 'pub', public: true });
+    await meta.projects.addMember(p.id, guestUser.id, 3);
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     let now = Date.parse('2030-01-01T00:00:00Z');
     const tokens = new TokenService(meta, new AccessControl(meta), { privateKey, publicKey: publicKeyOf(privateKey), kid: 'K' }, { clock: () => now, ttlSec: 60 });
@@ -234,7 +235,7 @@ describe('with a store', () => {
     const pw = (await readFile(join(dir, 'admin.password'), 'utf8')).trim();
     expect(((await stat(join(dir, 'admin.password'))).mode & 0o777).toString(8)).toBe('600');
     expect(printed.join('')).toContain(pw);
-    expect((await meta.getUserByName('admin'))?.sysadmin).toBe(true);
+    expect((await meta.identity.getUserByName('admin'))?.sysadmin).toBe(true);
     // a second start changes nothing and prints nothing
     await ensureAdmin(meta, users, dir, log, 'Other12345', { write: (s: string) => printed.push(s) });
     expect(printed).toHaveLength(1);

@@ -8,18 +8,19 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AuthService } from '../../src/services/auth.js';
 import { UserService } from '../../src/services/users.js';
-import { SqliteMetadataStore } from '../../src/storage/meta/sqlite/index.js';
+import type { MetaStores } from '../../src/storage/meta/index.js';
+import { openSqliteStores } from '../../src/storage/meta/sqlite/index.js';
 
 const DELAY = { freeFailures: 3, addressFreeFailures: 10, baseMs: 250, maxMs: 8000 };
 
 describe('login throttling holds under parallel attempts', () => {
   let dir: string;
-  let meta: SqliteMetadataStore;
+  let meta: MetaStores;
   let slept: number[];
   let auth: AuthService;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'harborctl-throttle-'));
-    meta = new SqliteMetadataStore(join(dir, 'db'));
+    meta = openSqliteStores(join(dir, 'db'));
     await new UserService(meta).createAdmin('Admin12345');
     slept = [];
     // The clock stands still: every attempt below starts at the same instant, as a burst does.

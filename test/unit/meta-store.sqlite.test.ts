@@ -1,14 +1,15 @@
-// SqliteMetadataStore: the shared contract on a temp database file, plus what only SQLite promises
+// The SQLite stores: every store's contract on a temp database file, plus what only SQLite promises
 // (versioned migrations, data kept across a reopen, refusing a schema from a newer harborctl).
 import Database from 'better-sqlite3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { SqliteMetadataStore, migrate } from '../../src/storage/meta/sqlite/index.js';
+import { migrate, openSqliteStores, type SqliteStores } from '../../src/storage/meta/sqlite/index.js';
 import { MIGRATIONS } from '../../src/storage/meta/sqlite/migrations.js';
 import { digestOf } from '../../src/oci/digest.js';
-import { manifestRecord, metaStoreContract } from './meta-store.contract.js';
+import { manifestRecord } from './contract/harness.js';
+import { metaStoresContract } from './contract/index.js';
 
 let tmp: string;
 let n = 0;
@@ -21,15 +22,15 @@ afterAll(async () => {
 
 const dbPath = (): string => join(tmp, `meta-${++n}.db`);
 
-metaStoreContract('sqlite', async () => new SqliteMetadataStore(dbPath()));
+metaStoresContract('sqlite', async () => openSqliteStores(dbPath()));
 
-describe('SqliteMetadataStore specifics', () => {
+describe('SQLite stores specifics', () => {
   const opened: { close(): unknown }[] = [];
   afterEach(async () => {
     for (const s of opened.splice(0)) await s.close();
   });
-  function open(path: string, clock?: () => Date): SqliteMetadataStore {
-    const s = new SqliteMetadataStore(path, { clock });
+  function open(path: string, clock?: () => Date): SqliteStores {
+    const s = openSqliteStores(path, { clock });
     opened.push(s);
     return s;
   }
@@ -67,9 +68,9 @@ describe('SqliteMetadataStore specifics', () => {
     raw.close();
     const s = open(path);
     expect(s.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(await s.getProject('old')).toMatchObject({ name: 'old', public: true, ownerId: null, storageLimit: -1, metadata: {} });
-    expect(await s.listTags('old/app', {})).toEqual(['v1', 'v2']);
-    const [art] = await s.listArtifacts('old/app');
+    expect(await s.projects.getProject('old')).toMatchObject({ name: 'old', public: true, ownerId: null, storageLimit: -1, metadata: {} });
+    expect(await s.content.listTags('old/app', {})).toEqual(['v1', 'v2']);
+    const [art] = await s.artifacts.listArtifacts('old/app');
     expect(art.tags.map((t) => t.name)).toEqual(['v1', 'v2']);
     expect(art.tags.every((t) => Number.isInteger(t.id))).toBe(true);
   });
@@ -77,24 +78,24 @@ describe('SqliteMetadataStore specifics', () => {
   test('reopening the same file keeps every kind of data', async () => {
     const path = dbPath();
     const first = open(path);
-    const p = await first.createProject({ name: 'keep', public: true });
+    const p = await first.projects.createProject({ name: 'keep', public: true });
     const cfg = digestOf('cfg');
-    await first.linkBlob('keep/app', p.id, { digest: cfg, size: 3, mediaType: 'application/vnd.oci.image.config.v1+json' });
+    await first.content.linkBlob('keep/app', p.id, { digest: cfg, size: 3, mediaType: 'application/vnd.oci.image.config.v1+json' });
     const m = manifestRecord({ seed: 'persisted', blobs: [cfg] });
-    expect(await first.putManifest('keep/app', p.id, m, 'v1')).toEqual({ ok: true, created: true });
+    expect(await first.content.putManifest('keep/app', p.id, m, 'v1')).toEqual({ ok: true, created: true });
     const sig = manifestRecord({ seed: 'sig', subject: m.digest, artifactType: 'application/x-sig' });
-    await first.putManifest('keep/app', p.id, sig, null);
-    await first.createUpload({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
+    await first.content.putManifest('keep/app', p.id, sig, null);
+    await first.uploads.createUpload({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
     await first.close();
 
     const second = open(path);
-    expect(await second.getProject('keep')).toEqual({ ...p, storageUsed: 3 + m.size + sig.size });
-    expect(await second.getBlobLink('keep/app', cfg)).toEqual({ digest: cfg, size: 3, mediaType: 'application/vnd.oci.image.config.v1+json' });
-    expect(await second.getManifest('keep/app', 'v1')).toEqual({ digest: m.digest, mediaType: m.mediaType, size: m.size, content: m.content });
-    expect(await second.listTags('keep/app', {})).toEqual(['v1']);
-    expect(await second.listRepositories({})).toEqual(['keep/app']);
-    expect((await second.listReferrers('keep/app', m.digest)).map((d) => d.digest)).toEqual([sig.digest]);
-    expect(await second.getUpload('u-1')).toEqual({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
+    expect(await second.projects.getProject('keep')).toEqual({ ...p, storageUsed: 3 + m.size + sig.size });
+    expect(await second.content.getBlobLink('keep/app', cfg)).toEqual({ digest: cfg, size: 3, mediaType: 'application/vnd.oci.image.config.v1+json' });
+    expect(await second.content.getManifest('keep/app', 'v1')).toEqual({ digest: m.digest, mediaType: m.mediaType, size: m.size, content: m.content });
+    expect(await second.content.listTags('keep/app', {})).toEqual(['v1']);
+    expect(await second.content.listRepositories({})).toEqual(['keep/app']);
+    expect((await second.content.listReferrers('keep/app', m.digest)).map((d) => d.digest)).toEqual([sig.digest]);
+    expect(await second.uploads.getUpload('u-1')).toEqual({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
     expect(second.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
   });
 
@@ -103,7 +104,7 @@ describe('SqliteMetadataStore specifics', () => {
     const raw = new Database(path);
     raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     raw.close();
-    expect(() => new SqliteMetadataStore(path)).toThrow(/newer/);
+    expect(() => openSqliteStores(path)).toThrow(/newer/);
     const check = new Database(path, { readonly: true });
     opened.push(check);
     expect(check.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 1);
@@ -112,7 +113,7 @@ describe('SqliteMetadataStore specifics', () => {
 
   test('project timestamps come from the injected clock', async () => {
     const s = open(dbPath(), () => new Date('2024-05-06T07:08:09.000Z'));
-    const p = await s.createProject({ name: 'clocked', public: false });
+    const p = await s.projects.createProject({ name: 'clocked', public: false });
     expect(p.createdAt).toBe('2024-05-06T07:08:09.000Z');
     expect(p.updatedAt).toBe('2024-05-06T07:08:09.000Z');
   });

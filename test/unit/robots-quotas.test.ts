@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { checkStorageLimit, humanBytes, quotaExceeded } from '../../src/services/quotas.js';
 import { robotAllows, principalName } from '../../src/services/rbac.js';
 import { PROJECT_PERMISSIONS, SYSTEM_PERMISSIONS, generateSecret, hashSecret, isValidSecret, verifySecret } from '../../src/services/robots.js';
-import type { Robot } from '../../src/storage/meta/types.js';
+import type { Robot } from '../../src/storage/meta/index.js';
 
 function robot(over: Partial<Robot>): Robot {
   return {

@@ -3,7 +3,7 @@
 // scans (Harbor tag "scan": SBOM generation).
 import { HarborError } from '../../core/errors.js';
 import { ADDITION_NAMES, type ArtifactView } from '../../services/artifacts.js';
-import type { Project, TagInfo } from '../../storage/meta/types.js';
+import type { Project, TagInfo } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, parseQuery, sendPage, sendPageAsync, sortBy, type Fields, type QValue } from './paging.js';
 import { repositoryProject } from './repository.js';

@@ -3,8 +3,7 @@
 // and filtered by q= over operation, resource, resource_type, username and op_time. The filters run
 // in SQL: an audit log grows with every pull, so it is never loaded whole to be filtered in memory.
 import { HarborError } from '../../core/errors.js';
-import type { AuditCondition, AuditColumn, AuditLogRecord, AuditQuery } from '../../storage/meta/sqlite/audit.js';
-import type { Project } from '../../storage/meta/types.js';
+import type { AuditCondition, AuditColumn, AuditLogRecord, AuditQuery, Project } from '../../storage/meta/index.js';
 import { sendJson } from '../context.js';
 import { linkHeader, pageParams, parseQuery, type QValue } from './paging.js';
 import type { ApiContext, ApiRouter } from './router.js';

@@ -6,7 +6,7 @@ export function healthRoutes(r: ApiRouter): void {
   r.add('GET', '/health', async (c) => {
     const components: { name: string; status: string; error?: string }[] = [];
     try {
-      await c.svc.meta.getProject('library');
+      await c.svc.stores.projects.getProject('library');
       components.push({ name: 'database', status: 'healthy' });
     } catch (e) {
       components.push({ name: 'database', status: 'unhealthy', error: e instanceof Error ? e.message : String(e) });

@@ -2,7 +2,7 @@
 // (get, update, delete) and its summary.
 import { HarborError } from '../../core/errors.js';
 import type { Principal } from '../../services/rbac.js';
-import type { Project } from '../../storage/meta/types.js';
+import type { Project } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, pageParams, parseQuery, sendPage, sortBy } from './paging.js';
 import { isResourceName, optBoolean, optInteger, readObject, type ApiContext, type ApiRouter } from './router.js';
@@ -44,7 +44,7 @@ export function projectRoutes(r: ApiRouter): void {
     }
     const owner = q.get('owner');
     if (owner) {
-      const u = await c.svc.meta.getUserByName(owner);
+      const u = await c.svc.stores.identity.getUserByName(owner);
       items = items.filter((p) => u !== null && p.ownerId === u.id);
     }
     items = sortBy(filterByQuery(items, parseQuery(q.get('q')), PROJECT_FIELDS), q.get('sort'), PROJECT_FIELDS);

@@ -2,7 +2,7 @@
 // update, DELETE) and /registries/{id}/info. System administrators only (services/registries.ts).
 // A ping of an unhealthy registry answers 400 "the registry is unhealthy", as Harbor's handler does.
 import { HarborError } from '../../core/errors.js';
-import type { RegistryEndpoint } from '../../storage/meta/types.js';
+import type { RegistryEndpoint } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, pageParams, parseQuery, sendPage, sortBy } from './paging.js';
 import { idParam, readObject, type ApiRouter } from './router.js';

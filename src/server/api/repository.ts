@@ -1,7 +1,7 @@
 // Harbor tag "repository": /projects/{project_name}/repositories[/{repository_name}]. Names in the
 // path are without the project (`{repository_name}` = `a%252Fb` for `<project>/a/b`); responses carry
 // the full name, as Harbor's do.
-import type { RepositoryInfo } from '../../storage/meta/types.js';
+import type { RepositoryInfo } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, parseQuery, sendPage, sortBy, type Fields } from './paging.js';
 import type { ApiContext, ApiRouter } from './router.js';

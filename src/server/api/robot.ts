@@ -3,7 +3,7 @@
 // create and of a refresh that generated it.
 import { HarborError } from '../../core/errors.js';
 import type { RobotFilter } from '../../services/robots.js';
-import type { Robot } from '../../storage/meta/types.js';
+import type { Robot } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, pageParams, parseQuery, sendPage, sortBy } from './paging.js';
 import { idParam, readObject, type ApiRouter } from './router.js';

@@ -8,10 +8,11 @@ import type { RegistryEndpointService } from '../../services/registries.js';
 import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserService } from '../../services/users.js';
-import type { MetadataStore } from '../../storage/meta/types.js';
+import type { MetaStores } from '../../storage/meta/index.js';
 
 export interface ApiServices {
-  meta: MetadataStore;
+  /** The few direct lookups handlers make (a project or user by name or id); everything else goes through a service. */
+  stores: Pick<MetaStores, 'identity' | 'projects'>;
   auth: AuthService;
   access: AccessControl;
   users: UserService;

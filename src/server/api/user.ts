@@ -1,7 +1,7 @@
 // Harbor tag "user": /users, /users/{user_id}, /users/current, /users/search, password and sysadmin flag.
 import { HarborError } from '../../core/errors.js';
 import { requireUser } from '../../services/users.js';
-import type { User } from '../../storage/meta/types.js';
+import type { User } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, parseQuery, sendPage, sortBy } from './paging.js';
 import { idParam, optBoolean, optString, readObject, type ApiContext, type ApiRouter } from './router.js';
@@ -62,7 +62,7 @@ export function userRoutes(r: ApiRouter): void {
     const id = idParam(c, 'user_id');
     const password = requiredString(b, 'new_password');
     await c.svc.users.changePassword(c.principal, id, optString(b, 'old_password'), password);
-    const user = await c.svc.meta.getUserById(id);
+    const user = await c.svc.stores.identity.getUserById(id);
     if (user) await c.svc.passwordChanged?.(user.username, password);
     sendEmpty(c.http, 200);
   });

@@ -6,7 +6,7 @@ import type { ProjectQuota } from '../../services/quotas.js';
 import { ROBOT_PREFIX } from '../../services/rbac.js';
 import { ROLE_NAMES } from '../../services/rbac.js';
 import { SECRET_MASK } from '../../services/registries.js';
-import type { Project, ProjectMember, RegistryEndpoint, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/types.js';
+import type { Project, ProjectMember, RegistryEndpoint, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/index.js';
 
 export function userResp(u: User): Record<string, unknown> {
   return {

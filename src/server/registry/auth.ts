@@ -9,7 +9,7 @@ import type { AuthService } from '../../services/auth.js';
 import { isSysadmin, principalName, type AccessControl, type Principal } from '../../services/rbac.js';
 import type { RobotService } from '../../services/robots.js';
 import { grantAllows, TOKEN_SERVICE, type TokenGrant, type TokenService } from '../../services/token.js';
-import type { MetadataStore } from '../../storage/meta/types.js';
+import type { MetaStores } from '../../storage/meta/index.js';
 import type { RequestContext } from '../context.js';
 import { ROUTE } from './routes.js';
 
@@ -29,7 +29,7 @@ export function registryNeed(method: string, path: string): RegistryNeed {
   return { kind: 'repository', name, action: 'pull' };
 }
 
-export interface RegistryAuthDeps { meta: MetadataStore; auth: AuthService; access: AccessControl; tokens: TokenService; robots: RobotService }
+export interface RegistryAuthDeps { stores: Pick<MetaStores, 'projects'>; auth: AuthService; access: AccessControl; tokens: TokenService; robots: RobotService }
 
 function bearerChallenge(ctx: RequestContext, need: RegistryNeed, error?: string): string {
   const scheme = (ctx.req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
@@ -51,7 +51,7 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
   const need = registryNeed(ctx.method, ctx.path);
   // The route needs the same project row: keep it on the request instead of reading it twice.
   const lookup = async (name: string) => {
-    const project = await projectOf(deps.meta, name);
+    const project = await projectOf(deps.stores, name);
     if (project && need.kind === 'repository' && name === need.name) ctx.project = project;
     return project;
   };
@@ -103,12 +103,12 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
   }
 }
 
-async function projectOf(meta: MetadataStore, name: string) {
+async function projectOf(stores: Pick<MetaStores, 'projects'>, name: string) {
   let project: string;
   try {
     project = parseRepositoryName(name).project;
   } catch {
     return null;
   }
-  return meta.getProject(project);
+  return stores.projects.getProject(project);
 }

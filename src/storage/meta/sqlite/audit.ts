@@ -1,43 +1,9 @@
 // The audit_logs table (migration "audit logs"): many rows written in one transaction, and a list
-// query built from Harbor's q= filters. Kept out of MetadataStore: it is an append-only log with no
-// part in a push's transaction, and a batch writer is its only writer (services/audit.ts).
+// query built from Harbor's q= filters. Beyond its own table: insertMany writes the batch's pull
+// counts and times (repositories.pull_count, manifests.pull_time, repository_tags.pull_time) in the
+// same transaction.
 import type Database from 'better-sqlite3';
-
-export interface AuditLogRecord {
-  id: number;
-  projectId: number;
-  username: string;
-  /** project/repo:tag or project/repo@digest, as Harbor writes it. */
-  resource: string;
-  resourceType: string;
-  operation: string;
-  /** RFC 3339 UTC. */
-  opTime: string;
-}
-
-export type NewAuditLog = Omit<AuditLogRecord, 'id'>;
-
-/** Pulls of one repository by one reference (a tag or a digest) within a batch: how many, and the last one's time (ISO). */
-export interface PullBatch { repository: string; reference: string; count: number; last: string }
-
-export type AuditColumn = 'username' | 'resource' | 'resource_type' | 'operation' | 'op_time';
-
-/** One condition on a column: exact, substring, any of, or a range (inclusive). */
-export type AuditCondition =
-  | { column: AuditColumn; kind: 'exact'; value: string }
-  | { column: AuditColumn; kind: 'fuzzy'; value: string }
-  | { column: AuditColumn; kind: 'in'; values: string[] }
-  | { column: AuditColumn; kind: 'range'; min?: string; max?: string };
-
-export interface AuditQuery {
-  /** Only these projects (undefined: every project). */
-  projectIds?: number[];
-  where: AuditCondition[];
-  /** Newest first unless 'asc'. */
-  order?: { column: 'op_time' | 'id'; dir: 'asc' | 'desc' };
-  offset: number;
-  limit: number;
-}
+import type { AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, PullBatch } from '../index.js';
 
 const COLUMNS: ReadonlySet<string> = new Set(['username', 'resource', 'resource_type', 'operation', 'op_time']);
 
@@ -45,7 +11,7 @@ const COLUMNS: ReadonlySet<string> = new Set(['username', 'resource', 'resource_
 const ROWS_PER_INSERT = 50;
 const INSERT = 'INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time) VALUES ';
 
-export class SqliteAuditLogStore {
+export class SqliteAuditLogStore implements AuditLogStore {
   private readonly insertOne;
   private readonly insertChunk;
   private readonly p;

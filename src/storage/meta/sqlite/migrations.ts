@@ -125,7 +125,7 @@ export const MIGRATIONS: string[] = [
   -- Bytes the project uses: every distinct digest of an unreleased blob link (uploads and mounts
   -- create them) or a manifest in one of its repositories, counted once per project. Kept by the
   -- transaction that links or stores, recomputed from scratch by the one that removes or releases;
-  -- SqliteMetadataStore.recountUsage is the check.
+  -- ProjectStore.recountUsage is the check.
   ALTER TABLE projects ADD COLUMN storage_used INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX manifests_digest ON manifests(digest);
   UPDATE projects SET storage_used = (SELECT coalesce(sum(size), 0) FROM (

@@ -1,0 +1,38 @@
+// The metadata stores, one interface per domain (one file each, with its record types), and
+// MetaStores: what a backend's factory returns and what the composition root (server/app.ts) hands
+// to the services, each of which takes only the stores it uses. Every store's methods are atomic
+// operations, so a backend on another database (PostgreSQL for several replicas) can implement them
+// without the services knowing. Each store has one contract suite (test/unit/contract/) that every
+// backend runs. A new domain: an interface file here, a class in each backend, a contract suite,
+// and one line in MetaStores and in each backend's factory.
+import type { ArtifactStore } from './artifacts.js';
+import type { AuditLogStore } from './audit.js';
+import type { ContentStore } from './content.js';
+import type { IdentityStore } from './identity.js';
+import type { JobStore } from './jobs.js';
+import type { ProjectStore } from './projects.js';
+import type { RegistryStore } from './registries.js';
+import type { UploadStore } from './uploads.js';
+
+export type * from './artifacts.js';
+export type * from './audit.js';
+export type * from './common.js';
+export type * from './content.js';
+export type * from './identity.js';
+export type * from './jobs.js';
+export type * from './projects.js';
+export type * from './registries.js';
+export type * from './uploads.js';
+
+export interface MetaStores {
+  identity: IdentityStore;
+  projects: ProjectStore;
+  content: ContentStore;
+  artifacts: ArtifactStore;
+  uploads: UploadStore;
+  registries: RegistryStore;
+  jobs: JobStore;
+  audit: AuditLogStore;
+  /** Closes the database (every store shares it); a second call does nothing. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,56 @@
+// Harbor's listing and reading views of content: reads repositories, manifests, manifest_refs,
+// blobs and repository_tags, writes nothing.
+import type Database from 'better-sqlite3';
+import type { ArtifactInfo, ArtifactStore, RepositoryInfo, TagInfo } from '../index.js';
+import { type Clock, SqliteStore } from './common.js';
+
+export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
+  private readonly s;
+
+  constructor(db: Database.Database, now: Clock) {
+    super(db, now);
+    this.s = {
+      projectRepos: db.prepare(`SELECT r.id, r.name, r.project_id, r.created_at, r.updated_at, r.pull_count,
+        (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count
+        FROM repositories r WHERE r.project_id = ? AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id) ORDER BY r.name`),
+      // Harbor's artifact list (pkg/artifact/dao): tagged artifacts and those no index references,
+      // without accessories (a referrer whose subject is in the repository: SBOMs, signatures).
+      artifacts: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ?
+        AND (EXISTS (SELECT 1 FROM repository_tags t WHERE t.manifest_id = m.id)
+          OR NOT EXISTS (SELECT 1 FROM manifest_refs x JOIN manifests p ON p.id = x.manifest_id
+            WHERE x.kind = 'manifest' AND x.digest = m.digest AND p.repository_id = m.repository_id))
+        AND NOT (m.subject IS NOT NULL AND EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id AND s.digest = m.subject))
+        ORDER BY m.pushed_at DESC, m.id DESC`),
+      artifact: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ? AND m.digest = ?`),
+      artifactTags: db.prepare(`SELECT t.id, t.name, t.pushed_at, t.pull_time FROM repository_tags t WHERE t.manifest_id = ? ORDER BY t.name`),
+    };
+  }
+
+  async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
+    return (this.s.projectRepos.all(projectId) as { id: number; name: string; project_id: number; created_at: string; updated_at: string; artifact_count: number; pull_count: number }[])
+      .map((r) => ({ id: r.id, name: r.name, projectId: r.project_id, artifactCount: r.artifact_count, pullCount: r.pull_count, createdAt: r.created_at, updatedAt: r.updated_at }));
+  }
+
+  private artifact(row: unknown): ArtifactInfo | null {
+    if (!row) return null;
+    const r = row as { id: number; repository_id: number; digest: string; media_type: string; size: number; content: Buffer; pushed_at: string; pull_time: string | null };
+    const tags = (this.s.artifactTags.all(r.id) as { id: number; name: string; pushed_at: string; pull_time: string | null }[])
+      .map((t): TagInfo => ({ id: t.id, name: t.name, pushedAt: t.pushed_at, pulledAt: t.pull_time }));
+    return { id: r.id, repositoryId: r.repository_id, digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content, pushedAt: r.pushed_at,
+      pulledAt: r.pull_time, tags };
+  }
+
+  async listArtifacts(repository: string): Promise<ArtifactInfo[]> {
+    return (this.s.artifacts.all(repository) as unknown[]).map((r) => this.artifact(r)!);
+  }
+
+  async getArtifact(repository: string, digest: string): Promise<ArtifactInfo | null> {
+    return this.artifact(this.s.artifact.get(repository, digest));
+  }
+}
+
+// An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
+const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at, m.pull_time,
+  m.size + coalesce((SELECT sum(b.size) FROM manifest_refs x JOIN blobs b ON b.digest = x.digest
+    WHERE x.manifest_id = m.id AND x.kind = 'blob'), 0) AS size
+  FROM manifests m JOIN repositories r ON r.id = m.repository_id`;

@@ -1,0 +1,126 @@
+// Projects, project metadata and members (tables projects, project_metadata, project_members).
+// Beyond its own tables: deleteProject removes the project's manifest-less repositories, listMembers
+// reads users for the names, and recountUsage reads repositories, repository_blobs, blobs and manifests.
+import type Database from 'better-sqlite3';
+import type { NewProject, Project, ProjectMember, ProjectPatch, ProjectStore, RoleId } from '../index.js';
+import { type Clock, RECOUNT, SqliteStore, unique } from './common.js';
+
+export class SqliteProjectStore extends SqliteStore implements ProjectStore {
+  private readonly s;
+
+  constructor(db: Database.Database, now: Clock) {
+    super(db, now);
+    this.s = {
+      getProject: db.prepare(`${PROJECT_COLS} WHERE name = ?`),
+      getProjectById: db.prepare(`${PROJECT_COLS} WHERE id = ?`),
+      listProjects: db.prepare(`${PROJECT_COLS} ORDER BY id`),
+      setProjectMeta: db.prepare(`INSERT INTO project_metadata (project_id, name, value) VALUES (?, ?, ?)
+        ON CONFLICT (project_id, name) DO UPDATE SET value = excluded.value`),
+      deleteProjectMeta: db.prepare('DELETE FROM project_metadata WHERE project_id = ? AND name = ?'),
+      insertProject: db.prepare('INSERT INTO projects (name, public, owner_id, storage_limit, registry_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      updateProject: db.prepare(`UPDATE projects SET public = coalesce(?, public), storage_limit = coalesce(?, storage_limit),
+        updated_at = ? WHERE id = ?`),
+      deleteEmptyRepos: db.prepare(`DELETE FROM repositories WHERE project_id = ?
+        AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = repositories.id)`),
+      deleteProject: db.prepare('DELETE FROM projects WHERE id = ?'),
+      listMembers: db.prepare(`SELECT m.id, m.project_id, m.user_id, u.username, m.role_id FROM project_members m
+        JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY m.id`),
+      insertMember: db.prepare(`INSERT INTO project_members (project_id, user_id, role_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (project_id, user_id) DO NOTHING`),
+      getMember: db.prepare(`SELECT m.id, m.project_id, m.user_id, u.username, m.role_id FROM project_members m
+        JOIN users u ON u.id = m.user_id WHERE m.id = ?`),
+      updateMember: db.prepare('UPDATE project_members SET role_id = ?, updated_at = ? WHERE project_id = ? AND id = ?'),
+      deleteMember: db.prepare('DELETE FROM project_members WHERE project_id = ? AND id = ?'),
+      memberRole: db.prepare('SELECT role_id FROM project_members WHERE project_id = ? AND user_id = ?').pluck(),
+      recount: db.prepare(RECOUNT).pluck(),
+    };
+  }
+
+  async getProject(name: string): Promise<Project | null> {
+    return toProject(this.s.getProject.get(name));
+  }
+
+  async getProjectById(id: number): Promise<Project | null> {
+    return toProject(this.s.getProjectById.get(id));
+  }
+
+  async createProject(p: NewProject): Promise<Project> {
+    return unique(`the project ${p.name}`, this.db.transaction(() => {
+      const t = this.iso();
+      const id = Number(this.s.insertProject.run(p.name, p.public ? 1 : 0, p.ownerId ?? null, p.storageLimit ?? -1, p.registryId ?? null, t, t).lastInsertRowid);
+      for (const [k, v] of Object.entries(p.metadata ?? {})) this.s.setProjectMeta.run(id, k, v);
+      return toProject(this.s.getProjectById.get(id))!;
+    }));
+  }
+
+  async listProjects(): Promise<Project[]> {
+    return (this.s.listProjects.all() as unknown[]).map((r) => toProject(r)!);
+  }
+
+  async updateProject(id: number, patch: ProjectPatch): Promise<Project | null> {
+    return this.db.transaction(() => {
+      const pub = patch.public === undefined ? null : patch.public ? 1 : 0;
+      if (this.s.updateProject.run(pub, patch.storageLimit ?? null, this.iso(), id).changes === 0) return null;
+      for (const [k, v] of Object.entries(patch.metadata ?? {})) {
+        if (v === null) this.s.deleteProjectMeta.run(id, k);
+        else this.s.setProjectMeta.run(id, k, v);
+      }
+      return toProject(this.s.getProjectById.get(id));
+    })();
+  }
+
+  async deleteProject(id: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.s.deleteEmptyRepos.run(id);
+      return this.s.deleteProject.run(id).changes > 0;
+    })();
+  }
+
+  async listMembers(projectId: number): Promise<ProjectMember[]> {
+    return (this.s.listMembers.all(projectId) as unknown[]).map((r) => toMember(r)!);
+  }
+
+  async addMember(projectId: number, userId: number, roleId: RoleId): Promise<ProjectMember | null> {
+    const t = this.iso();
+    const r = this.s.insertMember.run(projectId, userId, roleId, t, t);
+    return r.changes ? toMember(this.s.getMember.get(r.lastInsertRowid)) : null;
+  }
+
+  async updateMember(projectId: number, memberId: number, roleId: RoleId): Promise<boolean> {
+    return this.s.updateMember.run(roleId, this.iso(), projectId, memberId).changes > 0;
+  }
+
+  async deleteMember(projectId: number, memberId: number): Promise<boolean> {
+    return this.s.deleteMember.run(projectId, memberId).changes > 0;
+  }
+
+  async getMemberRole(projectId: number, userId: number): Promise<RoleId | null> {
+    return (this.s.memberRole.get(projectId, userId) as RoleId | undefined) ?? null;
+  }
+
+  async recountUsage(projectId: number): Promise<number> {
+    return this.s.recount.get(projectId, projectId) as number;
+  }
+}
+
+// The metadata comes in the same statement (one lookup per /v2 request's project, not two).
+const PROJECT_COLS = `SELECT id, name, public, owner_id, storage_limit, storage_used, registry_id, created_at, updated_at,
+  (SELECT json_group_object(name, value) FROM (SELECT name, value FROM project_metadata WHERE project_id = projects.id ORDER BY name)) AS metadata
+  FROM projects`;
+
+function toProject(r: unknown): Project | null {
+  if (!r) return null;
+  const x = r as { id: number; name: string; public: number; owner_id: number | null; storage_limit: number; storage_used: number; registry_id: number | null;
+    created_at: string; updated_at: string; metadata: string | null };
+  return {
+    id: x.id, name: x.name, public: x.public === 1, ownerId: x.owner_id, storageLimit: x.storage_limit, storageUsed: x.storage_used,
+    metadata: x.metadata ? (JSON.parse(x.metadata) as Record<string, string>) : {}, registryId: x.registry_id,
+    createdAt: x.created_at, updatedAt: x.updated_at,
+  };
+}
+
+function toMember(r: unknown): ProjectMember | null {
+  if (!r) return null;
+  const x = r as { id: number; project_id: number; user_id: number; username: string; role_id: RoleId };
+  return { id: x.id, projectId: x.project_id, userId: x.user_id, username: x.username, roleId: x.role_id };
+}

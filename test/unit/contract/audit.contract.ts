@@ -1,0 +1,40 @@
+// The AuditLogStore contract: every backend runs it (test/unit/meta-store.sqlite.test.ts for SQLite).
+import { beforeEach, describe, expect, test } from 'vitest';
+import { useStores, type StoresFactory } from './harness.js';
+
+const all = { where: [], offset: 0, limit: 100 };
+
+export function auditLogStoreContract(name: string, factory: StoresFactory): void {
+  describe(`AuditLogStore contract: ${name}`, () => {
+    const st = useStores(factory);
+
+    describe('filters', () => {
+      beforeEach(() => {
+        const row = (resource: string, username: string, opTime: string) => ({ projectId: st.project.id, username, resource, resourceType: 'artifact', operation: 'pull', opTime });
+        st.audit.insertMany([row('p/a_b:1', 'x', '2026-01-01T00:00:00.000Z'), row('p/axb:1', 'y', '2026-02-01T00:00:00.000Z'), row('p/100%:1', 'x', '2026-03-01T00:00:00.000Z')]);
+      });
+
+      test('fuzzy treats % and _ literally', () => {
+        expect(st.audit.list({ ...all, where: [{ column: 'resource', kind: 'fuzzy', value: 'a_b' }] }).items.map((r) => r.resource)).toEqual(['p/a_b:1']);
+        expect(st.audit.list({ ...all, where: [{ column: 'resource', kind: 'fuzzy', value: '0%' }] }).items.map((r) => r.resource)).toEqual(['p/100%:1']);
+      });
+
+      test('range, any-of, project scope, paging with a total', () => {
+        expect(st.audit.list({ ...all, where: [{ column: 'op_time', kind: 'range', min: '2026-01-15T00:00:00.000Z' }] }).total).toBe(2);
+        expect(st.audit.list({ ...all, where: [{ column: 'username', kind: 'in', values: ['y', 'z'] }] }).total).toBe(1);
+        expect(st.audit.list({ ...all, projectIds: [] }).total).toBe(0);
+        expect(st.audit.list({ ...all, projectIds: [st.project.id + 1] }).total).toBe(0);
+        const page = st.audit.list({ where: [], offset: 1, limit: 1 });
+        expect(page).toMatchObject({ total: 3, items: [{ resource: 'p/axb:1' }] });
+      });
+
+      test('a batch larger than one INSERT statement keeps every row, in order', () => {
+        const rows = Array.from({ length: 123 }, (_, i) => ({ projectId: st.project.id, username: 'u', resource: `p/r:${i}`, resourceType: 'artifact', operation: 'pull', opTime: '2026-04-01T00:00:00.000Z' }));
+        st.audit.insertMany(rows);
+        const got = st.audit.list({ where: [{ column: 'username', kind: 'exact', value: 'u' }], offset: 0, limit: 200, order: { column: 'id', dir: 'asc' } });
+        expect(got.total).toBe(123);
+        expect(got.items.map((r) => r.resource)).toEqual(rows.map((r) => r.resource));
+      });
+    });
+  });
+}

@@ -1,0 +1,22 @@
+// Every store contract suite, for a backend's test file to run in one call: a new domain store adds
+// its suite here.
+import { artifactStoreContract } from './artifacts.contract.js';
+import { auditLogStoreContract } from './audit.contract.js';
+import { contentStoreContract } from './content.contract.js';
+import type { StoresFactory } from './harness.js';
+import { identityStoreContract } from './identity.contract.js';
+import { jobStoreContract } from './jobs.contract.js';
+import { projectStoreContract } from './projects.contract.js';
+import { registryStoreContract } from './registries.contract.js';
+import { uploadStoreContract } from './uploads.contract.js';
+
+export function metaStoresContract(name: string, factory: StoresFactory): void {
+  identityStoreContract(name, factory);
+  projectStoreContract(name, factory);
+  contentStoreContract(name, factory);
+  artifactStoreContract(name, factory);
+  uploadStoreContract(name, factory);
+  registryStoreContract(name, factory);
+  jobStoreContract(name, factory);
+  auditLogStoreContract(name, factory);
+}
