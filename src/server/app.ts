@@ -144,7 +144,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   purger.unref();
 
   const metrics = cfg.metrics && new ServerMetrics({
-    inventory: new InventoryService(meta, { ...cfg.metrics, clock: cfg.clock }), sbomQueue: () => sbom!.queueStats(),
+    inventory: new InventoryService(stores, { ...cfg.metrics, clock: cfg.clock }), sbomQueue: () => sbom!.queueStats(),
     harborVersion: `harborctl-${harborctlVersion()}`, log: cfg.log,
   });
   const metricsServer = metrics && createMetricsServer(metrics, cfg.log);

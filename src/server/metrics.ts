@@ -11,7 +11,7 @@ import http from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import type { Logger } from '../core/log.js';
 import { MAX_PROJECT_SERIES, type InventoryService } from '../services/metrics.js';
-import type { Project } from '../storage/meta/types.js';
+import type { Project } from '../storage/meta/index.js';
 import type { RequestContext } from './context.js';
 import { ROUTE } from './registry/routes.js';
 

@@ -4,7 +4,7 @@
 // a few seconds and concurrent scrapes share one reading. Its cost is bounded: per-project series for
 // at most MAX_PROJECT_SERIES projects, and the reading yields to the event loop between projects
 // (better-sqlite3 is synchronous: one long reading would stall every request behind it).
-import type { MetadataStore, Project } from '../storage/meta/types.js';
+import type { MetaStores, Project } from '../storage/meta/index.js';
 
 /** Per-project series (5 each) are kept for at most this many projects: those using the most storage. */
 export const MAX_PROJECT_SERIES = 1000;
@@ -42,7 +42,7 @@ export class InventoryService {
   private readonly maxProjects: number;
   private readonly now: () => number;
 
-  constructor(private readonly meta: MetadataStore, opts: InventoryOptions = {}) {
+  constructor(private readonly stores: Pick<MetaStores, 'projects' | 'artifacts' | 'uploads'>, opts: InventoryOptions = {}) {
     this.ttlMs = opts.ttlMs ?? DEFAULT_INVENTORY_TTL_MS;
     this.maxProjects = opts.maxProjects ?? MAX_PROJECT_SERIES;
     this.now = opts.clock ?? Date.now;
@@ -64,7 +64,7 @@ export class InventoryService {
   }
 
   private async read(): Promise<Inventory> {
-    const all = await this.meta.listProjects();
+    const all = await this.stores.projects.listProjects();
     const live = new Set(all.map((p) => p.id));
     for (const id of this.pulls.keys()) if (!live.has(id)) this.pulls.delete(id);
     const publicProjects = all.filter((p) => p.public).length;
@@ -72,13 +72,13 @@ export class InventoryService {
     const projects: ProjectStats[] = [];
     for (const p of chosen) {
       await new Promise((resolve) => setImmediate(resolve)); // let waiting requests run between projects
-      const repos = await this.meta.listProjectRepositories(p.id);
+      const repos = await this.stores.artifacts.listProjectRepositories(p.id);
       projects.push({
         name: p.name, public: p.public, repoCount: repos.length,
         quotaUsed: p.storageUsed, quotaLimit: p.storageLimit, pulls: this.pulls.get(p.id) ?? 0,
       });
     }
-    const uploadSessions = (await this.meta.listUploadsBefore(Number.MAX_SAFE_INTEGER)).length;
+    const uploadSessions = (await this.stores.uploads.listUploadsBefore(Number.MAX_SAFE_INTEGER)).length;
     return { publicProjects, privateProjects: all.length - publicProjects, projects, omittedProjects: all.length - chosen.length, uploadSessions };
   }
 }

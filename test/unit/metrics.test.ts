@@ -5,7 +5,9 @@ import { createLogger } from '../../src/core/log.js';
 import type { RequestContext } from '../../src/server/context.js';
 import { registryHandler, ServerMetrics } from '../../src/server/metrics.js';
 import { InventoryService } from '../../src/services/metrics.js';
-import type { MetadataStore, Project } from '../../src/storage/meta/types.js';
+import type { MetaStores, Project } from '../../src/storage/meta/index.js';
+
+type InventoryStores = ConstructorParameters<typeof InventoryService>[0];
 import { HARBOR_NAME_LINT, promtoolCheck, sample } from '../helpers/metrics.js';
 
 function project(id: number, name: string, storageUsed = 0): Project {
@@ -13,15 +15,15 @@ function project(id: number, name: string, storageUsed = 0): Project {
 }
 
 /** The three store reads the inventory makes, over a fixed list of projects. */
-function fakeStore(projects: Project[], opts: { failing?: boolean } = {}): MetadataStore {
+function fakeStore(projects: Project[], opts: { failing?: boolean } = {}): InventoryStores {
   return {
-    listProjects: async () => { if (opts.failing) throw new Error('database is locked'); return projects; },
-    listProjectRepositories: async () => [],
-    listUploadsBefore: async () => [],
-  } as unknown as MetadataStore;
+    projects: { listProjects: async () => { if (opts.failing) throw new Error('database is locked'); return projects; } },
+    artifacts: { listProjectRepositories: async () => [] },
+    uploads: { listUploadsBefore: async () => [] },
+  } as unknown as Pick<MetaStores, 'projects' | 'artifacts' | 'uploads'>;
 }
 
-function metricsOver(store: MetadataStore, maxProjects?: number): { metrics: ServerMetrics; inventory: InventoryService; logs: string[] } {
+function metricsOver(store: InventoryStores, maxProjects?: number): { metrics: ServerMetrics; inventory: InventoryService; logs: string[] } {
   const logs: string[] = [];
   const inventory = new InventoryService(store, { ttlMs: 0, maxProjects });
   const metrics = new ServerMetrics({
