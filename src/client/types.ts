@@ -60,6 +60,7 @@ export interface Repository {
   id?: number;
   project_id?: number;
   name: string;
+  description?: string;
   artifact_count?: number;
   pull_count?: number;
   creation_time?: string;

@@ -11,7 +11,7 @@ import { ModelMediaType } from '../model/modelpack.js';
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { ArtifactInfo, MetaStores, Project, RepositoryInfo, TagInfo } from '../storage/meta/index.js';
 import { ADDITION_LIMIT, MODEL_ADDITIONS, modelAddition, type Addition, type ModelAddition, type ModelLayer } from './model-additions.js';
-import type { AccessControl, Principal } from './rbac.js';
+import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { SBOM_ARTIFACT_TYPE, sbomOverview, type SbomService } from './sbom.js';
 
 export interface ArtifactView extends ArtifactInfo {
@@ -87,6 +87,13 @@ export function accessoryType(artifactType: string | undefined): string {
   }
 }
 
+const HTML_ESCAPES: Record<string, string> = { '\0': '\uFFFD', '"': '&#34;', '\'': '&#39;', '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/** Go's template.HTMLEscapeString. */
+export function htmlEscape(s: string): string {
+  return s.replace(/[\0"'&<>]/g, (c) => HTML_ESCAPES[c]);
+}
+
 /** What an SBOM addition may weigh: far more than any real document, far less than a layer. */
 const SBOM_ADDITION_LIMIT = 64 * 1024 * 1024;
 
@@ -120,6 +127,21 @@ export class ArtifactService {
   async listRepositories(actor: Principal, p: Project): Promise<RepositoryInfo[]> {
     await this.access.require(actor, p, 'repository', 'list');
     return this.stores.artifacts.listProjectRepositories(p.id);
+  }
+
+  /**
+   * GET /repositories (Harbor's ListAllRepositories): the repositories of `visible` projects (those
+   * the caller may see: public ones and its own), of every project for a system admin.
+   */
+  async listAllRepositories(actor: Principal, visible: Project[]): Promise<RepositoryInfo[]> {
+    return this.stores.artifacts.listAllRepositories(isSysadmin(actor) ? null : visible.map((p) => p.id));
+  }
+
+  /** PUT a repository: only its description, HTML-escaped as Harbor stores it (template.HTMLEscapeString). */
+  async updateRepository(actor: Principal, p: Project, repo: string, description: string): Promise<void> {
+    await this.access.require(actor, p, 'repository', 'update');
+    const r = await this.findRepository(p, repo);
+    await this.stores.artifacts.setRepositoryDescription(r.name, htmlEscape(description));
   }
 
   private async findRepository(p: Project, repo: string): Promise<RepositoryInfo> {

@@ -16,7 +16,7 @@ type Cell =
   | 'registry.pull' | 'registry.push' | 'registry.delete'
   | 'project.read' | 'project.create' | 'project.update' | 'project.delete'
   | 'member.read' | 'member.create' | 'member.update' | 'member.delete'
-  | 'repository.read' | 'repository.create' | 'repository.delete'
+  | 'repository.read' | 'repository.create' | 'repository.update' | 'repository.delete'
   | 'artifact.read' | 'artifact.create' | 'artifact.delete';
 
 // Harbor's matrix, written out per cell: who may.
@@ -36,6 +36,7 @@ const EXPECTED: Record<Cell, Subject[]> = {
   'member.delete': ['projectAdmin', 'sysadmin'],
   'repository.read': ALL_ROLES,
   'repository.create': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
+  'repository.update': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
   'repository.delete': ['projectAdmin', 'maintainer', 'sysadmin'],
   'artifact.read': ALL_ROLES,
   // creating on an artifact = adding a tag (tag C: projectAdmin, maintainer, developer)
@@ -131,6 +132,7 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   await apiCell('artifact.create', 'POST', `/projects/${p}/repositories/app/artifacts/v1/tags`, { name: 'extra' });
   result['repository.create'] = result['registry.push'];
   await apiCell('project.update', 'PUT', `/projects/${p}`, { metadata: { auto_scan: 'true' } });
+  await apiCell('repository.update', 'PUT', `/projects/${p}/repositories/app`, { description: 'd' });
   await apiCell('member.update', 'PUT', `/projects/${p}/members/${targetMid}`, { role_id: 2 });
   await apiCell('member.delete', 'DELETE', `/projects/${p}/members/${targetMid}`);
   await apiCell('artifact.delete', 'DELETE', `/projects/${p}/repositories/app/artifacts/v1`);

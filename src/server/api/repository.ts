@@ -4,11 +4,11 @@
 import type { RepositoryInfo } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, parseQuery, sendPage, sortBy, type Fields } from './paging.js';
-import type { ApiContext, ApiRouter } from './router.js';
+import { optString, readObject, type ApiContext, type ApiRouter } from './router.js';
 import { repositoryResp } from './views.js';
 
 const REPO_FIELDS: Fields<RepositoryInfo> = {
-  name: (r) => r.name, id: (r) => r.id, repository_id: (r) => r.id, project_id: (r) => r.projectId, artifact_count: (r) => r.artifactCount,
+  name: (r) => r.name, id: (r) => r.id, description: (r) => r.description, repository_id: (r) => r.id, project_id: (r) => r.projectId, artifact_count: (r) => r.artifactCount,
   pull_count: (r) => r.pullCount, creation_time: (r) => r.createdAt, update_time: (r) => r.updatedAt,
 };
 
@@ -26,6 +26,21 @@ export function repositoryRoutes(r: ApiRouter): void {
     // `q=name=...` matches the full name (`<project>/<repo>`), as in Harbor.
     const items = sortBy(filterByQuery(all, q, REPO_FIELDS), c.http.query.get('sort'), REPO_FIELDS, '-update_time');
     sendPage(c.http, items, repositoryResp);
+  });
+
+  // Across projects: those the caller may see (an anonymous caller, the public ones), as Harbor lists them.
+  r.add('GET', '/repositories', async (c) => {
+    c.svc.audit.flush();
+    const all = await c.svc.artifacts.listAllRepositories(c.principal, await c.svc.projects.list(c.principal));
+    const items = sortBy(filterByQuery(all, parseQuery(c.http.query.get('q')), REPO_FIELDS), c.http.query.get('sort'), REPO_FIELDS, '-update_time');
+    sendPage(c.http, items, repositoryResp);
+  });
+
+  r.add('PUT', '/projects/{project_name}/repositories/{repository_name}', async (c) => {
+    const p = await project(c);
+    const b = await readObject(c.http);
+    await c.svc.artifacts.updateRepository(c.principal, p, c.params.repository_name, optString(b, 'description') ?? '');
+    sendEmpty(c.http, 200);
   });
 
   r.add('GET', '/projects/{project_name}/repositories/{repository_name}', async (c) => {

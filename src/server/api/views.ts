@@ -38,7 +38,7 @@ export function memberResp(m: ProjectMember): Record<string, unknown> {
 
 export function repositoryResp(r: RepositoryInfo): Record<string, unknown> {
   return {
-    id: r.id, project_id: r.projectId, name: r.name, description: '', artifact_count: r.artifactCount, pull_count: r.pullCount,
+    id: r.id, project_id: r.projectId, name: r.name, description: r.description, artifact_count: r.artifactCount, pull_count: r.pullCount,
     creation_time: r.createdAt, update_time: r.updatedAt,
   };
 }

@@ -2,7 +2,9 @@
 // tags, pull counts). Read-only: content changes through the ContentStore.
 
 /** A repository with what Harbor's repository listing shows. */
-export interface RepositoryInfo { id: number; name: string; projectId: number; artifactCount: number; pullCount: number; createdAt: string; updatedAt: string }
+export interface RepositoryInfo {
+  id: number; name: string; projectId: number; description: string; artifactCount: number; pullCount: number; createdAt: string; updatedAt: string;
+}
 
 /** `pulledAt`: the last pull by this tag (ISO), null when never. */
 export interface TagInfo { id: number; name: string; pushedAt: string; pulledAt: string | null }
@@ -25,6 +27,10 @@ export interface ArtifactInfo {
 export interface ArtifactStore {
   /** The project's repositories that hold at least one manifest, by name. */
   listProjectRepositories(projectId: number): Promise<RepositoryInfo[]>;
+  /** The same across projects: those of the given projects, or of every project when `projectIds` is null; by name. */
+  listAllRepositories(projectIds: number[] | null): Promise<RepositoryInfo[]>;
+  /** Sets a repository's description; false when there is no such repository. */
+  setRepositoryDescription(repository: string, description: string): Promise<boolean>;
   /**
    * A repository's artifacts as Harbor lists them, newest push first: tagged manifests and those no
    * index references, without accessories (referrers whose subject is in the repository).

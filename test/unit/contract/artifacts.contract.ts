@@ -19,6 +19,20 @@ export function artifactStoreContract(name: string, factory: StoresFactory): voi
         expect(repos.map((r) => [r.name, r.artifactCount, r.projectId])).toEqual([['proj/a', 1, st.project.id], ['proj/b', 2, st.project.id]]);
       });
 
+      test('listAllRepositories spans the given projects (every one for null); setRepositoryDescription keeps a description', async () => {
+        await st.push('proj/a', { seed: 'a1' });
+        const other = await st.projects.createProject({ name: 'other', public: false });
+        await st.content.putManifest('other/c', other.id, manifestRecord({ seed: 'c' }), null);
+        await st.content.linkBlob('other/blobs-only', other.id, blob('x'));
+        expect((await st.artifacts.listAllRepositories(null)).map((r) => r.name)).toEqual(['other/c', 'proj/a']);
+        expect((await st.artifacts.listAllRepositories([other.id])).map((r) => r.name)).toEqual(['other/c']);
+        expect(await st.artifacts.listAllRepositories([])).toEqual([]);
+        expect((await st.artifacts.listProjectRepositories(st.project.id))[0].description).toBe('');
+        expect(await st.artifacts.setRepositoryDescription('proj/a', 'hello')).toBe(true);
+        expect(await st.artifacts.setRepositoryDescription('proj/none', 'x')).toBe(false);
+        expect((await st.artifacts.listAllRepositories([st.project.id]))[0]).toMatchObject({ name: 'proj/a', description: 'hello', artifactCount: 1 });
+      });
+
       test('listArtifacts and getArtifact give size with blobs, tags with ids, and content', async () => {
         const cfg = blob('config!');
         await st.content.linkBlob('proj/app', st.project.id, cfg);

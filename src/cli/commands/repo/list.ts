@@ -1,5 +1,5 @@
-// harborctl repo list PROJECT [--page N] [--page-size N]
-import { listRepositories } from '../../../client/repositories.js';
+// harborctl repo list [PROJECT] [--page N] [--page-size N]: without PROJECT, every repository the caller may see
+import { listAllRepositories, listRepositories } from '../../../client/repositories.js';
 import type { Repository } from '../../../client/types.js';
 import { withSpinner } from '../../output/interactive.js';
 import { renderList, shortTime, type Column } from '../../output/render.js';
@@ -15,7 +15,8 @@ const COLUMNS: Column<Repository>[] = [
 
 export async function run(rt: Runtime, [project]: string[], o: PageFlags): Promise<void> {
   const page = pageOptions(o);
-  const { items, total } = await rt.withClient((c) => withSpinner(rt, `listing repositories of ${project}`, () => listRepositories(c, project, page)));
-  renderList(rt.io, rt.listFormat(), items, COLUMNS, `no repositories in project ${project}`);
+  const { items, total } = await rt.withClient((c) => withSpinner(rt, project ? `listing repositories of ${project}` : 'listing repositories',
+    () => (project ? listRepositories(c, project, page) : listAllRepositories(c, page))));
+  renderList(rt.io, rt.listFormat(), items, COLUMNS, project ? `no repositories in project ${project}` : 'no repositories');
   moreNote(rt, items.length, total, page);
 }

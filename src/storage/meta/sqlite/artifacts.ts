@@ -10,9 +10,9 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
   constructor(db: Database.Database, now: Clock) {
     super(db, now);
     this.s = {
-      projectRepos: db.prepare(`SELECT r.id, r.name, r.project_id, r.created_at, r.updated_at, r.pull_count,
-        (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count
-        FROM repositories r WHERE r.project_id = ? AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id) ORDER BY r.name`),
+      projectRepos: db.prepare(`${REPO_COLS} WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST} ORDER BY r.name`),
+      allRepos: db.prepare(`${REPO_COLS} WHERE ${REPO_HAS_MANIFEST} ORDER BY r.name`),
+      describe: db.prepare('UPDATE repositories SET description = ? WHERE name = ?'),
       // Harbor's artifact list (pkg/artifact/dao): tagged artifacts and those no index references,
       // without accessories (a referrer whose subject is in the repository: SBOMs, signatures).
       artifacts: db.prepare(`${ARTIFACT_COLS} WHERE r.name = ?
@@ -27,8 +27,18 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
   }
 
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
-    return (this.s.projectRepos.all(projectId) as { id: number; name: string; project_id: number; created_at: string; updated_at: string; artifact_count: number; pull_count: number }[])
-      .map((r) => ({ id: r.id, name: r.name, projectId: r.project_id, artifactCount: r.artifact_count, pullCount: r.pull_count, createdAt: r.created_at, updatedAt: r.updated_at }));
+    return (this.s.projectRepos.all(projectId) as RepoRow[]).map(repoInfo);
+  }
+
+  async listAllRepositories(projectIds: number[] | null): Promise<RepositoryInfo[]> {
+    const rows = (this.s.allRepos.all() as RepoRow[]).map(repoInfo);
+    if (projectIds === null) return rows;
+    const ids = new Set(projectIds);
+    return rows.filter((r) => ids.has(r.projectId));
+  }
+
+  async setRepositoryDescription(repository: string, description: string): Promise<boolean> {
+    return this.s.describe.run(description, repository).changes > 0;
   }
 
   private artifact(row: unknown): ArtifactInfo | null {
@@ -48,6 +58,17 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
     return this.artifact(this.s.artifact.get(repository, digest));
   }
 }
+
+type RepoRow = { id: number; name: string; project_id: number; description: string; created_at: string; updated_at: string; artifact_count: number; pull_count: number };
+
+function repoInfo(r: RepoRow): RepositoryInfo {
+  return { id: r.id, name: r.name, projectId: r.project_id, description: r.description, artifactCount: r.artifact_count, pullCount: r.pull_count,
+    createdAt: r.created_at, updatedAt: r.updated_at };
+}
+
+const REPO_COLS = `SELECT r.id, r.name, r.project_id, r.description, r.created_at, r.updated_at, r.pull_count,
+  (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count FROM repositories r`;
+const REPO_HAS_MANIFEST = 'EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)';
 
 // An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
 const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at, m.pull_time,

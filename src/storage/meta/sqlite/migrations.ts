@@ -229,4 +229,8 @@ export const MIGRATIONS: string[] = [
     FROM projects p, users u WHERE p.name = 'library' AND u.username = 'admin'
     ON CONFLICT (project_id, user_id) DO NOTHING;
   `,
+  /* 11: repository descriptions (issue 14) */ `
+  -- Harbor's repository.description, set by PUT /projects/{p}/repositories/{r} (HTML-escaped there).
+  ALTER TABLE repositories ADD COLUMN description TEXT NOT NULL DEFAULT '';
+  `,
 ];
