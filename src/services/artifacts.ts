@@ -6,12 +6,13 @@ import { parseStoredJson } from '../core/json.js';
 import { parseDigest } from '../oci/digest.js';
 import { platformOf, type Platform } from '../oci/manifest.js';
 import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
-import { isValidTag } from '../oci/name.js';
+import { isValidTag, parseRepositoryName } from '../oci/name.js';
 import { ModelMediaType } from '../model/modelpack.js';
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { ArtifactInfo, MetaStores, Project, RepositoryInfo, TagInfo } from '../storage/meta/index.js';
 import { ADDITION_LIMIT, MODEL_ADDITIONS, modelAddition, type Addition, type ModelAddition, type ModelLayer } from './model-additions.js';
 import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
+import { quotaExceeded } from './quotas.js';
 import { SBOM_ARTIFACT_TYPE, sbomOverview, type SbomService } from './sbom.js';
 
 export interface ArtifactView extends ArtifactInfo {
@@ -84,6 +85,33 @@ export function accessoryType(artifactType: string | undefined): string {
     case 'application/vnd.dev.sigstore.bundle.v0.3+json': return 'signature.cosign';
     case 'application/vnd.cncf.notary.signature': return 'signature.notation';
     default: return 'subject.accessory';
+  }
+}
+
+/** CopyArtifact's `from`: `project/repo:tag` or `project/repo@digest` (handler/artifact.go parse); else 400. */
+function parseFrom(from: string): { project: string; repo: string; reference: string } {
+  const bad = (): HarborError => new HarborError('BAD_REQUEST', `invalid input: ${from.slice(0, 300)}`);
+  let rest = from;
+  let reference: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    reference = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    try { parseDigest(reference); } catch { throw bad(); }
+  }
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    const tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!isValidTag(tag)) throw bad();
+    reference ??= tag;
+  }
+  if (!reference) throw bad();
+  try {
+    const n = parseRepositoryName(rest);
+    return { project: n.project, repo: n.repo, reference };
+  } catch {
+    throw bad();
   }
 }
 
@@ -277,6 +305,47 @@ export class ArtifactService {
       throw new HarborError('PRECONDITION', `no available scanner for project ${p.name}: this registry generates SBOMs (scan_type "sbom") but has no vulnerability scanner`);
     }
     await this.sbom.request(this.fullName(p, repo), a.digest);
+  }
+
+  /**
+   * CopyArtifact (Harbor's artifact controller Copy): `from` = `project/repo:tag` or `@digest`, into
+   * `repo` of project `p`, with its child manifests and accessories (and theirs) and the root's tags,
+   * in one transaction charged to `p`'s quota. Harbor's order of checks: create permission on the
+   * target, not a proxy cache, `from` well formed, read permission on the source, the source found
+   * and no accessory. Returns the reference for the Location header.
+   */
+  async copyArtifact(actor: Principal, p: Project, repo: string, from: string, projectByName: (name: string) => Promise<Project>): Promise<string> {
+    await this.access.require(actor, p, 'artifact', 'create');
+    if (p.registryId !== null) throw new HarborError('METHOD_NOT_ALLOWED', 'the operation isn\'t supported for a proxy cache project');
+    const src = parseFrom(from);
+    const sp = await projectByName(src.project);
+    await this.access.require(actor, sp, 'artifact', 'read');
+    const a = await this.findArtifact(sp, src.repo, src.reference);
+    const source = this.fullName(sp, src.repo);
+    if (await this.isAccessory(source, a)) throw new HarborError('DENIED', 'the operation isn\'t supported for an artifact accessory');
+    const order: string[] = [];
+    const seen = new Set<string>();
+    const visit = async (digest: string): Promise<void> => {
+      if (seen.has(digest)) return;
+      seen.add(digest);
+      const m = await this.stores.content.getManifest(source, digest);
+      const doc = m ? parseStoredJson(m.content.toString('utf8')) as { manifests?: { digest?: unknown }[] } | null : null;
+      for (const child of Array.isArray(doc?.manifests) ? doc.manifests : []) if (typeof child?.digest === 'string') await visit(child.digest);
+      order.push(digest);
+      for (const r of await this.stores.content.listReferrers(source, digest)) await visit(r.digest);
+    };
+    await visit(a.digest);
+    const r = await this.stores.content.copyManifests(source, this.fullName(p, repo), p.id, order, { digest: a.digest, tags: a.tags.map((t) => t.name) });
+    if (!r.ok && r.quota) throw quotaExceeded(r.quota, p.name);
+    if (!r.ok) throw new HarborError('NOT_FOUND', `${r.missing} of ${source.slice(0, 300)}@${a.digest} is not stored in this registry`);
+    return src.reference;
+  }
+
+  /** A manifest whose subject is in the same repository: an accessory (Harbor keeps it with its subject). */
+  private async isAccessory(repository: string, a: ArtifactView): Promise<boolean> {
+    const doc = parseStoredJson(a.content.toString('utf8')) as { subject?: { digest?: unknown } } | null;
+    const subject = doc?.subject?.digest;
+    return typeof subject === 'string' && (await this.stores.artifacts.getArtifact(repository, subject)) !== null;
   }
 
   async deleteArtifact(actor: Principal, p: Project, repo: string, reference: string): Promise<void> {

@@ -2,6 +2,7 @@
 // project-wide artifact lists, labels and the small read-only endpoints, on a real server.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addMember, admin, api, basicHeader, createProject, createUser, expectApiError, pushImageWith } from '../helpers/api.js';
+import { EMPTY_JSON, MT, pushBlob, pushImage, pushManifest } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -75,5 +76,87 @@ describe('PUT a repository', () => {
     expectApiError(await api(srv.url, 'PUT', '/projects/priv/repositories/app', { as: null, body: { description: 'x' } }), 401, 'UNAUTHORIZED');
     expectApiError(await api(srv.url, 'PUT', '/projects/priv/repositories/nope', { body: { description: 'x' } }), 404, 'NOT_FOUND');
     expectApiError(await api(srv.url, 'PUT', '/projects/priv/repositories/app', { body: { description: 3 } }), 400, 'BAD_REQUEST');
+  });
+});
+
+describe('CopyArtifact', () => {
+  const copy = (to: string, from: string, as?: typeof dev | null): ReturnType<typeof api> =>
+    api(srv.url, 'POST', `/projects/${to}/artifacts?from=${encodeURIComponent(from)}`, { as });
+
+  test('by tag across projects: the artifact, its tags and its accessory; Location; quota counted', async () => {
+    await createProject(srv.url, 'copysrc');
+    await createProject(srv.url, 'copydst');
+    const img = await pushImage(srv.url, 'copysrc/app', 'v1');
+    await api(srv.url, 'POST', '/projects/copysrc/repositories/app/artifacts/v1/tags', { body: { name: 'stable' } });
+    const empty = await pushBlob(srv.url, 'copysrc/app', EMPTY_JSON, MT.ociEmpty);
+    const acc = await pushManifest(srv.url, 'copysrc/app', 'sig', {
+      schemaVersion: 2, mediaType: MT.ociManifest, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+      config: { ...empty, mediaType: MT.ociEmpty }, layers: [{ ...empty, mediaType: MT.ociEmpty }],
+      subject: { mediaType: MT.ociManifest, digest: img.digest, size: img.size },
+    }, MT.ociManifest);
+    const before = (await api(srv.url, 'GET', '/projects/copydst/summary')).body.quota.used.storage;
+    const r = await copy('copydst/repositories/mirror%252Fapp', 'copysrc/app:v1');
+    expect(r.status, r.text).toBe(201);
+    expect(r.headers.location).toBe('/api/v2.0/projects/copydst/repositories/mirror%252Fapp/artifacts/v1');
+    const a = await api(srv.url, 'GET', '/projects/copydst/repositories/mirror%252Fapp/artifacts/v1?with_accessory=true');
+    expect(a.body.digest).toBe(img.digest);
+    expect(a.body.tags.map((t: { name: string }) => t.name).sort()).toEqual(['stable', 'v1']);
+    expect(a.body.accessories.map((x: { digest: string; type: string }) => [x.digest, x.type])).toEqual([[acc.digest, 'signature.cosign']]);
+    const after = (await api(srv.url, 'GET', '/projects/copydst/summary')).body.quota.used.storage;
+    expect(after).toBeGreaterThan(before);
+    // Copying again changes nothing and still answers 201.
+    expect((await copy('copydst/repositories/mirror%252Fapp', `copysrc/app@${img.digest}`)).status).toBe(201);
+    expect((await api(srv.url, 'GET', '/projects/copydst/summary')).body.quota.used.storage).toBe(after);
+    // The copy stands on its own: deleting the source leaves it.
+    expect((await api(srv.url, 'DELETE', '/projects/copysrc/repositories/app')).status).toBe(200);
+    expect((await api(srv.url, 'GET', '/projects/copydst/repositories/mirror%252Fapp/artifacts/v1')).status).toBe(200);
+  });
+
+  test('an index with its children, by digest', async () => {
+    const a = await pushImage(srv.url, 'priv/multi', 'amd64');
+    const b = await pushImage(srv.url, 'priv/multi', 'arm64');
+    const idx = await pushManifest(srv.url, 'priv/multi', 'all', {
+      schemaVersion: 2, mediaType: MT.ociIndex,
+      manifests: [{ mediaType: MT.ociManifest, digest: a.digest, size: a.size, platform: { os: 'linux', architecture: 'amd64' } },
+        { mediaType: MT.ociManifest, digest: b.digest, size: b.size, platform: { os: 'linux', architecture: 'arm64' } }],
+    }, MT.ociIndex);
+    expect((await copy('pub/repositories/multi', `priv/multi@${idx.digest}`)).status).toBe(201);
+    const list = await api(srv.url, 'GET', '/projects/pub/repositories/multi/artifacts');
+    expect(list.body.map((x: { digest: string }) => x.digest)).toEqual([idx.digest]);
+    for (const d of [a.digest, b.digest]) expect((await api(srv.url, 'GET', `/projects/pub/repositories/multi/artifacts/${d}`)).status).toBe(200);
+    // The copy is pullable anonymously from the public project.
+    const pulled = await api(srv.url, 'GET', `/projects/pub/repositories/multi/artifacts/all`, { as: null });
+    expect(pulled.body.references.map((x: { child_digest: string }) => x.child_digest)).toEqual([a.digest, b.digest]);
+  });
+
+  test('Harbor\'s errors: from required (422), malformed (400), unknown (404), an accessory (403), permissions, quota', async () => {
+    expectApiError(await api(srv.url, 'POST', '/projects/pub/repositories/x/artifacts'), 422, 'UNPROCESSABLE_ENTITY');
+    expectApiError(await copy('pub/repositories/x', 'no-reference'), 400, 'BAD_REQUEST');
+    expectApiError(await copy('pub/repositories/x', 'priv/app@sha256:nothex'), 400, 'BAD_REQUEST');
+    expectApiError(await copy('pub/repositories/x', 'priv/app:nope'), 404, 'NOT_FOUND');
+    expectApiError(await copy('pub/repositories/x', 'noproject/app:v1'), 404, 'NOT_FOUND');
+    // The guest may read priv but not create in it; the outsider may create nowhere it is not a member.
+    expectApiError(await copy('priv/repositories/x', 'pub/web:v1', guest), 403, 'FORBIDDEN');
+    expectApiError(await copy('priv/repositories/x', 'pub/web:v1', null), 401, 'UNAUTHORIZED');
+    // The developer may create in priv, but not read hidden.
+    expectApiError(await copy('priv/repositories/x', 'hidden/secret:v1', dev), 403, 'FORBIDDEN');
+    expect((await copy('priv/repositories/x', 'pub/web:v1', dev)).status).toBe(201);
+
+    const img = await pushImage(srv.url, 'priv/signed', 'v1');
+    const empty = await pushBlob(srv.url, 'priv/signed', EMPTY_JSON, MT.ociEmpty);
+    const acc = await pushManifest(srv.url, 'priv/signed', 'sig', {
+      schemaVersion: 2, mediaType: MT.ociManifest, artifactType: 'application/vnd.example.sig',
+      config: { ...empty, mediaType: MT.ociEmpty }, layers: [{ ...empty, mediaType: MT.ociEmpty }],
+      subject: { mediaType: MT.ociManifest, digest: img.digest, size: img.size },
+    }, MT.ociManifest);
+    expectApiError(await copy('pub/repositories/x', `priv/signed@${acc.digest}`), 403, 'DENIED');
+
+    await createProject(srv.url, 'tiny');
+    expect((await api(srv.url, 'PUT', '/projects/tiny', { body: { storage_limit: 10 } })).status).toBe(200);
+    const q = await copy('tiny/repositories/x', 'priv/signed:v1');
+    expectApiError(q, 403, 'DENIED');
+    expect(q.body.errors[0].message).toMatch(/^Quota exceeded/);
+    expect((await api(srv.url, 'GET', '/projects/tiny/summary')).body.quota.used.storage).toBe(0);
+    expect((await api(srv.url, 'GET', '/projects/tiny/repositories')).body).toEqual([]);
   });
 });

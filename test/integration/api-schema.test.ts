@@ -68,6 +68,8 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', '/projects/schema/repositories/nested%252Fapp');
   await is2xx('PUT', '/projects/schema/repositories/nested%252Fapp', { description: 'schema' });
   await is2xx('GET', '/repositories');
+  await is2xx('POST', '/projects/schema/repositories/copied/artifacts?from=schema/nested/app:v1');
+  await is2xx('DELETE', '/projects/schema/repositories/copied');
   await is2xx('GET', '/projects/schema/repositories/nested%252Fapp/artifacts');
   await is2xx('GET', `/projects/schema/repositories/nested%252Fapp/artifacts/${img.digest}`);
   await is2xx('POST', '/projects/schema/repositories/nested%252Fapp/artifacts/v1/tags', { name: 'v2' });

@@ -17,7 +17,7 @@ type Cell =
   | 'project.read' | 'project.create' | 'project.update' | 'project.delete'
   | 'member.read' | 'member.create' | 'member.update' | 'member.delete'
   | 'repository.read' | 'repository.create' | 'repository.update' | 'repository.delete'
-  | 'artifact.read' | 'artifact.create' | 'artifact.delete';
+  | 'artifact.read' | 'artifact.create' | 'artifact.copy' | 'artifact.delete';
 
 // Harbor's matrix, written out per cell: who may.
 const ALL_ROLES: Subject[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin'];
@@ -41,6 +41,8 @@ const EXPECTED: Record<Cell, Subject[]> = {
   'artifact.read': ALL_ROLES,
   // creating on an artifact = adding a tag (tag C: projectAdmin, maintainer, developer)
   'artifact.create': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
+  // CopyArtifact: artifact create on the target, artifact read on the source (the same project here)
+  'artifact.copy': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
   'artifact.delete': ['projectAdmin', 'maintainer', 'sysadmin'],
 };
 
@@ -130,6 +132,7 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   await apiCell('project.create', 'POST', '/projects', { project_name: `c-${tag}` });
   await apiCell('member.create', 'POST', `/projects/${p}/members`, { role_id: 2, member_user: { username: `j-${tag}` } });
   await apiCell('artifact.create', 'POST', `/projects/${p}/repositories/app/artifacts/v1/tags`, { name: 'extra' });
+  await apiCell('artifact.copy', 'POST', `/projects/${p}/repositories/copied/artifacts?from=${p}/app:v1`);
   result['repository.create'] = result['registry.push'];
   await apiCell('project.update', 'PUT', `/projects/${p}`, { metadata: { auto_scan: 'true' } });
   await apiCell('repository.update', 'PUT', `/projects/${p}/repositories/app`, { description: 'd' });

@@ -63,6 +63,16 @@ export function artifactRoutes(r: ApiRouter): void {
     await sendPageAsync(c.http, items, (a) => renderArtifact(c, p, repo, a));
   });
 
+  r.add('POST', BASE, async (c) => {
+    const from = c.http.query.get('from');
+    // go-swagger checks required parameters before the handler runs: 422, whoever asks.
+    if (from === null) throw new HarborError('UNPROCESSABLE_ENTITY', 'from in query is required');
+    const p = await repositoryProject(c);
+    const ref = await c.svc.artifacts.copyArtifact(c.principal, p, c.params.repository_name, from, (name) => c.svc.projects.resolve(name, true));
+    const path = (c.http.req.url ?? '').split('?')[0].replace(/\/$/, '');
+    sendEmpty(c.http, 201, { Location: `${path}/${ref}` });
+  });
+
   r.add('GET', `${BASE}/{reference}`, async (c) => {
     const p = await repositoryProject(c);
     const repo = c.params.repository_name;

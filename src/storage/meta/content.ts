@@ -37,6 +37,9 @@ export interface ReferrerDescriptor {
 
 export type LinkResult = { ok: true } | { ok: false; quota: QuotaShortfall };
 
+/** A copy's outcome: refused by the quota, or a manifest or blob of the source that is not stored here. */
+export type CopyResult = { ok: true } | { ok: false; quota: QuotaShortfall; missing?: undefined } | { ok: false; missing: string; quota?: undefined };
+
 export type PutManifestResult =
   | { ok: true; created: boolean }
   | { ok: false; missingBlobs: string[]; missingManifests: string[]; quota?: undefined }
@@ -79,4 +82,10 @@ export interface ContentStore {
   /** Tags in lexical order, or null for an unknown repository. */
   listTags(repository: string, page: Page): Promise<string[] | null>;
   listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerDescriptor[]>;
+  /**
+   * Harbor's artifact copy: puts `source`'s manifests `digests` into `target` in this order (a child
+   * before its index, a subject before its accessories), linking the blobs they reference and
+   * charging the target project's quota, and points `tags.tags` at `tags.digest`; all or nothing.
+   */
+  copyManifests(source: string, target: string, projectId: number, digests: string[], tags: { digest: string; tags: string[] }): Promise<CopyResult>;
 }

@@ -9,6 +9,32 @@ export function contentStoreContract(name: string, factory: StoresFactory): void
     const st = useStores(factory);
 
     describe('repositories and blob links', () => {
+      test('copyManifests copies manifests with their blob links and the tags, charged to the target project, all or nothing', async () => {
+        const b1 = blob('layer-one');
+        const child = await st.push('proj/src', { seed: 'child', blobs: [b1.digest] });
+        const index = await st.push('proj/src', { seed: 'index', manifests: [child.digest] }, 'v1');
+        await st.content.putManifest('proj/src', st.project.id, index, 'latest');
+        const other = await st.projects.createProject({ name: 'other', public: false });
+        const r = await st.content.copyManifests('proj/src', 'other/dst', other.id, [child.digest, index.digest], { digest: index.digest, tags: ['v1', 'latest'] });
+        expect(r).toEqual({ ok: true });
+        expect((await st.content.getManifest('other/dst', 'v1'))?.digest).toBe(index.digest);
+        expect((await st.content.getManifest('other/dst', 'latest'))?.digest).toBe(index.digest);
+        expect(await st.content.getBlobLink('other/dst', b1.digest)).toMatchObject({ digest: b1.digest });
+        expect((await st.projects.getProjectById(other.id))?.storageUsed).toBe(await st.projects.recountUsage(other.id));
+        expect((await st.projects.getProjectById(other.id))?.storageUsed).toBe(child.size + index.size + 1);
+        // A manifest the source lacks: nothing is written.
+        const none = digestOf('none');
+        expect(await st.content.copyManifests('proj/src', 'other/dst2', other.id, [child.digest, none], { digest: none, tags: ['x'] }))
+          .toEqual({ ok: false, missing: none });
+        expect(await st.content.getRepository('other/dst2')).toBeNull();
+        // Over the quota: refused, nothing written, usage unchanged.
+        const small = await st.projects.createProject({ name: 'small', public: false, storageLimit: 2 });
+        const q = await st.content.copyManifests('proj/src', 'small/dst', small.id, [child.digest, index.digest], { digest: index.digest, tags: [] });
+        expect(q).toMatchObject({ ok: false, quota: { projectId: small.id, limit: 2 } });
+        expect((await st.projects.getProjectById(small.id))?.storageUsed).toBe(0);
+        expect(await st.content.getRepository('small/dst')).toBeNull();
+      });
+
       test('linkBlob creates the repository in its project', async () => {
         expect(await st.content.getRepository('proj/app')).toBeNull();
         await st.content.linkBlob('proj/app', st.project.id, blob('layer'));

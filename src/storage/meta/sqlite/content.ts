@@ -3,8 +3,10 @@
 // write that changes what a project stores checks and updates projects.storage_used in the same
 // transaction (one database, one transaction per push); sbom_status rows go with their manifest.
 import type Database from 'better-sqlite3';
-import type { BlobRecord, ContentStore, LinkResult, ManifestRecord, Page, PutManifestResult, QuotaShortfall, ReferrerDescriptor, Repository, StoredManifest } from '../index.js';
+import type { BlobRecord, ContentStore, CopyResult, LinkResult, ManifestRecord, Page, PutManifestResult, QuotaShortfall, ReferrerDescriptor, Repository, StoredManifest } from '../index.js';
 import { type Clock, RECOUNT, SqliteStore, limit } from './common.js';
+
+type ManifestRow = { id: number; media_type: string; artifact_type: string | null; size: number; content: Buffer; subject: string | null; annotations: string | null };
 
 export class SqliteContentStore extends SqliteStore implements ContentStore {
   private readonly s;
@@ -60,6 +62,10 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
       // The accessories that go with their subject (SBOMs, signatures).
       hardReferrers: db.prepare('SELECT id, digest FROM manifests WHERE repository_id = ? AND subject = ?'),
       deleteManifestById: db.prepare('DELETE FROM manifests WHERE id = ?'),
+      sourceManifest: db.prepare(`SELECT m.id, m.media_type, m.artifact_type, m.size, m.content, m.subject, m.annotations FROM manifests m
+        JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?`),
+      refsOf: db.prepare('SELECT digest, kind FROM manifest_refs WHERE manifest_id = ?'),
+      blob: db.prepare('SELECT size, media_type FROM blobs WHERE digest = ?'),
     };
   }
 
@@ -108,20 +114,23 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
   }
 
   async linkBlob(repository: string, projectId: number, blob: BlobRecord): Promise<LinkResult> {
-    return this.db.transaction((): LinkResult => {
-      const t = this.iso();
-      const existing = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
-      const state = existing && (this.s.linkState.get(existing.id, blob.digest) as { released: number } | undefined);
-      if (state && !state.released) return { ok: true };
-      const c = this.charge(projectId, blob.digest, blob.size);
-      if ('quota' in c) return { ok: false, quota: c.quota };
-      const repoId = existing?.id ?? this.ensureRepo(repository, projectId);
-      this.s.upsertBlob.run(blob.digest, blob.size, blob.mediaType ?? null, t);
-      this.s.link.run(repoId, blob.digest, t);
-      this.s.unrelease.run(repoId, blob.digest);
-      if (c.delta) this.s.addUsage.run(c.delta, projectId);
-      return { ok: true };
-    })();
+    return this.db.transaction(() => this.linkTx(repository, projectId, blob))();
+  }
+
+  /** linkBlob inside the caller's transaction. */
+  private linkTx(repository: string, projectId: number, blob: BlobRecord): LinkResult {
+    const t = this.iso();
+    const existing = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
+    const state = existing && (this.s.linkState.get(existing.id, blob.digest) as { released: number } | undefined);
+    if (state && !state.released) return { ok: true };
+    const c = this.charge(projectId, blob.digest, blob.size);
+    if ('quota' in c) return { ok: false, quota: c.quota };
+    const repoId = existing?.id ?? this.ensureRepo(repository, projectId);
+    this.s.upsertBlob.run(blob.digest, blob.size, blob.mediaType ?? null, t);
+    this.s.link.run(repoId, blob.digest, t);
+    this.s.unrelease.run(repoId, blob.digest);
+    if (c.delta) this.s.addUsage.run(c.delta, projectId);
+    return { ok: true };
   }
 
   async getBlobLink(repository: string, digest: string): Promise<BlobRecord | null> {
@@ -139,7 +148,12 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
   }
 
   async putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null): Promise<PutManifestResult> {
-    return this.db.transaction((): PutManifestResult => {
+    return this.db.transaction(() => this.putManifestTx(repository, projectId, m, tag === null ? [] : [tag]))();
+  }
+
+  /** putManifest inside the caller's transaction, moving any number of tags. */
+  private putManifestTx(repository: string, projectId: number, m: ManifestRecord, tags: string[]): PutManifestResult {
+    {
       const t = this.iso();
       // Check references before creating the repository: a refused push writes nothing.
       const existing = (this.s.getRepo.get(repository) as { id: number } | undefined)?.id;
@@ -178,10 +192,41 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
         for (const d of m.blobRefs) this.s.insertRef.run(id, d, 'blob');
         for (const d of m.manifestRefs) this.s.insertRef.run(id, d, 'manifest');
       }
-      if (tag !== null) this.s.upsertTag.run(repoId, tag, id, t);
+      for (const tag of tags) this.s.upsertTag.run(repoId, tag, id, t);
       this.s.touchRepo.run(t, repoId);
       return { ok: true, created };
-    })();
+    }
+  }
+
+  async copyManifests(source: string, target: string, projectId: number, digests: string[], tags: { digest: string; tags: string[] }): Promise<CopyResult> {
+    const rollback = new Error('rollback');
+    let failed: CopyResult | undefined;
+    try {
+      this.db.transaction(() => {
+        for (const digest of digests) {
+          const m = this.s.sourceManifest.get(source, digest) as ManifestRow | undefined;
+          if (!m) { failed = { ok: false, missing: digest }; throw rollback; }
+          const refs = this.s.refsOf.all(m.id) as { digest: string; kind: string }[];
+          const blobRefs = refs.filter((r) => r.kind === 'blob').map((r) => r.digest);
+          for (const d of blobRefs) {
+            const b = this.s.blob.get(d) as { size: number; media_type: string | null } | undefined;
+            if (!b) { failed = { ok: false, missing: d }; throw rollback; }
+            const l = this.linkTx(target, projectId, { digest: d, size: b.size, mediaType: b.media_type });
+            if (!l.ok) { failed = { ok: false, quota: l.quota }; throw rollback; }
+          }
+          const r = this.putManifestTx(target, projectId, {
+            digest, mediaType: m.media_type, artifactType: m.artifact_type, size: m.size, content: m.content, subject: m.subject,
+            annotations: m.annotations ? JSON.parse(m.annotations) as Record<string, string> : null,
+            blobRefs, manifestRefs: refs.filter((x) => x.kind === 'manifest').map((x) => x.digest),
+          }, digest === tags.digest ? tags.tags : []);
+          if (!r.ok) { failed = r.quota ? { ok: false, quota: r.quota } : { ok: false, missing: [...r.missingManifests, ...r.missingBlobs][0] }; throw rollback; }
+        }
+      })();
+    } catch (e) {
+      if (e !== rollback) throw e;
+      return failed!;
+    }
+    return { ok: true };
   }
 
   async getManifest(repository: string, reference: string): Promise<StoredManifest | null> {
