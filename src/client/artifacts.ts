@@ -31,3 +31,12 @@ export async function deleteArtifact(c: HarborClient, project: string, repo: str
     throw notFound(e, `artifact ${project}/${repo}${reference.includes(':') ? '@' : ':'}${reference} not found`);
   }
 }
+
+/** CopyArtifact: `from` is `project/repo:tag` or `project/repo@digest`; the copy lands in `project/repo`. */
+export async function copyArtifact(c: HarborClient, project: string, repo: string, from: string): Promise<void> {
+  try {
+    await c.request('POST', artifactsPath(project, repo), { query: { from } });
+  } catch (e) {
+    throw notFound(e, `artifact ${from} or project ${project} not found`);
+  }
+}

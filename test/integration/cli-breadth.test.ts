@@ -31,3 +31,16 @@ describe('repo', () => {
     expect([nf.code, nf.stderr]).toEqual([3, 'harborctl: repository team-b/nope not found\n']);
   });
 });
+
+describe('artifact copy', () => {
+  test('copies across projects; an unknown source exits 3', async () => {
+    const r = json(await h(['artifact', 'copy', 'library/web:v1', 'team-b/copies/web', '-o', 'json']));
+    expect(r).toEqual({ kind: 'artifact', name: 'team-b/copies/web', from: 'library/web:v1', copied: true });
+    const a = json(await h(['artifact', 'get', 'team-b/copies/web:v1', '-o', 'json']));
+    expect(a.repository_name).toBe('team-b/copies/web');
+    const t = await h(['artifact', 'copy', `library/web@${a.digest}`, 'team-b/copies/again']);
+    expect([t.code, t.stdout]).toEqual([0, `✓ copied library/web@${a.digest} to team-b/copies/again\n`]);
+    const nf = await h(['artifact', 'copy', 'library/web:nope', 'team-b/x']);
+    expect([nf.code, nf.stderr]).toEqual([3, 'harborctl: artifact library/web:nope or project team-b not found\n']);
+  });
+});

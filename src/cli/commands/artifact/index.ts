@@ -7,6 +7,8 @@ export function register(program: Command, { act, page, yes }: Kit): void {
   page(artifact.command('list <repository>').description('list the artifacts of a repository ([HOST/]PROJECT/REPO)'))
     .action(act(() => import('./list.js')));
   artifact.command('get <reference>').description('show an artifact ([HOST/]PROJECT/REPO:TAG or @DIGEST)').action(act(() => import('./get.js')));
+  artifact.command('copy <source> <target>').description('copy an artifact with its tags and accessories (SOURCE [HOST/]PROJECT/REPO:TAG or @DIGEST, TARGET PROJECT/REPO)')
+    .action(act(() => import('./copy.js')));
   yes(artifact.command('delete <reference>').description('delete an artifact and all its tags')).action(act(() => import('./delete.js')));
 }
 
@@ -15,5 +17,6 @@ export const examples: Examples = {
   '': ['harborctl artifact list library/alpine', 'harborctl artifact get library/alpine:3'],
   list: ['harborctl artifact list library/alpine', 'harborctl artifact list harbor.example.com/team-a/app -o json'],
   get: ['harborctl artifact get library/alpine:3', 'harborctl artifact get library/alpine@sha256:<64 hex> -o json'],
+  copy: ['harborctl artifact copy library/alpine:3 team-a/base/alpine', 'harborctl artifact copy library/alpine@sha256:<64 hex> team-a/alpine'],
   delete: ['harborctl artifact delete library/alpine:3', 'harborctl artifact delete library/alpine@sha256:<64 hex> --yes'],
 };
