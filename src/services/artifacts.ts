@@ -61,6 +61,14 @@ export function viewArtifact(a: ArtifactInfo): ArtifactView {
   };
 }
 
+/** Harbor's built-in icon digests by artifact type (src/lib/icon/const.go); GET /icons/{digest} is not served here. */
+export const ICONS: Record<string, string> = {
+  IMAGE: 'sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06',
+  SBOM: 'sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae',
+  CNAI: 'sha256:1e1e5c5fdaf0931ec8655e835d1182f723a0c322a6760211622e1270f0193717',
+  UNKNOWN: 'sha256:da834479c923584f4cbcdecc0dac61f32bef1d51e8aae598cf16bd154efab49f',
+};
+
 /** The additions the swagger's getAddition names; anything else is refused before the artifact is looked at. */
 export const ADDITION_NAMES = ['build_history', 'values.yaml', 'readme.md', 'dependencies', 'sbom', 'license', 'files'] as const;
 
@@ -135,16 +143,23 @@ export class ArtifactService {
 
   /** A CNAI artifact's config document as extra_attrs (Harbor's base processor); {} when it cannot be read. */
   private async withExtraAttrs(v: ArtifactView): Promise<ArtifactView> {
-    if (v.type !== 'CNAI' || !v.configDigest) return v;
+    if (v.type !== 'CNAI') return v;
+    const doc = await this.readConfig(v);
+    return doc ? { ...v, extraAttrs: doc } : v;
+  }
+
+  /** The artifact's config document when it is a JSON object of at most ADDITION_LIMIT bytes, else null. */
+  private async readConfig(v: ArtifactView): Promise<Record<string, unknown> | null> {
+    if (!v.configDigest) return null;
     try {
       const size = await this.blobs.stat(v.configDigest);
-      if (size === null || size > ADDITION_LIMIT) return v;
+      if (size === null || size > ADDITION_LIMIT) return null;
       const parts: Buffer[] = [];
       for await (const c of await this.blobs.read(v.configDigest)) parts.push(c as Buffer);
       const doc = parseStoredJson(Buffer.concat(parts).toString('utf8'));
-      if (doc && typeof doc === 'object' && !Array.isArray(doc)) return { ...v, extraAttrs: doc as Record<string, unknown> };
-    } catch { /* an unreadable config leaves extra_attrs empty, as in Harbor */ }
-    return v;
+      if (doc && typeof doc === 'object' && !Array.isArray(doc)) return doc as Record<string, unknown>;
+    } catch { /* an unreadable config reads as none, as in Harbor */ }
+    return null;
   }
 
   /** Harbor names repositories with their project: `repo` is the part after `<project>/`. */
@@ -233,10 +248,51 @@ export class ArtifactService {
     await this.access.require(actor, p, 'artifact-addition', 'read');
     const a = await this.findArtifact(p, repo, reference);
     if (addition === 'sbom') return this.sbomAddition(a, this.fullName(p, repo));
+    if (addition === 'build_history' && a.type === 'IMAGE' && !isIndexMediaType(a.mediaType)) return this.buildHistory(a);
     if (a.type !== 'CNAI' || !(MODEL_ADDITIONS as readonly string[]).includes(addition)) {
       throw new HarborError('BAD_REQUEST', `addition ${addition.toUpperCase()} isn't supported for ${a.type}`);
     }
     return modelAddition(this.blobs, a.layers, addition as ModelAddition);
+  }
+
+  /**
+   * The `build_history` addition of an image manifest (Harbor's manifest processor): the config's
+   * `history` in Go's field order, `null` when it has none.
+   */
+  private async buildHistory(a: ArtifactView): Promise<Addition> {
+    const config = await this.readConfig(a);
+    if (!config) throw new HarborError('NOT_FOUND', `the config of ${a.digest} cannot be read`);
+    const history = Array.isArray(config.history) ? config.history.map((h: unknown) => {
+      const e = (h && typeof h === 'object' ? h : {}) as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const k of ['created', 'created_by', 'author', 'comment', 'empty_layer']) if (e[k] !== undefined && e[k] !== '' && e[k] !== false && e[k] !== null) out[k] = e[k];
+      return out;
+    }) : null;
+    return { contentType: 'application/json; charset=utf-8', content: Buffer.from(JSON.stringify(history)) };
+  }
+
+  /**
+   * GET …/additions/vulnerabilities: Harbor's answer for an artifact no vulnerability scanner has
+   * reported on, `{}` (the built-in scanner makes SBOMs only).
+   */
+  async vulnerabilities(actor: Principal, p: Project, repo: string, reference: string): Promise<Addition> {
+    await this.access.require(actor, p, 'artifact-addition', 'read');
+    await this.findArtifact(p, repo, reference);
+    return { contentType: 'application/json', content: Buffer.from('{}') };
+  }
+
+  /**
+   * GET /projects/{p}/artifacts (listArtifactsOfProject): every repository's artifacts, signed-in
+   * callers only, each with the repository's name inside the project.
+   */
+  async listProjectArtifacts(actor: Principal, p: Project): Promise<{ repo: string; artifact: ArtifactView }[]> {
+    if (actor.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
+    await this.access.require(actor, p, 'artifact', 'list');
+    const out: { repo: string; artifact: ArtifactView }[] = [];
+    for (const r of await this.stores.artifacts.listProjectRepositories(p.id)) {
+      for (const a of await this.stores.artifacts.listArtifacts(r.name)) out.push({ repo: r.name.slice(p.name.length + 1), artifact: await this.withExtraAttrs(viewArtifact(a)) });
+    }
+    return out;
   }
 
   /**

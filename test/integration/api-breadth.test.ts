@@ -1,9 +1,10 @@
 // Issue 14, Harbor API breadth: repositories across projects and their descriptions, artifact copy,
 // project-wide artifact lists, labels and the small read-only endpoints, on a real server.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { addMember, admin, api, basicHeader, createProject, createUser, expectApiError, pushImageWith } from '../helpers/api.js';
+import { addMember, admin, api, basicHeader, createProject, createUser, expectApiError, pushImageWith, type ApiReply, type Creds } from '../helpers/api.js';
 import { EMPTY_JSON, MT, pushBlob, pushImage, pushManifest } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { validateResponse } from '../helpers/swagger.js';
 
 let srv: TestServer;
 const dev = { username: 'bdev', password: 'Devel12345' };
@@ -30,6 +31,13 @@ beforeAll(async () => {
   await push('hidden/secret', 'v1');
 });
 afterAll(async () => { await srv.close(); });
+
+/** An addition: the swagger declares its body a string, whatever the content type says. */
+async function addition(path: string, as: Creds | null = admin): Promise<ApiReply> {
+  const r = await api(srv.url, 'GET', path, { as, raw: true });
+  validateResponse('GET', path, r.status, r.status === 200 ? r.text : r.body);
+  return r;
+}
 
 const names = (body: { name: string }[]): string[] => body.map((x) => x.name).sort();
 
@@ -158,5 +166,55 @@ describe('CopyArtifact', () => {
     expect(q.body.errors[0].message).toMatch(/^Quota exceeded/);
     expect((await api(srv.url, 'GET', '/projects/tiny/summary')).body.quota.used.storage).toBe(0);
     expect((await api(srv.url, 'GET', '/projects/tiny/repositories')).body).toEqual([]);
+  });
+});
+
+describe('artifacts of a project, additions and fields', () => {
+  test('GET /projects/{p}/artifacts lists every repository\'s artifacts, by name or id, with q= and latest_in_repository', async () => {
+    const r = await api(srv.url, 'GET', '/projects/priv/artifacts?page_size=100');
+    expect(r.status).toBe(200);
+    const repos = r.body.map((a: { repository_name: string }) => a.repository_name);
+    expect(repos).toEqual(expect.arrayContaining(['priv/app', 'priv/team/api']));
+    expect(Number(r.headers['x-total-count'])).toBe(r.body.length);
+    const pid = (await api(srv.url, 'GET', '/projects/priv')).body.project_id;
+    expect((await api(srv.url, 'GET', `/projects/${pid}/artifacts?page_size=100`)).body).toHaveLength(r.body.length);
+    const q = await api(srv.url, 'GET', `/projects/priv/artifacts?q=${encodeURIComponent('tags=v1')}&with_tag=false`);
+    expect(q.body.every((a: { tags?: unknown }) => a.tags === undefined)).toBe(true);
+    const latest = await api(srv.url, 'GET', `/projects/priv/artifacts?latest_in_repository=true&q=${encodeURIComponent('media_type=application/vnd.oci.image.config.v1+json')}&page_size=100`);
+    const perRepo = latest.body.map((a: { repository_name: string }) => a.repository_name);
+    expect(new Set(perRepo).size).toBe(perRepo.length);
+    expectApiError(await api(srv.url, 'GET', '/projects/priv/artifacts?latest_in_repository=true'), 400, 'BAD_REQUEST');
+  });
+
+  test('listArtifactsOfProject: anonymous 401 even on a public project, outsiders 403 on a private one', async () => {
+    expectApiError(await api(srv.url, 'GET', '/projects/pub/artifacts', { as: null }), 401, 'UNAUTHORIZED');
+    expect((await api(srv.url, 'GET', '/projects/pub/artifacts', { as: outsider })).status).toBe(200);
+    expectApiError(await api(srv.url, 'GET', '/projects/priv/artifacts', { as: outsider }), 403, 'FORBIDDEN');
+    expect((await api(srv.url, 'GET', '/projects/priv/artifacts', { as: guest })).status).toBe(200);
+  });
+
+  test('build_history is the config\'s history; vulnerabilities without a report is {}; an image shows its links and icon', async () => {
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', history: [
+      { created: '2024-01-02T03:04:05Z', created_by: '/bin/sh -c #(nop) ADD file:x in /', comment: '' },
+      { created: '2024-01-02T03:04:06Z', created_by: 'CMD ["sh"]', empty_layer: true },
+    ] }));
+    const cfg = await pushBlob(srv.url, 'priv/hist', config, MT.ociConfig);
+    const layer = await pushBlob(srv.url, 'priv/hist', Buffer.from('a layer'));
+    await pushManifest(srv.url, 'priv/hist', 'v1', { schemaVersion: 2, mediaType: MT.ociManifest, config: cfg, layers: [layer] }, MT.ociManifest);
+    const base = '/projects/priv/repositories/hist/artifacts/v1/additions';
+    const h = await addition(`${base}/build_history`, guest);
+    expect(h.status).toBe(200);
+    expect(h.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(h.text)).toEqual([
+      { created: '2024-01-02T03:04:05Z', created_by: '/bin/sh -c #(nop) ADD file:x in /' },
+      { created: '2024-01-02T03:04:06Z', created_by: 'CMD ["sh"]', empty_layer: true },
+    ]);
+    const v = await addition(`${base}/vulnerabilities`, guest);
+    expect([v.status, v.headers['content-type'], v.text]).toEqual([200, 'application/json', '{}']);
+    expectApiError(await addition(`${base}/vulnerabilities`, outsider), 403, 'FORBIDDEN');
+    expectApiError(await addition('/projects/priv/repositories/hist/artifacts/nope/additions/vulnerabilities'), 404, 'NOT_FOUND');
+    const a = await api(srv.url, 'GET', '/projects/priv/repositories/hist/artifacts/v1');
+    expect(a.body.addition_links.build_history.href).toBe(`/api/v2.0/projects/priv/repositories/hist/artifacts/${a.body.digest}/additions/build_history`);
+    expect(a.body.icon).toMatch(/^sha256:/);
   });
 });

@@ -8,7 +8,7 @@ import { digestOf } from '../../src/oci/digest.js';
 import { buildApiRouter } from '../../src/server/api/index.js';
 import { addMember, admin, api, basicHeader, createProject, createUser, pushImageWith } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { findOperation, seenOperations, SWAGGER_AVAILABLE } from '../helpers/swagger.js';
+import { findOperation, seenOperations, SWAGGER_AVAILABLE, validateResponse } from '../helpers/swagger.js';
 
 let srv: TestServer;
 beforeAll(async () => { srv = await startTestServer(); });
@@ -81,6 +81,14 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp/artifacts/v1/tags/v2');
   await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp/artifacts/v1');
   expect(await pushImageWith(s, 'schema/nested/app', 'v3', basicHeader(admin))).toMatchObject({ ok: true });
+  await is2xx('GET', '/projects/schema/artifacts');
+  // JSON additions: the swagger declares their bodies strings.
+  for (const a of ['build_history', 'vulnerabilities']) {
+    const path = `/projects/schema/repositories/nested%252Fapp/artifacts/v3/additions/${a}`;
+    const r = await api(s, 'GET', path, { raw: true });
+    expect(r.status, r.text).toBe(200);
+    validateResponse('GET', path, r.status, r.text);
+  }
   await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp');
   // A one-layer ModelPack model, for its readme.md addition.
   const reg = new RegistryClient({ server: s, credentials: admin });

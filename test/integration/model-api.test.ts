@@ -115,7 +115,9 @@ describe('a model in the artifacts API', () => {
     expect(list.status).toBe(200);
     expect(list.body).toHaveLength(1);
     expect(list.body[0]).toMatchObject({ type: 'IMAGE', extra_attrs: {} });
-    expect(list.body[0].addition_links).toBeUndefined();
+    // An image has Harbor's build_history and vulnerabilities links (issue 14), and the image icon.
+    expect(Object.keys(list.body[0].addition_links)).toEqual(['build_history', 'vulnerabilities']);
+    expect(list.body[0].icon).toBe('sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06');
 
     // The list shows the model the same way, and q=type= finds it.
     const models = await api(server.url, 'GET', '/projects/library/repositories/tiny-llm/artifacts?q=type%3DCNAI');

@@ -7,7 +7,7 @@ import type { Project, TagInfo } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, parseQuery, sendPage, sendPageAsync, sortBy, type Fields, type QValue } from './paging.js';
 import { repositoryProject } from './repository.js';
-import { optString, readObject, type ApiContext, type ApiRouter } from './router.js';
+import { isResourceName, optString, readObject, type ApiContext, type ApiRouter } from './router.js';
 import { accessoryResp, artifactResp, tagResp } from './views.js';
 
 const BASE = '/projects/{project_name}/repositories/{repository_name}/artifacts';
@@ -61,6 +61,29 @@ export function artifactRoutes(r: ApiRouter): void {
     const all = await c.svc.artifacts.listArtifacts(c.principal, p, repo);
     const items = sortBy(artifactQuery(all, parseQuery(c.http.query.get('q'))), c.http.query.get('sort'), ARTIFACT_FIELDS);
     await sendPageAsync(c.http, items, (a) => renderArtifact(c, p, repo, a));
+  });
+
+  // Harbor tag "project": every artifact of a project (listArtifactsOfProject).
+  r.add('GET', '/projects/{project_name_or_id}/artifacts', async (c) => {
+    const p = await c.svc.projects.resolve(c.params.project_name_or_id, isResourceName(c));
+    c.svc.audit.flush();
+    const all = await c.svc.artifacts.listProjectArtifacts(c.principal, p);
+    const q = parseQuery(c.http.query.get('q'));
+    let items = artifactQuery(all.map((x) => x.artifact), q);
+    if (c.http.query.get('latest_in_repository') === 'true') {
+      // Harbor: only with exactly one of media_type and artifact_type in q; the newest push per repository.
+      if (q.has('media_type') === q.has('artifact_type')) {
+        throw new HarborError('BAD_REQUEST', 'either \'media_type\' or \'artifact_type\' must be specified, but not both, when querying with latest_in_repository');
+      }
+      const newest = new Map<number, ArtifactView>();
+      for (const a of items) {
+        const n = newest.get(a.repositoryId);
+        if (!n || a.pushedAt > n.pushedAt) newest.set(a.repositoryId, a);
+      }
+      items = [...newest.values()];
+    }
+    const repoOf = new Map(all.map((x) => [x.artifact, x.repo]));
+    await sendPageAsync(c.http, sortBy(items, c.http.query.get('sort'), ARTIFACT_FIELDS, '-push_time'), (a) => renderArtifact(c, p, repoOf.get(a)!, a));
   });
 
   r.add('POST', BASE, async (c) => {
@@ -122,6 +145,13 @@ export function artifactRoutes(r: ApiRouter): void {
     await c.svc.artifacts.createTag(c.principal, p, c.params.repository_name, c.params.reference, name);
     const path = (c.http.req.url ?? '').split('?')[0].replace(/\/$/, '');
     sendEmpty(c.http, 201, { Location: `${path}/${encodeURIComponent(name)}` });
+  });
+
+  r.add('GET', `${BASE}/{reference}/additions/vulnerabilities`, async (c) => {
+    const p = await repositoryProject(c);
+    const a = await c.svc.artifacts.vulnerabilities(c.principal, p, c.params.repository_name, c.params.reference);
+    c.http.res.writeHead(200, { 'Content-Type': a.contentType, 'Content-Length': a.content.length });
+    c.http.res.end(a.content);
   });
 
   r.add('GET', `${BASE}/{reference}/additions/{addition}`, async (c) => {

@@ -1,6 +1,7 @@
 // Our records in Harbor's wire shapes (swagger definitions UserResp, Project, ProjectMemberEntity,
 // Repository, Artifact, Tag). Only these functions decide field names.
-import type { AccessoryInfo, ArtifactView } from '../../services/artifacts.js';
+import { ICONS, type AccessoryInfo, type ArtifactView } from '../../services/artifacts.js';
+import { isIndexMediaType } from '../../oci/mediatypes.js';
 import { projectMetadata } from '../../services/projects.js';
 import type { ProjectQuota } from '../../services/quotas.js';
 import { ROBOT_PREFIX } from '../../services/rbac.js';
@@ -58,9 +59,12 @@ export function artifactResp(a: ArtifactView, p: Project, repositoryName: string
     references: a.references.map((ref) => ({
       parent_id: a.id, child_digest: ref.digest, ...(ref.platform ? { platform: ref.platform } : {}),
     })),
-    tags: a.tags.map((t) => tagResp(t, a)), labels: [], accessories: [],
+    tags: a.tags.map((t) => tagResp(t, a)), labels: [], accessories: [], icon: ICONS[a.type] ?? ICONS.UNKNOWN,
   };
   if (a.artifactType) r.artifact_type = a.artifactType;
+  // An image manifest has its build history; every image may have vulnerabilities (Harbor adds the
+  // link for what its scanner could scan).
+  if (a.type === 'IMAGE') r.addition_links = additionLinks(a.digest, repositoryName, isIndexMediaType(a.mediaType) ? ['vulnerabilities'] : ['build_history', 'vulnerabilities']);
   if (a.type === 'CNAI') r.addition_links = additionLinks(a.digest, repositoryName, ['readme.md', 'license', 'files']);
   if (a.type === 'SBOM') r.addition_links = additionLinks(a.digest, repositoryName, ['sbom']);
   return r;
