@@ -9,7 +9,7 @@ import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
 import { isValidTag, parseRepositoryName } from '../oci/name.js';
 import { ModelMediaType } from '../model/modelpack.js';
 import type { BlobStore } from '../storage/blobs/types.js';
-import type { ArtifactInfo, MetaStores, Project, RepositoryInfo, TagInfo } from '../storage/meta/index.js';
+import type { ArtifactInfo, Label, MetaStores, Project, RepositoryInfo, TagInfo } from '../storage/meta/index.js';
 import { ADDITION_LIMIT, MODEL_ADDITIONS, modelAddition, type Addition, type ModelAddition, type ModelLayer } from './model-additions.js';
 import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { quotaExceeded } from './quotas.js';
@@ -27,6 +27,8 @@ export interface ArtifactView extends ArtifactInfo {
   annotations: Record<string, string> | null;
   /** Child manifests of an index. */
   references: { digest: string; platform?: Platform }[];
+  /** The labels it carries (filled by the service's reads). */
+  labels: Label[];
 }
 
 const IMAGE_CONFIGS = new Set<string>([MediaType.ociConfig, 'application/vnd.docker.container.image.v1+json']);
@@ -58,6 +60,7 @@ export function viewArtifact(a: ArtifactInfo): ArtifactView {
       const platform = platformOf(m.platform);
       return platform ? { digest: m.digest, platform } : { digest: m.digest };
     }),
+    labels: [],
   };
 }
 
@@ -135,7 +138,7 @@ const SBOM_ADDITION_LIMIT = 64 * 1024 * 1024;
 
 export class ArtifactService {
   constructor(
-    private readonly stores: Pick<MetaStores, 'content' | 'artifacts'>,
+    private readonly stores: Pick<MetaStores, 'content' | 'artifacts' | 'labels'>,
     private readonly access: AccessControl,
     private readonly blobs: BlobStore,
     private readonly sbom?: SbomService,
@@ -211,7 +214,36 @@ export class ArtifactService {
     // One config read at a time: a repository of many models must not open a file per artifact at once.
     const out: ArtifactView[] = [];
     for (const a of await this.stores.artifacts.listArtifacts(r.name)) out.push(await this.withExtraAttrs(viewArtifact(a)));
-    return out;
+    return this.withLabels(out);
+  }
+
+  /** Fills each view's labels, with one store read for the lot. */
+  private async withLabels(views: ArtifactView[]): Promise<ArtifactView[]> {
+    const m = await this.stores.labels.labelsOfArtifacts(views.map((v) => v.id));
+    for (const v of views) v.labels = m.get(v.id) ?? [];
+    return views;
+  }
+
+  /**
+   * addLabel (Harbor's order): the project's artifact-label create permission, the label (a project
+   * label must be this project's: 404 otherwise), the artifact, then 409 when it carries it already.
+   */
+  async addLabel(actor: Principal, p: Project, repo: string, reference: string, labelId: number): Promise<void> {
+    await this.access.require(actor, p, 'artifact-label', 'create');
+    const l = await this.stores.labels.getLabel(labelId);
+    if (!l || (l.scope === 'p' && l.projectId !== p.id)) throw new HarborError('NOT_FOUND', `project id ${p.id}, label ${labelId} not found`);
+    const a = await this.findArtifact(p, repo, reference);
+    const r = await this.stores.labels.addLabelToArtifact(labelId, a.id);
+    if (r === 'exists') throw new HarborError('CONFLICT', `label ${labelId} is already added to the artifact ${a.id}`);
+    if (r === 'unknown') throw new HarborError('NOT_FOUND', `label ${labelId} or artifact ${a.id} not found`);
+  }
+
+  async removeLabel(actor: Principal, p: Project, repo: string, reference: string, labelId: number): Promise<void> {
+    await this.access.require(actor, p, 'artifact-label', 'delete');
+    const a = await this.findArtifact(p, repo, reference);
+    if (!(await this.stores.labels.removeLabelFromArtifact(labelId, a.id))) {
+      throw new HarborError('NOT_FOUND', `reference with label ${labelId} and artifact ${a.id} not found`);
+    }
   }
 
   /** An artifact by digest or by tag. */
@@ -237,7 +269,7 @@ export class ArtifactService {
 
   async getArtifact(actor: Principal, p: Project, repo: string, reference: string): Promise<ArtifactView> {
     await this.access.require(actor, p, 'artifact', 'read');
-    return this.withExtraAttrs(await this.findArtifact(p, repo, reference));
+    return (await this.withLabels([await this.withExtraAttrs(await this.findArtifact(p, repo, reference))]))[0];
   }
 
   /**
@@ -292,6 +324,7 @@ export class ArtifactService {
     for (const r of await this.stores.artifacts.listProjectRepositories(p.id)) {
       for (const a of await this.stores.artifacts.listArtifacts(r.name)) out.push({ repo: r.name.slice(p.name.length + 1), artifact: await this.withExtraAttrs(viewArtifact(a)) });
     }
+    await this.withLabels(out.map((x) => x.artifact));
     return out;
   }
 

@@ -218,3 +218,85 @@ describe('artifacts of a project, additions and fields', () => {
     expect(a.body.icon).toMatch(/^sha256:/);
   });
 });
+
+describe('labels', () => {
+  const maint = { username: 'bmaint', password: 'Maint12345' };
+  let privId: number;
+  beforeAll(async () => {
+    await createUser(srv.url, maint.username, maint.password);
+    await addMember(srv.url, 'priv', maint.username, 4);
+    privId = (await api(srv.url, 'GET', '/projects/priv')).body.project_id;
+  });
+  const idOf = (r: { headers: Record<string, string> }): number => Number(r.headers.location.split('/').pop());
+
+  test('global labels: a system admin creates, reads, updates and deletes them; anyone lists them', async () => {
+    const c = await api(srv.url, 'POST', '/labels', { body: { name: 'release', description: 'ok to ship', color: '#00ff00', scope: 'g' } });
+    expect(c.status).toBe(201);
+    expect(c.headers.location).toMatch(/^\/api\/v2\.0\/labels\/\d+$/);
+    const id = idOf(c);
+    expectApiError(await api(srv.url, 'POST', '/labels', { body: { name: 'release', scope: 'g' } }), 409, 'CONFLICT');
+    expectApiError(await api(srv.url, 'POST', '/labels', { as: maint, body: { name: 'nope', scope: 'g' } }), 403, 'FORBIDDEN');
+    expectApiError(await api(srv.url, 'POST', '/labels', { as: null, body: { name: 'nope', scope: 'g' } }), 401, 'UNAUTHORIZED');
+    expectApiError(await api(srv.url, 'POST', '/labels', { body: { name: 'x', scope: 'z' } }), 400, 'BAD_REQUEST');
+    expectApiError(await api(srv.url, 'POST', '/labels', { body: { name: '', scope: 'g' } }), 400, 'BAD_REQUEST');
+    expect((await api(srv.url, 'GET', `/labels/${id}`)).body).toMatchObject({ id, name: 'release', description: 'ok to ship', color: '#00ff00', scope: 'g', project_id: 0 });
+    const list = await api(srv.url, 'GET', '/labels?scope=g&name=rel', { as: null });
+    expect(list.body.map((l: { name: string }) => l.name)).toEqual(['release']);
+    expect(list.headers['x-total-count']).toBe('1');
+    expectApiError(await api(srv.url, 'GET', '/labels'), 400, 'BAD_REQUEST');
+    expect((await api(srv.url, 'PUT', `/labels/${id}`, { body: { name: 'shipped', description: '', color: '#000000' } })).status).toBe(200);
+    expect((await api(srv.url, 'GET', `/labels/${id}`)).body.name).toBe('shipped');
+    expectApiError(await api(srv.url, 'PUT', `/labels/${id}`, { as: maint, body: { name: 'x' } }), 403, 'FORBIDDEN');
+    expect((await api(srv.url, 'DELETE', `/labels/${id}`)).status).toBe(200);
+    expectApiError(await api(srv.url, 'GET', `/labels/${id}`), 404, 'NOT_FOUND');
+  });
+
+  test('project labels: maintainers manage them, members read them, outsiders do not', async () => {
+    const c = await api(srv.url, 'POST', '/labels', { as: maint, body: { name: 'qa', scope: 'p', project_id: privId } });
+    expect(c.status, c.text).toBe(201);
+    const id = idOf(c);
+    expectApiError(await api(srv.url, 'POST', '/labels', { as: dev, body: { name: 'dev-made', scope: 'p', project_id: privId } }), 403, 'FORBIDDEN');
+    expect((await api(srv.url, 'GET', `/labels/${id}`, { as: guest })).body).toMatchObject({ name: 'qa', scope: 'p', project_id: privId });
+    expectApiError(await api(srv.url, 'GET', `/labels/${id}`, { as: outsider }), 403, 'FORBIDDEN');
+    expect((await api(srv.url, 'GET', `/labels?scope=p&project_id=${privId}`, { as: guest })).body.map((l: { id: number }) => l.id)).toEqual([id]);
+    expectApiError(await api(srv.url, 'GET', '/labels?scope=p'), 400, 'BAD_REQUEST');
+    expectApiError(await api(srv.url, 'GET', `/labels?scope=p&project_id=${privId}`, { as: outsider }), 403, 'FORBIDDEN');
+    expectApiError(await api(srv.url, 'POST', '/labels', { body: { name: 'qa', scope: 'p', project_id: privId } }), 409, 'CONFLICT');
+  });
+
+  test('labels on artifacts: add, show with with_label, filter with labels=(...) and label_id, remove; Harbor\'s errors', async () => {
+    const g = idOf(await api(srv.url, 'POST', '/labels', { body: { name: 'approved', scope: 'g' } }));
+    const p = idOf(await api(srv.url, 'POST', '/labels', { body: { name: 'team', scope: 'p', project_id: privId } }));
+    const other = idOf(await api(srv.url, 'POST', '/labels', { body: { name: 'elsewhere', scope: 'p', project_id: (await api(srv.url, 'GET', '/projects/pub')).body.project_id } }));
+    await push('priv/labelled', 'a');
+    await push('priv/labelled', 'b');
+    const art = (ref: string): string => `/projects/priv/repositories/labelled/artifacts/${ref}/labels`;
+    expect((await api(srv.url, 'POST', art('a'), { as: dev, body: { id: g } })).status).toBe(200);
+    expect((await api(srv.url, 'POST', art('a'), { as: dev, body: { id: p } })).status).toBe(200);
+    expect((await api(srv.url, 'POST', art('b'), { as: dev, body: { id: p } })).status).toBe(200);
+    expectApiError(await api(srv.url, 'POST', art('a'), { body: { id: g } }), 409, 'CONFLICT');
+    expectApiError(await api(srv.url, 'POST', art('a'), { body: { id: other } }), 404, 'NOT_FOUND');
+    expectApiError(await api(srv.url, 'POST', art('a'), { body: { id: 999999 } }), 404, 'NOT_FOUND');
+    expectApiError(await api(srv.url, 'POST', art('nope'), { body: { id: g } }), 404, 'NOT_FOUND');
+    expectApiError(await api(srv.url, 'POST', art('a'), { as: guest, body: { id: g } }), 403, 'FORBIDDEN');
+
+    const one = await api(srv.url, 'GET', '/projects/priv/repositories/labelled/artifacts/a?with_label=true');
+    expect(one.body.labels.map((l: { name: string }) => l.name)).toEqual(['approved', 'team']);
+    const tagsOf = (body: { tags: { name: string }[] }[]): string[] => body.map((x) => x.tags[0].name).sort();
+    const list = (q: string): ReturnType<typeof api> => api(srv.url, 'GET', `/projects/priv/repositories/labelled/artifacts?q=${encodeURIComponent(q)}`);
+    expect(tagsOf((await list(`labels=(${g} ${p})`)).body)).toEqual(['a']);
+    expect(tagsOf((await list(`labels=(${p})`)).body)).toEqual(['a', 'b']);
+    expect(tagsOf((await list(`label_id=${g}`)).body)).toEqual(['a']);
+    expect(tagsOf((await list(`label_id={${g} ${p}}`)).body)).toEqual(['a', 'b']);
+    expectApiError(await list(`labels=${g}`), 400, 'BAD_REQUEST');
+    expect(tagsOf((await api(srv.url, 'GET', `/projects/priv/artifacts?q=${encodeURIComponent(`labels=(${g})`)}`)).body)).toEqual(['a']);
+
+    expectApiError(await api(srv.url, 'DELETE', `${art('a')}/${g}`, { as: guest }), 403, 'FORBIDDEN');
+    expect((await api(srv.url, 'DELETE', `${art('a')}/${g}`, { as: dev })).status).toBe(200);
+    expectApiError(await api(srv.url, 'DELETE', `${art('a')}/${g}`), 404, 'NOT_FOUND');
+    // Deleting a label takes it off every artifact.
+    expect((await api(srv.url, 'DELETE', `/labels/${p}`)).status).toBe(200);
+    expect((await list(`label_id=${p}`)).body).toEqual([]);
+    expect((await api(srv.url, 'GET', '/projects/priv/repositories/labelled/artifacts/b?with_label=true')).body.labels).toEqual([]);
+  });
+});

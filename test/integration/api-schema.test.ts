@@ -82,6 +82,14 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', '/projects/schema/repositories/nested%252Fapp/artifacts/v1');
   expect(await pushImageWith(s, 'schema/nested/app', 'v3', basicHeader(admin))).toMatchObject({ ok: true });
   await is2xx('GET', '/projects/schema/artifacts');
+  const label = await is2xx('POST', '/labels', { name: 'schema', scope: 'p', project_id: pid });
+  const lid = Number(label.headers.location.split('/').pop());
+  await is2xx('GET', `/labels?scope=p&project_id=${pid}`);
+  await is2xx('GET', `/labels/${lid}`);
+  await is2xx('PUT', `/labels/${lid}`, { name: 'schema2' });
+  await is2xx('POST', '/projects/schema/repositories/nested%252Fapp/artifacts/v3/labels', { id: lid });
+  await is2xx('DELETE', `/projects/schema/repositories/nested%252Fapp/artifacts/v3/labels/${lid}`);
+  await is2xx('DELETE', `/labels/${lid}`);
   // JSON additions: the swagger declares their bodies strings.
   for (const a of ['build_history', 'vulnerabilities']) {
     const path = `/projects/schema/repositories/nested%252Fapp/artifacts/v3/additions/${a}`;

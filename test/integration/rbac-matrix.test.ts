@@ -17,7 +17,8 @@ type Cell =
   | 'project.read' | 'project.create' | 'project.update' | 'project.delete'
   | 'member.read' | 'member.create' | 'member.update' | 'member.delete'
   | 'repository.read' | 'repository.create' | 'repository.update' | 'repository.delete'
-  | 'artifact.read' | 'artifact.create' | 'artifact.copy' | 'artifact.delete';
+  | 'artifact.read' | 'artifact.create' | 'artifact.copy' | 'artifact.delete'
+  | 'label.read' | 'label.create' | 'artifact-label.create' | 'artifact-label.delete';
 
 // Harbor's matrix, written out per cell: who may.
 const ALL_ROLES: Subject[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin'];
@@ -44,6 +45,11 @@ const EXPECTED: Record<Cell, Subject[]> = {
   // CopyArtifact: artifact create on the target, artifact read on the source (the same project here)
   'artifact.copy': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
   'artifact.delete': ['projectAdmin', 'maintainer', 'sysadmin'],
+  // Project labels (rbac_role.go: label CRUDL for admins and maintainers, RL for developers and guests)
+  'label.read': ['projectAdmin', 'maintainer', 'developer', 'guest', 'sysadmin'],
+  'label.create': ['projectAdmin', 'maintainer', 'sysadmin'],
+  'artifact-label.create': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
+  'artifact-label.delete': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
 };
 
 // What a public project adds for everybody with valid or no credentials (publicProjectPolicies).
@@ -52,6 +58,7 @@ const PUBLIC_EXPECTED: Partial<Record<Cell, Subject[]>> = {
   'project.read': ['anonymous', ...ALL_ROLES],
   'repository.read': ['anonymous', ...ALL_ROLES],
   'artifact.read': ['anonymous', ...ALL_ROLES],
+  'label.read': ['anonymous', ...ALL_ROLES],
 };
 
 let srv: TestServer;
@@ -132,6 +139,14 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   await apiCell('project.create', 'POST', '/projects', { project_name: `c-${tag}` });
   await apiCell('member.create', 'POST', `/projects/${p}/members`, { role_id: 2, member_user: { username: `j-${tag}` } });
   await apiCell('artifact.create', 'POST', `/projects/${p}/repositories/app/artifacts/v1/tags`, { name: 'extra' });
+  const pid = (await api(srv.url, 'GET', `/projects/${p}`)).body.project_id;
+  const label = await api(srv.url, 'POST', '/labels', { body: { name: 'seed', scope: 'p', project_id: pid } });
+  const lid = Number(label.headers.location.split('/').pop());
+  await apiCell('label.read', 'GET', `/labels?scope=p&project_id=${pid}`);
+  await apiCell('label.create', 'POST', '/labels', { name: 'mine', scope: 'p', project_id: pid });
+  await apiCell('artifact-label.create', 'POST', `/projects/${p}/repositories/app/artifacts/v1/labels`, { id: lid });
+  if (!result['artifact-label.create']) expect((await api(srv.url, 'POST', `/projects/${p}/repositories/app/artifacts/v1/labels`, { body: { id: lid } })).status).toBe(200);
+  await apiCell('artifact-label.delete', 'DELETE', `/projects/${p}/repositories/app/artifacts/v1/labels/${lid}`);
   await apiCell('artifact.copy', 'POST', `/projects/${p}/repositories/copied/artifacts?from=${p}/app:v1`);
   result['repository.create'] = result['registry.push'];
   await apiCell('project.update', 'PUT', `/projects/${p}`, { metadata: { auto_scan: 'true' } });

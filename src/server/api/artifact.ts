@@ -7,8 +7,8 @@ import type { Project, TagInfo } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, parseQuery, sendPage, sendPageAsync, sortBy, type Fields, type QValue } from './paging.js';
 import { repositoryProject } from './repository.js';
-import { isResourceName, optString, readObject, type ApiContext, type ApiRouter } from './router.js';
-import { accessoryResp, artifactResp, tagResp } from './views.js';
+import { idParam, isResourceName, optInteger, optString, readObject, type ApiContext, type ApiRouter } from './router.js';
+import { accessoryResp, artifactResp, labelResp, tagResp } from './views.js';
 
 const BASE = '/projects/{project_name}/repositories/{repository_name}/artifacts';
 
@@ -16,13 +16,15 @@ const ARTIFACT_FIELDS: Fields<ArtifactView> = {
   id: (a) => a.id, digest: (a) => a.digest, type: (a) => a.type, media_type: (a) => a.configMediaType, manifest_media_type: (a) => a.mediaType,
   artifact_type: (a) => a.artifactType, repository_id: (a) => a.repositoryId, tags: (a) => a.tags.map((t) => t.name), push_time: (a) => a.pushedAt,
   pull_time: (a) => a.pulledAt, size: (a) => a.size,
+  // Beyond Harbor's columns: `q=label_id=3` (or `{3 4}`, `(3 4)`) filters by the labels an artifact carries.
+  label_id: (a) => a.labels.map((l) => String(l.id)),
 };
 const TAG_FIELDS: Fields<TagInfo> = { name: (t) => t.name, id: (t) => t.id, push_time: (t) => t.pushedAt, pull_time: (t) => t.pulledAt };
 
 /**
  * The artifact list's q= keys with a meaning of their own (pkg/artifact/dao setTagQuery,
- * setLabelQuery): `tags=*` tagged, `tags=nil` untagged; `labels=(id ...)` those carrying every
- * label, none here (labels are not implemented). Other keys go to the field filter.
+ * setLabelQuery): `tags=*` tagged, `tags=nil` untagged; `labels=(id ...)` (or `Labels`) those
+ * carrying every label. Other keys go to the field filter.
  */
 function artifactQuery(all: ArtifactView[], q: Map<string, QValue>): ArtifactView[] {
   let items = all;
@@ -31,12 +33,15 @@ function artifactQuery(all: ArtifactView[], q: Map<string, QValue>): ArtifactVie
     items = items.filter((a) => (a.tags.length > 0) === (tags.value === '*'));
     q.delete('tags');
   }
-  const labels = q.get('labels');
+  const labelKey = q.has('labels') ? 'labels' : 'Labels';
+  const labels = q.get(labelKey);
   if (labels) {
     if (labels.kind !== 'and' || !labels.values.every((v) => /^[0-9]{1,15}$/.test(v))) {
       throw new HarborError('BAD_REQUEST', 'the value of "labels" query can only be integer list with intersetion relationship');
     }
-    return [];
+    const want = labels.values.map(Number);
+    items = items.filter((a) => want.every((id) => a.labels.some((l) => l.id === id)));
+    q.delete(labelKey);
   }
   return filterByQuery(items, q, ARTIFACT_FIELDS);
 }
@@ -45,6 +50,7 @@ function artifactQuery(all: ArtifactView[], q: Map<string, QValue>): ArtifactVie
 async function renderArtifact(c: ApiContext, p: Project, repo: string, a: ArtifactView): Promise<Record<string, unknown>> {
   const body = artifactResp(a, p, `${p.name}/${repo}`);
   if (c.http.query.get('with_tag') === 'false') delete body.tags;
+  if (c.http.query.get('with_label') === 'true') body.labels = a.labels.map(labelResp);
   if (c.http.query.get('with_accessory') === 'true') body.accessories = (await c.svc.artifacts.accessories(p, repo, a)).map(accessoryResp);
   if (c.http.query.get('with_sbom_overview') === 'true') {
     const o = await c.svc.artifacts.sbomOverview(p, repo, a);
@@ -164,6 +170,22 @@ export function artifactRoutes(r: ApiRouter): void {
     const a = await c.svc.artifacts.getAddition(c.principal, p, c.params.repository_name, c.params.reference, addition);
     c.http.res.writeHead(200, { 'Content-Type': a.contentType, 'Content-Length': a.content.length });
     c.http.res.end(a.content);
+  });
+
+  r.add('POST', `${BASE}/{reference}/labels`, async (c) => {
+    const b = await readObject(c.http);
+    const id = optInteger(b, 'id');
+    if (id === undefined) throw new HarborError('BAD_REQUEST', 'the label id is required');
+    const p = await repositoryProject(c);
+    await c.svc.artifacts.addLabel(c.principal, p, c.params.repository_name, c.params.reference, id);
+    sendEmpty(c.http, 200);
+  });
+
+  r.add('DELETE', `${BASE}/{reference}/labels/{label_id}`, async (c) => {
+    const id = idParam(c, 'label_id');
+    const p = await repositoryProject(c);
+    await c.svc.artifacts.removeLabel(c.principal, p, c.params.repository_name, c.params.reference, id);
+    sendEmpty(c.http, 200);
   });
 
   r.add('DELETE', `${BASE}/{reference}/tags/{tag_name}`, async (c) => {

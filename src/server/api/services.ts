@@ -2,6 +2,7 @@
 import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuditLogService } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth.js';
+import type { LabelService } from '../../services/labels.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
@@ -18,6 +19,7 @@ export interface ApiServices {
   users: UserService;
   projects: ProjectService;
   artifacts: ArtifactService;
+  labels: LabelService;
   quotas: QuotaService;
   robots: RobotService;
   registries: RegistryEndpointService;

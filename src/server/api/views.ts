@@ -7,7 +7,7 @@ import type { ProjectQuota } from '../../services/quotas.js';
 import { ROBOT_PREFIX } from '../../services/rbac.js';
 import { ROLE_NAMES } from '../../services/rbac.js';
 import { SECRET_MASK } from '../../services/registries.js';
-import type { Project, ProjectMember, RegistryEndpoint, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/index.js';
+import type { Label, Project, ProjectMember, RegistryEndpoint, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/index.js';
 
 export function userResp(u: User): Record<string, unknown> {
   return {
@@ -116,4 +116,12 @@ export function registryResp(r: RegistryEndpoint): Record<string, unknown> {
     : { type: '', access_key: '', access_secret: '' };
   if (r.caCertificate) out.ca_certificate = r.caCertificate;
   return out;
+}
+
+/** Harbor's Label (project_id 0 for a global one). */
+export function labelResp(l: Label): Record<string, unknown> {
+  return {
+    id: l.id, name: l.name, description: l.description, color: l.color, scope: l.scope, project_id: l.projectId,
+    creation_time: l.createdAt, update_time: l.updatedAt,
+  };
 }

@@ -10,6 +10,7 @@ import type { AuditLogStore } from './audit.js';
 import type { ContentStore } from './content.js';
 import type { IdentityStore } from './identity.js';
 import type { JobStore } from './jobs.js';
+import type { LabelStore } from './labels.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
 import type { UploadStore } from './uploads.js';
@@ -20,6 +21,7 @@ export type * from './common.js';
 export type * from './content.js';
 export type * from './identity.js';
 export type * from './jobs.js';
+export type * from './labels.js';
 export type * from './projects.js';
 export type * from './registries.js';
 export type * from './uploads.js';
@@ -33,6 +35,7 @@ export interface MetaStores {
   registries: RegistryStore;
   jobs: JobStore;
   audit: AuditLogStore;
+  labels: LabelStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

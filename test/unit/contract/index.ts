@@ -6,6 +6,7 @@ import { contentStoreContract } from './content.contract.js';
 import type { StoresFactory } from './harness.js';
 import { identityStoreContract } from './identity.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
+import { labelStoreContract } from './labels.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
@@ -19,4 +20,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   registryStoreContract(name, factory);
   jobStoreContract(name, factory);
   auditLogStoreContract(name, factory);
+  labelStoreContract(name, factory);
 }

@@ -10,6 +10,7 @@ import type { Clock } from './common.js';
 import { SqliteContentStore } from './content.js';
 import { SqliteIdentityStore } from './identity.js';
 import { SqliteJobStore } from './jobs.js';
+import { SqliteLabelStore } from './labels.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
@@ -59,6 +60,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     registries: new SqliteRegistryStore(db, now),
     jobs: new SqliteJobStore(db, now),
     audit: new SqliteAuditLogStore(db),
+    labels: new SqliteLabelStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

@@ -233,4 +233,26 @@ export const MIGRATIONS: string[] = [
   -- Harbor's repository.description, set by PUT /projects/{p}/repositories/{r} (HTML-escaped there).
   ALTER TABLE repositories ADD COLUMN description TEXT NOT NULL DEFAULT '';
   `,
+  /* 12: labels (issue 14) */ `
+  -- Harbor's harbor_label and label_reference. A global label (scope g) has no project; names are
+  -- unique within a scope's project (or among global labels).
+  CREATE TABLE labels (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    color TEXT NOT NULL DEFAULT '',
+    scope TEXT NOT NULL CHECK (scope IN ('g', 'p')),
+    project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX labels_name ON labels(scope, coalesce(project_id, 0), name);
+  CREATE TABLE label_references (
+    label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+    manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (label_id, manifest_id)
+  );
+  CREATE INDEX label_references_manifest ON label_references(manifest_id);
+  `,
 ];
