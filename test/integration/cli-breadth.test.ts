@@ -44,3 +44,28 @@ describe('artifact copy', () => {
     expect([nf.code, nf.stderr]).toEqual([3, 'harborctl: artifact library/web:nope or project team-b not found\n']);
   });
 });
+
+describe('label and artifact label', () => {
+  test('create, list, update, put on an artifact, take off, delete', async () => {
+    const g = json(await h(['label', 'create', 'release', '--color', '#00AA00', '--description', 'ok to ship', '-o', 'json']));
+    expect(g).toMatchObject({ name: 'release', color: '#00AA00', scope: 'g', project_id: 0 });
+    const p = json(await h(['label', 'create', 'qa', '--project', 'team-b', '-o', 'json']));
+    expect(p).toMatchObject({ name: 'qa', scope: 'p' });
+    expect(json(await h(['label', 'list', '-o', 'json'])).map((l: { name: string }) => l.name)).toEqual(['release']);
+    expect((await h(['label', 'list', '--project', 'team-b', '-q'])).stdout).toBe('qa\n');
+    expect(json(await h(['label', 'update', 'qa', '--project', 'team-b', '--name', 'qa-passed', '-o', 'json'])).name).toBe('qa-passed');
+
+    const add = await h(['artifact', 'label', 'add', 'team-b/tools/api:v1', 'qa-passed']);
+    expect([add.code, add.stdout]).toEqual([0, '✓ added label qa-passed to team-b/tools/api:v1\n']);
+    expect(json(await h(['artifact', 'label', 'add', 'team-b/tools/api:v1', 'release', '-o', 'json']))).toMatchObject({ label: 'release', added: true });
+    const dup = await h(['artifact', 'label', 'add', 'team-b/tools/api:v1', 'release']);
+    expect(dup.code).toBe(1);
+    expect(json(await h(['artifact', 'label', 'remove', 'team-b/tools/api:v1', 'release', '-o', 'json']))).toMatchObject({ label: 'release', removed: true });
+    const nf = await h(['artifact', 'label', 'add', 'team-b/tools/api:v1', 'nope']);
+    expect([nf.code, nf.stderr]).toEqual([3, 'harborctl: label nope not found in project team-b nor among the global labels\n']);
+
+    expect(json(await h(['label', 'delete', 'release', '--yes', '-o', 'json']))).toEqual({ kind: 'label', name: 'release', id: g.id, deleted: true });
+    const gone = await h(['label', 'delete', 'release', '--yes']);
+    expect([gone.code, gone.stderr]).toEqual([3, 'harborctl: label release not found among the global labels\n']);
+  });
+});

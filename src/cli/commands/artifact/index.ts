@@ -9,6 +9,10 @@ export function register(program: Command, { act, page, yes }: Kit): void {
   artifact.command('get <reference>').description('show an artifact ([HOST/]PROJECT/REPO:TAG or @DIGEST)').action(act(() => import('./get.js')));
   artifact.command('copy <source> <target>').description('copy an artifact with its tags and accessories (SOURCE [HOST/]PROJECT/REPO:TAG or @DIGEST, TARGET PROJECT/REPO)')
     .action(act(() => import('./copy.js')));
+  const label = artifact.command('label').description('put labels on an artifact or take them off');
+  label.command('add <reference> <label>').description('add a label (the project\'s or a global one; name or id)')
+    .action(act(async () => (await import('./label.js')).add));
+  label.command('remove <reference> <label>').description('remove a label').action(act(async () => (await import('./label.js')).remove));
   yes(artifact.command('delete <reference>').description('delete an artifact and all its tags')).action(act(() => import('./delete.js')));
 }
 
@@ -17,6 +21,7 @@ export const examples: Examples = {
   '': ['harborctl artifact list library/alpine', 'harborctl artifact get library/alpine:3'],
   list: ['harborctl artifact list library/alpine', 'harborctl artifact list harbor.example.com/team-a/app -o json'],
   get: ['harborctl artifact get library/alpine:3', 'harborctl artifact get library/alpine@sha256:<64 hex> -o json'],
+  label: ['harborctl artifact label add library/alpine:3 release', 'harborctl artifact label remove library/alpine:3 release'],
   copy: ['harborctl artifact copy library/alpine:3 team-a/base/alpine', 'harborctl artifact copy library/alpine@sha256:<64 hex> team-a/alpine'],
   delete: ['harborctl artifact delete library/alpine:3', 'harborctl artifact delete library/alpine@sha256:<64 hex> --yes'],
 };
