@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
 import { LabelService } from '../services/labels.js';
+import { OverviewService } from '../services/overview.js';
 import { AuditLogService } from '../services/audit.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
@@ -153,7 +154,11 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
       stores, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
-      labels: new LabelService(stores, access),
+      labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
+      system: {
+        volumes: async () => { const f = await fsp.statfs(cfg.dataDir); return { total: f.blocks * f.bsize, free: f.bavail * f.bsize }; },
+        caCert: async () => (cfg.tls?.caFile ? fsp.readFile(cfg.tls.caFile).catch(() => null) : null),
+      },
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });

@@ -157,6 +157,12 @@ export class ProjectService {
     await this.stores.projects.deleteProject(p.id);
   }
 
+  /** GET …/_deletable: for those who may delete it, whether it holds no repository. */
+  async deletable(actor: Principal, p: Project): Promise<boolean> {
+    await this.access.require(actor, p, 'project', 'delete');
+    return (await this.repoCount(p)) === 0;
+  }
+
   async repoCount(p: Project): Promise<number> {
     return (await this.stores.artifacts.listProjectRepositories(p.id)).length;
   }

@@ -300,3 +300,79 @@ describe('labels', () => {
     expect((await api(srv.url, 'GET', '/projects/priv/repositories/labelled/artifacts/b?with_label=true')).body.labels).toEqual([]);
   });
 });
+
+describe('search, statistics, permissions, _deletable, volumes, getcert', () => {
+  test('GET /search: projects and repositories the caller may see whose name contains q', async () => {
+    const a = await api(srv.url, 'GET', '/search?q=pri');
+    expect(a.status).toBe(200);
+    expect(a.body.project.map((p: { name: string }) => p.name)).toEqual(['priv']);
+    expect(a.body.repository.map((r: { repository_name: string }) => r.repository_name)).toEqual(expect.arrayContaining(['priv/app', 'priv/team/api']));
+    expect(a.body.repository.find((r: { repository_name: string }) => r.repository_name === 'priv/app'))
+      .toMatchObject({ project_name: 'priv', project_public: false, artifact_count: 1 });
+    const secret = await api(srv.url, 'GET', '/search?q=secret', { as: outsider });
+    expect([secret.body.project, secret.body.repository]).toEqual([[], []]);
+    expect((await api(srv.url, 'GET', '/search?q=secret')).body.repository.map((r: { repository_name: string }) => r.repository_name)).toEqual(['hidden/secret']);
+    const anon = await api(srv.url, 'GET', '/search?q=', { as: null });
+    expect(anon.body.project.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['pub']));
+    expect(anon.body.project.every((p: { metadata: { public: string } }) => p.metadata.public === 'true')).toBe(true);
+    expectApiError(await api(srv.url, 'GET', '/search'), 422, 'UNPROCESSABLE_ENTITY');
+  });
+
+  test('GET /statistics: totals and storage for an admin; public and own private counts for a member; 401 anonymous', async () => {
+    const a = (await api(srv.url, 'GET', '/statistics')).body;
+    expect(a.total_project_count).toBe(a.public_project_count + a.private_project_count);
+    expect(a.total_repo_count).toBe(a.public_repo_count + a.private_repo_count);
+    expect(a.total_storage_consumption).toBeGreaterThan(0);
+    const g = (await api(srv.url, 'GET', '/statistics', { as: guest })).body;
+    expect(g).toMatchObject({ public_project_count: a.public_project_count, public_repo_count: a.public_repo_count, private_project_count: 1, total_project_count: 0, total_storage_consumption: 0 });
+    expect(g.private_repo_count).toBeGreaterThan(0);
+    expect((await api(srv.url, 'GET', '/statistics', { as: outsider })).body).toMatchObject({ private_project_count: 0, private_repo_count: 0 });
+    expectApiError(await api(srv.url, 'GET', '/statistics', { as: null }), 401, 'UNAUTHORIZED');
+  });
+
+  test('GET /permissions: both lists for a system admin, the project list for a project admin, 403 for others', async () => {
+    const a = (await api(srv.url, 'GET', '/permissions')).body;
+    expect(a.system).toEqual(expect.arrayContaining([{ resource: 'registry', action: 'create' }]));
+    expect(a.project).toEqual(expect.arrayContaining([{ resource: 'repository', action: 'pull' }]));
+    await createUser(srv.url, 'bpadmin', 'Padmin12345');
+    await addMember(srv.url, 'pub', 'bpadmin', 1);
+    const pa = (await api(srv.url, 'GET', '/permissions', { as: { username: 'bpadmin', password: 'Padmin12345' } })).body;
+    expect(pa.system ?? []).toEqual([]);
+    expect(pa.project).toEqual(a.project);
+    expectApiError(await api(srv.url, 'GET', '/permissions', { as: guest }), 403, 'FORBIDDEN');
+    expectApiError(await api(srv.url, 'GET', '/permissions', { as: null }), 401, 'UNAUTHORIZED');
+  });
+
+  test('GET /users/current/permissions: what the caller may do in a project, relative or absolute', async () => {
+    const pid = (await api(srv.url, 'GET', '/projects/priv')).body.project_id;
+    const g = (await api(srv.url, 'GET', `/users/current/permissions?scope=/project/${pid}&relative=true`, { as: guest })).body;
+    expect(g).toEqual(expect.arrayContaining([{ resource: 'repository', action: 'pull' }, { resource: 'artifact', action: 'read' }]));
+    expect(g).not.toContainEqual({ resource: 'repository', action: 'push' });
+    const d = (await api(srv.url, 'GET', `/users/current/permissions?scope=/project/${pid}`, { as: dev })).body;
+    expect(d).toContainEqual({ resource: `/project/${pid}/repository`, action: 'push' });
+    expect((await api(srv.url, 'GET', '/users/current/permissions?scope=/system&relative=true', { as: guest })).body).toEqual([]);
+    expect((await api(srv.url, 'GET', '/users/current/permissions?scope=/system&relative=true')).body).toContainEqual({ resource: 'registry', action: 'create' });
+    expect((await api(srv.url, 'GET', '/users/current/permissions?scope=/project/99999', { as: guest })).body).toEqual([]);
+    expectApiError(await api(srv.url, 'GET', '/users/current/permissions', { as: null }), 401, 'UNAUTHORIZED');
+  });
+
+  test('GET /projects/{p}/_deletable: false with repositories, true when empty; needs the delete permission', async () => {
+    expect((await api(srv.url, 'GET', '/projects/priv/_deletable')).body).toEqual({ deletable: false, message: 'the project contains repositories, can not be deleted' });
+    await createProject(srv.url, 'empty-one');
+    expect((await api(srv.url, 'GET', '/projects/empty-one/_deletable')).body).toEqual({ deletable: true });
+    expectApiError(await api(srv.url, 'GET', '/projects/priv/_deletable', { as: guest }), 403, 'FORBIDDEN');
+    expectApiError(await api(srv.url, 'GET', '/projects/nope/_deletable'), 404, 'NOT_FOUND');
+  });
+
+  test('GET /systeminfo/volumes for system admins; getcert is 404 without tls init', async () => {
+    const v = await api(srv.url, 'GET', '/systeminfo/volumes');
+    expect(v.status).toBe(200);
+    expect(v.body.storage).toHaveLength(1);
+    expect(v.body.storage[0].total).toBeGreaterThanOrEqual(v.body.storage[0].free);
+    expect(v.body.storage[0].free).toBeGreaterThan(0);
+    expectApiError(await api(srv.url, 'GET', '/systeminfo/volumes', { as: guest }), 403, 'FORBIDDEN');
+    expectApiError(await api(srv.url, 'GET', '/systeminfo/volumes', { as: null }), 401, 'UNAUTHORIZED');
+    const c = await api(srv.url, 'GET', '/systeminfo/getcert', { as: null, raw: true });
+    expect(c.status).toBe(404);
+  });
+});

@@ -50,6 +50,21 @@ describe('serve --tls', () => {
     }
   });
 
+  test('GET /api/v2.0/systeminfo/getcert serves the CA from tls init, to anyone; systeminfo says has_ca_root', async () => {
+    const dispatcher = new Agent({ connect: { ca: readFileSync(tlsPaths(dataDir).caCert) } });
+    try {
+      const r = await request(`${url}/api/v2.0/systeminfo/getcert`, { dispatcher });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-type']).toBe('application/octet-stream');
+      expect(r.headers['content-disposition']).toBe('attachment; filename=ca.crt');
+      expect(await r.body.text()).toBe(readFileSync(tlsPaths(dataDir).caCert, 'utf8'));
+      const info = await request(`${url}/api/v2.0/systeminfo`, { dispatcher, headers: { authorization: ADMIN_AUTHORIZATION } });
+      expect((await info.body.json() as { has_ca_root: boolean }).has_ca_root).toBe(true);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
   test('without the CA the same request fails certificate verification', async () => {
     const dispatcher = new Agent();
     try {

@@ -5,6 +5,7 @@ import { artifactRoutes } from './artifact.js';
 import { auditLogRoutes } from './auditlog.js';
 import { healthRoutes } from './health.js';
 import { labelRoutes } from './label.js';
+import { overviewRoutes } from './overview.js';
 import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
@@ -20,7 +21,7 @@ import { userRoutes } from './user.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes]) add(r);
   return r;
 }
 

@@ -54,6 +54,12 @@ export function projectRoutes(r: ApiRouter): void {
     sendPage(c.http, items, (x) => rendered.get(x.id));
   });
 
+  r.add('GET', '/projects/{project_name_or_id}/_deletable', async (c) => {
+    const p = await projectParam(c);
+    const d = await c.svc.projects.deletable(c.principal, p);
+    sendJson(c.http, 200, d ? { deletable: true } : { deletable: false, message: 'the project contains repositories, can not be deleted' });
+  });
+
   r.add('HEAD', '/projects', async (c) => {
     const name = c.http.query.get('project_name');
     if (!name) throw new HarborError('BAD_REQUEST', 'project_name is required');

@@ -3,6 +3,7 @@ import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuditLogService } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth.js';
 import type { LabelService } from '../../services/labels.js';
+import type { OverviewService } from '../../services/overview.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
@@ -20,6 +21,9 @@ export interface ApiServices {
   projects: ProjectService;
   artifacts: ArtifactService;
   labels: LabelService;
+  overview: OverviewService;
+  /** The data directory's file system (GET /systeminfo/volumes) and the CA `tls init` made, when serving with it (getcert). */
+  system: { volumes(): Promise<{ total: number; free: number }>; caCert(): Promise<Buffer | null> };
   quotas: QuotaService;
   robots: RobotService;
   registries: RegistryEndpointService;

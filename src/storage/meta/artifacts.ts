@@ -29,6 +29,8 @@ export interface ArtifactStore {
   listProjectRepositories(projectId: number): Promise<RepositoryInfo[]>;
   /** The same across projects: those of the given projects, or of every project when `projectIds` is null; by name. */
   listAllRepositories(projectIds: number[] | null): Promise<RepositoryInfo[]>;
+  /** Bytes of every distinct blob and manifest stored (Harbor's total_storage_consumption). */
+  totalStoredBytes(): Promise<number>;
   /** Sets a repository's description; false when there is no such repository. */
   setRepositoryDescription(repository: string, description: string): Promise<boolean>;
   /**

@@ -33,6 +33,18 @@ export function artifactStoreContract(name: string, factory: StoresFactory): voi
         expect((await st.artifacts.listAllRepositories([st.project.id]))[0]).toMatchObject({ name: 'proj/a', description: 'hello', artifactCount: 1 });
       });
 
+      test('totalStoredBytes counts each blob and manifest once, across repositories', async () => {
+        expect(await st.artifacts.totalStoredBytes()).toBe(0);
+        const b = blob('shared!');
+        await st.content.linkBlob('proj/x', st.project.id, b);
+        await st.content.linkBlob('proj/y', st.project.id, b);
+        const m = manifestRecord({ seed: 'm', blobs: [b.digest] });
+        await st.content.putManifest('proj/x', st.project.id, m, null);
+        await st.content.linkBlob('proj/y', st.project.id, b);
+        await st.content.putManifest('proj/y', st.project.id, m, null);
+        expect(await st.artifacts.totalStoredBytes()).toBe(b.size + m.size);
+      });
+
       test('listArtifacts and getArtifact give size with blobs, tags with ids, and content', async () => {
         const cfg = blob('config!');
         await st.content.linkBlob('proj/app', st.project.id, cfg);

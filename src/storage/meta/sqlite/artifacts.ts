@@ -12,6 +12,7 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
     this.s = {
       projectRepos: db.prepare(`${REPO_COLS} WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST} ORDER BY r.name`),
       allRepos: db.prepare(`${REPO_COLS} WHERE ${REPO_HAS_MANIFEST} ORDER BY r.name`),
+      stored: db.prepare(`SELECT coalesce(sum(size), 0) FROM (SELECT digest, size FROM blobs UNION SELECT digest, size FROM manifests)`).pluck(),
       describe: db.prepare('UPDATE repositories SET description = ? WHERE name = ?'),
       // Harbor's artifact list (pkg/artifact/dao): tagged artifacts and those no index references,
       // without accessories (a referrer whose subject is in the repository: SBOMs, signatures).
@@ -35,6 +36,10 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
     if (projectIds === null) return rows;
     const ids = new Set(projectIds);
     return rows.filter((r) => ids.has(r.projectId));
+  }
+
+  async totalStoredBytes(): Promise<number> {
+    return this.s.stored.get() as number;
   }
 
   async setRepositoryDescription(repository: string, description: string): Promise<boolean> {
