@@ -1,5 +1,5 @@
 // /ping and /systeminfo (anonymous, to check that a server is a Harbor before logging in), /health
-// and /statistics (swagger tags health and statistic).
+// /statistics, /search and /permissions (swagger tags health, statistic, search, permissions).
 import type { HarborClient } from './http.js';
 import type { HealthStatus, Statistics, SystemInfo } from './types.js';
 
@@ -18,4 +18,20 @@ export async function health(c: HarborClient): Promise<HealthStatus> {
 
 export async function statistics(c: HarborClient): Promise<Statistics> {
   return (await c.request<Statistics>('GET', '/statistics')).data;
+}
+
+export interface SearchResult {
+  project: { name: string; project_id?: number; repo_count?: number; metadata?: { public?: string } }[];
+  repository: { repository_name: string; project_name?: string; project_public?: boolean; artifact_count?: number; pull_count?: number }[];
+}
+
+export async function search(c: HarborClient, q: string): Promise<SearchResult> {
+  const d = (await c.request<SearchResult>('GET', '/search', { query: { q } })).data;
+  return { project: d?.project ?? [], repository: d?.repository ?? [] };
+}
+
+export interface Permissions { system?: { resource: string; action: string }[]; project?: { resource: string; action: string }[] }
+
+export async function permissions(c: HarborClient): Promise<Permissions> {
+  return (await c.request<Permissions>('GET', '/permissions')).data;
 }

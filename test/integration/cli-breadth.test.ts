@@ -69,3 +69,35 @@ describe('label and artifact label', () => {
     expect([gone.code, gone.stderr]).toEqual([3, 'harborctl: label release not found among the global labels\n']);
   });
 });
+
+describe('info', () => {
+  test('shows the counts and storage from /statistics', async () => {
+    const j = json(await h(['info', '-o', 'json']));
+    expect(j.statistics).toMatchObject({ total_project_count: 2, public_project_count: 1, private_project_count: 1 });
+    const t = await h(['info']);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/\nPROJECTS\s+2 \(1 public, 1 private\)\n/);
+    expect(t.stdout).toMatch(/\nSTORAGE\s+\d/);
+    expect(t.stderr).toBe('');
+  });
+});
+
+describe('search and permissions', () => {
+  test('search lists matching projects and repositories; -o json is Harbor\'s object', async () => {
+    const t = await h(['search', 'team-b']);
+    expect(t.stdout.split('\n')[0]).toMatch(/^KIND\s+NAME\s+ACCESS\s+COUNT$/);
+    expect(t.stdout).toMatch(/\nproject\s+team-b\s+private/);
+    expect(t.stdout).toMatch(/\nrepository\s+team-b\/tools\/api\s+private\s+1\n/);
+    const j = json(await h(['search', 'web', '-o', 'json']));
+    expect(j.repository.map((r: { repository_name: string }) => r.repository_name)).toContain('library/web');
+    const none = await h(['search', 'zzz-nothing']);
+    expect([none.code, none.stdout, none.stderr]).toEqual([0, '', 'nothing matches "zzz-nothing"\n']);
+  });
+
+  test('permissions lists what robots may be given', async () => {
+    const t = await h(['permissions']);
+    expect(t.stdout).toMatch(/\nsystem\s+registry\s+create\n/);
+    expect(t.stdout).toMatch(/\nproject\s+repository\s+pull\n/);
+    expect(Object.keys(json(await h(['permissions', '-o', 'json'])))).toEqual(['system', 'project']);
+  });
+});

@@ -19,9 +19,11 @@ const FIELDS: Column<Info>[] = [
   { header: 'STORAGE', value: (i) => (typeof i.statistics?.total_storage_consumption === 'number' ? formatSize(i.statistics.total_storage_consumption) : undefined) },
 ];
 
+/** Harbor sends the totals to system admins only (0 to others): then the total is what this user sees. */
 function count(total?: number, pub?: number, priv?: number): string | undefined {
   if (total === undefined && pub === undefined) return undefined;
-  return `${total ?? (pub ?? 0) + (priv ?? 0)} (${pub ?? 0} public, ${priv ?? 0} private)`;
+  const seen = (pub ?? 0) + (priv ?? 0);
+  return `${total ? total : seen} (${pub ?? 0} public, ${priv ?? 0} private)`;
 }
 
 export async function run(rt: Runtime): Promise<void> {
