@@ -4,20 +4,44 @@
 // checked against the role matrix (rbac.ts).
 import { HarborError } from '../core/errors.js';
 import { isValidProjectName } from '../oci/name.js';
-import type { CachedTag, MetaStores, Project, ProjectMember, RoleId, User } from '../storage/meta/index.js';
+import type { CachedTag, CveAllowlist, MetaStores, Project, ProjectMember, RoleId, User } from '../storage/meta/index.js';
 import { checkStorageLimit, UNLIMITED } from './quotas.js';
 import { isRoleId, isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { requireUser } from './users.js';
 
 export interface ProjectCreation {
-  name: string; public?: boolean; metadata?: Record<string, string>; storageLimit?: number;
+  name: string; public?: boolean; metadata?: Record<string, string>; storageLimit?: number; cveAllowlist?: unknown;
   /** The upstream registry endpoint: a proxy-cache project. */
   registryId?: number;
 }
 
+/**
+ * Harbor's CVEAllowlist body: `items` of `{cve_id}`, none empty or repeated (pkg/allowlist Validate),
+ * and `expires_at` in Unix seconds or null for never; 400 otherwise.
+ */
+export function parseCveAllowlist(v: unknown): { expiresAt: number | null; items: string[] } {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HarborError('BAD_REQUEST', 'the CVE allowlist must be an object');
+  const o = v as Record<string, unknown>;
+  const exp = o.expires_at;
+  if (exp !== undefined && exp !== null && (typeof exp !== 'number' || !Number.isSafeInteger(exp))) throw new HarborError('BAD_REQUEST', 'expires_at must be an integer (Unix seconds) or null');
+  const raw = o.items ?? [];
+  if (!Array.isArray(raw)) throw new HarborError('BAD_REQUEST', 'items must be a list of {"cve_id": "..."}');
+  const items: string[] = [];
+  const seen = new Set<string>();
+  for (const it of raw) {
+    const id = it && typeof it === 'object' ? (it as Record<string, unknown>).cve_id : undefined;
+    if (typeof id !== 'string' || id.trim() === '') throw new HarborError('BAD_REQUEST', 'empty or whitespace-only CVE ID in allowlist');
+    if (id.length > 256) throw new HarborError('BAD_REQUEST', 'a CVE ID is longer than 256 characters');
+    if (seen.has(id)) throw new HarborError('BAD_REQUEST', `duplicate CVE ID in allowlist: ${id}`);
+    seen.add(id);
+    items.push(id);
+  }
+  return { expiresAt: typeof exp === 'number' ? exp : null, items };
+}
+
 /** Endpoint types a proxy-cache project may pull from (Harbor's PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE default). */
 export const PROXY_CACHE_TYPES = new Set(['docker-hub', 'harbor', 'azure-acr', 'ali-acr', 'aws-ecr', 'google-gcr', 'docker-registry', 'github-ghcr', 'jfrog-artifactory']);
-export interface ProjectChange { public?: boolean; metadata?: Record<string, string>; storageLimit?: number }
+export interface ProjectChange { public?: boolean; metadata?: Record<string, string>; storageLimit?: number; cveAllowlist?: unknown }
 
 /** ProjectMetadata keys Harbor knows (swagger definitions.ProjectMetadata). */
 export const METADATA_KEYS = new Set([
@@ -86,13 +110,34 @@ export class ProjectService {
     const md = checkMetadata(req.metadata ?? {});
     if (req.storageLimit !== undefined) checkStorageLimit(req.storageLimit, 'storage_limit');
     if (req.registryId !== undefined) await this.checkProxyUpstream(actor, req.registryId);
+    const allowlist = req.cveAllowlist === undefined || req.cveAllowlist === null ? null : parseCveAllowlist(req.cveAllowlist);
     if (await this.stores.projects.getProject(req.name)) throw new HarborError('CONFLICT', `the project ${req.name} already exists`);
     const p = await this.stores.projects.createProject({
       name: req.name, public: md.public ?? req.public ?? false, ownerId: user?.id ?? null, storageLimit: req.storageLimit ?? this.defaultStorageLimit, metadata: md.rest,
       registryId: req.registryId ?? null,
     });
     if (user) await this.stores.projects.addMember(p.id, user.id, 1);
+    if (allowlist) await this.stores.projects.setCveAllowlist(p.id, allowlist);
     return p;
+  }
+
+  /** A project's CVE allowlist as Harbor shows it, or null when none was set (then Harbor shows an empty one). */
+  async cveAllowlist(p: Project): Promise<CveAllowlist | null> {
+    return this.stores.projects.getCveAllowlist(p.id);
+  }
+
+  /** GET /system/CVEAllowlist: any signed-in caller. */
+  async systemCveAllowlist(actor: Principal): Promise<CveAllowlist | null> {
+    if (actor.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
+    return this.stores.projects.getCveAllowlist(0);
+  }
+
+  /** PUT /system/CVEAllowlist: the system's configuration permission (a system admin). */
+  async setSystemCveAllowlist(actor: Principal, body: unknown): Promise<void> {
+    if (!(await this.access.canSystem(actor, 'configuration', 'update'))) {
+      throw new HarborError(actor.kind === 'anonymous' ? 'UNAUTHORIZED' : 'FORBIDDEN', 'setting the system CVE allowlist needs a system admin');
+    }
+    await this.stores.projects.setCveAllowlist(0, parseCveAllowlist(body));
   }
 
   /** Harbor: only a system administrator makes a proxy-cache project, and only of a permitted endpoint type. */
@@ -145,8 +190,11 @@ export class ProjectService {
       // Harbor lets only holders of the system quota permission change a limit, project admins not.
       if (!(await this.access.canSystem(actor, 'quota', 'update'))) throw new HarborError('FORBIDDEN', 'only a system administrator may change storage_limit');
     }
+    const allowlist = change.cveAllowlist === undefined || change.cveAllowlist === null ? null : parseCveAllowlist(change.cveAllowlist);
     const pub = md.public ?? change.public;
-    return (await this.stores.projects.updateProject(p.id, { public: pub, metadata: md.rest, storageLimit: change.storageLimit }))!;
+    const updated = (await this.stores.projects.updateProject(p.id, { public: pub, metadata: md.rest, storageLimit: change.storageLimit }))!;
+    if (allowlist) await this.stores.projects.setCveAllowlist(p.id, allowlist);
+    return updated;
   }
 
   /** Harbor refuses to delete a project that still has repositories: 412 PRECONDITION. */

@@ -376,3 +376,39 @@ describe('search, statistics, permissions, _deletable, volumes, getcert', () => 
     expect(c.status).toBe(404);
   });
 });
+
+describe('CVE allowlists', () => {
+  test('the system\'s: empty at first, any signed-in caller reads it, a system admin sets it; Harbor\'s validation', async () => {
+    const first = await api(srv.url, 'GET', '/system/CVEAllowlist', { as: guest });
+    expect(first.body).toEqual({ id: 0, project_id: 0, items: [], creation_time: '0001-01-01T00:00:00.000Z', update_time: '0001-01-01T00:00:00.000Z' });
+    expectApiError(await api(srv.url, 'GET', '/system/CVEAllowlist', { as: null }), 401, 'UNAUTHORIZED');
+    expect((await api(srv.url, 'PUT', '/system/CVEAllowlist', { body: { expires_at: 1900000000, items: [{ cve_id: 'CVE-2024-0001' }, { cve_id: 'CVE-2024-0002' }] } })).status).toBe(200);
+    const set = (await api(srv.url, 'GET', '/system/CVEAllowlist', { as: guest })).body;
+    expect(set).toMatchObject({ project_id: 0, expires_at: 1900000000, items: [{ cve_id: 'CVE-2024-0001' }, { cve_id: 'CVE-2024-0002' }] });
+    expect(set.id).toBeGreaterThan(0);
+    expectApiError(await api(srv.url, 'PUT', '/system/CVEAllowlist', { as: guest, body: { items: [] } }), 403, 'FORBIDDEN');
+    expectApiError(await api(srv.url, 'PUT', '/system/CVEAllowlist', { body: { items: [{ cve_id: 'CVE-1' }, { cve_id: 'CVE-1' }] } }), 400, 'BAD_REQUEST');
+    expectApiError(await api(srv.url, 'PUT', '/system/CVEAllowlist', { body: { items: [{ cve_id: '  ' }] } }), 400, 'BAD_REQUEST');
+    expectApiError(await api(srv.url, 'PUT', '/system/CVEAllowlist', { body: { expires_at: 'soon' } }), 400, 'BAD_REQUEST');
+    // Clearing: no expiry, no items.
+    expect((await api(srv.url, 'PUT', '/system/CVEAllowlist', { body: { items: [] } })).status).toBe(200);
+    const cleared = (await api(srv.url, 'GET', '/system/CVEAllowlist')).body;
+    expect(cleared.items).toEqual([]);
+    expect(cleared.expires_at).toBeUndefined();
+  });
+
+  test('a project\'s: set with the project (create and update), shown in its cve_allowlist, by those who may update it', async () => {
+    const r = await api(srv.url, 'POST', '/projects', { body: { project_name: 'allow', cve_allowlist: { items: [{ cve_id: 'CVE-2023-1' }] } } });
+    expect(r.status).toBe(201);
+    const p = (await api(srv.url, 'GET', '/projects/allow')).body;
+    expect(p.cve_allowlist).toMatchObject({ project_id: p.project_id, items: [{ cve_id: 'CVE-2023-1' }] });
+    expect((await api(srv.url, 'PUT', '/projects/allow', { body: { cve_allowlist: { expires_at: 2000000000, items: [{ cve_id: 'CVE-2023-2' }] }, metadata: { reuse_sys_cve_allowlist: 'false' } } })).status).toBe(200);
+    const u = (await api(srv.url, 'GET', '/projects/allow')).body;
+    expect(u.cve_allowlist).toMatchObject({ expires_at: 2000000000, items: [{ cve_id: 'CVE-2023-2' }] });
+    expect(u.metadata.reuse_sys_cve_allowlist).toBe('false');
+    expectApiError(await api(srv.url, 'PUT', '/projects/allow', { body: { cve_allowlist: { items: [{ cve_id: 'A' }, { cve_id: 'A' }] } } }), 400, 'BAD_REQUEST');
+    expectApiError(await api(srv.url, 'PUT', '/projects/priv', { as: guest, body: { cve_allowlist: { items: [] } } }), 403, 'FORBIDDEN');
+    // A project that never set one shows Harbor's empty allowlist.
+    expect((await api(srv.url, 'GET', '/projects/pub')).body.cve_allowlist).toMatchObject({ id: 0, items: [] });
+  });
+});

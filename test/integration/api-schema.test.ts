@@ -88,6 +88,8 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', `/users/current/permissions?scope=/project/${pid}&relative=true`);
   await is2xx('GET', '/projects/schema/_deletable');
   await is2xx('GET', '/systeminfo/volumes');
+  await is2xx('PUT', '/system/CVEAllowlist', { items: [{ cve_id: 'CVE-2024-1' }] });
+  await is2xx('GET', '/system/CVEAllowlist');
   // getcert's 200 needs a server started with tls init's certificate: tls.test.ts has it; here its declared 404.
   expect((await api(s, 'GET', '/systeminfo/getcert', { as: null })).status).toBe(404);
   const label = await is2xx('POST', '/labels', { name: 'schema', scope: 'p', project_id: pid });

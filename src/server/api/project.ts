@@ -7,7 +7,7 @@ import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, pageParams, parseQuery, sendPage, sortBy } from './paging.js';
 import { isResourceName, optBoolean, optInteger, readObject, type ApiContext, type ApiRouter } from './router.js';
 import type { ApiServices } from './services.js';
-import { projectResp } from './views.js';
+import { cveAllowlistResp, projectResp } from './views.js';
 
 const PROJECT_FIELDS: Record<string, (p: Project) => string | number | boolean | null> = {
   name: (p) => p.name, project_id: (p) => p.id, public: (p) => p.public, owner_id: (p) => p.ownerId,
@@ -16,7 +16,10 @@ const PROJECT_FIELDS: Record<string, (p: Project) => string | number | boolean |
 
 export async function renderProject(svc: ApiServices, actor: Principal, p: Project): Promise<Record<string, unknown>> {
   const owner = await svc.projects.owner(p);
-  return projectResp(p, { ownerName: owner?.username ?? 'admin', role: await svc.projects.roleOf(actor, p), repoCount: await svc.projects.repoCount(p) });
+  return projectResp(p, {
+    ownerName: owner?.username ?? 'admin', role: await svc.projects.roleOf(actor, p), repoCount: await svc.projects.repoCount(p),
+    cveAllowlist: await svc.projects.cveAllowlist(p),
+  });
 }
 
 export async function projectParam(c: ApiContext): Promise<Project> {
@@ -54,6 +57,16 @@ export function projectRoutes(r: ApiRouter): void {
     sendPage(c.http, items, (x) => rendered.get(x.id));
   });
 
+  // Harbor tag "SystemCVEAllowlist".
+  r.add('GET', '/system/CVEAllowlist', async (c) => {
+    sendJson(c.http, 200, cveAllowlistResp(await c.svc.projects.systemCveAllowlist(c.principal), 0));
+  });
+
+  r.add('PUT', '/system/CVEAllowlist', async (c) => {
+    await c.svc.projects.setSystemCveAllowlist(c.principal, await readObject(c.http));
+    sendEmpty(c.http, 200);
+  });
+
   r.add('GET', '/projects/{project_name_or_id}/_deletable', async (c) => {
     const p = await projectParam(c);
     const d = await c.svc.projects.deletable(c.principal, p);
@@ -74,7 +87,7 @@ export function projectRoutes(r: ApiRouter): void {
     const registryId = optInteger(b, 'registry_id');
     const p = await c.svc.projects.create(c.principal, {
       name, public: optBoolean(b, 'public'), metadata: metadataBody(b), storageLimit: optInteger(b, 'storage_limit'),
-      registryId: registryId === 0 ? undefined : registryId,
+      registryId: registryId === 0 ? undefined : registryId, cveAllowlist: b.cve_allowlist,
     });
     const byName = String(c.http.req.headers['x-resource-name-in-location'] ?? '').toLowerCase() === 'true';
     sendEmpty(c.http, 201, { Location: `/api/v2.0/projects/${byName ? p.name : p.id}` });
@@ -88,7 +101,9 @@ export function projectRoutes(r: ApiRouter): void {
   r.add('PUT', '/projects/{project_name_or_id}', async (c) => {
     const p = await projectParam(c);
     const b = await readObject(c.http);
-    await c.svc.projects.update(c.principal, p, { public: optBoolean(b, 'public'), metadata: metadataBody(b), storageLimit: optInteger(b, 'storage_limit') });
+    await c.svc.projects.update(c.principal, p, {
+      public: optBoolean(b, 'public'), metadata: metadataBody(b), storageLimit: optInteger(b, 'storage_limit'), cveAllowlist: b.cve_allowlist,
+    });
     sendEmpty(c.http, 200);
   });
 

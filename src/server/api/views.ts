@@ -7,7 +7,7 @@ import type { ProjectQuota } from '../../services/quotas.js';
 import { ROBOT_PREFIX } from '../../services/rbac.js';
 import { ROLE_NAMES } from '../../services/rbac.js';
 import { SECRET_MASK } from '../../services/registries.js';
-import type { Label, Project, ProjectMember, RegistryEndpoint, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/index.js';
+import type { CveAllowlist, Label, Project, ProjectMember, RegistryEndpoint, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/index.js';
 
 export function userResp(u: User): Record<string, unknown> {
   return {
@@ -16,12 +16,20 @@ export function userResp(u: User): Record<string, unknown> {
   };
 }
 
-export function projectResp(p: Project, extra: { ownerName: string; role: RoleId | null; repoCount: number }): Record<string, unknown> {
+/** Harbor's CVEAllowlist; an empty one (id 0, zero times) for a project that never set one. */
+export function cveAllowlistResp(l: CveAllowlist | null, projectId: number): Record<string, unknown> {
+  if (!l) return { id: 0, project_id: projectId, items: [], creation_time: NEVER, update_time: NEVER };
+  const r: Record<string, unknown> = { id: l.id, project_id: l.projectId, items: l.items.map((cve_id) => ({ cve_id })), creation_time: l.createdAt, update_time: l.updatedAt };
+  if (l.expiresAt !== null) r.expires_at = l.expiresAt;
+  return r;
+}
+
+export function projectResp(p: Project, extra: { ownerName: string; role: RoleId | null; repoCount: number; cveAllowlist: CveAllowlist | null }): Record<string, unknown> {
   const r: Record<string, unknown> = {
     project_id: p.id, owner_id: p.ownerId ?? 1, owner_name: extra.ownerName, name: p.name, registry_id: p.registryId ?? 0,
     creation_time: p.createdAt, update_time: p.updatedAt, deleted: false, togglable: true,
     repo_count: extra.repoCount, metadata: projectMetadata(p),
-    cve_allowlist: { id: 0, project_id: p.id, items: [], creation_time: p.createdAt, update_time: p.updatedAt },
+    cve_allowlist: cveAllowlistResp(extra.cveAllowlist, p.id),
   };
   if (extra.role !== null) {
     r.current_user_role_id = extra.role;

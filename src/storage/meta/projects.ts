@@ -39,6 +39,9 @@ export type RoleId = 1 | 2 | 3 | 4 | 5;
 
 export interface ProjectMember { id: number; projectId: number; userId: number; username: string; roleId: RoleId }
 
+/** Harbor's CVE allowlist: the system's (projectId 0) or a project's; `expiresAt` Unix seconds, null for never. */
+export interface CveAllowlist { id: number; projectId: number; expiresAt: number | null; items: string[]; createdAt: string; updatedAt: string }
+
 /** Projects with their metadata and members; `storageUsed` is kept by the content store's writes. */
 export interface ProjectStore {
   getProject(name: string): Promise<Project | null>;
@@ -56,6 +59,10 @@ export interface ProjectStore {
   deleteMember(projectId: number, memberId: number): Promise<boolean>;
   /** The user's role in the project, or null. */
   getMemberRole(projectId: number, userId: number): Promise<RoleId | null>;
+  /** The CVE allowlist of a project, or the system's for 0; null when none was ever set. */
+  getCveAllowlist(projectId: number): Promise<CveAllowlist | null>;
+  /** Sets (creating or replacing) a CVE allowlist; a project's is deleted with the project. */
+  setCveAllowlist(projectId: number, l: { expiresAt: number | null; items: string[] }): Promise<CveAllowlist>;
   /** The project's usage counted from scratch (what `storageUsed` must always equal). */
   recountUsage(projectId: number): Promise<number>;
 }

@@ -20,6 +20,19 @@ export function projectStoreContract(name: string, factory: StoresFactory): void
         expect(await st.projects.getProject('library')).toEqual(pub);
       });
 
+      test('CVE allowlists: the system\'s (0) and a project\'s, set and replaced; a project\'s goes with it', async () => {
+        expect(await st.projects.getCveAllowlist(0)).toBeNull();
+        const sys = await st.projects.setCveAllowlist(0, { expiresAt: null, items: ['CVE-2024-1'] });
+        expect(sys).toMatchObject({ projectId: 0, expiresAt: null, items: ['CVE-2024-1'] });
+        const other = await st.projects.createProject({ name: 'other', public: false });
+        await st.projects.setCveAllowlist(other.id, { expiresAt: 1900000000, items: ['CVE-2024-2', 'CVE-2024-3'] });
+        const again = await st.projects.setCveAllowlist(other.id, { expiresAt: null, items: [] });
+        expect(again).toMatchObject({ projectId: other.id, expiresAt: null, items: [] });
+        expect(await st.projects.getCveAllowlist(0)).toEqual(sys);
+        expect(await st.projects.deleteProject(other.id)).toBe(true);
+        expect(await st.projects.getCveAllowlist(other.id)).toBeNull();
+      });
+
       test('getProject of an unknown name is null', async () => {
         expect(await st.projects.getProject('nope')).toBeNull();
       });

@@ -255,4 +255,16 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX label_references_manifest ON label_references(manifest_id);
   `,
+  /* 13: CVE allowlists (issue 14) */ `
+  -- Harbor's cve_allowlist: project_id 0 is the system's; a project's goes with it (deleteProject).
+  -- items is the JSON array of CVE ids; expires_at Unix seconds, NULL for never.
+  CREATE TABLE cve_allowlists (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL UNIQUE,
+    expires_at INTEGER,
+    items TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];

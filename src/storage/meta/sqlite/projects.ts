@@ -1,8 +1,8 @@
 // Projects, project metadata and members (tables projects, project_metadata, project_members).
-// Beyond its own tables: deleteProject removes the project's manifest-less repositories, listMembers
+// Beyond its own tables: deleteProject removes the project's manifest-less repositories and CVE allowlist, listMembers
 // reads users for the names, and recountUsage reads repositories, repository_blobs, blobs and manifests.
 import type Database from 'better-sqlite3';
-import type { NewProject, Project, ProjectMember, ProjectPatch, ProjectStore, RoleId } from '../index.js';
+import type { CveAllowlist, NewProject, Project, ProjectMember, ProjectPatch, ProjectStore, RoleId } from '../index.js';
 import { type Clock, RECOUNT, SqliteStore, unique } from './common.js';
 
 export class SqliteProjectStore extends SqliteStore implements ProjectStore {
@@ -23,6 +23,10 @@ export class SqliteProjectStore extends SqliteStore implements ProjectStore {
       deleteEmptyRepos: db.prepare(`DELETE FROM repositories WHERE project_id = ?
         AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = repositories.id)`),
       deleteProject: db.prepare('DELETE FROM projects WHERE id = ?'),
+      deleteAllowlist: db.prepare('DELETE FROM cve_allowlists WHERE project_id = ?'),
+      getAllowlist: db.prepare('SELECT * FROM cve_allowlists WHERE project_id = ?'),
+      setAllowlist: db.prepare(`INSERT INTO cve_allowlists (project_id, expires_at, items, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (project_id) DO UPDATE SET expires_at = excluded.expires_at, items = excluded.items, updated_at = excluded.updated_at`),
       listMembers: db.prepare(`SELECT m.id, m.project_id, m.user_id, u.username, m.role_id FROM project_members m
         JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY m.id`),
       insertMember: db.prepare(`INSERT INTO project_members (project_id, user_id, role_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -72,8 +76,20 @@ export class SqliteProjectStore extends SqliteStore implements ProjectStore {
   async deleteProject(id: number): Promise<boolean> {
     return this.db.transaction(() => {
       this.s.deleteEmptyRepos.run(id);
+      this.s.deleteAllowlist.run(id);
       return this.s.deleteProject.run(id).changes > 0;
     })();
+  }
+
+  async getCveAllowlist(projectId: number): Promise<CveAllowlist | null> {
+    const r = this.s.getAllowlist.get(projectId) as { id: number; project_id: number; expires_at: number | null; items: string; created_at: string; updated_at: string } | undefined;
+    return r ? { id: r.id, projectId: r.project_id, expiresAt: r.expires_at, items: JSON.parse(r.items) as string[], createdAt: r.created_at, updatedAt: r.updated_at } : null;
+  }
+
+  async setCveAllowlist(projectId: number, l: { expiresAt: number | null; items: string[] }): Promise<CveAllowlist> {
+    const t = this.iso();
+    this.s.setAllowlist.run(projectId, l.expiresAt, JSON.stringify(l.items), t, t);
+    return (await this.getCveAllowlist(projectId))!;
   }
 
   async listMembers(projectId: number): Promise<ProjectMember[]> {
