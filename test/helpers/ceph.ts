@@ -4,15 +4,18 @@
 // throws, so the suites that need it fail rather than skip). stop() signals exactly the PIDs the
 // daemons wrote into that dir, and removes it.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { freePort, track } from './registry-process.js';
 
-const START = join(dirname(fileURLToPath(import.meta.url)), 'ceph-start.sh');
+const HERE = dirname(fileURLToPath(import.meta.url));
+// Beside this file under vitest; from dist/test/helpers/ (bench/s3.ts) the script stays in the source tree.
+const START = [join(HERE, 'ceph-start.sh'), join(HERE, '..', '..', '..', 'test', 'helpers', 'ceph-start.sh')].find((p) => existsSync(p))!;
 const run = promisify(execFile);
 
 export interface Ceph {
@@ -23,6 +26,8 @@ export interface Ceph {
   dir: string;
   /** Creates a bucket; returns its name. */
   bucket(name?: string): Promise<string>;
+  /** Every key in a bucket under `prefix`, in key order. */
+  keys(bucket: string, prefix?: string): Promise<string[]>;
   /** The `--storage` URL of a bucket (path-style, region us-east-1). */
   storageUrl(bucket: string, prefix?: string): string;
   stop(): Promise<void>;
@@ -65,6 +70,16 @@ export async function startCeph(): Promise<Ceph> {
       async bucket(name = `b${process.pid}-${++buckets}`) {
         await client.send(new CreateBucketCommand({ Bucket: name }));
         return name;
+      },
+      async keys(bucket, prefix) {
+        const keys: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+          keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        return keys;
       },
       storageUrl: (bucket, prefix) => `s3://${bucket}${prefix ? `/${prefix}` : ''}?endpoint=${encodeURIComponent(endpoint)}&region=us-east-1&path_style=true`,
       async stop() {
