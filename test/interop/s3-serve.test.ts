@@ -6,6 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startCeph, type Ceph } from '../helpers/ceph.js';
+import { cliEnv, spawnCli } from '../helpers/cli.js';
 import { ContainerClients } from '../helpers/clients.js';
 import { buildTestImages, sha256File, type TestImages } from '../helpers/images.js';
 import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
@@ -69,6 +70,23 @@ describe('harborctl serve --storage s3:// (radosgw)', () => {
     await clients.podman(['push', `${reg.host}/library/tiny-again:2`]);
     const info = JSON.parse((await clients.skopeo(['inspect', '--tls-verify=false', `docker://${reg.host}/library/tiny-again:2`])).stdout) as { Layers: string[] };
     expect(info.Layers).toEqual(images.tiny.layers.map((l) => l.digest));
+  });
+
+  test('a bucket the credentials cannot list stops serve with one line that names it, not the secret', async () => {
+    const { env, cleanup } = await cliEnv({ AWS_ACCESS_KEY_ID: ceph.accessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong-secret-0123456789' });
+    try {
+      const r = await spawnCli(env, ['serve', '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--storage', ceph.storageUrl(bucket)]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`harborctl: S3 storage: bucket "${bucket}" at ${ceph.endpoint} cannot be listed: SignatureDoesNotMatch`);
+      expect(r.stderr).not.toContain('wrong-secret');
+      const missing = await spawnCli({ ...env, AWS_SECRET_ACCESS_KEY: ceph.secretAccessKey }, ['serve', '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--storage', ceph.storageUrl('no-such-bucket')]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('harborctl: S3 storage: bucket "no-such-bucket"');
+      expect(missing.stderr).toContain('NoSuchBucket');
+    } finally {
+      await cleanup();
+    }
   });
 
   test('the credentials appear nowhere in the server output', () => {

@@ -72,12 +72,14 @@ interface Segment { key: string; start: number; length: number }
 export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly bucket: string;
+  private readonly endpoint: string | undefined;
   private readonly root: string;
   private readonly hashes = new Map<string, { hash: Hash; offset: number }>();
   private readonly serial = new KeyedSerializer();
 
   constructor(opts: S3BlobStoreOptions, clientConfig: Partial<S3ClientConfig> = {}) {
     this.bucket = opts.bucket;
+    this.endpoint = opts.endpoint;
     this.root = opts.prefix ? `${opts.prefix}/` : '';
     // The pinned SDK runs on Node 20; its notice that later releases will not is for whoever upgrades
     // the dependency, not for the registry's operator on every start (set the variable to see it).
@@ -96,7 +98,13 @@ export class S3BlobStore implements BlobStore {
 
   /** Checks that the bucket answers with these credentials (serve fails early instead of on the first push). */
   async init(): Promise<void> {
-    await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.root, MaxKeys: 1 }));
+    try {
+      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.root, MaxKeys: 1 }));
+    } catch (e) {
+      const err = e as Error;
+      // The SDK's words (NoSuchBucket, SignatureDoesNotMatch, ECONNREFUSED...): never the credentials.
+      throw new HarborError('UNREACHABLE', `S3 storage: bucket ${JSON.stringify(this.bucket)}${this.endpoint ? ` at ${this.endpoint}` : ''} cannot be listed: ${err.name}: ${err.message}`);
+    }
   }
 
   close(): void {
