@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { freePort, track } from './registry-process.js';
+import { freePort, track, untrack } from './registry-process.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // Beside this file under vitest; from dist/test/helpers/ (bench/s3.ts) the script stays in the source tree.
@@ -48,6 +48,7 @@ export async function startCeph(): Promise<Ceph> {
     // Daemons exit within a second or two of SIGTERM; whatever is left after 10 s is killed.
     for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
     for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL');
+    for (const pid of pids) untrack(pid);
     await rm(dir, { recursive: true, force: true });
   };
   try {

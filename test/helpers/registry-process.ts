@@ -48,6 +48,11 @@ export function track(pid: number): void {
   }
 }
 
+/** Forgets a PID that was stopped (so the exit hook cannot signal whoever reuses the number). */
+export function untrack(pid: number): void {
+  live.delete(pid);
+}
+
 /** A port that was free a moment ago on 127.0.0.1 (the caller retries if someone takes it first). */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
