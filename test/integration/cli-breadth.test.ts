@@ -101,3 +101,14 @@ describe('search and permissions', () => {
     expect(Object.keys(json(await h(['permissions', '-o', 'json'])))).toEqual(['system', 'project']);
   });
 });
+
+describe('info as a non-admin (last: it logs in as another user)', () => {
+  test('the counts are what the user sees, since Harbor sends the totals to admins only', async () => {
+    expect((await h(['user', 'create', 'viewer', '--password-stdin'], 'Viewer12345')).code).toBe(0);
+    expect((await h(['member', 'add', 'team-b', 'viewer', '--role', 'guest'])).code).toBe(0);
+    expect((await h(['login', server.url, '-u', 'viewer', '--password-stdin'], 'Viewer12345')).code).toBe(0);
+    const t = await h(['info']);
+    expect(t.stdout).toMatch(/\nPROJECTS\s+2 \(1 public, 1 private\)\n/);
+    expect(t.stdout).toMatch(/\nSTORAGE\s+0 B\n/);
+  });
+});
