@@ -264,7 +264,7 @@ describe('labels', () => {
     expectApiError(await api(srv.url, 'POST', '/labels', { body: { name: 'qa', scope: 'p', project_id: privId } }), 409, 'CONFLICT');
   });
 
-  test('labels on artifacts: add, show with with_label, filter with labels=(...) and label_id, remove; Harbor\'s errors', async () => {
+  test('labels on artifacts: add, show with with_label, filter with labels=(...), remove; Harbor\'s errors', async () => {
     const g = idOf(await api(srv.url, 'POST', '/labels', { body: { name: 'approved', scope: 'g' } }));
     const p = idOf(await api(srv.url, 'POST', '/labels', { body: { name: 'team', scope: 'p', project_id: privId } }));
     const other = idOf(await api(srv.url, 'POST', '/labels', { body: { name: 'elsewhere', scope: 'p', project_id: (await api(srv.url, 'GET', '/projects/pub')).body.project_id } }));
@@ -286,8 +286,8 @@ describe('labels', () => {
     const list = (q: string): ReturnType<typeof api> => api(srv.url, 'GET', `/projects/priv/repositories/labelled/artifacts?q=${encodeURIComponent(q)}`);
     expect(tagsOf((await list(`labels=(${g} ${p})`)).body)).toEqual(['a']);
     expect(tagsOf((await list(`labels=(${p})`)).body)).toEqual(['a', 'b']);
-    expect(tagsOf((await list(`label_id=${g}`)).body)).toEqual(['a']);
-    expect(tagsOf((await list(`label_id={${g} ${p}}`)).body)).toEqual(['a', 'b']);
+    // label_id is no artifact column: Harbor ignores it (api-conventions.test.ts), and so do we.
+    expect(tagsOf((await list(`label_id=${g}`)).body)).toEqual(['a', 'b']);
     expectApiError(await list(`labels=${g}`), 400, 'BAD_REQUEST');
     expect(tagsOf((await api(srv.url, 'GET', `/projects/priv/artifacts?q=${encodeURIComponent(`labels=(${g})`)}`)).body)).toEqual(['a']);
 
@@ -296,7 +296,7 @@ describe('labels', () => {
     expectApiError(await api(srv.url, 'DELETE', `${art('a')}/${g}`), 404, 'NOT_FOUND');
     // Deleting a label takes it off every artifact.
     expect((await api(srv.url, 'DELETE', `/labels/${p}`)).status).toBe(200);
-    expect((await list(`label_id=${p}`)).body).toEqual([]);
+    expect((await list(`labels=(${p})`)).body).toEqual([]);
     expect((await api(srv.url, 'GET', '/projects/priv/repositories/labelled/artifacts/b?with_label=true')).body.labels).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { admin, api, basicHeader, createProject, http, pushImageWith } from '../helpers/api.js';
+import { MIGRATIONS } from '../../src/storage/meta/sqlite/migrations.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -90,10 +91,25 @@ describe('library and systeminfo', () => {
     try {
       const first = await startTestServer({ dataDir });
       await first.close({ keepData: true });
-      // As an older harborctl left it: library without members, schema one step back.
-      const db = new Database(join(dataDir, 'registry.db'));
-      db.exec('DELETE FROM project_members');
-      db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 1}`);
+      // As an older harborctl left it: the schema just before the seed migration (later migrations
+      // come after it), with admin and library but no member.
+      const seed = MIGRATIONS.findIndex((m) => m.includes('Harbor seeds admin as the project admin of library'));
+      expect(seed).toBeGreaterThan(0);
+      const path = join(dataDir, 'registry.db');
+      const full = new Database(path);
+      const rows = { users: full.prepare("SELECT * FROM users WHERE username = 'admin'").all(), projects: full.prepare("SELECT * FROM projects WHERE name = 'library'").all() };
+      full.close();
+      await rm(path, { force: true });
+      const db = new Database(path);
+      for (const m of MIGRATIONS.slice(0, seed)) db.exec(m);
+      for (const [table, list] of Object.entries(rows)) {
+        const cols = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+        for (const row of list as Record<string, unknown>[]) {
+          const keys = Object.keys(row).filter((k) => cols.has(k));
+          db.prepare(`INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`).run(...keys.map((k) => row[k]));
+        }
+      }
+      db.pragma(`user_version = ${seed}`);
       db.close();
       const second = await startTestServer({ dataDir });
       expect((await api(second.url, 'GET', '/projects/library/summary')).body.project_admin_count).toBe(1);

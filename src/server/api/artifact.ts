@@ -16,8 +16,6 @@ const ARTIFACT_FIELDS: Fields<ArtifactView> = {
   id: (a) => a.id, digest: (a) => a.digest, type: (a) => a.type, media_type: (a) => a.configMediaType, manifest_media_type: (a) => a.mediaType,
   artifact_type: (a) => a.artifactType, repository_id: (a) => a.repositoryId, tags: (a) => a.tags.map((t) => t.name), push_time: (a) => a.pushedAt,
   pull_time: (a) => a.pulledAt, size: (a) => a.size,
-  // Beyond Harbor's columns: `q=label_id=3` (or `{3 4}`, `(3 4)`) filters by the labels an artifact carries.
-  label_id: (a) => a.labels.map((l) => String(l.id)),
 };
 const TAG_FIELDS: Fields<TagInfo> = { name: (t) => t.name, id: (t) => t.id, push_time: (t) => t.pushedAt, pull_time: (t) => t.pulledAt };
 
