@@ -62,6 +62,8 @@ export const ERROR_CODES = {
   SBOM_FAILED: { status: 500, exit: ExitCode.error, message: 'SBOM generation failed' },
   QUOTA_EXCEEDED: { status: 403, exit: ExitCode.quota, message: 'the project\'s storage quota would be exceeded' },
   TIMEOUT: { status: 504, exit: ExitCode.error, message: 'timed out' },
+  // Harbor's refusal of a pull its project's policy forbids (enable_content_trust_cosign: an unsigned image).
+  PROJECTPOLICYVIOLATION: { status: 412, exit: ExitCode.error, message: 'the project\'s policy forbids this' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -19,6 +19,8 @@ export interface RequestContext {
   family: 'registry' | 'api' | 'other';
   /** Set by the registry's auth check: may the caller pull from this repository (the source of a mount)? */
   mayPull?: (repository: string) => Promise<boolean>;
+  /** Likewise push (signing tools that may push pull unsigned images past content trust). */
+  mayPush?: (repository: string) => Promise<boolean>;
   /** The project of the route's repository when the auth check has read it already (one lookup per request). */
   project?: Project;
   /** Who the registry's auth check let in, as the audit log names them (`robot$x`; '' for anonymous). */

@@ -10,6 +10,8 @@ import { MediaType } from '../oci/mediatypes.js';
 import { isValidTag, parseRepositoryName } from '../oci/name.js';
 import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
 import type { MetaStores, Page, Project, ReferrerDescriptor, StoredManifest } from '../storage/meta/index.js';
+import { parseStoredJson } from '../core/json.js';
+import { accessoryType } from './artifacts.js';
 import { quotaExceeded } from './quotas.js';
 
 export interface RegistryOptions {
@@ -284,6 +286,23 @@ export class RegistryService {
     const m = await this.stores.content.getManifest(repo.name, reference);
     if (!m) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
     return m;
+  }
+
+  /**
+   * Harbor's content trust on a manifest GET (middleware/contenttrust): in a project with
+   * enable_content_trust_cosign, an artifact without a cosign signature accessory is refused (412
+   * PROJECTPOLICYVIOLATION), unless it is itself a signature or the caller is a signing tool that
+   * may push there (cosign and notation read the manifest before they sign it).
+   */
+  async checkPullPolicy(repo: ResolvedRepository, m: StoredManifest, signer: () => Promise<boolean>): Promise<void> {
+    if (repo.project.metadata.enable_content_trust_cosign !== 'true') return;
+    const doc = parseStoredJson(m.content.toString('utf8')) as { subject?: unknown; artifactType?: unknown; config?: { mediaType?: unknown } } | null;
+    const type = doc?.artifactType ?? doc?.config?.mediaType;
+    if (doc?.subject && typeof type === 'string' && accessoryType(type).startsWith('signature.')) return;
+    const refs = await this.stores.content.listReferrers(repo.name, m.digest);
+    if (refs.some((r) => accessoryType(r.artifactType) === 'signature.cosign')) return;
+    if (await signer()) return;
+    throw new HarborError('PROJECTPOLICYVIOLATION', 'The image is not signed by cosign.');
   }
 
   /** By digest: the manifest and every tag on it. By tag: only that tag. */

@@ -1,7 +1,7 @@
 // Issue 14, Harbor API breadth: repositories across projects and their descriptions, artifact copy,
 // project-wide artifact lists, labels and the small read-only endpoints, on a real server.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { addMember, admin, api, basicHeader, createProject, createUser, expectApiError, pushImageWith, type ApiReply, type Creds } from '../helpers/api.js';
+import { addMember, admin, api, basicHeader, createProject, createUser, expectApiError, http, pushImageWith, type ApiReply, type Creds } from '../helpers/api.js';
 import { EMPTY_JSON, MT, pushBlob, pushImage, pushManifest } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { validateResponse } from '../helpers/swagger.js';
@@ -410,5 +410,38 @@ describe('CVE allowlists', () => {
     expectApiError(await api(srv.url, 'PUT', '/projects/priv', { as: guest, body: { cve_allowlist: { items: [] } } }), 403, 'FORBIDDEN');
     // A project that never set one shows Harbor's empty allowlist.
     expect((await api(srv.url, 'GET', '/projects/pub')).body.cve_allowlist).toMatchObject({ id: 0, items: [] });
+  });
+});
+
+describe('content trust on pull: enable_content_trust_cosign', () => {
+  test('an unsigned image is refused (412 PROJECTPOLICYVIOLATION) until a cosign signature accessory exists; HEAD, signatures and signing tools pass', async () => {
+    await createProject(srv.url, 'trusted');
+    await addMember(srv.url, 'trusted', guest.username, 3);
+    expect((await api(srv.url, 'PUT', '/projects/trusted', { body: { metadata: { enable_content_trust_cosign: 'true' } } })).status).toBe(200);
+    const img = await pushImage(srv.url, 'trusted/app', 'v1');
+    const get = (ref: string, as: Creds = admin, ua?: string): ReturnType<typeof http> =>
+      http(srv.url, 'GET', `/v2/trusted/app/manifests/${ref}`, { as, headers: { accept: MT.ociManifest, ...(ua ? { 'user-agent': ua } : {}) } });
+    const refused = await get('v1');
+    expect(refused.status).toBe(412);
+    expect(refused.body.errors[0]).toMatchObject({ code: 'PROJECTPOLICYVIOLATION', message: 'The image is not signed by cosign.' });
+    expect((await http(srv.url, 'HEAD', '/v2/trusted/app/manifests/v1', { as: admin })).status).toBe(200);
+    // cosign reads the manifest before it signs: a caller that may push gets it, one that may not does not.
+    expect((await get('v1', admin, 'cosign/v2.2.0 (linux; amd64)')).status).toBe(200);
+    expect((await get('v1', guest, 'cosign/v2.2.0 (linux; amd64)')).status).toBe(412);
+    // Another accessory is no signature.
+    const empty = await pushBlob(srv.url, 'trusted/app', EMPTY_JSON, MT.ociEmpty);
+    const accessory = (artifactType: string): Record<string, unknown> => ({
+      schemaVersion: 2, mediaType: MT.ociManifest, artifactType, config: { ...empty, mediaType: MT.ociEmpty }, layers: [{ ...empty, mediaType: MT.ociEmpty }],
+      subject: { mediaType: MT.ociManifest, digest: img.digest, size: img.size },
+    });
+    await pushManifest(srv.url, 'trusted/app', 'other', accessory('application/vnd.example.thing'), MT.ociManifest);
+    expect((await get('v1')).status).toBe(412);
+    const sig = await pushManifest(srv.url, 'trusted/app', 'sig', accessory('application/vnd.dev.cosign.artifact.sig.v1+json'), MT.ociManifest);
+    expect((await get('v1', guest)).status).toBe(200);
+    expect((await get(sig.digest, guest)).status).toBe(200);
+    // Off again: anything goes.
+    expect((await api(srv.url, 'PUT', '/projects/trusted', { body: { metadata: { enable_content_trust_cosign: 'false' } } })).status).toBe(200);
+    const unsigned = await pushImage(srv.url, 'trusted/app', 'v2');
+    expect((await get(unsigned.digest)).status).toBe(200);
   });
 });

@@ -76,6 +76,7 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
       return project === null || Math.floor(Date.parse(project.createdAt) / 1000) <= grant.issuedAt;
     };
     ctx.mayPull = (name) => allows(name, 'pull');
+    ctx.mayPush = (name) => allows(name, 'push');
     if (need.kind === 'catalog' && !grantAllows(grant, 'registry', 'catalog', '*')) throw unauthorized(ctx, need, 'the catalog is for system administrators');
     if (need.kind === 'repository' && !(await allows(need.name, need.action))) {
       throw unauthorized(ctx, need, `unauthorized to ${need.action} repository ${need.name.slice(0, 300)}`);
@@ -97,6 +98,7 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
     return project !== null && deps.access.can(principal, project, 'repository', action);
   };
   ctx.mayPull = (name) => can(name, 'pull');
+  ctx.mayPush = (name) => can(name, 'push');
   if (need.kind === 'catalog' && !isSysadmin(principal)) throw unauthorized(ctx, need, 'the catalog is for system administrators');
   if (need.kind === 'repository' && !(await can(need.name, need.action))) {
     throw unauthorized(ctx, need, `unauthorized to ${need.action} repository ${need.name.slice(0, 300)}`);
