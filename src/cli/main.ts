@@ -50,12 +50,18 @@ function addExamples(c: Command, lines: string[] | undefined): void {
   if (lines?.length) c.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`);
 }
 
-/** A noun's new top-level commands: a group gets examples[''] and its verbs theirs; a top-level verb its own. */
+/**
+ * A noun's new top-level commands: a group gets examples[''] and its verbs theirs; a top-level verb
+ * its own; a verb's own verbs (`artifact label add`) theirs under 'label add'.
+ */
 function addNounExamples(added: Command[], examples: Examples): void {
   for (const c of added) {
     if (c.commands.length === 0) { addExamples(c, examples[c.name()]); continue; }
     addExamples(c, examples['']);
-    for (const verb of c.commands) addExamples(verb, examples[verb.name()]);
+    for (const verb of c.commands) {
+      addExamples(verb, examples[verb.name()]);
+      for (const sub of verb.commands) addExamples(sub, examples[`${verb.name()} ${sub.name()}`]);
+    }
   }
 }
 

@@ -22,6 +22,8 @@ export const examples: Examples = {
   list: ['harborctl artifact list library/alpine', 'harborctl artifact list harbor.example.com/team-a/app -o json'],
   get: ['harborctl artifact get library/alpine:3', 'harborctl artifact get library/alpine@sha256:<64 hex> -o json'],
   label: ['harborctl artifact label add library/alpine:3 release', 'harborctl artifact label remove library/alpine:3 release'],
+  'label add': ['harborctl artifact label add library/alpine:3 release', 'harborctl artifact label add team-a/app@sha256:<64 hex> 12'],
+  'label remove': ['harborctl artifact label remove library/alpine:3 release'],
   copy: ['harborctl artifact copy library/alpine:3 team-a/base/alpine', 'harborctl artifact copy library/alpine@sha256:<64 hex> team-a/alpine'],
   delete: ['harborctl artifact delete library/alpine:3', 'harborctl artifact delete library/alpine@sha256:<64 hex> --yes'],
 };
