@@ -91,7 +91,7 @@ export class RegistryService {
     const range = pickRange(size);
     if (sizeOnly || size === 0) return { size, range, stream: null };
     // A store that serves its blobs itself (S3 with redirect=true): the client fetches them there.
-    const redirect = await this.blobs.redirectUrl?.(digest);
+    const redirect = this.blobs.redirectUrl && await this.blobs.redirectUrl(digest); // no await for a store that has none
     if (redirect) return { size, range, stream: null, redirect };
     // The whole blob as a range too: the store need not look its size up again.
     return { size, range, stream: await this.blobs.read(digest, range ?? { start: 0, end: size - 1 }) };
