@@ -10,6 +10,7 @@ import { ArtifactService } from '../services/artifacts.js';
 import { AuditLogService } from '../services/audit.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
+import { ImmutableService } from '../services/immutable.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
@@ -109,7 +110,9 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
   // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
   let sbom: SbomService | undefined;
-  const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e) };
+  const access = new AccessControl(stores);
+  const immutable = new ImmutableService(stores, access);
+  const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard };
   const registries = new RegistryEndpointService(stores, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
@@ -119,7 +122,6 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
   });
 
-  const access = new AccessControl(stores);
   const robots = new RobotService(stores, access, { clock: cfg.clock });
   const auth = new AuthService(stores, {
     clock: cfg.clock, delay: cfg.loginDelay, robots,
@@ -130,7 +132,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const users = new UserService(stores);
   const projects = new ProjectService(stores, access, { defaultStorageLimit: cfg.defaultStorageLimit });
   const quotas = new QuotaService(stores, access);
-  const artifacts = new ArtifactService(stores, access, blobs, sbom);
+  const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard);
   const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
@@ -151,7 +153,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, users, projects, artifacts, quotas, robots, immutable, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });

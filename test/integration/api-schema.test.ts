@@ -114,6 +114,11 @@ test('a successful call of every operation validates against its response schema
   await is2xx('PUT', `/registries/${rid}`, { description: 'schema', access_key: '' });
   await is2xx('POST', '/registries/ping', { id: rid });
   await is2xx('DELETE', `/registries/${rid}`);
+  const imm = { tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: 'v*' }], scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] } };
+  const immId = Number((await is2xx('POST', '/projects/schema/immutabletagrules', imm)).headers.location.split('/').pop());
+  await is2xx('GET', '/projects/schema/immutabletagrules');
+  await is2xx('PUT', `/projects/schema/immutabletagrules/${immId}`, { id: immId, ...imm, disabled: true });
+  await is2xx('DELETE', `/projects/schema/immutabletagrules/${immId}`);
   await is2xx('GET', '/audit-logs?q=operation%3Dcreate');
   await is2xx('GET', '/projects/schema/logs');
   await is2xx('DELETE', `/projects/schema/members/${mid}`);

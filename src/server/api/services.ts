@@ -2,6 +2,7 @@
 import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuditLogService } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth.js';
+import type { ImmutableService } from '../../services/immutable.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
@@ -20,6 +21,7 @@ export interface ApiServices {
   artifacts: ArtifactService;
   quotas: QuotaService;
   robots: RobotService;
+  immutable: ImmutableService;
   registries: RegistryEndpointService;
   /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
   audit: AuditLogService;

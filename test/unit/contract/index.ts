@@ -5,6 +5,7 @@ import { auditLogStoreContract } from './audit.contract.js';
 import { contentStoreContract } from './content.contract.js';
 import type { StoresFactory } from './harness.js';
 import { identityStoreContract } from './identity.contract.js';
+import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
@@ -19,4 +20,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   registryStoreContract(name, factory);
   jobStoreContract(name, factory);
   auditLogStoreContract(name, factory);
+  immutableRuleStoreContract(name, factory);
 }
