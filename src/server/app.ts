@@ -14,6 +14,7 @@ import { ImmutableService } from '../services/immutable.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
+import { RetentionService } from '../services/retention.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
@@ -78,6 +79,8 @@ export interface App {
   /** The metadata stores; the only place above storage/ that picks a backend is this file. */
   stores: MetaStores;
   blobs: FsBlobStore;
+  /** Tag retention (issue 15 §4): `runRetention(policyId, {dryRun})` for the scheduler, `idle()` waits for runs. */
+  retention: RetentionService;
   /** SBOM generation (issue 7); `sbom.idle()` waits for the background queue. */
   sbom: SbomService;
   /**
@@ -134,6 +137,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const quotas = new QuotaService(stores, access);
   const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard);
   const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock });
+  const retention = new RetentionService(stores, access, immutable, { clock: cfg.clock, flushPulls: () => audit.flush() });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -153,13 +157,13 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, users, projects, artifacts, quotas, robots, immutable, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, users, projects, artifacts, quotas, robots, immutable, retention, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -180,6 +184,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           await done;
         }));
         await sbom.close();
+        await retention.close();
         await registry.close();
         audit.close(); // the last batch, before the database closes
         await stores.close();

@@ -6,6 +6,7 @@ import type { ImmutableService } from '../../services/immutable.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
+import type { RetentionService } from '../../services/retention.js';
 import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserService } from '../../services/users.js';
@@ -22,6 +23,7 @@ export interface ApiServices {
   quotas: QuotaService;
   robots: RobotService;
   immutable: ImmutableService;
+  retention: RetentionService;
   registries: RegistryEndpointService;
   /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
   audit: AuditLogService;

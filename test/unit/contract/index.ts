@@ -9,6 +9,7 @@ import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
+import { retentionStoreContract } from './retention.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 
 export function metaStoresContract(name: string, factory: StoresFactory): void {
@@ -21,4 +22,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   jobStoreContract(name, factory);
   auditLogStoreContract(name, factory);
   immutableRuleStoreContract(name, factory);
+  retentionStoreContract(name, factory);
 }
