@@ -8,9 +8,9 @@ const selectorOptions = (c: Command): Command => c
   .option('--exclude-tags', 'the rule covers the tags NOT matching --tags')
   .option('--exclude-repos', 'the rule covers the repositories NOT matching --repos');
 
-export function register(program: Command, { act, yes }: Kit): void {
+export function register(program: Command, { act, quiet, yes }: Kit): void {
   const imm = program.command('immutable').description('immutable tag rules: tags that can be neither moved nor deleted');
-  imm.command('list <project>').description('list a project\'s immutable tag rules').action(act(() => import('./list.js')));
+  quiet(imm.command('list <project>').description('list a project\'s immutable tag rules (-q: their ids)')).action(act(() => import('./list.js')));
   selectorOptions(imm.command('create <project>').description('add an immutable tag rule')).action(act(() => import('./create.js')));
   selectorOptions(imm.command('update <project> <rule-id>').description('change a rule\'s patterns')).action(act(() => import('./update.js')));
   yes(imm.command('delete <project> <rule-id>').description('delete a rule')).action(act(() => import('./delete.js')));
