@@ -144,6 +144,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   await ensureLibrary(stores, cfg.log);
   await registry.purgeUploads();
   await sbom.resume();
+  await retention.recover();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));

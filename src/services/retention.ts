@@ -143,6 +143,11 @@ export class RetentionService {
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
+  /** At start: executions a previous process left Running end as Error (nothing resumes them). */
+  async recover(): Promise<number> {
+    return this.stores.retention.interruptRetentionRuns();
+  }
+
   /** Stops every running execution (each ends Stopped) and waits for them: shutdown. */
   async close(): Promise<void> {
     for (const r of this.running.values()) r.stop = true;

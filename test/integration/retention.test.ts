@@ -236,3 +236,27 @@ describe('rule templates (dry run = real run)', () => {
     expect(await tags('rsched/app')).toEqual(['v1']);
   });
 });
+
+describe('restart', () => {
+  test('an execution a previous process left Running ends as Error on the next start', async () => {
+    const first = await startTestServer();
+    let dataDir = first.dataDir;
+    try {
+      const pid = await createProject(first.url, 'rrestart');
+      const r = await api(first.url, 'POST', '/retentions', { body: { algorithm: 'or', rules: [rule('always', null)], scope: { level: 'project', ref: pid } } });
+      const id = Number(r.headers.location.split('/').pop());
+      const exec = await first.app.stores.retention.createRetentionExecution(id, 'MANUAL', false);
+      await first.close({ keepData: true });
+      const second = await startTestServer({ dataDir });
+      dataDir = '';
+      try {
+        const execs = await api(second.url, 'GET', `/retentions/${id}/executions`);
+        expect(execs.body).toEqual([expect.objectContaining({ id: exec.id, status: 'Error' })]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      if (dataDir) await first.close();
+    }
+  });
+});

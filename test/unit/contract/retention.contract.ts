@@ -32,6 +32,11 @@ export function retentionStoreContract(name: string, factory: StoresFactory): vo
       expect(await st.retention.finishRetentionExecution(e1.id, 'Stopped')).toBe(true);
       expect(await st.retention.finishRetentionExecution(e1.id, 'Success')).toBe(false);
       expect((await st.retention.getRetentionExecution(e1.id))?.status).toBe('Stopped');
+      const t2 = await st.retention.addRetentionTask(e2.id, 'proj/app');
+      expect(await st.retention.interruptRetentionRuns()).toBe(1);
+      expect(await st.retention.getRetentionExecution(e2.id)).toMatchObject({ status: 'Error', endTime: expect.any(String) });
+      expect(await st.retention.getRetentionTask(t2.id)).toMatchObject({ status: 'Error', log: 'interrupted by a restart' });
+      expect((await st.retention.getRetentionExecution(e1.id))?.status).toBe('Stopped');
       await st.retention.deleteRetentionPolicy(p.id);
       expect(await st.retention.getRetentionExecution(e1.id)).toBeNull();
       expect(await st.retention.getRetentionTask(t.id)).toBeNull();

@@ -39,6 +39,8 @@ export class SqliteRetentionStore extends SqliteStore implements RetentionStore 
       insertTask: db.prepare("INSERT INTO retention_tasks (execution_id, repository, status, status_code, start_time) VALUES (?, ?, 'Running', 2, ?)"),
       finishTask: db.prepare('UPDATE retention_tasks SET status = ?, status_code = ?, end_time = ?, total = ?, retained = ?, log = ? WHERE id = ?'),
       listTasks: db.prepare(`SELECT ${TASK_COLS} FROM retention_tasks WHERE execution_id = ? ORDER BY id`),
+      interruptExecs: db.prepare("UPDATE retention_executions SET status = 'Error', end_time = ? WHERE status = 'Running'"),
+      interruptTasks: db.prepare("UPDATE retention_tasks SET status = 'Error', status_code = 3, end_time = ?, log = log || 'interrupted by a restart' WHERE status = 'Running'"),
       getTask: db.prepare(`SELECT ${TASK_COLS}, log FROM retention_tasks WHERE id = ?`),
     };
   }
@@ -99,6 +101,14 @@ export class SqliteRetentionStore extends SqliteStore implements RetentionStore 
 
   async listRetentionTasks(executionId: number): Promise<RetentionTaskRecord[]> {
     return (this.s.listTasks.all(executionId) as TaskRow[]).map(task);
+  }
+
+  async interruptRetentionRuns(): Promise<number> {
+    return this.db.transaction(() => {
+      const t = this.iso();
+      this.s.interruptTasks.run(t);
+      return this.s.interruptExecs.run(t).changes;
+    })();
   }
 
   async getRetentionTask(id: number): Promise<(RetentionTaskRecord & { log: string }) | null> {
