@@ -48,6 +48,11 @@ export interface RetentionOptions {
   clock?: () => number;
   /** Writes the pull times still batched in memory (services/audit.ts): a run reads them. */
   flushPulls?: () => void;
+  /**
+   * Told after a policy is created, updated (its cron, '' for manual only) or deleted (null): the
+   * scheduler (re)registers runRetention(policyId, {dryRun:false, trigger:'SCHEDULE'}) on the cron.
+   */
+  onScheduleChange?: (policyId: number, cron: string | null) => void | Promise<void>;
 }
 
 export class RetentionService {
@@ -60,7 +65,7 @@ export class RetentionService {
     private readonly stores: Pick<MetaStores, 'retention' | 'projects' | 'artifacts' | 'content'>,
     private readonly access: AccessControl,
     private readonly immutable: ImmutableService,
-    opts: RetentionOptions = {},
+    private readonly opts: RetentionOptions = {},
   ) {
     this.now = opts.clock ?? Date.now;
     this.flushPulls = opts.flushPulls ?? (() => undefined);
@@ -73,7 +78,9 @@ export class RetentionService {
     const p = await this.projectOf(policy.scope.ref, true);
     await this.access.require(actor, p, 'tag-retention', 'create');
     if (p.metadata.retention_id) throw new HarborError('BAD_REQUEST', `project ${p.id} already has retention policy ${p.metadata.retention_id}`);
-    return (await this.stores.retention.createRetentionPolicy(p.id, JSON.stringify(policy))).id;
+    const id = (await this.stores.retention.createRetentionPolicy(p.id, JSON.stringify(policy))).id;
+    await this.opts.onScheduleChange?.(id, policy.trigger.settings.cron ?? '');
+    return id;
   }
 
   async get(actor: Principal, id: number): Promise<RetentionPolicy> {
@@ -85,11 +92,20 @@ export class RetentionService {
     const policy = parsePolicy(body);
     if (policy.scope.ref !== record.projectId) throw new HarborError('BAD_REQUEST', 'the policy\'s scope cannot change to another project');
     await this.stores.retention.updateRetentionPolicy(id, JSON.stringify(policy));
+    await this.opts.onScheduleChange?.(id, policy.trigger.settings.cron ?? '');
   }
 
   async delete(actor: Principal, id: number): Promise<void> {
     await this.policyFor(actor, id, 'delete');
     await this.stores.retention.deleteRetentionPolicy(id);
+    await this.opts.onScheduleChange?.(id, null);
+  }
+
+  /** Every policy with a cron: what the scheduler registers at start. */
+  async scheduled(): Promise<{ policyId: number; cron: string }[]> {
+    return (await this.stores.retention.listRetentionPolicies())
+      .map((r) => ({ policyId: r.id, cron: (JSON.parse(r.policy) as RetentionPolicy).trigger.settings.cron ?? '' }))
+      .filter((x) => x.cron !== '');
   }
 
   // ---- executions

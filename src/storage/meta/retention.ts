@@ -39,6 +39,8 @@ export interface RetentionStore {
    */
   createRetentionPolicy(projectId: number, policy: string): Promise<RetentionPolicyRecord>;
   getRetentionPolicy(id: number): Promise<RetentionPolicyRecord | null>;
+  /** Every project's policy, by id (the scheduler registers their crons at start). */
+  listRetentionPolicies(): Promise<RetentionPolicyRecord[]>;
   updateRetentionPolicy(id: number, policy: string): Promise<boolean>;
   /** Removes the policy with its executions and the project's `retention_id`. */
   deleteRetentionPolicy(id: number): Promise<boolean>;

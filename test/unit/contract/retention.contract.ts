@@ -12,6 +12,7 @@ export function retentionStoreContract(name: string, factory: StoresFactory): vo
       await expect(st.retention.createRetentionPolicy(st.project.id, '{}')).rejects.toMatchObject({ code: 'CONFLICT' });
       expect(await st.retention.updateRetentionPolicy(p.id, '{"rules":[1]}')).toBe(true);
       expect(await st.retention.getRetentionPolicy(p.id)).toEqual({ id: p.id, projectId: st.project.id, policy: '{"rules":[1]}' });
+      expect(await st.retention.listRetentionPolicies()).toEqual([{ id: p.id, projectId: st.project.id, policy: '{"rules":[1]}' }]);
       expect(await st.retention.deleteRetentionPolicy(p.id)).toBe(true);
       expect(await st.retention.deleteRetentionPolicy(p.id)).toBe(false);
       expect((await st.projects.getProjectById(st.project.id))?.metadata.retention_id).toBeUndefined();

@@ -27,6 +27,7 @@ export class SqliteRetentionStore extends SqliteStore implements RetentionStore 
     this.s = {
       insertPolicy: db.prepare('INSERT INTO retention_policies (project_id, policy) VALUES (?, ?)'),
       getPolicy: db.prepare('SELECT id, project_id, policy FROM retention_policies WHERE id = ?'),
+      listPolicies: db.prepare('SELECT id, project_id, policy FROM retention_policies ORDER BY id'),
       updatePolicy: db.prepare('UPDATE retention_policies SET policy = ? WHERE id = ?'),
       deletePolicy: db.prepare('DELETE FROM retention_policies WHERE id = ?'),
       setMeta: db.prepare(`INSERT INTO project_metadata (project_id, name, value) VALUES (?, 'retention_id', ?)
@@ -56,6 +57,10 @@ export class SqliteRetentionStore extends SqliteStore implements RetentionStore 
   async getRetentionPolicy(id: number): Promise<RetentionPolicyRecord | null> {
     const r = this.s.getPolicy.get(id) as { id: number; project_id: number; policy: string } | undefined;
     return r ? { id: r.id, projectId: r.project_id, policy: r.policy } : null;
+  }
+
+  async listRetentionPolicies(): Promise<RetentionPolicyRecord[]> {
+    return (this.s.listPolicies.all() as { id: number; project_id: number; policy: string }[]).map((r) => ({ id: r.id, projectId: r.project_id, policy: r.policy }));
   }
 
   async updateRetentionPolicy(id: number, policy: string): Promise<boolean> {
