@@ -11,6 +11,7 @@ import { ModelMediaType } from '../model/modelpack.js';
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { ArtifactInfo, MetaStores, Project, RepositoryInfo, TagInfo } from '../storage/meta/index.js';
 import { ADDITION_LIMIT, MODEL_ADDITIONS, modelAddition, type Addition, type ModelAddition, type ModelLayer } from './model-additions.js';
+import type { TagGuardFor } from './immutable.js';
 import type { AccessControl, Principal } from './rbac.js';
 import { SBOM_ARTIFACT_TYPE, sbomOverview, type SbomService } from './sbom.js';
 
@@ -96,6 +97,8 @@ export class ArtifactService {
     private readonly access: AccessControl,
     private readonly blobs: BlobStore,
     private readonly sbom?: SbomService,
+    /** Refuses deleting an immutable tag (services/immutable.ts), inside the store's write. */
+    private readonly tagGuard?: TagGuardFor,
   ) {}
 
   /** A CNAI artifact's config document as extra_attrs (Harbor's base processor); {} when it cannot be read. */
@@ -137,7 +140,7 @@ export class ArtifactService {
   async deleteRepository(actor: Principal, p: Project, repo: string): Promise<void> {
     await this.access.require(actor, p, 'repository', 'delete');
     const r = await this.findRepository(p, repo);
-    await this.stores.content.deleteRepository(r.name);
+    await this.stores.content.deleteRepository(r.name, await this.tagGuard?.(p.id, r.name));
   }
 
   async listArtifacts(actor: Principal, p: Project, repo: string): Promise<ArtifactView[]> {
@@ -260,7 +263,8 @@ export class ArtifactService {
   async deleteArtifact(actor: Principal, p: Project, repo: string, reference: string): Promise<void> {
     await this.access.require(actor, p, 'artifact', 'delete');
     const a = await this.findArtifact(p, repo, reference);
-    await this.stores.content.deleteManifest(this.fullName(p, repo), a.digest);
+    const name = this.fullName(p, repo);
+    await this.stores.content.deleteManifest(name, a.digest, await this.tagGuard?.(p.id, name));
   }
 
   async listTags(actor: Principal, p: Project, repo: string, reference: string): Promise<{ artifact: ArtifactView; tags: TagInfo[] }> {
@@ -282,6 +286,7 @@ export class ArtifactService {
     await this.access.require(actor, p, 'tag', 'delete');
     const a = await this.findArtifact(p, repo, reference);
     if (!a.tags.some((t) => t.name === tag)) throw new HarborError('NOT_FOUND', `the tag ${tag.slice(0, 200)} is not on this artifact`);
-    await this.stores.content.deleteTag(this.fullName(p, repo), tag);
+    const name = this.fullName(p, repo);
+    await this.stores.content.deleteTag(name, tag, await this.tagGuard?.(p.id, name));
   }
 }

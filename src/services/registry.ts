@@ -10,6 +10,7 @@ import { MediaType } from '../oci/mediatypes.js';
 import { isValidTag, parseRepositoryName } from '../oci/name.js';
 import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
 import type { MetaStores, Page, Project, ReferrerDescriptor, StoredManifest } from '../storage/meta/index.js';
+import type { TagGuardFor } from './immutable.js';
 import { quotaExceeded } from './quotas.js';
 
 export interface RegistryOptions {
@@ -21,6 +22,8 @@ export interface RegistryOptions {
    * without holding it up, such as SBOM generation. It must not throw; it is not awaited.
    */
   onManifestPut?: (event: ManifestPutEvent) => void;
+  /** Refuses moving or deleting an immutable tag (services/immutable.ts), inside the store's write. */
+  tagGuard?: TagGuardFor;
 }
 
 export interface ManifestPutEvent {
@@ -258,6 +261,8 @@ export class RegistryService {
     if (ref.digest && ref.digest !== digest) {
       throw new HarborError('DIGEST_INVALID', 'manifest digest does not match the reference', { detail: { reference, actual: digest } });
     }
+    const tag = ref.digest ? null : reference;
+    const guard = tag === null ? undefined : await this.opts.tagGuard?.(repo.project.id, repo.name);
     const res = await this.stores.content.putManifest(repo.name, repo.project.id, {
       digest,
       mediaType: m.mediaType,
@@ -268,7 +273,7 @@ export class RegistryService {
       annotations: m.annotations,
       blobRefs: [...new Set(m.blobRefs.map((d) => d.digest))],
       manifestRefs: [...new Set(m.manifests.map((d) => d.digest))],
-    }, ref.digest ? null : reference);
+    }, tag, guard);
     if (!res.ok && res.quota) throw quotaExceeded(res.quota, repo.project.name);
     if (!res.ok) {
       const missing = [...res.missingBlobs, ...res.missingManifests];
@@ -293,7 +298,8 @@ export class RegistryService {
   /** By digest: the manifest and every tag on it. By tag: only that tag. */
   async deleteManifest(repo: ResolvedRepository, reference: string): Promise<void> {
     const ref = this.checkReference(reference);
-    const done = ref.digest ? await this.stores.content.deleteManifest(repo.name, ref.digest) : await this.stores.content.deleteTag(repo.name, reference);
+    const guard = await this.opts.tagGuard?.(repo.project.id, repo.name);
+    const done = ref.digest ? await this.stores.content.deleteManifest(repo.name, ref.digest, guard) : await this.stores.content.deleteTag(repo.name, reference, guard);
     if (!done) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
   }
 

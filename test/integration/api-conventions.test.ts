@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { admin, api, basicHeader, createProject, http, pushImageWith } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { MIGRATIONS } from '../../src/storage/meta/sqlite/migrations.js';
 
 let srv: TestServer;
 let v1: string;
@@ -90,10 +91,15 @@ describe('library and systeminfo', () => {
     try {
       const first = await startTestServer({ dataDir });
       await first.close({ keepData: true });
-      // As an older harborctl left it: library without members, schema one step back.
+      // As an older harborctl left it: library without members, the schema from before the seed
+      // (the tables of later migrations dropped, newest first).
       const db = new Database(join(dataDir, 'registry.db'));
       db.exec('DELETE FROM project_members');
-      db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 1}`);
+      const seed = MIGRATIONS.findIndex((m) => m.includes('INSERT INTO project_members'));
+      for (const later of MIGRATIONS.slice(seed + 1).reverse()) {
+        for (const [, table] of [...later.matchAll(/CREATE TABLE (\w+)/g)].reverse()) db.exec(`DROP TABLE ${table}`);
+      }
+      db.pragma(`user_version = ${seed}`);
       db.close();
       const second = await startTestServer({ dataDir });
       expect((await api(second.url, 'GET', '/projects/library/summary')).body.project_admin_count).toBe(1);

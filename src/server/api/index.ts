@@ -4,6 +4,7 @@ import type { RequestContext } from '../context.js';
 import { artifactRoutes } from './artifact.js';
 import { auditLogRoutes } from './auditlog.js';
 import { healthRoutes } from './health.js';
+import { immutableRoutes } from './immutable.js';
 import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
@@ -12,6 +13,7 @@ import { quotaRoutes } from './quota.js';
 import { registryRoutes } from './registry.js';
 import { robotRoutes } from './robot.js';
 import { repositoryRoutes } from './repository.js';
+import { retentionRoutes } from './retention.js';
 import { API_PREFIX, ApiRouter } from './router.js';
 import type { ApiServices } from './services.js';
 import { systeminfoRoutes } from './systeminfo.js';
@@ -19,7 +21,7 @@ import { userRoutes } from './user.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, immutableRoutes, retentionRoutes]) add(r);
   return r;
 }
 

@@ -2,9 +2,11 @@
 import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuditLogService } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth.js';
+import type { ImmutableService } from '../../services/immutable.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
+import type { RetentionService } from '../../services/retention.js';
 import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserService } from '../../services/users.js';
@@ -20,6 +22,8 @@ export interface ApiServices {
   artifacts: ArtifactService;
   quotas: QuotaService;
   robots: RobotService;
+  immutable: ImmutableService;
+  retention: RetentionService;
   registries: RegistryEndpointService;
   /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
   audit: AuditLogService;

@@ -3,7 +3,7 @@
 // write that changes what a project stores checks and updates projects.storage_used in the same
 // transaction (one database, one transaction per push); sbom_status rows go with their manifest.
 import type Database from 'better-sqlite3';
-import type { BlobRecord, ContentStore, LinkResult, ManifestRecord, Page, PutManifestResult, QuotaShortfall, ReferrerDescriptor, Repository, StoredManifest } from '../index.js';
+import type { BlobRecord, ContentStore, TagGuard, LinkResult, ManifestRecord, Page, PutManifestResult, QuotaShortfall, ReferrerDescriptor, Repository, StoredManifest } from '../index.js';
 import { type Clock, RECOUNT, SqliteStore, limit } from './common.js';
 
 export class SqliteContentStore extends SqliteStore implements ContentStore {
@@ -60,6 +60,10 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
       // The accessories that go with their subject (SBOMs, signatures).
       hardReferrers: db.prepare('SELECT id, digest FROM manifests WHERE repository_id = ? AND subject = ?'),
       deleteManifestById: db.prepare('DELETE FROM manifests WHERE id = ?'),
+      // What a TagGuard is shown: where a tag points now, the tags of a manifest or of a repository.
+      tagTarget: db.prepare('SELECT m.digest FROM repository_tags t JOIN manifests m ON m.id = t.manifest_id WHERE t.repository_id = ? AND t.name = ?').pluck(),
+      manifestTags: db.prepare('SELECT name FROM repository_tags WHERE manifest_id = ? ORDER BY name').pluck(),
+      repoTags: db.prepare('SELECT name FROM repository_tags WHERE repository_id = ? ORDER BY name').pluck(),
     };
   }
 
@@ -72,10 +76,11 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     return this.s.listRepos.pluck().all(page.last ?? '', limit(page)) as string[];
   }
 
-  async deleteRepository(name: string): Promise<boolean> {
+  async deleteRepository(name: string, guard?: TagGuard): Promise<boolean> {
     return this.db.transaction(() => {
       const repo = this.s.repoProject.get(name) as { id: number; project_id: number } | undefined;
       if (!repo) return false;
+      if (guard) for (const t of this.s.repoTags.all(repo.id) as string[]) guard(t, 'delete');
       this.s.deleteRepo.run(name);
       this.resetUsage(repo.project_id);
       return true;
@@ -138,11 +143,15 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     })();
   }
 
-  async putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null): Promise<PutManifestResult> {
+  async putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null, guard?: TagGuard): Promise<PutManifestResult> {
     return this.db.transaction((): PutManifestResult => {
       const t = this.iso();
       // Check references before creating the repository: a refused push writes nothing.
       const existing = (this.s.getRepo.get(repository) as { id: number } | undefined)?.id;
+      if (guard && tag !== null && existing !== undefined) {
+        const target = this.s.tagTarget.get(existing, tag) as string | undefined;
+        if (target !== undefined && target !== m.digest) guard(tag, 'move');
+      }
       const missingBlobs = m.partial ? [] : m.blobRefs.filter((d) => existing === undefined || !this.s.hasLink.get(existing, d));
       const missingManifests = m.partial ? [] : m.manifestRefs.filter((d) => existing === undefined || !this.s.manifestId.get(existing, d));
       if (missingBlobs.length || missingManifests.length) return { ok: false, missingBlobs, missingManifests };
@@ -190,7 +199,7 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     return r ? { digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content } : null;
   }
 
-  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+  async deleteManifest(repository: string, digest: string, guard?: TagGuard): Promise<boolean> {
     return this.db.transaction(() => {
       const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
       const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
@@ -199,6 +208,7 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
       const queue: { id: number; digest: string }[] = [{ id, digest }];
       for (let item = queue.shift(); item; item = queue.shift()) {
         queue.push(...(this.s.hardReferrers.all(repo.id, item.digest) as { id: number; digest: string }[]));
+        if (guard) for (const tg of this.s.manifestTags.all(item.id) as string[]) guard(tg, 'delete');
         const orphaned = this.s.orphanedRefs.all(item.id, repo.id) as string[];
         this.s.deleteManifestById.run(item.id);
         for (const d of orphaned) this.s.release.run(repo.id, d);
@@ -219,8 +229,14 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     })();
   }
 
-  async deleteTag(repository: string, tag: string): Promise<boolean> {
-    return this.s.deleteTag.run(repository, tag).changes > 0;
+  async deleteTag(repository: string, tag: string, guard?: TagGuard): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (guard) {
+        const repo = this.s.getRepo.get(repository) as { id: number } | undefined;
+        if (repo && this.s.tagExists.get(repo.id, tag)) guard(tag, 'delete');
+      }
+      return this.s.deleteTag.run(repository, tag).changes > 0;
+    })();
   }
 
   async listTags(repository: string, page: Page): Promise<string[] | null> {

@@ -229,4 +229,46 @@ export const MIGRATIONS: string[] = [
     FROM projects p, users u WHERE p.name = 'library' AND u.username = 'admin'
     ON CONFLICT (project_id, user_id) DO NOTHING;
   `,
+  /* immutable tag rules (issue 15 §5) */ `
+  -- Harbor's immutable_tag_rule: the rule's JSON is unique per project, as Harbor's tag_filter is.
+  CREATE TABLE immutable_tag_rules (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    rule TEXT NOT NULL,
+    UNIQUE (project_id, rule)
+  );
+  `,
+  /* tag retention (issue 15 §4) */ `
+  -- One policy per project (the project's retention_id metadata names it), its executions and their
+  -- per-repository tasks with the task's log.
+  CREATE TABLE retention_policies (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL UNIQUE REFERENCES projects(id) ON DELETE CASCADE,
+    policy TEXT NOT NULL
+  );
+  CREATE TABLE retention_executions (
+    id INTEGER PRIMARY KEY,
+    policy_id INTEGER NOT NULL REFERENCES retention_policies(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    dry_run INTEGER NOT NULL,
+    start_time TEXT NOT NULL,
+    end_time TEXT
+  );
+  CREATE INDEX retention_executions_policy ON retention_executions(policy_id);
+  CREATE TABLE retention_tasks (
+    id INTEGER PRIMARY KEY,
+    execution_id INTEGER NOT NULL REFERENCES retention_executions(id) ON DELETE CASCADE,
+    repository TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_code INTEGER NOT NULL DEFAULT 0,
+    start_time TEXT NOT NULL,
+    end_time TEXT,
+    total INTEGER NOT NULL DEFAULT 0,
+    retained INTEGER NOT NULL DEFAULT 0,
+    log TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX retention_tasks_execution ON retention_tasks(execution_id);
+  `,
 ];
