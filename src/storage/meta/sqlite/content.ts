@@ -150,7 +150,8 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
       const existing = (this.s.getRepo.get(repository) as { id: number } | undefined)?.id;
       if (guard && tag !== null && existing !== undefined) {
         const target = this.s.tagTarget.get(existing, tag) as string | undefined;
-        if (target !== undefined && target !== m.digest) guard(tag, 'move');
+        // Any push to an existing tag asks, the same digest too: Harbor refuses both for an immutable tag.
+        if (target !== undefined) guard(tag, 'move');
       }
       const missingBlobs = m.partial ? [] : m.blobRefs.filter((d) => existing === undefined || !this.s.hasLink.get(existing, d));
       const missingManifests = m.partial ? [] : m.manifestRefs.filter((d) => existing === undefined || !this.s.manifestId.get(existing, d));
