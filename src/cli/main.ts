@@ -6,6 +6,7 @@ import { harborctlVersion } from '../core/version.js';
 import * as access from './commands/access/index.js';
 import * as artifact from './commands/artifact/index.js';
 import * as auditLog from './commands/audit-log/index.js';
+import * as immutable from './commands/immutable/index.js';
 import * as cache from './commands/cache/index.js';
 import * as containerd from './commands/containerd/index.js';
 import * as context from './commands/context/index.js';
@@ -16,6 +17,7 @@ import * as model from './commands/model/index.js';
 import * as project from './commands/project/index.js';
 import * as quota from './commands/quota/index.js';
 import * as registry from './commands/registry/index.js';
+import * as retention from './commands/retention/index.js';
 import * as repo from './commands/repo/index.js';
 import * as label from './commands/label/index.js';
 import * as robot from './commands/robot/index.js';
@@ -71,7 +73,7 @@ function addAliases(c: Command): void {
     addAliases(sub);
   }
 }
-const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
+const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, immutable, retention, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')

@@ -12,9 +12,11 @@ import { OverviewService } from '../services/overview.js';
 import { AuditLogService } from '../services/audit.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
+import { ImmutableService } from '../services/immutable.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
+import { RetentionService } from '../services/retention.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
@@ -82,6 +84,8 @@ export interface App {
   /** The metadata stores; the only place above storage/ that picks a backend is this file. */
   stores: MetaStores;
   blobs: BlobStore;
+  /** Tag retention (issue 15 §4): `runRetention(policyId, {dryRun})` for the scheduler, `idle()` waits for runs. */
+  retention: RetentionService;
   /** SBOM generation (issue 7); `sbom.idle()` waits for the background queue. */
   sbom: SbomService;
   /**
@@ -113,7 +117,9 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
   // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
   let sbom: SbomService | undefined;
-  const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e) };
+  const access = new AccessControl(stores);
+  const immutable = new ImmutableService(stores, access);
+  const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard };
   const registries = new RegistryEndpointService(stores, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
@@ -123,7 +129,6 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
   });
 
-  const access = new AccessControl(stores);
   const robots = new RobotService(stores, access, { clock: cfg.clock });
   const auth = new AuthService(stores, {
     clock: cfg.clock, delay: cfg.loginDelay, robots,
@@ -134,14 +139,16 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const users = new UserService(stores);
   const projects = new ProjectService(stores, access, { defaultStorageLimit: cfg.defaultStorageLimit });
   const quotas = new QuotaService(stores, access);
-  const artifacts = new ArtifactService(stores, access, blobs, sbom);
+  const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard);
   const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock });
+  const retention = new RetentionService(stores, access, immutable, { clock: cfg.clock, flushPulls: () => audit.flush() });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
   await ensureLibrary(stores, cfg.log);
   await registry.purgeUploads();
   await sbom.resume();
+  await retention.recover();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
@@ -155,7 +162,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, users, projects, artifacts, quotas, robots, immutable, retention, registries, tokens, audit, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {
         volumes: async () => { const f = await fsp.statfs(cfg.dataDir); return { total: f.blocks * f.bsize, free: f.bavail * f.bsize }; },
@@ -166,7 +173,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -187,6 +194,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           await done;
         }));
         await sbom.close();
+        await retention.close();
         await registry.close();
         audit.close(); // the last batch, before the database closes
         await stores.close();

@@ -11,6 +11,7 @@ import { ModelMediaType } from '../model/modelpack.js';
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { ArtifactInfo, Label, MetaStores, Project, RepositoryInfo, TagInfo } from '../storage/meta/index.js';
 import { ADDITION_LIMIT, MODEL_ADDITIONS, modelAddition, type Addition, type ModelAddition, type ModelLayer } from './model-additions.js';
+import type { TagGuardFor } from './immutable.js';
 import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { quotaExceeded } from './quotas.js';
 import { SBOM_ARTIFACT_TYPE, sbomOverview, type SbomService } from './sbom.js';
@@ -142,6 +143,8 @@ export class ArtifactService {
     private readonly access: AccessControl,
     private readonly blobs: BlobStore,
     private readonly sbom?: SbomService,
+    /** Refuses deleting an immutable tag (services/immutable.ts), inside the store's write. */
+    private readonly tagGuard?: TagGuardFor,
   ) {}
 
   /** A CNAI artifact's config document as extra_attrs (Harbor's base processor); {} when it cannot be read. */
@@ -205,7 +208,7 @@ export class ArtifactService {
   async deleteRepository(actor: Principal, p: Project, repo: string): Promise<void> {
     await this.access.require(actor, p, 'repository', 'delete');
     const r = await this.findRepository(p, repo);
-    await this.stores.content.deleteRepository(r.name);
+    await this.stores.content.deleteRepository(r.name, await this.tagGuard?.(p.id, r.name));
   }
 
   async listArtifacts(actor: Principal, p: Project, repo: string): Promise<ArtifactView[]> {
@@ -424,7 +427,8 @@ export class ArtifactService {
       for (const r of await this.stores.content.listReferrers(source, digest)) await visit(r.digest);
     };
     await visit(a.digest);
-    const r = await this.stores.content.copyManifests(source, this.fullName(p, repo), p.id, order, { digest: a.digest, tags: a.tags.map((t) => t.name) });
+    const target = this.fullName(p, repo);
+    const r = await this.stores.content.copyManifests(source, target, p.id, order, { digest: a.digest, tags: a.tags.map((t) => t.name) }, await this.tagGuard?.(p.id, target));
     if (!r.ok && r.quota) throw quotaExceeded(r.quota, p.name);
     if (!r.ok) throw new HarborError('NOT_FOUND', `${r.missing} of ${source.slice(0, 300)}@${a.digest} is not stored in this registry`);
     return src.reference;
@@ -440,7 +444,8 @@ export class ArtifactService {
   async deleteArtifact(actor: Principal, p: Project, repo: string, reference: string): Promise<void> {
     await this.access.require(actor, p, 'artifact', 'delete');
     const a = await this.findArtifact(p, repo, reference);
-    await this.stores.content.deleteManifest(this.fullName(p, repo), a.digest);
+    const name = this.fullName(p, repo);
+    await this.stores.content.deleteManifest(name, a.digest, await this.tagGuard?.(p.id, name));
   }
 
   async listTags(actor: Principal, p: Project, repo: string, reference: string): Promise<{ artifact: ArtifactView; tags: TagInfo[] }> {
@@ -462,6 +467,7 @@ export class ArtifactService {
     await this.access.require(actor, p, 'tag', 'delete');
     const a = await this.findArtifact(p, repo, reference);
     if (!a.tags.some((t) => t.name === tag)) throw new HarborError('NOT_FOUND', `the tag ${tag.slice(0, 200)} is not on this artifact`);
-    await this.stores.content.deleteTag(this.fullName(p, repo), tag);
+    const name = this.fullName(p, repo);
+    await this.stores.content.deleteTag(name, tag, await this.tagGuard?.(p.id, name));
   }
 }

@@ -6,8 +6,8 @@ import { HarborError } from '../core/errors.js';
 import type { MetaStores, Project, Robot, RoleId, User } from '../storage/meta/index.js';
 
 export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'artifact-addition' | 'tag' | 'quota' | 'log' | 'label' | 'robot'
-  | 'accessory' | 'scan' | 'sbom' | 'artifact-label';
-export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push' | 'stop';
+  | 'accessory' | 'scan' | 'sbom' | 'immutable-tag' | 'tag-retention' | 'artifact-label';
+export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push' | 'stop' | 'operate';
 
 /** Who is asking: nobody, a user, or a robot account (its permissions are all it may do). */
 export type Principal = { kind: 'anonymous' } | { kind: 'user'; user: User } | { kind: 'robot'; robot: Robot };
@@ -32,25 +32,29 @@ const CRUDL = ['create', 'read', 'update', 'delete', 'list'] as const;
 // and lists accessories.
 const SCAN_WRITE: Grants = { accessory: ['list'], scan: ['create', 'read', 'stop'], sbom: ['create', 'read', 'stop'] };
 const SCAN_READ: Grants = { accessory: ['list'], scan: ['read'], sbom: ['read'] };
+// Tag retention: admins, maintainers and developers (since goharbor/harbor#16514); immutable tag
+// rules: admins and maintainers (rbac_role.go).
+const RETENTION: Grants = { 'tag-retention': [...CRUDL, 'operate'] };
+const IMMUTABLE: Grants = { 'immutable-tag': ['create', 'update', 'delete', 'list'] };
 
 const MATRIX: Record<RoleId, Grants> = {
   1: {
     project: ['read', 'update', 'delete'], member: CRUDL, metadata: ['create', 'read', 'update', 'delete'], log: ['list'],
     label: CRUDL, quota: ['read'], repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'],
     tag: ['create', 'delete', 'list'], robot: CRUDL, 'artifact-addition': ['read'], 'artifact-label': ['create', 'delete'],
-    ...SCAN_WRITE,
+    ...SCAN_WRITE, ...RETENTION, ...IMMUTABLE,
   },
   4: {
     project: ['read'], member: ['read', 'list'], metadata: ['read'], label: CRUDL, quota: ['read'],
     repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'], tag: ['create', 'delete', 'list'],
     robot: ['read', 'list'], 'artifact-addition': ['read'], 'artifact-label': ['create', 'delete'],
-    ...SCAN_WRITE,
+    ...SCAN_WRITE, ...RETENTION, ...IMMUTABLE,
   },
   2: {
     project: ['read'], member: ['read', 'list'], label: ['read', 'list'], quota: ['read'],
     repository: ['create', 'read', 'update', 'list', 'pull', 'push'], artifact: ['create', 'read', 'list'], tag: ['create', 'list'],
     robot: ['read', 'list'], 'artifact-addition': ['read'], 'artifact-label': ['create', 'delete'],
-    ...SCAN_READ,
+    ...SCAN_READ, ...RETENTION,
   },
   3: {
     project: ['read'], member: ['read', 'list'], label: ['read', 'list'], quota: ['read'],

@@ -12,6 +12,7 @@ import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
 import type { MetaStores, Page, Project, ReferrerDescriptor, StoredManifest } from '../storage/meta/index.js';
 import { parseStoredJson } from '../core/json.js';
 import { accessoryType } from './artifacts.js';
+import type { TagGuardFor } from './immutable.js';
 import { quotaExceeded } from './quotas.js';
 
 export interface RegistryOptions {
@@ -23,6 +24,8 @@ export interface RegistryOptions {
    * without holding it up, such as SBOM generation. It must not throw; it is not awaited.
    */
   onManifestPut?: (event: ManifestPutEvent) => void;
+  /** Refuses moving or deleting an immutable tag (services/immutable.ts), inside the store's write. */
+  tagGuard?: TagGuardFor;
 }
 
 export interface ManifestPutEvent {
@@ -38,7 +41,8 @@ export interface ManifestPutEvent {
 
 export interface ResolvedRepository { name: string; project: Project }
 
-export interface BlobRead { size: number; range: ByteRange | null; stream: Readable | null }
+/** A blob to send: its bytes (stream), nothing (HEAD, empty), or a URL the client GETs it from instead. */
+export interface BlobRead { size: number; range: ByteRange | null; stream: Readable | null; redirect?: string }
 
 /** What a request body promises: where it starts in the upload and how many bytes it carries. */
 export interface ChunkInfo { start?: number; length?: number }
@@ -91,6 +95,9 @@ export class RegistryService {
   protected async readStored(digest: string, size: number, pickRange: (size: number) => ByteRange | null, sizeOnly: boolean): Promise<BlobRead> {
     const range = pickRange(size);
     if (sizeOnly || size === 0) return { size, range, stream: null };
+    // A store that serves its blobs itself (S3 with redirect=true): the client fetches them there.
+    const redirect = this.blobs.redirectUrl && await this.blobs.redirectUrl(digest); // no await for a store that has none
+    if (redirect) return { size, range, stream: null, redirect };
     // The whole blob as a range too: the store need not look its size up again.
     return { size, range, stream: await this.blobs.read(digest, range ?? { start: 0, end: size - 1 }) };
   }
@@ -256,6 +263,8 @@ export class RegistryService {
     if (ref.digest && ref.digest !== digest) {
       throw new HarborError('DIGEST_INVALID', 'manifest digest does not match the reference', { detail: { reference, actual: digest } });
     }
+    const tag = ref.digest ? null : reference;
+    const guard = tag === null ? undefined : await this.opts.tagGuard?.(repo.project.id, repo.name);
     const res = await this.stores.content.putManifest(repo.name, repo.project.id, {
       digest,
       mediaType: m.mediaType,
@@ -266,7 +275,7 @@ export class RegistryService {
       annotations: m.annotations,
       blobRefs: [...new Set(m.blobRefs.map((d) => d.digest))],
       manifestRefs: [...new Set(m.manifests.map((d) => d.digest))],
-    }, ref.digest ? null : reference);
+    }, tag, guard);
     if (!res.ok && res.quota) throw quotaExceeded(res.quota, repo.project.name);
     if (!res.ok) {
       const missing = [...res.missingBlobs, ...res.missingManifests];
@@ -308,7 +317,8 @@ export class RegistryService {
   /** By digest: the manifest and every tag on it. By tag: only that tag. */
   async deleteManifest(repo: ResolvedRepository, reference: string): Promise<void> {
     const ref = this.checkReference(reference);
-    const done = ref.digest ? await this.stores.content.deleteManifest(repo.name, ref.digest) : await this.stores.content.deleteTag(repo.name, reference);
+    const guard = await this.opts.tagGuard?.(repo.project.id, repo.name);
+    const done = ref.digest ? await this.stores.content.deleteManifest(repo.name, ref.digest, guard) : await this.stores.content.deleteTag(repo.name, reference, guard);
     if (!done) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
   }
 

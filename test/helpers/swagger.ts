@@ -45,6 +45,13 @@ function load(): NonNullable<typeof loaded> {
     throw new Error(`Harbor's swagger is not at ${SWAGGER_PATH}: set HARBOR_SWAGGER to a copy of goharbor/harbor's api/v2.0/swagger.yaml`);
   }
   const doc = parse(text) as Swagger;
+  // One known misstatement of the swagger: a rule's params map values are numbers on Harbor's wire
+  // ({"latestPushedK": 10}, what its UI sends and its go-swagger map[string]interface{} passes
+  // through), not objects.
+  for (const d of ['RetentionRule', 'ImmutableRule']) {
+    const params = (doc.definitions[d] as { properties?: { params?: { additionalProperties?: unknown } } } | undefined)?.properties?.params;
+    if (params) params.additionalProperties = {};
+  }
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
   addFormats(ajv);

@@ -144,6 +144,26 @@ test('a successful call of every operation validates against its response schema
   await is2xx('PUT', `/registries/${rid}`, { description: 'schema', access_key: '' });
   await is2xx('POST', '/registries/ping', { id: rid });
   await is2xx('DELETE', `/registries/${rid}`);
+  const imm = { tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: 'v*' }], scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] } };
+  const immId = Number((await is2xx('POST', '/projects/schema/immutabletagrules', imm)).headers.location.split('/').pop());
+  await is2xx('GET', '/projects/schema/immutabletagrules');
+  await is2xx('PUT', `/projects/schema/immutabletagrules/${immId}`, { id: immId, ...imm, disabled: true });
+  await is2xx('DELETE', `/projects/schema/immutabletagrules/${immId}`);
+  await is2xx('GET', '/retentions/metadatas');
+  expect(await pushImageWith(s, 'schema/kept', 'v1', basicHeader(admin))).toMatchObject({ ok: true });
+  const retBody = { algorithm: 'or', rules: [{ template: 'latestPushedK', params: { latestPushedK: 1 }, tag_selectors: imm.tag_selectors, scope_selectors: imm.scope_selectors }],
+    trigger: { kind: 'Schedule', settings: { cron: '' } }, scope: { level: 'project', ref: pid } };
+  const retId = Number((await is2xx('POST', '/retentions', retBody)).headers.location.split('/').pop());
+  await is2xx('GET', `/retentions/${retId}`);
+  await is2xx('PUT', `/retentions/${retId}`, retBody);
+  const eid = Number((await is2xx('POST', `/retentions/${retId}/executions`, { dry_run: true })).headers.location.split('/').pop());
+  await srv.app.retention.idle();
+  await is2xx('GET', `/retentions/${retId}/executions`);
+  await is2xx('PATCH', `/retentions/${retId}/executions/${eid}`, { action: 'stop' });
+  const tasks = await is2xx('GET', `/retentions/${retId}/executions/${eid}/tasks`);
+  await is2xx('GET', `/retentions/${retId}/executions/${eid}/tasks/${(tasks.body as { id: number }[])[0].id}`);
+  await is2xx('DELETE', `/retentions/${retId}`);
+  await is2xx('DELETE', '/projects/schema/repositories/kept');
   await is2xx('GET', '/audit-logs?q=operation%3Dcreate');
   await is2xx('GET', '/projects/schema/logs');
   await is2xx('DELETE', `/projects/schema/members/${mid}`);

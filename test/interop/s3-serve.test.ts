@@ -10,6 +10,8 @@ import { cliEnv, spawnCli } from '../helpers/cli.js';
 import { ContainerClients } from '../helpers/clients.js';
 import { buildTestImages, sha256File, type TestImages } from '../helpers/images.js';
 import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
+import { ADMIN_AUTHORIZATION } from '../helpers/admin-auth.js';
+import { createHash } from 'node:crypto';
 
 const copyFlags = ['--src-tls-verify=false', '--dest-tls-verify=false'];
 const PREFIX = 'registry/one';
@@ -86,6 +88,41 @@ describe('harborctl serve --storage s3:// (radosgw)', () => {
       expect(missing.stderr).toContain('NoSuchBucket');
     } finally {
       await cleanup();
+    }
+  });
+
+  test('redirect=true: blob GETs answer 307 to a presigned radosgw URL that serves the bytes; skopeo pulls through it', async () => {
+    const redirecting = await startHarborctl({
+      args: ['--storage', `${ceph.storageUrl(bucket, 'registry/redirect')}&redirect=true`, '--metrics-listen', 'off'],
+      env: { AWS_ACCESS_KEY_ID: ceph.accessKeyId, AWS_SECRET_ACCESS_KEY: ceph.secretAccessKey },
+    });
+    const its = await ContainerClients.create([redirecting.host]);
+    try {
+      await its.skopeo(['copy', ...copyFlags, `oci:${images.layout}:tiny`, `docker://${redirecting.host}/library/tiny:1`]);
+      const layer = images.tiny.layers[0].digest;
+      const blobUrl = `${redirecting.url}/v2/library/tiny/blobs/${layer}`;
+      const head = await fetch(blobUrl, { method: 'HEAD', headers: { authorization: ADMIN_AUTHORIZATION } });
+      expect(head.status).toBe(200); // the size is known here: no redirect
+      const get = await fetch(blobUrl, { headers: { authorization: ADMIN_AUTHORIZATION }, redirect: 'manual' });
+      expect(get.status).toBe(307);
+      const location = new URL(get.headers.get('location')!);
+      expect(location.origin).toBe(ceph.endpoint);
+      expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      const bytes = Buffer.from(await (await fetch(location)).arrayBuffer()); // no credentials of ours needed
+      expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(layer);
+      // A blob the repository does not have is still refused here, before any redirect.
+      expect((await fetch(`${redirecting.url}/v2/library/nothing/blobs/${layer}`, { headers: { authorization: ADMIN_AUTHORIZATION }, redirect: 'manual' })).status).toBe(404);
+
+      const back = join(its.dir, 'pulled-redirect');
+      await its.skopeo(['copy', ...copyFlags, `docker://${redirecting.host}/library/tiny:1`, `oci:${back}:tiny`]);
+      expect(await sha256File(join(back, 'blobs', 'sha256', layer.slice('sha256:'.length)))).toBe(layer);
+      // skopeo's own blob GETs (config and layer) were redirected too, beside the fetch above.
+      const redirected = redirecting.accessLog().filter((l) => /"GET \/v2\/library\/tiny\/blobs\/sha256:[0-9a-f]{64} HTTP\/1\.1" 307 /.test(l));
+      expect(redirected.length).toBeGreaterThanOrEqual(3);
+      expect(redirecting.logs.join('\n')).not.toContain(ceph.secretAccessKey);
+    } finally {
+      await its.dispose();
+      expect(await redirecting.stop()).toEqual({ code: 0, signal: null });
     }
   });
 

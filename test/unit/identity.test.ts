@@ -92,6 +92,13 @@ describe('the role matrix (harbor-notes §3.2)', () => {
     expect([1, 2, 3, 4, 5].filter((r) => roleAllows(r as 1, 'artifact', 'create'))).toEqual([1, 2, 4]);
     expect([1, 2, 3, 4, 5].filter((r) => roleAllows(r as 1, 'tag', 'create'))).toEqual([1, 2, 4]);
     expect([1, 2, 3, 4, 5].filter((r) => roleAllows(r as 1, 'tag', 'delete'))).toEqual([1, 4]);
+    // Immutable tag rules: admins and maintainers; tag retention also developers (goharbor/harbor#16514).
+    for (const a of ['create', 'update', 'delete', 'list'] as const) expect([1, 2, 3, 4, 5].filter((r) => roleAllows(r as 1, 'immutable-tag', a))).toEqual([1, 4]);
+    expect(roleAllows(1, 'immutable-tag', 'read')).toBe(false);
+    for (const a of ['create', 'read', 'update', 'delete', 'list', 'operate'] as const) {
+      expect([1, 2, 3, 4, 5].filter((r) => roleAllows(r as 1, 'tag-retention', a))).toEqual([1, 2, 4]);
+    }
+    expect(publicAllows('tag-retention', 'read')).toBe(false);
   });
 
   test('a public project grants reads and pull to everybody, never push or delete', () => {

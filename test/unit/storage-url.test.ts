@@ -16,15 +16,16 @@ describe('parseStorageUrl', () => {
 
   test('s3://BUCKET with endpoint, region and path style', () => {
     expect(parseStorageUrl('s3://my-bucket?endpoint=http://127.0.0.1:7480&region=eu-west-1&path_style=true', CREDS)).toEqual({
-      kind: 's3', bucket: 'my-bucket', prefix: '', endpoint: 'http://127.0.0.1:7480', region: 'eu-west-1', pathStyle: true,
+      kind: 's3', bucket: 'my-bucket', prefix: '', endpoint: 'http://127.0.0.1:7480', region: 'eu-west-1', pathStyle: true, redirect: false,
     });
   });
 
   test('s3://BUCKET/PREFIX: a trailing slash is dropped; defaults us-east-1, virtual-hosted style, AWS endpoint', () => {
     expect(parseStorageUrl('s3://bucket.name/a/b-c/d_e.f/', CREDS)).toEqual({
-      kind: 's3', bucket: 'bucket.name', prefix: 'a/b-c/d_e.f', endpoint: undefined, region: 'us-east-1', pathStyle: false,
+      kind: 's3', bucket: 'bucket.name', prefix: 'a/b-c/d_e.f', endpoint: undefined, region: 'us-east-1', pathStyle: false, redirect: false,
     });
-    expect(parseStorageUrl('s3://bucket/?path_style=false&redirect=false', CREDS)).toMatchObject({ prefix: '', pathStyle: false });
+    expect(parseStorageUrl('s3://bucket/?path_style=false&redirect=false', CREDS)).toMatchObject({ prefix: '', pathStyle: false, redirect: false });
+    expect(parseStorageUrl('s3://bucket?redirect=true', CREDS)).toMatchObject({ redirect: true });
     expect(parseStorageUrl('s3://bucket?endpoint=https%3A%2F%2Fs3.example.com', CREDS)).toMatchObject({ endpoint: 'https://s3.example.com' });
   });
 
@@ -57,7 +58,7 @@ describe('parseStorageUrl', () => {
     ['s3://bucket?__proto__=x', 'unknown parameter "__proto__"'],
     ['s3://bucket?constructor=x', 'unknown parameter "constructor"'],
     ['s3://bucket?region=a&region=b', 'parameter region given twice'],
-    ['s3://bucket?redirect=true', 'redirect=true needs presigned URLs'],
+    ['s3://bucket?redirect=yes', 'redirect is true or false'],
   ])('%j is a usage error: %s', (url, message) => {
     const e = catchHarborError(() => parseStorageUrl(url, CREDS), 'USAGE');
     expect(ERROR_CODES[e.code].exit).toBe(ExitCode.usage);

@@ -40,3 +40,20 @@ export function roleName(id: number): string {
 export function printDeleted(rt: Runtime, kind: string, name: string, extra: Record<string, unknown> = {}): void {
   renderResult(rt.io, rt.opts.output, { kind, name, ...extra, deleted: true }, `deleted ${kind} ${name}`);
 }
+
+/** Harbor's rule selectors from the CLI's patterns: tag and repository doublestar patterns, matched or excluded. */
+export function ruleSelectors(o: { tags?: string; repos?: string; excludeTags?: boolean; excludeRepos?: boolean }): {
+  tag_selectors: { kind: string; decoration: string; pattern: string }[];
+  scope_selectors: { repository: { kind: string; decoration: string; pattern: string }[] };
+} {
+  return {
+    tag_selectors: [{ kind: 'doublestar', decoration: o.excludeTags ? 'excludes' : 'matches', pattern: o.tags ?? '**' }],
+    scope_selectors: { repository: [{ kind: 'doublestar', decoration: o.excludeRepos ? 'repoExcludes' : 'repoMatches', pattern: o.repos ?? '**' }] },
+  };
+}
+
+/** A positive integer argument (a rule, execution or task id), else a usage error. */
+export function parseId(s: string, what: string): number {
+  if (!/^[0-9]{1,15}$/.test(s) || Number(s) < 1) throw new HarborError('USAGE', `${what} must be a positive integer, got ${JSON.stringify(s.slice(0, 50))}`);
+  return Number(s);
+}

@@ -6,6 +6,7 @@ import { auditLogRoutes } from './auditlog.js';
 import { healthRoutes } from './health.js';
 import { labelRoutes } from './label.js';
 import { overviewRoutes } from './overview.js';
+import { immutableRoutes } from './immutable.js';
 import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
@@ -14,6 +15,7 @@ import { quotaRoutes } from './quota.js';
 import { registryRoutes } from './registry.js';
 import { robotRoutes } from './robot.js';
 import { repositoryRoutes } from './repository.js';
+import { retentionRoutes } from './retention.js';
 import { API_PREFIX, ApiRouter } from './router.js';
 import type { ApiServices } from './services.js';
 import { systeminfoRoutes } from './systeminfo.js';
@@ -21,7 +23,7 @@ import { userRoutes } from './user.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, immutableRoutes, retentionRoutes, labelRoutes, overviewRoutes]) add(r);
   return r;
 }
 

@@ -4,9 +4,11 @@ import type { AuditLogService } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth.js';
 import type { LabelService } from '../../services/labels.js';
 import type { OverviewService } from '../../services/overview.js';
+import type { ImmutableService } from '../../services/immutable.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
+import type { RetentionService } from '../../services/retention.js';
 import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserService } from '../../services/users.js';
@@ -26,6 +28,8 @@ export interface ApiServices {
   system: { volumes(): Promise<{ total: number; free: number }>; caCert(): Promise<Buffer | null> };
   quotas: QuotaService;
   robots: RobotService;
+  immutable: ImmutableService;
+  retention: RetentionService;
   registries: RegistryEndpointService;
   /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
   audit: AuditLogService;

@@ -14,7 +14,7 @@ import type { BlobStore } from './types.js';
 
 export type StorageConfig =
   | { kind: 'file'; dir: string }
-  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region: string; pathStyle: boolean };
+  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region: string; pathStyle: boolean; redirect: boolean };
 
 const FORMS = 'file:DIR or s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true';
 const S3_PARAMS = new Set(['endpoint', 'region', 'path_style', 'redirect']);
@@ -78,13 +78,11 @@ export function parseStorageUrl(url: string, env: NodeJS.ProcessEnv = process.en
   const region = params.get('region') ?? 'us-east-1';
   if (!REGION.test(region)) throw usage('invalid region');
   const pathStyle = flag(params, 'path_style');
-  if (flag(params, 'redirect')) {
-    throw usage('redirect=true needs presigned URLs (@aws-sdk/s3-request-presigner), which this build does not include');
-  }
+  const redirect = flag(params, 'redirect');
   if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
     throw usage('S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment');
   }
-  return { kind: 's3', bucket, prefix: segments.join('/'), endpoint, region, pathStyle };
+  return { kind: 's3', bucket, prefix: segments.join('/'), endpoint, region, pathStyle, redirect };
 }
 
 function flag(params: Map<string, string>, name: string): boolean {

@@ -46,6 +46,13 @@ export type PutManifestResult =
   | { ok: false; quota: QuotaShortfall; missingBlobs?: undefined; missingManifests?: undefined };
 
 /**
+ * Told of each tag a write is about to move to another manifest or remove, inside the write's
+ * transaction: throwing refuses the whole write, so a check (immutable tags) and the change cannot
+ * interleave with another write.
+ */
+export type TagGuard = (tag: string, change: 'move' | 'delete') => void;
+
+/**
  * Repositories, blob links, manifests, tags and referrers. A write that changes what a project
  * stores checks its quota and updates its usage (Project.storageUsed) in the same transaction.
  */
@@ -53,7 +60,7 @@ export interface ContentStore {
   getRepository(name: string): Promise<Repository | null>;
   listRepositories(page: Page): Promise<string[]>;
   /** Removes a repository with its manifests, tags and blob links (blob bytes stay until GC); usage falls at once. */
-  deleteRepository(name: string): Promise<boolean>;
+  deleteRepository(name: string, guard?: TagGuard): Promise<boolean>;
   /**
    * Records a committed blob and links it into a repository (creating the repository), in one
    * transaction with the project's quota check and usage update; refused when the link would take
@@ -64,7 +71,7 @@ export interface ContentStore {
   getBlobLink(repository: string, digest: string): Promise<BlobRecord | null>;
   unlinkBlob(repository: string, digest: string): Promise<boolean>;
   /** In one transaction: checks every reference is present and the quota, stores the manifest, moves the tag. */
-  putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null): Promise<PutManifestResult>;
+  putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null, guard?: TagGuard): Promise<PutManifestResult>;
   /** By tag or by digest. */
   getManifest(repository: string, reference: string): Promise<StoredManifest | null>;
   /**
@@ -75,17 +82,18 @@ export interface ContentStore {
    * counting toward the project's usage at once (Harbor drops their project association the same
    * way), while the link stays so the same manifest may be pushed again. False when it was not there.
    */
-  deleteManifest(repository: string, digest: string): Promise<boolean>;
+  deleteManifest(repository: string, digest: string, guard?: TagGuard): Promise<boolean>;
   /** Points a new tag at a manifest; 'exists' when the tag is taken, 'unknown' when the manifest is not there. */
   addTag(repository: string, digest: string, tag: string): Promise<'ok' | 'exists' | 'unknown'>;
-  deleteTag(repository: string, tag: string): Promise<boolean>;
+  deleteTag(repository: string, tag: string, guard?: TagGuard): Promise<boolean>;
   /** Tags in lexical order, or null for an unknown repository. */
   listTags(repository: string, page: Page): Promise<string[] | null>;
   listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerDescriptor[]>;
   /**
    * Harbor's artifact copy: puts `source`'s manifests `digests` into `target` in this order (a child
    * before its index, a subject before its accessories), linking the blobs they reference and
-   * charging the target project's quota, and points `tags.tags` at `tags.digest`; all or nothing.
+   * charging the target project's quota, and points `tags.tags` at `tags.digest` (asking `guard` before
+   * moving an existing tag); all or nothing.
    */
-  copyManifests(source: string, target: string, projectId: number, digests: string[], tags: { digest: string; tags: string[] }): Promise<CopyResult>;
+  copyManifests(source: string, target: string, projectId: number, digests: string[], tags: { digest: string; tags: string[] }, guard?: TagGuard): Promise<CopyResult>;
 }

@@ -9,10 +9,12 @@ import type { ArtifactStore } from './artifacts.js';
 import type { AuditLogStore } from './audit.js';
 import type { ContentStore } from './content.js';
 import type { IdentityStore } from './identity.js';
+import type { ImmutableRuleStore } from './immutable.js';
 import type { JobStore } from './jobs.js';
 import type { LabelStore } from './labels.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
+import type { RetentionStore } from './retention.js';
 import type { UploadStore } from './uploads.js';
 
 export type * from './artifacts.js';
@@ -20,10 +22,12 @@ export type * from './audit.js';
 export type * from './common.js';
 export type * from './content.js';
 export type * from './identity.js';
+export type * from './immutable.js';
 export type * from './jobs.js';
 export type * from './labels.js';
 export type * from './projects.js';
 export type * from './registries.js';
+export type * from './retention.js';
 export type * from './uploads.js';
 
 export interface MetaStores {
@@ -36,6 +40,8 @@ export interface MetaStores {
   jobs: JobStore;
   audit: AuditLogStore;
   labels: LabelStore;
+  immutable: ImmutableRuleStore;
+  retention: RetentionStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -5,10 +5,12 @@ import { auditLogStoreContract } from './audit.contract.js';
 import { contentStoreContract } from './content.contract.js';
 import type { StoresFactory } from './harness.js';
 import { identityStoreContract } from './identity.contract.js';
+import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { labelStoreContract } from './labels.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
+import { retentionStoreContract } from './retention.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 
 export function metaStoresContract(name: string, factory: StoresFactory): void {
@@ -21,4 +23,6 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   jobStoreContract(name, factory);
   auditLogStoreContract(name, factory);
   labelStoreContract(name, factory);
+  immutableRuleStoreContract(name, factory);
+  retentionStoreContract(name, factory);
 }

@@ -41,6 +41,7 @@ import {
   UploadPartCommand, UploadPartCopyCommand, type CompletedPart, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { HarborError } from '../../../core/errors.js';
 import { newHash, parseDigest, tryParseDigest, type DigestAlgorithm, type ParsedDigest } from '../../../oci/digest.js';
 import { KeyedSerializer } from '../serial.js';
@@ -53,8 +54,13 @@ export interface S3BlobStoreOptions {
   endpoint?: string;
   region: string;
   pathStyle: boolean;
+  /** Blob GETs answer 307 to a presigned URL of the object (Distribution's S3 driver can, too). */
+  redirect?: boolean;
   credentials: { accessKeyId: string; secretAccessKey: string };
 }
+
+/** How long a redirect's presigned URL stays valid: 20 minutes, as Distribution's S3 driver. */
+const REDIRECT_TTL_SEC = 20 * 60;
 
 const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MIN_PART = 5 * 1024 * 1024;
@@ -76,9 +82,11 @@ export class S3BlobStore implements BlobStore {
   private readonly root: string;
   private readonly hashes = new Map<string, { hash: Hash; offset: number }>();
   private readonly serial = new KeyedSerializer();
+  private readonly redirect: boolean;
 
   constructor(opts: S3BlobStoreOptions, clientConfig: Partial<S3ClientConfig> = {}) {
     this.bucket = opts.bucket;
+    this.redirect = opts.redirect ?? false;
     this.endpoint = opts.endpoint;
     this.root = opts.prefix ? `${opts.prefix}/` : '';
     // The pinned SDK runs on Node 20; its notice that later releases will not is for whoever upgrades
@@ -142,6 +150,13 @@ export class S3BlobStore implements BlobStore {
 
   async stat(digest: string): Promise<number | null> {
     return this.head(this.blobKey(parseDigest(digest)));
+  }
+
+  /** With `redirect`: a presigned GET of the blob's object (signed here, no request to S3). */
+  async redirectUrl(digest: string): Promise<string | null> {
+    if (!this.redirect) return null;
+    const key = this.blobKey(parseDigest(digest));
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: REDIRECT_TTL_SEC });
   }
 
   async read(digest: string, range?: ByteRange): Promise<Readable> {

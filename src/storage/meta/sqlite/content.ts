@@ -3,7 +3,7 @@
 // write that changes what a project stores checks and updates projects.storage_used in the same
 // transaction (one database, one transaction per push); sbom_status rows go with their manifest.
 import type Database from 'better-sqlite3';
-import type { BlobRecord, ContentStore, CopyResult, LinkResult, ManifestRecord, Page, PutManifestResult, QuotaShortfall, ReferrerDescriptor, Repository, StoredManifest } from '../index.js';
+import type { BlobRecord, ContentStore, CopyResult, TagGuard, LinkResult, ManifestRecord, Page, PutManifestResult, QuotaShortfall, ReferrerDescriptor, Repository, StoredManifest } from '../index.js';
 import { type Clock, RECOUNT, SqliteStore, limit } from './common.js';
 
 type ManifestRow = { id: number; media_type: string; artifact_type: string | null; size: number; content: Buffer; subject: string | null; annotations: string | null };
@@ -62,6 +62,10 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
       // The accessories that go with their subject (SBOMs, signatures).
       hardReferrers: db.prepare('SELECT id, digest FROM manifests WHERE repository_id = ? AND subject = ?'),
       deleteManifestById: db.prepare('DELETE FROM manifests WHERE id = ?'),
+      // What a TagGuard is shown: where a tag points now, the tags of a manifest or of a repository.
+      tagTarget: db.prepare('SELECT m.digest FROM repository_tags t JOIN manifests m ON m.id = t.manifest_id WHERE t.repository_id = ? AND t.name = ?').pluck(),
+      manifestTags: db.prepare('SELECT name FROM repository_tags WHERE manifest_id = ? ORDER BY name').pluck(),
+      repoTags: db.prepare('SELECT name FROM repository_tags WHERE repository_id = ? ORDER BY name').pluck(),
       sourceManifest: db.prepare(`SELECT m.id, m.media_type, m.artifact_type, m.size, m.content, m.subject, m.annotations FROM manifests m
         JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?`),
       refsOf: db.prepare('SELECT digest, kind FROM manifest_refs WHERE manifest_id = ?'),
@@ -78,10 +82,11 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     return this.s.listRepos.pluck().all(page.last ?? '', limit(page)) as string[];
   }
 
-  async deleteRepository(name: string): Promise<boolean> {
+  async deleteRepository(name: string, guard?: TagGuard): Promise<boolean> {
     return this.db.transaction(() => {
       const repo = this.s.repoProject.get(name) as { id: number; project_id: number } | undefined;
       if (!repo) return false;
+      if (guard) for (const t of this.s.repoTags.all(repo.id) as string[]) guard(t, 'delete');
       this.s.deleteRepo.run(name);
       this.resetUsage(repo.project_id);
       return true;
@@ -147,16 +152,23 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     })();
   }
 
-  async putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null): Promise<PutManifestResult> {
-    return this.db.transaction(() => this.putManifestTx(repository, projectId, m, tag === null ? [] : [tag]))();
+  async putManifest(repository: string, projectId: number, m: ManifestRecord, tag: string | null, guard?: TagGuard): Promise<PutManifestResult> {
+    return this.db.transaction(() => this.putManifestTx(repository, projectId, m, tag === null ? [] : [tag], guard))();
   }
 
   /** putManifest inside the caller's transaction, moving any number of tags. */
-  private putManifestTx(repository: string, projectId: number, m: ManifestRecord, tags: string[]): PutManifestResult {
+  private putManifestTx(repository: string, projectId: number, m: ManifestRecord, tags: string[], guard?: TagGuard): PutManifestResult {
     {
       const t = this.iso();
       // Check references before creating the repository: a refused push writes nothing.
       const existing = (this.s.getRepo.get(repository) as { id: number } | undefined)?.id;
+      if (guard && existing !== undefined) {
+        for (const tag of tags) {
+          const target = this.s.tagTarget.get(existing, tag) as string | undefined;
+          // Any push to an existing tag asks, the same digest too: Harbor refuses both for an immutable tag.
+          if (target !== undefined) guard(tag, 'move');
+        }
+      }
       const missingBlobs = m.partial ? [] : m.blobRefs.filter((d) => existing === undefined || !this.s.hasLink.get(existing, d));
       const missingManifests = m.partial ? [] : m.manifestRefs.filter((d) => existing === undefined || !this.s.manifestId.get(existing, d));
       if (missingBlobs.length || missingManifests.length) return { ok: false, missingBlobs, missingManifests };
@@ -198,7 +210,7 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     }
   }
 
-  async copyManifests(source: string, target: string, projectId: number, digests: string[], tags: { digest: string; tags: string[] }): Promise<CopyResult> {
+  async copyManifests(source: string, target: string, projectId: number, digests: string[], tags: { digest: string; tags: string[] }, guard?: TagGuard): Promise<CopyResult> {
     const rollback = new Error('rollback');
     let failed: CopyResult | undefined;
     try {
@@ -218,7 +230,7 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
             digest, mediaType: m.media_type, artifactType: m.artifact_type, size: m.size, content: m.content, subject: m.subject,
             annotations: m.annotations ? JSON.parse(m.annotations) as Record<string, string> : null,
             blobRefs, manifestRefs: refs.filter((x) => x.kind === 'manifest').map((x) => x.digest),
-          }, digest === tags.digest ? tags.tags : []);
+          }, digest === tags.digest ? tags.tags : [], guard);
           if (!r.ok) { failed = r.quota ? { ok: false, quota: r.quota } : { ok: false, missing: [...r.missingManifests, ...r.missingBlobs][0] }; throw rollback; }
         }
       })();
@@ -235,7 +247,7 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     return r ? { digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content } : null;
   }
 
-  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+  async deleteManifest(repository: string, digest: string, guard?: TagGuard): Promise<boolean> {
     return this.db.transaction(() => {
       const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
       const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
@@ -244,6 +256,7 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
       const queue: { id: number; digest: string }[] = [{ id, digest }];
       for (let item = queue.shift(); item; item = queue.shift()) {
         queue.push(...(this.s.hardReferrers.all(repo.id, item.digest) as { id: number; digest: string }[]));
+        if (guard) for (const tg of this.s.manifestTags.all(item.id) as string[]) guard(tg, 'delete');
         const orphaned = this.s.orphanedRefs.all(item.id, repo.id) as string[];
         this.s.deleteManifestById.run(item.id);
         for (const d of orphaned) this.s.release.run(repo.id, d);
@@ -264,8 +277,14 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     })();
   }
 
-  async deleteTag(repository: string, tag: string): Promise<boolean> {
-    return this.s.deleteTag.run(repository, tag).changes > 0;
+  async deleteTag(repository: string, tag: string, guard?: TagGuard): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (guard) {
+        const repo = this.s.getRepo.get(repository) as { id: number } | undefined;
+        if (repo && this.s.tagExists.get(repo.id, tag)) guard(tag, 'delete');
+      }
+      return this.s.deleteTag.run(repository, tag).changes > 0;
+    })();
   }
 
   async listTags(repository: string, page: Page): Promise<string[] | null> {

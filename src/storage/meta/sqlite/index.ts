@@ -9,11 +9,13 @@ import { SqliteAuditLogStore } from './audit.js';
 import type { Clock } from './common.js';
 import { SqliteContentStore } from './content.js';
 import { SqliteIdentityStore } from './identity.js';
+import { SqliteImmutableRuleStore } from './immutable.js';
 import { SqliteJobStore } from './jobs.js';
 import { SqliteLabelStore } from './labels.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
+import { SqliteRetentionStore } from './retention.js';
 import { SqliteUploadStore } from './uploads.js';
 
 export function migrate(db: Database.Database): number {
@@ -61,6 +63,8 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     jobs: new SqliteJobStore(db, now),
     audit: new SqliteAuditLogStore(db),
     labels: new SqliteLabelStore(db, now),
+    immutable: new SqliteImmutableRuleStore(db, now),
+    retention: new SqliteRetentionStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

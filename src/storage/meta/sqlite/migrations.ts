@@ -229,11 +229,53 @@ export const MIGRATIONS: string[] = [
     FROM projects p, users u WHERE p.name = 'library' AND u.username = 'admin'
     ON CONFLICT (project_id, user_id) DO NOTHING;
   `,
-  /* 11: repository descriptions (issue 14) */ `
+  /* immutable tag rules (issue 15 §5) */ `
+  -- Harbor's immutable_tag_rule: the rule's JSON is unique per project, as Harbor's tag_filter is.
+  CREATE TABLE immutable_tag_rules (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    rule TEXT NOT NULL,
+    UNIQUE (project_id, rule)
+  );
+  `,
+  /* tag retention (issue 15 §4) */ `
+  -- One policy per project (the project's retention_id metadata names it), its executions and their
+  -- per-repository tasks with the task's log.
+  CREATE TABLE retention_policies (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL UNIQUE REFERENCES projects(id) ON DELETE CASCADE,
+    policy TEXT NOT NULL
+  );
+  CREATE TABLE retention_executions (
+    id INTEGER PRIMARY KEY,
+    policy_id INTEGER NOT NULL REFERENCES retention_policies(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    dry_run INTEGER NOT NULL,
+    start_time TEXT NOT NULL,
+    end_time TEXT
+  );
+  CREATE INDEX retention_executions_policy ON retention_executions(policy_id);
+  CREATE TABLE retention_tasks (
+    id INTEGER PRIMARY KEY,
+    execution_id INTEGER NOT NULL REFERENCES retention_executions(id) ON DELETE CASCADE,
+    repository TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_code INTEGER NOT NULL DEFAULT 0,
+    start_time TEXT NOT NULL,
+    end_time TEXT,
+    total INTEGER NOT NULL DEFAULT 0,
+    retained INTEGER NOT NULL DEFAULT 0,
+    log TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX retention_tasks_execution ON retention_tasks(execution_id);
+  `,
+  /* repository descriptions (issue 14) */ `
   -- Harbor's repository.description, set by PUT /projects/{p}/repositories/{r} (HTML-escaped there).
   ALTER TABLE repositories ADD COLUMN description TEXT NOT NULL DEFAULT '';
   `,
-  /* 12: labels (issue 14) */ `
+  /* labels (issue 14) */ `
   -- Harbor's harbor_label and label_reference. A global label (scope g) has no project; names are
   -- unique within a scope's project (or among global labels).
   CREATE TABLE labels (
@@ -255,7 +297,7 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX label_references_manifest ON label_references(manifest_id);
   `,
-  /* 13: CVE allowlists (issue 14) */ `
+  /* CVE allowlists (issue 14) */ `
   -- Harbor's cve_allowlist: project_id 0 is the system's; a project's goes with it (deleteProject).
   -- items is the JSON array of CVE ids; expires_at Unix seconds, NULL for never.
   CREATE TABLE cve_allowlists (
