@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
 import { AuditLogService } from '../services/audit.js';
+import { ConfigService } from '../services/config.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ProjectService } from '../services/projects.js';
@@ -50,7 +51,7 @@ export interface AppConfig {
   tokenTtlSec?: number;
   /** Proxy-cache projects: tag revalidation interval and upstream timeout. */
   proxy?: ProxyOptions;
-  /** Storage limit in bytes of a project created without one (default -1, unlimited; Harbor's storage_per_project). */
+  /** Harbor's storage_per_project until PUT /configurations sets one: bytes, default -1 (unlimited). */
   defaultStorageLimit?: number;
   /** A request body that sends nothing for this long is cut (default 60 s); `serve --body-idle-timeout`. */
   bodyIdleTimeoutMs?: number;
@@ -110,7 +111,9 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
   let sbom: SbomService | undefined;
   const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e) };
-  const registries = new RegistryEndpointService(stores, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
+  // One key seals every stored secret: registry credentials and the configuration's passwords.
+  const box = new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log));
+  const registries = new RegistryEndpointService(stores, box);
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
   // registry without the proxy decorator, whose push refusal is for clients.
@@ -120,15 +123,17 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
 
   const access = new AccessControl(stores);
-  const robots = new RobotService(stores, access, { clock: cfg.clock });
+  const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });
+  await config.load();
+  const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration });
   const auth = new AuthService(stores, {
     clock: cfg.clock, delay: cfg.loginDelay, robots,
     // The name or the client address only, never the password tried.
     onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
       { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
   });
-  const users = new UserService(stores);
-  const projects = new ProjectService(stores, access, { defaultStorageLimit: cfg.defaultStorageLimit });
+  const users = new UserService(stores, config);
+  const projects = new ProjectService(stores, access, config);
   const quotas = new QuotaService(stores, access);
   const artifacts = new ArtifactService(stores, access, blobs, sbom);
   const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock });
@@ -151,7 +156,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, config, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });

@@ -52,17 +52,17 @@ export function projectMetadata(p: Project): Record<string, string> {
 
 export interface ProjectSummaryData { repoCount: number; roleCounts: Record<RoleId, number>; storageLimit: number; storageUsed: number }
 
-export interface ProjectServiceOptions {
+/** The system settings project creation follows (services/config.ts). */
+export interface ProjectSettings {
   /** `storage_limit` of a project created without one (Harbor's storage_per_project): bytes, -1 unlimited. */
-  defaultStorageLimit?: number;
+  readonly storagePerProject: number;
+  /** project_creation_restriction `adminonly`: only system admins create projects. */
+  readonly adminOnlyProjectCreation: boolean;
 }
 
 export class ProjectService {
-  private readonly defaultStorageLimit: number;
-
-  constructor(private readonly stores: Pick<MetaStores, 'identity' | 'projects' | 'artifacts' | 'registries'>, private readonly access: AccessControl, opts: ProjectServiceOptions = {}) {
-    this.defaultStorageLimit = opts.defaultStorageLimit ?? UNLIMITED;
-  }
+  constructor(private readonly stores: Pick<MetaStores, 'identity' | 'projects' | 'artifacts' | 'registries'>, private readonly access: AccessControl,
+    private readonly settings: ProjectSettings = { storagePerProject: UNLIMITED, adminOnlyProjectCreation: false }) {}
 
   /** A project by name, or by id when the value is an integer and `isResourceName` is false (X-Is-Resource-Name). */
   async resolve(nameOrId: string, isResourceName = false): Promise<Project> {
@@ -79,7 +79,9 @@ export class ProjectService {
 
   async create(actor: Principal, req: ProjectCreation): Promise<Project> {
     // Only system-level robots holding project:create may create projects (harbor-notes §3.2); they own none.
-    const user = actor.kind === 'robot' && (await this.access.canSystem(actor, 'project', 'create')) ? null : requireUser(actor);
+    const systemCreator = await this.access.canSystem(actor, 'project', 'create');
+    const user = actor.kind === 'robot' && systemCreator ? null : requireUser(actor);
+    if (this.settings.adminOnlyProjectCreation && !systemCreator) throw new HarborError('FORBIDDEN', 'only a system administrator may create projects (project_creation_restriction is adminonly)');
     if (!isValidProjectName(req.name)) {
       throw new HarborError('BAD_REQUEST', 'the project name must be 1 to 255 lower-case letters, digits and single . _ - separators, starting and ending with a letter or digit');
     }
@@ -88,7 +90,7 @@ export class ProjectService {
     if (req.registryId !== undefined) await this.checkProxyUpstream(actor, req.registryId);
     if (await this.stores.projects.getProject(req.name)) throw new HarborError('CONFLICT', `the project ${req.name} already exists`);
     const p = await this.stores.projects.createProject({
-      name: req.name, public: md.public ?? req.public ?? false, ownerId: user?.id ?? null, storageLimit: req.storageLimit ?? this.defaultStorageLimit, metadata: md.rest,
+      name: req.name, public: md.public ?? req.public ?? false, ownerId: user?.id ?? null, storageLimit: req.storageLimit ?? this.settings.storagePerProject, metadata: md.rest,
       registryId: req.registryId ?? null,
     });
     if (user) await this.stores.projects.addMember(p.id, user.id, 1);

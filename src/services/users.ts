@@ -37,10 +37,24 @@ export function requireSysadmin(p: Principal): User {
   return u;
 }
 
+/** The system settings user creation follows (services/config.ts). */
+export interface UserSettings {
+  /** Harbor's self_registration (it opens sign-up in the web UI only; the API still refuses). */
+  readonly selfRegistration: boolean;
+  readonly authMode: string;
+}
+
 export class UserService {
-  constructor(private readonly stores: Pick<MetaStores, 'identity'>) {}
+  constructor(private readonly stores: Pick<MetaStores, 'identity'>,
+    private readonly settings: UserSettings = { selfRegistration: false, authMode: 'db_auth' }) {}
 
   async create(actor: Principal, req: UserCreation): Promise<User> {
+    // Harbor (handler/user.go requireCreatable): only while users live in the database, and only a
+    // sysadmin through the API; self-registration is for the web UI's sign-up session, never the API.
+    if (this.settings.authMode !== 'db_auth') throw new HarborError('FORBIDDEN', `creating local user is not allowed under auth mode: ${this.settings.authMode}`);
+    if (this.settings.selfRegistration && !(actor.kind === 'user' && actor.user.sysadmin)) {
+      throw new HarborError('FORBIDDEN', 'self-registration cannot be triggered via API');
+    }
     requireSysadmin(actor);
     if (!USERNAME.test(req.username)) throw new HarborError('BAD_REQUEST', 'the username must be 1 to 255 characters, without spaces or any of , " ~ # % $ :');
     if (req.email && !EMAIL.test(req.email)) throw new HarborError('BAD_REQUEST', 'the email address is not valid');

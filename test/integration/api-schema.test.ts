@@ -35,6 +35,8 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', '/health');
   await is2xx('GET', '/systeminfo');
   await is2xx('GET', '/systeminfo', undefined, null);
+  await is2xx('GET', '/configurations');
+  await is2xx('PUT', '/configurations', { read_only: false });
 
   const uid = await createUser(s, 'schema-user', 'Schema1234');
   await is2xx('GET', '/users');

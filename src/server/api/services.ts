@@ -2,6 +2,7 @@
 import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuditLogService } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth.js';
+import type { ConfigService } from '../../services/config.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
@@ -15,6 +16,8 @@ export interface ApiServices {
   stores: Pick<MetaStores, 'identity' | 'projects'>;
   auth: AuthService;
   access: AccessControl;
+  /** System configuration (/configurations; the read-only mode the server enforces). */
+  config: ConfigService;
   users: UserService;
   projects: ProjectService;
   artifacts: ArtifactService;

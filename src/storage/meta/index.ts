@@ -7,6 +7,7 @@
 // and one line in MetaStores and in each backend's factory.
 import type { ArtifactStore } from './artifacts.js';
 import type { AuditLogStore } from './audit.js';
+import type { ConfigStore } from './config.js';
 import type { ContentStore } from './content.js';
 import type { IdentityStore } from './identity.js';
 import type { JobStore } from './jobs.js';
@@ -17,6 +18,7 @@ import type { UploadStore } from './uploads.js';
 export type * from './artifacts.js';
 export type * from './audit.js';
 export type * from './common.js';
+export type * from './config.js';
 export type * from './content.js';
 export type * from './identity.js';
 export type * from './jobs.js';
@@ -33,6 +35,7 @@ export interface MetaStores {
   registries: RegistryStore;
   jobs: JobStore;
   audit: AuditLogStore;
+  config: ConfigStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 // its suite here.
 import { artifactStoreContract } from './artifacts.contract.js';
 import { auditLogStoreContract } from './audit.contract.js';
+import { configStoreContract } from './config.contract.js';
 import { contentStoreContract } from './content.contract.js';
 import type { StoresFactory } from './harness.js';
 import { identityStoreContract } from './identity.contract.js';
@@ -19,4 +20,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   registryStoreContract(name, factory);
   jobStoreContract(name, factory);
   auditLogStoreContract(name, factory);
+  configStoreContract(name, factory);
 }

@@ -7,6 +7,7 @@ import type { MetaStores } from '../index.js';
 import { SqliteArtifactStore } from './artifacts.js';
 import { SqliteAuditLogStore } from './audit.js';
 import type { Clock } from './common.js';
+import { SqliteConfigStore } from './config.js';
 import { SqliteContentStore } from './content.js';
 import { SqliteIdentityStore } from './identity.js';
 import { SqliteJobStore } from './jobs.js';
@@ -59,6 +60,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     registries: new SqliteRegistryStore(db, now),
     jobs: new SqliteJobStore(db, now),
     audit: new SqliteAuditLogStore(db),
+    config: new SqliteConfigStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

@@ -229,4 +229,13 @@ export const MIGRATIONS: string[] = [
     FROM projects p, users u WHERE p.name = 'library' AND u.username = 'admin'
     ON CONFLICT (project_id, user_id) DO NOTHING;
   `,
+  /* 11: system configuration */ `
+  -- Harbor's configuration items set through PUT /configurations (services/config.ts): the value is
+  -- JSON text; a secret is sealed before it gets here. An item never set keeps its default.
+  CREATE TABLE configurations (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];
