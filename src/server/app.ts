@@ -22,6 +22,7 @@ import { SbomService } from '../services/sbom.js';
 import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
+import { UserGroupService } from '../services/usergroups.js';
 import { UserService } from '../services/users.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
 import type { MetaStores } from '../storage/meta/index.js';
@@ -133,6 +134,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
       { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
   });
   const users = new UserService(stores, config);
+  const usergroups = new UserGroupService(stores, access, config);
   const projects = new ProjectService(stores, access, config);
   const quotas = new QuotaService(stores, access);
   const artifacts = new ArtifactService(stores, access, blobs, sbom);
@@ -156,7 +158,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, config, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, config, users, usergroups, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });

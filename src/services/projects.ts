@@ -4,7 +4,7 @@
 // checked against the role matrix (rbac.ts).
 import { HarborError } from '../core/errors.js';
 import { isValidProjectName } from '../oci/name.js';
-import type { CachedTag, MetaStores, Project, ProjectMember, RoleId, User } from '../storage/meta/index.js';
+import type { CachedTag, MetaStores, Project, ProjectMember, RoleId, User, UserGroup } from '../storage/meta/index.js';
 import { checkStorageLimit, UNLIMITED } from './quotas.js';
 import { isRoleId, isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { requireUser } from './users.js';
@@ -196,7 +196,7 @@ export class ProjectService {
   async listMembers(actor: Principal, p: Project, entityName?: string): Promise<ProjectMember[]> {
     await this.access.require(actor, p, 'member', 'list');
     const all = await this.stores.projects.listMembers(p.id);
-    return entityName ? all.filter((m) => m.username.includes(entityName)) : all;
+    return entityName ? all.filter((m) => m.entityName.includes(entityName)) : all;
   }
 
   async getMember(actor: Principal, p: Project, memberId: number): Promise<ProjectMember> {
@@ -216,6 +216,16 @@ export class ProjectService {
     if (!user) throw new HarborError('NOT_FOUND', 'the user to add does not exist');
     const m = await this.stores.projects.addMember(p.id, user.id, roleId);
     if (!m) throw new HarborError('CONFLICT', `${user.username} is already a member of ${p.name}`);
+    return m;
+  }
+
+  /** Adds a user group; `resolve` finds (or onboards) it once the caller may add members. */
+  async addGroupMember(actor: Principal, p: Project, roleId: unknown, resolve: () => Promise<UserGroup>): Promise<ProjectMember> {
+    await this.access.require(actor, p, 'member', 'create');
+    if (!isRoleId(roleId)) throw new HarborError('BAD_REQUEST', 'role_id must be 1 (projectAdmin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limitedGuest)');
+    const g = await resolve();
+    const m = await this.stores.projects.addGroupMember(p.id, g.id, roleId);
+    if (!m) throw new HarborError('CONFLICT', `the group ${g.name} is already a member of ${p.name}`);
     return m;
   }
 

@@ -63,6 +63,15 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', '/projects/schema/members');
   await is2xx('GET', `/projects/schema/members/${mid}`);
   await is2xx('PUT', `/projects/schema/members/${mid}`, { role_id: 2 });
+  const ug = await is2xx('POST', '/usergroups', { group_name: 'schema-group', group_type: 3 });
+  const gid = Number(ug.headers.location.split('/').pop());
+  await is2xx('GET', '/usergroups');
+  await is2xx('GET', '/usergroups/search?groupname=schema');
+  await is2xx('GET', `/usergroups/${gid}`);
+  await is2xx('PUT', `/usergroups/${gid}`, { group_name: 'schema-group2' });
+  await is2xx('POST', '/projects/schema/members', { role_id: 3, member_group: { id: gid } });
+  await is2xx('GET', '/projects/schema/members');
+  await is2xx('DELETE', `/usergroups/${gid}`);
 
   const img = await pushImageWith(s, 'schema/nested/app', 'v1', basicHeader(admin));
   if (!img.ok) throw new Error(img.text);

@@ -8,6 +8,7 @@ import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
 import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
+import type { UserGroupService } from '../../services/usergroups.js';
 import type { UserService } from '../../services/users.js';
 import type { MetaStores } from '../../storage/meta/index.js';
 
@@ -19,6 +20,7 @@ export interface ApiServices {
   /** System configuration (/configurations; the read-only mode the server enforces). */
   config: ConfigService;
   users: UserService;
+  usergroups: UserGroupService;
   projects: ProjectService;
   artifacts: ArtifactService;
   quotas: QuotaService;

@@ -9,6 +9,7 @@ import type { ArtifactStore } from './artifacts.js';
 import type { AuditLogStore } from './audit.js';
 import type { ConfigStore } from './config.js';
 import type { ContentStore } from './content.js';
+import type { UserGroupStore } from './groups.js';
 import type { IdentityStore } from './identity.js';
 import type { JobStore } from './jobs.js';
 import type { ProjectStore } from './projects.js';
@@ -20,6 +21,7 @@ export type * from './audit.js';
 export type * from './common.js';
 export type * from './config.js';
 export type * from './content.js';
+export type * from './groups.js';
 export type * from './identity.js';
 export type * from './jobs.js';
 export type * from './projects.js';
@@ -36,6 +38,7 @@ export interface MetaStores {
   jobs: JobStore;
   audit: AuditLogStore;
   config: ConfigStore;
+  groups: UserGroupStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { auditLogStoreContract } from './audit.contract.js';
 import { configStoreContract } from './config.contract.js';
 import { contentStoreContract } from './content.contract.js';
 import type { StoresFactory } from './harness.js';
+import { userGroupStoreContract } from './groups.contract.js';
 import { identityStoreContract } from './identity.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { projectStoreContract } from './projects.contract.js';
@@ -21,4 +22,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   jobStoreContract(name, factory);
   auditLogStoreContract(name, factory);
   configStoreContract(name, factory);
+  userGroupStoreContract(name, factory);
 }

@@ -9,6 +9,7 @@ import { SqliteAuditLogStore } from './audit.js';
 import type { Clock } from './common.js';
 import { SqliteConfigStore } from './config.js';
 import { SqliteContentStore } from './content.js';
+import { SqliteUserGroupStore } from './groups.js';
 import { SqliteIdentityStore } from './identity.js';
 import { SqliteJobStore } from './jobs.js';
 import { MIGRATIONS } from './migrations.js';
@@ -61,6 +62,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     jobs: new SqliteJobStore(db, now),
     audit: new SqliteAuditLogStore(db),
     config: new SqliteConfigStore(db, now),
+    groups: new SqliteUserGroupStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');
