@@ -11,6 +11,7 @@ import { AuditLogService } from '../services/audit.js';
 import { ConfigService } from '../services/config.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
+import { LdapService } from '../services/ldap.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
@@ -127,14 +128,15 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });
   await config.load();
   const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration });
+  const ldap = new LdapService(stores, config, access, cfg.log);
   const auth = new AuthService(stores, {
-    clock: cfg.clock, delay: cfg.loginDelay, robots,
+    clock: cfg.clock, delay: cfg.loginDelay, robots, directory: ldap,
     // The name or the client address only, never the password tried.
     onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
       { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
   });
   const users = new UserService(stores, config);
-  const usergroups = new UserGroupService(stores, access, config);
+  const usergroups = new UserGroupService(stores, access, config, () => ldap);
   const projects = new ProjectService(stores, access, config);
   const quotas = new QuotaService(stores, access);
   const artifacts = new ArtifactService(stores, access, blobs, sbom);
@@ -158,7 +160,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, config, users, usergroups, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });

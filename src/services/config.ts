@@ -6,6 +6,7 @@
 // each PUT) because the read-only check runs on every request.
 import { HarborError } from '../core/errors.js';
 import type { MetaStores } from '../storage/meta/index.js';
+import { checkFilter } from './ldap.js';
 import { checkStorageLimit, UNLIMITED } from './quotas.js';
 import { type AccessControl, type Principal } from './rbac.js';
 import type { SecretBox } from './registries.js';
@@ -25,7 +26,15 @@ const oneOf = (name: string, allowed: string[]) => (v: string): void => {
 };
 
 /** Harbor's auth modes that harborctl implements (oidc_auth is not implemented yet). */
-export const AUTH_MODES = ['db_auth'];
+export const AUTH_MODES = ['db_auth', 'ldap_auth'];
+
+const attributeName = (name: string) => (v: string): void => {
+  if (v !== '' && !/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(v)) throw new HarborError('BAD_REQUEST', `${name} must be an LDAP attribute name`);
+};
+const scope = (name: string) => (v: number): void => {
+  if (v < 0 || v > 2) throw new HarborError('BAD_REQUEST', `${name} must be 0 (base), 1 (one level) or 2 (subtree)`);
+};
+const filter = (name: string) => (v: string): void => { checkFilter(name, v); };
 
 /** The items harborctl knows, with Harbor's defaults. */
 function items(defaultStorageLimit: number): Record<string, Item> {
@@ -39,6 +48,26 @@ function items(defaultStorageLimit: number): Record<string, Item> {
       check: (v: number) => { if (v <= 0 || v > MAX_DURATION_DAYS) throw new HarborError('BAD_REQUEST', 'robot_token_duration must be a positive number of days'); },
     },
     storage_per_project: { type: 'integer', default: defaultStorageLimit, check: (v: number) => { checkStorageLimit(v, 'storage_per_project'); } },
+    // LDAP (services/ldap.ts); names and defaults from Harbor's metadatalist.go.
+    ldap_url: {
+      type: 'string', default: '',
+      check: (v: string) => { if (v !== '' && !/^ldaps?:\/\/[^\s/]+\/?$/i.test(v)) throw new HarborError('BAD_REQUEST', 'ldap_url must be ldap://host[:port] or ldaps://host[:port]'); },
+    },
+    ldap_search_dn: { type: 'string', default: '' },
+    ldap_search_password: { type: 'password', default: '' },
+    ldap_base_dn: { type: 'string', default: '' },
+    ldap_filter: { type: 'string', default: '', check: filter('ldap_filter') },
+    ldap_uid: { type: 'string', default: 'cn', check: (v: string) => { if (v === '') throw new HarborError('BAD_REQUEST', 'ldap_uid must not be empty'); attributeName('ldap_uid')(v); } },
+    ldap_scope: { type: 'integer', default: 2, check: scope('ldap_scope') },
+    ldap_timeout: { type: 'integer', default: 5, check: (v: number) => { if (v < 1 || v > 300) throw new HarborError('BAD_REQUEST', 'ldap_timeout must be 1 to 300 seconds'); } },
+    ldap_verify_cert: { type: 'boolean', default: true },
+    ldap_group_base_dn: { type: 'string', default: '' },
+    ldap_group_search_filter: { type: 'string', default: '', check: filter('ldap_group_search_filter') },
+    ldap_group_attribute_name: { type: 'string', default: '', check: attributeName('ldap_group_attribute_name') },
+    ldap_group_search_scope: { type: 'integer', default: 2, check: scope('ldap_group_search_scope') },
+    ldap_group_admin_dn: { type: 'string', default: '' },
+    ldap_group_membership_attribute: { type: 'string', default: 'memberof', check: attributeName('ldap_group_membership_attribute') },
+    ldap_group_attach_parallel: { type: 'boolean', default: false },
   };
 }
 
@@ -78,6 +107,9 @@ export class ConfigService {
   get robotTokenDuration(): number { return this.value('robot_token_duration') as number; }
   get storagePerProject(): number { return this.value('storage_per_project') as number; }
   get authMode(): string { return this.value('auth_mode') as string; }
+  str(name: string): string { return this.value(name) as string; }
+  int(name: string): number { return this.value(name) as number; }
+  bool(name: string): boolean { return this.value(name) as boolean; }
 
   /** A password item in clear, for the service that uses it (never for a reply or a log). */
   secret(name: string): string {

@@ -5,6 +5,7 @@ import { artifactRoutes } from './artifact.js';
 import { auditLogRoutes } from './auditlog.js';
 import { configureRoutes } from './configure.js';
 import { healthRoutes } from './health.js';
+import { ldapRoutes } from './ldap.js';
 import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
@@ -21,7 +22,7 @@ import { userGroupRoutes } from './usergroup.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, configureRoutes, userGroupRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, configureRoutes, userGroupRoutes, ldapRoutes]) add(r);
   return r;
 }
 

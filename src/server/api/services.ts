@@ -3,6 +3,7 @@ import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuditLogService } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth.js';
 import type { ConfigService } from '../../services/config.js';
+import type { LdapService } from '../../services/ldap.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
@@ -19,6 +20,8 @@ export interface ApiServices {
   access: AccessControl;
   /** System configuration (/configurations; the read-only mode the server enforces). */
   config: ConfigService;
+  /** /ldap/* (ping, user and group search, user import). */
+  ldap: LdapService;
   users: UserService;
   usergroups: UserGroupService;
   projects: ProjectService;
