@@ -1,8 +1,9 @@
 // A real OpenLDAP server (Debian's slapd) for the LDAP tests: started as a plain process with a
-// slapd.conf and an MDB database in a temp dir, on a loopback port, with the memberof overlay so
+// slapd.conf and an MDB database in a temp dir, on loopback ports (ldap:// and ldaps:// with a
+// self-signed certificate made by openssl), with the memberof overlay so
 // that users get memberOf from the groups that list them. Loaded over LDAP with ldapts after start
 // (the overlay sees only online adds). stop() ends exactly the process it started.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,9 @@ export const ROOT_PASSWORD = 'Secret-root-1';
 
 export interface Slapd {
   url: string;
+  /** ldaps:// on a port of its own, with a self-signed certificate for 127.0.0.1 (`certFile`). */
+  ldapsUrl: string;
+  certFile: string;
   stop(): Promise<void>;
 }
 
@@ -40,7 +44,13 @@ export async function startSlapd(): Promise<Slapd> {
   const dir = await mkdtemp(join(tmpdir(), 'harborctl-slapd-'));
   await mkdir(join(dir, 'db'));
   const conf = join(dir, 'slapd.conf');
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
   await writeFile(conf, [
+    `TLSCertificateFile ${certFile}`,
+    `TLSCertificateKeyFile ${keyFile}`,
     'include /etc/ldap/schema/core.schema',
     'include /etc/ldap/schema/cosine.schema',
     'include /etc/ldap/schema/inetorgperson.schema',
@@ -60,12 +70,12 @@ export async function startSlapd(): Promise<Slapd> {
     'access to * by * read',
     '',
   ].join('\n'));
-  const port = await freePort();
-  const url = `ldap://127.0.0.1:${port}`;
+  const url = `ldap://127.0.0.1:${await freePort()}`;
+  const ldapsUrl = `ldaps://127.0.0.1:${await freePort()}`;
   // -d 8 (connections): stay in the foreground (it is our child, stopped by its PID) and say when the
   // daemon thread has added its listening socket ("slapd starting" comes before listen()); the
   // per-connection lines that follow are read and dropped.
-  const child: ChildProcess = spawn(SLAPD, ['-d', '8', '-f', conf, '-h', `${url}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(SLAPD, ['-d', '8', '-f', conf, '-h', `${url}/ ${ldapsUrl}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   try {
     await new Promise<void>((resolve, reject) => {
@@ -73,7 +83,7 @@ export async function startSlapd(): Promise<Slapd> {
       child.once('exit', (code) => reject(new Error(`slapd exited (${code}): ${stderr.slice(-2000)}`)));
       child.stderr!.on('data', (d: Buffer) => {
         stderr += d.toString();
-        if (/daemon: added \d+r listener=0x/.test(stderr)) resolve();
+        if ((stderr.match(/daemon: added \d+r listener=0x/g) ?? []).length === 2) resolve();
       });
     });
   } catch (e) {
@@ -85,7 +95,7 @@ export async function startSlapd(): Promise<Slapd> {
   child.stderr!.removeAllListeners('data');
   child.stderr!.resume();
   return {
-    url,
+    url, ldapsUrl, certFile,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise((r) => child.once('exit', r));

@@ -146,3 +146,21 @@ describe('LDAP sign-in against slapd', () => {
     expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_url: slapd.url } })).status).toBe(200);
   });
 });
+
+describe('LDAPS', () => {
+  const carol: Creds = { username: 'carol', password: 'Carol-pass-1' };
+
+  test('over ldaps:// a certificate that is not trusted is refused while ldap_verify_cert is on, and used when it is off', async () => {
+    expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_url: slapd.ldapsUrl, ldap_verify_cert: true } })).status).toBe(200);
+    const ping = await api(srv.url, 'POST', '/ldap/ping');
+    expect(ping.body.success).toBe(false);
+    expect(ping.body.message).toMatch(/certificate/i);
+    expectApiError(await api(srv.url, 'GET', '/users/current', { as: carol }), 401, 'UNAUTHORIZED');
+    expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_verify_cert: false } })).status).toBe(200);
+    expect((await api(srv.url, 'POST', '/ldap/ping')).body.success).toBe(true);
+    const me = await api(srv.url, 'GET', '/users/current', { as: carol });
+    expect(me.status, me.text).toBe(200);
+    expect(me.body.username).toBe('carol');
+    expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_url: slapd.url, ldap_verify_cert: true } })).status).toBe(200);
+  });
+});
