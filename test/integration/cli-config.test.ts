@@ -38,3 +38,10 @@ test('config set types each value as the item is typed; sizes for storage_per_pr
   await fails(['config', 'set', 'project_creation_restriction=nobody'], 2, /project_creation_restriction must be one of everyone, adminonly/);
   expect(json(await ok(['config', 'get', 'project_creation_restriction', '-o', 'json'])).project_creation_restriction.value).toBe('adminonly');
 });
+
+test('a secret is set but never printed back', async () => {
+  const r = await ok(['config', 'set', 'ldap_search_password=Cli-secret-42', '-o', 'json']);
+  expect(json(r)).toEqual({});
+  expect((await ok(['config', 'get', '-o', 'json'])).stdout).not.toContain('Cli-secret-42');
+  await fails(['config', 'get', 'ldap_search_password'], 3, 'no configuration item ldap_search_password (secrets are never shown)');
+});

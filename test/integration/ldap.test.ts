@@ -79,6 +79,11 @@ describe('LDAP sign-in against slapd', () => {
       expectApiError(await api(srv.url, 'GET', '/users/current', { as: c }), 401, 'UNAUTHORIZED');
     }
     expect((await api(srv.url, 'GET', '/users/current', { as: admin })).body.username).toBe('admin');
+    // The directory owns its users: no password or profile change here (Harbor's requireModifiable).
+    const pw = await api(srv.url, 'PUT', `/users/${me.body.user_id}/password`, { as: bob, body: { old_password: bob.password, new_password: 'Other-pass-9' } });
+    expectApiError(pw, 403, 'FORBIDDEN');
+    expect(pw.body.errors[0].message).toBe(`User with ID ${me.body.user_id} can't be updated`);
+    expectApiError(await api(srv.url, 'PUT', `/users/${me.body.user_id}`, { body: { realname: 'B' } }), 403, 'FORBIDDEN');
     // In ldap_auth mode users come from the directory only.
     expectApiError(await api(srv.url, 'POST', '/users', { body: { username: 'local', password: 'Local12345', email: 'l@example.org', realname: 'l' } }), 403, 'FORBIDDEN');
     // And the mode cannot go back now that directory users exist.

@@ -3,9 +3,8 @@
 import { getConfigurations, putConfigurations } from '../../../client/config.js';
 import { HarborError } from '../../../core/errors.js';
 import { parseSize } from '../../../core/sizes.js';
-import { renderList, renderObject } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
-import { CONFIG_COLUMNS, configRows } from './views.js';
+import { configRows, renderConfig } from './views.js';
 
 /** NAME=VALUE pairs, checked before any network call. */
 export function parseAssignments(args: string[]): [string, string][] {
@@ -38,7 +37,5 @@ export async function run(rt: Runtime, args: string[]): Promise<void> {
     await putConfigurations(c, body);
     return getConfigurations(c);
   });
-  const rows = configRows(after, assignments.map(([k]) => k));
-  if (rt.opts.output === 'table') renderList(rt.io, 'table', rows, CONFIG_COLUMNS, 'no configuration items shown (secrets are never shown)');
-  else renderObject(rt.io, rt.opts.output, Object.fromEntries(rows.map((r) => [r.name, { value: r.value, editable: r.editable }])), []);
+  renderConfig(rt, configRows(after, assignments.map(([k]) => k)), 'no configuration items shown (secrets are never shown)');
 }
