@@ -8,9 +8,11 @@ import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
 import { AuditLogService } from '../services/audit.js';
+import { ConfigService } from '../services/config.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ImmutableService } from '../services/immutable.js';
+import { LdapService } from '../services/ldap.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
@@ -23,6 +25,7 @@ import { SbomService } from '../services/sbom.js';
 import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
+import { UserGroupService } from '../services/usergroups.js';
 import { UserService } from '../services/users.js';
 import { openBlobStore, type StorageConfig } from '../storage/blobs/config.js';
 import type { BlobStore } from '../storage/blobs/types.js';
@@ -53,7 +56,7 @@ export interface AppConfig {
   tokenTtlSec?: number;
   /** Proxy-cache projects: tag revalidation interval and upstream timeout. */
   proxy?: ProxyOptions;
-  /** Storage limit in bytes of a project created without one (default -1, unlimited; Harbor's storage_per_project). */
+  /** Harbor's storage_per_project until PUT /configurations sets one: bytes, default -1 (unlimited). */
   defaultStorageLimit?: number;
   /** A request body that sends nothing for this long is cut (default 60 s); `serve --body-idle-timeout`. */
   bodyIdleTimeoutMs?: number;
@@ -118,7 +121,9 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const access = new AccessControl(stores);
   const immutable = new ImmutableService(stores, access);
   const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard };
-  const registries = new RegistryEndpointService(stores, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
+  // One key seals every stored secret: registry credentials and the configuration's passwords.
+  const box = new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log));
+  const registries = new RegistryEndpointService(stores, box);
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
   // registry without the proxy decorator, whose push refusal is for clients.
@@ -127,15 +132,19 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
   });
 
-  const robots = new RobotService(stores, access, { clock: cfg.clock });
+  const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });
+  await config.load();
+  const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration });
+  const ldap = new LdapService(stores, config, access, cfg.log);
   const auth = new AuthService(stores, {
-    clock: cfg.clock, delay: cfg.loginDelay, robots,
+    clock: cfg.clock, delay: cfg.loginDelay, robots, directory: ldap,
     // The name or the client address only, never the password tried.
     onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
       { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
   });
-  const users = new UserService(stores);
-  const projects = new ProjectService(stores, access, { defaultStorageLimit: cfg.defaultStorageLimit });
+  const users = new UserService(stores, config);
+  const usergroups = new UserGroupService(stores, access, config, () => ldap);
+  const projects = new ProjectService(stores, access, config);
   const quotas = new QuotaService(stores, access);
   const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard);
   const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock });
@@ -160,7 +169,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, users, projects, artifacts, quotas, robots, immutable, retention, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens, audit, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });

@@ -22,6 +22,13 @@ export const ROLE_NAMES: Record<RoleId, string> = {
   5: 'limitedGuest',
 };
 
+/** Harbor's roles from most to least: projectAdmin, maintainer, developer, guest, limitedGuest. */
+const ROLE_RANK: RoleId[] = [1, 4, 2, 3, 5];
+
+export function highestRole(roles: RoleId[]): RoleId | null {
+  return ROLE_RANK.find((r) => roles.includes(r)) ?? null;
+}
+
 export function isRoleId(v: unknown): v is RoleId {
   return v === 1 || v === 2 || v === 3 || v === 4 || v === 5;
 }
@@ -107,8 +114,9 @@ export function robotAllows(r: Robot, kind: 'system' | 'project', namespace: str
 export class AccessControl {
   constructor(private readonly stores: Pick<MetaStores, 'projects'>) {}
 
+  /** A user's role in the project: the highest of its own and its groups' (Harbor grants the union; each role includes the lower ones). */
   async roleOf(p: Principal, project: Project): Promise<RoleId | null> {
-    return p.kind === 'user' ? this.stores.projects.getMemberRole(project.id, p.user.id) : null;
+    return p.kind === 'user' ? highestRole(await this.stores.projects.getMemberRoles(project.id, p.user.id)) : null;
   }
 
   async can(p: Principal, project: Project, resource: Resource, action: Action): Promise<boolean> {

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { admin, api, basicHeader, createProject, http, pushImageWith } from '../helpers/api.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { hashPassword } from '../../src/core/passwords.js';
 import { MIGRATIONS } from '../../src/storage/meta/sqlite/migrations.js';
+import { ADMIN_PASSWORD, admin, api, basicHeader, createProject, http, pushImageWith } from '../helpers/api.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
 let v1: string;
@@ -89,17 +90,15 @@ describe('library and systeminfo', () => {
   test('a data dir from before the seed gets the member on its next start, once', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'harborctl-seed-'));
     try {
-      const first = await startTestServer({ dataDir });
-      await first.close({ keepData: true });
-      // As an older harborctl left it: library without members, the schema from before the seed
-      // (the tables of later migrations dropped, newest first).
+      // As an older harborctl left it: the schema just before the seed, admin and library, no members.
+      const seed = MIGRATIONS.findIndex((m) => m.includes("p.name = 'library' AND u.username = 'admin'"));
+      expect(seed).toBeGreaterThan(0);
       const db = new Database(join(dataDir, 'registry.db'));
-      db.exec('DELETE FROM project_members');
-      const seed = MIGRATIONS.findIndex((m) => m.includes('INSERT INTO project_members'));
-      for (const later of MIGRATIONS.slice(seed + 1).reverse()) {
-        for (const [, table] of [...later.matchAll(/CREATE TABLE (\w+)/g)].reverse()) db.exec(`DROP TABLE ${table}`);
-      }
+      for (let v = 0; v < seed; v++) db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${seed}`);
+      const t = new Date().toISOString();
+      db.prepare('INSERT INTO users (username, password_hash, sysadmin, created_at, updated_at) VALUES (?, ?, 1, ?, ?)').run('admin', await hashPassword(ADMIN_PASSWORD), t, t);
+      db.prepare('INSERT INTO projects (name, public, created_at, updated_at) VALUES (?, 1, ?, ?)').run('library', t, t);
       db.close();
       const second = await startTestServer({ dataDir });
       expect((await api(second.url, 'GET', '/projects/library/summary')).body.project_admin_count).toBe(1);

@@ -3,8 +3,10 @@
 import type { RequestContext } from '../context.js';
 import { artifactRoutes } from './artifact.js';
 import { auditLogRoutes } from './auditlog.js';
+import { configureRoutes } from './configure.js';
 import { healthRoutes } from './health.js';
 import { immutableRoutes } from './immutable.js';
+import { ldapRoutes } from './ldap.js';
 import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
@@ -18,10 +20,11 @@ import { API_PREFIX, ApiRouter } from './router.js';
 import type { ApiServices } from './services.js';
 import { systeminfoRoutes } from './systeminfo.js';
 import { userRoutes } from './user.js';
+import { userGroupRoutes } from './usergroup.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, immutableRoutes, retentionRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes]) add(r);
   return r;
 }
 

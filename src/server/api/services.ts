@@ -3,12 +3,15 @@ import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuditLogService } from '../../services/audit.js';
 import type { AuthService } from '../../services/auth.js';
 import type { ImmutableService } from '../../services/immutable.js';
+import type { ConfigService } from '../../services/config.js';
+import type { LdapService } from '../../services/ldap.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
 import type { RetentionService } from '../../services/retention.js';
 import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
+import type { UserGroupService } from '../../services/usergroups.js';
 import type { UserService } from '../../services/users.js';
 import type { MetaStores } from '../../storage/meta/index.js';
 
@@ -17,7 +20,12 @@ export interface ApiServices {
   stores: Pick<MetaStores, 'identity' | 'projects'>;
   auth: AuthService;
   access: AccessControl;
+  /** System configuration (/configurations; the read-only mode the server enforces). */
+  config: ConfigService;
+  /** /ldap/* (ping, user and group search, user import). */
+  ldap: LdapService;
   users: UserService;
+  usergroups: UserGroupService;
   projects: ProjectService;
   artifacts: ArtifactService;
   quotas: QuotaService;

@@ -7,7 +7,9 @@
 // and one line in MetaStores and in each backend's factory.
 import type { ArtifactStore } from './artifacts.js';
 import type { AuditLogStore } from './audit.js';
+import type { ConfigStore } from './config.js';
 import type { ContentStore } from './content.js';
+import type { UserGroupStore } from './groups.js';
 import type { IdentityStore } from './identity.js';
 import type { ImmutableRuleStore } from './immutable.js';
 import type { JobStore } from './jobs.js';
@@ -19,7 +21,9 @@ import type { UploadStore } from './uploads.js';
 export type * from './artifacts.js';
 export type * from './audit.js';
 export type * from './common.js';
+export type * from './config.js';
 export type * from './content.js';
+export type * from './groups.js';
 export type * from './identity.js';
 export type * from './immutable.js';
 export type * from './jobs.js';
@@ -39,6 +43,8 @@ export interface MetaStores {
   audit: AuditLogStore;
   immutable: ImmutableRuleStore;
   retention: RetentionStore;
+  config: ConfigStore;
+  groups: UserGroupStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -37,7 +37,8 @@ export interface ProjectPatch {
 /** Harbor's role ids: 1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest. */
 export type RoleId = 1 | 2 | 3 | 4 | 5;
 
-export interface ProjectMember { id: number; projectId: number; userId: number; username: string; roleId: RoleId }
+/** A member: a user (`u`) or a user group (`g`), as Harbor's ProjectMemberEntity names them. */
+export interface ProjectMember { id: number; projectId: number; entityType: 'u' | 'g'; entityId: number; entityName: string; roleId: RoleId }
 
 /** Projects with their metadata and members; `storageUsed` is kept by the content store's writes. */
 export interface ProjectStore {
@@ -52,10 +53,12 @@ export interface ProjectStore {
   listMembers(projectId: number): Promise<ProjectMember[]>;
   /** Adds a user to a project; null when the user is already a member. */
   addMember(projectId: number, userId: number, roleId: RoleId): Promise<ProjectMember | null>;
+  /** Adds a user group to a project; null when the group is already a member. */
+  addGroupMember(projectId: number, groupId: number, roleId: RoleId): Promise<ProjectMember | null>;
   updateMember(projectId: number, memberId: number, roleId: RoleId): Promise<boolean>;
   deleteMember(projectId: number, memberId: number): Promise<boolean>;
-  /** The user's role in the project, or null. */
-  getMemberRole(projectId: number, userId: number): Promise<RoleId | null>;
+  /** The user's roles in the project: its own and those of its groups (none when not a member). */
+  getMemberRoles(projectId: number, userId: number): Promise<RoleId[]>;
   /** The project's usage counted from scratch (what `storageUsed` must always equal). */
   recountUsage(projectId: number): Promise<number>;
 }

@@ -2,8 +2,10 @@
 // its suite here.
 import { artifactStoreContract } from './artifacts.contract.js';
 import { auditLogStoreContract } from './audit.contract.js';
+import { configStoreContract } from './config.contract.js';
 import { contentStoreContract } from './content.contract.js';
 import type { StoresFactory } from './harness.js';
+import { userGroupStoreContract } from './groups.contract.js';
 import { identityStoreContract } from './identity.contract.js';
 import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
@@ -23,4 +25,6 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   auditLogStoreContract(name, factory);
   immutableRuleStoreContract(name, factory);
   retentionStoreContract(name, factory);
+  configStoreContract(name, factory);
+  userGroupStoreContract(name, factory);
 }

@@ -7,7 +7,9 @@ import type { MetaStores } from '../index.js';
 import { SqliteArtifactStore } from './artifacts.js';
 import { SqliteAuditLogStore } from './audit.js';
 import type { Clock } from './common.js';
+import { SqliteConfigStore } from './config.js';
 import { SqliteContentStore } from './content.js';
+import { SqliteUserGroupStore } from './groups.js';
 import { SqliteIdentityStore } from './identity.js';
 import { SqliteImmutableRuleStore } from './immutable.js';
 import { SqliteJobStore } from './jobs.js';
@@ -63,6 +65,8 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     audit: new SqliteAuditLogStore(db),
     immutable: new SqliteImmutableRuleStore(db, now),
     retention: new SqliteRetentionStore(db, now),
+    config: new SqliteConfigStore(db, now),
+    groups: new SqliteUserGroupStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

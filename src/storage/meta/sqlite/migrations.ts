@@ -229,7 +229,7 @@ export const MIGRATIONS: string[] = [
     FROM projects p, users u WHERE p.name = 'library' AND u.username = 'admin'
     ON CONFLICT (project_id, user_id) DO NOTHING;
   `,
-  /* immutable tag rules (issue 15 §5) */ `
+  /* 11: immutable tag rules (issue 15 §5) */ `
   -- Harbor's immutable_tag_rule: the rule's JSON is unique per project, as Harbor's tag_filter is.
   CREATE TABLE immutable_tag_rules (
     id INTEGER PRIMARY KEY,
@@ -239,7 +239,7 @@ export const MIGRATIONS: string[] = [
     UNIQUE (project_id, rule)
   );
   `,
-  /* tag retention (issue 15 §4) */ `
+  /* 12: tag retention (issue 15 §4) */ `
   -- One policy per project (the project's retention_id metadata names it), its executions and their
   -- per-repository tasks with the task's log.
   CREATE TABLE retention_policies (
@@ -270,5 +270,52 @@ export const MIGRATIONS: string[] = [
     log TEXT NOT NULL DEFAULT ''
   );
   CREATE INDEX retention_tasks_execution ON retention_tasks(execution_id);
+  `,
+  /* 13: system configuration */ `
+  -- Harbor's configuration items set through PUT /configurations (services/config.ts): the value is
+  -- JSON text; a secret is sealed before it gets here. An item never set keeps its default.
+  CREATE TABLE configurations (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
+  /* 14: user groups and group members of projects */ `
+  -- Harbor's user groups (1 LDAP, 2 HTTP, 3 OIDC), unique by type and name, and the groups each
+  -- user was in at the last sign-in.
+  CREATE TABLE user_groups (
+    id INTEGER PRIMARY KEY,
+    group_name TEXT NOT NULL,
+    group_type INTEGER NOT NULL CHECK (group_type IN (1, 2, 3)),
+    ldap_group_dn TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (group_type, group_name)
+  );
+  CREATE TABLE user_group_members (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, group_id)
+  );
+  CREATE INDEX user_group_members_group ON user_group_members(group_id);
+  -- A project member is a user or a group (Harbor's entity_type u/g); one id sequence for both, as
+  -- /members/{mid} names either. A new table rather than a rebuilt one under the old name (see 2).
+  CREATE TABLE project_memberships (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    group_id INTEGER REFERENCES user_groups(id) ON DELETE CASCADE,
+    role_id INTEGER NOT NULL CHECK (role_id BETWEEN 1 AND 5),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK ((user_id IS NULL) <> (group_id IS NULL)),
+    UNIQUE (project_id, user_id),
+    UNIQUE (project_id, group_id)
+  );
+  CREATE INDEX project_memberships_user ON project_memberships(user_id);
+  CREATE INDEX project_memberships_group ON project_memberships(group_id);
+  INSERT INTO project_memberships (id, project_id, user_id, role_id, created_at, updated_at)
+    SELECT id, project_id, user_id, role_id, created_at, updated_at FROM project_members;
+  DROP TABLE project_members;
   `,
 ];
