@@ -22,6 +22,7 @@ import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
+import { WebhookService, type WebhookOptions } from '../services/webhooks.js';
 import { FsBlobStore } from '../storage/blobs/fs/index.js';
 import type { MetaStores } from '../storage/meta/index.js';
 import { openSqliteStores } from '../storage/meta/sqlite/index.js';
@@ -63,6 +64,8 @@ export interface AppConfig {
    * long the database's figures are cached and how many projects get series of their own.
    */
   metrics?: Pick<InventoryOptions, 'ttlMs' | 'maxProjects'>;
+  /** Webhook delivery: retries, backoff, concurrency, timeouts (defaults in services/webhooks.ts). */
+  webhooks?: WebhookOptions;
 }
 
 export interface App {
@@ -79,6 +82,8 @@ export interface App {
   blobs: FsBlobStore;
   /** SBOM generation (issue 7); `sbom.idle()` waits for the background queue. */
   sbom: SbomService;
+  /** Webhook policies and the delivery queue (issue 19). */
+  webhooks: WebhookService;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -109,17 +114,22 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
   // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
   let sbom: SbomService | undefined;
-  const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e) };
-  const registries = new RegistryEndpointService(stores, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
+  const access = new AccessControl(stores);
+  const box = new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log));
+  const webhooks = new WebhookService(stores, access, box, cfg.log, { clock: cfg.clock, ...cfg.webhooks });
+  const registryOpts: RegistryOptions = {
+    uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
+  };
+  const registries = new RegistryEndpointService(stores, box);
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
   // registry without the proxy decorator, whose push refusal is for clients.
   sbom = new SbomService(stores, blobs, new RegistryService(stores, blobs, cfg.log, registryOpts), {
     log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion(),
+    onFinished: (repository, digest, st) => void webhooks.scanEvent(repository, digest, st).catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
     scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
   });
 
-  const access = new AccessControl(stores);
   const robots = new RobotService(stores, access, { clock: cfg.clock });
   const auth = new AuthService(stores, {
     clock: cfg.clock, delay: cfg.loginDelay, robots,
@@ -138,6 +148,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   await ensureLibrary(stores, cfg.log);
   await registry.purgeUploads();
   await sbom.resume();
+  await webhooks.start();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
@@ -151,13 +162,13 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, webhooks, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, webhooks,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -178,6 +189,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           await done;
         }));
         await sbom.close();
+        await webhooks.close(); // after the SBOM queue: its last scans may still notify
         await registry.close();
         audit.close(); // the last batch, before the database closes
         await stores.close();

@@ -16,10 +16,11 @@ import { API_PREFIX, ApiRouter } from './router.js';
 import type { ApiServices } from './services.js';
 import { systeminfoRoutes } from './systeminfo.js';
 import { userRoutes } from './user.js';
+import { webhookRoutes } from './webhook.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, webhookRoutes]) add(r);
   return r;
 }
 

@@ -8,6 +8,7 @@ import type { RegistryEndpointService } from '../../services/registries.js';
 import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserService } from '../../services/users.js';
+import type { WebhookService } from '../../services/webhooks.js';
 import type { MetaStores } from '../../storage/meta/index.js';
 
 export interface ApiServices {
@@ -23,6 +24,8 @@ export interface ApiServices {
   registries: RegistryEndpointService;
   /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
   audit: AuditLogService;
+  /** Webhook policies and their deliveries. */
+  webhooks: WebhookService;
   /** The version systeminfo reports. */
   version: string;
   /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */

@@ -13,6 +13,7 @@ import type { JobStore } from './jobs.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
 import type { UploadStore } from './uploads.js';
+import type { WebhookStore } from './webhooks.js';
 
 export type * from './artifacts.js';
 export type * from './audit.js';
@@ -23,6 +24,7 @@ export type * from './jobs.js';
 export type * from './projects.js';
 export type * from './registries.js';
 export type * from './uploads.js';
+export type * from './webhooks.js';
 
 export interface MetaStores {
   identity: IdentityStore;
@@ -33,6 +35,7 @@ export interface MetaStores {
   registries: RegistryStore;
   jobs: JobStore;
   audit: AuditLogStore;
+  webhooks: WebhookStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import { MIGRATIONS } from './migrations.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
 import { SqliteUploadStore } from './uploads.js';
+import { SqliteWebhookStore } from './webhooks.js';
 
 export function migrate(db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -59,6 +60,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     registries: new SqliteRegistryStore(db, now),
     jobs: new SqliteJobStore(db, now),
     audit: new SqliteAuditLogStore(db),
+    webhooks: new SqliteWebhookStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

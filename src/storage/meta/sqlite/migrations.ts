@@ -229,4 +229,43 @@ export const MIGRATIONS: string[] = [
     FROM projects p, users u WHERE p.name = 'library' AND u.username = 'admin'
     ON CONFLICT (project_id, user_id) DO NOTHING;
   `,
+  /* webhooks (issue 19) */ `
+  -- A project's webhook policies (Harbor's notification_policy); event types and targets as JSON.
+  CREATE TABLE webhook_policies (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    enabled INTEGER NOT NULL,
+    event_types TEXT NOT NULL,
+    targets TEXT NOT NULL,
+    creator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (project_id, name)
+  );
+  -- The durable delivery queue: one row per event, policy and target (Harbor's execution and its
+  -- task). address repeats the target's, for the per-target bound of claims.
+  CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    policy_id INTEGER NOT NULL REFERENCES webhook_policies(id) ON DELETE CASCADE,
+    project_id INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    event TEXT NOT NULL,
+    target TEXT NOT NULL,
+    address TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('Pending', 'Running', 'Success', 'Error')),
+    attempts INTEGER NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    lease_until TEXT,
+    log TEXT NOT NULL,
+    status_message TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    start_time TEXT,
+    end_time TEXT
+  );
+  CREATE INDEX webhook_deliveries_policy ON webhook_deliveries(policy_id);
+  CREATE INDEX webhook_deliveries_open ON webhook_deliveries(status, next_attempt_at) WHERE status IN ('Pending', 'Running');
+  `,
 ];
