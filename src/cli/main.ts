@@ -16,6 +16,7 @@ import * as model from './commands/model/index.js';
 import * as project from './commands/project/index.js';
 import * as quota from './commands/quota/index.js';
 import * as registry from './commands/registry/index.js';
+import * as webhook from './commands/webhook/index.js';
 import * as repo from './commands/repo/index.js';
 import * as robot from './commands/robot/index.js';
 import * as sbom from './commands/sbom/index.js';
@@ -64,7 +65,7 @@ function addAliases(c: Command): void {
     addAliases(sub);
   }
 }
-const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, robot, quota, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
+const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, robot, quota, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog, webhook];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')

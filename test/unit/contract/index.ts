@@ -9,6 +9,7 @@ import { jobStoreContract } from './jobs.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
+import { webhookStoreContract } from './webhooks.contract.js';
 
 export function metaStoresContract(name: string, factory: StoresFactory): void {
   identityStoreContract(name, factory);
@@ -19,4 +20,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   registryStoreContract(name, factory);
   jobStoreContract(name, factory);
   auditLogStoreContract(name, factory);
+  webhookStoreContract(name, factory);
 }
