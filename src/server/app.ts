@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
 import { AuditLogService } from '../services/audit.js';
+import { AuditExtService, DEFAULT_AUDIT_SETTINGS, type AuditSettingsSource } from '../services/audit-ext.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ProjectService } from '../services/projects.js';
@@ -64,6 +65,12 @@ export interface AppConfig {
    * long the database's figures are cached and how many projects get series of their own.
    */
   metrics?: Pick<InventoryOptions, 'ttlMs' | 'maxProjects'>;
+  /**
+   * The extended audit log's settings (disabled_audit_log_event_types, audit_log_forward_endpoint,
+   * skip_audit_log_database): read on every record, so the configuration API can pass a source of
+   * its current values. Default: everything recorded, into the database only.
+   */
+  auditLog?: AuditSettingsSource;
   /** Webhook delivery: retries, backoff, concurrency, timeouts (defaults in services/webhooks.ts). */
   webhooks?: WebhookOptions;
 }
@@ -84,6 +91,8 @@ export interface App {
   sbom: SbomService;
   /** Webhook policies and the delivery queue (issue 19). */
   webhooks: WebhookService;
+  /** The extended audit log (auditlog-exts); `auditExt.event()` records, `auditExt.flush()` writes now. */
+  auditExt: AuditExtService;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -131,7 +140,11 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
 
   const robots = new RobotService(stores, access, { clock: cfg.clock });
+  const auditExt = new AuditExtService(stores, access, cfg.log, cfg.auditLog ?? (() => DEFAULT_AUDIT_SETTINGS), { clock: cfg.clock });
   const auth = new AuthService(stores, {
+    // A login's source address is its resource's description (Harbor records the user name as the resource).
+    onLogin: (who, ok) => auditExt.event({ operation: 'login', resourceType: 'user', resource: who.username, username: who.username,
+      success: ok, description: `login ${ok ? 'succeeded' : 'failed'} from ${who.address ?? 'unknown address'}` }),
     clock: cfg.clock, delay: cfg.loginDelay, robots,
     // The name or the client address only, never the password tried.
     onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
@@ -141,7 +154,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const projects = new ProjectService(stores, access, { defaultStorageLimit: cfg.defaultStorageLimit });
   const quotas = new QuotaService(stores, access);
   const artifacts = new ArtifactService(stores, access, blobs, sbom);
-  const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock });
+  const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows) });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -162,13 +175,13 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, webhooks, version: harborctlVersion(),
+      stores, auth, access, users, projects, artifacts, quotas, robots, registries, tokens, audit, auditExt, webhooks, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, webhooks,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, webhooks, auditExt,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -192,6 +205,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         await webhooks.close(); // after the SBOM queue: its last scans may still notify
         await registry.close();
         audit.close(); // the last batch, before the database closes
+        await auditExt.close();
         await stores.close();
       })();
       return closing;

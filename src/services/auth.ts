@@ -31,6 +31,11 @@ export interface AuthOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Robot accounts (`robot$...` names); without it such names are unknown users. */
   robots?: RobotService;
+  /**
+   * Told of each login, i.e. each password actually verified (a remembered one is no new login):
+   * users' successes and failures, robots' failures (a robot's secret is checked on every request).
+   */
+  onLogin?: (who: { username: string; address?: string }, ok: boolean) => void;
 }
 
 export const DEFAULT_LOGIN_DELAY: LoginDelay = { freeFailures: 3, baseMs: 250, maxMs: 8000 };
@@ -74,6 +79,7 @@ export class AuthService {
   private readonly delay: LoginDelay;
   private readonly onThrottle: (who: { username?: string; address?: string }, failures: number) => void;
   private readonly robots: RobotService | undefined;
+  private readonly onLogin: AuthOptions['onLogin'];
 
   constructor(private readonly stores: Pick<MetaStores, 'identity'>, opts: AuthOptions = {}) {
     this.now = opts.clock ?? Date.now;
@@ -81,6 +87,7 @@ export class AuthService {
     this.onThrottle = opts.onThrottle ?? (() => undefined);
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.robots = opts.robots;
+    this.onLogin = opts.onLogin;
   }
 
   /**
@@ -89,7 +96,7 @@ export class AuthService {
    */
   async loginRobot(loginName: string, secret: string, address?: string): Promise<Principal | null> {
     const robots = this.robots;
-    const robot = await this.attempt(loginName, secret, address, async () => (robots ? robots.authenticate(loginName, secret) : null));
+    const robot = await this.attempt(loginName, secret, address, async () => (robots ? robots.authenticate(loginName, secret) : null), false);
     return robot ? { kind: 'robot', robot } : null;
   }
 
@@ -162,7 +169,7 @@ export class AuthService {
   }
 
   /** One throttled attempt: shared with the same credentials under way, else reserved, waited out, verified and settled. */
-  private async attempt<T>(name: string, secret: string, address: string | undefined, verify: () => Promise<T | null>): Promise<T | null> {
+  private async attempt<T>(name: string, secret: string, address: string | undefined, verify: () => Promise<T | null>, noteSuccess = true): Promise<T | null> {
     const mac = this.macOf(name, secret);
     const id = mac.toString('base64');
     const shared = this.inFlight.get(id);
@@ -173,6 +180,7 @@ export class AuthService {
       if (wait > 0) await this.sleep(wait);
       const out = await verify();
       this.settle(keys, out !== null);
+      if (out === null || noteSuccess) this.onLogin?.({ username: name, address }, out !== null);
       return out;
     })();
     this.inFlight.set(id, run);

@@ -2,6 +2,7 @@
 // the caller's principal (HTTP Basic, as Harbor's API takes it).
 import type { RequestContext } from '../context.js';
 import { artifactRoutes } from './artifact.js';
+import { withAudit } from './audit-ext.js';
 import { auditLogRoutes } from './auditlog.js';
 import { healthRoutes } from './health.js';
 import { memberRoutes } from './member.js';
@@ -35,5 +36,5 @@ export async function handleApi(ctx: RequestContext, router: ApiRouter, svc: Api
   const { handler, params, template } = router.match(ctx.method, rawPath);
   ctx.route = template;
   const principal = await svc.auth.principal(ctx.req.headers.authorization, ctx.req.socket.remoteAddress);
-  await handler({ http: ctx, principal, params, svc });
+  await withAudit(ctx, `${ctx.method} ${template}`, params, principal, svc, () => handler({ http: ctx, principal, params, svc }));
 }

@@ -1,6 +1,7 @@
 // What the API handlers are given: the services, built once in app.ts.
 import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuditLogService } from '../../services/audit.js';
+import type { AuditExtService } from '../../services/audit-ext.js';
 import type { AuthService } from '../../services/auth.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
@@ -13,7 +14,7 @@ import type { MetaStores } from '../../storage/meta/index.js';
 
 export interface ApiServices {
   /** The few direct lookups handlers make (a project or user by name or id); everything else goes through a service. */
-  stores: Pick<MetaStores, 'identity' | 'projects'>;
+  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks'>;
   auth: AuthService;
   access: AccessControl;
   users: UserService;
@@ -24,6 +25,8 @@ export interface ApiServices {
   registries: RegistryEndpointService;
   /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
   audit: AuditLogService;
+  /** Management operations and logins (/auditlog-exts); `auditExt.event()` is the recorder API. */
+  auditExt: AuditExtService;
   /** Webhook policies and their deliveries. */
   webhooks: WebhookService;
   /** The version systeminfo reports. */

@@ -268,4 +268,20 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX webhook_deliveries_policy ON webhook_deliveries(policy_id);
   CREATE INDEX webhook_deliveries_open ON webhook_deliveries(status, next_attempt_at) WHERE status IN ('Pending', 'Running');
   `,
+  /* extended audit log (issue 19) */ `
+  -- Harbor 2.13's audit_log_ext: management operations and logins. project_id 0: no project (users,
+  -- registries, logins). No foreign key, as audit_logs: the record outlives what it is about.
+  CREATE TABLE audit_log_exts (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    operation_description TEXT NOT NULL,
+    operation_result INTEGER NOT NULL,
+    op_time TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_exts_project ON audit_log_exts(project_id);
+  `,
 ];
