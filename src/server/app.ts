@@ -140,7 +140,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
 
   const robots = new RobotService(stores, access, { clock: cfg.clock });
-  const auditExt = new AuditExtService(stores, access, cfg.log, cfg.auditLog ?? (() => DEFAULT_AUDIT_SETTINGS), { clock: cfg.clock });
+  let audit: AuditLogService | undefined;
+  const auditExt = new AuditExtService(stores, access, cfg.log, cfg.auditLog ?? (() => DEFAULT_AUDIT_SETTINGS), { clock: cfg.clock, flushFeeds: () => audit?.flush() });
   const auth = new AuthService(stores, {
     // A login's source address is its resource's description (Harbor records the user name as the resource).
     onLogin: (who, ok) => auditExt.event({ operation: 'login', resourceType: 'user', resource: who.username, username: who.username,
@@ -154,7 +155,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const projects = new ProjectService(stores, access, { defaultStorageLimit: cfg.defaultStorageLimit });
   const quotas = new QuotaService(stores, access);
   const artifacts = new ArtifactService(stores, access, blobs, sbom);
-  const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows) });
+  audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows) });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);

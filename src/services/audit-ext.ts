@@ -69,7 +69,11 @@ const FLUSH_MS = 200;
 const MAX_BATCH = 500;
 const MAX_FIELD = 1024;
 
-export interface AuditExtOptions { clock?: () => number; flushMs?: number }
+export interface AuditExtOptions {
+  clock?: () => number; flushMs?: number;
+  /** Flushes what feeds artifactBatch() (the pull log), so a flush here writes every request already answered. */
+  flushFeeds?: () => void;
+}
 
 export class AuditExtService {
   private buffer: NewAuditLogExt[] = [];
@@ -78,6 +82,7 @@ export class AuditExtService {
   private closed = false;
   private readonly now: () => number;
   private readonly flushMs: number;
+  private readonly flushFeeds: () => void;
 
   constructor(
     private readonly stores: Pick<MetaStores, 'audit' | 'projects'>,
@@ -88,6 +93,7 @@ export class AuditExtService {
   ) {
     this.now = opts.clock ?? Date.now;
     this.flushMs = opts.flushMs ?? FLUSH_MS;
+    this.flushFeeds = opts.flushFeeds ?? (() => undefined);
   }
 
   /** Records one event (subject to the settings); never throws and never waits. */
@@ -135,6 +141,7 @@ export class AuditExtService {
 
   /** Writes what is buffered in one transaction; a failure is logged, not thrown. */
   flush(): void {
+    this.flushFeeds();
     if (this.buffer.length === 0) return;
     const rows = this.buffer;
     this.buffer = [];

@@ -116,6 +116,9 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', `/registries/${rid}`);
   await is2xx('GET', '/audit-logs?q=operation%3Dcreate');
   await is2xx('GET', '/projects/schema/logs');
+  await is2xx('GET', '/auditlog-exts?q=operation%3Dcreate');
+  await is2xx('GET', '/auditlog-exts/events');
+  await is2xx('GET', '/projects/schema/auditlog-exts');
   // Webhooks: a policy whose target refuses connections (port 9 on loopback): its delivery is an execution all the same.
   const hook = { name: 'schema-hook', event_types: ['PUSH_ARTIFACT'], targets: [{ type: 'http', address: 'http://127.0.0.1:9/', payload_format: 'CloudEvents' }] };
   const created = await is2xx('POST', '/projects/schema/webhook/policies', hook);
