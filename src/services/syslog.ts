@@ -7,18 +7,11 @@
 import net from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from '../core/log.js';
+import { parseListen } from '../core/units.js';
 
 const MAX_QUEUED = 10_000;
 const RETRY_MS = 1000;
 const MAX_MESSAGE = 8 * 1024;
-
-/** host:port, [v6]:port; null when malformed. */
-export function parseEndpoint(s: string): { host: string; port: number } | null {
-  const m = /^(?:\[([0-9a-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/i.exec(s.trim());
-  if (!m) return null;
-  const port = Number(m[3]);
-  return port > 0 && port < 65536 ? { host: m[1] ?? m[2], port } : null;
-}
 
 /** One RFC 5424 message: PRI 14 (user.info), version 1, no structured data. Control characters become spaces. */
 export function rfc5424(time: Date, host: string, msg: string): string {
@@ -56,8 +49,10 @@ export class SyslogForwarder {
       return;
     }
     if (this.socket || this.now() < this.retryAt) return;
-    const ep = parseEndpoint(this.endpoint);
-    if (!ep) {
+    let ep: { host: string; port: number };
+    try {
+      ep = parseListen(this.endpoint);
+    } catch {
       this.retryAt = Number.POSITIVE_INFINITY;
       this.log.error('audit_log_forward_endpoint is not host:port; records are not forwarded', { endpoint: this.endpoint.slice(0, 200) });
       return;

@@ -7,7 +7,9 @@
 // file rsyslog writes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addMember, api, createProject, createUser, expectApiError, http } from '../helpers/api.js';
+import { cli, cliEnv, json } from '../helpers/cli.js';
 import { call, pushImage } from '../helpers/oci.js';
+import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
 import { startRsyslog, type RsyslogProcess } from '../helpers/rsyslog.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import type { AuditSettings } from '../../src/services/audit-ext.js';
@@ -120,6 +122,30 @@ describe('the API', () => {
   });
 });
 
+describe('harborctl audit-log list --ext', () => {
+  test('--ext, --operation, --resource-type, --since, -o json and a table; usage errors', async () => {
+    await createUser(srv.url, 'ext-cli', 'Cli1234567');
+    const sandbox = await cliEnv({ HARBORCTL_DATA_DIR: srv.dataDir });
+    try {
+      const r = await cli(sandbox.env, ['audit-log', 'list', '--ext', '--operation', 'create', '--resource-type', 'user', '--since', '1h', '--page-size', '0', '-o', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = json(r) as Ext[];
+      expect(rows[0]).toMatchObject({ operation: 'create', resource_type: 'user', resource: 'ext-cli', operation_result: true });
+      expect(rows.every((x) => x.operation === 'create' && x.resource_type === 'user')).toBe(true);
+      const future = await cli(sandbox.env, ['audit-log', 'list', '--ext', '--since', new Date(Date.now() + 3_600_000).toISOString(), '-o', 'json']);
+      expect(json(future)).toEqual([]);
+      const table = await cli(sandbox.env, ['audit-log', 'list', '--ext', '--operation', 'login']);
+      expect(table.code, table.stderr).toBe(0);
+      expect(table.stdout).toMatch(/^ID\s+TIME\s+USER\s+OPERATION\s+TYPE\s+RESOURCE\s+RESULT\s+DESCRIPTION/);
+      expect((await cli(sandbox.env, ['audit-log', 'list', '--operation', 'login'])).code).toBe(2); // the artifact log has no logins
+      expect((await cli(sandbox.env, ['audit-log', 'list', '--resource-type', 'user'])).code).toBe(2);
+      expect((await cli(sandbox.env, ['audit-log', 'list', '--ext', '--since', 'yesterday'])).code).toBe(2);
+    } finally {
+      await sandbox.cleanup();
+    }
+  });
+});
+
 describe('settings', () => {
   test('disabled_audit_log_event_types leaves those types out', async () => {
     const settings: AuditSettings = { disabledEventTypes: new Set(['create_user', 'pull_artifact']), forwardEndpoint: '', skipDatabase: false };
@@ -166,6 +192,35 @@ describe('settings', () => {
     } finally {
       await s?.close();
       await rs?.stop();
+    }
+  });
+
+  test('harborctl serve takes the three settings as flags', async () => {
+    let rs: RsyslogProcess | undefined;
+    let reg: RegistryProcess | undefined;
+    try {
+      rs = await startRsyslog();
+      reg = await startHarborctl({ args: ['--audit-log-forward-endpoint', rs.endpoint, '--skip-audit-log-database', '--disabled-audit-log-event-types', 'create_project'] });
+      await createProject(reg.url, 'ext-serve');
+      await createUser(reg.url, 'ext-serve-user', 'Serve12345');
+      await rs.waitFor((l) => l.some((x) => x.includes('action:create, resource:ext-serve-user,')));
+      expect((await rs.lines()).filter((x) => x.includes('resourceType="project"'))).toEqual([]);
+      expect((await api(reg.url, 'GET', '/auditlog-exts')).body).toEqual([]);
+    } finally {
+      await reg?.stop();
+      await rs?.stop();
+    }
+  });
+
+  test.each([
+    [['--skip-audit-log-database'], '--skip-audit-log-database needs --audit-log-forward-endpoint: records would go nowhere'],
+    [['--audit-log-forward-endpoint', 'syslog.example'], 'invalid --audit-log-forward-endpoint "syslog.example": use HOST:PORT'],
+  ])('serve %j → exit 2', async (args, line) => {
+    const { env, cleanup } = await cliEnv();
+    try {
+      expect(await cli(env, ['serve', '--listen', '127.0.0.1:0', ...args])).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
+    } finally {
+      await cleanup();
     }
   });
 });
