@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { admin, api, basicHeader, createProject, http, pushImageWith } from '../helpers/api.js';
+import { MIGRATIONS } from '../../src/storage/meta/sqlite/migrations.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -90,10 +91,13 @@ describe('library and systeminfo', () => {
     try {
       const first = await startTestServer({ dataDir });
       await first.close({ keepData: true });
-      // As an older harborctl left it: library without members, schema one step back.
+      // As an older harborctl left it: library without members, schema from before the seed (found by
+      // its text, not its index: migrations are appended; those after it are re-runnable).
       const db = new Database(join(dataDir, 'registry.db'));
       db.exec('DELETE FROM project_members');
-      db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 1}`);
+      const seed = MIGRATIONS.findIndex((m) => m.includes('Harbor seeds admin as the project admin of library'));
+      expect(seed).toBeGreaterThan(0);
+      db.pragma(`user_version = ${seed}`);
       db.close();
       const second = await startTestServer({ dataDir });
       expect((await api(second.url, 'GET', '/projects/library/summary')).body.project_admin_count).toBe(1);

@@ -231,7 +231,8 @@ export const MIGRATIONS: string[] = [
   `,
   /* webhooks (issue 19) */ `
   -- A project's webhook policies (Harbor's notification_policy); event types and targets as JSON.
-  CREATE TABLE webhook_policies (
+  -- IF NOT EXISTS: a test replays the migrations from an earlier one (api-conventions.test.ts).
+  CREATE TABLE IF NOT EXISTS webhook_policies (
     id INTEGER PRIMARY KEY,
     project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
@@ -246,7 +247,7 @@ export const MIGRATIONS: string[] = [
   );
   -- The durable delivery queue: one row per event, policy and target (Harbor's execution and its
   -- task). address repeats the target's, for the per-target bound of claims.
-  CREATE TABLE webhook_deliveries (
+  CREATE TABLE IF NOT EXISTS webhook_deliveries (
     id INTEGER PRIMARY KEY,
     policy_id INTEGER NOT NULL REFERENCES webhook_policies(id) ON DELETE CASCADE,
     project_id INTEGER NOT NULL,
@@ -265,13 +266,13 @@ export const MIGRATIONS: string[] = [
     start_time TEXT,
     end_time TEXT
   );
-  CREATE INDEX webhook_deliveries_policy ON webhook_deliveries(policy_id);
-  CREATE INDEX webhook_deliveries_open ON webhook_deliveries(status, next_attempt_at) WHERE status IN ('Pending', 'Running');
+  CREATE INDEX IF NOT EXISTS webhook_deliveries_policy ON webhook_deliveries(policy_id);
+  CREATE INDEX IF NOT EXISTS webhook_deliveries_open ON webhook_deliveries(status, next_attempt_at) WHERE status IN ('Pending', 'Running');
   `,
   /* extended audit log (issue 19) */ `
   -- Harbor 2.13's audit_log_ext: management operations and logins. project_id 0: no project (users,
   -- registries, logins). No foreign key, as audit_logs: the record outlives what it is about.
-  CREATE TABLE audit_log_exts (
+  CREATE TABLE IF NOT EXISTS audit_log_exts (
     id INTEGER PRIMARY KEY,
     project_id INTEGER NOT NULL,
     username TEXT NOT NULL,
@@ -282,6 +283,6 @@ export const MIGRATIONS: string[] = [
     operation_result INTEGER NOT NULL,
     op_time TEXT NOT NULL
   );
-  CREATE INDEX audit_log_exts_project ON audit_log_exts(project_id);
+  CREATE INDEX IF NOT EXISTS audit_log_exts_project ON audit_log_exts(project_id);
   `,
 ];
