@@ -24,7 +24,8 @@ import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
 import { WebhookService, type WebhookOptions } from '../services/webhooks.js';
-import { FsBlobStore } from '../storage/blobs/fs/index.js';
+import { openBlobStore, type StorageConfig } from '../storage/blobs/config.js';
+import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetaStores } from '../storage/meta/index.js';
 import { openSqliteStores } from '../storage/meta/sqlite/index.js';
 import { ensureAdmin, ensureLibrary, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
@@ -73,6 +74,8 @@ export interface AppConfig {
   auditLog?: AuditSettingsSource;
   /** Webhook delivery: retries, backoff, concurrency, timeouts (defaults in services/webhooks.ts). */
   webhooks?: WebhookOptions;
+  /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
+  storage?: StorageConfig;
 }
 
 export interface App {
@@ -86,7 +89,7 @@ export interface App {
   auth: AuthService;
   /** The metadata stores; the only place above storage/ that picks a backend is this file. */
   stores: MetaStores;
-  blobs: FsBlobStore;
+  blobs: BlobStore;
   /** SBOM generation (issue 7); `sbom.idle()` waits for the background queue. */
   sbom: SbomService;
   /** Webhook policies and the delivery queue (issue 19). */
@@ -113,8 +116,7 @@ function sbomLimitsFromEnv(): Partial<ScanLimits> {
 
 export async function createApp(cfg: AppConfig): Promise<App> {
   await fsp.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
-  const blobs = new FsBlobStore(join(cfg.dataDir, 'blobs'));
-  await blobs.init();
+  const blobs = await openBlobStore(cfg.storage ?? { kind: 'file', dir: join(cfg.dataDir, 'blobs') });
   // The database holds password hashes: 0600, and SQLite gives its -wal and -shm files the same mode.
   const dbPath = join(cfg.dataDir, 'registry.db');
   await (await fsp.open(dbPath, 'a', 0o600)).close();
