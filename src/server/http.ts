@@ -153,9 +153,10 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
   const idleMs = opts.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
   const apiRouter = buildApiRouter();
   // One function for every request (called as ctx.audit(...), so `this` is the request): no closure per pull.
-  const audit = function (this: RequestContext, op: AuditOperation, repo: ResolvedRepository, reference: string): void {
+  const audit = function (this: RequestContext, op: AuditOperation, repo: ResolvedRepository, reference: string, digest: string): void {
     services.audit.record(op, this.username, repo.name, repo.project, reference);
     if (op === 'pull') metrics?.notePull(repo.project);
+    services.webhooks.artifactEvent(op, this.username ?? '', this.requestId, this.req.headers.host ?? '', repo, reference, digest);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

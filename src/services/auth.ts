@@ -33,6 +33,11 @@ export interface AuthOptions {
   robots?: RobotService;
   /** While active (auth_mode ldap_auth), every user but `admin` signs in against this directory. */
   directory?: ExternalDirectory;
+  /**
+   * Told of each login, i.e. each password actually verified (a remembered one is no new login):
+   * users' successes and failures, robots' failures (a robot's secret is checked on every request).
+   */
+  onLogin?: (who: { username: string; address?: string }, ok: boolean) => void;
 }
 
 /** A directory users sign in against (services/ldap.ts); `sysadmin`: an admin for this sign-in (Harbor's AdminRoleInAuth). */
@@ -83,6 +88,7 @@ export class AuthService {
   private readonly onThrottle: (who: { username?: string; address?: string }, failures: number) => void;
   private readonly robots: RobotService | undefined;
   private readonly directory: ExternalDirectory | undefined;
+  private readonly onLogin: AuthOptions['onLogin'];
 
   constructor(private readonly stores: Pick<MetaStores, 'identity'>, opts: AuthOptions = {}) {
     this.now = opts.clock ?? Date.now;
@@ -91,6 +97,7 @@ export class AuthService {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.robots = opts.robots;
     this.directory = opts.directory;
+    this.onLogin = opts.onLogin;
   }
 
   /**
@@ -99,7 +106,7 @@ export class AuthService {
    */
   async loginRobot(loginName: string, secret: string, address?: string): Promise<Principal | null> {
     const robots = this.robots;
-    const robot = await this.attempt(loginName, secret, address, async () => (robots ? robots.authenticate(loginName, secret) : null));
+    const robot = await this.attempt(loginName, secret, address, async () => (robots ? robots.authenticate(loginName, secret) : null), false);
     return robot ? { kind: 'robot', robot } : null;
   }
 
@@ -172,7 +179,7 @@ export class AuthService {
   }
 
   /** One throttled attempt: shared with the same credentials under way, else reserved, waited out, verified and settled. */
-  private async attempt<T>(name: string, secret: string, address: string | undefined, verify: () => Promise<T | null>): Promise<T | null> {
+  private async attempt<T>(name: string, secret: string, address: string | undefined, verify: () => Promise<T | null>, noteSuccess = true): Promise<T | null> {
     const mac = this.macOf(name, secret);
     const id = mac.toString('base64');
     const shared = this.inFlight.get(id);
@@ -183,6 +190,7 @@ export class AuthService {
       if (wait > 0) await this.sleep(wait);
       const out = await verify();
       this.settle(keys, out !== null);
+      if (out === null || noteSuccess) this.onLogin?.({ username: name, address }, out !== null);
       return out;
     })();
     this.inFlight.set(id, run);

@@ -6,7 +6,7 @@ import { HarborError } from '../core/errors.js';
 import type { MetaStores, Project, Robot, RoleId, User } from '../storage/meta/index.js';
 
 export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'artifact-addition' | 'tag' | 'quota' | 'log' | 'label' | 'robot'
-  | 'accessory' | 'scan' | 'sbom' | 'immutable-tag' | 'tag-retention';
+  | 'accessory' | 'scan' | 'sbom' | 'immutable-tag' | 'tag-retention' | 'notification-policy';
 export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push' | 'stop' | 'operate';
 
 /** Who is asking: nobody, a user, or a robot account (its permissions are all it may do). */
@@ -48,13 +48,13 @@ const MATRIX: Record<RoleId, Grants> = {
   1: {
     project: ['read', 'update', 'delete'], member: CRUDL, metadata: ['create', 'read', 'update', 'delete'], log: ['list'],
     label: CRUDL, quota: ['read'], repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'],
-    tag: ['create', 'delete', 'list'], robot: CRUDL, 'artifact-addition': ['read'],
+    tag: ['create', 'delete', 'list'], robot: CRUDL, 'artifact-addition': ['read'], 'notification-policy': CRUDL,
     ...SCAN_WRITE, ...RETENTION, ...IMMUTABLE,
   },
   4: {
     project: ['read'], member: ['read', 'list'], metadata: ['read'], label: CRUDL, quota: ['read'],
     repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'], tag: ['create', 'delete', 'list'],
-    robot: ['read', 'list'], 'artifact-addition': ['read'],
+    robot: ['read', 'list'], 'artifact-addition': ['read'], 'notification-policy': ['read', 'list'],
     ...SCAN_WRITE, ...RETENTION, ...IMMUTABLE,
   },
   2: {

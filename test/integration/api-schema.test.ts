@@ -164,6 +164,22 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', '/projects/schema/repositories/kept');
   await is2xx('GET', '/audit-logs?q=operation%3Dcreate');
   await is2xx('GET', '/projects/schema/logs');
+  await is2xx('GET', '/auditlog-exts?q=operation%3Dcreate');
+  await is2xx('GET', '/auditlog-exts/events');
+  await is2xx('GET', '/projects/schema/auditlog-exts');
+  // Webhooks: a policy whose target refuses connections (port 9 on loopback): its delivery is an execution all the same.
+  const hook = { name: 'schema-hook', event_types: ['PUSH_ARTIFACT'], targets: [{ type: 'http', address: 'http://127.0.0.1:9/', payload_format: 'CloudEvents' }] };
+  const created = await is2xx('POST', '/projects/schema/webhook/policies', hook);
+  const hid = Number(created.headers.location.split('/').pop());
+  await is2xx('GET', '/projects/schema/webhook/policies');
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}`);
+  await is2xx('PUT', `/projects/schema/webhook/policies/${hid}`, { ...hook, description: 'schema' });
+  await is2xx('GET', '/projects/schema/webhook/events');
+  const [eid] = (await api(s, 'POST', `/projects/schema/webhook/policies/${hid}/test`, { raw: true })).body.execution_ids as number[];
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions`);
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${eid}/tasks`);
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${eid}/tasks/${eid}/log`);
+  await is2xx('DELETE', `/projects/schema/webhook/policies/${hid}`);
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);

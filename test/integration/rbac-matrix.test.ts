@@ -1,7 +1,7 @@
 // The full permission matrix on a real server: every subject (anonymous, wrong password, deleted
 // user, each of Harbor's five roles, a system admin who is no member) × every action on the registry
 // (pull, push, delete through /service/token and /v2) and on the API (read, create, update, delete of
-// projects, members, repositories and artifacts), asserted against Harbor's role matrix
+// projects, members, repositories and artifacts; read and create of webhook policies), asserted against Harbor's role matrix
 // (harbor-notes §3.2; src/common/rbac/project/rbac_role.go). A denied signed-in user gets 403 on the
 // API and 401 on /v2; a caller without valid credentials gets 401 everywhere.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -30,7 +30,8 @@ type Cell =
   | 'project.read' | 'project.create' | 'project.update' | 'project.delete'
   | 'member.read' | 'member.create' | 'member.update' | 'member.delete'
   | 'repository.read' | 'repository.create' | 'repository.delete'
-  | 'artifact.read' | 'artifact.create' | 'artifact.delete';
+  | 'artifact.read' | 'artifact.create' | 'artifact.delete'
+  | 'webhook.read' | 'webhook.create';
 
 // Harbor's matrix, written out per cell: who may.
 const ALL_ROLES: RoleSubject[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin'];
@@ -54,6 +55,9 @@ const EXPECTED: Record<Cell, RoleSubject[]> = {
   // creating on an artifact = adding a tag (tag C: projectAdmin, maintainer, developer)
   'artifact.create': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
   'artifact.delete': ['projectAdmin', 'maintainer', 'sysadmin'],
+  // notification-policy: project admins manage webhooks, maintainers read them (rbac_role.go)
+  'webhook.read': ['projectAdmin', 'maintainer', 'sysadmin'],
+  'webhook.create': ['projectAdmin', 'sysadmin'],
 };
 
 // What a public project adds for everybody with valid or no credentials (publicProjectPolicies).
@@ -151,6 +155,8 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   await apiCell('member.read', 'GET', `/projects/${p}/members`);
   await apiCell('repository.read', 'GET', `/projects/${p}/repositories`);
   await apiCell('artifact.read', 'GET', `/projects/${p}/repositories/app/artifacts`);
+  await apiCell('webhook.read', 'GET', `/projects/${p}/webhook/policies`);
+  await apiCell('webhook.create', 'POST', `/projects/${p}/webhook/policies`, { name: 'w', event_types: ['PUSH_ARTIFACT'], targets: [{ address: 'http://127.0.0.1:9/' }] });
   await apiCell('project.create', 'POST', '/projects', { project_name: `c-${tag}` });
   await apiCell('member.create', 'POST', `/projects/${p}/members`, { role_id: 2, member_user: { username: `j-${tag}` } });
   await apiCell('artifact.create', 'POST', `/projects/${p}/repositories/app/artifacts/v1/tags`, { name: 'extra' });

@@ -2,6 +2,7 @@
 // the caller's principal (HTTP Basic, as Harbor's API takes it).
 import type { RequestContext } from '../context.js';
 import { artifactRoutes } from './artifact.js';
+import { withAudit } from './audit-ext.js';
 import { auditLogRoutes } from './auditlog.js';
 import { configureRoutes } from './configure.js';
 import { healthRoutes } from './health.js';
@@ -21,10 +22,11 @@ import type { ApiServices } from './services.js';
 import { systeminfoRoutes } from './systeminfo.js';
 import { userRoutes } from './user.js';
 import { userGroupRoutes } from './usergroup.js';
+import { webhookRoutes } from './webhook.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes, webhookRoutes]) add(r);
   return r;
 }
 
@@ -39,5 +41,5 @@ export async function handleApi(ctx: RequestContext, router: ApiRouter, svc: Api
   const { handler, params, template } = router.match(ctx.method, rawPath);
   ctx.route = template;
   const principal = await svc.auth.principal(ctx.req.headers.authorization, ctx.req.socket.remoteAddress);
-  await handler({ http: ctx, principal, params, svc });
+  await withAudit(ctx, `${ctx.method} ${template}`, params, principal, svc, () => handler({ http: ctx, principal, params, svc }));
 }

@@ -17,6 +17,7 @@ import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
 import type { RetentionStore } from './retention.js';
 import type { UploadStore } from './uploads.js';
+import type { WebhookStore } from './webhooks.js';
 
 export type * from './artifacts.js';
 export type * from './audit.js';
@@ -31,6 +32,7 @@ export type * from './projects.js';
 export type * from './registries.js';
 export type * from './retention.js';
 export type * from './uploads.js';
+export type * from './webhooks.js';
 
 export interface MetaStores {
   identity: IdentityStore;
@@ -45,6 +47,7 @@ export interface MetaStores {
   retention: RetentionStore;
   config: ConfigStore;
   groups: UserGroupStore;
+  webhooks: WebhookStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
+import { webhookStoreContract } from './webhooks.contract.js';
 
 export function metaStoresContract(name: string, factory: StoresFactory): void {
   identityStoreContract(name, factory);
@@ -27,4 +28,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   retentionStoreContract(name, factory);
   configStoreContract(name, factory);
   userGroupStoreContract(name, factory);
+  webhookStoreContract(name, factory);
 }

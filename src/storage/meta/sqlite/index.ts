@@ -18,6 +18,7 @@ import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
 import { SqliteRetentionStore } from './retention.js';
 import { SqliteUploadStore } from './uploads.js';
+import { SqliteWebhookStore } from './webhooks.js';
 
 export function migrate(db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -67,6 +68,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     retention: new SqliteRetentionStore(db, now),
     config: new SqliteConfigStore(db, now),
     groups: new SqliteUserGroupStore(db, now),
+    webhooks: new SqliteWebhookStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

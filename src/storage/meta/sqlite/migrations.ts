@@ -318,4 +318,60 @@ export const MIGRATIONS: string[] = [
     SELECT id, project_id, user_id, role_id, created_at, updated_at FROM project_members;
   DROP TABLE project_members;
   `,
+  /* 15: webhooks (issue 19) */ `
+  -- A project's webhook policies (Harbor's notification_policy); event types and targets as JSON.
+  -- IF NOT EXISTS: a test replays the migrations from an earlier one (api-conventions.test.ts).
+  CREATE TABLE IF NOT EXISTS webhook_policies (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    enabled INTEGER NOT NULL,
+    event_types TEXT NOT NULL,
+    targets TEXT NOT NULL,
+    creator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (project_id, name)
+  );
+  -- The durable delivery queue: one row per event, policy and target (Harbor's execution and its
+  -- task). address repeats the target's, for the per-target bound of claims.
+  CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    policy_id INTEGER NOT NULL REFERENCES webhook_policies(id) ON DELETE CASCADE,
+    project_id INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    event TEXT NOT NULL,
+    target TEXT NOT NULL,
+    address TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('Pending', 'Running', 'Success', 'Error')),
+    attempts INTEGER NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    lease_until TEXT,
+    log TEXT NOT NULL,
+    status_message TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    start_time TEXT,
+    end_time TEXT
+  );
+  CREATE INDEX IF NOT EXISTS webhook_deliveries_policy ON webhook_deliveries(policy_id);
+  CREATE INDEX IF NOT EXISTS webhook_deliveries_open ON webhook_deliveries(status, next_attempt_at) WHERE status IN ('Pending', 'Running');
+  `,
+  /* 16: extended audit log (issue 19) */ `
+  -- Harbor 2.13's audit_log_ext: management operations and logins. project_id 0: no project (users,
+  -- registries, logins). No foreign key, as audit_logs: the record outlives what it is about.
+  CREATE TABLE IF NOT EXISTS audit_log_exts (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    operation_description TEXT NOT NULL,
+    operation_result INTEGER NOT NULL,
+    op_time TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS audit_log_exts_project ON audit_log_exts(project_id);
+  `,
 ];
