@@ -16,8 +16,10 @@ import * as microk8s from './commands/microk8s/index.js';
 import * as model from './commands/model/index.js';
 import * as project from './commands/project/index.js';
 import * as quota from './commands/quota/index.js';
+import * as config from './commands/config/index.js';
 import * as registry from './commands/registry/index.js';
 import * as retention from './commands/retention/index.js';
+import * as webhook from './commands/webhook/index.js';
 import * as repo from './commands/repo/index.js';
 import * as label from './commands/label/index.js';
 import * as robot from './commands/robot/index.js';
@@ -73,7 +75,7 @@ function addAliases(c: Command): void {
     addAliases(sub);
   }
 }
-const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, immutable, retention, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
+const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, config, immutable, retention, webhook, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')

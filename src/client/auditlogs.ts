@@ -1,5 +1,7 @@
 // GET /audit-logs and GET /projects/{project_name}/logs (swagger tags "auditlog" and "project"):
-// Harbor's record of artifact pulls, pushes (create) and deletes. Filters become Harbor's q= terms.
+// Harbor's record of artifact pulls, pushes (create) and deletes; GET /auditlog-exts and
+// /projects/{project_name}/auditlog-exts, Harbor 2.13's extended log of management operations and
+// logins. Filters become Harbor's q= terms.
 import { HarborError } from '../core/errors.js';
 import { seg, type HarborClient, type ListResult, type PageOptions } from './http.js';
 
@@ -14,8 +16,17 @@ export interface AuditLog {
   op_time: string;
 }
 
+/** swagger definitions.AuditLogExt (Harbor 2.13): management operations and logins too. */
+export interface AuditLogExt extends AuditLog {
+  operation_description: string;
+  operation_result: boolean;
+}
+
 export interface AuditLogFilter {
   operation?: string;
+  resourceType?: string;
+  /** Only entries at or after this time (RFC 3339). */
+  since?: string;
   /** Matched as a substring (q= resource=~R). */
   resource?: string;
   username?: string;
@@ -33,11 +44,21 @@ export function auditLogQuery(f: AuditLogFilter): string | undefined {
   };
   add('operation', f.operation);
   add('resource', f.resource, true);
+  add('resource_type', f.resourceType);
   add('username', f.username);
+  // Harbor's range needs both ends, in its UI's form (2006-01-02 15:04:05, UTC): the far end is tomorrow.
+  const harborTime = (t: number): string => new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+  if (f.since !== undefined) terms.push(`op_time=[${harborTime(Date.parse(f.since))}~${harborTime(Date.now() + 86_400_000)}]`);
   return terms.length ? terms.join(',') : undefined;
 }
 
 export function listAuditLogs(c: HarborClient, f: AuditLogFilter = {}, page?: PageOptions): Promise<ListResult<AuditLog>> {
   const path = f.project ? `/projects/${seg(f.project)}/logs` : '/audit-logs';
   return c.list<AuditLog>(path, { q: auditLogQuery(f) }, page);
+}
+
+/** GET /auditlog-exts and /projects/{project_name}/auditlog-exts (Harbor 2.13+). */
+export function listAuditLogExts(c: HarborClient, f: AuditLogFilter = {}, page?: PageOptions): Promise<ListResult<AuditLogExt>> {
+  const path = f.project ? `/projects/${seg(f.project)}/auditlog-exts` : '/auditlog-exts';
+  return c.list<AuditLogExt>(path, { q: auditLogQuery(f) }, page);
 }

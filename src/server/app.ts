@@ -10,9 +10,12 @@ import { ArtifactService } from '../services/artifacts.js';
 import { LabelService } from '../services/labels.js';
 import { OverviewService } from '../services/overview.js';
 import { AuditLogService } from '../services/audit.js';
+import { ConfigService } from '../services/config.js';
+import { AuditExtService, DEFAULT_AUDIT_SETTINGS, type AuditSettingsSource } from '../services/audit-ext.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ImmutableService } from '../services/immutable.js';
+import { LdapService } from '../services/ldap.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
@@ -25,7 +28,9 @@ import { SbomService } from '../services/sbom.js';
 import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
+import { UserGroupService } from '../services/usergroups.js';
 import { UserService } from '../services/users.js';
+import { WebhookService, type WebhookOptions } from '../services/webhooks.js';
 import { openBlobStore, type StorageConfig } from '../storage/blobs/config.js';
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetaStores } from '../storage/meta/index.js';
@@ -55,7 +60,7 @@ export interface AppConfig {
   tokenTtlSec?: number;
   /** Proxy-cache projects: tag revalidation interval and upstream timeout. */
   proxy?: ProxyOptions;
-  /** Storage limit in bytes of a project created without one (default -1, unlimited; Harbor's storage_per_project). */
+  /** Harbor's storage_per_project until PUT /configurations sets one: bytes, default -1 (unlimited). */
   defaultStorageLimit?: number;
   /** A request body that sends nothing for this long is cut (default 60 s); `serve --body-idle-timeout`. */
   bodyIdleTimeoutMs?: number;
@@ -68,6 +73,14 @@ export interface AppConfig {
    * long the database's figures are cached and how many projects get series of their own.
    */
   metrics?: Pick<InventoryOptions, 'ttlMs' | 'maxProjects'>;
+  /**
+   * The extended audit log's settings (disabled_audit_log_event_types, audit_log_forward_endpoint,
+   * skip_audit_log_database): read on every record, so the configuration API can pass a source of
+   * its current values. Default: everything recorded, into the database only.
+   */
+  auditLog?: AuditSettingsSource;
+  /** Webhook delivery: retries, backoff, concurrency, timeouts (defaults in services/webhooks.ts). */
+  webhooks?: WebhookOptions;
   /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
   storage?: StorageConfig;
 }
@@ -88,6 +101,10 @@ export interface App {
   retention: RetentionService;
   /** SBOM generation (issue 7); `sbom.idle()` waits for the background queue. */
   sbom: SbomService;
+  /** Webhook policies and the delivery queue (issue 19). */
+  webhooks: WebhookService;
+  /** The extended audit log (auditlog-exts); `auditExt.event()` records, `auditExt.flush()` writes now. */
+  auditExt: AuditExtService;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -119,29 +136,46 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   let sbom: SbomService | undefined;
   const access = new AccessControl(stores);
   const immutable = new ImmutableService(stores, access);
-  const registryOpts: RegistryOptions = { uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard };
-  const registries = new RegistryEndpointService(stores, new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log)));
+  // One key seals every stored secret: registry credentials, the configuration's passwords, webhook auth headers.
+  const box = new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log));
+  const webhooks = new WebhookService(stores, access, box, cfg.log, { clock: cfg.clock, ...cfg.webhooks });
+  const registryOpts: RegistryOptions = {
+    uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard,
+    onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
+  };
+  const registries = new RegistryEndpointService(stores, box);
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
   // registry without the proxy decorator, whose push refusal is for clients.
   sbom = new SbomService(stores, blobs, new RegistryService(stores, blobs, cfg.log, registryOpts), {
     log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion(),
+    onFinished: (repository, digest, st) => void webhooks.scanEvent(repository, digest, st).catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
     scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
   });
 
-  const robots = new RobotService(stores, access, { clock: cfg.clock });
+  const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });
+  await config.load();
+  const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration });
+  const ldap = new LdapService(stores, config, access, cfg.log);
+  let audit: AuditLogService | undefined;
+  const auditExt = new AuditExtService(stores, access, cfg.log, cfg.auditLog ?? (() => DEFAULT_AUDIT_SETTINGS), { clock: cfg.clock, flushFeeds: () => audit?.flush() });
   const auth = new AuthService(stores, {
-    clock: cfg.clock, delay: cfg.loginDelay, robots,
+    // A login's source address is its resource's description (Harbor records the user name as the resource).
+    onLogin: (who, ok) => auditExt.event({ operation: 'login', resourceType: 'user', resource: who.username, username: who.username,
+      success: ok, description: `login ${ok ? 'succeeded' : 'failed'} from ${who.address ?? 'unknown address'}` }),
+    clock: cfg.clock, delay: cfg.loginDelay, robots, directory: ldap,
     // The name or the client address only, never the password tried.
     onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
       { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
   });
-  const users = new UserService(stores);
-  const projects = new ProjectService(stores, access, { defaultStorageLimit: cfg.defaultStorageLimit });
+  const users = new UserService(stores, config);
+  const usergroups = new UserGroupService(stores, access, config, () => ldap);
+  const projects = new ProjectService(stores, access, config);
   const quotas = new QuotaService(stores, access);
   const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard);
-  const audit = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock });
-  const retention = new RetentionService(stores, access, immutable, { clock: cfg.clock, flushPulls: () => audit.flush() });
+  const auditLog = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows) });
+  audit = auditLog;
+  const retention = new RetentionService(stores, access, immutable, { clock: cfg.clock, flushPulls: () => auditLog.flush() });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -149,6 +183,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   await registry.purgeUploads();
   await sbom.resume();
   await retention.recover();
+  await webhooks.start();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
@@ -162,7 +197,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, users, projects, artifacts, quotas, robots, immutable, retention, registries, tokens, audit, version: harborctlVersion(),
+      stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
+      audit: auditLog, auditExt, webhooks, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {
         volumes: async () => { const f = await fsp.statfs(cfg.dataDir); return { total: f.blocks * f.bsize, free: f.bavail * f.bsize }; },
@@ -173,7 +209,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -195,8 +231,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         }));
         await sbom.close();
         await retention.close();
+        await webhooks.close(); // after the SBOM queue: its last scans may still notify
         await registry.close();
-        audit.close(); // the last batch, before the database closes
+        auditLog.close(); // the last batch, before the database closes
+        await auditExt.close();
         await stores.close();
       })();
       return closing;

@@ -25,8 +25,8 @@ export interface RequestContext {
   project?: Project;
   /** Who the registry's auth check let in, as the audit log names them (`robot$x`; '' for anonymous). */
   username?: string;
-  /** Notes an artifact operation in the audit log (set by the server for /v2 requests). */
-  audit?: (this: RequestContext, operation: AuditOperation, repo: ResolvedRepository, reference: string) => void;
+  /** Notes an artifact operation in the audit log and for webhooks (set by the server for /v2 requests). */
+  audit?: (this: RequestContext, operation: AuditOperation, repo: ResolvedRepository, reference: string, digest: string) => void;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void>;

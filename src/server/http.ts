@@ -11,6 +11,7 @@ import type { AuditOperation } from '../services/audit.js';
 import type { RegistryService, ResolvedRepository } from '../services/registry.js';
 import type { TokenService } from '../services/token.js';
 import { buildApiRouter, handleApi, isApiPath } from './api/index.js';
+import { API_PREFIX } from './api/router.js';
 import type { ApiServices } from './api/services.js';
 import { sendJson, type RequestContext } from './context.js';
 import { writeError } from './errors.js';
@@ -137,14 +138,25 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
   return `${remote} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
 }
 
+/**
+ * What Harbor's read-only mode still lets through (src/server/middleware/readonly, core/middlewares
+ * readonlySkippers): reads, the configuration change that ends the mode, and token requests.
+ */
+function allowedWhenReadOnly(ctx: RequestContext): boolean {
+  return ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS'
+    || (ctx.method === 'PUT' && ctx.path === `${API_PREFIX}/configurations`)
+    || (ctx.method === 'POST' && ctx.path === TOKEN_PATH);
+}
+
 export function createHttpServer(opts: HttpServerOptions): http.Server {
   const { registry, log, services, metrics } = opts;
   const idleMs = opts.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
   const apiRouter = buildApiRouter();
   // One function for every request (called as ctx.audit(...), so `this` is the request): no closure per pull.
-  const audit = function (this: RequestContext, op: AuditOperation, repo: ResolvedRepository, reference: string): void {
+  const audit = function (this: RequestContext, op: AuditOperation, repo: ResolvedRepository, reference: string, digest: string): void {
     services.audit.record(op, this.username, repo.name, repo.project, reference);
     if (op === 'pull') metrics?.notePull(repo.project);
+    services.webhooks.artifactEvent(op, this.username ?? '', this.requestId, this.req.headers.host ?? '', repo, reference, digest);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -168,6 +180,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       const raw = req.url ?? '/';
       ctx.family = raw.startsWith('/api/') || raw.startsWith('/service/') ? 'api' : raw.startsWith('/v2') ? 'registry' : 'other';
       Object.assign(ctx, decodePath(raw, ctx.family));
+      if (services.config.readOnly && !allowedWhenReadOnly(ctx)) {
+        throw new HarborError('DENIED', 'The system is in read only mode. Any modification is prohibited.');
+      }
       if (ctx.family === 'registry' && (ctx.path === '/v2' || ctx.path.startsWith('/v2/'))) {
         res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
         await authorizeRegistry(ctx, services);

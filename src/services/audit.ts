@@ -24,7 +24,11 @@ export function auditResource(repository: string, reference: string): string {
   return reference.includes(':') ? `${repository}@${reference}` : `${repository}:${reference}`;
 }
 
-export interface AuditLogOptions { clock?: () => number; flushMs?: number; maxBatch?: number }
+export interface AuditLogOptions {
+  clock?: () => number; flushMs?: number; maxBatch?: number;
+  /** Told each batch's rows after they are written (the extended log records artifact operations too). */
+  onBatch?: (rows: NewAuditLog[]) => void;
+}
 
 /** What one entry says apart from its project and time; entries of a batch share these. */
 interface EntryKind { operation: AuditOperation; username: string; repository: string; reference: string }
@@ -46,6 +50,7 @@ export class AuditLogService {
   private readonly now: () => number;
   private readonly flushMs: number;
   private readonly maxBatch: number;
+  private readonly onBatch: ((rows: NewAuditLog[]) => void) | undefined;
 
   constructor(
     private readonly stores: Pick<MetaStores, 'audit' | 'projects'>,
@@ -56,6 +61,7 @@ export class AuditLogService {
     this.now = opts.clock ?? Date.now;
     this.flushMs = opts.flushMs ?? FLUSH_MS;
     this.maxBatch = opts.maxBatch ?? MAX_BATCH;
+    this.onBatch = opts.onBatch;
     // Room for twice a batch: a full batch is written on the next turn, while pulls keep coming.
     this.kindOf = new Int32Array(2 * this.maxBatch);
     this.projectOf = new Int32Array(2 * this.maxBatch);
@@ -118,6 +124,7 @@ export class AuditLogService {
     } catch (e) {
       this.log.error('could not write audit log entries', { rows: rows.length, error: e });
     }
+    this.onBatch?.(rows);
   }
 
   /** Flushes and stops recording (before the database closes). */
@@ -128,22 +135,27 @@ export class AuditLogService {
     this.closed = true;
   }
 
-  /**
-   * The entries the caller may see: all for a system admin (or a system robot with audit-log list),
-   * else those of the projects where it may list logs (project admins); with `project`, only that
-   * project's, FORBIDDEN without the permission. Anonymous callers get UNAUTHORIZED.
-   */
+  /** The entries the caller may see (visibleProjects). */
   async list(actor: Principal, query: Omit<AuditQuery, 'projectIds'>, project?: Project): Promise<{ items: AuditLogRecord[]; total: number }> {
-    if (actor.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
-    let projectIds: number[] | undefined;
-    if (project) {
-      await this.access.require(actor, project, 'log', 'list');
-      projectIds = [project.id];
-    } else if (!isSysadmin(actor) && !(await this.access.canSystem(actor, 'audit-log', 'list'))) {
-      projectIds = [];
-      for (const p of await this.stores.projects.listProjects()) if (await this.access.can(actor, p, 'log', 'list')) projectIds.push(p.id);
-    }
+    const projectIds = await visibleProjects(this.stores, this.access, actor, project);
     this.flush();
     return this.stores.audit.list({ ...query, projectIds });
   }
+}
+
+/**
+ * Whose log entries a caller may see: all (undefined) for a system admin or a system robot with
+ * audit-log list, else the projects where it may list logs (project admins); with `project`, only
+ * that project's, FORBIDDEN without the permission. Anonymous callers get UNAUTHORIZED.
+ */
+export async function visibleProjects(stores: Pick<MetaStores, 'projects'>, access: AccessControl, actor: Principal, project?: Project): Promise<number[] | undefined> {
+  if (actor.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
+  if (project) {
+    await access.require(actor, project, 'log', 'list');
+    return [project.id];
+  }
+  if (isSysadmin(actor) || (await access.canSystem(actor, 'audit-log', 'list'))) return undefined;
+  const ids: number[] = [];
+  for (const p of await stores.projects.listProjects()) if (await access.can(actor, p, 'log', 'list')) ids.push(p.id);
+  return ids;
 }

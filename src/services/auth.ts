@@ -31,6 +31,19 @@ export interface AuthOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Robot accounts (`robot$...` names); without it such names are unknown users. */
   robots?: RobotService;
+  /** While active (auth_mode ldap_auth), every user but `admin` signs in against this directory. */
+  directory?: ExternalDirectory;
+  /**
+   * Told of each login, i.e. each password actually verified (a remembered one is no new login):
+   * users' successes and failures, robots' failures (a robot's secret is checked on every request).
+   */
+  onLogin?: (who: { username: string; address?: string }, ok: boolean) => void;
+}
+
+/** A directory users sign in against (services/ldap.ts); `sysadmin`: an admin for this sign-in (Harbor's AdminRoleInAuth). */
+export interface ExternalDirectory {
+  readonly active: boolean;
+  authenticate(username: string, password: string): Promise<{ user: User; sysadmin: boolean } | null>;
 }
 
 export const DEFAULT_LOGIN_DELAY: LoginDelay = { freeFailures: 3, baseMs: 250, maxMs: 8000 };
@@ -70,10 +83,12 @@ export class AuthService {
   private readonly inFlight = new Map<string, Promise<unknown>>();
   private dummyHash: Promise<string> | undefined;
   private readonly cacheKey = randomBytes(32);
-  private readonly verified = new Map<string, { mac: Buffer; passwordHash: string; until: number }>();
+  private readonly verified = new Map<string, { mac: Buffer; passwordHash: string; until: number; adminInAuth: boolean }>();
   private readonly delay: LoginDelay;
   private readonly onThrottle: (who: { username?: string; address?: string }, failures: number) => void;
   private readonly robots: RobotService | undefined;
+  private readonly directory: ExternalDirectory | undefined;
+  private readonly onLogin: AuthOptions['onLogin'];
 
   constructor(private readonly stores: Pick<MetaStores, 'identity'>, opts: AuthOptions = {}) {
     this.now = opts.clock ?? Date.now;
@@ -81,6 +96,8 @@ export class AuthService {
     this.onThrottle = opts.onThrottle ?? (() => undefined);
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.robots = opts.robots;
+    this.directory = opts.directory;
+    this.onLogin = opts.onLogin;
   }
 
   /**
@@ -89,7 +106,7 @@ export class AuthService {
    */
   async loginRobot(loginName: string, secret: string, address?: string): Promise<Principal | null> {
     const robots = this.robots;
-    const robot = await this.attempt(loginName, secret, address, async () => (robots ? robots.authenticate(loginName, secret) : null));
+    const robot = await this.attempt(loginName, secret, address, async () => (robots ? robots.authenticate(loginName, secret) : null), false);
     return robot ? { kind: 'robot', robot } : null;
   }
 
@@ -162,7 +179,7 @@ export class AuthService {
   }
 
   /** One throttled attempt: shared with the same credentials under way, else reserved, waited out, verified and settled. */
-  private async attempt<T>(name: string, secret: string, address: string | undefined, verify: () => Promise<T | null>): Promise<T | null> {
+  private async attempt<T>(name: string, secret: string, address: string | undefined, verify: () => Promise<T | null>, noteSuccess = true): Promise<T | null> {
     const mac = this.macOf(name, secret);
     const id = mac.toString('base64');
     const shared = this.inFlight.get(id);
@@ -173,6 +190,7 @@ export class AuthService {
       if (wait > 0) await this.sleep(wait);
       const out = await verify();
       this.settle(keys, out !== null);
+      if (out === null || noteSuccess) this.onLogin?.({ username: name, address }, out !== null);
       return out;
     })();
     this.inFlight.set(id, run);
@@ -194,18 +212,32 @@ export class AuthService {
     const cached = await this.stores.identity.getUserByName(username);
     const known = cached ? this.verified.get(username) : undefined;
     if (cached && known && known.until > this.now() && known.passwordHash === cached.passwordHash && timingSafeEqual(known.mac, mac)) {
-      return cached;
+      return known.adminInAuth ? { ...cached, sysadmin: true } : cached;
+    }
+    // Harbor: in ldap_auth mode the admin (and only it) still signs in with its database password.
+    const directory = this.directory?.active && username !== 'admin' ? this.directory : undefined;
+    if (directory) {
+      return this.attempt(username, password, address, async () => {
+        const r = await directory.authenticate(username, password);
+        if (!r) return null;
+        this.remember(username, mac, r.user.passwordHash, r.sysadmin);
+        return r.sysadmin ? { ...r.user, sysadmin: true } : r.user;
+      });
     }
     return this.attempt(username, password, address, async () => {
       const user = await this.stores.identity.getUserByName(username);
       this.dummyHash ??= hashPassword('not a password');
       const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
       if (!user || !ok) return null;
-      this.verified.delete(username);
-      this.verified.set(username, { mac, passwordHash: user.passwordHash, until: this.now() + VERIFIED_TTL_MS });
-      if (this.verified.size > MAX_TRACKED) this.verified.delete(this.verified.keys().next().value!);
+      this.remember(username, mac, user.passwordHash, false);
       return user;
     });
+  }
+
+  private remember(username: string, mac: Buffer, passwordHash: string, adminInAuth: boolean): void {
+    this.verified.delete(username);
+    this.verified.set(username, { mac, passwordHash, until: this.now() + VERIFIED_TTL_MS, adminInAuth });
+    if (this.verified.size > MAX_TRACKED) this.verified.delete(this.verified.keys().next().value!);
   }
 
   /**

@@ -4,7 +4,7 @@
 // checked against the role matrix (rbac.ts).
 import { HarborError } from '../core/errors.js';
 import { isValidProjectName } from '../oci/name.js';
-import type { CachedTag, CveAllowlist, MetaStores, Project, ProjectMember, RoleId, User } from '../storage/meta/index.js';
+import type { CachedTag, CveAllowlist, MetaStores, Project, ProjectMember, RoleId, User, UserGroup } from '../storage/meta/index.js';
 import { checkStorageLimit, UNLIMITED } from './quotas.js';
 import { isRoleId, isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { requireUser } from './users.js';
@@ -76,17 +76,17 @@ export function projectMetadata(p: Project): Record<string, string> {
 
 export interface ProjectSummaryData { repoCount: number; roleCounts: Record<RoleId, number>; storageLimit: number; storageUsed: number }
 
-export interface ProjectServiceOptions {
+/** The system settings project creation follows (services/config.ts). */
+export interface ProjectSettings {
   /** `storage_limit` of a project created without one (Harbor's storage_per_project): bytes, -1 unlimited. */
-  defaultStorageLimit?: number;
+  readonly storagePerProject: number;
+  /** project_creation_restriction `adminonly`: only system admins create projects. */
+  readonly adminOnlyProjectCreation: boolean;
 }
 
 export class ProjectService {
-  private readonly defaultStorageLimit: number;
-
-  constructor(private readonly stores: Pick<MetaStores, 'identity' | 'projects' | 'artifacts' | 'registries'>, private readonly access: AccessControl, opts: ProjectServiceOptions = {}) {
-    this.defaultStorageLimit = opts.defaultStorageLimit ?? UNLIMITED;
-  }
+  constructor(private readonly stores: Pick<MetaStores, 'identity' | 'projects' | 'artifacts' | 'registries'>, private readonly access: AccessControl,
+    private readonly settings: ProjectSettings = { storagePerProject: UNLIMITED, adminOnlyProjectCreation: false }) {}
 
   /** A project by name, or by id when the value is an integer and `isResourceName` is false (X-Is-Resource-Name). */
   async resolve(nameOrId: string, isResourceName = false): Promise<Project> {
@@ -103,7 +103,9 @@ export class ProjectService {
 
   async create(actor: Principal, req: ProjectCreation): Promise<Project> {
     // Only system-level robots holding project:create may create projects (harbor-notes §3.2); they own none.
-    const user = actor.kind === 'robot' && (await this.access.canSystem(actor, 'project', 'create')) ? null : requireUser(actor);
+    const systemCreator = await this.access.canSystem(actor, 'project', 'create');
+    const user = actor.kind === 'robot' && systemCreator ? null : requireUser(actor);
+    if (this.settings.adminOnlyProjectCreation && !systemCreator) throw new HarborError('FORBIDDEN', 'only a system administrator may create projects (project_creation_restriction is adminonly)');
     if (!isValidProjectName(req.name)) {
       throw new HarborError('BAD_REQUEST', 'the project name must be 1 to 255 lower-case letters, digits and single . _ - separators, starting and ending with a letter or digit');
     }
@@ -113,7 +115,7 @@ export class ProjectService {
     const allowlist = req.cveAllowlist === undefined || req.cveAllowlist === null ? null : parseCveAllowlist(req.cveAllowlist);
     if (await this.stores.projects.getProject(req.name)) throw new HarborError('CONFLICT', `the project ${req.name} already exists`);
     const p = await this.stores.projects.createProject({
-      name: req.name, public: md.public ?? req.public ?? false, ownerId: user?.id ?? null, storageLimit: req.storageLimit ?? this.defaultStorageLimit, metadata: md.rest,
+      name: req.name, public: md.public ?? req.public ?? false, ownerId: user?.id ?? null, storageLimit: req.storageLimit ?? this.settings.storagePerProject, metadata: md.rest,
       registryId: req.registryId ?? null,
     });
     if (user) await this.stores.projects.addMember(p.id, user.id, 1);
@@ -248,7 +250,7 @@ export class ProjectService {
   async listMembers(actor: Principal, p: Project, entityName?: string): Promise<ProjectMember[]> {
     await this.access.require(actor, p, 'member', 'list');
     const all = await this.stores.projects.listMembers(p.id);
-    return entityName ? all.filter((m) => m.username.includes(entityName)) : all;
+    return entityName ? all.filter((m) => m.entityName.includes(entityName)) : all;
   }
 
   async getMember(actor: Principal, p: Project, memberId: number): Promise<ProjectMember> {
@@ -268,6 +270,16 @@ export class ProjectService {
     if (!user) throw new HarborError('NOT_FOUND', 'the user to add does not exist');
     const m = await this.stores.projects.addMember(p.id, user.id, roleId);
     if (!m) throw new HarborError('CONFLICT', `${user.username} is already a member of ${p.name}`);
+    return m;
+  }
+
+  /** Adds a user group; `resolve` finds (or onboards) it once the caller may add members. */
+  async addGroupMember(actor: Principal, p: Project, roleId: unknown, resolve: () => Promise<UserGroup>): Promise<ProjectMember> {
+    await this.access.require(actor, p, 'member', 'create');
+    if (!isRoleId(roleId)) throw new HarborError('BAD_REQUEST', 'role_id must be 1 (projectAdmin), 2 (developer), 3 (guest), 4 (maintainer) or 5 (limitedGuest)');
+    const g = await resolve();
+    const m = await this.stores.projects.addGroupMember(p.id, g.id, roleId);
+    if (!m) throw new HarborError('CONFLICT', `the group ${g.name} is already a member of ${p.name}`);
     return m;
   }
 

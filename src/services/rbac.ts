@@ -6,7 +6,7 @@ import { HarborError } from '../core/errors.js';
 import type { MetaStores, Project, Robot, RoleId, User } from '../storage/meta/index.js';
 
 export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'artifact-addition' | 'tag' | 'quota' | 'log' | 'label' | 'robot'
-  | 'accessory' | 'scan' | 'sbom' | 'immutable-tag' | 'tag-retention' | 'artifact-label';
+  | 'accessory' | 'scan' | 'sbom' | 'immutable-tag' | 'tag-retention' | 'notification-policy' | 'artifact-label';
 export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push' | 'stop' | 'operate';
 
 /** Who is asking: nobody, a user, or a robot account (its permissions are all it may do). */
@@ -21,6 +21,13 @@ export const ROLE_NAMES: Record<RoleId, string> = {
   4: 'maintainer',
   5: 'limitedGuest',
 };
+
+/** Harbor's roles from most to least: projectAdmin, maintainer, developer, guest, limitedGuest. */
+const ROLE_RANK: RoleId[] = [1, 4, 2, 3, 5];
+
+export function highestRole(roles: RoleId[]): RoleId | null {
+  return ROLE_RANK.find((r) => roles.includes(r)) ?? null;
+}
 
 export function isRoleId(v: unknown): v is RoleId {
   return v === 1 || v === 2 || v === 3 || v === 4 || v === 5;
@@ -41,13 +48,13 @@ const MATRIX: Record<RoleId, Grants> = {
   1: {
     project: ['read', 'update', 'delete'], member: CRUDL, metadata: ['create', 'read', 'update', 'delete'], log: ['list'],
     label: CRUDL, quota: ['read'], repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'],
-    tag: ['create', 'delete', 'list'], robot: CRUDL, 'artifact-addition': ['read'], 'artifact-label': ['create', 'delete'],
+    tag: ['create', 'delete', 'list'], robot: CRUDL, 'artifact-addition': ['read'], 'artifact-label': ['create', 'delete'], 'notification-policy': CRUDL,
     ...SCAN_WRITE, ...RETENTION, ...IMMUTABLE,
   },
   4: {
     project: ['read'], member: ['read', 'list'], metadata: ['read'], label: CRUDL, quota: ['read'],
     repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'], tag: ['create', 'delete', 'list'],
-    robot: ['read', 'list'], 'artifact-addition': ['read'], 'artifact-label': ['create', 'delete'],
+    robot: ['read', 'list'], 'artifact-addition': ['read'], 'artifact-label': ['create', 'delete'], 'notification-policy': ['read', 'list'],
     ...SCAN_WRITE, ...RETENTION, ...IMMUTABLE,
   },
   2: {
@@ -107,8 +114,9 @@ export function robotAllows(r: Robot, kind: 'system' | 'project', namespace: str
 export class AccessControl {
   constructor(private readonly stores: Pick<MetaStores, 'projects'>) {}
 
+  /** A user's role in the project: the highest of its own and its groups' (Harbor grants the union; each role includes the lower ones). */
   async roleOf(p: Principal, project: Project): Promise<RoleId | null> {
-    return p.kind === 'user' ? this.stores.projects.getMemberRole(project.id, p.user.id) : null;
+    return p.kind === 'user' ? highestRole(await this.stores.projects.getMemberRoles(project.id, p.user.id)) : null;
   }
 
   async can(p: Principal, project: Project, resource: Resource, action: Action): Promise<boolean> {

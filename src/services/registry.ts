@@ -9,7 +9,7 @@ import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
 import { MediaType } from '../oci/mediatypes.js';
 import { isValidTag, parseRepositoryName } from '../oci/name.js';
 import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
-import type { MetaStores, Page, Project, ReferrerDescriptor, StoredManifest } from '../storage/meta/index.js';
+import type { MetaStores, Page, Project, QuotaShortfall, ReferrerDescriptor, StoredManifest } from '../storage/meta/index.js';
 import { parseStoredJson } from '../core/json.js';
 import { accessoryType } from './artifacts.js';
 import type { TagGuardFor } from './immutable.js';
@@ -26,6 +26,8 @@ export interface RegistryOptions {
   onManifestPut?: (event: ManifestPutEvent) => void;
   /** Refuses moving or deleting an immutable tag (services/immutable.ts), inside the store's write. */
   tagGuard?: TagGuardFor;
+  /** Told of a write the project's quota refused (webhooks' QUOTA_EXCEED); must not throw. */
+  onQuotaExceeded?: (repo: ResolvedRepository, shortfall: QuotaShortfall, message: string) => void;
 }
 
 export interface ManifestPutEvent {
@@ -68,6 +70,13 @@ export class RegistryService {
     const project = known?.name === parsed.project ? known : await this.stores.projects.getProject(parsed.project);
     if (!project) throw new HarborError('NAME_UNKNOWN', `project ${parsed.project} not found`, { detail: { name } });
     return { name, project };
+  }
+
+  /** The quota error of a refused write, told to onQuotaExceeded. */
+  private refused(repo: ResolvedRepository, q: QuotaShortfall): HarborError {
+    const e = quotaExceeded(q, repo.project.name);
+    this.opts.onQuotaExceeded?.(repo, q, e.message);
+    return e;
   }
 
   // ---- blobs
@@ -138,7 +147,7 @@ export class RegistryService {
     if (!link || (await this.blobs.stat(digest)) === null) return false;
     // A mount into another project adds the blob to that project's usage: its quota decides.
     const r = await this.stores.content.linkBlob(repo.name, repo.project.id, link);
-    if (!r.ok) throw quotaExceeded(r.quota, repo.project.name);
+    if (!r.ok) throw this.refused(repo, r.quota);
     return true;
   }
 
@@ -192,7 +201,7 @@ export class RegistryService {
     const size = await this.blobs.commit(id, digest);
     const r = await this.stores.content.linkBlob(repo.name, repo.project.id, { digest, size });
     await this.stores.uploads.deleteUpload(id);
-    if (!r.ok) throw quotaExceeded(r.quota, repo.project.name);
+    if (!r.ok) throw this.refused(repo, r.quota);
     return size;
   }
 
@@ -276,7 +285,7 @@ export class RegistryService {
       blobRefs: [...new Set(m.blobRefs.map((d) => d.digest))],
       manifestRefs: [...new Set(m.manifests.map((d) => d.digest))],
     }, tag, guard);
-    if (!res.ok && res.quota) throw quotaExceeded(res.quota, repo.project.name);
+    if (!res.ok && res.quota) throw this.refused(repo, res.quota);
     if (!res.ok) {
       const missing = [...res.missingBlobs, ...res.missingManifests];
       throw new HarborError('MANIFEST_BLOB_UNKNOWN', `manifest references ${missing.length} unknown ${res.missingManifests.length ? 'manifest(s) or blob(s)' : 'blob(s)'}: ${missing.slice(0, 3).join(', ')}`, {

@@ -38,7 +38,7 @@ function grantable(table: Record<string, string[]>, resource: string): string[] 
 }
 
 const NAME_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const MAX_DURATION_DAYS = 2 ** 31 - 2;
+export const MAX_DURATION_DAYS = 2 ** 31 - 2;
 export const DEFAULT_ROBOT_DURATION_DAYS = 30; // Harbor's robot_token_duration
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -80,8 +80,13 @@ export interface RobotFilter { projectId?: number }
 export class RobotService {
   private readonly now: () => number;
 
-  constructor(private readonly stores: Pick<MetaStores, 'identity' | 'projects'>, private readonly access: AccessControl, opts: { clock?: () => number } = {}) {
+  private readonly defaultDuration: () => number;
+
+  /** defaultDuration: days of a robot created without one (Harbor's robot_token_duration). */
+  constructor(private readonly stores: Pick<MetaStores, 'identity' | 'projects'>, private readonly access: AccessControl,
+    opts: { clock?: () => number; defaultDuration?: () => number } = {}) {
     this.now = opts.clock ?? Date.now;
+    this.defaultDuration = opts.defaultDuration ?? (() => DEFAULT_ROBOT_DURATION_DAYS);
   }
 
   private nowSec(): number {
@@ -124,7 +129,7 @@ export class RobotService {
   }
 
   private checkDuration(v: unknown): number {
-    if (v === undefined || v === null) return DEFAULT_ROBOT_DURATION_DAYS;
+    if (v === undefined || v === null) return this.defaultDuration();
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || (v !== -1 && (v <= 0 || v > MAX_DURATION_DAYS))) {
       throw new HarborError('BAD_REQUEST', 'duration must be -1 (never expires) or a positive number of days');
     }

@@ -47,6 +47,8 @@ export interface SbomServiceOptions {
    * directory: what a killed process left there is removed on the next start.
    */
   scanLimits?: Partial<ScanLimits>;
+  /** Told when a generation ends, Success or Error (webhooks' SCANNING_COMPLETED and SCANNING_FAILED). */
+  onFinished?: (repository: string, digest: string, status: SbomStatus) => void;
 }
 
 const IMAGE_CONFIGS = new Set<string>([MediaType.ociConfig, MediaType.dockerConfig]);
@@ -265,6 +267,9 @@ export class SbomService {
   private async run(job: Job): Promise<void> {
     const start = rfc3339(this.now());
     if (!(await this.setStatus(job.repository, job.digest, { status: 'Running', startTime: start, endTime: null, error: null }))) return;
+    const finished = (st: SbomStatus | null): void => {
+      if (st) this.opts.onFinished?.(job.repository, job.digest, st);
+    };
     try {
       const repo = await this.registry.resolveRepository(job.repository);
       const m = await this.stores.content.getManifest(job.repository, job.digest);
@@ -273,19 +278,19 @@ export class SbomService {
       const target = sbomTarget(m.mediaType, doc);
       if (target === 'index') {
         await this.runIndex(repo, doc, job.force);
-        await this.setStatus(job.repository, job.digest, { status: 'Success', endTime: rfc3339(this.now()) });
+        finished(await this.setStatus(job.repository, job.digest, { status: 'Success', endTime: rfc3339(this.now()) }));
         this.succeeded++;
         return;
       }
       if (target !== 'image') throw new HarborError('UNPROCESSABLE_ENTITY', 'not a container image');
       const stored = await this.generate(repo, { mediaType: m.mediaType, digest: m.digest, size: m.size }, doc);
-      await this.setStatus(job.repository, job.digest, { status: 'Success', endTime: rfc3339(this.now()), sbomDigest: stored.spdx, cyclonedxDigest: stored.cyclonedx });
+      finished(await this.setStatus(job.repository, job.digest, { status: 'Success', endTime: rfc3339(this.now()), sbomDigest: stored.spdx, cyclonedxDigest: stored.cyclonedx }));
       this.succeeded++;
       this.opts.log.info('generated SBOM', { repository: job.repository, digest: job.digest, sbom: stored.spdx });
     } catch (e) {
       this.failed++;
       const message = e instanceof Error ? e.message : String(e);
-      await this.setStatus(job.repository, job.digest, { status: 'Error', endTime: rfc3339(this.now()), error: message.slice(0, 1000) });
+      finished(await this.setStatus(job.repository, job.digest, { status: 'Error', endTime: rfc3339(this.now()), error: message.slice(0, 1000) }));
       this.opts.log.warn('SBOM generation failed', { repository: job.repository, digest: job.digest, error: message });
     }
   }

@@ -37,10 +37,24 @@ export function requireSysadmin(p: Principal): User {
   return u;
 }
 
+/** The system settings user creation follows (services/config.ts). */
+export interface UserSettings {
+  /** Harbor's self_registration (it opens sign-up in the web UI only; the API still refuses). */
+  readonly selfRegistration: boolean;
+  readonly authMode: string;
+}
+
 export class UserService {
-  constructor(private readonly stores: Pick<MetaStores, 'identity'>) {}
+  constructor(private readonly stores: Pick<MetaStores, 'identity'>,
+    private readonly settings: UserSettings = { selfRegistration: false, authMode: 'db_auth' }) {}
 
   async create(actor: Principal, req: UserCreation): Promise<User> {
+    // Harbor (handler/user.go requireCreatable): only while users live in the database, and only a
+    // sysadmin through the API; self-registration is for the web UI's sign-up session, never the API.
+    if (this.settings.authMode !== 'db_auth') throw new HarborError('FORBIDDEN', `creating local user is not allowed under auth mode: ${this.settings.authMode}`);
+    if (this.settings.selfRegistration && !(actor.kind === 'user' && actor.user.sysadmin)) {
+      throw new HarborError('FORBIDDEN', 'self-registration cannot be triggered via API');
+    }
     requireSysadmin(actor);
     if (!USERNAME.test(req.username)) throw new HarborError('BAD_REQUEST', 'the username must be 1 to 255 characters, without spaces or any of , " ~ # % $ :');
     if (req.email && !EMAIL.test(req.email)) throw new HarborError('BAD_REQUEST', 'the email address is not valid');
@@ -80,10 +94,17 @@ export class UserService {
     return this.find(id);
   }
 
+  /** Harbor (handler/user.go requireModifiable): outside db_auth the directory owns users; only admin's own record changes here. */
+  private async requireModifiable(id: number): Promise<User> {
+    const target = await this.find(id);
+    if (this.settings.authMode !== 'db_auth' && target.username !== 'admin') throw new HarborError('FORBIDDEN', `User with ID ${id} can't be updated`);
+    return target;
+  }
+
   async updateProfile(actor: Principal, id: number, change: UserProfileChange): Promise<User> {
     const me = requireUser(actor);
     if (me.id !== id && !me.sysadmin) throw new HarborError('FORBIDDEN', 'only a system administrator may change another user');
-    await this.find(id);
+    await this.requireModifiable(id);
     if (change.email && !EMAIL.test(change.email)) throw new HarborError('BAD_REQUEST', 'the email address is not valid');
     return (await this.stores.identity.updateUser(id, change))!;
   }
@@ -97,7 +118,7 @@ export class UserService {
 
   async changePassword(actor: Principal, id: number, oldPassword: string | undefined, newPassword: string): Promise<void> {
     const me = requireUser(actor);
-    const target = await (me.id === id || me.sysadmin ? this.find(id) : Promise.reject(new HarborError('FORBIDDEN', 'you may change only your own password')));
+    const target = await (me.id === id || me.sysadmin ? this.requireModifiable(id) : Promise.reject(new HarborError('FORBIDDEN', 'you may change only your own password')));
     // Harbor asks for the old password when users change their own, even an admin.
     if (me.id === id) {
       if (!oldPassword || !(await verifyPassword(oldPassword, target.passwordHash))) throw new HarborError('FORBIDDEN', 'the old password is not correct');

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { admin, api, basicHeader, createProject, http, pushImageWith } from '../helpers/api.js';
+import { hashPassword } from '../../src/core/passwords.js';
 import { MIGRATIONS } from '../../src/storage/meta/sqlite/migrations.js';
+import { ADMIN_PASSWORD, admin, api, basicHeader, createProject, http, pushImageWith } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -89,27 +90,15 @@ describe('library and systeminfo', () => {
   test('a data dir from before the seed gets the member on its next start, once', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'harborctl-seed-'));
     try {
-      const first = await startTestServer({ dataDir });
-      await first.close({ keepData: true });
-      // As an older harborctl left it: the schema just before the seed migration (later migrations
-      // come after it), with admin and library but no member.
-      const seed = MIGRATIONS.findIndex((m) => m.includes('Harbor seeds admin as the project admin of library'));
+      // As an older harborctl left it: the schema just before the seed, admin and library, no members.
+      const seed = MIGRATIONS.findIndex((m) => m.includes("p.name = 'library' AND u.username = 'admin'"));
       expect(seed).toBeGreaterThan(0);
-      const path = join(dataDir, 'registry.db');
-      const full = new Database(path);
-      const rows = { users: full.prepare("SELECT * FROM users WHERE username = 'admin'").all(), projects: full.prepare("SELECT * FROM projects WHERE name = 'library'").all() };
-      full.close();
-      await rm(path, { force: true });
-      const db = new Database(path);
-      for (const m of MIGRATIONS.slice(0, seed)) db.exec(m);
-      for (const [table, list] of Object.entries(rows)) {
-        const cols = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
-        for (const row of list as Record<string, unknown>[]) {
-          const keys = Object.keys(row).filter((k) => cols.has(k));
-          db.prepare(`INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`).run(...keys.map((k) => row[k]));
-        }
-      }
+      const db = new Database(join(dataDir, 'registry.db'));
+      for (let v = 0; v < seed; v++) db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${seed}`);
+      const t = new Date().toISOString();
+      db.prepare('INSERT INTO users (username, password_hash, sysadmin, created_at, updated_at) VALUES (?, ?, 1, ?, ?)').run('admin', await hashPassword(ADMIN_PASSWORD), t, t);
+      db.prepare('INSERT INTO projects (name, public, created_at, updated_at) VALUES (?, 1, ?, ?)').run('library', t, t);
       db.close();
       const second = await startTestServer({ dataDir });
       expect((await api(second.url, 'GET', '/projects/library/summary')).body.project_admin_count).toBe(1);

@@ -8,11 +8,20 @@ import { digestOf } from '../../src/oci/digest.js';
 import { buildApiRouter } from '../../src/server/api/index.js';
 import { addMember, admin, api, basicHeader, createProject, createUser, pushImageWith } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { BASE_DN, loadDirectory, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { findOperation, seenOperations, SWAGGER_AVAILABLE, validateResponse } from '../helpers/swagger.js';
 
 let srv: TestServer;
-beforeAll(async () => { srv = await startTestServer(); });
-afterAll(async () => { await srv.close(); });
+let slapd: Slapd;
+beforeAll(async () => {
+  srv = await startTestServer();
+  slapd = await startSlapd();
+  await loadDirectory(slapd.url, [{ uid: 'lu', cn: 'L U', mail: 'lu@example.org', password: 'Lu-pass-123' }], [{ cn: 'lg', members: ['lu'] }]);
+});
+afterAll(async () => {
+  await srv.close();
+  await slapd?.stop();
+});
 
 test.skipIf(!SWAGGER_AVAILABLE)('every route in our table is an operation of Harbor\'s swagger', () => {
   for (const r of buildApiRouter().list()) {
@@ -35,6 +44,16 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', '/health');
   await is2xx('GET', '/systeminfo');
   await is2xx('GET', '/systeminfo', undefined, null);
+  await is2xx('GET', '/configurations');
+  await is2xx('PUT', '/configurations', { read_only: false });
+  await is2xx('PUT', '/configurations', {
+    ldap_url: slapd.url, ldap_base_dn: `ou=people,${BASE_DN}`, ldap_uid: 'uid', ldap_group_base_dn: `ou=groups,${BASE_DN}`,
+    ldap_search_dn: `cn=harbor,ou=service,${BASE_DN}`, ldap_search_password: 'Search-pass-1',
+  });
+  await is2xx('POST', '/ldap/ping', {});
+  await is2xx('GET', '/ldap/users/search?username=lu');
+  await is2xx('GET', '/ldap/groups/search?groupname=lg');
+  await is2xx('POST', '/ldap/users/import', { ldap_uid_list: ['lu'] });
 
   const uid = await createUser(s, 'schema-user', 'Schema1234');
   await is2xx('GET', '/users');
@@ -61,6 +80,15 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', '/projects/schema/members');
   await is2xx('GET', `/projects/schema/members/${mid}`);
   await is2xx('PUT', `/projects/schema/members/${mid}`, { role_id: 2 });
+  const ug = await is2xx('POST', '/usergroups', { group_name: 'schema-group', group_type: 3 });
+  const gid = Number(ug.headers.location.split('/').pop());
+  await is2xx('GET', '/usergroups');
+  await is2xx('GET', '/usergroups/search?groupname=schema');
+  await is2xx('GET', `/usergroups/${gid}`);
+  await is2xx('PUT', `/usergroups/${gid}`, { group_name: 'schema-group2' });
+  await is2xx('POST', '/projects/schema/members', { role_id: 3, member_group: { id: gid } });
+  await is2xx('GET', '/projects/schema/members');
+  await is2xx('DELETE', `/usergroups/${gid}`);
 
   const img = await pushImageWith(s, 'schema/nested/app', 'v1', basicHeader(admin));
   if (!img.ok) throw new Error(img.text);
@@ -166,6 +194,22 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', '/projects/schema/repositories/kept');
   await is2xx('GET', '/audit-logs?q=operation%3Dcreate');
   await is2xx('GET', '/projects/schema/logs');
+  await is2xx('GET', '/auditlog-exts?q=operation%3Dcreate');
+  await is2xx('GET', '/auditlog-exts/events');
+  await is2xx('GET', '/projects/schema/auditlog-exts');
+  // Webhooks: a policy whose target refuses connections (port 9 on loopback): its delivery is an execution all the same.
+  const hook = { name: 'schema-hook', event_types: ['PUSH_ARTIFACT'], targets: [{ type: 'http', address: 'http://127.0.0.1:9/', payload_format: 'CloudEvents' }] };
+  const created = await is2xx('POST', '/projects/schema/webhook/policies', hook);
+  const hid = Number(created.headers.location.split('/').pop());
+  await is2xx('GET', '/projects/schema/webhook/policies');
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}`);
+  await is2xx('PUT', `/projects/schema/webhook/policies/${hid}`, { ...hook, description: 'schema' });
+  await is2xx('GET', '/projects/schema/webhook/events');
+  const [eid] = (await api(s, 'POST', `/projects/schema/webhook/policies/${hid}/test`, { raw: true })).body.execution_ids as number[];
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions`);
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${eid}/tasks`);
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${eid}/tasks/${eid}/log`);
+  await is2xx('DELETE', `/projects/schema/webhook/policies/${hid}`);
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);

@@ -1,16 +1,29 @@
 // The full permission matrix on a real server: every subject (anonymous, wrong password, deleted
 // user, each of Harbor's five roles, a system admin who is no member) × every action on the registry
 // (pull, push, delete through /service/token and /v2) and on the API (read, create, update, delete of
-// projects, members, repositories and artifacts), asserted against Harbor's role matrix
+// projects, members, repositories and artifacts; read and create of webhook policies), asserted against Harbor's role matrix
 // (harbor-notes §3.2; src/common/rbac/project/rbac_role.go). A denied signed-in user gets 403 on the
 // API and 401 on /v2; a caller without valid credentials gets 401 everywhere.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addMember, admin, api, basicHeader, bearer, createProject, createUser, getToken, http, pushImageWith, type Creds } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-type Subject = 'anonymous' | 'wrong-password' | 'deleted-user' | 'projectAdmin' | 'developer' | 'guest' | 'maintainer' | 'limitedGuest' | 'sysadmin';
-const ROLE: Partial<Record<Subject, number>> = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5, 'wrong-password': 1, 'deleted-user': 1 };
-const SUBJECTS: Subject[] = ['anonymous', 'wrong-password', 'deleted-user', 'projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin'];
+type RoleSubject = 'anonymous' | 'wrong-password' | 'deleted-user' | 'projectAdmin' | 'developer' | 'guest' | 'maintainer' | 'limitedGuest' | 'sysadmin';
+// Group rows (issue 17): a user whose role comes through a user group it is in, alone or beside a
+// role of its own; the user gets the higher of the two, so each row expects a plain role's column.
+type GroupSubject = 'group-developer' | 'group-limitedGuest' | 'group-maintainer+own-guest' | 'group-guest+own-developer';
+type Subject = RoleSubject | GroupSubject;
+const ROLE: Partial<Record<Subject, number>> = {
+  projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5, 'wrong-password': 1, 'deleted-user': 1,
+  'group-maintainer+own-guest': 3, 'group-guest+own-developer': 2,
+};
+const GROUP_ROLE: Record<GroupSubject, number> = { 'group-developer': 2, 'group-limitedGuest': 5, 'group-maintainer+own-guest': 4, 'group-guest+own-developer': 3 };
+const SAME_AS: Record<GroupSubject, RoleSubject> = {
+  'group-developer': 'developer', 'group-limitedGuest': 'limitedGuest', 'group-maintainer+own-guest': 'maintainer', 'group-guest+own-developer': 'developer',
+};
+const isGroupSubject = (s: Subject): s is GroupSubject => Object.hasOwn(GROUP_ROLE, s);
+const SUBJECTS: Subject[] = ['anonymous', 'wrong-password', 'deleted-user', 'projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin',
+  'group-developer', 'group-limitedGuest', 'group-maintainer+own-guest', 'group-guest+own-developer'];
 
 type Cell =
   | 'registry.pull' | 'registry.push' | 'registry.delete'
@@ -18,11 +31,12 @@ type Cell =
   | 'member.read' | 'member.create' | 'member.update' | 'member.delete'
   | 'repository.read' | 'repository.create' | 'repository.update' | 'repository.delete'
   | 'artifact.read' | 'artifact.create' | 'artifact.copy' | 'artifact.delete'
-  | 'label.read' | 'label.create' | 'artifact-label.create' | 'artifact-label.delete';
+  | 'label.read' | 'label.create' | 'artifact-label.create' | 'artifact-label.delete'
+  | 'webhook.read' | 'webhook.create';
 
 // Harbor's matrix, written out per cell: who may.
-const ALL_ROLES: Subject[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin'];
-const EXPECTED: Record<Cell, Subject[]> = {
+const ALL_ROLES: RoleSubject[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin'];
+const EXPECTED: Record<Cell, RoleSubject[]> = {
   'registry.pull': ALL_ROLES,
   'registry.push': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
   'registry.delete': ['projectAdmin', 'maintainer', 'sysadmin'],
@@ -50,10 +64,13 @@ const EXPECTED: Record<Cell, Subject[]> = {
   'label.create': ['projectAdmin', 'maintainer', 'sysadmin'],
   'artifact-label.create': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
   'artifact-label.delete': ['projectAdmin', 'maintainer', 'developer', 'sysadmin'],
+  // notification-policy: project admins manage webhooks, maintainers read them (rbac_role.go)
+  'webhook.read': ['projectAdmin', 'maintainer', 'sysadmin'],
+  'webhook.create': ['projectAdmin', 'sysadmin'],
 };
 
 // What a public project adds for everybody with valid or no credentials (publicProjectPolicies).
-const PUBLIC_EXPECTED: Partial<Record<Cell, Subject[]>> = {
+const PUBLIC_EXPECTED: Partial<Record<Cell, RoleSubject[]>> = {
   'registry.pull': ['anonymous', ...ALL_ROLES],
   'project.read': ['anonymous', ...ALL_ROLES],
   'repository.read': ['anonymous', ...ALL_ROLES],
@@ -85,7 +102,7 @@ const ok = (status: number): boolean => status >= 200 && status < 300;
 
 /** Runs every cell for one subject on a fresh project; returns cell → allowed, checking the denial status too. */
 async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, boolean>> {
-  const tag = `${subject.toLowerCase()}${isPublic ? '-pub' : ''}`;
+  const tag = `${subject.toLowerCase().replace('+', '-')}${isPublic ? '-pub' : ''}`;
   const p = `m-${tag}`;
   const empty = `e-${tag}`;
   const { who, name } = await subjectCreds(subject, tag);
@@ -94,6 +111,18 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   await createProject(srv.url, empty, { public: isPublic });
   const role = ROLE[subject];
   if (role) for (const proj of [p, empty]) await addMember(srv.url, proj, name, role);
+  if (isGroupSubject(subject)) {
+    const g = await api(srv.url, 'POST', '/usergroups', { body: { group_name: `g-${tag}`, group_type: 3 } });
+    expect(g.status, g.text).toBe(201);
+    const gid = Number(g.headers.location.split('/').pop());
+    for (const proj of [p, empty]) {
+      const m = await api(srv.url, 'POST', `/projects/${proj}/members`, { body: { role_id: GROUP_ROLE[subject], member_group: { id: gid } } });
+      expect(m.status, m.text).toBe(201);
+    }
+    // What an identity provider's sign-in records (LDAP and OIDC logins refresh it).
+    const u = (await api(srv.url, 'GET', `/users?q=username%3D${name}`)).body[0];
+    await srv.app.stores.groups.setUserGroups(u.user_id, [gid]);
+  }
   const targetMid = await addMember(srv.url, p, 'target', 3);
   for (const [repo, t] of [['app', 'v1'], ['app', 'del'], ['other', 'v1']]) expect(await pushImageWith(srv.url, `${p}/${repo}`, t, basicHeader(admin))).toMatchObject({ ok: true });
   if (subject === 'deleted-user') {
@@ -136,6 +165,8 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   await apiCell('member.read', 'GET', `/projects/${p}/members`);
   await apiCell('repository.read', 'GET', `/projects/${p}/repositories`);
   await apiCell('artifact.read', 'GET', `/projects/${p}/repositories/app/artifacts`);
+  await apiCell('webhook.read', 'GET', `/projects/${p}/webhook/policies`);
+  await apiCell('webhook.create', 'POST', `/projects/${p}/webhook/policies`, { name: 'w', event_types: ['PUSH_ARTIFACT'], targets: [{ address: 'http://127.0.0.1:9/' }] });
   await apiCell('project.create', 'POST', '/projects', { project_name: `c-${tag}` });
   await apiCell('member.create', 'POST', `/projects/${p}/members`, { role_id: 2, member_user: { username: `j-${tag}` } });
   await apiCell('artifact.create', 'POST', `/projects/${p}/repositories/app/artifacts/v1/tags`, { name: 'extra' });
@@ -159,7 +190,8 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   return result;
 }
 
-function expected(subject: Subject, isPublic: boolean): Record<Cell, boolean> {
+function expected(who: Subject, isPublic: boolean): Record<Cell, boolean> {
+  const subject = isGroupSubject(who) ? SAME_AS[who] : who;
   const out = {} as Record<Cell, boolean>;
   for (const [cell, who] of Object.entries(EXPECTED) as [Cell, Subject[]][]) {
     out[cell] = who.includes(subject) || (isPublic && (PUBLIC_EXPECTED[cell]?.includes(subject) ?? false));

@@ -50,7 +50,7 @@ describe('SQLite stores specifics', () => {
     expect(migrate(db)).toBe(MIGRATIONS.length);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(expect.arrayContaining(['blobs', 'manifests', 'project_members', 'project_metadata', 'projects', 'repositories', 'repository_blobs',
+    expect(tables).toEqual(expect.arrayContaining(['blobs', 'manifests', 'project_memberships', 'project_metadata', 'projects', 'repositories', 'repository_blobs',
       'repository_tags', 'uploads', 'users']));
     // A second run must not re-run CREATE TABLE (which would throw).
     expect(migrate(db)).toBe(MIGRATIONS.length);

@@ -1,9 +1,12 @@
-// Harbor tag "auditlog" (legacy): GET /audit-logs, and GET /projects/{project_name}/logs of tag
-// "project". Both answer AuditLog objects, newest first, paged like every list (X-Total-Count, Link)
+// Harbor tag "auditlog": GET /audit-logs (legacy), and GET /projects/{project_name}/logs of tag
+// "project"; Harbor 2.13's GET /auditlog-exts, /auditlog-exts/events and /projects/{project_name}/auditlog-exts.
+// The lists answer AuditLog (AuditLogExt) objects, newest first, paged like every list (X-Total-Count, Link)
 // and filtered by q= over operation, resource, resource_type, username and op_time. The filters run
 // in SQL: an audit log grows with every pull, so it is never loaded whole to be filtered in memory.
 import { HarborError } from '../../core/errors.js';
-import type { AuditCondition, AuditColumn, AuditLogRecord, AuditQuery, Project } from '../../storage/meta/index.js';
+import type { AuditCondition, AuditColumn, AuditLogExtRecord, AuditLogRecord, AuditQuery, Project } from '../../storage/meta/index.js';
+import { AUDIT_EVENT_TYPES } from '../../services/audit-ext.js';
+import { isSysadmin } from '../../services/rbac.js';
 import { sendJson } from '../context.js';
 import { linkHeader, pageParams, parseQuery, type QValue } from './paging.js';
 import type { ApiContext, ApiRouter } from './router.js';
@@ -56,20 +59,35 @@ export function auditLogResp(r: AuditLogRecord): Record<string, unknown> {
   return { id: r.id, username: r.username, resource: r.resource, resource_type: r.resourceType, operation: r.operation, op_time: r.opTime };
 }
 
-async function sendAuditLogs(c: ApiContext, project?: Project): Promise<void> {
+export function auditLogExtResp(r: AuditLogExtRecord): Record<string, unknown> {
+  return { ...auditLogResp(r), operation_description: r.operationDescription, operation_result: r.operationResult };
+}
+
+async function sendAuditLogs(c: ApiContext, project?: Project, ext = false): Promise<void> {
   const query = auditQuery(c);
-  const { items, total } = await c.svc.audit.list(c.principal, query, project);
+  const { items, total } = ext ? await c.svc.auditExt.list(c.principal, query, project) : await c.svc.audit.list(c.principal, query, project);
   const headers: Record<string, string> = { 'X-Total-Count': String(total) };
   const link = linkHeader(c.http, pageParams(c.http), total);
   if (link) headers.Link = link;
-  sendJson(c.http, 200, items.map(auditLogResp), headers);
+  sendJson(c.http, 200, ext ? (items as AuditLogExtRecord[]).map(auditLogExtResp) : items.map(auditLogResp), headers);
 }
 
 export function auditLogRoutes(r: ApiRouter): void {
   r.add('GET', '/audit-logs', (c) => sendAuditLogs(c));
-  r.add('GET', '/projects/{project_name}/logs', async (c) => {
-    // Who asks comes first: an anonymous caller learns nothing, not even whether the project exists.
+  for (const [path, ext] of [['/projects/{project_name}/logs', false], ['/projects/{project_name}/auditlog-exts', true]] as const) {
+    r.add('GET', path, async (c) => {
+      // Who asks comes first: an anonymous caller learns nothing, not even whether the project exists.
+      if (c.principal.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
+      await sendAuditLogs(c, await c.svc.projects.resolve(c.params.project_name, true), ext);
+    });
+  }
+  // Harbor 2.13's extended log: management operations and logins, the same q=, sort= and paging.
+  r.add('GET', '/auditlog-exts', (c) => sendAuditLogs(c, undefined, true));
+  r.add('GET', '/auditlog-exts/events', async (c) => {
     if (c.principal.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
-    await sendAuditLogs(c, await c.svc.projects.resolve(c.params.project_name, true));
+    if (!isSysadmin(c.principal) && !(await c.svc.access.canSystem(c.principal, 'audit-log', 'list'))) {
+      throw new HarborError('FORBIDDEN', 'only system administrators may list the audit log event types');
+    }
+    sendJson(c.http, 200, AUDIT_EVENT_TYPES.map((event_type) => ({ event_type })));
   });
 }

@@ -2,11 +2,14 @@
 // the caller's principal (HTTP Basic, as Harbor's API takes it).
 import type { RequestContext } from '../context.js';
 import { artifactRoutes } from './artifact.js';
+import { withAudit } from './audit-ext.js';
 import { auditLogRoutes } from './auditlog.js';
+import { configureRoutes } from './configure.js';
 import { healthRoutes } from './health.js';
 import { labelRoutes } from './label.js';
 import { overviewRoutes } from './overview.js';
 import { immutableRoutes } from './immutable.js';
+import { ldapRoutes } from './ldap.js';
 import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
@@ -20,10 +23,12 @@ import { API_PREFIX, ApiRouter } from './router.js';
 import type { ApiServices } from './services.js';
 import { systeminfoRoutes } from './systeminfo.js';
 import { userRoutes } from './user.js';
+import { userGroupRoutes } from './usergroup.js';
+import { webhookRoutes } from './webhook.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, immutableRoutes, retentionRoutes, labelRoutes, overviewRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes, webhookRoutes]) add(r);
   return r;
 }
 
@@ -38,5 +43,5 @@ export async function handleApi(ctx: RequestContext, router: ApiRouter, svc: Api
   const { handler, params, template } = router.match(ctx.method, rawPath);
   ctx.route = template;
   const principal = await svc.auth.principal(ctx.req.headers.authorization, ctx.req.socket.remoteAddress);
-  await handler({ http: ctx, principal, params, svc });
+  await withAudit(ctx, `${ctx.method} ${template}`, params, principal, svc, () => handler({ http: ctx, principal, params, svc }));
 }

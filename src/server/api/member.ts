@@ -1,9 +1,9 @@
-// Harbor tag "member": /projects/{project_name_or_id}/members[/{mid}] for user members, role ids 1–5.
+// Harbor tag "member": /projects/{project_name_or_id}/members[/{mid}] for user and group members, role ids 1–5.
 import { HarborError } from '../../core/errors.js';
 import { sendEmpty, sendJson } from '../context.js';
 import { projectParam } from './project.js';
 import { sendPage } from './paging.js';
-import { idParam, optInteger, optString, readObject, type ApiRouter } from './router.js';
+import { idParam, optInteger, optObject, optString, readObject, type ApiRouter } from './router.js';
 import { memberResp } from './views.js';
 
 export function memberRoutes(r: ApiRouter): void {
@@ -16,11 +16,17 @@ export function memberRoutes(r: ApiRouter): void {
   r.add('POST', '/projects/{project_name_or_id}/members', async (c) => {
     const p = await projectParam(c);
     const b = await readObject(c.http);
-    if (b.member_group !== undefined && b.member_group !== null) throw new HarborError('BAD_REQUEST', 'group members are not supported; add a member_user');
-    const mu = b.member_user;
-    if (typeof mu !== 'object' || mu === null || Array.isArray(mu)) throw new HarborError('BAD_REQUEST', 'member_user is required');
-    const who = mu as Record<string, unknown>;
-    const m = await c.svc.projects.addMember(c.principal, p, b.role_id, { userId: optInteger(who, 'user_id'), username: optString(who, 'username') });
+    const mu = optObject(b, 'member_user');
+    const mg = optObject(b, 'member_group');
+    // Harbor takes the user when both are given (controller/member Create).
+    const m = mu && (optInteger(mu, 'user_id') || optString(mu, 'username'))
+      ? await c.svc.projects.addMember(c.principal, p, b.role_id, { userId: optInteger(mu, 'user_id'), username: optString(mu, 'username') })
+      : mg
+        ? await c.svc.projects.addGroupMember(c.principal, p, b.role_id, () => c.svc.usergroups.resolveMemberGroup({
+          id: optInteger(mg, 'id'), groupName: optString(mg, 'group_name'), groupType: optInteger(mg, 'group_type'), ldapGroupDn: optString(mg, 'ldap_group_dn'),
+        }))
+        : null;
+    if (!m) throw new HarborError('BAD_REQUEST', 'at least one of member_user or member_group must be provided');
     const path = (c.http.req.url ?? '').split('?')[0].replace(/\/$/, '');
     sendEmpty(c.http, 201, { Location: `${path}/${m.id}` });
   });

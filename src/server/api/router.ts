@@ -122,6 +122,14 @@ export function optString(o: Record<string, unknown>, key: string): string | und
   return v;
 }
 
+/** A nested JSON object, else BAD_REQUEST; undefined when absent or null. */
+export function optObject(o: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new HarborError('BAD_REQUEST', `${key} must be an object`);
+  return v as Record<string, unknown>;
+}
+
 export function optBoolean(o: Record<string, unknown>, key: string): boolean | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;

@@ -1,25 +1,35 @@
 // What the API handlers are given: the services, built once in app.ts.
 import type { ArtifactService } from '../../services/artifacts.js';
 import type { AuditLogService } from '../../services/audit.js';
+import type { AuditExtService } from '../../services/audit-ext.js';
 import type { AuthService } from '../../services/auth.js';
 import type { LabelService } from '../../services/labels.js';
 import type { OverviewService } from '../../services/overview.js';
 import type { ImmutableService } from '../../services/immutable.js';
+import type { ConfigService } from '../../services/config.js';
+import type { LdapService } from '../../services/ldap.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
 import type { RetentionService } from '../../services/retention.js';
 import type { RobotService } from '../../services/robots.js';
 import type { AccessControl } from '../../services/rbac.js';
+import type { UserGroupService } from '../../services/usergroups.js';
 import type { UserService } from '../../services/users.js';
+import type { WebhookService } from '../../services/webhooks.js';
 import type { MetaStores } from '../../storage/meta/index.js';
 
 export interface ApiServices {
   /** The few direct lookups handlers make (a project or user by name or id); everything else goes through a service. */
-  stores: Pick<MetaStores, 'identity' | 'projects'>;
+  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks'>;
   auth: AuthService;
   access: AccessControl;
+  /** System configuration (/configurations; the read-only mode the server enforces). */
+  config: ConfigService;
+  /** /ldap/* (ping, user and group search, user import). */
+  ldap: LdapService;
   users: UserService;
+  usergroups: UserGroupService;
   projects: ProjectService;
   artifacts: ArtifactService;
   labels: LabelService;
@@ -33,6 +43,10 @@ export interface ApiServices {
   registries: RegistryEndpointService;
   /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
   audit: AuditLogService;
+  /** Management operations and logins (/auditlog-exts); `auditExt.event()` is the recorder API. */
+  auditExt: AuditExtService;
+  /** Webhook policies and their deliveries. */
+  webhooks: WebhookService;
   /** The version systeminfo reports. */
   version: string;
   /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */

@@ -40,8 +40,8 @@ export function projectResp(p: Project, extra: { ownerName: string; role: RoleId
 
 export function memberResp(m: ProjectMember): Record<string, unknown> {
   return {
-    id: m.id, project_id: m.projectId, entity_name: m.username, role_name: ROLE_NAMES[m.roleId], role_id: m.roleId,
-    entity_id: m.userId, entity_type: 'u',
+    id: m.id, project_id: m.projectId, entity_name: m.entityName, role_name: ROLE_NAMES[m.roleId], role_id: m.roleId,
+    entity_id: m.entityId, entity_type: m.entityType,
   };
 }
 

@@ -205,7 +205,7 @@ const getManifest: Route = async (ctx, svc, repo, reference) => {
     ETag: `"${m.digest}"`,
   });
   ctx.res.end(ctx.method === 'HEAD' ? undefined : m.content);
-  if (ctx.method === 'GET') ctx.audit?.('pull', repo, reference); // Harbor counts GETs only, not HEADs
+  if (ctx.method === 'GET') ctx.audit?.('pull', repo, reference, m.digest); // Harbor counts GETs only, not HEADs
 };
 
 const putManifest: Route = async (ctx, svc, repo, reference) => {
@@ -214,13 +214,13 @@ const putManifest: Route = async (ctx, svc, repo, reference) => {
   const headers: Record<string, string> = { Location: `/v2/${repo.name}/manifests/${digest}`, 'Docker-Content-Digest': digest };
   if (subject) headers['OCI-Subject'] = subject;
   sendEmpty(ctx, 201, headers);
-  ctx.audit?.('create', repo, reference);
+  ctx.audit?.('create', repo, reference, digest);
 };
 
 const deleteManifest: Route = async (ctx, svc, repo, reference) => {
   await svc.deleteManifest(repo, reference);
   sendEmpty(ctx, 202);
-  ctx.audit?.('delete', repo, reference);
+  ctx.audit?.('delete', repo, reference, reference.includes(':') ? reference : '');
 };
 
 // ---- listings

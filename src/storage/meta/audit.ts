@@ -1,4 +1,5 @@
-// The audit log (Harbor's legacy AuditLog of artifact pulls, pushes and deletes): an append-only log
+// The audit log (Harbor's legacy AuditLog of artifact pulls, pushes and deletes, and 2.13's extended
+// log of management operations and logins): append-only logs
 // written in batches by one writer (services/audit.ts), and a list query built from Harbor's q= filters.
 // The same batch carries pull counts and times (repositories.pull_count, manifests and tags'
 // pull_time), written in the same transaction as the rows.
@@ -16,6 +17,17 @@ export interface AuditLogRecord {
 }
 
 export type NewAuditLog = Omit<AuditLogRecord, 'id'>;
+
+/**
+ * Harbor 2.13's extended audit log (AuditLogExt): management operations and logins. `projectId` is
+ * 0 for what belongs to no project (users, registries, configuration, logins).
+ */
+export interface AuditLogExtRecord extends AuditLogRecord {
+  operationDescription: string;
+  operationResult: boolean;
+}
+
+export type NewAuditLogExt = Omit<AuditLogExtRecord, 'id'>;
 
 /** Pulls of one repository by one reference (a tag or a digest) within a batch: how many, and the last one's time (ISO). */
 export interface PullBatch { repository: string; reference: string; count: number; last: string }
@@ -47,4 +59,8 @@ export interface AuditLogStore {
   /** All rows and pulls in one transaction; a pull of something deleted since is skipped. */
   insertMany(rows: NewAuditLog[], pulls?: PullBatch[]): void;
   list(q: AuditQuery): { items: AuditLogRecord[]; total: number };
+  /** Extended entries (auditlog-exts), in one transaction. */
+  insertExt(rows: NewAuditLogExt[]): void;
+  /** The same query over the extended entries. */
+  listExt(q: AuditQuery): { items: AuditLogExtRecord[]; total: number };
 }

@@ -7,7 +7,9 @@
 // and one line in MetaStores and in each backend's factory.
 import type { ArtifactStore } from './artifacts.js';
 import type { AuditLogStore } from './audit.js';
+import type { ConfigStore } from './config.js';
 import type { ContentStore } from './content.js';
+import type { UserGroupStore } from './groups.js';
 import type { IdentityStore } from './identity.js';
 import type { ImmutableRuleStore } from './immutable.js';
 import type { JobStore } from './jobs.js';
@@ -16,11 +18,14 @@ import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
 import type { RetentionStore } from './retention.js';
 import type { UploadStore } from './uploads.js';
+import type { WebhookStore } from './webhooks.js';
 
 export type * from './artifacts.js';
 export type * from './audit.js';
 export type * from './common.js';
+export type * from './config.js';
 export type * from './content.js';
+export type * from './groups.js';
 export type * from './identity.js';
 export type * from './immutable.js';
 export type * from './jobs.js';
@@ -29,6 +34,7 @@ export type * from './projects.js';
 export type * from './registries.js';
 export type * from './retention.js';
 export type * from './uploads.js';
+export type * from './webhooks.js';
 
 export interface MetaStores {
   identity: IdentityStore;
@@ -42,6 +48,9 @@ export interface MetaStores {
   labels: LabelStore;
   immutable: ImmutableRuleStore;
   retention: RetentionStore;
+  config: ConfigStore;
+  groups: UserGroupStore;
+  webhooks: WebhookStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -37,7 +37,8 @@ export interface ProjectPatch {
 /** Harbor's role ids: 1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest. */
 export type RoleId = 1 | 2 | 3 | 4 | 5;
 
-export interface ProjectMember { id: number; projectId: number; userId: number; username: string; roleId: RoleId }
+/** A member: a user (`u`) or a user group (`g`), as Harbor's ProjectMemberEntity names them. */
+export interface ProjectMember { id: number; projectId: number; entityType: 'u' | 'g'; entityId: number; entityName: string; roleId: RoleId }
 
 /** Harbor's CVE allowlist: the system's (projectId 0) or a project's; `expiresAt` Unix seconds, null for never. */
 export interface CveAllowlist { id: number; projectId: number; expiresAt: number | null; items: string[]; createdAt: string; updatedAt: string }
@@ -55,10 +56,12 @@ export interface ProjectStore {
   listMembers(projectId: number): Promise<ProjectMember[]>;
   /** Adds a user to a project; null when the user is already a member. */
   addMember(projectId: number, userId: number, roleId: RoleId): Promise<ProjectMember | null>;
+  /** Adds a user group to a project; null when the group is already a member. */
+  addGroupMember(projectId: number, groupId: number, roleId: RoleId): Promise<ProjectMember | null>;
   updateMember(projectId: number, memberId: number, roleId: RoleId): Promise<boolean>;
   deleteMember(projectId: number, memberId: number): Promise<boolean>;
-  /** The user's role in the project, or null. */
-  getMemberRole(projectId: number, userId: number): Promise<RoleId | null>;
+  /** The user's roles in the project: its own and those of its groups (none when not a member). */
+  getMemberRoles(projectId: number, userId: number): Promise<RoleId[]>;
   /** The CVE allowlist of a project, or the system's for 0; null when none was ever set. */
   getCveAllowlist(projectId: number): Promise<CveAllowlist | null>;
   /** Sets (creating or replacing) a CVE allowlist; a project's is deleted with the project. */

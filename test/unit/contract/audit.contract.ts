@@ -36,5 +36,22 @@ export function auditLogStoreContract(name: string, factory: StoresFactory): voi
         expect(got.items.map((r) => r.resource)).toEqual(rows.map((r) => r.resource));
       });
     });
+
+    describe('the extended log (auditlog-exts)', () => {
+      test('rows keep their description and result, apart from the artifact log; a batch across INSERT chunks stays in order', () => {
+        const rows = Array.from({ length: 123 }, (_, i) => ({
+          projectId: i % 2 ? st.project.id : 0, username: 'admin', resource: `user-${i}`, resourceType: 'user', operation: 'create',
+          operationDescription: `create user with name: user-${i}`, operationResult: i !== 5, opTime: '2026-04-01T00:00:00.000Z',
+        }));
+        st.audit.insertExt(rows);
+        expect(st.audit.list({ where: [], offset: 0, limit: 10 }).total).toBe(0);
+        const got = st.audit.listExt({ where: [], offset: 0, limit: 200, order: { column: 'id', dir: 'asc' } });
+        expect(got.total).toBe(123);
+        expect(got.items.map((r) => r.resource)).toEqual(rows.map((r) => r.resource));
+        expect(got.items[5]).toMatchObject({ operationDescription: 'create user with name: user-5', operationResult: false, projectId: st.project.id });
+        expect(st.audit.listExt({ where: [{ column: 'resource', kind: 'fuzzy', value: 'user-12' }], offset: 0, limit: 10, projectIds: [st.project.id] }).items
+          .map((r) => r.resource)).toEqual(['user-121']); // 12, 120 and 122 belong to no project
+      });
+    });
   });
 }

@@ -2,8 +2,10 @@
 // its suite here.
 import { artifactStoreContract } from './artifacts.contract.js';
 import { auditLogStoreContract } from './audit.contract.js';
+import { configStoreContract } from './config.contract.js';
 import { contentStoreContract } from './content.contract.js';
 import type { StoresFactory } from './harness.js';
+import { userGroupStoreContract } from './groups.contract.js';
 import { identityStoreContract } from './identity.contract.js';
 import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
@@ -12,6 +14,7 @@ import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
+import { webhookStoreContract } from './webhooks.contract.js';
 
 export function metaStoresContract(name: string, factory: StoresFactory): void {
   identityStoreContract(name, factory);
@@ -25,4 +28,7 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   labelStoreContract(name, factory);
   immutableRuleStoreContract(name, factory);
   retentionStoreContract(name, factory);
+  configStoreContract(name, factory);
+  userGroupStoreContract(name, factory);
+  webhookStoreContract(name, factory);
 }

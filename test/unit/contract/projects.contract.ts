@@ -70,7 +70,7 @@ export function projectStoreContract(name: string, factory: StoresFactory): void
         expect(await st.projects.deleteProject(p.id)).toBe(true);
         expect(await st.projects.getProject('gone')).toBeNull();
         expect(await st.content.getRepository('gone/app')).toBeNull();
-        expect(await st.projects.getMemberRole(p.id, u.id)).toBeNull();
+        expect(await st.projects.getMemberRoles(p.id, u.id)).toEqual([]);
         expect(await st.projects.deleteProject(p.id)).toBe(false);
         // The name is free again.
         expect((await st.projects.createProject({ name: 'gone', public: true })).metadata).toEqual({});
@@ -82,19 +82,39 @@ export function projectStoreContract(name: string, factory: StoresFactory): void
         const a = await st.identity.createUser({ username: 'alice', passwordHash: 'h' });
         const b = await st.identity.createUser({ username: 'bob', passwordHash: 'h' });
         const ma = await st.projects.addMember(st.project.id, a.id, 1);
-        expect(ma).toMatchObject({ projectId: st.project.id, userId: a.id, username: 'alice', roleId: 1 });
+        expect(ma).toMatchObject({ projectId: st.project.id, entityType: 'u', entityId: a.id, entityName: 'alice', roleId: 1 });
         expect(await st.projects.addMember(st.project.id, a.id, 2)).toBeNull();
         const mb = await st.projects.addMember(st.project.id, b.id, 5);
         expect(await st.projects.listMembers(st.project.id)).toEqual([ma, mb]);
-        expect(await st.projects.getMemberRole(st.project.id, b.id)).toBe(5);
+        expect(await st.projects.getMemberRoles(st.project.id, b.id)).toEqual([5]);
         expect(await st.projects.updateMember(st.project.id, mb!.id, 4)).toBe(true);
-        expect(await st.projects.getMemberRole(st.project.id, b.id)).toBe(4);
+        expect(await st.projects.getMemberRoles(st.project.id, b.id)).toEqual([4]);
         const other = await st.projects.createProject({ name: 'other', public: false });
         expect(await st.projects.updateMember(other.id, mb!.id, 3)).toBe(false);
         expect(await st.projects.deleteMember(other.id, mb!.id)).toBe(false);
         expect(await st.projects.deleteMember(st.project.id, mb!.id)).toBe(true);
-        expect(await st.projects.getMemberRole(st.project.id, b.id)).toBeNull();
-        expect(await st.projects.getMemberRole(other.id, a.id)).toBeNull();
+        expect(await st.projects.getMemberRoles(st.project.id, b.id)).toEqual([]);
+        expect(await st.projects.getMemberRoles(other.id, a.id)).toEqual([]);
+      });
+
+      test('a group member: listed by its name, and its role is a role of every user in the group', async () => {
+        const a = await st.identity.createUser({ username: 'alice', passwordHash: 'h' });
+        const devs = await st.groups.createGroup({ name: 'devs', type: 3, ldapDn: '' });
+        const ops = await st.groups.createGroup({ name: 'ops', type: 3, ldapDn: '' });
+        const mu = await st.projects.addMember(st.project.id, a.id, 3);
+        const mg = await st.projects.addGroupMember(st.project.id, devs.id, 2);
+        expect(mg).toMatchObject({ projectId: st.project.id, entityType: 'g', entityId: devs.id, entityName: 'devs', roleId: 2 });
+        expect(await st.projects.addGroupMember(st.project.id, devs.id, 1)).toBeNull();
+        const mo = await st.projects.addGroupMember(st.project.id, ops.id, 4);
+        expect(await st.projects.getMemberRoles(st.project.id, a.id)).toEqual([3]);
+        await st.groups.setUserGroups(a.id, [devs.id, ops.id]);
+        expect((await st.projects.getMemberRoles(st.project.id, a.id)).sort()).toEqual([2, 3, 4]);
+        // A member id names a user or a group member alike.
+        expect(await st.projects.updateMember(st.project.id, mg!.id, 1)).toBe(true);
+        expect((await st.projects.listMembers(st.project.id)).map((m) => [m.id, m.entityName, m.roleId])).toEqual([[mu!.id, 'alice', 3], [mg!.id, 'devs', 1], [mo!.id, 'ops', 4]]);
+        // Deleting the group removes its memberships.
+        expect(await st.groups.deleteGroup(devs.id)).toBe(true);
+        expect((await st.projects.getMemberRoles(st.project.id, a.id)).sort()).toEqual([3, 4]);
       });
     });
   });

@@ -1,5 +1,8 @@
-// harborctl audit-log list [--operation pull|create|delete] [--resource R] [--username U] [--project P] [--page N] [--page-size N]
-import { listAuditLogs } from '../../../client/auditlogs.js';
+// harborctl audit-log list [--ext] [--operation OP] [--resource R] [--resource-type T] [--username U] [--since TIME|DURATION]
+//   [--project P] [--page N] [--page-size N]
+// --ext reads Harbor 2.13's extended log (management operations and logins) instead of the artifact log.
+import { listAuditLogExts, listAuditLogs, type AuditLogExt } from '../../../client/auditlogs.js';
+import { parseDuration } from '../../../core/units.js';
 import { HarborError } from '../../../core/errors.js';
 import { withSpinner } from '../../output/interactive.js';
 import { renderList, shortTime, type Column } from '../../output/render.js';
@@ -7,9 +10,12 @@ import type { Runtime } from '../../runtime.js';
 import { moreNote, pageOptions, type PageFlags } from '../common.js';
 import type { AuditLog } from '../../../client/auditlogs.js';
 
-export interface Options extends PageFlags { operation?: string; resource?: string; username?: string; project?: string }
+export interface Options extends PageFlags {
+  operation?: string; resource?: string; resourceType?: string; username?: string; project?: string; since?: string; ext?: boolean;
+}
 
 const OPERATIONS = ['pull', 'create', 'delete'];
+const EXT_OPERATIONS = [...OPERATIONS, 'update', 'login', 'logout'];
 
 export const AUDIT_LOG_COLUMNS: Column<AuditLog>[] = [
   { header: 'ID', value: (l) => l.id },
@@ -19,10 +25,35 @@ export const AUDIT_LOG_COLUMNS: Column<AuditLog>[] = [
   { header: 'RESOURCE', value: (l) => l.resource },
 ];
 
+export const AUDIT_LOG_EXT_COLUMNS: Column<AuditLogExt>[] = [
+  ...AUDIT_LOG_COLUMNS.slice(0, 4),
+  { header: 'TYPE', value: (l) => l.resource_type },
+  AUDIT_LOG_COLUMNS[4],
+  { header: 'RESULT', value: (l) => (l.operation_result ? 'ok' : 'failed') },
+  { header: 'DESCRIPTION', value: (l) => l.operation_description },
+];
+
+/** --since: an RFC 3339 time, or a duration back from now (24h, 7d). */
+function sinceOf(v: string | undefined, now: number): string | undefined {
+  if (v === undefined) return undefined;
+  if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(v.trim())) return new Date(now - parseDuration(v)).toISOString();
+  const t = Date.parse(v);
+  if (Number.isNaN(t) || !/^\d{4}-\d\d-\d\d/.test(v.trim())) throw new HarborError('USAGE', `invalid --since ${JSON.stringify(v)}: a time (2026-12-01T00:00:00Z) or a duration (24h, 7d)`);
+  return new Date(t).toISOString();
+}
+
 export async function run(rt: Runtime, _args: string[], o: Options): Promise<void> {
-  if (o.operation !== undefined && !OPERATIONS.includes(o.operation)) throw new HarborError('USAGE', `invalid --operation ${JSON.stringify(o.operation)}: ${OPERATIONS.join(', ')}`);
+  const ops = o.ext ? EXT_OPERATIONS : OPERATIONS;
+  if (o.operation !== undefined && !ops.includes(o.operation)) throw new HarborError('USAGE', `invalid --operation ${JSON.stringify(o.operation)}: ${ops.join(', ')}`);
+  if (o.resourceType !== undefined && !o.ext) throw new HarborError('USAGE', '--resource-type goes with --ext (the artifact log holds artifacts only)');
   const page = pageOptions(o);
-  const filter = { operation: o.operation, resource: o.resource, username: o.username, project: o.project };
+  const filter = { operation: o.operation, resource: o.resource, resourceType: o.resourceType, username: o.username, project: o.project, since: sinceOf(o.since, Date.now()) };
+  if (o.ext) {
+    const { items, total } = await rt.withClient((c) => withSpinner(rt, 'reading the audit log', () => listAuditLogExts(c, filter, page)));
+    renderList(rt.io, rt.listFormat(), items, AUDIT_LOG_EXT_COLUMNS, 'no audit log entries');
+    moreNote(rt, items.length, total, page);
+    return;
+  }
   const { items, total } = await rt.withClient((c) => withSpinner(rt, 'reading the audit log', () => listAuditLogs(c, filter, page)));
   renderList(rt.io, rt.listFormat(), items, AUDIT_LOG_COLUMNS, 'no audit log entries');
   moreNote(rt, items.length, total, page);

@@ -24,6 +24,9 @@ export interface ServeOptions {
   maxConnectionsPerClient: string;
   /** HOST:PORT or `off`; undefined: DEFAULT_METRICS_LISTEN, and a busy port is a warning, not a failure. */
   metricsListen?: string;
+  auditLogForwardEndpoint?: string;
+  skipAuditLogDatabase?: boolean;
+  disabledAuditLogEventTypes?: string;
 }
 
 /** Loopback: /metrics names every project, so only this host reads it unless told otherwise. */
@@ -45,6 +48,20 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const maxConnectionsPerClient = Number(opts.maxConnectionsPerClient);
   const metricsListen = opts.metricsListen ?? DEFAULT_METRICS_LISTEN;
   const metricsAt = metricsListen === 'off' ? undefined : parseListen(metricsListen);
+  // The extended audit log's three settings, fixed for the process until a configuration API supplies them.
+  const forwardEndpoint = opts.auditLogForwardEndpoint ?? '';
+  if (forwardEndpoint) {
+    try {
+      parseListen(forwardEndpoint);
+    } catch {
+      throw new HarborError('USAGE', `invalid --audit-log-forward-endpoint ${JSON.stringify(forwardEndpoint)}: use HOST:PORT`);
+    }
+  }
+  if (opts.skipAuditLogDatabase && !forwardEndpoint) throw new HarborError('USAGE', '--skip-audit-log-database needs --audit-log-forward-endpoint: records would go nowhere');
+  const auditSettings = {
+    forwardEndpoint, skipDatabase: Boolean(opts.skipAuditLogDatabase),
+    disabledEventTypes: new Set((opts.disabledAuditLogEventTypes ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)),
+  };
   const storageUrl = opts.storage ?? process.env.HARBORCTL_STORAGE;
   const storage = storageUrl ? parseStorageUrl(storageUrl) : undefined;
   const dataDir = opts.dataDir ?? defaultDataDir();
@@ -59,7 +76,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const { createApp } = await import('../../../server/app.js');
   const app = await createApp({
     dataDir, storage, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs }, bodyIdleTimeoutMs, maxConnectionsPerClient,
-    metrics: metricsAt ? {} : undefined,
+    metrics: metricsAt ? {} : undefined, auditLog: () => auditSettings,
   });
   // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must
   // still shut down cleanly.

@@ -3,21 +3,36 @@
 // counts and times (repositories.pull_count, manifests.pull_time, repository_tags.pull_time) in the
 // same transaction.
 import type Database from 'better-sqlite3';
-import type { AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, PullBatch } from '../index.js';
+import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 
 const COLUMNS: ReadonlySet<string> = new Set(['username', 'resource', 'resource_type', 'operation', 'op_time']);
 
 /** Rows per INSERT statement: one statement of 50 rows costs about half of 50 single-row ones. */
 const ROWS_PER_INSERT = 50;
 const INSERT = 'INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time) VALUES ';
+const INSERT_EXT = `INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description,
+  operation_result, op_time) VALUES `;
+
+interface Row {
+  id: number; project_id: number; username: string; resource: string; resource_type: string; operation: string; op_time: string;
+  operation_description?: string; operation_result?: number;
+}
+
+const record = (r: Row): AuditLogRecord => ({
+  id: r.id, projectId: r.project_id, username: r.username, resource: r.resource, resourceType: r.resource_type, operation: r.operation, opTime: r.op_time,
+});
 
 export class SqliteAuditLogStore implements AuditLogStore {
+  private readonly insertExtOne;
+  private readonly insertExtChunk;
   private readonly insertOne;
   private readonly insertChunk;
   private readonly p;
 
   constructor(private readonly db: Database.Database) {
     this.insertOne = db.prepare(`${INSERT}(?, ?, ?, ?, ?, ?)`);
+    this.insertExtOne = db.prepare(`${INSERT_EXT}(?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertExtChunk = db.prepare(INSERT_EXT + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
     this.insertChunk = db.prepare(INSERT + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?)').join(', '));
     // Pull counts and times (migration 9), as Harbor's artifact event handler keeps them: the
     // repository's count, the pulled artifact's time, the tag's when pulled by tag, and the time of
@@ -60,10 +75,36 @@ export class SqliteAuditLogStore implements AuditLogStore {
   }
 
   list(q: AuditQuery): { items: AuditLogRecord[]; total: number } {
+    const rows = this.select('audit_logs', '', q);
+    return { total: rows.total, items: rows.rows.map(record) };
+  }
+
+  /** As insertMany's rows: one transaction, in chunks of ROWS_PER_INSERT (the artifact operations come in the pull log's batches). */
+  insertExt(rows: NewAuditLogExt[]): void {
+    if (rows.length === 0) return;
+    const values = (r: NewAuditLogExt): (string | number)[] => [r.projectId, r.username, r.resource, r.resourceType, r.operation,
+      r.operationDescription, r.operationResult ? 1 : 0, r.opTime];
+    this.db.transaction(() => {
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) this.insertExtChunk.run(rows.slice(i, i + ROWS_PER_INSERT).flatMap(values));
+      for (; i < rows.length; i++) this.insertExtOne.run(values(rows[i]));
+    })();
+  }
+
+  listExt(q: AuditQuery): { items: AuditLogExtRecord[]; total: number } {
+    const rows = this.select('audit_log_exts', ', operation_description, operation_result', q);
+    return {
+      total: rows.total,
+      items: rows.rows.map((r) => ({ ...record(r), operationDescription: r.operation_description!, operationResult: r.operation_result === 1 })),
+    };
+  }
+
+  /** One of the two logs, filtered, ordered and paged (the table and the extra columns are ours, never the request's). */
+  private select(table: 'audit_logs' | 'audit_log_exts', extra: string, q: AuditQuery): { rows: Row[]; total: number } {
     const clauses: string[] = [];
     const args: (string | number)[] = [];
     if (q.projectIds) {
-      if (q.projectIds.length === 0) return { items: [], total: 0 };
+      if (q.projectIds.length === 0) return { rows: [], total: 0 };
       clauses.push(`project_id IN (${q.projectIds.map(() => '?').join(', ')})`);
       args.push(...q.projectIds);
     }
@@ -81,16 +122,12 @@ export class SqliteAuditLogStore implements AuditLogStore {
       }
     }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_logs ${where}`).get(...args) as { n: number }).n;
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM ${table} ${where}`).get(...args) as { n: number }).n;
     // Newest first by default: id order, which is time order (rows are appended as they happen).
     const order = q.order ?? { column: 'id', dir: 'desc' };
     const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
-    const rows = this.db.prepare(`SELECT id, project_id, username, resource, resource_type, operation, op_time FROM audit_logs ${where}
-      ORDER BY ${order.column === 'id' ? '' : `op_time ${dir}, `}id ${dir} LIMIT ? OFFSET ?`)
-      .all(...args, q.limit, q.offset) as { id: number; project_id: number; username: string; resource: string; resource_type: string; operation: string; op_time: string }[];
-    return {
-      total,
-      items: rows.map((r) => ({ id: r.id, projectId: r.project_id, username: r.username, resource: r.resource, resourceType: r.resource_type, operation: r.operation, opTime: r.op_time })),
-    };
+    const rows = this.db.prepare(`SELECT id, project_id, username, resource, resource_type, operation, op_time${extra} FROM ${table} ${where}
+      ORDER BY ${order.column === 'id' ? '' : `op_time ${dir}, `}id ${dir} LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as Row[];
+    return { rows, total };
   }
 }

@@ -7,7 +7,9 @@ import type { MetaStores } from '../index.js';
 import { SqliteArtifactStore } from './artifacts.js';
 import { SqliteAuditLogStore } from './audit.js';
 import type { Clock } from './common.js';
+import { SqliteConfigStore } from './config.js';
 import { SqliteContentStore } from './content.js';
+import { SqliteUserGroupStore } from './groups.js';
 import { SqliteIdentityStore } from './identity.js';
 import { SqliteImmutableRuleStore } from './immutable.js';
 import { SqliteJobStore } from './jobs.js';
@@ -17,6 +19,7 @@ import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
 import { SqliteRetentionStore } from './retention.js';
 import { SqliteUploadStore } from './uploads.js';
+import { SqliteWebhookStore } from './webhooks.js';
 
 export function migrate(db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -65,6 +68,9 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     labels: new SqliteLabelStore(db, now),
     immutable: new SqliteImmutableRuleStore(db, now),
     retention: new SqliteRetentionStore(db, now),
+    config: new SqliteConfigStore(db, now),
+    groups: new SqliteUserGroupStore(db, now),
+    webhooks: new SqliteWebhookStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

@@ -229,7 +229,7 @@ export const MIGRATIONS: string[] = [
     FROM projects p, users u WHERE p.name = 'library' AND u.username = 'admin'
     ON CONFLICT (project_id, user_id) DO NOTHING;
   `,
-  /* immutable tag rules (issue 15 §5) */ `
+  /* 11: immutable tag rules (issue 15 §5) */ `
   -- Harbor's immutable_tag_rule: the rule's JSON is unique per project, as Harbor's tag_filter is.
   CREATE TABLE immutable_tag_rules (
     id INTEGER PRIMARY KEY,
@@ -239,7 +239,7 @@ export const MIGRATIONS: string[] = [
     UNIQUE (project_id, rule)
   );
   `,
-  /* tag retention (issue 15 §4) */ `
+  /* 12: tag retention (issue 15 §4) */ `
   -- One policy per project (the project's retention_id metadata names it), its executions and their
   -- per-repository tasks with the task's log.
   CREATE TABLE retention_policies (
@@ -271,11 +271,114 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX retention_tasks_execution ON retention_tasks(execution_id);
   `,
-  /* repository descriptions (issue 14) */ `
+  /* 13: system configuration */ `
+  -- Harbor's configuration items set through PUT /configurations (services/config.ts): the value is
+  -- JSON text; a secret is sealed before it gets here. An item never set keeps its default.
+  CREATE TABLE configurations (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
+  /* 14: user groups and group members of projects */ `
+  -- Harbor's user groups (1 LDAP, 2 HTTP, 3 OIDC), unique by type and name, and the groups each
+  -- user was in at the last sign-in.
+  CREATE TABLE user_groups (
+    id INTEGER PRIMARY KEY,
+    group_name TEXT NOT NULL,
+    group_type INTEGER NOT NULL CHECK (group_type IN (1, 2, 3)),
+    ldap_group_dn TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (group_type, group_name)
+  );
+  CREATE TABLE user_group_members (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, group_id)
+  );
+  CREATE INDEX user_group_members_group ON user_group_members(group_id);
+  -- A project member is a user or a group (Harbor's entity_type u/g); one id sequence for both, as
+  -- /members/{mid} names either. A new table rather than a rebuilt one under the old name (see 2).
+  CREATE TABLE project_memberships (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    group_id INTEGER REFERENCES user_groups(id) ON DELETE CASCADE,
+    role_id INTEGER NOT NULL CHECK (role_id BETWEEN 1 AND 5),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK ((user_id IS NULL) <> (group_id IS NULL)),
+    UNIQUE (project_id, user_id),
+    UNIQUE (project_id, group_id)
+  );
+  CREATE INDEX project_memberships_user ON project_memberships(user_id);
+  CREATE INDEX project_memberships_group ON project_memberships(group_id);
+  INSERT INTO project_memberships (id, project_id, user_id, role_id, created_at, updated_at)
+    SELECT id, project_id, user_id, role_id, created_at, updated_at FROM project_members;
+  DROP TABLE project_members;
+  `,
+  /* 15: webhooks (issue 19) */ `
+  -- A project's webhook policies (Harbor's notification_policy); event types and targets as JSON.
+  -- IF NOT EXISTS: a test replays the migrations from an earlier one (api-conventions.test.ts).
+  CREATE TABLE IF NOT EXISTS webhook_policies (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    enabled INTEGER NOT NULL,
+    event_types TEXT NOT NULL,
+    targets TEXT NOT NULL,
+    creator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (project_id, name)
+  );
+  -- The durable delivery queue: one row per event, policy and target (Harbor's execution and its
+  -- task). address repeats the target's, for the per-target bound of claims.
+  CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    policy_id INTEGER NOT NULL REFERENCES webhook_policies(id) ON DELETE CASCADE,
+    project_id INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    event TEXT NOT NULL,
+    target TEXT NOT NULL,
+    address TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('Pending', 'Running', 'Success', 'Error')),
+    attempts INTEGER NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    lease_until TEXT,
+    log TEXT NOT NULL,
+    status_message TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    start_time TEXT,
+    end_time TEXT
+  );
+  CREATE INDEX IF NOT EXISTS webhook_deliveries_policy ON webhook_deliveries(policy_id);
+  CREATE INDEX IF NOT EXISTS webhook_deliveries_open ON webhook_deliveries(status, next_attempt_at) WHERE status IN ('Pending', 'Running');
+  `,
+  /* 16: extended audit log (issue 19) */ `
+  -- Harbor 2.13's audit_log_ext: management operations and logins. project_id 0: no project (users,
+  -- registries, logins). No foreign key, as audit_logs: the record outlives what it is about.
+  CREATE TABLE IF NOT EXISTS audit_log_exts (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    operation_description TEXT NOT NULL,
+    operation_result INTEGER NOT NULL,
+    op_time TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS audit_log_exts_project ON audit_log_exts(project_id);
+  `,
+  /* 17: repository descriptions (issue 14) */ `
   -- Harbor's repository.description, set by PUT /projects/{p}/repositories/{r} (HTML-escaped there).
   ALTER TABLE repositories ADD COLUMN description TEXT NOT NULL DEFAULT '';
   `,
-  /* labels (issue 14) */ `
+  /* 18: labels (issue 14) */ `
   -- Harbor's harbor_label and label_reference. A global label (scope g) has no project; names are
   -- unique within a scope's project (or among global labels).
   CREATE TABLE labels (
@@ -297,7 +400,7 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX label_references_manifest ON label_references(manifest_id);
   `,
-  /* CVE allowlists (issue 14) */ `
+  /* 19: CVE allowlists (issue 14) */ `
   -- Harbor's cve_allowlist: project_id 0 is the system's; a project's goes with it (deleteProject).
   -- items is the JSON array of CVE ids; expires_at Unix seconds, NULL for never.
   CREATE TABLE cve_allowlists (

@@ -1,6 +1,6 @@
-// Projects, project metadata and members (tables projects, project_metadata, project_members).
+// Projects, project metadata and members (tables projects, project_metadata, project_memberships).
 // Beyond its own tables: deleteProject removes the project's manifest-less repositories and CVE allowlist, listMembers
-// reads users for the names, and recountUsage reads repositories, repository_blobs, blobs and manifests.
+// reads users and user_groups for the names and user_group_members for a user's roles through groups, and recountUsage reads repositories, repository_blobs, blobs and manifests.
 import type Database from 'better-sqlite3';
 import type { CveAllowlist, NewProject, Project, ProjectMember, ProjectPatch, ProjectStore, RoleId } from '../index.js';
 import { type Clock, RECOUNT, SqliteStore, unique } from './common.js';
@@ -27,15 +27,16 @@ export class SqliteProjectStore extends SqliteStore implements ProjectStore {
       getAllowlist: db.prepare('SELECT * FROM cve_allowlists WHERE project_id = ?'),
       setAllowlist: db.prepare(`INSERT INTO cve_allowlists (project_id, expires_at, items, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (project_id) DO UPDATE SET expires_at = excluded.expires_at, items = excluded.items, updated_at = excluded.updated_at`),
-      listMembers: db.prepare(`SELECT m.id, m.project_id, m.user_id, u.username, m.role_id FROM project_members m
-        JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY m.id`),
-      insertMember: db.prepare(`INSERT INTO project_members (project_id, user_id, role_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+      listMembers: db.prepare(`${MEMBER_COLS} WHERE m.project_id = ? ORDER BY m.id`),
+      insertMember: db.prepare(`INSERT INTO project_memberships (project_id, user_id, role_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (project_id, user_id) DO NOTHING`),
-      getMember: db.prepare(`SELECT m.id, m.project_id, m.user_id, u.username, m.role_id FROM project_members m
-        JOIN users u ON u.id = m.user_id WHERE m.id = ?`),
-      updateMember: db.prepare('UPDATE project_members SET role_id = ?, updated_at = ? WHERE project_id = ? AND id = ?'),
-      deleteMember: db.prepare('DELETE FROM project_members WHERE project_id = ? AND id = ?'),
-      memberRole: db.prepare('SELECT role_id FROM project_members WHERE project_id = ? AND user_id = ?').pluck(),
+      insertGroupMember: db.prepare(`INSERT INTO project_memberships (project_id, group_id, role_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (project_id, group_id) DO NOTHING`),
+      getMember: db.prepare(`${MEMBER_COLS} WHERE m.id = ?`),
+      updateMember: db.prepare('UPDATE project_memberships SET role_id = ?, updated_at = ? WHERE project_id = ? AND id = ?'),
+      deleteMember: db.prepare('DELETE FROM project_memberships WHERE project_id = ? AND id = ?'),
+      memberRoles: db.prepare(`SELECT role_id FROM project_memberships WHERE project_id = ? AND (user_id = ?
+        OR group_id IN (SELECT group_id FROM user_group_members WHERE user_id = ?))`).pluck(),
       recount: db.prepare(RECOUNT).pluck(),
     };
   }
@@ -110,8 +111,14 @@ export class SqliteProjectStore extends SqliteStore implements ProjectStore {
     return this.s.deleteMember.run(projectId, memberId).changes > 0;
   }
 
-  async getMemberRole(projectId: number, userId: number): Promise<RoleId | null> {
-    return (this.s.memberRole.get(projectId, userId) as RoleId | undefined) ?? null;
+  async addGroupMember(projectId: number, groupId: number, roleId: RoleId): Promise<ProjectMember | null> {
+    const t = this.iso();
+    const r = this.s.insertGroupMember.run(projectId, groupId, roleId, t, t);
+    return r.changes ? toMember(this.s.getMember.get(r.lastInsertRowid)) : null;
+  }
+
+  async getMemberRoles(projectId: number, userId: number): Promise<RoleId[]> {
+    return this.s.memberRoles.all(projectId, userId, userId) as RoleId[];
   }
 
   async recountUsage(projectId: number): Promise<number> {
@@ -135,8 +142,13 @@ function toProject(r: unknown): Project | null {
   };
 }
 
+const MEMBER_COLS = `SELECT m.id, m.project_id, m.user_id, m.group_id, coalesce(u.username, g.group_name) AS entity_name, m.role_id
+  FROM project_memberships m LEFT JOIN users u ON u.id = m.user_id LEFT JOIN user_groups g ON g.id = m.group_id`;
+
 function toMember(r: unknown): ProjectMember | null {
   if (!r) return null;
-  const x = r as { id: number; project_id: number; user_id: number; username: string; role_id: RoleId };
-  return { id: x.id, projectId: x.project_id, userId: x.user_id, username: x.username, roleId: x.role_id };
+  const x = r as { id: number; project_id: number; user_id: number | null; group_id: number | null; entity_name: string; role_id: RoleId };
+  return {
+    id: x.id, projectId: x.project_id, entityType: x.user_id !== null ? 'u' : 'g', entityId: x.user_id ?? x.group_id!, entityName: x.entity_name, roleId: x.role_id,
+  };
 }

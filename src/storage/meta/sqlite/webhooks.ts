@@ -1,0 +1,125 @@
+// Webhook policies (webhook_policies) and the delivery queue (webhook_deliveries); see ../webhooks.ts.
+// Event types and targets are kept as JSON text: they are read and written whole with the policy.
+import type Database from 'better-sqlite3';
+import type {
+  NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
+} from '../index.js';
+import { type Clock, SqliteStore, unique } from './common.js';
+
+interface PolicyRow {
+  id: number; project_id: number; name: string; description: string; enabled: number; event_types: string; targets: string;
+  creator: string; created_at: string; updated_at: string;
+}
+
+interface DeliveryRow {
+  id: number; policy_id: number; project_id: number; event_type: string; event: string; target: string; status: WebhookDelivery['status'];
+  attempts: number; next_attempt_at: string; log: string; status_message: string; created_at: string; updated_at: string;
+  start_time: string | null; end_time: string | null;
+}
+
+const policy = (r: PolicyRow): WebhookPolicy => ({
+  id: r.id, projectId: r.project_id, name: r.name, description: r.description, enabled: r.enabled === 1,
+  eventTypes: JSON.parse(r.event_types) as string[], targets: JSON.parse(r.targets) as WebhookPolicy['targets'],
+  creator: r.creator, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+const delivery = (r: DeliveryRow): WebhookDelivery => ({
+  id: r.id, policyId: r.policy_id, projectId: r.project_id, eventType: r.event_type, event: JSON.parse(r.event) as unknown,
+  target: JSON.parse(r.target) as WebhookDelivery['target'], status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
+  log: r.log, statusMessage: r.status_message, createdAt: r.created_at, updatedAt: r.updated_at, startTime: r.start_time, endTime: r.end_time,
+});
+
+export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
+  private readonly s;
+
+  constructor(db: Database.Database, now: Clock) {
+    super(db, now);
+    this.s = {
+      insertPolicy: db.prepare(`INSERT INTO webhook_policies (project_id, name, description, enabled, event_types, targets, creator, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      getPolicy: db.prepare('SELECT * FROM webhook_policies WHERE id = ?'),
+      listAll: db.prepare('SELECT * FROM webhook_policies ORDER BY id'),
+      listProject: db.prepare('SELECT * FROM webhook_policies WHERE project_id = ? ORDER BY id'),
+      updatePolicy: db.prepare(`UPDATE webhook_policies SET name = ?, description = ?, enabled = ?, event_types = ?, targets = ?, updated_at = ?
+        WHERE id = ?`),
+      deletePolicy: db.prepare('DELETE FROM webhook_policies WHERE id = ?'),
+      insertDelivery: db.prepare(`INSERT INTO webhook_deliveries (policy_id, project_id, event_type, event, target, address, status, attempts,
+        next_attempt_at, log, status_message, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'Pending', 0, ?, '', '', ?, ?)`),
+      // Due: Pending and due, or Running with a lapsed lease. Per address, the due ones are numbered
+      // and taken only while they and the live Running ones stay within perTarget.
+      due: db.prepare(`SELECT id FROM (
+          SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.address ORDER BY d.next_attempt_at, d.id) AS rn,
+            (SELECT COUNT(*) FROM webhook_deliveries r WHERE r.address = d.address AND r.status = 'Running' AND r.lease_until > ?) AS running
+          FROM webhook_deliveries d
+          WHERE (d.status = 'Pending' AND d.next_attempt_at <= ?) OR (d.status = 'Running' AND d.lease_until <= ?)
+        ) AS c WHERE rn + running <= ? ORDER BY id LIMIT ?`).pluck(),
+      take: db.prepare(`UPDATE webhook_deliveries SET status = 'Running', lease_until = ?, updated_at = ?,
+        start_time = coalesce(start_time, ?) WHERE id = ?`),
+      finish: db.prepare(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = coalesce(?, next_attempt_at),
+        lease_until = NULL, log = log || ?, status_message = ?, updated_at = ?, end_time = ? WHERE id = ?`),
+      getDelivery: db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?'),
+      listDeliveries: db.prepare('SELECT * FROM webhook_deliveries WHERE policy_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
+      countDeliveries: db.prepare('SELECT COUNT(*) FROM webhook_deliveries WHERE policy_id = ?').pluck(),
+    };
+  }
+
+  async createPolicy(p: NewWebhookPolicy): Promise<WebhookPolicy> {
+    const at = this.iso();
+    const id = unique(`webhook policy ${p.name}`, () => this.s.insertPolicy.run(p.projectId, p.name, p.description, p.enabled ? 1 : 0,
+      JSON.stringify(p.eventTypes), JSON.stringify(p.targets), p.creator, at, at)).lastInsertRowid;
+    return policy(this.s.getPolicy.get(id) as PolicyRow);
+  }
+
+  async getPolicy(id: number): Promise<WebhookPolicy | null> {
+    const r = this.s.getPolicy.get(id) as PolicyRow | undefined;
+    return r ? policy(r) : null;
+  }
+
+  async listPolicies(projectId?: number): Promise<WebhookPolicy[]> {
+    const rows = (projectId === undefined ? this.s.listAll.all() : this.s.listProject.all(projectId)) as PolicyRow[];
+    return rows.map(policy);
+  }
+
+  async updatePolicy(id: number, patch: WebhookPolicyPatch): Promise<WebhookPolicy | null> {
+    const cur = await this.getPolicy(id);
+    if (!cur) return null;
+    const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as WebhookPolicy;
+    unique(`webhook policy ${n.name}`, () => this.s.updatePolicy.run(n.name, n.description, n.enabled ? 1 : 0, JSON.stringify(n.eventTypes),
+      JSON.stringify(n.targets), this.iso(), id));
+    return this.getPolicy(id);
+  }
+
+  async deletePolicy(id: number): Promise<boolean> {
+    return this.s.deletePolicy.run(id).changes > 0;
+  }
+
+  async enqueue(items: NewWebhookDelivery[]): Promise<number[]> {
+    const at = this.iso();
+    return this.db.transaction(() => items.map((d) => Number(this.s.insertDelivery.run(d.policyId, d.projectId, d.eventType,
+      JSON.stringify(d.event), JSON.stringify(d.target), d.target.address, at, at, at).lastInsertRowid)))();
+  }
+
+  async claim(now: string, leaseUntil: string, limit: number, perTarget: number): Promise<WebhookDelivery[]> {
+    return this.db.transaction(() => {
+      const ids = this.s.due.all(now, now, now, perTarget, limit) as number[];
+      const at = this.iso();
+      for (const id of ids) this.s.take.run(leaseUntil, at, at, id);
+      return ids.map((id) => delivery(this.s.getDelivery.get(id) as DeliveryRow));
+    }).immediate();
+  }
+
+  async finishAttempt(id: number, a: WebhookAttempt): Promise<void> {
+    const at = this.iso();
+    this.s.finish.run(a.status, a.nextAttemptAt ?? null, `${a.logLine}\n`, a.statusMessage.slice(0, 1000), at, a.status === 'Pending' ? null : at, id);
+  }
+
+  async listDeliveries(policyId: number, page: { offset: number; limit: number }): Promise<{ items: WebhookDelivery[]; total: number }> {
+    const items = (this.s.listDeliveries.all(policyId, page.limit, page.offset) as DeliveryRow[]).map(delivery);
+    return { items, total: this.s.countDeliveries.get(policyId) as number };
+  }
+
+  async getDelivery(id: number): Promise<WebhookDelivery | null> {
+    const r = this.s.getDelivery.get(id) as DeliveryRow | undefined;
+    return r ? delivery(r) : null;
+  }
+}
