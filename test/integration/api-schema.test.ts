@@ -175,10 +175,10 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', `/projects/schema/webhook/policies/${hid}`);
   await is2xx('PUT', `/projects/schema/webhook/policies/${hid}`, { ...hook, description: 'schema' });
   await is2xx('GET', '/projects/schema/webhook/events');
-  const [eid] = (await api(s, 'POST', `/projects/schema/webhook/policies/${hid}/test`, { raw: true })).body.execution_ids as number[];
+  const [whEid] = (await api(s, 'POST', `/projects/schema/webhook/policies/${hid}/test`, { raw: true })).body.execution_ids as number[];
   await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions`);
-  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${eid}/tasks`);
-  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${eid}/tasks/${eid}/log`);
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${whEid}/tasks`);
+  await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${whEid}/tasks/${whEid}/log`);
   await is2xx('DELETE', `/projects/schema/webhook/policies/${hid}`);
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
   await is2xx('DELETE', '/projects/schema');
