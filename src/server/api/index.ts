@@ -3,6 +3,7 @@
 import type { RequestContext } from '../context.js';
 import { artifactRoutes } from './artifact.js';
 import { auditLogRoutes } from './auditlog.js';
+import { gcRoutes } from './gc.js';
 import { healthRoutes } from './health.js';
 import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
@@ -19,7 +20,7 @@ import { userRoutes } from './user.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, gcRoutes]) add(r);
   return r;
 }
 

@@ -6,6 +6,7 @@ import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
 import type { RobotService } from '../../services/robots.js';
+import type { Scheduler } from '../../services/scheduler.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserService } from '../../services/users.js';
 import type { MetaStores } from '../../storage/meta/index.js';
@@ -23,6 +24,8 @@ export interface ApiServices {
   registries: RegistryEndpointService;
   /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
   audit: AuditLogService;
+  /** Background jobs: garbage collection, audit-log purge (/system/gc, /system/purgeaudit). */
+  scheduler: Scheduler;
   /** The version systeminfo reports. */
   version: string;
   /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */

@@ -8,20 +8,24 @@
 import type { ArtifactStore } from './artifacts.js';
 import type { AuditLogStore } from './audit.js';
 import type { ContentStore } from './content.js';
+import type { GcStore } from './gc.js';
 import type { IdentityStore } from './identity.js';
 import type { JobStore } from './jobs.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
+import type { ScheduleStore } from './schedules.js';
 import type { UploadStore } from './uploads.js';
 
 export type * from './artifacts.js';
 export type * from './audit.js';
 export type * from './common.js';
 export type * from './content.js';
+export type * from './gc.js';
 export type * from './identity.js';
 export type * from './jobs.js';
 export type * from './projects.js';
 export type * from './registries.js';
+export type * from './schedules.js';
 export type * from './uploads.js';
 
 export interface MetaStores {
@@ -33,6 +37,8 @@ export interface MetaStores {
   registries: RegistryStore;
   jobs: JobStore;
   audit: AuditLogStore;
+  schedules: ScheduleStore;
+  gc: GcStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -60,6 +60,10 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
       // The accessories that go with their subject (SBOMs, signatures).
       hardReferrers: db.prepare('SELECT id, digest FROM manifests WHERE repository_id = ? AND subject = ?'),
       deleteManifestById: db.prepare('DELETE FROM manifests WHERE id = ?'),
+      // A tag on the manifest, or another manifest of the repository that references it (an index's child).
+      inUse: db.prepare(`SELECT 1 FROM repository_tags WHERE manifest_id = ?
+        UNION ALL SELECT 1 FROM manifest_refs x JOIN manifests o ON o.id = x.manifest_id
+          WHERE o.repository_id = ? AND x.kind = 'manifest' AND x.digest = ? LIMIT 1`).pluck(),
     };
   }
 
@@ -191,10 +195,20 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
   }
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    return this.deleteManifestNow(repository, digest);
+  }
+
+  /**
+   * deleteManifest's transaction, synchronous so that garbage collection (sqlite/gc.ts) can run it
+   * inside its own; with `untaggedOnly` it deletes nothing (false) unless the manifest has no tag and
+   * no other manifest of the repository references it, checked in the same transaction.
+   */
+  deleteManifestNow(repository: string, digest: string, untaggedOnly = false): boolean {
     return this.db.transaction(() => {
       const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
       const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
       if (!repo || id === undefined) return false;
+      if (untaggedOnly && this.s.inUse.get(id, repo.id, digest)) return false;
       // The manifest, then its accessories (and theirs): each releases what only it referenced.
       const queue: { id: number; digest: string }[] = [{ id, digest }];
       for (let item = queue.shift(); item; item = queue.shift()) {

@@ -8,11 +8,13 @@ import { SqliteArtifactStore } from './artifacts.js';
 import { SqliteAuditLogStore } from './audit.js';
 import type { Clock } from './common.js';
 import { SqliteContentStore } from './content.js';
+import { SqliteGcStore } from './gc.js';
 import { SqliteIdentityStore } from './identity.js';
 import { SqliteJobStore } from './jobs.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
+import { SqliteScheduleStore } from './schedules.js';
 import { SqliteUploadStore } from './uploads.js';
 
 export function migrate(db: Database.Database): number {
@@ -49,16 +51,19 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     db.close();
     throw e;
   }
+  const content = new SqliteContentStore(db, now);
   return {
     db,
     identity: new SqliteIdentityStore(db, now),
     projects: new SqliteProjectStore(db, now),
-    content: new SqliteContentStore(db, now),
+    content,
     artifacts: new SqliteArtifactStore(db, now),
     uploads: new SqliteUploadStore(db, now),
     registries: new SqliteRegistryStore(db, now),
     jobs: new SqliteJobStore(db, now),
     audit: new SqliteAuditLogStore(db),
+    schedules: new SqliteScheduleStore(db, now),
+    gc: new SqliteGcStore(db, now, content),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

@@ -229,4 +229,28 @@ export const MIGRATIONS: string[] = [
     FROM projects p, users u WHERE p.name = 'library' AND u.username = 'admin'
     ON CONFLICT (project_id, user_id) DO NOTHING;
   `,
+  /* schedules and executions (issue 15) */ `
+  -- One schedule per job kind (GARBAGE_COLLECTION, PURGE_AUDIT_LOG, ...): Harbor's ScheduleObj type and
+  -- 6-field cron, and the job's parameters (JSON).
+  CREATE TABLE schedules (
+    kind TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    cron TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- One row per run of a job (Harbor's execution): its status, trigger, parameters, log and outcome.
+  CREATE TABLE executions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    log TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX executions_kind ON executions(kind, id);
+  `,
 ];
