@@ -116,6 +116,16 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', `/registries/${rid}`);
   await is2xx('GET', '/audit-logs?q=operation%3Dcreate');
   await is2xx('GET', '/projects/schema/logs');
+  await is2xx('POST', '/system/gc/schedule', { schedule: { type: 'Custom', cron: '0 0 3 * * *' }, parameters: { delete_untagged: true } });
+  await is2xx('PUT', '/system/gc/schedule', { schedule: { type: 'Daily' }, parameters: { dry_run: true } });
+  await is2xx('GET', '/system/gc/schedule');
+  const gcRun = await is2xx('PUT', '/system/gc/schedule', { schedule: { type: 'Manual' }, parameters: { dry_run: true } });
+  const gcId = Number(/(\d+)$/.exec(gcRun.headers.location)![1]);
+  await srv.app.scheduler.wait(gcId);
+  await is2xx('GET', '/system/gc');
+  await is2xx('GET', `/system/gc/${gcId}`);
+  await is2xx('GET', `/system/gc/${gcId}/log`);
+  await is2xx('PUT', `/system/gc/${gcId}`);
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);

@@ -3,11 +3,13 @@
 import { artifactStoreContract } from './artifacts.contract.js';
 import { auditLogStoreContract } from './audit.contract.js';
 import { contentStoreContract } from './content.contract.js';
+import { gcStoreContract } from './gc.contract.js';
 import type { StoresFactory } from './harness.js';
 import { identityStoreContract } from './identity.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
+import { scheduleStoreContract } from './schedules.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 
 export function metaStoresContract(name: string, factory: StoresFactory): void {
@@ -19,4 +21,6 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   registryStoreContract(name, factory);
   jobStoreContract(name, factory);
   auditLogStoreContract(name, factory);
+  scheduleStoreContract(name, factory);
+  gcStoreContract(name, factory);
 }
