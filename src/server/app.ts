@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
-import { AuditLogService } from '../services/audit.js';
+import { AuditLogService, PURGE_AUDIT_KIND } from '../services/audit.js';
 import { BlobLocks } from '../services/blob-locks.js';
 import { GC_KIND, GcService } from '../services/gc.js';
 import { gcParameters } from './api/gc.js';
+import { purgeParameters } from './api/purge.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ProjectService } from '../services/projects.js';
@@ -149,6 +150,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const scheduler = new Scheduler(stores, cfg.log);
   const gc = new GcService(stores, blobs, locks, registry);
   scheduler.register(GC_KIND, (ctx) => gc.run(gcParameters(ctx.execution.parameters), ctx));
+  scheduler.register(PURGE_AUDIT_KIND, (ctx) => audit.purge(purgeParameters(ctx.execution.parameters), ctx));
   await scheduler.start();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));

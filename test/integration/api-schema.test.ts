@@ -126,6 +126,17 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', `/system/gc/${gcId}`);
   await is2xx('GET', `/system/gc/${gcId}/log`);
   await is2xx('PUT', `/system/gc/${gcId}`);
+  const purgeParams = { audit_retention_hour: 24, include_event_types: 'pull', dry_run: true };
+  await is2xx('POST', '/system/purgeaudit/schedule', { schedule: { type: 'Weekly' }, parameters: purgeParams });
+  await is2xx('PUT', '/system/purgeaudit/schedule', { schedule: { type: 'Hourly' }, parameters: purgeParams });
+  await is2xx('GET', '/system/purgeaudit/schedule');
+  const purgeRun = await is2xx('POST', '/system/purgeaudit/schedule', { schedule: { type: 'Manual' }, parameters: purgeParams });
+  const purgeId = Number(/(\d+)$/.exec(purgeRun.headers.location)![1]);
+  await srv.app.scheduler.wait(purgeId);
+  await is2xx('GET', '/system/purgeaudit');
+  await is2xx('GET', `/system/purgeaudit/${purgeId}`);
+  await is2xx('GET', `/system/purgeaudit/${purgeId}/log`);
+  await is2xx('PUT', `/system/purgeaudit/${purgeId}`);
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);

@@ -9,6 +9,7 @@ import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
 import { projectRoutes } from './project.js';
+import { purgeRoutes } from './purge.js';
 import { quotaRoutes } from './quota.js';
 import { registryRoutes } from './registry.js';
 import { robotRoutes } from './robot.js';
@@ -20,7 +21,7 @@ import { userRoutes } from './user.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, gcRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, gcRoutes, purgeRoutes]) add(r);
   return r;
 }
 

@@ -53,7 +53,8 @@ function scheduleBody(job: SystemJob, body: Record<string, unknown>): { type: st
   if (cron !== undefined && cron !== null && typeof cron !== 'string') throw new HarborError('BAD_REQUEST', 'schedule.cron must be a string');
   const p = body.parameters ?? {};
   if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new HarborError('BAD_REQUEST', 'parameters must be an object');
-  return { type, cron: (cron as string | null | undefined) || undefined, parameters: job.parameters(p as Record<string, unknown>) };
+  // Removing a schedule needs no parameters.
+  return { type, cron: (cron as string | null | undefined) || undefined, parameters: type === 'None' ? {} : job.parameters(p as Record<string, unknown>) };
 }
 
 async function setSchedule(c: ApiContext, job: SystemJob, created: number): Promise<void> {

@@ -47,4 +47,8 @@ export interface AuditLogStore {
   /** All rows and pulls in one transaction; a pull of something deleted since is skipped. */
   insertMany(rows: NewAuditLog[], pulls?: PullBatch[]): void;
   list(q: AuditQuery): { items: AuditLogRecord[]; total: number };
+  /** Deletes at most `limit` entries older than `before` (ISO) whose operation is one of `operations`; returns how many. */
+  purge(before: string, operations: string[], limit: number): number;
+  /** How many entries purge would delete in all. */
+  countPurgeable(before: string, operations: string[]): number;
 }

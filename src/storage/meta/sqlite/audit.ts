@@ -93,4 +93,17 @@ export class SqliteAuditLogStore implements AuditLogStore {
       items: rows.map((r) => ({ id: r.id, projectId: r.project_id, username: r.username, resource: r.resource, resourceType: r.resource_type, operation: r.operation, opTime: r.op_time })),
     };
   }
+
+  purge(before: string, operations: string[], limit: number): number {
+    if (!operations.length) return 0;
+    const ops = operations.map(() => '?').join(', ');
+    return this.db.prepare(`DELETE FROM audit_logs WHERE id IN (SELECT id FROM audit_logs WHERE op_time < ? AND operation IN (${ops}) LIMIT ?)`)
+      .run(before, ...operations, limit).changes;
+  }
+
+  countPurgeable(before: string, operations: string[]): number {
+    if (!operations.length) return 0;
+    const ops = operations.map(() => '?').join(', ');
+    return this.db.prepare(`SELECT count(*) FROM audit_logs WHERE op_time < ? AND operation IN (${ops})`).pluck().get(before, ...operations) as number;
+  }
 }
