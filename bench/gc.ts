@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../src/core/log.js';
 import { digestOf } from '../src/oci/digest.js';
 import { BlobLocks } from '../src/services/blob-locks.js';
-import { GcService } from '../src/services/gc.js';
+import { GC_KIND, GcService } from '../src/services/gc.js';
+import { Scheduler } from '../src/services/scheduler.js';
 import { RegistryService } from '../src/services/registry.js';
 import { FsBlobStore } from '../src/storage/blobs/fs/index.js';
 import { openSqliteStores } from '../src/storage/meta/sqlite/index.js';
@@ -74,13 +75,23 @@ async function child(path: string, dryRun: boolean): Promise<void> {
   await blobs.init();
   const log = createLogger('error', { write: () => undefined });
   const gc = new GcService(st, blobs, new BlobLocks(), new RegistryService(st, blobs, log, { uploadTtlMs: 86_400_000 }));
-  let lines = 0;
+  // Through the scheduler, as the server runs it: the execution's log is written to the database.
+  const scheduler = new Scheduler(st, log);
+  scheduler.register(GC_KIND, async (ctx) => ({ ...(await gc.run({ delete_untagged: true, dry_run: dryRun, workers: 1 }, ctx)) }));
+  await scheduler.start();
   const start = process.hrtime.bigint();
-  const r = await gc.run({ delete_untagged: true, dry_run: dryRun, workers: 1 }, { signal: new AbortController().signal, log: async () => { lines++; } });
+  const e = await scheduler.trigger(GC_KIND, 'MANUAL', {});
+  await scheduler.wait(e.id);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const peak = peakRssMiB(); // before reading the log back, which is the log API's cost, not GC's
+  const done = await scheduler.execution(GC_KIND, e.id);
+  if (done?.status !== 'Success') throw new Error(`GC ended ${done?.status}`);
+  const lines = ((await scheduler.executionLog(GC_KIND, e.id)) ?? '').split('\n').length - 1;
+  const r = done.parameters;
+  await scheduler.close();
   await st.close();
   rmSync(dir, { recursive: true, force: true });
-  process.stdout.write(`${JSON.stringify({ ...r, lines, seconds, peakRssMiB: peakRssMiB() })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...r, lines, seconds, peakRssMiB: peak })}\n`);
 }
 
 async function main(): Promise<void> {
@@ -100,8 +111,8 @@ async function main(): Promise<void> {
         copyFileSync(template, db);
         const c = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', '1', '--db', db, ...(dry ? ['--dry-run'] : [])], { encoding: 'utf8' });
         if (c.status !== 0) throw new Error(`GC child failed: ${c.stderr}`);
-        const r = JSON.parse(c.stdout) as { purged_manifests: number; purged_blobs: number; seconds: number; peakRssMiB: number };
-        process.stdout.write(`run ${run} ${dry ? 'dry run' : 'real run'}: ${r.purged_manifests} artifacts, ${r.purged_blobs} blobs in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB\n`);
+        const r = JSON.parse(c.stdout) as { purged_manifests: number; purged_blobs: number; lines: number; seconds: number; peakRssMiB: number };
+        process.stdout.write(`run ${run} ${dry ? 'dry run' : 'real run'}: ${r.purged_manifests} artifacts, ${r.purged_blobs} blobs (${r.lines} log lines) in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB\n`);
         rmSync(db, { force: true });
       }
     }

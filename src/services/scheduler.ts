@@ -49,6 +49,9 @@ export function parseCron(cron: string): Cron {
   }
 }
 
+const LOG_CHUNK = 200;
+const LOG_FLUSH_MS = 1000;
+
 export interface ScheduleView extends ScheduleRecord { nextScheduledTime: string | null }
 
 export class Scheduler {
@@ -128,17 +131,33 @@ export class Scheduler {
     const execution = await this.stores.schedules.startExecution(kind, trigger, parameters);
     if (!execution) throw new HarborError('CONFLICT', `a ${kind} job is already running`);
     const controller = new AbortController();
+    // Log lines are written in chunks (at most LOG_CHUNK lines or LOG_FLUSH_MS old), and at the end.
+    let pending = '';
+    let lines = 0;
+    let flushed = Date.now();
+    const flush = async (): Promise<void> => {
+      if (!pending) return;
+      const text = pending;
+      pending = '';
+      lines = 0;
+      flushed = Date.now();
+      await this.stores.schedules.appendLog(execution.id, text);
+    };
     const ctx: JobContext = {
       execution, signal: controller.signal,
-      log: (line) => this.stores.schedules.appendLog(execution.id, `${new Date().toISOString()} ${line}\n`),
+      log: async (line) => {
+        pending += `${new Date().toISOString()} ${line}\n`;
+        if (++lines >= LOG_CHUNK || Date.now() - flushed >= LOG_FLUSH_MS) await flush();
+      },
     };
     const done = (async () => {
       try {
         const extra = await run(ctx);
+        await flush();
         await this.stores.schedules.finishExecution(execution.id, 'Success', extra ? { ...parameters, ...extra } : undefined);
       } catch (e) {
         const stopped = e instanceof JobStopped || controller.signal.aborted;
-        await ctx.log(stopped ? 'stopped' : `failed: ${(e as Error).message}`).catch(() => undefined);
+        await ctx.log(stopped ? 'stopped' : `failed: ${(e as Error).message}`).then(flush).catch(() => undefined);
         if (!stopped) this.log.error('job failed', { kind, id: execution.id, error: e });
         await this.stores.schedules.finishExecution(execution.id, stopped ? 'Stopped' : 'Error').catch(() => undefined);
       } finally {

@@ -247,10 +247,17 @@ export const MIGRATIONS: string[] = [
     status TEXT NOT NULL,
     trigger TEXT NOT NULL,
     parameters TEXT NOT NULL,
-    log TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
   );
   CREATE INDEX executions_kind ON executions(kind, id);
+  -- An execution's log, appended in chunks (a GC may log hundreds of thousands of lines: appending
+  -- to one growing text value would copy it each time).
+  CREATE TABLE execution_logs (
+    id INTEGER PRIMARY KEY,
+    execution_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    text TEXT NOT NULL
+  );
+  CREATE INDEX execution_logs_execution ON execution_logs(execution_id, id);
   `,
 ];

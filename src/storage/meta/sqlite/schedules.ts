@@ -25,8 +25,8 @@ export class SqliteScheduleStore extends SqliteStore implements ScheduleStore {
       getExec: db.prepare(`SELECT ${EXEC_COLS} FROM executions WHERE kind = ? AND id = ?`),
       listExec: db.prepare(`SELECT ${EXEC_COLS} FROM executions WHERE kind = ? ORDER BY id DESC LIMIT ? OFFSET ?`),
       countExec: db.prepare('SELECT count(*) FROM executions WHERE kind = ?').pluck(),
-      appendLog: db.prepare('UPDATE executions SET log = log || ? WHERE id = ?'),
-      getLog: db.prepare('SELECT log FROM executions WHERE kind = ? AND id = ?').pluck(),
+      appendLog: db.prepare('INSERT INTO execution_logs (execution_id, text) VALUES (?, ?)'),
+      getLog: db.prepare('SELECT l.text FROM execution_logs l WHERE l.execution_id = ? ORDER BY l.id').pluck(),
       failUnfinished: db.prepare("UPDATE executions SET status = 'Error', updated_at = ? WHERE status IN ('Pending', 'Running')"),
     };
   }
@@ -73,11 +73,12 @@ export class SqliteScheduleStore extends SqliteStore implements ScheduleStore {
   }
 
   async appendLog(id: number, text: string): Promise<void> {
-    this.s.appendLog.run(text, id);
+    this.s.appendLog.run(id, text);
   }
 
   async getLog(kind: string, id: number): Promise<string | null> {
-    return (this.s.getLog.get(kind, id) as string | undefined) ?? null;
+    if (!this.s.getExec.get(kind, id)) return null;
+    return (this.s.getLog.all(id) as string[]).join('');
   }
 
   async failUnfinished(): Promise<number> {
