@@ -103,7 +103,7 @@ export class Scheduler {
 
   /**
    * Sets a kind's schedule from Harbor's ScheduleObj: 'None' removes it, Hourly/Daily/Weekly use
-   * their fixed cron, Custom and Schedule need a 6-field cron. ('Manual' is a trigger, not a schedule.)
+   * their fixed cron unless one is given, Custom and Schedule need a 6-field cron. ('Manual' is a trigger, not a schedule.)
    */
   async setSchedule(kind: string, type: string, cron: string | undefined, parameters: Record<string, unknown>): Promise<ScheduleView | null> {
     this.job(kind);
@@ -117,7 +117,8 @@ export class Scheduler {
     if (!fixed && type !== 'Custom' && type !== 'Schedule') {
       throw new HarborError('BAD_REQUEST', `invalid schedule type ${JSON.stringify(type.slice(0, 40))}: use Hourly, Daily, Weekly, Custom, Manual or None`);
     }
-    const c = fixed ?? cron;
+    // Harbor's UI sends the cron of Hourly/Daily/Weekly too, and Harbor keeps what it was sent.
+    const c = cron ?? fixed;
     if (!c) throw new HarborError('BAD_REQUEST', `a ${type} schedule needs a cron`);
     parseCron(c);
     const s = await this.stores.schedules.putSchedule({ kind, type: type as ScheduleType, cron: c, parameters });

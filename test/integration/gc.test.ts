@@ -239,5 +239,14 @@ describe('/system/gc API', () => {
     expectApiError(await api(srv.url, 'GET', '/system/gc/schedule', { as: user }), 403, 'FORBIDDEN');
     expectApiError(await api(srv.url, 'POST', '/system/gc/schedule', { as: user, body: { schedule: { type: 'Manual' } } }), 403, 'FORBIDDEN');
     expectApiError(await api(srv.url, 'PUT', '/system/gc/1', { as: user }), 403, 'FORBIDDEN');
+    // A system robot holds exactly the garbage-collection actions it was given (Harbor's system policies).
+    const robot = await api(srv.url, 'POST', '/robots', { body: { name: 'gc-reader', level: 'system', duration: -1,
+      permissions: [{ kind: 'system', namespace: '/', access: [{ resource: 'garbage-collection', action: 'list' }, { resource: 'garbage-collection', action: 'read' }] }] } });
+    expect(robot.status, robot.text).toBe(201);
+    const bot: Creds = { username: robot.body.name, password: robot.body.secret };
+    expect((await api(srv.url, 'GET', '/system/gc', { as: bot })).status).toBe(200);
+    expect((await api(srv.url, 'GET', '/system/gc/schedule', { as: bot })).status).toBe(200);
+    expectApiError(await api(srv.url, 'POST', '/system/gc/schedule', { as: bot, body: { schedule: { type: 'Manual' } } }), 403, 'FORBIDDEN');
+    expectApiError(await api(srv.url, 'GET', '/system/purgeaudit', { as: bot }), 403, 'FORBIDDEN');
   });
 });

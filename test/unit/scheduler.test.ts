@@ -82,10 +82,11 @@ describe('Scheduler', () => {
     scheduler.register('JOB', async () => undefined);
     await scheduler.start();
     expect(await scheduler.setSchedule('JOB', 'Hourly', undefined, {})).toMatchObject({ type: 'Hourly', cron: '0 0 * * * *', nextScheduledTime: expect.stringMatching(/:00:00\.000Z$/) });
-    expect(await scheduler.setSchedule('JOB', 'Daily', 'ignored', {})).toMatchObject({ cron: '0 0 0 * * *' });
+    expect(await scheduler.setSchedule('JOB', 'Daily', undefined, {})).toMatchObject({ cron: '0 0 0 * * *' });
+    expect(await scheduler.setSchedule('JOB', 'Daily', '0 0 3 * * *', {})).toMatchObject({ type: 'Daily', cron: '0 0 3 * * *' });
     expect(await scheduler.setSchedule('JOB', 'Weekly', undefined, {})).toMatchObject({ cron: '0 0 0 * * 0' });
     expect(await scheduler.setSchedule('JOB', 'Custom', '15 30 4 * * *', { x: 1 })).toMatchObject({ cron: '15 30 4 * * *', parameters: { x: 1 }, nextScheduledTime: expect.stringMatching(/T04:30:15\.000Z$/) });
-    for (const [type, cron] of [['Custom', '0 0 * * *'], ['Custom', undefined], ['Custom', '61 * * * * *'], ['Often', undefined]] as const) {
+    for (const [type, cron] of [['Custom', '0 0 * * *'], ['Custom', undefined], ['Daily', 'nightly'], ['Custom', '61 * * * * *'], ['Often', undefined]] as const) {
       await expect(scheduler.setSchedule('JOB', type, cron, {})).rejects.toBeInstanceOf(HarborError);
     }
     expect(await scheduler.setSchedule('JOB', 'None', undefined, {})).toBeNull();

@@ -58,7 +58,7 @@ function scheduleBody(job: SystemJob, body: Record<string, unknown>): { type: st
 }
 
 async function setSchedule(c: ApiContext, job: SystemJob, created: number): Promise<void> {
-  const scheduler = await require(c, job, 'create');
+  const scheduler = await require(c, job, created === 201 ? 'create' : 'update');
   const s = scheduleBody(job, await readObject(c.http));
   if (s.type === 'Manual') {
     const e = await scheduler.trigger(job.kind, 'MANUAL', s.parameters);
