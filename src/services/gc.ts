@@ -13,9 +13,12 @@
 // and top-level; (2) for each unreferenced blob row (a keyset-paged scan: bounded memory), under the
 // digest's barrier: a transaction re-checks it is unreferenced and deletes its released links and
 // its row, then the file goes; (3) for each file in the blob store, under the barrier: if it has no
-// row, it goes; (4) abandoned upload sessions go. A dry run does (1) and (2) inside one transaction
-// that is rolled back (GcStore.simulate), (3) and (4) only counting, so it reports the same
-// artifacts, blobs and bytes as a real run on the same state.
+// row, it goes; (4) abandoned upload sessions go. A dry run with delete_untagged does (1) and (2)
+// inside one transaction that is rolled back (GcStore.simulate), without it (2) is the list of
+// unreferenced blobs; (3) and (4) only count. So it reports the same artifacts, blobs and bytes as a
+// real run on the same state. That simulation is one synchronous transaction: on a large registry
+// it holds the server up while it runs (about a minute at 100,000 artifacts, docs/benchmarks.md);
+// the real run works in batches of 500 and never does.
 //
 // Why no race loses data. Let W be any writer that makes a blob X usable: an upload commit (bytes
 // renamed into place, then linkBlob), a mount (source link and bytes checked, then linkBlob), a
@@ -78,8 +81,15 @@ export class GcService {
       await ctx.log(`${verb} ${what} ${digest} (${size} bytes)`);
     };
 
-    if (p.dry_run) {
-      const plan = await this.stores.gc.simulate(p.delete_untagged);
+    if (p.dry_run && !p.delete_untagged) {
+      // Nothing is deleted before the blob step: the unreferenced blobs are exactly what it would delete.
+      for (let after = '', batch = await this.stores.gc.unreferencedBlobs(after, BATCH); batch.length; batch = await this.stores.gc.unreferencedBlobs(after, BATCH)) {
+        check();
+        for (const b of batch) await freed('blob', b.digest, b.size);
+        after = batch[batch.length - 1].digest;
+      }
+    } else if (p.dry_run) {
+      const plan = await this.stores.gc.simulate(true);
       for (const a of plan.artifacts) await ctx.log(`${verb} artifact ${a.repository}@${a.digest}`);
       r.purged_manifests = plan.artifacts.length;
       for (const b of plan.blobs) await freed('blob', b.digest, b.size);
@@ -88,15 +98,16 @@ export class GcService {
       for (let changed = p.delete_untagged; changed;) {
         changed = false;
         for (let after = 0, batch = await this.stores.gc.untaggedManifests(after, BATCH); batch.length; batch = await this.stores.gc.untaggedManifests(after, BATCH)) {
-          for (const m of batch) {
-            check();
-            if (await this.stores.gc.deleteUntagged(m.repository, m.digest)) {
-              r.purged_manifests++;
-              changed = true;
-              await ctx.log(`${verb} artifact ${m.repository}@${m.digest}`);
-            }
-            after = m.id;
+          check();
+          // A batch per transaction: each project's usage is recounted once per batch.
+          const deleted = await this.stores.gc.deleteUntagged(batch);
+          for (const [i, m] of batch.entries()) {
+            if (!deleted[i]) continue;
+            r.purged_manifests++;
+            changed = true;
+            await ctx.log(`${verb} artifact ${m.repository}@${m.digest}`);
           }
+          after = batch[batch.length - 1].id;
         }
       }
       for (let after = '', batch = await this.stores.gc.unreferencedBlobs(after, BATCH); batch.length; batch = await this.stores.gc.unreferencedBlobs(after, BATCH)) {

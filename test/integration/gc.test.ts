@@ -97,12 +97,22 @@ describe('GC reclaims exactly the unreferenced bytes', () => {
     expect((await call(base, loc, { method: 'PATCH', body: Buffer.from('abandoned bytes'), headers: { 'content-type': 'application/octet-stream' } })).status).toBe(202);
     now += 3 * 24 * 3600_000;
 
+    // Without delete_untagged: the deleted image's own blobs, the refused bytes, the abandoned session.
+    const before0 = await diskBytes(join(srv.dataDir, 'blobs'));
+    const dryPlain = await runGc(srv, { dry_run: true });
+    expect(dryPlain.params).toMatchObject({ purged_manifests: 0, purged_blobs: 3, purged_uploads: 1 });
+    const realPlain = await runGc(srv, {});
+    const { dry_run: _c, ...dryPlainResult } = dryPlain.params;
+    const { dry_run: _d, ...realPlainResult } = realPlain.params;
+    expect(realPlainResult).toEqual(dryPlainResult);
+    expect(before0 - (await diskBytes(join(srv.dataDir, 'blobs')))).toBe(realPlain.params.freed_space);
+
     const before = await diskBytes(join(srv.dataDir, 'blobs'));
     const dry = await runGc(srv, { delete_untagged: true, dry_run: true });
     expect(dry.status).toBe('Success');
     expect(await diskBytes(join(srv.dataDir, 'blobs'))).toBe(before);
     // 4 untagged artifacts: lone (with its accessory sig), the index, then its two children.
-    expect(dry.params).toMatchObject({ dry_run: true, purged_manifests: 4, purged_uploads: 1 });
+    expect(dry.params).toMatchObject({ dry_run: true, purged_manifests: 4, purged_uploads: 0 });
     expect(dry.log).toContain(`would delete artifact library/untagged@${lone.digest}`);
     expect(dry.log).not.toContain(`@${sig.digest}`); // it goes with its subject, not on its own
 

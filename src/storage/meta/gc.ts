@@ -15,8 +15,11 @@ export interface GcPlan { artifacts: UntaggedManifest[]; blobs: BlobRecord[] }
 export interface GcStore {
   /** Untagged top-level manifests (no tag, no subject in its repository, no index of its repository references it) with id > afterId, in id order. */
   untaggedManifests(afterId: number, limit: number): Promise<UntaggedManifest[]>;
-  /** Deletes the manifest with its accessories, only if it is still untagged and top-level (checked in the same transaction). */
-  deleteUntagged(repository: string, digest: string): Promise<boolean>;
+  /**
+   * Deletes each manifest with its accessories, only if it is still untagged and top-level (checked
+   * in the same transaction, one for the whole list); which were deleted.
+   */
+  deleteUntagged(items: { repository: string; digest: string }[]): Promise<boolean[]>;
   /** Unreferenced blobs with digest > after, in digest order. */
   unreferencedBlobs(after: string, limit: number): Promise<BlobRecord[]>;
   /** In one transaction: re-checks the blob is unreferenced, then removes its released links and its row. Its size, or null when it was referenced or absent. */

@@ -43,11 +43,10 @@ export function gcStoreContract(name: string, factory: StoresFactory): void {
       expect(plan.artifacts.map((m) => m.digest)).toEqual([lone.digest, index.digest, kid.digest]);
       // The simulation changed nothing.
       expect((await st.gc.untaggedManifests(0, 10)).map((m) => m.digest)).toEqual([lone.digest, index.digest]);
-      expect(await st.gc.deleteUntagged('proj/a', tagged.digest)).toBe(false);
-      expect(await st.gc.deleteUntagged('proj/a', kid.digest)).toBe(false);
-      expect(await st.gc.deleteUntagged('proj/a', lone.digest)).toBe(true);
+      const at = (m: { digest: string }): { repository: string; digest: string } => ({ repository: 'proj/a', digest: m.digest });
+      expect(await st.gc.deleteUntagged([at(tagged), at(kid), at(lone)])).toEqual([false, false, true]);
       expect(await st.content.getManifest('proj/a', sig.digest)).toBeNull();
-      expect(await st.gc.deleteUntagged('proj/a', index.digest)).toBe(true);
+      expect(await st.gc.deleteUntagged([at(index), { repository: 'proj/none', digest: index.digest }])).toEqual([true, false]);
       expect((await st.gc.untaggedManifests(0, 10)).map((m) => m.digest)).toEqual([kid.digest]);
       expect(await st.projects.recountUsage(st.project.id)).toBe((await st.projects.getProject('proj'))!.storageUsed);
     });

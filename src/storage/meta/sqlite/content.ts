@@ -195,30 +195,36 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
   }
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
-    return this.deleteManifestNow(repository, digest);
+    return this.deleteManifests([{ repository, digest }])[0];
   }
 
   /**
-   * deleteManifest's transaction, synchronous so that garbage collection (sqlite/gc.ts) can run it
-   * inside its own; with `untaggedOnly` it deletes nothing (false) unless the manifest has no tag and
-   * no other manifest of the repository references it, checked in the same transaction.
+   * deleteManifest for several manifests in one transaction, synchronous so that garbage collection
+   * (sqlite/gc.ts) can run it inside its own, with each project's usage recounted once at the end;
+   * with `untaggedOnly` a manifest is left (false) unless it has no tag and no other manifest of the
+   * repository references it, checked in the same transaction.
    */
-  deleteManifestNow(repository: string, digest: string, untaggedOnly = false): boolean {
+  deleteManifests(items: { repository: string; digest: string }[], untaggedOnly = false): boolean[] {
     return this.db.transaction(() => {
-      const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
-      const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
-      if (!repo || id === undefined) return false;
-      if (untaggedOnly && this.s.inUse.get(id, repo.id, digest)) return false;
-      // The manifest, then its accessories (and theirs): each releases what only it referenced.
-      const queue: { id: number; digest: string }[] = [{ id, digest }];
-      for (let item = queue.shift(); item; item = queue.shift()) {
-        queue.push(...(this.s.hardReferrers.all(repo.id, item.digest) as { id: number; digest: string }[]));
-        const orphaned = this.s.orphanedRefs.all(item.id, repo.id) as string[];
-        this.s.deleteManifestById.run(item.id);
-        for (const d of orphaned) this.s.release.run(repo.id, d);
-      }
-      this.resetUsage(repo.project_id);
-      return true;
+      const projects = new Set<number>();
+      const done = items.map(({ repository, digest }) => {
+        const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
+        const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
+        if (!repo || id === undefined) return false;
+        if (untaggedOnly && this.s.inUse.get(id, repo.id, digest)) return false;
+        // The manifest, then its accessories (and theirs): each releases what only it referenced.
+        const queue: { id: number; digest: string }[] = [{ id, digest }];
+        for (let item = queue.shift(); item; item = queue.shift()) {
+          queue.push(...(this.s.hardReferrers.all(repo.id, item.digest) as { id: number; digest: string }[]));
+          const orphaned = this.s.orphanedRefs.all(item.id, repo.id) as string[];
+          this.s.deleteManifestById.run(item.id);
+          for (const d of orphaned) this.s.release.run(repo.id, d);
+        }
+        projects.add(repo.project_id);
+        return true;
+      });
+      for (const p of projects) this.resetUsage(p);
+      return done;
     })();
   }
 

@@ -37,8 +37,8 @@ export class SqliteGcStore extends SqliteStore implements GcStore {
     return this.s.untagged.all(afterId, limit) as UntaggedManifest[];
   }
 
-  async deleteUntagged(repository: string, digest: string): Promise<boolean> {
-    return this.content.deleteManifestNow(repository, digest, true);
+  async deleteUntagged(items: { repository: string; digest: string }[]): Promise<boolean[]> {
+    return this.content.deleteManifests(items, true);
   }
 
   async unreferencedBlobs(after: string, limit: number): Promise<BlobRecord[]> {
@@ -73,13 +73,12 @@ export class SqliteGcStore extends SqliteStore implements GcStore {
         for (let changed = deleteUntagged; changed;) {
           changed = false;
           for (let after = 0, batch = this.s.untagged.all(after, BATCH) as UntaggedManifest[]; batch.length; batch = this.s.untagged.all(after, BATCH) as UntaggedManifest[]) {
-            for (const m of batch) {
-              if (this.content.deleteManifestNow(m.repository, m.digest, true)) {
-                plan.artifacts.push(m);
-                changed = true;
-              }
-              after = m.id;
-            }
+            const deleted = this.content.deleteManifests(batch, true);
+            batch.forEach((m, i) => {
+              if (deleted[i]) plan.artifacts.push(m);
+            });
+            changed ||= deleted.includes(true);
+            after = batch[batch.length - 1].id;
           }
         }
         for (let after = '', batch = this.s.unreferenced.all(after, BATCH) as BlobRecord[]; batch.length; batch = this.s.unreferenced.all(after, BATCH) as BlobRecord[]) {
