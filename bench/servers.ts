@@ -107,7 +107,8 @@ export interface StartOptions {
   workDir: string;
 }
 
-export async function startHarborctl(opts: StartOptions & { projectRoot: string; nodeFlags?: string[] }): Promise<RegistryProcess> {
+/** `args`/`env`: more serve options and environment (bench/s3.ts: `--storage s3://...` and its credentials). */
+export async function startHarborctl(opts: StartOptions & { projectRoot: string; nodeFlags?: string[]; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<RegistryProcess> {
   const dataDir = join(opts.workDir, 'harborctl-data');
   const logFile = join(opts.workDir, 'harborctl.log');
   const fd = openSync(logFile, 'w');
@@ -117,10 +118,10 @@ export async function startHarborctl(opts: StartOptions & { projectRoot: string;
   // through the wrapper's HARBORCTL_NODE_FLAGS (NODE_OPTIONS refuses --cpu-prof).
   const nodeFlags = (opts.nodeFlags ?? []).join(' ');
   const child = spawn(join(opts.projectRoot, 'bin', 'harborctl'), [
-    'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info',
+    'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info', ...(opts.args ?? []),
   ], {
     stdio: ['ignore', fd, fd], cwd: opts.workDir,
-    env: { ...process.env, NO_COLOR: '1', HARBOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...(nodeFlags ? { HARBORCTL_NODE_FLAGS: nodeFlags } : {}) },
+    env: { ...process.env, ...opts.env, NO_COLOR: '1', HARBOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...(nodeFlags ? { HARBORCTL_NODE_FLAGS: nodeFlags } : {}) },
   });
   closeSync(fd);
   const stop = stopper(child);

@@ -27,7 +27,8 @@ import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
 import { UserService } from '../services/users.js';
-import { FsBlobStore } from '../storage/blobs/fs/index.js';
+import { openBlobStore, type StorageConfig } from '../storage/blobs/config.js';
+import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetaStores } from '../storage/meta/index.js';
 import { openSqliteStores } from '../storage/meta/sqlite/index.js';
 import { ensureAdmin, ensureLibrary, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
@@ -68,6 +69,8 @@ export interface AppConfig {
    * long the database's figures are cached and how many projects get series of their own.
    */
   metrics?: Pick<InventoryOptions, 'ttlMs' | 'maxProjects'>;
+  /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
+  storage?: StorageConfig;
 }
 
 export interface App {
@@ -81,7 +84,7 @@ export interface App {
   auth: AuthService;
   /** The metadata stores; the only place above storage/ that picks a backend is this file. */
   stores: MetaStores;
-  blobs: FsBlobStore;
+  blobs: BlobStore;
   /** SBOM generation (issue 7); `sbom.idle()` waits for the background queue. */
   sbom: SbomService;
   /** Background jobs (GC, audit-log purge); `scheduler.wait(id)` waits for a run. */
@@ -106,8 +109,7 @@ function sbomLimitsFromEnv(): Partial<ScanLimits> {
 
 export async function createApp(cfg: AppConfig): Promise<App> {
   await fsp.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
-  const blobs = new FsBlobStore(join(cfg.dataDir, 'blobs'));
-  await blobs.init();
+  const blobs = await openBlobStore(cfg.storage ?? { kind: 'file', dir: join(cfg.dataDir, 'blobs') });
   // The database holds password hashes: 0600, and SQLite gives its -wal and -shm files the same mode.
   const dbPath = join(cfg.dataDir, 'registry.db');
   await (await fsp.open(dbPath, 'a', 0o600)).close();

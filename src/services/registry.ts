@@ -39,7 +39,8 @@ export interface ManifestPutEvent {
 
 export interface ResolvedRepository { name: string; project: Project }
 
-export interface BlobRead { size: number; range: ByteRange | null; stream: Readable | null }
+/** A blob to send: its bytes (stream), nothing (HEAD, empty), or a URL the client GETs it from instead. */
+export interface BlobRead { size: number; range: ByteRange | null; stream: Readable | null; redirect?: string }
 
 /** What a request body promises: where it starts in the upload and how many bytes it carries. */
 export interface ChunkInfo { start?: number; length?: number }
@@ -94,6 +95,9 @@ export class RegistryService {
   protected async readStored(digest: string, size: number, pickRange: (size: number) => ByteRange | null, sizeOnly: boolean): Promise<BlobRead> {
     const range = pickRange(size);
     if (sizeOnly || size === 0) return { size, range, stream: null };
+    // A store that serves its blobs itself (S3 with redirect=true): the client fetches them there.
+    const redirect = this.blobs.redirectUrl && await this.blobs.redirectUrl(digest); // no await for a store that has none
+    if (redirect) return { size, range, stream: null, redirect };
     // The whole blob as a range too: the store need not look its size up again.
     return { size, range, stream: await this.blobs.read(digest, range ?? { start: 0, end: size - 1 }) };
   }

@@ -48,6 +48,11 @@ export function track(pid: number): void {
   }
 }
 
+/** Forgets a PID that was stopped (so the exit hook cannot signal whoever reuses the number). */
+export function untrack(pid: number): void {
+  live.delete(pid);
+}
+
 /** A port that was free a moment ago on 127.0.0.1 (the caller retries if someone takes it first). */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -131,14 +136,15 @@ const LISTENING = /harborctl registry listening on (https?):\/\/(\S+):(\d+)/;
 const ACCESS_LINE = /^\S+ - - \[[^\]]+\] "[A-Z]+ /;
 
 /** `dataDir`: reuse a data dir kept by an earlier `stop({ keepData: true })`; default a fresh temp dir. */
-export async function startHarborctl(opts: { logLevel?: string; dataDir?: string; args?: string[] } = {}): Promise<RegistryProcess> {
+/** `env`: added to the process's environment (the S3 credentials of `--storage s3://...`). */
+export async function startHarborctl(opts: { logLevel?: string; dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RegistryProcess> {
   if (!existsSync(HARBORCTL_MAIN)) throw new Error(`${HARBORCTL_MAIN} is missing: build first (npx tsc -p .)`);
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'harborctl-interop-data-')));
   const logs: string[] = [];
   const child = spawn(HARBORCTL_BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', opts.logLevel ?? 'info', ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // The first-start admin gets the tests' known password (the clients' auth files carry it).
-    env: { ...process.env, HARBORCTL_DATA_DIR: dataDir, HARBOR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD },
+    env: { ...process.env, ...opts.env, HARBORCTL_DATA_DIR: dataDir, HARBOR_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD },
   });
   if (child.pid === undefined) throw new Error(`could not spawn ${HARBORCTL_BIN}`);
   const pid = child.pid;

@@ -74,7 +74,13 @@ function rangeNotSatisfiable(size: number): HarborError {
 }
 
 const getBlob: Route = async (ctx, svc, repo, digest) => {
-  const { size, range, stream } = await svc.readBlob(repo, digest, (n) => parseRange(ctx.req.headers.range, n), ctx.method === 'HEAD');
+  const { size, range, stream, redirect } = await svc.readBlob(repo, digest, (n) => parseRange(ctx.req.headers.range, n), ctx.method === 'HEAD');
+  if (redirect) {
+    // Distribution's answer for a storage driver that redirects: 307 (method and Range kept).
+    ctx.res.writeHead(307, { Location: redirect, 'Docker-Content-Digest': digest, 'Content-Length': 0 });
+    ctx.res.end();
+    return;
+  }
   const headers: Record<string, string | number> = {
     'Content-Type': 'application/octet-stream',
     'Docker-Content-Digest': digest,

@@ -24,6 +24,11 @@ export interface BlobStore {
   read(digest: string, range?: ByteRange): Promise<Readable>;
   /** Removes a committed blob; false when it was not there. */
   delete(digest: string): Promise<boolean>;
+  /**
+   * A URL a client may GET the committed blob from directly, for a limited time (an S3 presigned
+   * URL when the store is configured to redirect), or null to stream it through the registry.
+   */
+  redirectUrl?(digest: string): Promise<string | null>;
   /** Every committed digest (for garbage collection and consistency checks). */
   list(): AsyncIterable<string>;
 

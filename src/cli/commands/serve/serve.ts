@@ -3,12 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { HarborError } from '../../../core/errors.js';
 import { createLogger, isLogLevel } from '../../../core/log.js';
 import { parseDuration, parseListen } from '../../../core/units.js';
+import { parseStorageUrl } from '../../../storage/blobs/config.js';
 import { defaultDataDir } from '../../paths.js';
 import { prepareDataDir } from '../../data-dir.js';
 
 export interface ServeOptions {
   listen: string;
   dataDir?: string;
+  /** `--storage`, else HARBORCTL_STORAGE, else the data dir's blobs/. */
+  storage?: string;
   tlsCert?: string;
   tlsKey?: string;
   /** The certificate of `harborctl tls init` in the data dir. */
@@ -42,6 +45,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const maxConnectionsPerClient = Number(opts.maxConnectionsPerClient);
   const metricsListen = opts.metricsListen ?? DEFAULT_METRICS_LISTEN;
   const metricsAt = metricsListen === 'off' ? undefined : parseListen(metricsListen);
+  const storageUrl = opts.storage ?? process.env.HARBORCTL_STORAGE;
+  const storage = storageUrl ? parseStorageUrl(storageUrl) : undefined;
   const dataDir = opts.dataDir ?? defaultDataDir();
   await prepareDataDir(dataDir);
   const log = createLogger(opts.logLevel);
@@ -53,7 +58,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   const { createApp } = await import('../../../server/app.js');
   const app = await createApp({
-    dataDir, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs }, bodyIdleTimeoutMs, maxConnectionsPerClient,
+    dataDir, storage, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs }, bodyIdleTimeoutMs, maxConnectionsPerClient,
     metrics: metricsAt ? {} : undefined,
   });
   // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must

@@ -14,6 +14,7 @@ import { Readable, type Writable } from 'node:stream';
 import type { Hash } from 'node:crypto';
 import { HarborError } from '../../../core/errors.js';
 import { newHash, parseDigest, type DigestAlgorithm } from '../../../oci/digest.js';
+import { KeyedSerializer } from '../serial.js';
 import type { BlobStore, ByteRange, SendableBlob } from '../types.js';
 
 interface HashState { algorithm: DigestAlgorithm; hash: Hash; offset: number }
@@ -24,7 +25,7 @@ export class FsBlobStore implements BlobStore {
   private readonly uploadsDir: string;
   private readonly hashes = new Map<string, HashState>();
   /** Serializes operations on one upload: two PATCHes of the same session never interleave. */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly serial = new KeyedSerializer();
   /** Size of each upload before the chunk being appended now: the status reports it until the chunk is whole. */
   private readonly appending = new Map<string, number>();
 
@@ -46,14 +47,6 @@ export class FsBlobStore implements BlobStore {
     return join(this.uploadsDir, id, 'data');
   }
 
-  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(id, tail);
-    void tail.then(() => { if (this.locks.get(id) === tail) this.locks.delete(id); });
-    return run;
-  }
 
   async stat(digest: string): Promise<number | null> {
     try {
@@ -127,7 +120,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   append(id: string, source: AsyncIterable<Uint8Array>, offset: number, length?: number): Promise<number> {
-    return this.withLock(id, async () => {
+    return this.serial.run(id, async () => {
       const file = this.uploadFile(id);
       const size = await this.uploadSize(id);
       if (size === null) throw new HarborError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { id } });
@@ -168,7 +161,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   commit(id: string, digest: string): Promise<number> {
-    return this.withLock(id, async () => {
+    return this.serial.run(id, async () => {
       const d = parseDigest(digest);
       const file = this.uploadFile(id);
       const size = await this.uploadSize(id);
@@ -191,7 +184,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   cancelUpload(id: string): Promise<void> {
-    return this.withLock(id, async () => {
+    return this.serial.run(id, async () => {
       this.uploadFile(id);
       this.hashes.delete(id);
       await fsp.rm(join(this.uploadsDir, id), { recursive: true, force: true });
