@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { admin, api, basicHeader, createProject, http, pushImageWith } from '../helpers/api.js';
+import { MIGRATIONS } from '../../src/storage/meta/sqlite/migrations.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -93,7 +94,8 @@ describe('library and systeminfo', () => {
       // As an older harborctl left it: library without members, schema one step back.
       const db = new Database(join(dataDir, 'registry.db'));
       db.exec('DELETE FROM project_members');
-      db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 1}`);
+      // The seed's migration (found by its text: others are appended after it) and all later ones run again.
+      db.pragma(`user_version = ${MIGRATIONS.findIndex((m) => m.includes('Harbor seeds admin as the project admin of library'))}`);
       db.close();
       const second = await startTestServer({ dataDir });
       expect((await api(second.url, 'GET', '/projects/library/summary')).body.project_admin_count).toBe(1);

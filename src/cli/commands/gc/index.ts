@@ -14,13 +14,11 @@ export function register(program: Command, { act, page }: Kit): void {
   page(gc.command('history').description('list garbage collection runs, newest first')).action(act(() => import('./history.js')));
   gc.command('log <id>').description('print the log of a run').action(act(() => import('./log.js')));
   gc.command('stop <id>').description('stop a running garbage collection').action(act(() => import('./stop.js')));
-  const schedule = gc.command('schedule').description('the garbage collection schedule');
-  schedule.command('get').description('show the schedule').action(act(() => import('./schedule-get.js')));
-  schedule.command('set <cron>').description('set the schedule: hourly, daily, weekly, a 6-field cron (seconds first), or off')
-    .option('--dry-run', 'scheduled runs only report')
-    .option('--delete-untagged', 'scheduled runs also delete untagged artifacts')
-    .addOption(new Option('--workers <n>', 'parallel deletions, 1-10').default('1'))
-    .action(act(() => import('./schedule-set.js')));
+  gc.command('schedule <action> [cron]').description('show (get) or set the schedule: set hourly|daily|weekly|off, or a 6-field cron (seconds first)')
+    .option('--dry-run', 'scheduled runs only report (set)')
+    .option('--delete-untagged', 'scheduled runs also delete untagged artifacts (set)')
+    .addOption(new Option('--workers <n>', 'parallel deletions, 1-10 (set)').default('1'))
+    .action(act(() => import('./schedule.js')));
 }
 
 /** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
