@@ -7,9 +7,13 @@ import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
-import { AuditLogService } from '../services/audit.js';
+import { AuditLogService, PURGE_AUDIT_KIND } from '../services/audit.js';
 import { ConfigService } from '../services/config.js';
 import { AuditExtService, DEFAULT_AUDIT_SETTINGS, type AuditSettingsSource } from '../services/audit-ext.js';
+import { BlobLocks } from '../services/blob-locks.js';
+import { GC_KIND, GcService } from '../services/gc.js';
+import { gcParameters } from './api/gc.js';
+import { purgeParameters } from './api/purge.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ImmutableService } from '../services/immutable.js';
@@ -23,6 +27,7 @@ import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
 import { RegistryService, type RegistryOptions } from '../services/registry.js';
 import { SbomService } from '../services/sbom.js';
+import { Scheduler } from '../services/scheduler.js';
 import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
@@ -103,6 +108,8 @@ export interface App {
   webhooks: WebhookService;
   /** The extended audit log (auditlog-exts); `auditExt.event()` records, `auditExt.flush()` writes now. */
   auditExt: AuditExtService;
+  /** Background jobs (GC, audit-log purge); `scheduler.wait(id)` waits for a run. */
+  scheduler: Scheduler;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -137,8 +144,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   // One key seals every stored secret: registry credentials, the configuration's passwords, webhook auth headers.
   const box = new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log));
   const webhooks = new WebhookService(stores, access, box, cfg.log, { clock: cfg.clock, ...cfg.webhooks });
+  // One write barrier for every writer of blobs and for GC (services/gc.ts).
+  const locks = new BlobLocks();
   const registryOpts: RegistryOptions = {
-    uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard,
+    uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard, locks,
     onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
   };
   const registries = new RegistryEndpointService(stores, box);
@@ -182,6 +191,11 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   await sbom.resume();
   await retention.recover();
   await webhooks.start();
+  const scheduler = new Scheduler(stores, cfg.log);
+  const gc = new GcService(stores, blobs, locks, registry);
+  scheduler.register(GC_KIND, (ctx) => gc.run(gcParameters(ctx.execution.parameters), ctx));
+  scheduler.register(PURGE_AUDIT_KIND, (ctx) => auditLog.purge(purgeParameters(ctx.execution.parameters), ctx));
+  await scheduler.start();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
@@ -196,13 +210,13 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
       stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
-      audit: auditLog, auditExt, webhooks, version: harborctlVersion(),
+      audit: auditLog, auditExt, webhooks, scheduler, version: harborctlVersion(),
       passwordChanged: (username, password) => updateAdminPasswordFile(cfg.dataDir, username, password),
     },
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -222,6 +236,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           s.closeIdleConnections();
           await done;
         }));
+        await scheduler.close();
         await sbom.close();
         await retention.close();
         await webhooks.close(); // after the SBOM queue: its last scans may still notify

@@ -374,4 +374,36 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX IF NOT EXISTS audit_log_exts_project ON audit_log_exts(project_id);
   `,
+  /* 17: schedules and executions (issue 15) */ `
+  -- IF NOT EXISTS: harmless to run again (a test re-runs the migrations after an older one).
+  -- One schedule per job kind (GARBAGE_COLLECTION, PURGE_AUDIT_LOG, ...): Harbor's ScheduleObj type and
+  -- 6-field cron, and the job's parameters (JSON).
+  CREATE TABLE IF NOT EXISTS schedules (
+    kind TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    cron TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- One row per run of a job (Harbor's execution): its status, trigger, parameters, log and outcome.
+  CREATE TABLE IF NOT EXISTS executions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS executions_kind ON executions(kind, id);
+  -- An execution's log, appended in chunks (a GC may log hundreds of thousands of lines: appending
+  -- to one growing text value would copy it each time).
+  CREATE TABLE IF NOT EXISTS execution_logs (
+    id INTEGER PRIMARY KEY,
+    execution_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    text TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS execution_logs_execution ON execution_logs(execution_id, id);
+  `,
 ];
