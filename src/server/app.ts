@@ -21,7 +21,7 @@ import { LdapService } from '../services/ldap.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
-import { RetentionService } from '../services/retention.js';
+import { RETENTION_KIND, RetentionService } from '../services/retention.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
@@ -182,7 +182,12 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard);
   const auditLog = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows) });
   audit = auditLog;
-  const retention = new RetentionService(stores, access, immutable, { clock: cfg.clock, flushPulls: () => auditLog.flush() });
+  // A retention policy's cron runs on the scheduler as its own kind, RETENTION:<policy id>; the
+  // scheduler's execution records the trigger, the retention execution the work.
+  let scheduleRetention: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
+  const retention = new RetentionService(stores, access, immutable, {
+    clock: cfg.clock, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
+  });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -195,7 +200,15 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const gc = new GcService(stores, blobs, locks, registry);
   scheduler.register(GC_KIND, (ctx) => gc.run(gcParameters(ctx.execution.parameters), ctx));
   scheduler.register(PURGE_AUDIT_KIND, (ctx) => auditLog.purge(purgeParameters(ctx.execution.parameters), ctx));
+  scheduleRetention = async (policyId, cron) => {
+    const kind = `${RETENTION_KIND}:${policyId}`;
+    if (!scheduler.isRegistered(kind)) {
+      scheduler.register(kind, async () => { await (await retention.runRetention(policyId, { dryRun: false, trigger: 'SCHEDULE' })).done; });
+    }
+    await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
+  };
   await scheduler.start();
+  for (const { policyId, cron } of await retention.scheduled()) await scheduleRetention(policyId, cron);
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));

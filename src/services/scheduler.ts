@@ -67,6 +67,11 @@ export class Scheduler {
     this.jobs.set(kind, run);
   }
 
+  /** Whether a kind has its job (kinds of one job per policy, `RETENTION:<id>`, register as policies appear). */
+  isRegistered(kind: string): boolean {
+    return this.jobs.has(kind);
+  }
+
   /** Ends executions a restart interrupted and arms every persisted schedule of a registered kind. */
   async start(): Promise<void> {
     const failed = await this.stores.schedules.failUnfinished();
