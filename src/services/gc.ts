@@ -14,11 +14,10 @@
 // digest's barrier: a transaction re-checks it is unreferenced and deletes its released links and
 // its row, then the file goes; (3) for each file in the blob store, under the barrier: if it has no
 // row, it goes; (4) abandoned upload sessions go. A dry run with delete_untagged does (1) and (2)
-// inside one transaction that is rolled back (GcStore.simulate), without it (2) is the list of
-// unreferenced blobs; (3) and (4) only count. So it reports the same artifacts, blobs and bytes as a
-// real run on the same state. That simulation is one synchronous transaction: on a large registry
-// it holds the server up while it runs (about a minute at 100,000 artifacts, docs/benchmarks.md);
-// the real run works in batches of 500 and never does.
+// for real on a copy of the database (GcStore.simulate: an online backup, then batches with the
+// event loop free between them), without it (2) is the list of unreferenced blobs; (3) and (4) only
+// count. So it reports the same artifacts, blobs and bytes as a real run on the same state, and
+// like the real run it never holds the server up for long.
 //
 // Why no race loses data. Let W be any writer that makes a blob X usable: an upload commit (bytes
 // renamed into place, then linkBlob), a mount (source link and bytes checked, then linkBlob), a

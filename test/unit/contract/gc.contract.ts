@@ -51,6 +51,20 @@ export function gcStoreContract(name: string, factory: StoresFactory): void {
       expect(await st.projects.recountUsage(st.project.id)).toBe((await st.projects.getProject('proj'))!.storageUsed);
     });
 
+    test('simulate leaves the event loop free between batches (a dry run must not hold the server up)', async () => {
+      for (let i = 0; i < 1200; i++) await st.push('proj/many', { seed: `many-${i}` });
+      let ticks = 0;
+      let running = true;
+      const tick = (): void => { if (running) { ticks++; setImmediate(tick); } };
+      setImmediate(tick);
+      const plan = await st.gc.simulate(true);
+      running = false;
+      expect(plan.artifacts).toHaveLength(1200);
+      // Three batches of 500 at the least: the loop turned while the plan was made (0 for one synchronous pass).
+      expect(ticks).toBeGreaterThanOrEqual(3);
+      expect((await st.gc.untaggedManifests(0, 2000))).toHaveLength(1200);
+    });
+
     test('simulate reports the blobs a real run would free, without freeing them', async () => {
       const b = blob('only-untagged');
       await st.push('proj/a', { seed: 'u', blobs: [b.digest] });
