@@ -6,6 +6,7 @@ import { harborctlVersion } from '../core/version.js';
 import * as access from './commands/access/index.js';
 import * as artifact from './commands/artifact/index.js';
 import * as auditLog from './commands/audit-log/index.js';
+import * as gc from './commands/gc/index.js';
 import * as immutable from './commands/immutable/index.js';
 import * as cache from './commands/cache/index.js';
 import * as containerd from './commands/containerd/index.js';
@@ -75,7 +76,7 @@ function addAliases(c: Command): void {
     addAliases(sub);
   }
 }
-const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, config, immutable, retention, webhook, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
+const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, config, immutable, retention, webhook, gc, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')

@@ -9,9 +9,13 @@ import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
 import { LabelService } from '../services/labels.js';
 import { OverviewService } from '../services/overview.js';
-import { AuditLogService } from '../services/audit.js';
+import { AuditLogService, PURGE_AUDIT_KIND } from '../services/audit.js';
 import { ConfigService } from '../services/config.js';
 import { AuditExtService, DEFAULT_AUDIT_SETTINGS, type AuditSettingsSource } from '../services/audit-ext.js';
+import { BlobLocks } from '../services/blob-locks.js';
+import { GC_KIND, GcService } from '../services/gc.js';
+import { gcParameters } from './api/gc.js';
+import { purgeParameters } from './api/purge.js';
 import { InventoryService, type InventoryOptions } from '../services/metrics.js';
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ImmutableService } from '../services/immutable.js';
@@ -19,12 +23,13 @@ import { LdapService } from '../services/ldap.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
-import { RetentionService } from '../services/retention.js';
+import { RETENTION_KIND, RetentionService } from '../services/retention.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
 import { RegistryService, type RegistryOptions } from '../services/registry.js';
 import { SbomService } from '../services/sbom.js';
+import { Scheduler } from '../services/scheduler.js';
 import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
 import { TokenService } from '../services/token.js';
@@ -105,6 +110,8 @@ export interface App {
   webhooks: WebhookService;
   /** The extended audit log (auditlog-exts); `auditExt.event()` records, `auditExt.flush()` writes now. */
   auditExt: AuditExtService;
+  /** Background jobs (GC, audit-log purge); `scheduler.wait(id)` waits for a run. */
+  scheduler: Scheduler;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -139,8 +146,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   // One key seals every stored secret: registry credentials, the configuration's passwords, webhook auth headers.
   const box = new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log));
   const webhooks = new WebhookService(stores, access, box, cfg.log, { clock: cfg.clock, ...cfg.webhooks });
+  // One write barrier for every writer of blobs and for GC (services/gc.ts).
+  const locks = new BlobLocks();
   const registryOpts: RegistryOptions = {
-    uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard,
+    uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard, locks,
     onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
   };
   const registries = new RegistryEndpointService(stores, box);
@@ -175,7 +184,12 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard);
   const auditLog = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows) });
   audit = auditLog;
-  const retention = new RetentionService(stores, access, immutable, { clock: cfg.clock, flushPulls: () => auditLog.flush() });
+  // A retention policy's cron runs on the scheduler as its own kind, RETENTION:<policy id>; the
+  // scheduler's execution records the trigger, the retention execution the work.
+  let scheduleRetention: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
+  const retention = new RetentionService(stores, access, immutable, {
+    clock: cfg.clock, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
+  });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -184,6 +198,19 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   await sbom.resume();
   await retention.recover();
   await webhooks.start();
+  const scheduler = new Scheduler(stores, cfg.log);
+  const gc = new GcService(stores, blobs, locks, registry);
+  scheduler.register(GC_KIND, (ctx) => gc.run(gcParameters(ctx.execution.parameters), ctx));
+  scheduler.register(PURGE_AUDIT_KIND, (ctx) => auditLog.purge(purgeParameters(ctx.execution.parameters), ctx));
+  scheduleRetention = async (policyId, cron) => {
+    const kind = `${RETENTION_KIND}:${policyId}`;
+    if (!scheduler.isRegistered(kind)) {
+      scheduler.register(kind, async () => { await (await retention.runRetention(policyId, { dryRun: false, trigger: 'SCHEDULE' })).done; });
+    }
+    await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
+  };
+  await scheduler.start();
+  for (const { policyId, cron } of await retention.scheduled()) await scheduleRetention(policyId, cron);
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
@@ -198,7 +225,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
       stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
-      audit: auditLog, auditExt, webhooks, version: harborctlVersion(),
+      audit: auditLog, auditExt, webhooks, scheduler, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {
         volumes: async () => { const f = await fsp.statfs(cfg.dataDir); return { total: f.blocks * f.bsize, free: f.bavail * f.bsize }; },
@@ -209,7 +236,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -229,6 +256,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           s.closeIdleConnections();
           await done;
         }));
+        await scheduler.close();
         await sbom.close();
         await retention.close();
         await webhooks.close(); // after the SBOM queue: its last scans may still notify

@@ -12,6 +12,7 @@ import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { AuditLogRecord, AuditQuery, MetaStores, NewAuditLog, Project, PullBatch } from '../storage/meta/index.js';
 import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
+import { JobStopped, type JobContext } from './scheduler.js';
 
 export type AuditOperation = 'pull' | 'create' | 'delete';
 
@@ -23,6 +24,15 @@ const MAX_BATCH = 500;
 export function auditResource(repository: string, reference: string): string {
   return reference.includes(':') ? `${repository}@${reference}` : `${repository}:${reference}`;
 }
+
+/** The scheduler's job kind of the audit-log purge (Harbor's PURGE_AUDIT_LOG vendor type). */
+export const PURGE_AUDIT_KIND = 'PURGE_AUDIT_LOG';
+/** Harbor's cap of audit_retention_hour (common.MaxAuditRetentionHour). */
+export const MAX_AUDIT_RETENTION_HOURS = 240_000;
+const PURGE_BATCH = 10_000;
+
+/** Harbor's purge parameters: keep this many hours (0 or -1: purge nothing), of these operations (comma list), or only count. */
+export interface PurgeParams { audit_retention_hour: number; include_event_types: string; dry_run: boolean }
 
 export interface AuditLogOptions {
   clock?: () => number; flushMs?: number; maxBatch?: number;
@@ -140,6 +150,35 @@ export class AuditLogService {
     const projectIds = await visibleProjects(this.stores, this.access, actor, project);
     this.flush();
     return this.stores.audit.list({ ...query, projectIds });
+  }
+
+  /**
+   * The purge job (Harbor's jobservice/job/impl/purge): removes entries older than the retention
+   * whose operation is among the included event types (Harbor keeps only pull, create and delete
+   * of them, case-insensitively, and purges nothing when none is left), in batches so that pulls
+   * keep being recorded meanwhile; a dry run only counts.
+   */
+  async purge(p: PurgeParams, ctx: Pick<JobContext, 'signal' | 'log'>): Promise<{ purged_rows: number }> {
+    const operations = [...new Set(p.include_event_types.split(',').map((s) => s.trim().toLowerCase()))]
+      .filter((o): o is AuditOperation => o === 'pull' || o === 'create' || o === 'delete');
+    await ctx.log(`purge audit log: retention ${p.audit_retention_hour} hour(s), operations ${operations.join(',') || '(none)'}${p.dry_run ? ', dry run' : ''}`);
+    if (p.audit_retention_hour <= 0 || !operations.length) {
+      await ctx.log('nothing to purge');
+      return { purged_rows: 0 };
+    }
+    this.flush();
+    const before = new Date(this.now() - Math.min(p.audit_retention_hour, MAX_AUDIT_RETENTION_HOURS) * 3600_000).toISOString();
+    let purged = 0;
+    if (p.dry_run) purged = this.stores.audit.countPurgeable(before, operations);
+    else {
+      for (let n = this.stores.audit.purge(before, operations, PURGE_BATCH); n > 0; n = this.stores.audit.purge(before, operations, PURGE_BATCH)) {
+        purged += n;
+        if (ctx.signal.aborted) throw new JobStopped();
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    await ctx.log(`${p.dry_run ? '[DRYRUN] would purge' : 'purged'} ${purged} audit log entries older than ${before}`);
+    return { purged_rows: purged };
   }
 }
 

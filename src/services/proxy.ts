@@ -309,6 +309,11 @@ export class ProxyRegistry extends RegistryService {
 
   /** Links a blob the store holds into the repository, under the project's quota (a refusal is logged). Returns its size. */
   private async link(repo: ResolvedRepository, digest: string): Promise<number> {
+    return this.locks.hold(digest, () => this.linkHeld(repo, digest));
+  }
+
+  /** link(), for a caller that holds the digest's barrier already. */
+  private async linkHeld(repo: ResolvedRepository, digest: string): Promise<number> {
     const size = await this.blobs.stat(digest);
     if (size === null) throw new HarborError('BLOB_UNKNOWN', undefined, { detail: { digest } });
     const r = await this.stores.content.linkBlob(repo.name, repo.project.id, { digest, size });
@@ -356,14 +361,17 @@ export class ProxyRegistry extends RegistryService {
       await this.blobs.createUpload(id);
       try {
         await this.blobs.append(id, toStore, 0, size);
-        await this.blobs.commit(id, digest);
+        // Committed and linked under the barrier, as an upload is (services/gc.ts).
+        await this.locks.hold(digest, async () => {
+          await this.blobs.commit(id, digest);
+          await this.linkHeld(repo, digest);
+        });
       } catch (e) {
         await this.blobs.cancelUpload(id).catch(() => undefined);
         throw e;
       } finally {
         await this.stores.uploads.deleteUpload(id);
       }
-      await this.link(repo, digest);
     })();
     const copy = (async () => {
       for await (const chunk of body as AsyncIterable<Buffer>) {

@@ -12,6 +12,7 @@ import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
 import type { MetaStores, Page, Project, QuotaShortfall, ReferrerDescriptor, StoredManifest } from '../storage/meta/index.js';
 import { parseStoredJson } from '../core/json.js';
 import { accessoryType } from './artifacts.js';
+import { BlobLocks } from './blob-locks.js';
 import type { TagGuardFor } from './immutable.js';
 import { quotaExceeded } from './quotas.js';
 
@@ -28,6 +29,8 @@ export interface RegistryOptions {
   tagGuard?: TagGuardFor;
   /** Told of a write the project's quota refused (webhooks' QUOTA_EXCEED); must not throw. */
   onQuotaExceeded?: (repo: ResolvedRepository, shortfall: QuotaShortfall, message: string) => void;
+  /** The write barrier shared with garbage collection (one per process; services/gc.ts). */
+  locks?: BlobLocks;
 }
 
 export interface ManifestPutEvent {
@@ -54,6 +57,7 @@ const MAX_TAGS_UNPAGED = 10_000;
 
 export class RegistryService {
   private readonly now: () => number;
+  protected readonly locks: BlobLocks;
 
   constructor(
     readonly stores: Pick<MetaStores, 'projects' | 'content' | 'uploads'>,
@@ -62,6 +66,7 @@ export class RegistryService {
     private readonly opts: RegistryOptions,
   ) {
     this.now = opts.clock ?? Date.now;
+    this.locks = opts.locks ?? new BlobLocks();
   }
 
   /** Validates a repository name and finds its project; NAME_UNKNOWN when the project does not exist. */
@@ -143,12 +148,15 @@ export class RegistryService {
     } catch {
       return false;
     }
-    const link = await this.stores.content.getBlobLink(source.name, digest);
-    if (!link || (await this.blobs.stat(digest)) === null) return false;
-    // A mount into another project adds the blob to that project's usage: its quota decides.
-    const r = await this.stores.content.linkBlob(repo.name, repo.project.id, link);
-    if (!r.ok) throw this.refused(repo, r.quota);
-    return true;
+    // Under the barrier: GC cannot delete the bytes between the check that they are there and the link.
+    return this.locks.hold(digest, async () => {
+      const link = await this.stores.content.getBlobLink(source.name, digest);
+      if (!link || (await this.blobs.stat(digest)) === null) return false;
+      // A mount into another project adds the blob to that project's usage: its quota decides.
+      const r = await this.stores.content.linkBlob(repo.name, repo.project.id, link);
+      if (!r.ok) throw this.refused(repo, r.quota);
+      return true;
+    });
   }
 
   /** POST ?digest=: the whole blob in one request. */
@@ -198,8 +206,11 @@ export class RegistryService {
    * unlinked blob) and ends the session: the client has to start over, as with Harbor.
    */
   private async commit(repo: ResolvedRepository, id: string, digest: string): Promise<number> {
-    const size = await this.blobs.commit(id, digest);
-    const r = await this.stores.content.linkBlob(repo.name, repo.project.id, { digest, size });
+    // The bytes move into place and get their link under the barrier: GC never sees one without the other.
+    const { size, r } = await this.locks.hold(digest, async () => {
+      const size = await this.blobs.commit(id, digest);
+      return { size, r: await this.stores.content.linkBlob(repo.name, repo.project.id, { digest, size }) };
+    });
     await this.stores.uploads.deleteUpload(id);
     if (!r.ok) throw this.refused(repo, r.quota);
     return size;
@@ -215,21 +226,25 @@ export class RegistryService {
     await this.stores.uploads.deleteUpload(id);
   }
 
-  /** Removes sessions idle longer than the TTL, and upload bytes that have no session at all. */
-  async purgeUploads(): Promise<number> {
-    let purged = 0;
-    for (const s of await this.stores.uploads.listUploadsBefore(this.now() - this.opts.uploadTtlMs)) {
-      await this.dropUpload(s.id);
-      purged++;
-    }
+  /**
+   * Removes sessions idle longer than the TTL, and upload bytes that have no session at all; with
+   * dryRun only counts them. Returns how many and their bytes.
+   */
+  async purgeUploads(opts: { dryRun?: boolean } = {}): Promise<{ count: number; bytes: number }> {
+    const out = { count: 0, bytes: 0 };
+    const drop = async (id: string, withSession: boolean): Promise<void> => {
+      out.count++;
+      out.bytes += (await this.blobs.uploadSize(id)) ?? 0;
+      if (opts.dryRun) return;
+      if (withSession) await this.dropUpload(id);
+      else await this.blobs.cancelUpload(id);
+    };
+    for (const s of await this.stores.uploads.listUploadsBefore(this.now() - this.opts.uploadTtlMs)) await drop(s.id, true);
     for (const id of await this.blobs.listUploads()) {
-      if (!(await this.stores.uploads.getUpload(id))) {
-        await this.blobs.cancelUpload(id);
-        purged++;
-      }
+      if (!(await this.stores.uploads.getUpload(id))) await drop(id, false);
     }
-    if (purged) this.log.info('purged upload sessions', { count: purged });
-    return purged;
+    if (out.count && !opts.dryRun) this.log.info('purged upload sessions', { count: out.count });
+    return out;
   }
 
   // ---- manifests

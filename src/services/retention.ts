@@ -13,6 +13,9 @@ import type { ImmutableService } from './immutable.js';
 import type { AccessControl, Principal } from './rbac.js';
 import { parseRuleBody, repoSelects, type RuleBody, shortName, tagSelects } from './selectors.js';
 
+
+/** The scheduler's job kind of a policy's scheduled runs, with `:<policy id>` (Harbor's RETENTION vendor type). */
+export const RETENTION_KIND = 'RETENTION';
 export const RETENTION_TEMPLATES = ['latestPushedK', 'latestPulledN', 'nDaysSinceLastPush', 'nDaysSinceLastPull', 'always'] as const;
 type Template = (typeof RETENTION_TEMPLATES)[number];
 const MAX_RULES = 15;

@@ -64,9 +64,9 @@ test('an idle upload session expires: its bytes are removed and its id is unknow
   await r.body.dump();
   expect(await readdir(join(s.dataDir, 'blobs', '_uploads'))).toHaveLength(1);
   now += 30_000;
-  expect(await s.app.registry.purgeUploads()).toBe(0);
+  expect((await s.app.registry.purgeUploads()).count).toBe(0);
   now += 31_000;
-  expect(await s.app.registry.purgeUploads()).toBe(1);
+  expect((await s.app.registry.purgeUploads()).count).toBe(1);
   expect(await readdir(join(s.dataDir, 'blobs', '_uploads'))).toHaveLength(0);
   const status = await request(`${s.url}${loc}`);
   expect(status.statusCode).toBe(404);

@@ -235,6 +235,31 @@ describe('rule templates (dry run = real run)', () => {
     expectApiError(await api(srv.url, 'PATCH', `/retentions/${id}/executions/99999`, { body: { action: 'stop' } }), 404, 'NOT_FOUND');
     expect(await tags('rsched/app')).toEqual(['v1']);
   });
+
+  test('a policy\'s cron runs it on the scheduler (kind RETENTION:<id>); an empty cron or a delete unschedules it', async () => {
+    const pid = await project('rcron');
+    await pushAt(Date.parse('2026-09-02T00:00:00Z'), 'rcron/app', 'v1');
+    const id = await createPolicy(pid, [rule('always', null)]);
+    const kind = `RETENTION:${id}`;
+    expect(await srv.app.scheduler.getSchedule(kind)).toBeNull();
+    const every = (cron: string) => ({ algorithm: 'or', rules: [rule('always', null)], trigger: { kind: 'Schedule', settings: { cron } }, scope: { level: 'project', ref: pid } });
+    expect((await api(srv.url, 'PUT', `/retentions/${id}`, { body: every('* * * * * *') })).status).toBe(200);
+    expect(await srv.app.scheduler.getSchedule(kind)).toMatchObject({ type: 'Custom', cron: '* * * * * *' });
+    // Every second: wait (at most 10 s, polling) for the first scheduled execution.
+    let scheduled: { trigger: string; status: string } | undefined;
+    for (let i = 0; i < 100 && !scheduled; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await srv.app.retention.idle();
+      scheduled = (await api(srv.url, 'GET', `/retentions/${id}/executions`)).body.find((e: { trigger: string }) => e.trigger === 'SCHEDULE');
+    }
+    expect(scheduled).toMatchObject({ trigger: 'SCHEDULE', status: 'Success' });
+    expect((await api(srv.url, 'PUT', `/retentions/${id}`, { body: every('') })).status).toBe(200);
+    expect(await srv.app.scheduler.getSchedule(kind)).toBeNull();
+    expect((await api(srv.url, 'PUT', `/retentions/${id}`, { body: every('0 0 3 * * *') })).status).toBe(200);
+    expect(await srv.app.scheduler.getSchedule(kind)).toMatchObject({ cron: '0 0 3 * * *' });
+    expect((await api(srv.url, 'DELETE', `/retentions/${id}`)).status).toBe(200);
+    expect(await srv.app.scheduler.getSchedule(kind)).toBeNull();
+  });
 });
 
 describe('restart', () => {

@@ -5,6 +5,7 @@ import { artifactRoutes } from './artifact.js';
 import { withAudit } from './audit-ext.js';
 import { auditLogRoutes } from './auditlog.js';
 import { configureRoutes } from './configure.js';
+import { gcRoutes } from './gc.js';
 import { healthRoutes } from './health.js';
 import { labelRoutes } from './label.js';
 import { overviewRoutes } from './overview.js';
@@ -14,6 +15,7 @@ import { memberRoutes } from './member.js';
 import { pingRoutes } from './ping.js';
 import { projectMetadataRoutes } from './project-metadata.js';
 import { projectRoutes } from './project.js';
+import { purgeRoutes } from './purge.js';
 import { quotaRoutes } from './quota.js';
 import { registryRoutes } from './registry.js';
 import { robotRoutes } from './robot.js';
@@ -28,7 +30,7 @@ import { webhookRoutes } from './webhook.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes, webhookRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes, webhookRoutes, gcRoutes, purgeRoutes]) add(r);
   return r;
 }
 

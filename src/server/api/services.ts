@@ -13,6 +13,7 @@ import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
 import type { RetentionService } from '../../services/retention.js';
 import type { RobotService } from '../../services/robots.js';
+import type { Scheduler } from '../../services/scheduler.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserGroupService } from '../../services/usergroups.js';
 import type { UserService } from '../../services/users.js';
@@ -47,6 +48,8 @@ export interface ApiServices {
   auditExt: AuditExtService;
   /** Webhook policies and their deliveries. */
   webhooks: WebhookService;
+  /** Background jobs: garbage collection, audit-log purge (/system/gc, /system/purgeaudit). */
+  scheduler: Scheduler;
   /** The version systeminfo reports. */
   version: string;
   /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */

@@ -63,4 +63,8 @@ export interface AuditLogStore {
   insertExt(rows: NewAuditLogExt[]): void;
   /** The same query over the extended entries. */
   listExt(q: AuditQuery): { items: AuditLogExtRecord[]; total: number };
+  /** Deletes at most `limit` entries older than `before` (ISO) whose operation is one of `operations`; returns how many. */
+  purge(before: string, operations: string[], limit: number): number;
+  /** How many entries purge would delete in all. */
+  countPurgeable(before: string, operations: string[]): number;
 }

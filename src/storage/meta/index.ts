@@ -10,6 +10,7 @@ import type { AuditLogStore } from './audit.js';
 import type { ConfigStore } from './config.js';
 import type { ContentStore } from './content.js';
 import type { UserGroupStore } from './groups.js';
+import type { GcStore } from './gc.js';
 import type { IdentityStore } from './identity.js';
 import type { ImmutableRuleStore } from './immutable.js';
 import type { JobStore } from './jobs.js';
@@ -17,6 +18,7 @@ import type { LabelStore } from './labels.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
 import type { RetentionStore } from './retention.js';
+import type { ScheduleStore } from './schedules.js';
 import type { UploadStore } from './uploads.js';
 import type { WebhookStore } from './webhooks.js';
 
@@ -26,6 +28,7 @@ export type * from './common.js';
 export type * from './config.js';
 export type * from './content.js';
 export type * from './groups.js';
+export type * from './gc.js';
 export type * from './identity.js';
 export type * from './immutable.js';
 export type * from './jobs.js';
@@ -33,6 +36,7 @@ export type * from './labels.js';
 export type * from './projects.js';
 export type * from './registries.js';
 export type * from './retention.js';
+export type * from './schedules.js';
 export type * from './uploads.js';
 export type * from './webhooks.js';
 
@@ -51,6 +55,8 @@ export interface MetaStores {
   config: ConfigStore;
   groups: UserGroupStore;
   webhooks: WebhookStore;
+  schedules: ScheduleStore;
+  gc: GcStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -53,5 +53,19 @@ export function auditLogStoreContract(name: string, factory: StoresFactory): voi
           .map((r) => r.resource)).toEqual(['user-121']); // 12, 120 and 122 belong to no project
       });
     });
+
+    test('purge: older than the cut-off, of the given operations only, in batches; count without deleting', () => {
+      const row = (operation: string, opTime: string) => ({ projectId: st.project.id, username: 'u', resource: 'p/r:1', resourceType: 'artifact', operation, opTime });
+      st.audit.insertMany([row('pull', '2026-01-01T00:00:00.000Z'), row('pull', '2026-01-02T00:00:00.000Z'), row('create', '2026-01-01T00:00:00.000Z'),
+        row('delete', '2026-01-01T00:00:00.000Z'), row('pull', '2026-03-01T00:00:00.000Z')]);
+      const cut = '2026-02-01T00:00:00.000Z';
+      expect(st.audit.countPurgeable(cut, ['pull', 'create'])).toBe(3);
+      expect(st.audit.countPurgeable(cut, [])).toBe(0);
+      expect(st.audit.purge(cut, [], 10)).toBe(0);
+      expect(st.audit.purge(cut, ['pull', 'create'], 2)).toBe(2);
+      expect(st.audit.purge(cut, ['pull', 'create'], 2)).toBe(1);
+      expect(st.audit.purge(cut, ['pull', 'create'], 2)).toBe(0);
+      expect(st.audit.list(all).items.map((r) => r.operation).sort()).toEqual(['delete', 'pull']);
+    });
   });
 }

@@ -4,6 +4,7 @@ import { artifactStoreContract } from './artifacts.contract.js';
 import { auditLogStoreContract } from './audit.contract.js';
 import { configStoreContract } from './config.contract.js';
 import { contentStoreContract } from './content.contract.js';
+import { gcStoreContract } from './gc.contract.js';
 import type { StoresFactory } from './harness.js';
 import { userGroupStoreContract } from './groups.contract.js';
 import { identityStoreContract } from './identity.contract.js';
@@ -13,6 +14,7 @@ import { labelStoreContract } from './labels.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
+import { scheduleStoreContract } from './schedules.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 import { webhookStoreContract } from './webhooks.contract.js';
 
@@ -31,4 +33,6 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   configStoreContract(name, factory);
   userGroupStoreContract(name, factory);
   webhookStoreContract(name, factory);
+  scheduleStoreContract(name, factory);
+  gcStoreContract(name, factory);
 }

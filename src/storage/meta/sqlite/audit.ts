@@ -130,4 +130,17 @@ export class SqliteAuditLogStore implements AuditLogStore {
       ORDER BY ${order.column === 'id' ? '' : `op_time ${dir}, `}id ${dir} LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as Row[];
     return { rows, total };
   }
+
+  purge(before: string, operations: string[], limit: number): number {
+    if (!operations.length) return 0;
+    const ops = operations.map(() => '?').join(', ');
+    return this.db.prepare(`DELETE FROM audit_logs WHERE id IN (SELECT id FROM audit_logs WHERE op_time < ? AND operation IN (${ops}) LIMIT ?)`)
+      .run(before, ...operations, limit).changes;
+  }
+
+  countPurgeable(before: string, operations: string[]): number {
+    if (!operations.length) return 0;
+    const ops = operations.map(() => '?').join(', ');
+    return this.db.prepare(`SELECT count(*) FROM audit_logs WHERE op_time < ? AND operation IN (${ops})`).pluck().get(before, ...operations) as number;
+  }
 }

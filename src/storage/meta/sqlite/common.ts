@@ -9,7 +9,7 @@ const MAX_PAGE = 100_000;
 
 /** Each store prepares its statements once on the shared database; each public method is one statement or one transaction. */
 export abstract class SqliteStore {
-  constructor(protected readonly db: Database.Database, private readonly now: Clock) {}
+  constructor(protected readonly db: Database.Database, protected readonly now: Clock) {}
 
   protected iso(): string {
     return this.now().toISOString();

@@ -66,6 +66,10 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
       tagTarget: db.prepare('SELECT m.digest FROM repository_tags t JOIN manifests m ON m.id = t.manifest_id WHERE t.repository_id = ? AND t.name = ?').pluck(),
       manifestTags: db.prepare('SELECT name FROM repository_tags WHERE manifest_id = ? ORDER BY name').pluck(),
       repoTags: db.prepare('SELECT name FROM repository_tags WHERE repository_id = ? ORDER BY name').pluck(),
+      // A tag on the manifest, or another manifest of the repository that references it (an index's child).
+      inUse: db.prepare(`SELECT 1 FROM repository_tags WHERE manifest_id = ?
+        UNION ALL SELECT 1 FROM manifest_refs x JOIN manifests o ON o.id = x.manifest_id
+          WHERE o.repository_id = ? AND x.kind = 'manifest' AND x.digest = ? LIMIT 1`).pluck(),
       sourceManifest: db.prepare(`SELECT m.id, m.media_type, m.artifact_type, m.size, m.content, m.subject, m.annotations FROM manifests m
         JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?`),
       refsOf: db.prepare('SELECT digest, kind FROM manifest_refs WHERE manifest_id = ?'),
@@ -248,21 +252,37 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
   }
 
   async deleteManifest(repository: string, digest: string, guard?: TagGuard): Promise<boolean> {
+    return this.deleteManifests([{ repository, digest }], false, guard)[0];
+  }
+
+  /**
+   * deleteManifest for several manifests in one transaction, synchronous so that garbage collection
+   * (sqlite/gc.ts) can run it inside its own, with each project's usage recounted once at the end;
+   * with `untaggedOnly` a manifest is left (false) unless it has no tag and no other manifest of the
+   * repository references it, checked in the same transaction. `guard` is asked for every tag deleted.
+   */
+  deleteManifests(items: { repository: string; digest: string }[], untaggedOnly = false, guard?: TagGuard): boolean[] {
     return this.db.transaction(() => {
-      const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
-      const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
-      if (!repo || id === undefined) return false;
-      // The manifest, then its accessories (and theirs): each releases what only it referenced.
-      const queue: { id: number; digest: string }[] = [{ id, digest }];
-      for (let item = queue.shift(); item; item = queue.shift()) {
-        queue.push(...(this.s.hardReferrers.all(repo.id, item.digest) as { id: number; digest: string }[]));
-        if (guard) for (const tg of this.s.manifestTags.all(item.id) as string[]) guard(tg, 'delete');
-        const orphaned = this.s.orphanedRefs.all(item.id, repo.id) as string[];
-        this.s.deleteManifestById.run(item.id);
-        for (const d of orphaned) this.s.release.run(repo.id, d);
-      }
-      this.resetUsage(repo.project_id);
-      return true;
+      const projects = new Set<number>();
+      const done = items.map(({ repository, digest }) => {
+        const repo = this.s.repoProject.get(repository) as { id: number; project_id: number } | undefined;
+        const id = repo && (this.s.manifestId.get(repo.id, digest) as number | undefined);
+        if (!repo || id === undefined) return false;
+        if (untaggedOnly && this.s.inUse.get(id, repo.id, digest)) return false;
+        // The manifest, then its accessories (and theirs): each releases what only it referenced.
+        const queue: { id: number; digest: string }[] = [{ id, digest }];
+        for (let item = queue.shift(); item; item = queue.shift()) {
+          queue.push(...(this.s.hardReferrers.all(repo.id, item.digest) as { id: number; digest: string }[]));
+          if (guard) for (const tg of this.s.manifestTags.all(item.id) as string[]) guard(tg, 'delete');
+          const orphaned = this.s.orphanedRefs.all(item.id, repo.id) as string[];
+          this.s.deleteManifestById.run(item.id);
+          for (const d of orphaned) this.s.release.run(repo.id, d);
+        }
+        projects.add(repo.project_id);
+        return true;
+      });
+      for (const p of projects) this.resetUsage(p);
+      return done;
     })();
   }
 

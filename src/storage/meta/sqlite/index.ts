@@ -10,6 +10,7 @@ import type { Clock } from './common.js';
 import { SqliteConfigStore } from './config.js';
 import { SqliteContentStore } from './content.js';
 import { SqliteUserGroupStore } from './groups.js';
+import { SqliteGcStore } from './gc.js';
 import { SqliteIdentityStore } from './identity.js';
 import { SqliteImmutableRuleStore } from './immutable.js';
 import { SqliteJobStore } from './jobs.js';
@@ -18,6 +19,7 @@ import { MIGRATIONS } from './migrations.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
 import { SqliteRetentionStore } from './retention.js';
+import { SqliteScheduleStore } from './schedules.js';
 import { SqliteUploadStore } from './uploads.js';
 import { SqliteWebhookStore } from './webhooks.js';
 
@@ -55,11 +57,12 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     db.close();
     throw e;
   }
+  const content = new SqliteContentStore(db, now);
   return {
     db,
     identity: new SqliteIdentityStore(db, now),
     projects: new SqliteProjectStore(db, now),
-    content: new SqliteContentStore(db, now),
+    content,
     artifacts: new SqliteArtifactStore(db, now),
     uploads: new SqliteUploadStore(db, now),
     registries: new SqliteRegistryStore(db, now),
@@ -71,6 +74,8 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     config: new SqliteConfigStore(db, now),
     groups: new SqliteUserGroupStore(db, now),
     webhooks: new SqliteWebhookStore(db, now),
+    schedules: new SqliteScheduleStore(db, now),
+    gc: new SqliteGcStore(db, now, content),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

@@ -374,11 +374,43 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX IF NOT EXISTS audit_log_exts_project ON audit_log_exts(project_id);
   `,
-  /* 17: repository descriptions (issue 14) */ `
+  /* 17: schedules and executions (issue 15) */ `
+  -- IF NOT EXISTS: harmless to run again (a test re-runs the migrations after an older one).
+  -- One schedule per job kind (GARBAGE_COLLECTION, PURGE_AUDIT_LOG, ...): Harbor's ScheduleObj type and
+  -- 6-field cron, and the job's parameters (JSON).
+  CREATE TABLE IF NOT EXISTS schedules (
+    kind TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    cron TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- One row per run of a job (Harbor's execution): its status, trigger, parameters, log and outcome.
+  CREATE TABLE IF NOT EXISTS executions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS executions_kind ON executions(kind, id);
+  -- An execution's log, appended in chunks (a GC may log hundreds of thousands of lines: appending
+  -- to one growing text value would copy it each time).
+  CREATE TABLE IF NOT EXISTS execution_logs (
+    id INTEGER PRIMARY KEY,
+    execution_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    text TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS execution_logs_execution ON execution_logs(execution_id, id);
+  `,
+  /* 18: repository descriptions (issue 14) */ `
   -- Harbor's repository.description, set by PUT /projects/{p}/repositories/{r} (HTML-escaped there).
   ALTER TABLE repositories ADD COLUMN description TEXT NOT NULL DEFAULT '';
   `,
-  /* 18: labels (issue 14) */ `
+  /* 19: labels (issue 14) */ `
   -- Harbor's harbor_label and label_reference. A global label (scope g) has no project; names are
   -- unique within a scope's project (or among global labels).
   CREATE TABLE labels (
@@ -400,7 +432,7 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX label_references_manifest ON label_references(manifest_id);
   `,
-  /* 19: CVE allowlists (issue 14) */ `
+  /* 20: CVE allowlists (issue 14) */ `
   -- Harbor's cve_allowlist: project_id 0 is the system's; a project's goes with it (deleteProject).
   -- items is the JSON array of CVE ids; expires_at Unix seconds, NULL for never.
   CREATE TABLE cve_allowlists (

@@ -1,0 +1,208 @@
+// One scheduler for every background job kind (garbage collection, audit-log purge; retention,
+// scan-all and replication later), as Harbor's pkg/scheduler + jobservice do it:
+// - a kind registers its run function once: `scheduler.register(kind, run)`;
+// - a schedule is persisted per kind (ScheduleStore) with Harbor's ScheduleObj type and 6-field cron
+//   (seconds first; Hourly/Daily/Weekly are fixed crons, Custom/Schedule carry their own); 'None'
+//   removes it and 'Manual' runs once at once;
+// - every run is an execution row (Running → Success | Error | Stopped) with its log;
+// - one run at a time per kind: a manual trigger while one runs is a CONFLICT, a scheduled tick is
+//   skipped (Harbor's GC runs with MaxConcurrency 1);
+// - missed runs are not caught up: Harbor's periodic jobs are enqueued for upcoming times only, so a
+//   tick that fell while the server was down is gone and the next one counts from now; an execution
+//   a restart interrupted is ended as Error at start.
+// Timers are croner's, in UTC, unref'd: they never keep the process alive.
+import { Cron } from 'croner';
+import { HarborError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { ExecutionRecord, ExecutionTrigger, MetaStores, ScheduleRecord, ScheduleType } from '../storage/meta/index.js';
+
+export interface JobContext {
+  execution: ExecutionRecord;
+  /** Aborted by stop() (and at close()); the job checks it between steps and throws JobStopped. */
+  signal: AbortSignal;
+  /** Appends a line to the execution's log. */
+  log(line: string): Promise<void>;
+}
+
+/** What a job returns is merged into the execution's parameters (Harbor's extra attributes: freed_space, ...). */
+export type JobRun = (ctx: JobContext) => Promise<Record<string, unknown> | void>;
+
+/** Thrown by a job that saw its signal aborted: the execution ends as Stopped. */
+export class JobStopped extends Error {
+  constructor() {
+    super('stopped');
+  }
+}
+
+export const FIXED_CRONS: Partial<Record<ScheduleType, string>> = {
+  Hourly: '0 0 * * * *',
+  Daily: '0 0 0 * * *',
+  Weekly: '0 0 0 * * 0',
+};
+
+/** Checks a Harbor cron (exactly 6 fields, seconds first); BAD_REQUEST otherwise. */
+export function parseCron(cron: string): Cron {
+  try {
+    return new Cron(cron, { paused: true, timezone: 'UTC', mode: '6-part' });
+  } catch (e) {
+    throw new HarborError('BAD_REQUEST', `invalid cron ${JSON.stringify(cron.slice(0, 100))}: ${(e as Error).message}`);
+  }
+}
+
+const LOG_CHUNK = 200;
+const LOG_FLUSH_MS = 1000;
+
+export interface ScheduleView extends ScheduleRecord { nextScheduledTime: string | null }
+
+export class Scheduler {
+  private readonly jobs = new Map<string, JobRun>();
+  private readonly timers = new Map<string, Cron>();
+  private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  private started = false;
+
+  constructor(private readonly stores: Pick<MetaStores, 'schedules'>, private readonly log: Logger) {}
+
+  register(kind: string, run: JobRun): void {
+    if (this.jobs.has(kind)) throw new Error(`job kind ${kind} is registered twice`);
+    this.jobs.set(kind, run);
+  }
+
+  /** Whether a kind has its job (kinds of one job per policy, `RETENTION:<id>`, register as policies appear). */
+  isRegistered(kind: string): boolean {
+    return this.jobs.has(kind);
+  }
+
+  /** Ends executions a restart interrupted and arms every persisted schedule of a registered kind. */
+  async start(): Promise<void> {
+    const failed = await this.stores.schedules.failUnfinished();
+    if (failed) this.log.warn('jobs interrupted by a restart were marked Error', { count: failed });
+    this.started = true;
+    for (const s of await this.stores.schedules.listSchedules()) this.arm(s);
+  }
+
+  private job(kind: string): JobRun {
+    const run = this.jobs.get(kind);
+    if (!run) throw new Error(`no job kind ${kind}`);
+    return run;
+  }
+
+  private arm(s: ScheduleRecord): void {
+    this.timers.get(s.kind)?.stop();
+    this.timers.delete(s.kind);
+    if (!this.started || !this.jobs.has(s.kind)) return;
+    this.timers.set(s.kind, new Cron(s.cron, { timezone: 'UTC', mode: '6-part', unref: true }, () => {
+      this.trigger(s.kind, 'SCHEDULE', s.parameters).catch((e: unknown) => {
+        // The previous run still going is the one expected refusal.
+        if (e instanceof HarborError && e.code === 'CONFLICT') this.log.info('scheduled job skipped: the previous run is still going', { kind: s.kind });
+        else this.log.error('scheduled job failed to start', { kind: s.kind, error: e });
+      });
+    }));
+  }
+
+  async getSchedule(kind: string): Promise<ScheduleView | null> {
+    const s = await this.stores.schedules.getSchedule(kind);
+    if (!s) return null;
+    const next = parseCron(s.cron).nextRun();
+    return { ...s, nextScheduledTime: next ? next.toISOString() : null };
+  }
+
+  /**
+   * Sets a kind's schedule from Harbor's ScheduleObj: 'None' removes it, Hourly/Daily/Weekly use
+   * their fixed cron unless one is given, Custom and Schedule need a 6-field cron. ('Manual' is a trigger, not a schedule.)
+   */
+  async setSchedule(kind: string, type: string, cron: string | undefined, parameters: Record<string, unknown>): Promise<ScheduleView | null> {
+    this.job(kind);
+    if (type === 'None') {
+      await this.stores.schedules.deleteSchedule(kind);
+      this.timers.get(kind)?.stop();
+      this.timers.delete(kind);
+      return null;
+    }
+    const fixed = FIXED_CRONS[type as ScheduleType];
+    if (!fixed && type !== 'Custom' && type !== 'Schedule') {
+      throw new HarborError('BAD_REQUEST', `invalid schedule type ${JSON.stringify(type.slice(0, 40))}: use Hourly, Daily, Weekly, Custom, Manual or None`);
+    }
+    // Harbor's UI sends the cron of Hourly/Daily/Weekly too, and Harbor keeps what it was sent.
+    const c = cron ?? fixed;
+    if (!c) throw new HarborError('BAD_REQUEST', `a ${type} schedule needs a cron`);
+    parseCron(c);
+    const s = await this.stores.schedules.putSchedule({ kind, type: type as ScheduleType, cron: c, parameters });
+    this.arm(s);
+    return this.getSchedule(kind);
+  }
+
+  /** Starts a run now (in the background); CONFLICT while one of the kind is running. */
+  async trigger(kind: string, trigger: ExecutionTrigger, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
+    const run = this.job(kind);
+    const execution = await this.stores.schedules.startExecution(kind, trigger, parameters);
+    if (!execution) throw new HarborError('CONFLICT', `a ${kind} job is already running`);
+    const controller = new AbortController();
+    // Log lines are written in chunks (at most LOG_CHUNK lines or LOG_FLUSH_MS old), and at the end.
+    let pending = '';
+    let lines = 0;
+    let flushed = Date.now();
+    const flush = async (): Promise<void> => {
+      if (!pending) return;
+      const text = pending;
+      pending = '';
+      lines = 0;
+      flushed = Date.now();
+      await this.stores.schedules.appendLog(execution.id, text);
+    };
+    const ctx: JobContext = {
+      execution, signal: controller.signal,
+      log: async (line) => {
+        pending += `${new Date().toISOString()} ${line}\n`;
+        if (++lines >= LOG_CHUNK || Date.now() - flushed >= LOG_FLUSH_MS) await flush();
+      },
+    };
+    const done = (async () => {
+      try {
+        const extra = await run(ctx);
+        await flush();
+        await this.stores.schedules.finishExecution(execution.id, 'Success', extra ? { ...parameters, ...extra } : undefined);
+      } catch (e) {
+        const stopped = e instanceof JobStopped || controller.signal.aborted;
+        await ctx.log(stopped ? 'stopped' : `failed: ${(e as Error).message}`).then(flush).catch(() => undefined);
+        if (!stopped) this.log.error('job failed', { kind, id: execution.id, error: e });
+        await this.stores.schedules.finishExecution(execution.id, stopped ? 'Stopped' : 'Error').catch(() => undefined);
+      } finally {
+        this.running.delete(execution.id);
+      }
+    })();
+    this.running.set(execution.id, { controller, done });
+    return execution;
+  }
+
+  async execution(kind: string, id: number): Promise<ExecutionRecord | null> {
+    return this.stores.schedules.getExecution(kind, id);
+  }
+
+  async history(kind: string, page: { offset: number; limit: number }): Promise<{ items: ExecutionRecord[]; total: number }> {
+    return this.stores.schedules.listExecutions(kind, page);
+  }
+
+  async executionLog(kind: string, id: number): Promise<string | null> {
+    return this.stores.schedules.getLog(kind, id);
+  }
+
+  /** Asks a running execution to stop; NOT_FOUND when the kind has no such execution. Harmless on a finished one. */
+  async stop(kind: string, id: number): Promise<void> {
+    if (!(await this.stores.schedules.getExecution(kind, id))) throw new HarborError('NOT_FOUND', `${kind} execution ${id} not found`);
+    this.running.get(id)?.controller.abort();
+  }
+
+  /** Resolves when the execution (if running here) has ended. */
+  async wait(id: number): Promise<void> {
+    await this.running.get(id)?.done;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers.values()) t.stop();
+    this.timers.clear();
+    this.started = false;
+    const runs = [...this.running.values()];
+    for (const r of runs) r.controller.abort();
+    await Promise.all(runs.map((r) => r.done));
+  }
+}
