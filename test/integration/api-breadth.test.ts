@@ -445,3 +445,16 @@ describe('content trust on pull: enable_content_trust_cosign', () => {
     expect((await get(unsigned.digest)).status).toBe(200);
   });
 });
+
+describe('CopyArtifact and immutable tags', () => {
+  test('a copy that would move an immutable tag of the target is refused and writes nothing', async () => {
+    await createProject(srv.url, 'frozen');
+    const rule = { tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: 'v*' }], scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] } };
+    expect((await api(srv.url, 'POST', '/projects/frozen/immutabletagrules', { body: rule })).status).toBe(201);
+    const kept = await push('frozen/app', 'v1');
+    const r = await api(srv.url, 'POST', `/projects/frozen/repositories/app/artifacts?from=${encodeURIComponent('priv/app:v1')}`);
+    expectApiError(r, 412, 'PRECONDITION');
+    expect((await api(srv.url, 'GET', '/projects/frozen/repositories/app/artifacts/v1')).body.digest).toBe(kept);
+    expect((await api(srv.url, 'GET', '/projects/frozen/repositories/app/artifacts')).body).toHaveLength(1);
+  });
+});
