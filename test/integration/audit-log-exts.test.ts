@@ -78,6 +78,16 @@ describe('what is recorded', () => {
     expect(pid).toBeGreaterThan(0);
   });
 
+  test('configuration changes: update_configuration, a refused one as unsuccessful', async () => {
+    expect((await api(srv.url, 'PUT', '/configurations', { body: { project_creation_restriction: 'adminonly' } })).status).toBe(200);
+    expect((await api(srv.url, 'PUT', '/configurations', { body: { robot_token_duration: 'soon' } })).status).toBe(400);
+    expect((await api(srv.url, 'PUT', '/configurations', { body: { project_creation_restriction: 'everyone' } })).status).toBe(200);
+    const rows = (await ext()).filter((r) => r.resource_type === 'configuration').reverse(); // newest first
+    expect(rows.map((r) => [r.operation, r.resource, r.operation_result])).toEqual([
+      ['update', 'configuration', true], ['update', 'configuration', false], ['update', 'configuration', true],
+    ]);
+  });
+
   test('logins: a verified password and a wrong one, with the client address', async () => {
     await createUser(srv.url, 'ext-bob', 'Bob1234567');
     expect((await http(srv.url, 'GET', '/api/v2.0/users/current', { as: { username: 'ext-bob', password: 'Bob1234567' } })).status).toBe(200);

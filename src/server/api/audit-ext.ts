@@ -47,12 +47,13 @@ const webhook: Namer = async (svc, p, id) => {
   const w = id === undefined ? null : await svc.stores.webhooks.getPolicy(id);
   return pr ? { resource: w?.name ?? String(id), projectId: pr.id } : null;
 };
+const configuration: Namer = async () => ({ resource: 'configuration' });
 const quota: Namer = async (svc, _p, id) => {
   const pr = id === undefined ? null : await svc.stores.projects.getProjectById(id);
   return pr ? { resource: pr.name, projectId: pr.id } : null;
 };
 
-/** `METHOD template` → resource type, its namer, and the path parameter holding its id (else the Location's). */
+/** `METHOD template` → resource type, its namer, and the path parameter holding its id ('' for one with no id; none: the Location's, for creates). */
 const AUDITED: Record<string, { type: string; name: Namer; idParam?: string }> = {
   'POST /users': { type: 'user', name: user },
   'PUT /users/{user_id}': { type: 'user', name: user, idParam: 'user_id' },
@@ -79,6 +80,8 @@ const AUDITED: Record<string, { type: string; name: Namer; idParam?: string }> =
   'PUT /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}': { type: 'webhook_policy', name: webhook, idParam: 'webhook_policy_id' },
   'DELETE /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}': { type: 'webhook_policy', name: webhook, idParam: 'webhook_policy_id' },
   'PUT /quotas/{id}': { type: 'quota', name: quota, idParam: 'id' },
+  // The system configuration is one resource (Harbor's update_configuration); no id to name it by.
+  'PUT /configurations': { type: 'configuration', name: configuration, idParam: '' },
 };
 
 const OPERATION: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
@@ -94,7 +97,7 @@ export async function withAudit(ctx: RequestContext, key: string, params: Params
   const a = AUDITED[key];
   if (!a) return run();
   const operation = OPERATION[ctx.method];
-  const before = a.idParam ? await a.name(svc, params, num(params[a.idParam])).catch(() => null) : null;
+  const before = a.idParam !== undefined ? await a.name(svc, params, num(params[a.idParam])).catch(() => null) : null;
   let status = 500;
   try {
     await run();
