@@ -8,7 +8,7 @@ set -euo pipefail
 D=$1; RGW_PORT=$2; MON_PORT=$3
 mkdir -p "$D/run" "$D/log" "$D/mon.a" "$D/osd.0" "$D/rgw"
 FSID=$(cat /proc/sys/kernel/random/uuid)
-# Readiness polls (n tries, 0.2 s apart): waiting for a daemon to come up, never retrying a failure.
+# Readiness polls (n tries, 0.2 s apart): waiting for a daemon to come up; a step that failed is never run again.
 waitfor(){ local n=$1; shift; for ((i=0;i<n;i++)); do "$@" && return 0; sleep 0.2; done; echo "timeout waiting for: $*" >&2; return 1; }
 cat > "$D/ceph.conf" <<CONF
 [global]
