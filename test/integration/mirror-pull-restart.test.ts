@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { cli, cliEnv, type CliEnv } from '../helpers/cli.js';
 
 const ADMIN = `Basic ${Buffer.from('admin:Harbor12345').toString('base64')}`;
@@ -50,6 +50,8 @@ afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
   rmSync(root, { recursive: true, force: true });
 });
+// Each case's CLI sandbox (a temp HOME) goes with it.
+afterEach(async () => { await sandbox?.cleanup(); });
 
 /** A node script standing in for ctr: records its arguments; `images pull` GETs `fetchUrl` when given (the pull reaching the mirror). */
 function fakeCtr(dir: string, fetchUrl?: string): { path: string; calls: () => string[][] } {
