@@ -1,7 +1,7 @@
 // Runs harborctl in-process (run() from src/cli/main.ts) with captured streams, a piped stdin and an
 // environment that points config, data dir and Docker config at temp dirs, never the real home.
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,20 @@ export async function cliEnv(extra: NodeJS.ProcessEnv = {}): Promise<CliEnv> {
     ...extra,
   };
   return { env, dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * `harborctl serve ARGS` in a fresh sandbox, for options refused before anything is opened: the
+ * result, and what the sandbox holds afterwards (nothing, when the check came first).
+ */
+export async function serveRefusal(args: string[]): Promise<{ result: CliResult; left: string[] }> {
+  const { env, dir, cleanup } = await cliEnv();
+  try {
+    const result = await cli(env, ['serve', '--listen', '127.0.0.1:0', ...args]);
+    return { result, left: await readdir(dir) };
+  } finally {
+    await cleanup();
+  }
 }
 
 export async function cli(env: NodeJS.ProcessEnv, args: string[], opts: { stdin?: string } = {}): Promise<CliResult> {

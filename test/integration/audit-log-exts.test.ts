@@ -7,7 +7,7 @@
 // file rsyslog writes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addMember, api, createProject, createUser, expectApiError, http } from '../helpers/api.js';
-import { cli, cliEnv, json } from '../helpers/cli.js';
+import { cli, cliEnv, json, serveRefusal } from '../helpers/cli.js';
 import { call, pushImage } from '../helpers/oci.js';
 import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
 import { startRsyslog, type RsyslogProcess } from '../helpers/rsyslog.js';
@@ -226,11 +226,6 @@ describe('settings', () => {
     [['--skip-audit-log-database'], '--skip-audit-log-database needs --audit-log-forward-endpoint: records would go nowhere'],
     [['--audit-log-forward-endpoint', 'syslog.example'], 'invalid --audit-log-forward-endpoint "syslog.example": use HOST:PORT'],
   ])('serve %j → exit 2', async (args, line) => {
-    const { env, cleanup } = await cliEnv();
-    try {
-      expect(await cli(env, ['serve', '--listen', '127.0.0.1:0', ...args])).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
-    } finally {
-      await cleanup();
-    }
+    expect((await serveRefusal(args)).result).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
   });
 });

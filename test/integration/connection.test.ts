@@ -9,7 +9,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN_AUTHORIZATION, ADMIN_AUTH_LINE } from '../helpers/admin-auth.js';
 import { MT, RawConnection, digestOf, parseRawResponses, pushBlob, pushImage, startUpload, uploadSize, type Descriptor } from '../helpers/oci.js';
-import { cli, cliEnv } from '../helpers/cli.js';
+import { serveRefusal } from '../helpers/cli.js';
 import { startHarborctl } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -291,11 +291,6 @@ describe('harborctl serve --body-idle-timeout and --max-connections-per-client',
     [['--body-idle-timeout', '10ms'], '--body-idle-timeout must be at least 1s'],
     [['--max-connections-per-client', '0'], 'invalid --max-connections-per-client "0": a whole number from 1 to 999999'],
   ])('serve %j → exit 2', async (args, line) => {
-    const { env, cleanup } = await cliEnv();
-    try {
-      expect(await cli(env, ['serve', '--listen', '127.0.0.1:0', ...args])).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
-    } finally {
-      await cleanup();
-    }
+    expect((await serveRefusal(args)).result).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
   });
 });

@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { cli, cliEnv, spawnCli } from '../helpers/cli.js';
+import { cliEnv, serveRefusal, spawnCli } from '../helpers/cli.js';
 import { pushBlob } from '../helpers/oci.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -17,14 +17,10 @@ describe('harborctl serve --storage', () => {
     [['--storage', 's3://AKID:topsecret@bucket'], `--storage: credentials do not belong in the URL: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${FORMS})`],
     [['--storage', 's3://bucket?endpoint=http://127.0.0.1:1'], `--storage: S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (${FORMS})`],
   ])('serve %j → exit 2', async (args, line) => {
-    const { env, dir, cleanup } = await cliEnv();
-    try {
-      expect(await cli(env, ['serve', '--listen', '127.0.0.1:0', ...args])).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
-      // Checked before anything is opened: not even the data dir was made.
-      expect(await readdir(dir)).toEqual([]);
-    } finally {
-      await cleanup();
-    }
+    const { result, left } = await serveRefusal(args);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
+    // Checked before anything is opened: not even the data dir was made.
+    expect(left).toEqual([]);
   });
 
   test('HARBORCTL_STORAGE is read when --storage is not given (the built binary, with its own environment)', async () => {
