@@ -1,0 +1,44 @@
+// What the replication engine asks of a remote registry, one implementation per Harbor adapter type
+// (src/pkg/reg/adapter/* in Harbor): what it supports (/replication/adapterinfos), whether it is
+// healthy, which repositories and tags it has (the registry's catalog, or the vendor's own API when
+// the catalog is closed, as on Docker Hub and ACR), preparing namespaces before a push, and how
+// /v2/ requests are authorized (the Docker token dance with the endpoint's credential by default;
+// temporary or exchanged credentials on the clouds). The bytes themselves always move through the
+// registry's /v2/ API (services/upstream.ts), streamed.
+import type { UpstreamEndpoint } from '../upstream.js';
+
+/** Harbor's AdapterInfo (swagger `RegistryInfo`): what /replication/adapterinfos answers per type. */
+export interface AdapterInfo {
+  type: string;
+  description: string;
+  supported_resource_filters: { type: 'name' | 'tag' | 'label' | 'resource'; style: 'input' | 'radio' | 'list'; values?: string[] }[];
+  supported_triggers: ('manual' | 'scheduled' | 'event_based')[];
+  supported_copy_by_chunk?: boolean;
+}
+
+/**
+ * How a /v2/ request to this registry is authorized. `basic` is the Docker token dance (or Basic)
+ * with that user name and password, which may be temporary (ACR EE's GetAuthorizationToken);
+ * `bearer` gives the Authorization header for a set of scopes directly (ACR's /oauth2/token).
+ */
+export type RegistryAuth =
+  | { kind: 'anonymous' }
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'bearer'; token(scopes: string[]): Promise<string> };
+
+export interface Adapter {
+  readonly info: AdapterInfo;
+  /** Throws (UpstreamError) when the registry cannot be reached or refuses the credential. */
+  healthCheck(): Promise<void>;
+  /** The base URL of the registry's /v2/ API (Docker Hub's is not its web address). */
+  v2Base(): string;
+  /** The authorization for /v2/ requests; asked again when a request is refused with 401. */
+  auth(): Promise<RegistryAuth>;
+  /** Every repository (full name, `namespace/name`) the credential can see, for pull-based policies. */
+  listRepositories(): Promise<string[]>;
+  listTags(repository: string): Promise<string[]>;
+  /** Creates what a push into these repositories needs first (Harbor projects, ACR EE namespaces). */
+  prepareForPush(repositories: string[]): Promise<void>;
+}
+
+export type AdapterFactory = (endpoint: UpstreamEndpoint & { id?: number; name?: string }) => Adapter;
