@@ -261,7 +261,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         await retention.close();
         await webhooks.close(); // after the SBOM queue: its last scans may still notify
         await registry.close();
-        auditLog.close(); // the last batch, before the database closes
+        await auditLog.close(); // the last batch, before the database closes
         await auditExt.close();
         await stores.close();
       })();
