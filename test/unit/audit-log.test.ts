@@ -56,6 +56,34 @@ describe('AuditLogService', () => {
     await svc.close();
   });
 
+  test('a list waits for a batch still being written (a database that answers later), and batches are written in order', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const written: string[][] = [];
+    let calls = 0;
+    const slow: AuditLogStore = {
+      ...store,
+      insertMany: async (rows, pulls) => {
+        if (calls++ === 0) await gate; // only the first batch is slow
+        written.push(rows.map((r) => r.resource));
+        await store.insertMany(rows, pulls);
+      },
+      list: (q) => store.list(q),
+    };
+    const svc = new AuditLogService({ ...meta, audit: slow }, new AccessControl(meta), log, { flushMs: 3_600_000 });
+    svc.record('pull', 'u', 'p/a', project, 'v1');
+    const first = svc.flush(); // being written: held at the gate
+    svc.record('pull', 'u', 'p/a', project, 'v2');
+    const listing = svc.list(sysadmin, all);
+    await new Promise((r) => setImmediate(r));
+    expect(written).toEqual([]);
+    release();
+    expect((await listing).items.map((r) => r.resource).sort()).toEqual(['p/a:v1', 'p/a:v2']);
+    await first;
+    expect(written).toEqual([['p/a:v1'], ['p/a:v2']]);
+    await svc.close();
+  });
+
   test('a write that fails is logged and dropped, never thrown at a request', async () => {
     const lines: string[] = [];
     const svc = new AuditLogService({ ...meta, audit: { insertMany: async () => { throw new Error('disk full'); } } as never }, new AccessControl(meta), createLogger('error', { write: (s: string) => { lines.push(s); } }));
