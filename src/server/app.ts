@@ -151,6 +151,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const registryOpts: RegistryOptions = {
     uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard, locks,
     onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
+    onQuotaCharged: (repo, artifact) => webhooks.quotaCharged(repo, artifact),
   };
   const registries = new RegistryEndpointService(stores, box);
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
@@ -189,6 +190,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   let scheduleRetention: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
   const retention = new RetentionService(stores, access, immutable, {
     clock: cfg.clock, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
+    onTaskDone: (r) => webhooks.retentionEvent(r),
   });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
