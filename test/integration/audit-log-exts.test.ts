@@ -12,7 +12,6 @@ import { call, pushImage } from '../helpers/oci.js';
 import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
 import { startRsyslog, type RsyslogProcess } from '../helpers/rsyslog.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import type { AuditSettings } from '../../src/services/audit-ext.js';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -158,9 +157,9 @@ describe('harborctl audit-log list --ext', () => {
 
 describe('settings', () => {
   test('disabled_audit_log_event_types leaves those types out', async () => {
-    const settings: AuditSettings = { disabledEventTypes: new Set(['create_user', 'pull_artifact']), forwardEndpoint: '', skipDatabase: false };
-    const s = await startTestServer({ auditLog: () => settings });
+    const s = await startTestServer();
     try {
+      expect((await api(s.url, 'PUT', '/configurations', { body: { disabled_audit_log_event_types: 'create_user, pull_artifact' } })).status).toBe(200);
       await createUser(s.url, 'ext-dave', 'Dave123456');
       await createProject(s.url, 'ext-dis');
       const img = await pushImage(s.url, 'ext-dis/app', 'v1');
@@ -175,13 +174,20 @@ describe('settings', () => {
     }
   });
 
-  test('audit_log_forward_endpoint sends every record to a real rsyslog; skip_audit_log_database keeps them out of the database', async () => {
+  test('audit_log_forward_endpoint (PUT /configurations) sends every record to a real rsyslog at once; skip_audit_log_database keeps them out of the database; a new endpoint is used from the next record', async () => {
     let rs: RsyslogProcess | undefined;
+    let rs2: RsyslogProcess | undefined;
     let s: TestServer | undefined;
+    const setConfig = async (body: Record<string, unknown>): Promise<void> => {
+      const r = await api(s!.url, 'PUT', '/configurations', { body });
+      expect(r.status, r.text).toBe(200);
+    };
+    const projectsInDb = async (): Promise<string[]> => ((await api(s!.url, 'GET', '/auditlog-exts?page_size=100')).body as Ext[])
+      .filter((r) => r.resource_type === 'project').map((r) => r.resource);
     try {
       rs = await startRsyslog();
-      const settings: AuditSettings = { disabledEventTypes: new Set(), forwardEndpoint: rs.endpoint, skipDatabase: true };
-      s = await startTestServer({ auditLog: () => settings });
+      s = await startTestServer();
+      await setConfig({ audit_log_forward_endpoint: rs.endpoint, skip_audit_log_database: true });
       await createUser(s.url, 'ext-erin', 'Erin123456');
       await createProject(s.url, 'ext-fwd');
       await pushImage(s.url, 'ext-fwd/app', 'v1');
@@ -193,15 +199,28 @@ describe('settings', () => {
       await rs.waitFor((l) => l.some((x) => x.includes('action:create, resource:ext-fwd/app:v1')));
       expect(of('action:create, resource:ext-fwd,')).toContain('resourceType="project"');
       expect(of('login failed')).toContain('result="failure"');
-      expect((await api(s.url, 'GET', '/auditlog-exts')).body).toEqual([]);
+      expect(await projectsInDb()).toEqual([]);
       // Without skip_audit_log_database, the same record goes to both.
-      settings.skipDatabase = false;
+      await setConfig({ skip_audit_log_database: false });
       await createProject(s.url, 'ext-both');
       await rs.waitFor((l) => l.some((x) => x.includes('action:create, resource:ext-both,')));
-      expect((await api(s.url, 'GET', '/auditlog-exts')).body.map((r: Ext) => r.resource)).toEqual(['ext-both']);
+      expect(await projectsInDb()).toEqual(['ext-both']);
+      // Another endpoint: the next record goes there, not to the first.
+      rs2 = await startRsyslog();
+      await setConfig({ audit_log_forward_endpoint: rs2.endpoint });
+      await createProject(s.url, 'ext-moved');
+      await rs2.waitFor((l) => l.some((x) => x.includes('action:create, resource:ext-moved,')));
+      // Forwarding off: records stay in the database only.
+      await setConfig({ audit_log_forward_endpoint: '' });
+      await createProject(s.url, 'ext-local');
+      expect(await projectsInDb()).toEqual(['ext-local', 'ext-moved', 'ext-both']);
+      s.app.auditExt.flush();
+      expect((await rs.lines()).filter((x) => x.includes('ext-moved') || x.includes('ext-local'))).toEqual([]);
+      expect((await rs2.lines()).filter((x) => x.includes('ext-local'))).toEqual([]);
     } finally {
       await s?.close();
       await rs?.stop();
+      await rs2?.stop();
     }
   });
 
@@ -216,6 +235,17 @@ describe('settings', () => {
       await rs.waitFor((l) => l.some((x) => x.includes('action:create, resource:ext-serve-user,')));
       expect((await rs.lines()).filter((x) => x.includes('resourceType="project"'))).toEqual([]);
       expect((await api(reg.url, 'GET', '/auditlog-exts')).body).toEqual([]);
+      // The flags seeded the configuration items, as Harbor's environment seeds its database.
+      expect((await api(reg.url, 'GET', '/configurations')).body).toMatchObject({
+        audit_log_forward_endpoint: { value: rs.endpoint }, skip_audit_log_database: { value: true }, disabled_audit_log_event_types: { value: 'create_project' },
+      });
+      // Changed through the API, the stored value wins over the flags at the next start, with a warning.
+      expect((await api(reg.url, 'PUT', '/configurations', { body: { disabled_audit_log_event_types: 'pull_artifact' } })).status).toBe(200);
+      const dataDir = reg.dataDir;
+      await reg.stop({ keepData: true });
+      reg = await startHarborctl({ dataDir, args: ['--disabled-audit-log-event-types', 'create_project'] });
+      expect((await api(reg.url, 'GET', '/configurations')).body.disabled_audit_log_event_types.value).toBe('pull_artifact');
+      expect(reg.logs.join('\n')).toContain('configuration item disabled_audit_log_event_types: the stored value is in force');
     } finally {
       await reg?.stop();
       await rs?.stop();
@@ -225,6 +255,7 @@ describe('settings', () => {
   test.each([
     [['--skip-audit-log-database'], '--skip-audit-log-database needs --audit-log-forward-endpoint: records would go nowhere'],
     [['--audit-log-forward-endpoint', 'syslog.example'], 'invalid --audit-log-forward-endpoint "syslog.example": use HOST:PORT'],
+    [['--disabled-audit-log-event-types', 'create_user,eat_cake'], '--disabled-audit-log-event-types: unknown event type "eat_cake"; the types are those of GET /api/v2.0/auditlog-exts/events'],
   ])('serve %j → exit 2', async (args, line) => {
     expect((await serveRefusal(args)).result).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
   });

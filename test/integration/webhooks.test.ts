@@ -1,5 +1,6 @@
 // Webhooks (issue 19) on the real server with real receivers: every event type we can trigger
-// (push, pull, delete, quota exceeded, SBOM generation completed and failed) reaches an HTTP target
+// (push, pull, delete, quota exceeded and warning, SBOM generation completed and failed, tag retention,
+// replication through its hook) reaches an HTTP target
 // in Harbor's Default JSON and in CloudEvents 1.0; a target that answers 500 twice gets the event on
 // the third attempt and every attempt is in the executions API; a delivery pending at shutdown is
 // made after a restart; the auth header is sent but never shown; skip_cert_verify decides whether a
