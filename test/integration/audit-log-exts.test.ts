@@ -97,6 +97,31 @@ describe('what is recorded', () => {
     expect(rows[1].operation_description).toBe('login succeeded from 127.0.0.1');
   });
 
+  test('logout: GET /c/log_out records the signed-in user and clears the session cookie; anonymous or wrong credentials record nothing; harborctl logout tells harborctl serve', async () => {
+    await createUser(srv.url, 'ext-lou', 'Lou1234567');
+    const out = await http(srv.url, 'GET', '/c/log_out', { as: { username: 'ext-lou', password: 'Lou1234567' } });
+    expect(out.status).toBe(200);
+    expect(out.headers['set-cookie']).toBe('sid=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax');
+    expect((await http(srv.url, 'GET', '/c/log_out', { as: null })).status).toBe(200);
+    expect((await http(srv.url, 'GET', '/c/log_out', { as: { username: 'ext-lou', password: 'not-his' } })).status).toBe(200);
+    expect((await http(srv.url, 'GET', '/c/log_out', { as: { username: 'ext-nobody', password: 'whatever1' } })).status).toBe(200);
+    expectApiError(await http(srv.url, 'POST', '/c/log_out', { as: { username: 'ext-lou', password: 'Lou1234567' } }), 405, 'METHOD_NOT_ALLOWED');
+    const rows = await ext('/auditlog-exts', 'operation=logout');
+    expect(rows.map((r) => [r.username, r.resource, r.resource_type, r.operation_result, r.operation_description]))
+      .toEqual([['ext-lou', 'ext-lou', 'user', true, 'logout from 127.0.0.1']]);
+
+    const sandbox = await cliEnv();
+    try {
+      expect((await cli(sandbox.env, ['login', srv.url, '-u', 'ext-lou', '--password-stdin'], { stdin: 'Lou1234567' })).code).toBe(0);
+      const r = await cli(sandbox.env, ['logout', '-o', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(json(r)).toMatchObject({ logged_out: true, server_logout: true });
+      expect((await ext('/auditlog-exts', 'operation=logout,resource=ext-lou')).length).toBe(2);
+    } finally {
+      await sandbox.cleanup();
+    }
+  });
+
   test('artifact operations are in the extended log too', async () => {
     await createProject(srv.url, 'ext-art');
     const img = await pushImage(srv.url, 'ext-art/app', 'v1');
