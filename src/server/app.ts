@@ -168,7 +168,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   for (const item of await config.seed(cfg.initialConfig ?? {})) {
     cfg.log.warn(`configuration item ${item}: the stored value is in force, not the one serve was started with (change it with harborctl config set)`);
   }
-  const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration });
+  const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration, prefix: () => config.str('robot_name_prefix') });
   const ldap = new LdapService(stores, config, access, cfg.log);
   let audit: AuditLogService | undefined;
   const auditExt = new AuditExtService(stores, access, cfg.log, () => config.auditSettings, { clock: cfg.clock, flushFeeds: () => audit?.flush() });

@@ -12,7 +12,7 @@ import type { MetaStores } from '../storage/meta/index.js';
 import type { AuditSettings } from './audit-ext.js';
 import { checkFilter } from './ldap.js';
 import { checkStorageLimit, UNLIMITED } from './quotas.js';
-import { type AccessControl, type Principal } from './rbac.js';
+import { ROBOT_PREFIX, type AccessControl, type Principal } from './rbac.js';
 import type { SecretBox } from './registries.js';
 import { DEFAULT_ROBOT_DURATION_DAYS, MAX_DURATION_DAYS } from './robots.js';
 
@@ -62,6 +62,13 @@ function items(defaultStorageLimit: number): Record<string, Item> {
     robot_token_duration: {
       type: 'integer', default: DEFAULT_ROBOT_DURATION_DAYS,
       check: (v: number) => { if (v <= 0 || v > MAX_DURATION_DAYS) throw new HarborError('BAD_REQUEST', 'robot_token_duration must be a positive number of days'); },
+    },
+    robot_name_prefix: {
+      type: 'string', default: ROBOT_PREFIX,
+      check: (v: string) => {
+        // Basic credentials end a user name at the first ':'; the name travels in headers and logs.
+        if (!/^[^\s:\u0000-\u001f\u007f]{1,64}$/.test(v)) throw new HarborError('BAD_REQUEST', 'robot_name_prefix must be 1 to 64 characters, without spaces, control characters or ":"');
+      },
     },
     storage_per_project: { type: 'integer', default: defaultStorageLimit, check: (v: number) => { checkStorageLimit(v, 'storage_per_project'); } },
     // LDAP (services/ldap.ts); names and defaults from Harbor's metadatalist.go.
