@@ -74,7 +74,10 @@ function items(defaultStorageLimit: number): Record<string, Item> {
     // LDAP (services/ldap.ts); names and defaults from Harbor's metadatalist.go.
     ldap_url: {
       type: 'string', default: '',
-      check: (v: string) => { if (v !== '' && !/^ldaps?:\/\/[^\s/]+\/?$/i.test(v)) throw new HarborError('BAD_REQUEST', 'ldap_url must be ldap://host[:port] or ldaps://host[:port]'); },
+      // Harbor's forms (services/ldap.ts formatLdapUrl): with or without the scheme.
+      check: (v: string) => {
+        if (v !== '' && !/^(?:ldaps?:\/\/)?(?:\[[0-9a-f:.]+\]|[^\s/:[\]]+)(?::\d{1,5})?\/?$/i.test(v)) throw new HarborError('BAD_REQUEST', 'ldap_url must be ldap://host[:port], ldaps://host[:port] or host[:port]');
+      },
     },
     ldap_search_dn: { type: 'string', default: '' },
     ldap_search_password: { type: 'password', default: '' },
@@ -84,6 +87,8 @@ function items(defaultStorageLimit: number): Record<string, Item> {
     ldap_scope: { type: 'integer', default: 2, check: scope('ldap_scope') },
     ldap_timeout: { type: 'integer', default: 5, check: (v: number) => { if (v < 1 || v > 300) throw new HarborError('BAD_REQUEST', 'ldap_timeout must be 1 to 300 seconds'); } },
     ldap_verify_cert: { type: 'boolean', default: true },
+    // Ours: Harbor speaks plain LDAP over ldap:// (TLS only with ldaps://); this upgrades it with StartTLS.
+    ldap_start_tls: { type: 'boolean', default: false },
     ldap_group_base_dn: { type: 'string', default: '' },
     ldap_group_search_filter: { type: 'string', default: '', check: filter('ldap_group_search_filter') },
     ldap_group_attribute_name: { type: 'string', default: '', check: attributeName('ldap_group_attribute_name') },
