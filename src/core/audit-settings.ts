@@ -15,6 +15,9 @@ export const AUDIT_EVENT_TYPES = [
   'update_configuration',
   'create_webhook_policy', 'update_webhook_policy', 'delete_webhook_policy',
   'update_quota',
+  'create_retention_policy', 'update_retention_policy', 'delete_retention_policy',
+  'create_immutable_rule', 'update_immutable_rule', 'delete_immutable_rule',
+  'create_gc_schedule', 'update_gc_schedule', 'create_purge_audit_schedule', 'update_purge_audit_schedule',
 ] as const;
 
 const KNOWN: ReadonlySet<string> = new Set(AUDIT_EVENT_TYPES);

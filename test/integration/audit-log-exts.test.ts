@@ -1,9 +1,10 @@
 // Harbor 2.13's extended audit log (issue 19) on the real server: create, update and delete of users,
-// projects, members, robots, registries and webhook policies, logins that succeed and fail (with the
-// client's address), the artifact operations, in /auditlog-exts, /projects/{p}/auditlog-exts and the
-// event types; q=, paging and who sees what; disabled_audit_log_event_types; and forwarding to a
-// real rsyslog over TCP (RFC 5424), with skip_audit_log_database keeping the records out of the
-// database. Records are batched: a list flushes first, and the forwarder is waited on through the
+// projects, members, robots, registries, webhook and retention policies, immutable rules and system
+// schedules, logins that succeed and fail (with the client's address), logouts (/c/log_out), the
+// artifact operations, in /auditlog-exts, /projects/{p}/auditlog-exts and the event types; q=, paging
+// and who sees what; the three settings as configuration items: disabled_audit_log_event_types, and
+// forwarding to a real rsyslog over TCP (RFC 5424), with skip_audit_log_database keeping the records
+// out of the database. Records are batched: a list flushes first, and the forwarder is waited on through the
 // file rsyslog writes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addMember, api, createProject, createUser, expectApiError, http } from '../helpers/api.js';
@@ -120,6 +121,31 @@ describe('what is recorded', () => {
     } finally {
       await sandbox.cleanup();
     }
+  });
+
+  test('policies: retention policies, immutable tag rules, the GC and audit-log purge schedules', async () => {
+    const pid = await createProject(srv.url, 'ext-pol');
+    const sel = (decoration: string, pattern: string) => ({ kind: 'doublestar', decoration, pattern });
+    const rule = { disabled: false, action: 'retain', template: 'always', params: {}, tag_selectors: [sel('matches', '**')], scope_selectors: { repository: [sel('repoMatches', '**')] } };
+    const policy = { algorithm: 'or', rules: [rule], trigger: { kind: 'Schedule', settings: { cron: '' } }, scope: { level: 'project', ref: pid } };
+    const ret = await api(srv.url, 'POST', '/retentions', { body: policy });
+    expect(ret.status, ret.text).toBe(201);
+    const rid = ret.headers.location.split('/').pop();
+    expect((await api(srv.url, 'PUT', `/retentions/${rid}`, { body: policy })).status).toBe(200);
+    expect((await api(srv.url, 'DELETE', `/retentions/${rid}`)).status).toBe(200);
+    const imm = await api(srv.url, 'POST', '/projects/ext-pol/immutabletagrules', { body: { action: 'immutable', template: 'immutable_template', tag_selectors: [sel('matches', 'v*')], scope_selectors: { repository: [sel('repoMatches', '**')] } } });
+    expect(imm.status, imm.text).toBe(201);
+    const iid = imm.headers.location.split('/').pop();
+    expect((await api(srv.url, 'DELETE', `/projects/ext-pol/immutabletagrules/${iid}`)).status).toBe(200);
+    expect((await api(srv.url, 'PUT', '/system/gc/schedule', { body: { schedule: { type: 'Daily' }, parameters: {} } })).status).toBe(200);
+    expect((await api(srv.url, 'PUT', '/system/purgeaudit/schedule', { body: { schedule: { type: 'None' }, parameters: {} } })).status).toBe(200);
+    const rows = await ext();
+    for (const [op, type, res] of [
+      ['create', 'retention_policy', rid], ['update', 'retention_policy', rid], ['delete', 'retention_policy', rid],
+      ['create', 'immutable_rule', `ext-pol:${iid}`], ['delete', 'immutable_rule', `ext-pol:${iid}`],
+      ['update', 'gc_schedule', 'gc'], ['update', 'purge_audit_schedule', 'purgeaudit'],
+    ]) expect(has(rows, op!, type!, res!), `${op} ${type} ${res}`).toBe(true);
+    expect((await ext('/projects/ext-pol/auditlog-exts')).filter((r) => r.resource_type === 'retention_policy')).toHaveLength(3);
   });
 
   test('artifact operations are in the extended log too', async () => {
