@@ -196,11 +196,13 @@ export class RetentionService {
         const plan = decide(artifacts, applicable, this.now(), (a) => immutable !== undefined && a.tags.some((t) => immutable(repo.name, t.name)));
         let failed = false;
         let stopped = false;
+        const deleted: PlanItem[] = [];
         for (const item of plan) {
           if (item.mark !== 'DEL' || exec.dryRun) continue;
           if (state.stop) { stopped = true; break; }
           try {
             await this.stores.content.deleteManifest(repo.name, item.artifact.digest, await this.immutable.guard(record.projectId, repo.name));
+            deleted.push(item);
           } catch (e) {
             item.mark = (e as { code?: string }).code === 'PRECONDITION' ? 'IMMUTABLE' : 'ERR';
             failed ||= item.mark === 'ERR';
@@ -213,7 +215,7 @@ export class RetentionService {
         if (!exec.dryRun) {
           this.opts.onTaskDone?.({
             project, repository: repo.name, policyId: record.id, rules: applicable, total: plan.length, retained, operator,
-            deleted: plan.filter((i) => i.mark === 'DEL').map((i) => ({ digest: i.artifact.digest, tag: i.artifact.tags[0]?.name ?? '' })),
+            deleted: deleted.map((i) => ({ digest: i.artifact.digest, tag: i.artifact.tags[0]?.name ?? '' })),
           });
         }
         if (stopped) break;
