@@ -19,6 +19,7 @@ import type { ServerMetrics } from './metrics.js';
 import { authorizeRegistry } from './registry/auth.js';
 import { handleRegistry } from './registry/routes.js';
 import { handleToken, TOKEN_PATH } from './token/routes.js';
+import { handlePages, isPagePath } from './oidc.js';
 
 export interface HttpServerOptions {
   registry: RegistryService;
@@ -193,6 +194,8 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       } else if (ctx.path === TOKEN_PATH) {
         ctx.route = TOKEN_PATH;
         await handleToken(ctx, services);
+      } else if (isPagePath(ctx.path)) {
+        await handlePages(ctx, { oidc: services.oidc, log });
       } else if (ctx.path === '/' || ctx.path === '/healthz') {
         sendJson(ctx, 200, { status: 'healthy' });
       } else {

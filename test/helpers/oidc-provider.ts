@@ -63,3 +63,83 @@ export async function startTestOp(redirectUris: () => string[], opts: { audience
     },
   };
 }
+
+interface Cookie { value: string; path: string }
+
+/**
+ * A browser over plain HTTP for the sign-in flows: a cookie jar (by host name, as browsers share
+ * cookies across ports; Path and Max-Age honoured) and redirects followed by hand, so a test sees
+ * each hop. At the test OP's login form it signs in as `login`, at its consent form it agrees.
+ */
+export class HttpBrowser {
+  private readonly jar = new Map<string, Map<string, Cookie>>();
+
+  cookie(url: string, name: string): string | undefined {
+    return this.jar.get(new URL(url).hostname)?.get(name)?.value;
+  }
+
+  setCookie(url: string, name: string, value: string, path = '/'): void {
+    const host = new URL(url).hostname;
+    if (!this.jar.has(host)) this.jar.set(host, new Map());
+    this.jar.get(host)!.set(name, { value, path });
+  }
+
+  private cookieHeader(url: URL): string {
+    const all = this.jar.get(url.hostname) ?? new Map<string, Cookie>();
+    return [...all].filter(([, c]) => url.pathname.startsWith(c.path)).map(([k, c]) => `${k}=${c.value}`).join('; ');
+  }
+
+  /** One request; cookies stored from the answer. */
+  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
+    const u = new URL(url);
+    const headers: Record<string, string> = { ...init.headers };
+    const ch = this.cookieHeader(u);
+    if (ch) headers.cookie = ch;
+    let body: string | undefined;
+    if (init.form) {
+      body = new URLSearchParams(init.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const r = await fetch(u, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    for (const sc of r.headers.getSetCookie()) {
+      const [kv, ...attrs] = sc.split(';').map((x) => x.trim());
+      const i = kv.indexOf('=');
+      const name = kv.slice(0, i);
+      const path = attrs.find((a) => /^path=/i.test(a))?.slice(5) ?? '/';
+      const maxAge = attrs.find((a) => /^max-age=/i.test(a));
+      if (!this.jar.has(u.hostname)) this.jar.set(u.hostname, new Map());
+      if (maxAge && Number(maxAge.slice(8)) <= 0) this.jar.get(u.hostname)!.delete(name);
+      else this.jar.get(u.hostname)!.set(name, { value: kv.slice(i + 1), path });
+    }
+    const location = r.headers.get('location');
+    return { status: r.status, location: location ? new URL(location, u).toString() : null, text: await r.text(), headers: r.headers };
+  }
+
+  /**
+   * Follows redirects from `url`, signing in at the OP as `login` when asked, until an answer that is
+   * no redirect or a redirect for which `stop` says true (that redirect's answer is returned).
+   */
+  async follow(url: string, opts: { login: string; stop?: (location: string) => boolean; issuer: string }): Promise<{ status: number; url: string; location: string | null; text: string; headers: Headers }> {
+    let next = url;
+    let form: Record<string, string> | undefined;
+    for (let hop = 0; hop < 20; hop++) {
+      const r = await this.request(next, { form });
+      form = undefined;
+      if (r.location) {
+        if (opts.stop?.(r.location)) return { ...r, url: next };
+        next = r.location;
+        continue;
+      }
+      // The OP's dev interaction pages: the login form, then (maybe) the consent form.
+      if (next.startsWith(opts.issuer) && r.status === 200) {
+        const action = /<form[^>]*action="([^"]+)"/.exec(r.text)?.[1];
+        if (!action) throw new Error(`no form on the OP's page ${next}`);
+        next = new URL(action, next).toString();
+        form = r.text.includes('name="login"') ? { prompt: 'login', login: opts.login, password: 'any' } : { prompt: 'consent' };
+        continue;
+      }
+      return { ...r, url: next };
+    }
+    throw new Error(`more than 20 hops from ${url}`);
+  }
+}
