@@ -321,6 +321,15 @@ describe('refused sign-ins: a clear page, nothing created', () => {
     expect((await api(srv.url, 'GET', '/users')).body.map((u: { username: string }) => u.username)).not.toContain('many');
   });
 
+  test('a provider answer over 1 MiB (a huge claim) is refused, not buffered', async () => {
+    await configure({ oidc_auto_onboard: true });
+    op.accounts.set('huge', { name: 'huge', huge: 'x'.repeat(1536 * 1024) });
+    const page = await signIn(new HttpBrowser(), 'huge');
+    expect(page.status).toBe(400);
+    expect(errorOf(page)).toContain('the provider&#39;s answer is larger than 1048576 bytes');
+    expect((await api(srv.url, 'GET', '/users')).body.map((u: { username: string }) => u.username)).not.toContain('huge');
+  });
+
   test('cli_redirect must be a loopback address (RFC 8252)', async () => {
     const state = 'abcdefghijklmnopqrstuvwxyz';
     const challenge = 'a'.repeat(43);
