@@ -117,8 +117,13 @@ function boundedFetch(verifyCert: boolean): oidc.CustomFetch {
   };
 }
 
+/**
+ * Discovery options. enableNonRepudiationChecks: openid-client trusts an ID token from the token
+ * endpoint on TLS alone unless told to check its signature (OIDC Core 3.1.3.7 allows that); Harbor's
+ * go-oidc checks it against the provider's JWKS, and so do we.
+ */
 function providerOptions(endpoint: string, verifyCert: boolean): oidc.DiscoveryRequestOptions {
-  const execute = new URL(endpoint).protocol === 'http:' ? [oidc.allowInsecureRequests] : [];
+  const execute = [oidc.enableNonRepudiationChecks, ...(new URL(endpoint).protocol === 'http:' ? [oidc.allowInsecureRequests] : [])];
   return { execute, [oidc.customFetch]: boundedFetch(verifyCert) };
 }
 

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 
 export const CLIENT_ID = 'harborctl';
+/** A second client of the same OP (tokens for another audience). */
+export const OTHER_CLIENT_ID = 'other-app';
 export const CLIENT_SECRET = 'Client-secret-0123456789';
 
 export type Claims = Record<string, unknown>;
@@ -16,6 +18,8 @@ export interface TestOp {
   issuer: string;
   /** Claims of each account by login name (sub = the name); edit between logins. */
   accounts: Map<string, Claims>;
+  /** When set, rewrites the JSON body of each token endpoint answer (a forged or swapped ID token). */
+  tamperToken?: (body: Record<string, unknown>) => Record<string, unknown>;
   stop(): Promise<void>;
 }
 
@@ -30,10 +34,10 @@ export async function startTestOp(redirectUris: () => string[], opts: { audience
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const accounts = new Map<string, Claims>();
   let provider: Provider | undefined;
-  const clients = () => [{
-    client_id: opts.audience ?? CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: redirectUris(),
+  const clients = () => [opts.audience ?? CLIENT_ID, OTHER_CLIENT_ID].map((id) => ({
+    client_id: id, client_secret: CLIENT_SECRET, redirect_uris: redirectUris(),
     grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' as const,
-  }];
+  }));
   const make = () => new Provider(issuer, {
     clients: clients(),
     pkce: { required: () => true },
@@ -51,17 +55,28 @@ export async function startTestOp(redirectUris: () => string[], opts: { audience
     },
   });
   // The client list is read lazily: the registry's port is not known when the OP starts.
-  handler = (req, res) => {
-    provider ??= make();
-    provider.callback()(req, res);
-  };
-  return {
+  const op: TestOp = {
     issuer, accounts,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  handler = (req, res) => {
+    provider ??= make();
+    const tamper = op.tamperToken;
+    if (tamper && req.url?.startsWith('/token')) {
+      // The provider answers with one res.end(body): rewrite that body on its way out.
+      const end = res.end.bind(res) as (chunk?: unknown) => http.ServerResponse;
+      res.end = ((chunk?: unknown) => {
+        const data = Buffer.from(JSON.stringify(tamper(JSON.parse(String(chunk)) as Record<string, unknown>)));
+        res.setHeader('content-length', data.length);
+        return end(data);
+      }) as typeof res.end;
+    }
+    provider.callback()(req, res);
+  };
+  return op;
 }
 
 interface Cookie { value: string; path: string }

@@ -7,7 +7,10 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { addMember, admin, api, createProject, expectApiError, getToken, http, type Creds } from '../helpers/api.js';
-import { CLIENT_ID, CLIENT_SECRET, HttpBrowser, startTestOp, type TestOp } from '../helpers/oidc-provider.js';
+import { generateKeyPairSync } from 'node:crypto';
+import * as oidcClient from 'openid-client';
+import { signJwt } from '../../src/core/jwt.js';
+import { CLIENT_ID, CLIENT_SECRET, HttpBrowser, OTHER_CLIENT_ID, startTestOp, type TestOp } from '../helpers/oidc-provider.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let op: TestOp;
@@ -321,6 +324,52 @@ describe('refused sign-ins: a clear page, nothing created', () => {
     expect((await api(srv.url, 'GET', '/users')).body.map((u: { username: string }) => u.username)).not.toContain('many');
   });
 
+  test('a forged ID token (same claims, signed by another key) is refused', async () => {
+    op.accounts.set('fiona', { name: 'fiona' });
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    op.tamperToken = (body) => {
+      const [h, p] = String(body.id_token).split('.');
+      const kid = (JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string }).kid;
+      return { ...body, id_token: signJwt(JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>, privateKey, kid) };
+    };
+    try {
+      const page = await signIn(new HttpBrowser(), 'fiona');
+      expect(page.status).toBe(400);
+      expect(errorOf(page)).toContain('the sign-in could not be completed:');
+      expect(errorOf(page)).toMatch(/signature/i);
+    } finally {
+      op.tamperToken = undefined;
+    }
+    expect((await api(srv.url, 'GET', '/users')).body.map((u: { username: string }) => u.username)).not.toContain('fiona');
+  });
+
+  test('an ID token for another audience (another client of the same provider, same nonce) is refused', async () => {
+    op.accounts.set('otto', { name: 'otto' });
+    const b = new HttpBrowser();
+    const start = await b.request(`${srv.url}/c/oidc/login`);
+    const nonce = new URL(start.location!).searchParams.get('nonce')!;
+    // A genuine ID token, signed by the provider, with the registry's nonce, but issued to another client.
+    const other = await oidcClient.discovery(new URL(op.issuer), OTHER_CLIENT_ID, CLIENT_SECRET, undefined, { execute: [oidcClient.allowInsecureRequests] });
+    const verifier = oidcClient.randomPKCECodeVerifier();
+    const url = oidcClient.buildAuthorizationUrl(other, {
+      redirect_uri: `${srv.url}/c/oidc/callback`, scope: 'openid', state: 'other-state', nonce,
+      code_challenge: await oidcClient.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const back = await new HttpBrowser().follow(url.toString(), { login: 'otto', issuer: op.issuer, stop: (l) => l.includes('/c/oidc/callback') });
+    const foreign = await oidcClient.authorizationCodeGrant(other, new URL(back.location!), { pkceCodeVerifier: verifier, expectedState: 'other-state', expectedNonce: nonce });
+    expect(foreign.claims()!.aud).toBe(OTHER_CLIENT_ID);
+    op.tamperToken = (body) => ({ ...body, id_token: foreign.id_token });
+    try {
+      const cb = await b.follow(start.location!, { login: 'otto', issuer: op.issuer, stop: (l) => l.includes('/c/oidc/callback') });
+      const page = await b.request(cb.location!);
+      expect(page.status).toBe(400);
+      expect(errorOf(page)).toBe('the sign-in could not be completed: unexpected JWT &#34;aud&#34; (audience) claim value');
+    } finally {
+      op.tamperToken = undefined;
+    }
+    expect((await api(srv.url, 'GET', '/users')).body.map((u: { username: string }) => u.username)).not.toContain('otto');
+  });
+
   test('a provider answer over 1 MiB (a huge claim) is refused, not buffered', async () => {
     await configure({ oidc_auto_onboard: true });
     op.accounts.set('huge', { name: 'huge', huge: 'x'.repeat(1536 * 1024) });
@@ -415,4 +464,12 @@ describe('a provider that is down', () => {
     }
     expect((await api(srv.url, 'GET', '/users')).body.length).toBe(before);
   });
+});
+
+test('once OIDC users exist the auth mode cannot change (Harbor\'s rule)', async () => {
+  expect((await api(srv.url, 'GET', '/users')).body.length).toBeGreaterThan(1);
+  const r = await configure({ auth_mode: 'db_auth' });
+  expectApiError(r, 400, 'BAD_REQUEST');
+  expect(r.body.errors[0].message).toBe('the auth mode cannot be modified as new users have been inserted into database');
+  expect((await api(srv.url, 'GET', '/configurations')).body.auth_mode).toEqual({ value: 'oidc_auth', editable: false });
 });
