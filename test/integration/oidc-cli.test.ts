@@ -163,3 +163,19 @@ describe('the code exchange (POST /c/oidc/cli-token)', () => {
     expectApiError(await http(srv.url, 'POST', '/c/oidc/cli-token', { body: JSON.parse('{"__proto__":{"code":"x"}}') }), 400, 'BAD_REQUEST');
   });
 });
+
+describe('outside oidc_auth', () => {
+  test('the sign-in pages, the code exchange and CLI secrets answer 412 (Harbor\'s precondition)', async () => {
+    const plain = await startTestServer();
+    try {
+      const page = await new HttpBrowser().request(`${plain.url}/c/oidc/login`);
+      expect(page.status).toBe(412);
+      expect(page.text).toContain('auth mode: db_auth is not OIDC based');
+      expectApiError(await http(plain.url, 'POST', '/c/oidc/cli-token', { body: { code: 'x', code_verifier: 'y' } }), 412, 'PRECONDITION');
+      expectApiError(await api(plain.url, 'PUT', '/users/1/cli_secret', { body: { secret: 'Admin-secret-1' } }), 412, 'PRECONDITION');
+      expect((await api(plain.url, 'GET', '/users/current')).body.oidc_user_meta).toBeUndefined();
+    } finally {
+      await plain.close();
+    }
+  });
+});
