@@ -174,6 +174,9 @@ describe('outside oidc_auth', () => {
       expectApiError(await http(plain.url, 'POST', '/c/oidc/cli-token', { body: { code: 'x', code_verifier: 'y' } }), 412, 'PRECONDITION');
       expectApiError(await api(plain.url, 'PUT', '/users/1/cli_secret', { body: { secret: 'Admin-secret-1' } }), 412, 'PRECONDITION');
       expect((await api(plain.url, 'GET', '/users/current')).body.oidc_user_meta).toBeUndefined();
+      // harborctl says so at once instead of sending a browser to an error page.
+      const r = await cli(sandbox.env, ['login', '--oidc', plain.url]);
+      expect(r).toMatchObject({ code: 1, stdout: '', stderr: `harborctl: ${plain.url} does not sign in through OIDC (auth_mode db_auth): log in with -u USER\n` });
     } finally {
       await plain.close();
     }

@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HarborError } from '../../../core/errors.js';
 import { exchangeOidcCode } from '../../../client/oidc.js';
+import { systemInfo } from '../../../client/system.js';
 import type { Runtime } from '../../runtime.js';
 
 /** How long harborctl waits for the browser to come back. */
@@ -55,6 +56,15 @@ function waitForCode(server: http.Server, state: string): Promise<string> {
 
 /** Runs the sign-in against `server`; resolves with the user name and the CLI secret. */
 export async function oidcSignIn(rt: Runtime, server: string, opts: { browser: boolean }): Promise<{ username: string; secret: string }> {
+  // A server that does not sign in through OIDC would only show an error page: say so before any browser.
+  const c = rt.client({ server, username: '', password: '' });
+  let mode: string | undefined;
+  try {
+    mode = (await systemInfo(c)).auth_mode;
+  } finally {
+    await c.close();
+  }
+  if (mode !== 'oidc_auth') throw new HarborError('PRECONDITION', `${server} does not sign in through OIDC (auth_mode ${mode ?? 'unknown'}): log in with -u USER`);
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(24).toString('base64url');
   const loopback = http.createServer();
@@ -72,11 +82,11 @@ export async function oidcSignIn(rt: Runtime, server: string, opts: { browser: b
     rt.io.stderr.write(`Sign in through your browser; if it does not open, open this URL:\n  ${url.toString()}\n`);
     if (opts.browser) openBrowser(rt, url.toString());
     const got = await code;
-    const c = rt.client({ server, username: '', password: '' });
+    const exchange = rt.client({ server, username: '', password: '' });
     try {
-      return await exchangeOidcCode(c, got, verifier);
+      return await exchangeOidcCode(exchange, got, verifier);
     } finally {
-      await c.close();
+      await exchange.close();
     }
   } finally {
     loopback.closeAllConnections();
