@@ -135,7 +135,8 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const len = res.getHeader('content-length') ?? '-';
   const ua = (req.headers['user-agent'] ?? '-').replace(/"/g, '\'');
-  const target = (req.url ?? '').replace(/"/g, '%22');
+  // An OIDC callback's code and state are one-time credentials: the log keeps their names only.
+  const target = (req.url ?? '').replace(/"/g, '%22').replace(/^(\/c\/[^?]*\?.*)$/, (t) => t.replace(/([?&](?:code|state|cli_state)=)[^&]*/g, '$1-'));
   return `${remote} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
 }
 

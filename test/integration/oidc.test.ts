@@ -269,6 +269,10 @@ describe('refused sign-ins: a clear page, nothing created', () => {
     const b = new HttpBrowser();
     const cb = await b.follow(`${srv.url}/c/oidc/login`, { login: 'rex', issuer: op.issuer, stop: (l) => l.includes('/c/oidc/callback') });
     expect((await b.request(cb.location!)).status).toBe(302);
+    // The access log keeps the callback's parameter names, never the code or the state.
+    const code = new URL(cb.location!).searchParams.get('code')!;
+    expect(srv.logs.join('\n')).toContain('/c/oidc/callback?code=-&state=-');
+    expect(srv.logs.join('\n')).not.toContain(code);
     const again = await b.request(cb.location!);
     expect(again.status).toBe(400);
     expect(errorOf(again)).toContain('this sign-in has expired or was already used');
