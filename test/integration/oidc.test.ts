@@ -414,6 +414,17 @@ describe('CLI secrets', () => {
     expectApiError(await api(srv.url, 'PUT', `/users/${id}/password`, { body: { new_password: 'New-passw0rd' } }), 403, 'FORBIDDEN');
     // The admin still signs in with its password.
     expect((await getToken(srv.url, ['repository:cproj/app:pull'], admin)).status).toBe(200);
+    // The CLI secret and the provider's tokens are sealed at rest.
+    const db = new Database(join(srv.dataDir, 'registry.db'), { readonly: true });
+    try {
+      const row = db.prepare('SELECT secret, token FROM oidc_users WHERE user_id = ?').get(id) as { secret: string; token: string };
+      expect(row.secret).toMatch(/^v1:/);
+      expect(row.token).toMatch(/^v1:/);
+      expect(row.secret).not.toContain(secret);
+      expect(db.prepare("SELECT count(*) FROM web_sessions WHERE data NOT LIKE 'v1:%'").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
   });
 
   test('PUT /users/{id}/cli_secret: Harbor\'s strength rules, generated when empty, the old secret dead at once; self or admin only', async () => {
