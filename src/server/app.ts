@@ -21,6 +21,7 @@ import { InventoryService, type InventoryOptions } from '../services/metrics.js'
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ImmutableService } from '../services/immutable.js';
 import { LdapService } from '../services/ldap.js';
+import { OidcService } from '../services/oidc.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
@@ -172,11 +173,15 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const ldap = new LdapService(stores, config, access, cfg.log);
   let audit: AuditLogService | undefined;
   const auditExt = new AuditExtService(stores, access, cfg.log, () => config.auditSettings, { clock: cfg.clock, flushFeeds: () => audit?.flush() });
+  const oidc = new OidcService(stores, config, access, box, cfg.log, {
+    clock: cfg.clock,
+    onLogin: (username, ok) => auditExt.event({ operation: 'login', resourceType: 'user', resource: username, username, success: ok, description: 'OIDC sign-in' }),
+  });
   const auth = new AuthService(stores, {
     // A login's source address is its resource's description (Harbor records the user name as the resource).
     onLogin: (who, ok) => auditExt.event({ operation: 'login', resourceType: 'user', resource: who.username, username: who.username,
       success: ok, description: `login ${ok ? 'succeeded' : 'failed'} from ${who.address ?? 'unknown address'}` }),
-    clock: cfg.clock, delay: cfg.loginDelay, robots, directory: ldap,
+    clock: cfg.clock, delay: cfg.loginDelay, robots, directories: [ldap, oidc],
     // The name or the client address only, never the password tried.
     onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
       { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
@@ -218,6 +223,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   for (const { policyId, cron } of await retention.scheduled()) await scheduleRetention(policyId, cron);
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
+    oidc.purge().catch((e: unknown) => cfg.log.error('sign-in state purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
   purger.unref();
 
@@ -229,7 +235,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
+      stores, auth, access, config, ldap, oidc, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
       audit: auditLog, auditExt, webhooks, scheduler, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {

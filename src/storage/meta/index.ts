@@ -15,6 +15,7 @@ import type { IdentityStore } from './identity.js';
 import type { ImmutableRuleStore } from './immutable.js';
 import type { JobStore } from './jobs.js';
 import type { LabelStore } from './labels.js';
+import type { OidcStore } from './oidc.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
 import type { RetentionStore } from './retention.js';
@@ -33,6 +34,7 @@ export type * from './identity.js';
 export type * from './immutable.js';
 export type * from './jobs.js';
 export type * from './labels.js';
+export type * from './oidc.js';
 export type * from './projects.js';
 export type * from './registries.js';
 export type * from './retention.js';
@@ -57,6 +59,7 @@ export interface MetaStores {
   webhooks: WebhookStore;
   schedules: ScheduleStore;
   gc: GcStore;
+  oidc: OidcStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { identityStoreContract } from './identity.contract.js';
 import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { labelStoreContract } from './labels.contract.js';
+import { oidcStoreContract } from './oidc.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
@@ -35,4 +36,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   webhookStoreContract(name, factory);
   scheduleStoreContract(name, factory);
   gcStoreContract(name, factory);
+  oidcStoreContract(name, factory);
 }

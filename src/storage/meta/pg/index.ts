@@ -15,6 +15,7 @@ import { PgImmutableRuleStore } from './immutable.js';
 import { PgJobStore } from './jobs.js';
 import { PgLabelStore } from './labels.js';
 import { migrate } from './migrations.js';
+import { PgOidcStore } from './oidc.js';
 import { PgProjectStore } from './projects.js';
 import { PgRegistryStore } from './registries.js';
 import { PgRetentionStore } from './retention.js';
@@ -33,9 +34,10 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     throw e;
   }
   const content = new PgContentStore(pool, now);
+  const identity = new PgIdentityStore(pool, now);
   let closed = false;
   return {
-    identity: new PgIdentityStore(pool, now),
+    identity,
     projects: new PgProjectStore(pool, now),
     content,
     artifacts: new PgArtifactStore(pool, now),
@@ -51,6 +53,7 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     webhooks: new PgWebhookStore(pool, now),
     schedules: new PgScheduleStore(pool, now),
     gc: new PgGcStore(pool, now, content),
+    oidc: new PgOidcStore(pool, now, identity),
     async close() {
       if (closed) return;
       closed = true;

@@ -320,6 +320,23 @@ export const MIGRATIONS: string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  /* 2: OIDC identities and web sessions (issue 17; SQLite's 21) */ `
+  CREATE TABLE oidc_users (
+    user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    subiss TEXT NOT NULL UNIQUE,
+    secret TEXT NOT NULL,
+    token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE web_sessions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

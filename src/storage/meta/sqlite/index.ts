@@ -16,6 +16,7 @@ import { SqliteImmutableRuleStore } from './immutable.js';
 import { SqliteJobStore } from './jobs.js';
 import { SqliteLabelStore } from './labels.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteOidcStore } from './oidc.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
 import { SqliteRetentionStore } from './retention.js';
@@ -58,9 +59,10 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     throw e;
   }
   const content = new SqliteContentStore(db, now);
+  const identity = new SqliteIdentityStore(db, now);
   return {
     db,
-    identity: new SqliteIdentityStore(db, now),
+    identity,
     projects: new SqliteProjectStore(db, now),
     content,
     artifacts: new SqliteArtifactStore(db, now),
@@ -76,6 +78,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     webhooks: new SqliteWebhookStore(db, now),
     schedules: new SqliteScheduleStore(db, now),
     gc: new SqliteGcStore(db, now, content),
+    oidc: new SqliteOidcStore(db, now, identity),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

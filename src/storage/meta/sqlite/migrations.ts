@@ -444,4 +444,25 @@ export const MIGRATIONS: string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  /* 21: OIDC identities and web sessions (issue 17) */ `
+  -- Harbor's oidc_user: the provider's subject+issuer of a local user, its CLI secret and token set
+  -- (both sealed by the service). Goes with the user.
+  CREATE TABLE oidc_users (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    subiss TEXT NOT NULL UNIQUE,
+    secret TEXT NOT NULL,
+    token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- Short-lived server-side state of browser sign-ins: id is a hash of the cookie or code the client
+  -- holds, data sealed JSON, expires_at Unix milliseconds.
+  CREATE TABLE web_sessions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+  `,
 ];
