@@ -11,10 +11,12 @@ import { identityStoreContract } from './identity.contract.js';
 import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { labelStoreContract } from './labels.contract.js';
+import { lockStoreContract } from './locks.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
 import { scheduleStoreContract } from './schedules.contract.js';
+import { secretStoreContract } from './secrets.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 import { webhookStoreContract } from './webhooks.contract.js';
 
@@ -35,4 +37,6 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   webhookStoreContract(name, factory);
   scheduleStoreContract(name, factory);
   gcStoreContract(name, factory);
+  lockStoreContract(name, factory);
+  secretStoreContract(name, factory);
 }
