@@ -13,6 +13,7 @@ import { AuditLogService, PURGE_AUDIT_KIND } from '../services/audit.js';
 import { ConfigService } from '../services/config.js';
 import { AuditExtService, DEFAULT_AUDIT_SETTINGS, type AuditSettingsSource } from '../services/audit-ext.js';
 import { BlobLocks } from '../services/blob-locks.js';
+import { Locks } from '../services/locks.js';
 import { GC_KIND, GcService } from '../services/gc.js';
 import { gcParameters } from './api/gc.js';
 import { purgeParameters } from './api/purge.js';
@@ -144,16 +145,18 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const access = new AccessControl(stores);
   const immutable = new ImmutableService(stores, access);
   // One key seals every stored secret: registry credentials, the configuration's passwords, webhook auth headers.
-  const box = new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log));
+  const box = new SecretBox(await loadRegistryKey(stores.secrets, cfg.dataDir, cfg.log));
   const webhooks = new WebhookService(stores, access, box, cfg.log, { clock: cfg.clock, ...cfg.webhooks });
-  // One write barrier for every writer of blobs and for GC (services/gc.ts).
-  const locks = new BlobLocks();
+  // Database locks: what makes replicas on one database act as one (services/locks.ts).
+  const dbLocks = new Locks(stores, cfg.log);
+  // One write barrier for every writer of blobs and for GC (services/gc.ts), across replicas.
+  const locks = new BlobLocks(dbLocks);
   const registryOpts: RegistryOptions = {
     uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard, locks,
     onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
   };
   const registries = new RegistryEndpointService(stores, box);
-  const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
+  const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), { ...cfg.proxy, locks: dbLocks });
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
   // registry without the proxy decorator, whose push refusal is for clients.
   sbom = new SbomService(stores, blobs, new RegistryService(stores, blobs, cfg.log, registryOpts), {
@@ -190,7 +193,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const retention = new RetentionService(stores, access, immutable, {
     clock: cfg.clock, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
   });
-  const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
+  const tokens = new TokenService(stores, access, await loadTokenKey(stores.secrets, cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
   await ensureLibrary(stores, cfg.log);
@@ -198,7 +201,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   await sbom.resume();
   await retention.recover();
   await webhooks.start();
-  const scheduler = new Scheduler(stores, cfg.log);
+  const scheduler = new Scheduler(stores, cfg.log, { locks: dbLocks });
   const gc = new GcService(stores, blobs, locks, registry);
   scheduler.register(GC_KIND, (ctx) => gc.run(gcParameters(ctx.execution.parameters), ctx));
   scheduler.register(PURGE_AUDIT_KIND, (ctx) => auditLog.purge(purgeParameters(ctx.execution.parameters), ctx));
@@ -263,6 +266,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         await registry.close();
         auditLog.close(); // the last batch, before the database closes
         await auditExt.close();
+        await dbLocks.close();
         await stores.close();
       })();
       return closing;
