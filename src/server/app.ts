@@ -124,6 +124,25 @@ export interface App {
 }
 
 export const DEFAULT_UPLOAD_TTL_MS = 24 * 3600_000;
+/** How often a replica picks up what the others changed (services/locks.ts has the rest). */
+const REPLICA_SYNC_MS = 10_000;
+
+/**
+ * This replica's SBOM scratch directory, <dataDir>/sbom-scratch/<replica id>, held by its lock
+ * `replica:<id>` for the process's life. What replicas that are gone left there (their lock is
+ * free) is removed; replicas sharing the data dir keep theirs.
+ */
+async function sbomScratch(dataDir: string, locks: Locks): Promise<string> {
+  const root = join(dataDir, 'sbom-scratch');
+  await locks.tryAcquire(`replica:${locks.replicaId}`);
+  for (const name of await fsp.readdir(root).catch(() => [] as string[])) {
+    const lease = await locks.tryAcquire(`replica:${name}`);
+    if (!lease) continue;
+    await fsp.rm(join(root, name), { recursive: true, force: true });
+    await lease.release();
+  }
+  return join(root, locks.replicaId);
+}
 
 /** HARBORCTL_SBOM_MAX_UNPACKED ("64GiB"): what an image's layers may unpack to before its SBOM scan fails. */
 function sbomLimitsFromEnv(): Partial<ScanLimits> {
@@ -162,7 +181,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   sbom = new SbomService(stores, blobs, new RegistryService(stores, blobs, cfg.log, registryOpts), {
     log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion(),
     onFinished: (repository, digest, st) => void webhooks.scanEvent(repository, digest, st).catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
-    scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
+    scanLimits: { tmpDir: await sbomScratch(cfg.dataDir, dbLocks), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
+    locks: dbLocks,
   });
 
   const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });
@@ -191,7 +211,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   // scheduler's execution records the trigger, the retention execution the work.
   let scheduleRetention: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
   const retention = new RetentionService(stores, access, immutable, {
-    clock: cfg.clock, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
+    clock: cfg.clock, locks: dbLocks, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
   });
   const tokens = new TokenService(stores, access, await loadTokenKey(stores.secrets, cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
@@ -218,6 +238,13 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
   purger.unref();
+  // What other replicas on the database change or leave: the configuration, SBOM requests queued
+  // there (or left by one that died), retention runs of dead replicas.
+  const sync = setInterval(() => {
+    Promise.all([config.load(), sbom!.sweep(), retention.recover()])
+      .catch((e: unknown) => cfg.log.error('replica sync failed', { error: e }));
+  }, REPLICA_SYNC_MS);
+  sync.unref();
 
   const metrics = cfg.metrics && new ServerMetrics({
     inventory: new InventoryService(stores, { ...cfg.metrics, clock: cfg.clock }), sbomQueue: () => sbom!.queueStats(),
@@ -252,6 +279,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     close() {
       closing ??= (async () => {
         clearInterval(purger);
+        clearInterval(sync);
         // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
         await Promise.all([server, metricsServer].map(async (s) => {
           if (!s?.listening) return;
