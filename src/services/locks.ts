@@ -12,7 +12,7 @@ import type { Logger } from '../core/log.js';
 import type { MetaStores } from '../storage/meta/index.js';
 
 /** Default lease: a holder that stopped renewing for this long is taken for dead. */
-export const DEFAULT_LEASE_MS = 30_000;
+export const DEFAULT_LEASE_MS = 15_000;
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 200;
 

@@ -134,4 +134,18 @@ describe('work done once across the replicas', () => {
     const ok = await api(a.url, 'POST', '/system/gc/schedule', { body: { schedule: { type: 'Manual' }, parameters: { delete_untagged: false, dry_run: true } } });
     expect(ok.status, ok.text).toBe(201);
   });
+
+  test('a retention run left Running by a replica that died is ended as Error; one whose replica is alive is left alone', async () => {
+    const pid = await createProject(a.url, 'ret', { public: false });
+    const r = await api(a.url, 'POST', '/retentions', { body: { algorithm: 'or', rules: [], trigger: { kind: 'Schedule', settings: { cron: '' } }, scope: { level: 'project', ref: pid } } });
+    expect(r.status, r.text).toBe(201);
+    const policyId = Number(/(\d+)$/.exec(r.headers.location!)![1]);
+    const dead = await a.app.stores.retention.createRetentionExecution(policyId, 'MANUAL', false);
+    const alive = await a.app.stores.retention.createRetentionExecution(policyId, 'MANUAL', false);
+    expect(await a.app.stores.locks.acquireLock(`retention-exec:${alive.id}`, 'a-live-replica', Date.now(), Date.now() + 60_000)).toBe(true);
+    expect(await b.app.retention.recover()).toBe(1);
+    expect((await a.app.stores.retention.getRetentionExecution(dead.id))!.status).toBe('Error');
+    expect((await a.app.stores.retention.getRetentionExecution(alive.id))!.status).toBe('Running');
+    await a.app.stores.retention.finishRetentionExecution(alive.id, 'Success');
+  });
 });
