@@ -1,32 +1,71 @@
 // Scale-out end to end (issue 16): two `harborctl serve` processes given the same database and the
 // same blob storage, behind a real load balancer (Debian's HAProxy, round-robin per request), with
-// skopeo and podman pushing and pulling through it. Run twice: on the shared data dir's SQLite file
-// (WAL) with the filesystem blob store, and with the blobs in a real radosgw bucket (test/helpers/ceph.ts).
-// Without haproxy or Ceph installed this fails, never skips.
+// skopeo and podman pushing and pulling through it. Run on four setups: one shared data dir (its
+// SQLite file in WAL mode) with the filesystem blob store or a real radosgw bucket
+// (test/helpers/ceph.ts); and a real PostgreSQL 15 (test/helpers/postgres.ts) with a shared blob
+// directory or radosgw, where each replica has a data dir of its own, as pods do.
+// Without haproxy, Ceph or PostgreSQL installed this fails, never skips.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN_AUTHORIZATION } from '../helpers/admin-auth.js';
 import { startCeph, type Ceph } from '../helpers/ceph.js';
 import { ContainerClients } from '../helpers/clients.js';
 import { startHaproxy, type Haproxy } from '../helpers/haproxy.js';
 import { buildTestImages, type TestImages } from '../helpers/images.js';
+import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { call, digestOf, MT, pushImage, startUpload, type Descriptor } from '../helpers/oci.js';
 import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
 
 const copyFlags = ['--src-tls-verify=false', '--dest-tls-verify=false'];
 
-interface Backend { name: string; start(): Promise<{ args: string[]; env: NodeJS.ProcessEnv }>; stop(): Promise<void> }
+/** What both replicas are given; `sharedDataDir`: the SQLite setups share one data dir (the database is in it). */
+interface Setup { args: string[]; env: NodeJS.ProcessEnv; sharedDataDir: boolean }
+interface Backend { name: string; start(): Promise<Setup>; stop(): Promise<void> }
 
 let ceph: Ceph | undefined;
+let postgres: Postgres | undefined;
+let blobDir: string | undefined;
+
+async function s3(): Promise<Pick<Setup, 'args' | 'env'>> {
+  ceph = await startCeph();
+  const bucket = await ceph.bucket();
+  return { args: ['--storage', ceph.storageUrl(bucket, 'replicas')], env: { AWS_ACCESS_KEY_ID: ceph.accessKeyId, AWS_SECRET_ACCESS_KEY: ceph.secretAccessKey } };
+}
+
+async function pgArgs(): Promise<string[]> {
+  postgres = await startPostgres();
+  return ['--db', await postgres.database()];
+}
+
+const stopAll = async (): Promise<void> => {
+  await ceph?.stop();
+  await postgres?.stop();
+  if (blobDir) await rm(blobDir, { recursive: true, force: true });
+  ceph = undefined;
+  postgres = undefined;
+  blobDir = undefined;
+};
+
 const backends: Backend[] = [
-  { name: 'SQLite (WAL) + filesystem, one data dir', start: async () => ({ args: [], env: {} }), stop: async () => undefined },
+  { name: 'SQLite (WAL) + filesystem, one data dir', start: async () => ({ args: [], env: {}, sharedDataDir: true }), stop: stopAll },
+  { name: 'SQLite (WAL) + radosgw, one data dir', start: async () => ({ ...(await s3()), sharedDataDir: true }), stop: stopAll },
   {
-    name: 'SQLite (WAL) + radosgw',
+    name: 'PostgreSQL + one blob directory, a data dir each',
     start: async () => {
-      ceph = await startCeph();
-      const bucket = await ceph.bucket();
-      return { args: ['--storage', ceph.storageUrl(bucket, 'replicas')], env: { AWS_ACCESS_KEY_ID: ceph.accessKeyId, AWS_SECRET_ACCESS_KEY: ceph.secretAccessKey } };
+      blobDir = await mkdtemp(join(tmpdir(), 'harborctl-replica-blobs-'));
+      return { args: [...(await pgArgs()), '--storage', `file:${blobDir}`], env: {}, sharedDataDir: false };
     },
-    stop: async () => { await ceph?.stop(); ceph = undefined; },
+    stop: stopAll,
+  },
+  {
+    name: 'PostgreSQL + radosgw, a data dir each',
+    start: async () => {
+      const { args, env } = await s3();
+      return { args: [...(await pgArgs()), ...args], env, sharedDataDir: false };
+    },
+    stop: stopAll,
   },
 ];
 
@@ -49,13 +88,15 @@ describe.each(backends)('two replicas behind HAProxy: $name', (backend) => {
   let lb: Haproxy;
   let clients: ContainerClients;
   let images: TestImages;
+  let shared: boolean;
 
   beforeAll(async () => {
-    const { args, env } = await backend.start();
+    const { args, env, sharedDataDir } = await backend.start();
+    shared = sharedDataDir;
     images = await buildTestImages();
     // Both start at once: they must agree on the schema, the admin, the library and the keys.
-    r1 = await startHarborctl({ args, env });
-    r2 = await startHarborctl({ args, env, dataDir: r1.dataDir });
+    const other = shared ? await mkdtemp(join(tmpdir(), 'harborctl-interop-data-')) : undefined;
+    [r1, r2] = await Promise.all([startHarborctl({ args, env, dataDir: other }), startHarborctl({ args, env, dataDir: other })]);
     lb = await startHaproxy([r1.host, r2.host]);
     clients = await ContainerClients.create([lb.host, r1.host, r2.host]);
   }, 120_000);
@@ -67,7 +108,7 @@ describe.each(backends)('two replicas behind HAProxy: $name', (backend) => {
   });
   afterAll(async () => {
     await lb?.stop();
-    await r2?.stop({ keepData: true });
+    await r2?.stop({ keepData: shared });
     await r1?.stop();
     await clients?.dispose();
     await images?.dispose();
