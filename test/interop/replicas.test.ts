@@ -5,7 +5,7 @@
 // (test/helpers/ceph.ts); and a real PostgreSQL 15 (test/helpers/postgres.ts) with a shared blob
 // directory or radosgw, where each replica has a data dir of its own, as pods do.
 // Without haproxy, Ceph or PostgreSQL installed this fails, never skips.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -28,10 +28,16 @@ let ceph: Ceph | undefined;
 let postgres: Postgres | undefined;
 let blobDir: string | undefined;
 
-async function s3(): Promise<Pick<Setup, 'args' | 'env'>> {
+/** A radosgw bucket; its keys in the environment, or (`credentialsFile`) in a 0600 AWS credentials file named by the URL. */
+async function s3(credentialsFile = false): Promise<Pick<Setup, 'args' | 'env'>> {
   ceph = await startCeph();
   const bucket = await ceph.bucket();
-  return { args: ['--storage', ceph.storageUrl(bucket, 'replicas')], env: { AWS_ACCESS_KEY_ID: ceph.accessKeyId, AWS_SECRET_ACCESS_KEY: ceph.secretAccessKey } };
+  if (!credentialsFile) {
+    return { args: ['--storage', ceph.storageUrl(bucket, 'replicas')], env: { AWS_ACCESS_KEY_ID: ceph.accessKeyId, AWS_SECRET_ACCESS_KEY: ceph.secretAccessKey } };
+  }
+  const file = join(ceph.dir, 'registry-credentials');
+  await writeFile(file, `[registry]\naws_access_key_id = ${ceph.accessKeyId}\naws_secret_access_key = ${ceph.secretAccessKey}\n`, { mode: 0o600 });
+  return { args: ['--storage', `${ceph.storageUrl(bucket, 'replicas')}&credentials_file=${encodeURIComponent(file)}&profile=registry`], env: {} };
 }
 
 async function pgArgs(): Promise<string[]> {
@@ -60,9 +66,9 @@ const backends: Backend[] = [
     stop: stopAll,
   },
   {
-    name: 'PostgreSQL + radosgw, a data dir each',
+    name: 'PostgreSQL + radosgw (keys in a credentials file), a data dir each',
     start: async () => {
-      const { args, env } = await s3();
+      const { args, env } = await s3(true);
       return { args: [...(await pgArgs()), ...args], env, sharedDataDir: false };
     },
     stop: stopAll,
