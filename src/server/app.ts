@@ -14,6 +14,7 @@ import { AuditLogService, PURGE_AUDIT_KIND } from '../services/audit.js';
 import { ConfigService, type ConfigValue } from '../services/config.js';
 import { AuditExtService } from '../services/audit-ext.js';
 import { BlobLocks } from '../services/blob-locks.js';
+import { Locks } from '../services/locks.js';
 import { GC_KIND, GcService } from '../services/gc.js';
 import { gcParameters } from './api/gc.js';
 import { purgeParameters } from './api/purge.js';
@@ -128,6 +129,25 @@ export interface App {
 }
 
 export const DEFAULT_UPLOAD_TTL_MS = 24 * 3600_000;
+/** How often a replica picks up what the others changed (services/locks.ts has the rest). */
+const REPLICA_SYNC_MS = 10_000;
+
+/**
+ * This replica's SBOM scratch directory, <dataDir>/sbom-scratch/<replica id>, held by its lock
+ * `replica:<id>` for the process's life. What replicas that are gone left there (their lock is
+ * free) is removed; replicas sharing the data dir keep theirs.
+ */
+async function sbomScratch(dataDir: string, locks: Locks): Promise<string> {
+  const root = join(dataDir, 'sbom-scratch');
+  await locks.tryAcquire(`replica:${locks.replicaId}`);
+  for (const name of await fsp.readdir(root).catch(() => [] as string[])) {
+    const lease = await locks.tryAcquire(`replica:${name}`);
+    if (!lease) continue;
+    await fsp.rm(join(root, name), { recursive: true, force: true });
+    await lease.release();
+  }
+  return join(root, locks.replicaId);
+}
 
 /** HARBORCTL_SBOM_MAX_UNPACKED ("64GiB"): what an image's layers may unpack to before its SBOM scan fails. */
 function sbomLimitsFromEnv(): Partial<ScanLimits> {
@@ -145,23 +165,26 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const access = new AccessControl(stores);
   const immutable = new ImmutableService(stores, access);
   // One key seals every stored secret: registry credentials, the configuration's passwords, webhook auth headers.
-  const box = new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log));
+  const box = new SecretBox(await loadRegistryKey(stores.secrets, cfg.dataDir, cfg.log));
   const webhooks = new WebhookService(stores, access, box, cfg.log, { clock: cfg.clock, ...cfg.webhooks });
-  // One write barrier for every writer of blobs and for GC (services/gc.ts).
-  const locks = new BlobLocks();
+  // Database locks: what makes replicas on one database act as one (services/locks.ts).
+  const dbLocks = new Locks(stores, cfg.log);
+  // One write barrier for every writer of blobs and for GC (services/gc.ts), across replicas.
+  const locks = new BlobLocks(dbLocks);
   const registryOpts: RegistryOptions = {
     uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard, locks,
     onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
     onQuotaCharged: (repo, artifact) => webhooks.quotaCharged(repo, artifact),
   };
   const registries = new RegistryEndpointService(stores, box);
-  const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
+  const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), { ...cfg.proxy, locks: dbLocks });
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
   // registry without the proxy decorator, whose push refusal is for clients.
   sbom = new SbomService(stores, blobs, new RegistryService(stores, blobs, cfg.log, registryOpts), {
     log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion(),
     onFinished: (repository, digest, st) => void webhooks.scanEvent(repository, digest, st).catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
-    scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
+    scanLimits: { tmpDir: await sbomScratch(cfg.dataDir, dbLocks), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
+    locks: dbLocks,
   });
 
   const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });
@@ -197,10 +220,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   // scheduler's execution records the trigger, the retention execution the work.
   let scheduleRetention: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
   const retention = new RetentionService(stores, access, immutable, {
-    clock: cfg.clock, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
+    clock: cfg.clock, locks: dbLocks, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
     onTaskDone: (r) => webhooks.retentionEvent(r),
   });
-  const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
+  const tokens = new TokenService(stores, access, await loadTokenKey(stores.secrets, cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
   await ensureLibrary(stores, cfg.log);
@@ -208,7 +231,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   await sbom.resume();
   await retention.recover();
   await webhooks.start();
-  const scheduler = new Scheduler(stores, cfg.log);
+  const scheduler = new Scheduler(stores, cfg.log, { locks: dbLocks });
   const gc = new GcService(stores, blobs, locks, registry);
   scheduler.register(GC_KIND, (ctx) => gc.run(gcParameters(ctx.execution.parameters), ctx));
   scheduler.register(PURGE_AUDIT_KIND, (ctx) => auditLog.purge(purgeParameters(ctx.execution.parameters), ctx));
@@ -226,6 +249,13 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     oidc.purge().catch((e: unknown) => cfg.log.error('sign-in state purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
   purger.unref();
+  // What other replicas on the database change or leave: the configuration, SBOM requests queued
+  // there (or left by one that died), retention runs of dead replicas.
+  const sync = setInterval(() => {
+    Promise.all([config.load(), sbom!.sweep(), retention.recover()])
+      .catch((e: unknown) => cfg.log.error('replica sync failed', { error: e }));
+  }, REPLICA_SYNC_MS);
+  sync.unref();
 
   const metrics = cfg.metrics && new ServerMetrics({
     inventory: new InventoryService(stores, { ...cfg.metrics, clock: cfg.clock }), sbomQueue: () => sbom!.queueStats(),
@@ -260,6 +290,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     close() {
       closing ??= (async () => {
         clearInterval(purger);
+        clearInterval(sync);
         // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
         await Promise.all([server, metricsServer].map(async (s) => {
           if (!s?.listening) return;
@@ -274,6 +305,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         await registry.close();
         await auditLog.close(); // the last batch, before the database closes
         await auditExt.close();
+        await dbLocks.close();
         await stores.close();
       })();
       return closing;

@@ -16,9 +16,11 @@ import type { ImmutableRuleStore } from './immutable.js';
 import type { JobStore } from './jobs.js';
 import type { LabelStore } from './labels.js';
 import type { OidcStore } from './oidc.js';
+import type { LockStore } from './locks.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
 import type { RetentionStore } from './retention.js';
+import type { SecretStore } from './secrets.js';
 import type { ScheduleStore } from './schedules.js';
 import type { UploadStore } from './uploads.js';
 import type { WebhookStore } from './webhooks.js';
@@ -35,10 +37,12 @@ export type * from './immutable.js';
 export type * from './jobs.js';
 export type * from './labels.js';
 export type * from './oidc.js';
+export type * from './locks.js';
 export type * from './projects.js';
 export type * from './registries.js';
 export type * from './retention.js';
 export type * from './schedules.js';
+export type * from './secrets.js';
 export type * from './uploads.js';
 export type * from './webhooks.js';
 
@@ -60,6 +64,8 @@ export interface MetaStores {
   schedules: ScheduleStore;
   gc: GcStore;
   oidc: OidcStore;
+  locks: LockStore;
+  secrets: SecretStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -12,10 +12,12 @@ import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { labelStoreContract } from './labels.contract.js';
 import { oidcStoreContract } from './oidc.contract.js';
+import { lockStoreContract } from './locks.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
 import { scheduleStoreContract } from './schedules.contract.js';
+import { secretStoreContract } from './secrets.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 import { webhookStoreContract } from './webhooks.contract.js';
 
@@ -37,4 +39,6 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   scheduleStoreContract(name, factory);
   gcStoreContract(name, factory);
   oidcStoreContract(name, factory);
+  lockStoreContract(name, factory);
+  secretStoreContract(name, factory);
 }

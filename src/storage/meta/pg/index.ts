@@ -14,12 +14,14 @@ import { PgIdentityStore } from './identity.js';
 import { PgImmutableRuleStore } from './immutable.js';
 import { PgJobStore } from './jobs.js';
 import { PgLabelStore } from './labels.js';
+import { PgLockStore } from './locks.js';
 import { migrate } from './migrations.js';
 import { PgOidcStore } from './oidc.js';
 import { PgProjectStore } from './projects.js';
 import { PgRegistryStore } from './registries.js';
 import { PgRetentionStore } from './retention.js';
 import { PgScheduleStore } from './schedules.js';
+import { PgSecretStore } from './secrets.js';
 import { PgUploadStore } from './uploads.js';
 import { PgWebhookStore } from './webhooks.js';
 
@@ -54,6 +56,8 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     schedules: new PgScheduleStore(pool, now),
     gc: new PgGcStore(pool, now, content),
     oidc: new PgOidcStore(pool, now, identity),
+    locks: new PgLockStore(pool, now),
+    secrets: new PgSecretStore(pool, now),
     async close() {
       if (closed) return;
       closed = true;

@@ -337,6 +337,18 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
   `,
+  /* 3: scale-out (issue 16): leased named locks and shared secrets, as SQLite's 22 */ `
+  CREATE TABLE locks (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    lease_until BIGINT NOT NULL
+  );
+  CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

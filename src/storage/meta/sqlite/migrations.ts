@@ -465,4 +465,18 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
   `,
+  /* 22: scale-out (issue 16): leased named locks and shared secrets */ `
+  -- locks: one row per held lock; lease_until Unix ms, after which anyone may take it.
+  CREATE TABLE locks (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    lease_until BIGINT NOT NULL
+  );
+  -- secrets: the token signing key and the credential key, shared by every replica.
+  CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];
