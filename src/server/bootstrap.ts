@@ -5,7 +5,8 @@
 //   registry.key     the AES-256 key that seals registry endpoint credentials (32 random bytes, base64)
 //   server.json      {"url": "http://127.0.0.1:PORT"}, rewritten each time the server listens; with
 //                    serve --tls also "ca": the CA file (tls/ca.crt) the local CLI trusts for that URL
-import { generateKeyPairSync, createPrivateKey, randomBytes } from 'node:crypto';
+import { generateKeyPair, createPrivateKey, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { libtrustKeyId, publicKeyOf } from '../core/jwt.js';
@@ -84,7 +85,8 @@ export async function loadTokenKey(dataDir: string, log: Logger): Promise<TokenK
     pem = await fsp.readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    // On libuv's thread pool (~200 ms here), so the first start does other work meanwhile.
+    const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
     pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     await writeSecretFile(path, pem);
     log.info('generated the token signing key', { path });
