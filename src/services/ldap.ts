@@ -6,13 +6,19 @@
 // Membership of ldap_group_admin_dn makes a system admin for that sign-in (Harbor's
 // AdminRoleInAuth), not a stored flag. Values from users are escaped (RFC 4515) before they enter
 // a filter; an empty password is refused before any bind (LDAP would take it as an anonymous bind).
-import { Client, FilterParser, InvalidCredentialsError, NoSuchObjectError, type Entry } from 'ldapts';
+import { createRequire } from 'node:module';
+import type { Client, Entry } from 'ldapts';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { MetaStores, User } from '../storage/meta/index.js';
 import type { ConfigService } from './config.js';
 import type { AccessControl, Principal } from './rbac.js';
 import { normalizeDn, type GroupDirectory } from './usergroups.js';
+
+// ldapts (~15 ms of CPU to import) loads at the first LDAP operation or filter check, not with
+// serve; synchronously, through its CommonJS build, because checkFilter is synchronous.
+const require = createRequire(import.meta.url);
+const ldapts = (): typeof import('ldapts') => require('ldapts') as typeof import('ldapts');
 
 /** What an LDAP-onboarded user has instead of a password hash: verifyPassword never matches it. */
 export const LDAP_PASSWORD_MARKER = 'ldap';
@@ -44,7 +50,7 @@ export function checkFilter(name: string, f: string): void {
   const n = normalizeFilter(f);
   try {
     if (!balanced(n)) throw new Error('unbalanced');
-    FilterParser.parseString(n);
+    ldapts().FilterParser.parseString(n);
   } catch {
     throw new HarborError('BAD_REQUEST', `${name} is not a valid LDAP filter`);
   }
@@ -89,7 +95,7 @@ function all(e: Entry, attr: string): string[] {
 function clientFor(s: LdapSettings): Client {
   const ms = s.timeoutSec * 1000;
   const tls = /^ldaps:/i.test(s.url) ? { tlsOptions: { rejectUnauthorized: s.verifyCert } } : {};
-  return new Client({ url: s.url, timeout: ms, connectTimeout: ms, ...tls });
+  return new (ldapts().Client)({ url: s.url, timeout: ms, connectTimeout: ms, ...tls });
 }
 
 export class LdapService implements GroupDirectory {
@@ -145,7 +151,7 @@ export class LdapService implements GroupDirectory {
       const e = searchEntries[0];
       return e ? { name: first(e, s.groupNameAttribute) || e.dn, dn: e.dn } : null;
     } catch (e) {
-      if (e instanceof NoSuchObjectError) return null;
+      if (e instanceof ldapts().NoSuchObjectError) return null;
       throw e;
     }
   }
@@ -167,7 +173,7 @@ export class LdapService implements GroupDirectory {
         try {
           await own.bind(entry.dn, password);
         } catch (e) {
-          if (e instanceof InvalidCredentialsError) return null;
+          if (e instanceof ldapts().InvalidCredentialsError) return null;
           throw e;
         } finally {
           await own.unbind().catch(() => undefined);

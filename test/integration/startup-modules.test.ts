@@ -1,6 +1,6 @@
 // What `harborctl serve` loads at start: nothing it does not need to answer /v2/ (issue 20). undici
-// (proxy cache, replication, webhooks: ~100 ms of CPU to import) loads at its first use, prom-client
-// at the first scrape; the requests served before that scrape are still counted. And a CLI command
+// (proxy cache, replication, webhooks: ~100 ms of CPU to import) and ldapts load at their first use,
+// prom-client at the first scrape; the requests served before that scrape are still counted. And a CLI command
 // reads its contexts without a schema validator (conf's ajv and semver: ~100 ms).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { cliEnv, spawnCli } from '../helpers/cli.js';
 import { REPO_ROOT, startHarborctl } from '../helpers/registry-process.js';
 import { sample } from '../helpers/metrics.js';
 
-const PRELOAD = join(REPO_ROOT, 'test', 'fixtures', 'startup', 'loaded-packages.cjs');
+const PRELOAD = join(REPO_ROOT, 'test', 'fixtures', 'startup', 'loaded-packages.mjs');
 const dirs: string[] = [];
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
 
@@ -21,7 +21,7 @@ async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scra
   const file = join(dir, 'packages.txt');
   const srv = await startHarborctl({
     args: ['--metrics-listen', '127.0.0.1:0'],
-    env: { HARBORCTL_NODE_FLAGS: `--require=${PRELOAD}`, LOADED_PACKAGES_FILE: file },
+    env: { HARBORCTL_NODE_FLAGS: `--import=${PRELOAD}`, LOADED_PACKAGES_FILE: file },
   });
   let scraped: string | undefined;
   try {
@@ -41,11 +41,13 @@ async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scra
   return { packages: (await readFile(file, 'utf8')).split('\n').filter(Boolean), scraped };
 }
 
-test('serve answers /v2/ without loading undici or prom-client', async () => {
+test('serve answers /v2/ without loading undici, prom-client or ldapts', async () => {
   const { packages } = await serveAndStop(false);
-  expect(packages).toContain('better-sqlite3'); // the preload does see what serve loads
+  // The preload does see what serve loads, CommonJS and ES modules.
+  expect(packages).toEqual(expect.arrayContaining(['better-sqlite3', 'commander']));
   expect(packages).not.toContain('undici');
   expect(packages).not.toContain('prom-client');
+  expect(packages).not.toContain('ldapts');
 });
 
 test('the first scrape loads prom-client and counts the requests served before it', async () => {
@@ -61,7 +63,7 @@ test('project list against the local server loads no schema validator', async ()
   const { env, dir, cleanup } = await cliEnv();
   try {
     const file = join(dir, 'cli-packages.txt');
-    const r = await spawnCli({ ...env, HARBORCTL_DATA_DIR: srv.dataDir, HARBORCTL_NODE_FLAGS: `--require=${PRELOAD}`, LOADED_PACKAGES_FILE: file }, ['project', 'list', '-o', 'json']);
+    const r = await spawnCli({ ...env, HARBORCTL_DATA_DIR: srv.dataDir, HARBORCTL_NODE_FLAGS: `--import=${PRELOAD}`, LOADED_PACKAGES_FILE: file }, ['project', 'list', '-o', 'json']);
     expect(r.stderr).toBe('');
     expect((JSON.parse(r.stdout) as { name: string }[]).map((p) => p.name)).toEqual(['library']);
     const packages = (await readFile(file, 'utf8')).split('\n');
