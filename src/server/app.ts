@@ -164,6 +164,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   let sbom: SbomService | undefined;
   const access = new AccessControl(stores);
   const immutable = new ImmutableService(stores, access);
+  // The token key is generated on first start (RSA, ~200 ms off the main thread): begun now, awaited
+  // after the admin and library are in place.
+  const tokenKey = loadTokenKey(stores.secrets, cfg.dataDir, cfg.log);
+  tokenKey.catch(() => undefined); // awaited below; a failure before that must not be an unhandled rejection
   // One key seals every stored secret: registry credentials, the configuration's passwords, webhook auth headers.
   const box = new SecretBox(await loadRegistryKey(stores.secrets, cfg.dataDir, cfg.log));
   const webhooks = new WebhookService(stores, access, box, cfg.log, { clock: cfg.clock, ...cfg.webhooks });
@@ -223,10 +227,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     clock: cfg.clock, locks: dbLocks, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
     onTaskDone: (r) => webhooks.retentionEvent(r),
   });
-  const tokens = new TokenService(stores, access, await loadTokenKey(stores.secrets, cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
   await ensureLibrary(stores, cfg.log);
+  const tokens = new TokenService(stores, access, await tokenKey, { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
   await registry.purgeUploads();
   await sbom.resume();
   await retention.recover();

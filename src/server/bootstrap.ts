@@ -7,7 +7,8 @@
 //                    serve --tls also "ca": the CA file (tls/ca.crt) the local CLI trusts for that URL
 // The two keys now live in the database (SecretStore), so every replica on it uses the same ones: the
 // first start makes them, or imports the files above once when a data dir from before has them.
-import { generateKeyPairSync, createPrivateKey, randomBytes } from 'node:crypto';
+import { generateKeyPair, createPrivateKey, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { libtrustKeyId, publicKeyOf } from '../core/jwt.js';
@@ -100,7 +101,7 @@ export const CREDENTIAL_KEY_SECRET = 'credential-key';
  * A key every replica shares: the database's, else the data dir's file from before (imported once),
  * else a new one. Replicas starting together agree: the first value stored wins.
  */
-async function sharedKey(secrets: SecretStore, name: string, legacyFile: string, make: () => string, what: string, log: Logger): Promise<string> {
+async function sharedKey(secrets: SecretStore, name: string, legacyFile: string, make: () => Promise<string>, what: string, log: Logger): Promise<string> {
   const stored = await secrets.getSecret(name);
   if (stored !== null) return stored;
   let candidate: string;
@@ -110,7 +111,7 @@ async function sharedKey(secrets: SecretStore, name: string, legacyFile: string,
     from = legacyFile;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    candidate = make();
+    candidate = await make();
   }
   const value = await secrets.getOrCreateSecret(name, candidate);
   if (value === candidate) log.info(from ? `imported the ${what} into the database` : `generated the ${what}`, from ? { from } : {});
@@ -119,8 +120,11 @@ async function sharedKey(secrets: SecretStore, name: string, legacyFile: string,
 
 /** Loads the token-signing key (a 2048-bit RSA key, PKCS#8 PEM) shared by every replica. */
 export async function loadTokenKey(secrets: SecretStore, dataDir: string, log: Logger): Promise<TokenKey> {
-  const pem = await sharedKey(secrets, TOKEN_KEY_SECRET, join(dataDir, TOKEN_KEY_FILE), () => generateKeyPairSync('rsa', { modulusLength: 2048 })
-    .privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 'token signing key', log);
+  const pem = await sharedKey(secrets, TOKEN_KEY_SECRET, join(dataDir, TOKEN_KEY_FILE), async () => {
+    // On libuv's thread pool (~200 ms here), so the first start does other work meanwhile.
+    const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+    return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  }, 'token signing key', log);
   const privateKey = createPrivateKey(pem);
   const publicKey = publicKeyOf(privateKey);
   return { privateKey, publicKey, kid: libtrustKeyId(publicKey) };
@@ -128,7 +132,7 @@ export async function loadTokenKey(secrets: SecretStore, dataDir: string, log: L
 
 /** Loads the AES-256 key that seals stored credentials, shared by every replica. */
 export async function loadRegistryKey(secrets: SecretStore, dataDir: string, log: Logger): Promise<Buffer> {
-  const text = await sharedKey(secrets, CREDENTIAL_KEY_SECRET, join(dataDir, REGISTRY_KEY_FILE), () => randomBytes(32).toString('base64') + '\n',
+  const text = await sharedKey(secrets, CREDENTIAL_KEY_SECRET, join(dataDir, REGISTRY_KEY_FILE), async () => randomBytes(32).toString('base64') + '\n',
     'credential encryption key', log);
   const key = Buffer.from(text.trim(), 'base64');
   if (key.length !== 32) throw new Error(`the credential encryption key (${CREDENTIAL_KEY_SECRET}) is not a 32-byte key in base64`);
