@@ -39,6 +39,12 @@ export interface Adapter {
   listTags(repository: string): Promise<string[]>;
   /** Creates what a push into these repositories needs first (Harbor projects, ACR EE namespaces). */
   prepareForPush(repositories: string[]): Promise<void>;
+  /** Frees what the adapter holds (its vendor API connections); optional. */
+  close?(): Promise<void>;
 }
 
-export type AdapterFactory = (endpoint: UpstreamEndpoint & { id?: number; name?: string }) => Adapter;
+/**
+ * `credentialType`: Harbor's credential type of the endpoint (`basic`, `oauth`); azure-acr reads an
+ * `oauth` credential's secret as an Azure AD access token to exchange, as ACR's /oauth2/exchange does.
+ */
+export type AdapterFactory = (endpoint: UpstreamEndpoint & { id?: number; name?: string; credentialType?: string | null }) => Adapter;
