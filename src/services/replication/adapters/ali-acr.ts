@@ -27,6 +27,8 @@ export const ALI_ACR_INFO: AdapterInfo = {
 };
 
 const PAGE_SIZE = 100;
+/** The gateway's answers to a wrong AccessKey (400/404 on the wire): a refused credential, not a protocol fault. */
+const CREDENTIAL_CODES = new Set(['SignatureDoesNotMatch', 'InvalidAccessKeyId.NotFound', 'InvalidAccessKeyId.Inactive', 'IncompleteSignature']);
 const ACR_SERVICE = 'registry.aliyuncs.com';
 /** Temporary registry credentials are dropped this long before Alibaba says they expire. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -231,7 +233,7 @@ class AliAcrAdapter implements Adapter {
     const query = Object.keys(all).map((k) => `${percentEncode(k)}=${percentEncode(all[k])}`).join('&');
     const r = await vendorCall(this.agent, what, 'GET', `${site.api}/?${query}`, { accept: 'application/json' });
     const body = r.body === undefined ? {} : obj(r.body, what, 'reply');
-    if (r.status < 200 || r.status > 299) throw vendorFailure(what, r.status, body.Code);
+    if (r.status < 200 || r.status > 299) throw vendorFailure(what, credentialStatus(r.status, body.Code), body.Code);
     if (body.IsSuccess === false) throw vendorFailure(what, 400, body.Code);
     return body;
   }
@@ -249,9 +251,14 @@ class AliAcrAdapter implements Adapter {
     const qs = new URLSearchParams(query).toString();
     const r = await vendorCall(this.agent, what, 'GET', `${site.api}${path}${qs ? `?${qs}` : ''}`, headers);
     const body = r.body === undefined ? {} : obj(r.body, what, 'reply');
-    if (r.status < 200 || r.status > 299) throw vendorFailure(what, r.status, body.code ?? body.Code);
+    const code = body.code ?? body.Code;
+    if (r.status < 200 || r.status > 299) throw vendorFailure(what, credentialStatus(r.status, code), code);
     return body;
   }
+}
+
+function credentialStatus(status: number, code: unknown): number {
+  return typeof code === 'string' && CREDENTIAL_CODES.has(code) ? 401 : status;
 }
 
 function repoId(v: unknown, what: string): string {

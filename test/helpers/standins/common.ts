@@ -1,0 +1,183 @@
+// What the cloud stand-ins share: a plain node:http server on 127.0.0.1:0 that fronts a REAL Debian
+// docker-registry process. Each stand-in answers its vendor's own API and token service itself, and
+// passes a /v2/ request on to the registry only after checking the Bearer token it issued grants
+// that repository and action; so images really move, and only with the credentials the cloud would
+// take. Tokens are opaque random strings kept here with their grants and expiry.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { startDistribution, type RegistryProcess } from '../registry-process.js';
+
+export interface Grant { type: string; name: string; actions: string[] }
+
+/** `repository:a/b:pull,push` → grant; several scopes may come in one string, space separated. */
+export function parseScopes(raw: string[]): Grant[] {
+  const out: Grant[] = [];
+  for (const s of raw.flatMap((r) => r.split(' ')).filter(Boolean)) {
+    const m = /^([a-z]+):(.+):([a-z_*,]+)$/.exec(s);
+    if (m) out.push({ type: m[1], name: m[2], actions: m[3].split(',') });
+  }
+  return out;
+}
+
+/** What a /v2/ request needs: null for the base endpoint, else a resource and an action. */
+export function needed(method: string, path: string): Grant | null | 'unknown' {
+  if (path === '/v2/' || path === '/v2') return null;
+  if (path.startsWith('/v2/_catalog')) return { type: 'registry', name: 'catalog', actions: ['*'] };
+  const m = /^\/v2\/(.+?)\/(manifests|blobs|tags|referrers)\//.exec(path);
+  if (!m) return 'unknown';
+  if (m[2] === 'tags') return { type: 'repository', name: m[1], actions: ['metadata_read'] };
+  return { type: 'repository', name: m[1], actions: [method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'push'] };
+}
+
+export class TokenBook {
+  private readonly tokens = new Map<string, { grants: Grant[]; expires: number; subject: string }>();
+  issue(subject: string, grants: Grant[], ttlSeconds: number): string {
+    const t = randomBytes(24).toString('base64url');
+    this.tokens.set(t, { grants, expires: Date.now() + ttlSeconds * 1000, subject });
+    return t;
+  }
+  /** True when the token is live and grants `need` (tags/list: metadata_read or pull). */
+  allows(token: string, need: Grant): boolean {
+    const t = this.tokens.get(token);
+    if (!t || t.expires < Date.now()) return false;
+    const acceptable = need.actions[0] === 'metadata_read' ? ['metadata_read', 'pull'] : need.actions;
+    return t.grants.some((g) => g.type === need.type && g.name === need.name && (g.actions.includes('*') || acceptable.some((a) => g.actions.includes(a))));
+  }
+  valid(token: string): boolean {
+    const t = this.tokens.get(token);
+    return !!t && t.expires >= Date.now();
+  }
+}
+
+export function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+export async function readBody(req: http.IncomingMessage, max = 1 << 20): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    n += c.length;
+    if (n > max) throw new Error('body too large');
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function basicOf(req: http.IncomingMessage): { user: string; password: string } | null {
+  const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) return null;
+  const raw = Buffer.from(m[1], 'base64').toString('utf8');
+  const i = raw.indexOf(':');
+  return i < 0 ? null : { user: raw.slice(0, i), password: raw.slice(i + 1) };
+}
+
+export function bearerOf(req: http.IncomingMessage): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
+}
+
+/** A canned reply that replaces the stand-in's own for requests whose path matches (hostile-vendor tests). */
+export interface Tamper { path: RegExp; status: number; body: string }
+
+export interface Standin {
+  url: string;
+  host: string;
+  registry: RegistryProcess;
+  /** `METHOD path` of every request the stand-in answered. */
+  requests: string[];
+  /** While set, matching requests get this reply instead. */
+  tamper: Tamper | null;
+  close(): Promise<void>;
+}
+
+export type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL, self: Standin) => Promise<boolean>;
+
+/**
+ * Starts the registry and the stand-in. `route` answers the vendor's own paths (returns true when it
+ * did); every other /v2/ request goes to `authorize`, then, if allowed, to the registry.
+ */
+export async function startStandin(opts: {
+  route: Route;
+  /** Checks a /v2/ request: true when it may pass, else it writes the refusal and returns false. */
+  authorize: (req: http.IncomingMessage, res: http.ServerResponse, need: Grant | null, self: Standin) => boolean;
+}): Promise<Standin> {
+  const registry = await startDistribution();
+  const sockets = new Set<Socket>();
+  const self: Standin = {
+    url: '', host: '', registry, requests: [], tamper: null,
+    close: async () => {
+      await new Promise<void>((r) => { server.close(() => r()); for (const s of sockets) s.destroy(); });
+      await registry.stop();
+    },
+  };
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://standin');
+      self.requests.push(`${req.method} ${url.pathname}${url.search}`);
+      if (self.tamper && self.tamper.path.test(url.pathname)) {
+        await readBody(req).catch(() => '');
+        json(res, self.tamper.status, self.tamper.body);
+        return;
+      }
+      if (await opts.route(req, res, url, self)) return;
+      if (!url.pathname.startsWith('/v2')) return json(res, 404, { message: 'not found' });
+      const need = needed(req.method ?? 'GET', url.pathname);
+      if (need === 'unknown') return json(res, 404, { errors: [{ code: 'NAME_UNKNOWN', message: 'unknown path' }] });
+      if (!opts.authorize(req, res, need, self)) return;
+      await forward(req, res, registry.url);
+    })().catch((e: unknown) => {
+      if (!res.headersSent) json(res, 500, { message: e instanceof Error ? e.message : String(e) });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  try {
+    await new Promise<void>((r, j) => { server.once('error', j); server.listen(0, '127.0.0.1', () => r()); });
+  } catch (e) {
+    await registry.stop();
+    throw e;
+  }
+  const port = (server.address() as AddressInfo).port;
+  self.url = `http://127.0.0.1:${port}`;
+  self.host = `127.0.0.1:${port}`;
+  return self;
+}
+
+/** Streams the request to the registry and its answer back (Host kept, so Location points at us). */
+async function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: string): Promise<void> {
+  const target = new URL(req.url ?? '/', backend);
+  const headers = { ...req.headers };
+  delete headers.authorization;
+  await new Promise<void>((resolve, reject) => {
+    const up = http.request(target, { method: req.method, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      pipeline(answer, res).then(resolve, reject);
+    });
+    up.on('error', reject);
+    pipeline(req, up).catch(reject);
+  });
+}
+
+/** The registry's repositories (its own catalog, which it answers to us without auth). */
+export async function catalog(registry: RegistryProcess): Promise<string[]> {
+  const r = await fetch(`${registry.url}/v2/_catalog?n=10000`);
+  const body = (await r.json()) as { repositories?: string[] };
+  return body.repositories ?? [];
+}
+
+export async function tagsOf(registry: RegistryProcess, repo: string): Promise<string[]> {
+  const r = await fetch(`${registry.url}/v2/${repo}/tags/list`);
+  if (r.status === 404) return [];
+  const body = (await r.json()) as { tags?: string[] | null };
+  return body.tags ?? [];
+}
+
+/** A page of a list: items [from, from+size) and whether more follow. */
+export function page<T>(items: T[], pageNo: number, size: number): { items: T[]; more: boolean } {
+  const from = (pageNo - 1) * size;
+  return { items: items.slice(from, from + size), more: from + size < items.length };
+}
