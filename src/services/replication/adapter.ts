@@ -25,6 +25,7 @@ export type RegistryAuth =
   | { kind: 'anonymous' }
   | { kind: 'basic'; username: string; password: string }
   | { kind: 'bearer'; token(scopes: string[]): Promise<string> };
+// (`token` may answer the bare token or the whole `Bearer …` value; UpstreamClient takes either.)
 
 export interface Adapter {
   readonly info: AdapterInfo;
@@ -39,7 +40,7 @@ export interface Adapter {
   listTags(repository: string): Promise<string[]>;
   /** Creates what a push into these repositories needs first (Harbor projects, ACR EE namespaces). */
   prepareForPush(repositories: string[]): Promise<void>;
-  /** Frees what the adapter holds (its vendor API connections); optional. */
+  /** Frees what the adapter holds (connections); optional. */
   close?(): Promise<void>;
 }
 
