@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
+import { UpstreamError } from '../../../src/services/upstream.js';
 import { startDistribution, type RegistryProcess } from '../registry-process.js';
 
 export interface Grant { type: string; name: string; actions: string[] }
@@ -164,7 +165,9 @@ async function forward(req: http.IncomingMessage, res: http.ServerResponse, back
 
 /** The registry's repositories (its own catalog, which it answers to us without auth). */
 export async function catalog(registry: RegistryProcess): Promise<string[]> {
-  const r = await fetch(`${registry.url}/v2/_catalog?n=10000`);
+  // distribution answers at most 1000 names a page; the tests keep far fewer.
+  const r = await fetch(`${registry.url}/v2/_catalog?n=1000`);
+  if (r.status !== 200) throw new Error(`the registry's catalog answered ${r.status}`);
   const body = (await r.json()) as { repositories?: string[] };
   return body.repositories ?? [];
 }
@@ -172,6 +175,7 @@ export async function catalog(registry: RegistryProcess): Promise<string[]> {
 export async function tagsOf(registry: RegistryProcess, repo: string): Promise<string[]> {
   const r = await fetch(`${registry.url}/v2/${repo}/tags/list`);
   if (r.status === 404) return [];
+  if (r.status !== 200) throw new Error(`the registry's tag list of ${repo} answered ${r.status}`);
   const body = (await r.json()) as { tags?: string[] | null };
   return body.tags ?? [];
 }
@@ -180,4 +184,15 @@ export async function tagsOf(registry: RegistryProcess, repo: string): Promise<s
 export function page<T>(items: T[], pageNo: number, size: number): { items: T[]; more: boolean } {
   const from = (pageNo - 1) * size;
   return { items: items.slice(from, from + size), more: from + size < items.length };
+}
+
+/** The UpstreamError a promise rejects with (fails the test when it resolves or throws something else). */
+export async function upstreamError(p: Promise<unknown>): Promise<UpstreamError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof UpstreamError) return e;
+    throw e;
+  }
+  throw new Error('expected an UpstreamError, the call succeeded');
 }
