@@ -17,9 +17,11 @@ async function token(base: string, repo: string, user: string, password: string)
   u.searchParams.set('service', service);
   u.searchParams.set('scope', `repository:${repo}:pull,push`);
   const r = await request(u, { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
-  const body = await r.body.json() as { token?: string };
-  if (r.statusCode !== 200 || !body.token) throw new Error(`token service answered ${r.statusCode}`);
-  return body.token;
+  const body = await r.body.json() as { token?: string; access_token?: string };
+  // The token spec names it `token`; OAuth-style services (ACR) answer `access_token` only.
+  const t = body.token ?? body.access_token;
+  if (r.statusCode !== 200 || !t) throw new Error(`token service answered ${r.statusCode}`);
+  return t;
 }
 
 /** Pushes config + one layer + manifest under `tag`; returns the manifest digest. */

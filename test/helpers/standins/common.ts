@@ -82,7 +82,7 @@ export function bearerOf(req: http.IncomingMessage): string | null {
 }
 
 /** A canned reply that replaces the stand-in's own for requests whose path matches (hostile-vendor tests). */
-export interface Tamper { path: RegExp; status: number; body: string }
+export interface Tamper { path: RegExp; status: number; body: string; headers?: Record<string, string> }
 
 export interface Standin {
   url: string;
@@ -121,7 +121,7 @@ export async function startStandin(opts: {
       self.requests.push(`${req.method} ${url.pathname}${url.search}`);
       if (self.tamper && self.tamper.path.test(url.pathname)) {
         await readBody(req).catch(() => '');
-        json(res, self.tamper.status, self.tamper.body);
+        json(res, self.tamper.status, self.tamper.body, self.tamper.headers);
         return;
       }
       if (await opts.route(req, res, url, self)) return;
