@@ -24,6 +24,7 @@ import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
 import { RETENTION_KIND, RetentionService } from '../services/retention.js';
+import { REPLICATION_KIND, ReplicationService, type ReplicationOptions } from '../services/replication/service.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
@@ -88,6 +89,8 @@ export interface AppConfig {
   webhooks?: WebhookOptions;
   /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
   storage?: StorageConfig;
+  /** Replication workers: concurrency, lease, backoff (defaults in services/replication/service.ts). */
+  replication?: Omit<ReplicationOptions, 'clock' | 'onScheduleChange' | 'ensureProject'>;
 }
 
 export interface App {
@@ -112,6 +115,8 @@ export interface App {
   auditExt: AuditExtService;
   /** Background jobs (GC, audit-log purge); `scheduler.wait(id)` waits for a run. */
   scheduler: Scheduler;
+  /** Replication policies, executions and their workers (issue 18). */
+  replication: ReplicationService;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -190,6 +195,17 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const retention = new RetentionService(stores, access, immutable, {
     clock: cfg.clock, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
   });
+  // A policy's cron runs on the scheduler as its own kind, REPLICATION:<policy id>, as retention's does.
+  let scheduleReplication: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
+  const replication = new ReplicationService(stores, new RegistryService(stores, blobs, cfg.log, registryOpts), (id) => registries.endpointFor(id), cfg.log, {
+    ...cfg.replication, clock: cfg.clock, onScheduleChange: (id, cron) => scheduleReplication(id, cron),
+    ensureProject: async (name) => {
+      if (await stores.projects.getProject(name)) return;
+      await stores.projects.createProject({ name, public: false, storageLimit: config.storagePerProject }).catch(async (e: unknown) => {
+        if (!(await stores.projects.getProject(name))) throw e; // created meanwhile by another writer: fine
+      });
+    },
+  });
   const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -209,8 +225,15 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     }
     await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
   };
+  scheduleReplication = async (policyId, cron) => {
+    const kind = `${REPLICATION_KIND}:${policyId}`;
+    if (!scheduler.isRegistered(kind)) scheduler.register(kind, () => replication.startScheduled(policyId));
+    await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
+  };
   await scheduler.start();
   for (const { policyId, cron } of await retention.scheduled()) await scheduleRetention(policyId, cron);
+  for (const { policyId, cron } of await replication.scheduled()) await scheduleReplication(policyId, cron);
+  await replication.start();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
@@ -225,7 +248,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
       stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
-      audit: auditLog, auditExt, webhooks, scheduler, version: harborctlVersion(),
+      audit: auditLog, auditExt, webhooks, scheduler, replication, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {
         volumes: async () => { const f = await fsp.statfs(cfg.dataDir); return { total: f.blocks * f.bsize, free: f.bavail * f.bsize }; },
@@ -236,7 +259,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler, replication,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -257,6 +280,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           await done;
         }));
         await scheduler.close();
+        await replication.close();
         await sbom.close();
         await retention.close();
         await webhooks.close(); // after the SBOM queue: its last scans may still notify

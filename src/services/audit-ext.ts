@@ -63,6 +63,7 @@ export const AUDIT_EVENT_TYPES = [
   'update_configuration',
   'create_webhook_policy', 'update_webhook_policy', 'delete_webhook_policy',
   'update_quota',
+  'create_replication_policy', 'update_replication_policy', 'delete_replication_policy',
 ] as const;
 
 const FLUSH_MS = 200;

@@ -83,7 +83,7 @@ function checkCa(v: unknown): string | null | undefined {
 export class RegistryEndpointService {
   private readonly fetchTimeoutMs: number;
 
-  constructor(private readonly stores: Pick<MetaStores, 'registries'>, private readonly box: SecretBox, opts: { pingTimeoutMs?: number } = {}) {
+  constructor(private readonly stores: Pick<MetaStores, 'registries'> & Partial<Pick<MetaStores, 'replication'>>, private readonly box: SecretBox, opts: { pingTimeoutMs?: number } = {}) {
     this.fetchTimeoutMs = opts.pingTimeoutMs ?? PING_TIMEOUT_MS;
   }
 
@@ -156,6 +156,11 @@ export class RegistryEndpointService {
     const users = await this.stores.registries.projectsUsingRegistry(id);
     if (users.length) {
       throw new HarborError('PRECONDITION', `registry ${id} is the upstream of the proxy-cache project(s) ${users.join(', ')}: delete them first`);
+    }
+    // As Harbor: a registry a replication policy names cannot go.
+    const policies = (await this.stores.replication?.listPolicies() ?? []).filter((p) => p.srcRegistryId === id || p.destRegistryId === id);
+    if (policies.length) {
+      throw new HarborError('PRECONDITION', `registry ${id} is used by the replication policy(ies) ${policies.map((p) => p.name).join(', ')}: delete them first`);
     }
     if (!(await this.stores.registries.deleteRegistry(id))) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
   }

@@ -47,6 +47,10 @@ const webhook: Namer = async (svc, p, id) => {
   const w = id === undefined ? null : await svc.stores.webhooks.getPolicy(id);
   return pr ? { resource: w?.name ?? String(id), projectId: pr.id } : null;
 };
+const replicationPolicy: Namer = async (svc, _p, id) => {
+  const r = id === undefined ? null : await svc.stores.replication.getPolicy(id);
+  return r ? { resource: r.name } : id === undefined ? null : { resource: String(id) };
+};
 const configuration: Namer = async () => ({ resource: 'configuration' });
 const quota: Namer = async (svc, _p, id) => {
   const pr = id === undefined ? null : await svc.stores.projects.getProjectById(id);
@@ -79,6 +83,9 @@ const AUDITED: Record<string, { type: string; name: Namer; idParam?: string }> =
   'POST /projects/{project_name_or_id}/webhook/policies': { type: 'webhook_policy', name: webhook },
   'PUT /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}': { type: 'webhook_policy', name: webhook, idParam: 'webhook_policy_id' },
   'DELETE /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}': { type: 'webhook_policy', name: webhook, idParam: 'webhook_policy_id' },
+  'POST /replication/policies': { type: 'replication_policy', name: replicationPolicy },
+  'PUT /replication/policies/{id}': { type: 'replication_policy', name: replicationPolicy, idParam: 'id' },
+  'DELETE /replication/policies/{id}': { type: 'replication_policy', name: replicationPolicy, idParam: 'id' },
   'PUT /quotas/{id}': { type: 'quota', name: quota, idParam: 'id' },
   // The system configuration is one resource (Harbor's update_configuration); no id to name it by.
   'PUT /configurations': { type: 'configuration', name: configuration, idParam: '' },

@@ -18,6 +18,7 @@ import { projectRoutes } from './project.js';
 import { purgeRoutes } from './purge.js';
 import { quotaRoutes } from './quota.js';
 import { registryRoutes } from './registry.js';
+import { replicationRoutes } from './replication.js';
 import { robotRoutes } from './robot.js';
 import { repositoryRoutes } from './repository.js';
 import { retentionRoutes } from './retention.js';
@@ -30,7 +31,7 @@ import { webhookRoutes } from './webhook.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes, webhookRoutes, gcRoutes, purgeRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes, webhookRoutes, gcRoutes, purgeRoutes, replicationRoutes]) add(r);
   return r;
 }
 

@@ -17,6 +17,7 @@ import type { JobStore } from './jobs.js';
 import type { LabelStore } from './labels.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
+import type { ReplicationStore } from './replication.js';
 import type { RetentionStore } from './retention.js';
 import type { ScheduleStore } from './schedules.js';
 import type { UploadStore } from './uploads.js';
@@ -35,6 +36,7 @@ export type * from './jobs.js';
 export type * from './labels.js';
 export type * from './projects.js';
 export type * from './registries.js';
+export type * from './replication.js';
 export type * from './retention.js';
 export type * from './schedules.js';
 export type * from './uploads.js';
@@ -57,6 +59,7 @@ export interface MetaStores {
   webhooks: WebhookStore;
   schedules: ScheduleStore;
   gc: GcStore;
+  replication: ReplicationStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { SqliteLabelStore } from './labels.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
+import { SqliteReplicationStore } from './replication.js';
 import { SqliteRetentionStore } from './retention.js';
 import { SqliteScheduleStore } from './schedules.js';
 import { SqliteUploadStore } from './uploads.js';
@@ -76,6 +77,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     webhooks: new SqliteWebhookStore(db, now),
     schedules: new SqliteScheduleStore(db, now),
     gc: new SqliteGcStore(db, now, content),
+    replication: new SqliteReplicationStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');
