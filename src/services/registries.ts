@@ -244,9 +244,10 @@ export class RegistryEndpointService {
    * its realm (the Docker token dance), which must succeed.
    */
   private async probe(t: Target): Promise<PingResult> {
-    // An Azure AD token is no password: only the azure-acr adapter knows how to exchange it.
-    if (t.credentialType === 'oauth') {
-      const adapter = createAdapter({ type: t.type, url: t.url, insecure: t.insecure, ca: t.ca, username: t.accessKey, password: t.secret, credentialType: 'oauth' });
+    // Credentials that are no registry password (an Azure AD token, an Alibaba AccessKey pair): only
+    // the adapter knows how to turn them into one, and the secret must not go to the registry as Basic.
+    if (t.credentialType === 'oauth' || (t.type === 'ali-acr' && t.accessKey)) {
+      const adapter = createAdapter({ type: t.type, url: t.url, insecure: t.insecure, ca: t.ca, username: t.accessKey, password: t.secret, credentialType: t.credentialType });
       try {
         await adapter.healthCheck();
         return { healthy: true };

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { api, createUser, expectApiError, type ApiReply } from '../helpers/api.js';
 import { freePort, startDistribution, type RegistryProcess } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startAliAcrStandin } from '../helpers/standins/ali-acr.js';
 import { startAzureAcrStandin } from '../helpers/standins/azure-acr.js';
 
 const SECRET = 'Upstream-S3cret-Never-Shown';
@@ -183,6 +184,19 @@ describe('registry endpoints', () => {
         body: { name: 'x', type: 'docker-registry', url: open.url, credential: { type: 'oauth', access_key: 'a', access_secret: 'b' } },
       }), 400, 'BAD_REQUEST');
       expect((await call('DELETE', `/registries/${id}`)).status).toBe(200);
+    } finally {
+      await acr.close();
+    }
+  });
+
+  test('ali-acr: a ping signs GetAuthorizationToken with the AccessKey and uses the temporary credential; the secret never reaches the registry', async () => {
+    const acr = await startAliAcrStandin('ee');
+    try {
+      const body = { type: 'ali-acr', url: acr.url, credential_type: 'basic', access_key: acr.accessKey.id, access_secret: acr.accessKey.secret };
+      expect((await call('POST', '/registries/ping', { body })).status).toBe(200);
+      expect(acr.requests.some((r) => r.includes('Action=GetAuthorizationToken'))).toBe(true);
+      expect([...acr.authorizations].join('\n')).not.toContain(acr.accessKey.secret);
+      expectApiError(await call('POST', '/registries/ping', { body: { ...body, access_secret: 'wrong-secret' } }), 400, 'BAD_REQUEST');
     } finally {
       await acr.close();
     }

@@ -124,8 +124,10 @@ describe('replication through the engine to and from the cloud stand-ins', () =>
     expect(pulled.status, pulled.logs).toBe('Succeed');
     expect(await localTags('pulled/ee/app')).toEqual(['1.0', '2.0']);
     expect(aliEe.requests.some((r) => r.includes('Action=ListRepoTag'))).toBe(true);
-    // The AccessKey secret never reached the registry: only temporary credentials did.
+    // The AccessKey secret never reached the stand-in, in a URL or a header: only signatures and temporary credentials did.
     expect(aliEe.requests.join('\n')).not.toContain(aliEe.accessKey.secret);
+    expect([...aliEe.authorizations].join('\n')).not.toContain(aliEe.accessKey.secret);
+    expect([...aliEe.authorizations].some((a) => aliEe.issued.some((i) => a === `${i.username}:${i.password}`))).toBe(true);
   });
 
   test('ali-acr personal: push into an existing namespace, pull back', async () => {

@@ -90,6 +90,8 @@ export interface Standin {
   registry: RegistryProcess;
   /** `METHOD path` of every request the stand-in answered. */
   requests: string[];
+  /** Every Authorization header it received, Basic ones decoded to `user:password`. */
+  authorizations: Set<string>;
   /** While set, matching requests get this reply instead. */
   tamper: Tamper | null;
   close(): Promise<void>;
@@ -109,7 +111,7 @@ export async function startStandin(opts: {
   const registry = await startDistribution();
   const sockets = new Set<Socket>();
   const self: Standin = {
-    url: '', host: '', registry, requests: [], tamper: null,
+    url: '', host: '', registry, requests: [], authorizations: new Set(), tamper: null,
     close: async () => {
       await new Promise<void>((r) => { server.close(() => r()); for (const s of sockets) s.destroy(); });
       await registry.stop();
@@ -119,6 +121,8 @@ export async function startStandin(opts: {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://standin');
       self.requests.push(`${req.method} ${url.pathname}${url.search}`);
+      const authz = req.headers.authorization;
+      if (authz) self.authorizations.add(/^Basic /i.test(authz) ? Buffer.from(authz.slice(6), 'base64').toString('utf8') : authz);
       if (self.tamper && self.tamper.path.test(url.pathname)) {
         await readBody(req).catch(() => '');
         json(res, self.tamper.status, self.tamper.body, self.tamper.headers);

@@ -133,7 +133,7 @@ class DockerHubAdapter implements Adapter {
   }
 }
 
-/** The Hub's error replies carry `errinfo`/`message`; only a short code-like `detail`-free field is kept. */
+/** A Hub error reply's code (`code` or `errinfo`); vendorFailure keeps it only when it looks like a code. */
 function errorCode(body: unknown): unknown {
   if (typeof body !== 'object' || body === null) return undefined;
   const b = body as Record<string, unknown>;
