@@ -73,6 +73,20 @@ for (const edition of ['personal', 'ee'] as const) {
       expect(acr.requests.some((r) => r.includes('_catalog'))).toBe(false);
     });
 
+    test('listings follow the pages when the service gives fewer per page than asked', async () => {
+      const a = aliAcrAdapter(endpoint(acr));
+      acr.pageCap = 1;
+      try {
+        expect((await a.listRepositories()).sort()).toEqual(['ops/tool', 'team/app']);
+        expect((await a.listTags('team/app')).sort()).toEqual(['1', '2']);
+        const second = edition === 'ee' ? /Action=ListRepoTag.*PageNo=2|PageNo=2.*Action=ListRepoTag/ : /^GET \/repos\/team\/app\/tags\?Page=2/;
+        expect(acr.requests.some((r) => second.test(r))).toBe(true);
+      } finally {
+        acr.pageCap = 100;
+        await a.close?.();
+      }
+    });
+
     test('a wrong AccessKey secret or an unknown AccessKey id is a clear auth error without the secret', async () => {
       const wrong = aliAcrAdapter(endpoint(acr, { password: 'WrongSecretValue123' }));
       const e = await upstreamError(wrong.healthCheck());

@@ -55,6 +55,19 @@ describe('docker-hub adapter against the Docker Hub stand-in', () => {
     await a.close?.();
   });
 
+  test('follows the Hub API page by page when the service gives fewer per page than asked', async () => {
+    const a = dockerHubAdapter(endpoint());
+    hub.pageCap = 1;
+    try {
+      expect((await a.listRepositories()).sort()).toEqual(['alice/app', 'alice/tool']);
+      expect((await a.listTags('alice/app')).sort()).toEqual(['1', '2']);
+      expect(hub.requests.filter((r) => r.startsWith('GET /v2/repositories/alice/app/tags/?page=2'))).toHaveLength(1);
+    } finally {
+      hub.pageCap = 100;
+      await a.close?.();
+    }
+  });
+
   test("the adapter's auth pulls a manifest through the token service; another account's namespace stays closed", async () => {
     const a = dockerHubAdapter(endpoint());
     const client = new UpstreamClient(endpoint(), 10_000, { base: a.v2Base(), auth: () => a.auth() });

@@ -101,7 +101,7 @@ export async function startAliAcrStandin(edition: 'personal' | 'ee', namespaces:
       }
       case 'ListNamespace': {
         const all = [...nsSet].sort();
-        const pg = page(all, pageNo, size);
+        const pg = page(self, all, pageNo, size);
         return ok({ Namespaces: pg.items.map((n) => ({ NamespaceName: n, NamespaceId: `crn-${n}` })), TotalCount: String(all.length), PageNo: pageNo, PageSize: size });
       }
       case 'CreateNamespace': {
@@ -113,7 +113,7 @@ export async function startAliAcrStandin(edition: 'personal' | 'ee', namespaces:
       }
       case 'ListRepository': {
         const all = nsSet.has(params.RepoNamespaceName ?? '') ? await reposIn(self, params.RepoNamespaceName) : [];
-        const pg = page(all, pageNo, size);
+        const pg = page(self, all, pageNo, size);
         return ok({
           Repositories: pg.items.map((r) => ({ RepoName: r.split('/')[1], RepoNamespaceName: r.split('/')[0], RepoId: repoIdOf(r), RepoStatus: 'NORMAL' })),
           TotalCount: String(all.length), PageNo: pageNo, PageSize: size,
@@ -127,7 +127,7 @@ export async function startAliAcrStandin(edition: 'personal' | 'ee', namespaces:
       case 'ListRepoTag': {
         const full = (await catalog(self.registry)).find((r) => repoIdOf(r) === params.RepoId);
         const all = full ? await tagsOf(self.registry, full) : [];
-        const pg = page(all, pageNo, size);
+        const pg = page(self, all, pageNo, size);
         return ok({ Images: pg.items.map((t) => ({ Tag: t, Status: 'NORMAL' })), TotalCount: String(all.length), PageNo: pageNo, PageSize: size });
       }
       default:
@@ -164,13 +164,13 @@ export async function startAliAcrStandin(edition: 'personal' | 'ee', namespaces:
     const repos = /^\/repos\/([^/]+)$/.exec(p);
     if (repos) {
       const all = nsSet.has(repos[1]) ? await reposIn(self, repos[1]) : [];
-      const pg = page(all, pageNo, size);
+      const pg = page(self, all, pageNo, size);
       return json(res, 200, { data: { page: pageNo, pageSize: size, total: all.length, repos: pg.items.map((r) => ({ repoName: r.split('/')[1], repoNamespace: repos[1] })) } }), true;
     }
     const tags = /^\/repos\/([^/]+)\/([^/]+)\/tags$/.exec(p);
     if (tags) {
       const all = await tagsOf(self.registry, `${tags[1]}/${tags[2]}`);
-      const pg = page(all, pageNo, size);
+      const pg = page(self, all, pageNo, size);
       return json(res, 200, { data: { page: pageNo, pageSize: size, total: all.length, tags: pg.items.map((t) => ({ tag: t, status: 'NORMAL' })) } }), true;
     }
     return fail(res, 404, 'InvalidAction.NotFound', 'Specified api is not found.', true);

@@ -94,6 +94,8 @@ export interface Standin {
   authorizations: Set<string>;
   /** While set, matching requests get this reply instead. */
   tamper: Tamper | null;
+  /** The most items a vendor API page holds, whatever was asked (the Hub and ACR cap at 100). */
+  pageCap: number;
   close(): Promise<void>;
 }
 
@@ -111,7 +113,7 @@ export async function startStandin(opts: {
   const registry = await startDistribution();
   const sockets = new Set<Socket>();
   const self: Standin = {
-    url: '', host: '', registry, requests: [], authorizations: new Set(), tamper: null,
+    url: '', host: '', registry, requests: [], authorizations: new Set(), tamper: null, pageCap: 100,
     close: async () => {
       await new Promise<void>((r) => { server.close(() => r()); for (const s of sockets) s.destroy(); });
       await registry.stop();
@@ -184,8 +186,9 @@ export async function tagsOf(registry: RegistryProcess, repo: string): Promise<s
   return body.tags ?? [];
 }
 
-/** A page of a list: items [from, from+size) and whether more follow. */
-export function page<T>(items: T[], pageNo: number, size: number): { items: T[]; more: boolean } {
+/** A page of a list: items [from, from+size) and whether more follow; `size` capped at the stand-in's pageCap. */
+export function page<T>(self: Standin, items: T[], pageNo: number, asked: number): { items: T[]; more: boolean } {
+  const size = Math.min(asked, self.pageCap);
   const from = (pageNo - 1) * size;
   return { items: items.slice(from, from + size), more: from + size < items.length };
 }

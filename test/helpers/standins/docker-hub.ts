@@ -107,14 +107,14 @@ export async function startDockerHubStandin(): Promise<DockerHubStandin> {
     if (repos && req.method === 'GET') {
       if (!owns(user, repos[1]) && repos[1] !== 'library') return json(res, 404, { message: 'not found' }), true;
       const names = (await catalog(self.registry)).filter((r) => r.startsWith(`${repos[1]}/`) && r.split('/').length === 2);
-      const pg = page(names, pageNo, size);
+      const pg = page(self, names, pageNo, size);
       return json(res, 200, { count: names.length, next: next(pg.more), previous: null, results: pg.items.map((r) => ({ namespace: repos[1], name: r.split('/')[1], repository_type: 'image' })) }), true;
     }
     const tags = /^\/v2\/repositories\/([^/]+)\/([^/]+)\/tags\/$/.exec(p);
     if (tags && req.method === 'GET') {
       if (!owns(user, tags[1]) && tags[1] !== 'library') return json(res, 404, { message: 'not found' }), true;
       const all = await tagsOf(self.registry, `${tags[1]}/${tags[2]}`);
-      const pg = page(all, pageNo, size);
+      const pg = page(self, all, pageNo, size);
       return json(res, 200, { count: all.length, next: next(pg.more), previous: null, results: pg.items.map((t) => ({ name: t, full_size: 0 })) }), true;
     }
     return json(res, 404, { message: 'not found' }), true;

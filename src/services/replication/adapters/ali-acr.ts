@@ -199,23 +199,28 @@ class AliAcrAdapter implements Adapter {
 
   /** EE listings: PageNo/PageSize, the list under `field`, TotalCount (a decimal string). */
   private async rpcPages(what: string, action: string, params: Record<string, string>, field: string, each: (v: unknown, what: string) => void): Promise<void> {
+    let seen = 0;
     for (let page = 1; ; page++) {
       if (page > MAX_PAGES) throw new UpstreamError('protocol', `${what}: more than ${MAX_PAGES} pages`);
       const b = await this.rpc(what, action, { ...params, PageNo: String(page), PageSize: String(PAGE_SIZE) });
       const items = arr(b[field] ?? [], what, field);
       for (const v of items) each(v, what);
-      if (items.length === 0 || count(b.TotalCount, what, 'TotalCount') <= page * PAGE_SIZE) return;
+      seen += items.length;
+      // Counted, not computed from PAGE_SIZE: a service may give fewer per page than asked.
+      if (items.length === 0 || seen >= count(b.TotalCount, what, 'TotalCount')) return;
     }
   }
 
   /** Personal listings: Page/PageSize, `data.<field>`, data.total. */
   private async roaPages(what: string, path: string, field: string, each: (v: unknown, what: string) => void): Promise<void> {
+    let seen = 0;
     for (let page = 1; ; page++) {
       if (page > MAX_PAGES) throw new UpstreamError('protocol', `${what}: more than ${MAX_PAGES} pages`);
       const d = obj((await this.roa(what, path, { Page: String(page), PageSize: String(PAGE_SIZE) })).data, what, 'data');
       const items = arr(d[field] ?? [], what, field);
       for (const v of items) each(v, what);
-      if (items.length === 0 || count(d.total, what, 'total') <= page * PAGE_SIZE) return;
+      seen += items.length;
+      if (items.length === 0 || seen >= count(d.total, what, 'total')) return;
     }
   }
 
