@@ -13,6 +13,7 @@ import { jobStoreContract } from './jobs.contract.js';
 import { labelStoreContract } from './labels.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
+import { replicationStoreContract } from './replication.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
 import { scheduleStoreContract } from './schedules.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
@@ -35,4 +36,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   webhookStoreContract(name, factory);
   scheduleStoreContract(name, factory);
   gcStoreContract(name, factory);
+  replicationStoreContract(name, factory);
 }
