@@ -99,7 +99,7 @@ for (const edition of ['personal', 'ee'] as const) {
       await unknown.close?.();
     });
 
-    test('expired temporary credentials are renewed, not sent again', async () => {
+    test('temporary credentials near their expiry are not reused: the next auth() gets new ones', async () => {
       acr.tempTtlMs = 30_000; // inside the adapter's 60 s margin: never cached
       try {
         const a = aliAcrAdapter(endpoint(acr));

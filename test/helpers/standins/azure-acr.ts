@@ -1,8 +1,9 @@
 // A stand-in for Azure Container Registry (<name>.azurecr.io), fronting a real docker-registry.
 // What it checks, as ACR documents its token flow (docs: "Azure Container Registry authentication
 // with tokens", ACR's AAD-OAuth.md):
-// - GET /oauth2/token?service&scope with Basic: the admin user's name and password (or a service
-//   principal's id and secret); `service` must be the registry's host; 401 otherwise.
+// - GET /oauth2/token?service&scope with Basic: the admin user's name and password (ACR takes a
+//   service principal's id and secret the same way; the stand-in knows only the admin user);
+//   `service` must be the registry's host; 401 otherwise.
 // - POST /oauth2/exchange (form): grant_type=access_token, service = the registry's host, and an
 //   Azure AD access token: a JWT whose HS256 signature (under the stand-in tenant's key), audience
 //   (https://management.azure.com/) and expiry are verified; answers an ACR refresh token.
