@@ -15,7 +15,7 @@ import {
 let a: TestServer;
 let b: TestServer;
 let regB: number;
-const fast = { pollMs: 20, backoffMs: 10, maxAttempts: 2 };
+const fast = { pollMs: 20, backoffMs: 10, maxAttempts: 2, chunkSize: 64 * 1024 };
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startTestServer({ replication: fast }), startTestServer({ replication: fast })]);
@@ -173,6 +173,30 @@ describe('push-based', () => {
     expect(await manifestDigest(b.url, 'img/lab', 'thing')).toBeNull();
   });
 
+  test('copy_by_chunk uploads each blob in PATCHes of the chunk size', async () => {
+    const layer = await pushBlob(a.url, 'src/chunky', Buffer.alloc(200 * 1024, 3));
+    const config = await pushBlob(a.url, 'src/chunky', Buffer.from('{"architecture":"amd64","os":"linux","chunky":1}'), MT.ociConfig);
+    const m = await pushManifest(a.url, 'src/chunky', 'v1', { schemaVersion: 2, mediaType: MT.ociManifest, config, layers: [layer] }, MT.ociManifest);
+    const id = await createPolicy(a.url, { name: 'chunks', dest_registry: { id: regB }, copy_by_chunk: true, filters: [{ type: 'name', value: 'src/chunky' }] });
+    const before = b.logs.length;
+    expect((await waitExecution(a.url, await startExecution(a.url, id))).execution.status).toBe('Succeed');
+    expect(await manifestDigest(b.url, 'src/chunky', 'v1')).toBe(m.digest);
+    // 200 KiB in 64 KiB chunks: four PATCHes for the layer, one for the config.
+    const patches = b.logs.slice(before).filter((l) => /"PATCH \/v2\/src\/chunky\/blobs\/uploads\//.test(l));
+    expect(patches).toHaveLength(5);
+  });
+
+  test('a scheduled policy runs when the scheduler fires its kind', async () => {
+    await pushImage(a.url, 'src/cron', 'v1');
+    const id = await createPolicy(a.url, { name: 'cron', dest_registry: { id: regB }, trigger: { type: 'scheduled', trigger_settings: { cron: '0 0 0 1 1 *' } },
+      filters: [{ type: 'name', value: 'src/cron' }] });
+    const job = await a.app.scheduler.trigger(`REPLICATION:${id}`, 'SCHEDULE', {});
+    await a.app.scheduler.wait(job.id);
+    const [run] = await waitExecutions(a.url, id, 1);
+    expect(run).toMatchObject({ status: 'Succeed', trigger: 'scheduled' });
+    expect(await manifestDigest(b.url, 'src/cron', 'v1')).not.toBeNull();
+  });
+
   test('nothing to replicate: Succeed with Harbor\'s status text', async () => {
     const id = await createPolicy(a.url, { name: 'empty', dest_registry: { id: regB }, filters: [{ type: 'name', value: 'nothing/**' }] });
     const { execution, tasks } = await waitExecution(a.url, await startExecution(a.url, id));
@@ -180,7 +204,19 @@ describe('push-based', () => {
     expect(tasks).toEqual([]);
   });
 
-  test('a destination that refuses is tried again, then the task and execution are Failed with the reason', async () => {
+  test('an unreachable destination: each task is tried again after backoff, then Failed with the reason', async () => {
+    const gone = await createRegistry(a.url, 'gone', 'http://127.0.0.1:1', 'docker-registry');
+    await pushImage(a.url, 'src/retry', 'v1');
+    const id = await createPolicy(a.url, { name: 'retries', dest_registry: { id: gone }, filters: [{ type: 'name', value: 'src/retry' }] });
+    const { execution, tasks } = await waitExecution(a.url, await startExecution(a.url, id));
+    expect(execution).toMatchObject({ status: 'Failed', failed: 1, status_text: '1 of 1 task(s) failed' });
+    expect(tasks[0]).toMatchObject({ status: 'Failed', run_count: 2, status_message: expect.stringMatching(/cannot reach/) });
+    const log = await taskLog(a.url, execution.id, tasks[0].id);
+    expect(log).toMatch(/attempt 1\/2.*\n.*failed: cannot reach .*; next attempt at/);
+    expect(log).toMatch(/attempt 2\/2/);
+  });
+
+  test('a destination that refuses the credential fails the execution at planning, with the reason', async () => {
     const bad = await createRegistry(a.url, 'b-wrong-password', b.url, 'harbor', { username: 'admin', password: 'wrong' });
     await pushImage(a.url, 'src/fail', 'v1');
     const id = await createPolicy(a.url, { name: 'fails', dest_registry: { id: bad }, filters: [{ type: 'name', value: 'src/fail' }] });
