@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { api, createProject, expectApiError, createUser } from '../helpers/api.js';
 import { call, pushBlob, pushImage, pushManifest, MT } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import {
   createPolicy, createRegistry, pushIndexWithAccessories, startExecution, taskLog, waitExecution, waitExecutions,
 } from '../helpers/replication.js';
@@ -195,6 +196,28 @@ describe('push-based', () => {
     const [run] = await waitExecutions(a.url, id, 1);
     expect(run).toMatchObject({ status: 'Succeed', trigger: 'scheduled' });
     expect(await manifestDigest(b.url, 'src/cron', 'v1')).not.toBeNull();
+  });
+
+  test('a task\'s end is a REPLICATION webhook event of the local project, in Harbor\'s shape', async () => {
+    const rx = await WebhookReceiver.start();
+    try {
+      await createProject(a.url, 'hooked');
+      const hook = await api(a.url, 'POST', '/projects/hooked/webhook/policies', {
+        body: { name: 'repl', enabled: true, event_types: ['REPLICATION'], targets: [{ type: 'http', address: `${rx.url}/repl` }] },
+      });
+      expect(hook.status).toBe(201);
+      await pushImage(a.url, 'hooked/app', 'v7');
+      const id = await createPolicy(a.url, { name: 'hooked', description: 'to b', dest_registry: { id: regB }, filters: [{ type: 'name', value: 'hooked/**' }] });
+      const { execution, tasks } = await waitExecution(a.url, await startExecution(a.url, id));
+      const got = await rx.next((r) => r.path === '/repl');
+      expect(got.json).toMatchObject({ type: 'REPLICATION', operator: 'admin', event_data: { replication: {
+        job_status: 'Succeed', description: 'to b', trigger_type: 'manual', policy_creator: 'admin', execution_id: execution.id, task_id: tasks[0].id,
+        src_resource: { registry_name: 'Local', namespace: 'hooked' }, dest_resource: { registry_name: 'b', registry_type: 'harbor', endpoint: b.url, namespace: 'hooked' },
+        successful_artifact: [{ status: 'Succeed', name_tag: 'hooked/app:[v7]' }],
+      } } });
+    } finally {
+      await rx.close();
+    }
   });
 
   test('nothing to replicate: Succeed with Harbor\'s status text', async () => {

@@ -54,6 +54,11 @@ export interface ReplicationOptions {
   onScheduleChange?: (policyId: number, cron: string | null) => Promise<void>;
   /** Creates a local project a pull-based policy needs (private, the system's default quota). */
   ensureProject?: (name: string) => Promise<void>;
+  /**
+   * Told when a task has ended for good (Succeed, Failed, Stopped): the local project it concerns and
+   * Harbor's REPLICATION event_data, for the webhooks. Must not throw.
+   */
+  onTaskEnd?: (e: { project: string; operator: string; data: Record<string, unknown> }) => void;
 }
 
 /** What a task does, kept with it (JSON): a snapshot of its policy's settings. */
@@ -111,7 +116,7 @@ function registryRef(o: Record<string, unknown>, k: string): number | null | und
 }
 
 export class ReplicationService {
-  private readonly o: Required<Omit<ReplicationOptions, 'clock' | 'onScheduleChange' | 'ensureProject'>>;
+  private readonly o: Required<Omit<ReplicationOptions, 'clock' | 'onScheduleChange' | 'ensureProject' | 'onTaskEnd'>>;
   private readonly now: () => number;
   private readonly local: LocalSide;
   /** Enabled event-based policies: all an artifact event reads. */
@@ -523,6 +528,7 @@ export class ReplicationService {
     beat.unref();
     const closers: (() => Promise<void>)[] = [];
     const p = t.payload as TaskPayload;
+    let ended: { status: 'Succeed' | 'Failed' | 'Stopped'; reason: string } | null = null;
     try {
       log(`attempt ${t.attempts}/${this.o.maxAttempts}: ${t.operation} ${t.srcResource} → ${t.dstResource}`);
       const src = await this.side(p.src, closers);
@@ -544,6 +550,7 @@ export class ReplicationService {
       clearInterval(beat);
       await flush();
       await this.stores.replication.finishTask(t.id, { status: 'Succeed', logLine: stamp('done'), statusMessage: '' });
+      ended = { status: 'Succeed', reason: '' };
     } catch (e) {
       clearInterval(beat);
       if (this.closed) {
@@ -558,18 +565,49 @@ export class ReplicationService {
       await flush().catch(() => undefined);
       if (stopped) {
         await this.stores.replication.finishTask(t.id, { status: 'Stopped', logLine: stamp('stopped'), statusMessage: 'stopped' });
+        ended = { status: 'Stopped', reason: 'stopped' };
       } else if (t.attempts < this.o.maxAttempts) {
         const next = new Date(this.now() + this.o.backoffMs * 2 ** (t.attempts - 1)).toISOString();
         await this.stores.replication.finishTask(t.id, { status: 'Pending', nextAttemptAt: next, logLine: stamp(`failed: ${why}; next attempt at ${next}`), statusMessage: why });
       } else {
         this.log.warn('a replication task failed', { task: t.id, execution: t.executionId, reason: why });
         await this.stores.replication.finishTask(t.id, { status: 'Failed', logLine: stamp(`failed: ${why}`), statusMessage: why });
+        ended = { status: 'Failed', reason: why };
       }
     } finally {
       clearInterval(beat);
       this.active.delete(t.id);
       for (const c of closers) await c().catch(() => undefined);
     }
+    if (ended && this.opts.onTaskEnd) await this.taskEnded(t, p, ended.status, ended.reason).catch((e: unknown) => this.log.error('replication event failed', { error: e }));
+  }
+
+  /** Harbor's REPLICATION event_data for a task that ended (webhook/artifact/replication.go's shape). */
+  private async taskEnded(t: ReplicationTask, p: TaskPayload, status: string, reason: string): Promise<void> {
+    const policy = await this.stores.replication.getPolicy(t.policyId);
+    const e = await this.stores.replication.getExecution(t.executionId);
+    if (!policy || !e) return;
+    const resource = async (id: number | null, repo: string): Promise<Record<string, unknown>> => {
+      const r = id === null ? null : await this.stores.registries.getRegistryById(id);
+      const namespace = repo.split('/').slice(0, -1).join('/');
+      return r ? { registry_name: r.name, registry_type: r.type, endpoint: r.url, provider: r.type, namespace }
+        : { registry_name: 'Local', registry_type: 'harbor', endpoint: '', provider: 'harbor', namespace };
+    };
+    const tags = (p.artifacts ?? []).flatMap((a) => a.tags);
+    const artifact = {
+      type: t.resourceType, status, name_tag: `${p.srcRepo}${tags.length ? `:[${tags.join(',')}]` : p.reference ? `:${p.reference}` : ''}`,
+      references: tags.join(','), ...(reason ? { fail_reason: reason } : {}),
+    };
+    this.opts.onTaskEnd!({
+      project: (p.src === null ? p.srcRepo : p.dstRepo).split('/')[0], operator: policy.creator,
+      data: { replication: {
+        harbor_hostname: '', job_status: status, description: policy.description, artifact_type: t.resourceType, authentication_type: 'basic',
+        override_mode: policy.override, trigger_type: e.trigger, policy_creator: policy.creator,
+        execution_timestamp: Math.floor(Date.parse(e.startTime) / 1000), src_resource: await resource(p.src, p.srcRepo),
+        dest_resource: await resource(p.dst, p.dstRepo),
+        [status === 'Succeed' ? 'successful_artifact' : 'failed_artifact']: [artifact], execution_id: e.id, task_id: t.id,
+      } },
+    });
   }
 
   /** The task's artifacts with their digests: tags resolved at the source, tags of one digest together. */
