@@ -24,6 +24,7 @@ import type { RegistryService } from '../registry.js';
 import { parseCron } from '../scheduler.js';
 import { UpstreamClient, type UpstreamEndpoint } from '../upstream.js';
 import { requireSysadmin } from '../users.js';
+import { ClaimLoop } from '../claim-loop.js';
 import type { Adapter } from './adapter.js';
 import { createAdapter, hasAdapter } from './adapters/index.js';
 import {
@@ -123,9 +124,7 @@ export class ReplicationService {
   private eventPolicies: ReplicationPolicy[] = [];
   private readonly active = new Map<number, AbortController>();
   private readonly background = new Set<Promise<unknown>>();
-  private running = 0;
-  private ticking = false;
-  private again = false;
+  private readonly loop: ClaimLoop<ReplicationTask>;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -142,6 +141,11 @@ export class ReplicationService {
     };
     this.now = opts.clock ?? Date.now;
     this.local = new LocalSide(registry, stores);
+    // Claims due tasks while there is room, and runs them.
+    this.loop = new ClaimLoop(this.o.concurrency, (room) => {
+      const now = this.now();
+      return this.stores.replication.claimTasks(new Date(now).toISOString(), new Date(now + this.o.leaseMs).toISOString(), room);
+    }, (t) => this.runTask(t), (e) => this.log.error('replication task not run', { error: e }));
   }
 
   // ---- lifecycle
@@ -163,8 +167,10 @@ export class ReplicationService {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.loop.close();
     clearInterval(this.timer);
     for (const c of this.active.values()) c.abort(new Error('shutdown'));
+    await this.loop.idle();
     while (this.background.size) await Promise.allSettled([...this.background]);
   }
 
@@ -467,37 +473,8 @@ export class ReplicationService {
 
   // ---- workers
 
-  /** Claims due tasks while there is room. One claim loop at a time. */
   private kick(): void {
-    if (this.closed) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = true;
-    void (async () => {
-      try {
-        do {
-          this.again = false;
-          const room = this.o.concurrency - this.running;
-          if (room <= 0) break;
-          const now = this.now();
-          const claimed = await this.stores.replication.claimTasks(new Date(now).toISOString(), new Date(now + this.o.leaseMs).toISOString(), room);
-          for (const t of claimed) {
-            this.running++;
-            this.track(this.runTask(t).finally(() => {
-              this.running--;
-              this.kick();
-            }));
-          }
-          if (claimed.length === room) this.again = true;
-        } while (this.again && !this.closed);
-      } catch (e) {
-        this.log.error('could not claim replication tasks', { error: e });
-      } finally {
-        this.ticking = false;
-      }
-    })();
+    if (!this.closed) this.loop.kick();
   }
 
   private async side(registryId: number | null, closers: (() => Promise<void>)[]): Promise<Side> {
@@ -510,6 +487,11 @@ export class ReplicationService {
   }
 
   private async runTask(t: ReplicationTask): Promise<void> {
+    if (this.closed) {
+      // Claimed while shutting down: given back at once, for the next start.
+      await this.stores.replication.progressTask(t.id, { bytes: t.bytes, totalBytes: t.totalBytes, leaseUntil: new Date(this.now()).toISOString(), log: '' });
+      return;
+    }
     const controller = new AbortController();
     this.active.set(t.id, controller);
     let lines = '';
