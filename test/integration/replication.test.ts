@@ -90,6 +90,26 @@ describe('policies', () => {
     await api(a.url, 'DELETE', `/replication/policies/${id}`);
   });
 
+  test('hostile: parallel creates of one name give one 201; prototype keys in q= and sort= are ignored; single-active refuses a second run', async () => {
+    const body = { name: 'racing', enabled: true, dest_registry: { id: regB }, single_active_replication: true, filters: [{ type: 'name', value: 'src/big-nothing/**' }] };
+    const statuses = (await Promise.all(Array.from({ length: 10 }, () => api(a.url, 'POST', '/replication/policies', { body })))).map((r) => r.status).sort();
+    expect(statuses).toEqual([201, ...new Array(9).fill(409)]);
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      for (const path of ['/replication/policies', '/replication/executions']) {
+        const r = await api(a.url, 'GET', `${path}?q=${encodeURIComponent(`${key}=1`)}&sort=${key}`);
+        expect(r.status, r.text).toBe(200);
+      }
+    }
+    const id = (await api(a.url, 'GET', '/replication/policies?q=name%3Dracing')).body[0].id;
+    // Held InProgress (not planned) by the store directly, so the refusal does not race a fast run.
+    const held = await a.app.stores.replication.createExecution(id, 'manual', null, true);
+    expect(held).not.toBeNull();
+    expectApiError(await api(a.url, 'POST', '/replication/executions', { body: { policy_id: id } }), 400, 'BAD_REQUEST');
+    expectApiError(await api(a.url, 'DELETE', `/replication/policies/${id}`), 412, 'PRECONDITION');
+    await a.app.stores.replication.planExecution(held!.id, [], 'done');
+    expect((await api(a.url, 'DELETE', `/replication/policies/${id}`)).status).toBe(200);
+  });
+
   test('adapters and adapterinfos list the types replication supports', async () => {
     const t = await api(a.url, 'GET', '/replication/adapters');
     expect(t.body).toEqual(expect.arrayContaining(['docker-registry', 'harbor']));
@@ -268,6 +288,27 @@ describe('pull-based', () => {
     expect(execution.status).toBe('Succeed');
     expect(await manifestDigest(a.url, 'pulled/tool', '1.0')).toBe(img.digest);
     expect(await manifestDigest(a.url, 'pulled/tool', '2.0-rc')).toBeNull();
+  });
+});
+
+describe('pull-based with labels', () => {
+  test('from a Harbor, the label filter is asked of its artifact API; a docker-registry source cannot filter by label', async () => {
+    await createProject(b.url, 'labelled');
+    const keep = await pushImage(b.url, 'labelled/app', 'keep', 'keep-me');
+    await pushImage(b.url, 'labelled/app', 'drop', 'drop-me');
+    const l = await api(b.url, 'POST', '/labels', { body: { name: 'release', scope: 'g' } });
+    const labelId = Number(l.headers.location.split('/').pop());
+    expect((await api(b.url, 'POST', `/projects/labelled/repositories/app/artifacts/${keep.digest}/labels`, { body: { id: labelId } })).status).toBe(200);
+    const id = await createPolicy(a.url, { name: 'pull-labels', src_registry: { id: regB }, dest_namespace: 'pulledlabels',
+      filters: [{ type: 'name', value: 'labelled/**' }, { type: 'label', value: ['release'] }] });
+    expect((await waitExecution(a.url, await startExecution(a.url, id))).execution.status).toBe('Succeed');
+    expect(await manifestDigest(a.url, 'pulledlabels/app', 'keep')).toBe(keep.digest);
+    expect(await manifestDigest(a.url, 'pulledlabels/app', 'drop')).toBeNull();
+
+    const plain = await createRegistry(a.url, 'b-plain', b.url, 'docker-registry', { username: 'admin', password: 'Harbor12345' });
+    const bad = await createPolicy(a.url, { name: 'pull-labels-plain', src_registry: { id: plain }, filters: [{ type: 'label', value: ['release'] }] });
+    const { execution } = await waitExecution(a.url, await startExecution(a.url, bad));
+    expect(execution).toMatchObject({ status: 'Failed', status_text: 'a docker-registry source registry cannot filter by label' });
   });
 });
 

@@ -433,12 +433,28 @@ export class ReplicationService {
     return out;
   }
 
-  /** Another registry's tags through the filters, per repository (digests are resolved by the task). */
-  private async remoteCandidates(registryId: number, filters: ReplicationFilter[]): Promise<{ srcRepo: string; artifacts: { digest: null; tags: string[] }[] }[]> {
+  /**
+   * Another registry's artifacts through the filters, per repository: from the adapter's artifact
+   * list where it has one (digests, labels, types), else from its tags (digests resolved by the task).
+   */
+  private async remoteCandidates(registryId: number, filters: ReplicationFilter[]): Promise<{ srcRepo: string; artifacts: { digest: string | null; tags: string[] }[] }[]> {
     return this.withAdapter(registryId, async (adapter) => {
+      if (hasLabelFilter(filters) && !adapter.listArtifacts) {
+        throw new HarborError('BAD_REQUEST', `a ${adapter.info.type} source registry cannot filter by label`);
+      }
       const out = [];
       for (const repo of await adapter.listRepositories()) {
         if (!matchesName(filters, repo)) continue;
+        if (adapter.listArtifacts) {
+          const artifacts = [];
+          for (const a of await adapter.listArtifacts(repo)) {
+            const tags = passingTags(filters, a.tags);
+            if (tags === null || !matchesLabels(filters, a.labels) || (imagesOnly(filters) && a.type !== 'IMAGE')) continue;
+            artifacts.push({ digest: a.digest, tags });
+          }
+          out.push({ srcRepo: repo, artifacts });
+          continue;
+        }
         const tags = await adapter.listTags(repo);
         const pass = tags.length ? passingTags(filters, tags) ?? [] : [];
         out.push({ srcRepo: repo, artifacts: pass.map((t) => ({ digest: null, tags: [t] })) });
