@@ -90,7 +90,7 @@ export interface AppConfig {
   /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
   storage?: StorageConfig;
   /** Replication workers: concurrency, lease, backoff (defaults in services/replication/service.ts). */
-  replication?: Omit<ReplicationOptions, 'clock' | 'onScheduleChange' | 'ensureProject'>;
+  replication?: Omit<ReplicationOptions, 'clock' | 'onScheduleChange' | 'ensureProject' | 'onTaskEnd'>;
 }
 
 export interface App {
@@ -199,6 +199,9 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   let scheduleReplication: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
   const replication = new ReplicationService(stores, new RegistryService(stores, blobs, cfg.log, registryOpts), (id) => registries.endpointFor(id), cfg.log, {
     ...cfg.replication, clock: cfg.clock, onScheduleChange: (id, cron) => scheduleReplication(id, cron),
+    onTaskEnd: (e) => void stores.projects.getProject(e.project).then((project) => {
+      if (project) webhooks.emit({ type: 'REPLICATION', projectId: project.id, occurAt: Math.floor((cfg.clock?.() ?? Date.now()) / 1000), operator: e.operator, data: e.data });
+    }).catch((err: unknown) => cfg.log.error('webhook replication event failed', { error: err })),
     ensureProject: async (name) => {
       if (await stores.projects.getProject(name)) return;
       await stores.projects.createProject({ name, public: false, storageLimit: config.storagePerProject }).catch(async (e: unknown) => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { api, createProject, expectApiError, createUser } from '../helpers/api.js';
 import { call, pushBlob, pushImage, pushManifest, MT } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import {
   createPolicy, createRegistry, pushIndexWithAccessories, startExecution, taskLog, waitExecution, waitExecutions,
 } from '../helpers/replication.js';
@@ -15,7 +16,7 @@ import {
 let a: TestServer;
 let b: TestServer;
 let regB: number;
-const fast = { pollMs: 20, backoffMs: 10, maxAttempts: 2 };
+const fast = { pollMs: 20, backoffMs: 10, maxAttempts: 2, chunkSize: 64 * 1024 };
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startTestServer({ replication: fast }), startTestServer({ replication: fast })]);
@@ -87,6 +88,26 @@ describe('policies', () => {
     expectApiError(await api(a.url, 'GET', '/replication/policies', { as: { username: 'plain', password: 'Passw0rdX' } }), 403, 'FORBIDDEN');
     expectApiError(await api(a.url, 'GET', '/replication/adapters', { as: null }), 401, 'UNAUTHORIZED');
     await api(a.url, 'DELETE', `/replication/policies/${id}`);
+  });
+
+  test('hostile: parallel creates of one name give one 201; prototype keys in q= and sort= are ignored; single-active refuses a second run', async () => {
+    const body = { name: 'racing', enabled: true, dest_registry: { id: regB }, single_active_replication: true, filters: [{ type: 'name', value: 'src/big-nothing/**' }] };
+    const statuses = (await Promise.all(Array.from({ length: 10 }, () => api(a.url, 'POST', '/replication/policies', { body })))).map((r) => r.status).sort();
+    expect(statuses).toEqual([201, ...new Array(9).fill(409)]);
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      for (const path of ['/replication/policies', '/replication/executions']) {
+        const r = await api(a.url, 'GET', `${path}?q=${encodeURIComponent(`${key}=1`)}&sort=${key}`);
+        expect(r.status, r.text).toBe(200);
+      }
+    }
+    const id = (await api(a.url, 'GET', '/replication/policies?q=name%3Dracing')).body[0].id;
+    // Held InProgress (not planned) by the store directly, so the refusal does not race a fast run.
+    const held = await a.app.stores.replication.createExecution(id, 'manual', null, true);
+    expect(held).not.toBeNull();
+    expectApiError(await api(a.url, 'POST', '/replication/executions', { body: { policy_id: id } }), 400, 'BAD_REQUEST');
+    expectApiError(await api(a.url, 'DELETE', `/replication/policies/${id}`), 412, 'PRECONDITION');
+    await a.app.stores.replication.planExecution(held!.id, [], 'done');
+    expect((await api(a.url, 'DELETE', `/replication/policies/${id}`)).status).toBe(200);
   });
 
   test('adapters and adapterinfos list the types replication supports', async () => {
@@ -173,6 +194,52 @@ describe('push-based', () => {
     expect(await manifestDigest(b.url, 'img/lab', 'thing')).toBeNull();
   });
 
+  test('copy_by_chunk uploads each blob in PATCHes of the chunk size', async () => {
+    const layer = await pushBlob(a.url, 'src/chunky', Buffer.alloc(200 * 1024, 3));
+    const config = await pushBlob(a.url, 'src/chunky', Buffer.from('{"architecture":"amd64","os":"linux","chunky":1}'), MT.ociConfig);
+    const m = await pushManifest(a.url, 'src/chunky', 'v1', { schemaVersion: 2, mediaType: MT.ociManifest, config, layers: [layer] }, MT.ociManifest);
+    const id = await createPolicy(a.url, { name: 'chunks', dest_registry: { id: regB }, copy_by_chunk: true, filters: [{ type: 'name', value: 'src/chunky' }] });
+    const before = b.logs.length;
+    expect((await waitExecution(a.url, await startExecution(a.url, id))).execution.status).toBe('Succeed');
+    expect(await manifestDigest(b.url, 'src/chunky', 'v1')).toBe(m.digest);
+    // 200 KiB in 64 KiB chunks: four PATCHes for the layer, one for the config.
+    const patches = b.logs.slice(before).filter((l) => /"PATCH \/v2\/src\/chunky\/blobs\/uploads\//.test(l));
+    expect(patches).toHaveLength(5);
+  });
+
+  test('a scheduled policy runs when the scheduler fires its kind', async () => {
+    await pushImage(a.url, 'src/cron', 'v1');
+    const id = await createPolicy(a.url, { name: 'cron', dest_registry: { id: regB }, trigger: { type: 'scheduled', trigger_settings: { cron: '0 0 0 1 1 *' } },
+      filters: [{ type: 'name', value: 'src/cron' }] });
+    const job = await a.app.scheduler.trigger(`REPLICATION:${id}`, 'SCHEDULE', {});
+    await a.app.scheduler.wait(job.id);
+    const [run] = await waitExecutions(a.url, id, 1);
+    expect(run).toMatchObject({ status: 'Succeed', trigger: 'scheduled' });
+    expect(await manifestDigest(b.url, 'src/cron', 'v1')).not.toBeNull();
+  });
+
+  test('a task\'s end is a REPLICATION webhook event of the local project, in Harbor\'s shape', async () => {
+    const rx = await WebhookReceiver.start();
+    try {
+      await createProject(a.url, 'hooked');
+      const hook = await api(a.url, 'POST', '/projects/hooked/webhook/policies', {
+        body: { name: 'repl', enabled: true, event_types: ['REPLICATION'], targets: [{ type: 'http', address: `${rx.url}/repl` }] },
+      });
+      expect(hook.status).toBe(201);
+      await pushImage(a.url, 'hooked/app', 'v7');
+      const id = await createPolicy(a.url, { name: 'hooked', description: 'to b', dest_registry: { id: regB }, filters: [{ type: 'name', value: 'hooked/**' }] });
+      const { execution, tasks } = await waitExecution(a.url, await startExecution(a.url, id));
+      const got = await rx.next((r) => r.path === '/repl');
+      expect(got.json).toMatchObject({ type: 'REPLICATION', operator: 'admin', event_data: { replication: {
+        job_status: 'Succeed', description: 'to b', trigger_type: 'manual', policy_creator: 'admin', execution_id: execution.id, task_id: tasks[0].id,
+        src_resource: { registry_name: 'Local', namespace: 'hooked' }, dest_resource: { registry_name: 'b', registry_type: 'harbor', endpoint: b.url, namespace: 'hooked' },
+        successful_artifact: [{ status: 'Succeed', name_tag: 'hooked/app:[v7]' }],
+      } } });
+    } finally {
+      await rx.close();
+    }
+  });
+
   test('nothing to replicate: Succeed with Harbor\'s status text', async () => {
     const id = await createPolicy(a.url, { name: 'empty', dest_registry: { id: regB }, filters: [{ type: 'name', value: 'nothing/**' }] });
     const { execution, tasks } = await waitExecution(a.url, await startExecution(a.url, id));
@@ -180,7 +247,19 @@ describe('push-based', () => {
     expect(tasks).toEqual([]);
   });
 
-  test('a destination that refuses is tried again, then the task and execution are Failed with the reason', async () => {
+  test('an unreachable destination: each task is tried again after backoff, then Failed with the reason', async () => {
+    const gone = await createRegistry(a.url, 'gone', 'http://127.0.0.1:1', 'docker-registry');
+    await pushImage(a.url, 'src/retry', 'v1');
+    const id = await createPolicy(a.url, { name: 'retries', dest_registry: { id: gone }, filters: [{ type: 'name', value: 'src/retry' }] });
+    const { execution, tasks } = await waitExecution(a.url, await startExecution(a.url, id));
+    expect(execution).toMatchObject({ status: 'Failed', failed: 1, status_text: '1 of 1 task(s) failed' });
+    expect(tasks[0]).toMatchObject({ status: 'Failed', run_count: 2, status_message: expect.stringMatching(/cannot reach/) });
+    const log = await taskLog(a.url, execution.id, tasks[0].id);
+    expect(log).toMatch(/attempt 1\/2.*\n.*failed: cannot reach .*; next attempt at/);
+    expect(log).toMatch(/attempt 2\/2/);
+  });
+
+  test('a destination that refuses the credential fails the execution at planning, with the reason', async () => {
     const bad = await createRegistry(a.url, 'b-wrong-password', b.url, 'harbor', { username: 'admin', password: 'wrong' });
     await pushImage(a.url, 'src/fail', 'v1');
     const id = await createPolicy(a.url, { name: 'fails', dest_registry: { id: bad }, filters: [{ type: 'name', value: 'src/fail' }] });
@@ -209,6 +288,27 @@ describe('pull-based', () => {
     expect(execution.status).toBe('Succeed');
     expect(await manifestDigest(a.url, 'pulled/tool', '1.0')).toBe(img.digest);
     expect(await manifestDigest(a.url, 'pulled/tool', '2.0-rc')).toBeNull();
+  });
+});
+
+describe('pull-based with labels', () => {
+  test('from a Harbor, the label filter is asked of its artifact API; a docker-registry source cannot filter by label', async () => {
+    await createProject(b.url, 'labelled');
+    const keep = await pushImage(b.url, 'labelled/app', 'keep', 'keep-me');
+    await pushImage(b.url, 'labelled/app', 'drop', 'drop-me');
+    const l = await api(b.url, 'POST', '/labels', { body: { name: 'release', scope: 'g' } });
+    const labelId = Number(l.headers.location.split('/').pop());
+    expect((await api(b.url, 'POST', `/projects/labelled/repositories/app/artifacts/${keep.digest}/labels`, { body: { id: labelId } })).status).toBe(200);
+    const id = await createPolicy(a.url, { name: 'pull-labels', src_registry: { id: regB }, dest_namespace: 'pulledlabels',
+      filters: [{ type: 'name', value: 'labelled/**' }, { type: 'label', value: ['release'] }] });
+    expect((await waitExecution(a.url, await startExecution(a.url, id))).execution.status).toBe('Succeed');
+    expect(await manifestDigest(a.url, 'pulledlabels/app', 'keep')).toBe(keep.digest);
+    expect(await manifestDigest(a.url, 'pulledlabels/app', 'drop')).toBeNull();
+
+    const plain = await createRegistry(a.url, 'b-plain', b.url, 'docker-registry', { username: 'admin', password: 'Harbor12345' });
+    const bad = await createPolicy(a.url, { name: 'pull-labels-plain', src_registry: { id: plain }, filters: [{ type: 'label', value: ['release'] }] });
+    const { execution } = await waitExecution(a.url, await startExecution(a.url, bad));
+    expect(execution).toMatchObject({ status: 'Failed', status_text: 'a docker-registry source registry cannot filter by label' });
   });
 });
 

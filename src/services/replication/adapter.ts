@@ -40,9 +40,17 @@ export interface Adapter {
   listTags(repository: string): Promise<string[]>;
   /** Creates what a push into these repositories needs first (Harbor projects, ACR EE namespaces). */
   prepareForPush(repositories: string[]): Promise<void>;
+  /**
+   * Optional: a repository's artifacts with their tags and labels, where the registry's own API says
+   * (Harbor's artifact list). Without it a pull-based policy lists tags, and cannot filter by label.
+   */
+  listArtifacts?(repository: string): Promise<RemoteArtifact[]>;
   /** Frees what the adapter holds (connections); optional. */
   close?(): Promise<void>;
 }
+
+/** An artifact as an adapter's listArtifacts() sees it; `type` is Harbor's (IMAGE, SBOM, ...). */
+export interface RemoteArtifact { digest: string; tags: string[]; labels: string[]; type: string }
 
 /**
  * `credentialType`: Harbor's credential type of the endpoint (`basic`, `oauth`); azure-acr reads an

@@ -24,6 +24,7 @@ import type { RegistryService } from '../registry.js';
 import { parseCron } from '../scheduler.js';
 import { UpstreamClient, type UpstreamEndpoint } from '../upstream.js';
 import { requireSysadmin } from '../users.js';
+import { ClaimLoop } from '../claim-loop.js';
 import type { Adapter } from './adapter.js';
 import { createAdapter, hasAdapter } from './adapters/index.js';
 import {
@@ -54,6 +55,11 @@ export interface ReplicationOptions {
   onScheduleChange?: (policyId: number, cron: string | null) => Promise<void>;
   /** Creates a local project a pull-based policy needs (private, the system's default quota). */
   ensureProject?: (name: string) => Promise<void>;
+  /**
+   * Told when a task has ended for good (Succeed, Failed, Stopped): the local project it concerns and
+   * Harbor's REPLICATION event_data, for the webhooks. Must not throw.
+   */
+  onTaskEnd?: (e: { project: string; operator: string; data: Record<string, unknown> }) => void;
 }
 
 /** What a task does, kept with it (JSON): a snapshot of its policy's settings. */
@@ -111,16 +117,14 @@ function registryRef(o: Record<string, unknown>, k: string): number | null | und
 }
 
 export class ReplicationService {
-  private readonly o: Required<Omit<ReplicationOptions, 'clock' | 'onScheduleChange' | 'ensureProject'>>;
+  private readonly o: Required<Omit<ReplicationOptions, 'clock' | 'onScheduleChange' | 'ensureProject' | 'onTaskEnd'>>;
   private readonly now: () => number;
   private readonly local: LocalSide;
   /** Enabled event-based policies: all an artifact event reads. */
   private eventPolicies: ReplicationPolicy[] = [];
   private readonly active = new Map<number, AbortController>();
   private readonly background = new Set<Promise<unknown>>();
-  private running = 0;
-  private ticking = false;
-  private again = false;
+  private readonly loop: ClaimLoop<ReplicationTask>;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -137,6 +141,11 @@ export class ReplicationService {
     };
     this.now = opts.clock ?? Date.now;
     this.local = new LocalSide(registry, stores);
+    // Claims due tasks while there is room, and runs them.
+    this.loop = new ClaimLoop(this.o.concurrency, (room) => {
+      const now = this.now();
+      return this.stores.replication.claimTasks(new Date(now).toISOString(), new Date(now + this.o.leaseMs).toISOString(), room);
+    }, (t) => this.runTask(t), (e) => this.log.error('replication task not run', { error: e }));
   }
 
   // ---- lifecycle
@@ -158,8 +167,10 @@ export class ReplicationService {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.loop.close();
     clearInterval(this.timer);
     for (const c of this.active.values()) c.abort(new Error('shutdown'));
+    await this.loop.idle();
     while (this.background.size) await Promise.allSettled([...this.background]);
   }
 
@@ -422,12 +433,28 @@ export class ReplicationService {
     return out;
   }
 
-  /** Another registry's tags through the filters, per repository (digests are resolved by the task). */
-  private async remoteCandidates(registryId: number, filters: ReplicationFilter[]): Promise<{ srcRepo: string; artifacts: { digest: null; tags: string[] }[] }[]> {
+  /**
+   * Another registry's artifacts through the filters, per repository: from the adapter's artifact
+   * list where it has one (digests, labels, types), else from its tags (digests resolved by the task).
+   */
+  private async remoteCandidates(registryId: number, filters: ReplicationFilter[]): Promise<{ srcRepo: string; artifacts: { digest: string | null; tags: string[] }[] }[]> {
     return this.withAdapter(registryId, async (adapter) => {
+      if (hasLabelFilter(filters) && !adapter.listArtifacts) {
+        throw new HarborError('BAD_REQUEST', `a ${adapter.info.type} source registry cannot filter by label`);
+      }
       const out = [];
       for (const repo of await adapter.listRepositories()) {
         if (!matchesName(filters, repo)) continue;
+        if (adapter.listArtifacts) {
+          const artifacts = [];
+          for (const a of await adapter.listArtifacts(repo)) {
+            const tags = passingTags(filters, a.tags);
+            if (tags === null || !matchesLabels(filters, a.labels) || (imagesOnly(filters) && a.type !== 'IMAGE')) continue;
+            artifacts.push({ digest: a.digest, tags });
+          }
+          out.push({ srcRepo: repo, artifacts });
+          continue;
+        }
         const tags = await adapter.listTags(repo);
         const pass = tags.length ? passingTags(filters, tags) ?? [] : [];
         out.push({ srcRepo: repo, artifacts: pass.map((t) => ({ digest: null, tags: [t] })) });
@@ -462,37 +489,8 @@ export class ReplicationService {
 
   // ---- workers
 
-  /** Claims due tasks while there is room. One claim loop at a time. */
   private kick(): void {
-    if (this.closed) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = true;
-    void (async () => {
-      try {
-        do {
-          this.again = false;
-          const room = this.o.concurrency - this.running;
-          if (room <= 0) break;
-          const now = this.now();
-          const claimed = await this.stores.replication.claimTasks(new Date(now).toISOString(), new Date(now + this.o.leaseMs).toISOString(), room);
-          for (const t of claimed) {
-            this.running++;
-            this.track(this.runTask(t).finally(() => {
-              this.running--;
-              this.kick();
-            }));
-          }
-          if (claimed.length === room) this.again = true;
-        } while (this.again && !this.closed);
-      } catch (e) {
-        this.log.error('could not claim replication tasks', { error: e });
-      } finally {
-        this.ticking = false;
-      }
-    })();
+    if (!this.closed) this.loop.kick();
   }
 
   private async side(registryId: number | null, closers: (() => Promise<void>)[]): Promise<Side> {
@@ -505,6 +503,11 @@ export class ReplicationService {
   }
 
   private async runTask(t: ReplicationTask): Promise<void> {
+    if (this.closed) {
+      // Claimed while shutting down: given back at once, for the next start.
+      await this.stores.replication.progressTask(t.id, { bytes: t.bytes, totalBytes: t.totalBytes, leaseUntil: new Date(this.now()).toISOString(), log: '' });
+      return;
+    }
     const controller = new AbortController();
     this.active.set(t.id, controller);
     let lines = '';
@@ -523,6 +526,7 @@ export class ReplicationService {
     beat.unref();
     const closers: (() => Promise<void>)[] = [];
     const p = t.payload as TaskPayload;
+    let ended: { status: 'Succeed' | 'Failed' | 'Stopped'; reason: string } | null = null;
     try {
       log(`attempt ${t.attempts}/${this.o.maxAttempts}: ${t.operation} ${t.srcResource} → ${t.dstResource}`);
       const src = await this.side(p.src, closers);
@@ -544,6 +548,7 @@ export class ReplicationService {
       clearInterval(beat);
       await flush();
       await this.stores.replication.finishTask(t.id, { status: 'Succeed', logLine: stamp('done'), statusMessage: '' });
+      ended = { status: 'Succeed', reason: '' };
     } catch (e) {
       clearInterval(beat);
       if (this.closed) {
@@ -558,18 +563,49 @@ export class ReplicationService {
       await flush().catch(() => undefined);
       if (stopped) {
         await this.stores.replication.finishTask(t.id, { status: 'Stopped', logLine: stamp('stopped'), statusMessage: 'stopped' });
+        ended = { status: 'Stopped', reason: 'stopped' };
       } else if (t.attempts < this.o.maxAttempts) {
         const next = new Date(this.now() + this.o.backoffMs * 2 ** (t.attempts - 1)).toISOString();
         await this.stores.replication.finishTask(t.id, { status: 'Pending', nextAttemptAt: next, logLine: stamp(`failed: ${why}; next attempt at ${next}`), statusMessage: why });
       } else {
         this.log.warn('a replication task failed', { task: t.id, execution: t.executionId, reason: why });
         await this.stores.replication.finishTask(t.id, { status: 'Failed', logLine: stamp(`failed: ${why}`), statusMessage: why });
+        ended = { status: 'Failed', reason: why };
       }
     } finally {
       clearInterval(beat);
       this.active.delete(t.id);
       for (const c of closers) await c().catch(() => undefined);
     }
+    if (ended && this.opts.onTaskEnd) await this.taskEnded(t, p, ended.status, ended.reason).catch((e: unknown) => this.log.error('replication event failed', { error: e }));
+  }
+
+  /** Harbor's REPLICATION event_data for a task that ended (webhook/artifact/replication.go's shape). */
+  private async taskEnded(t: ReplicationTask, p: TaskPayload, status: string, reason: string): Promise<void> {
+    const policy = await this.stores.replication.getPolicy(t.policyId);
+    const e = await this.stores.replication.getExecution(t.executionId);
+    if (!policy || !e) return;
+    const resource = async (id: number | null, repo: string): Promise<Record<string, unknown>> => {
+      const r = id === null ? null : await this.stores.registries.getRegistryById(id);
+      const namespace = repo.split('/').slice(0, -1).join('/');
+      return r ? { registry_name: r.name, registry_type: r.type, endpoint: r.url, provider: r.type, namespace }
+        : { registry_name: 'Local', registry_type: 'harbor', endpoint: '', provider: 'harbor', namespace };
+    };
+    const tags = (p.artifacts ?? []).flatMap((a) => a.tags);
+    const artifact = {
+      type: t.resourceType, status, name_tag: `${p.srcRepo}${tags.length ? `:[${tags.join(',')}]` : p.reference ? `:${p.reference}` : ''}`,
+      references: tags.join(','), ...(reason ? { fail_reason: reason } : {}),
+    };
+    this.opts.onTaskEnd!({
+      project: (p.src === null ? p.srcRepo : p.dstRepo).split('/')[0], operator: policy.creator,
+      data: { replication: {
+        harbor_hostname: '', job_status: status, description: policy.description, artifact_type: t.resourceType, authentication_type: 'basic',
+        override_mode: policy.override, trigger_type: e.trigger, policy_creator: policy.creator,
+        execution_timestamp: Math.floor(Date.parse(e.startTime) / 1000), src_resource: await resource(p.src, p.srcRepo),
+        dest_resource: await resource(p.dst, p.dstRepo),
+        [status === 'Succeed' ? 'successful_artifact' : 'failed_artifact']: [artifact], execution_id: e.id, task_id: t.id,
+      } },
+    });
   }
 
   /** The task's artifacts with their digests: tags resolved at the source, tags of one digest together. */

@@ -126,8 +126,8 @@ export interface ReplicationStore {
   /** InProgress executions that are not planned (a restart plans them again). */
   listUnplannedExecutions(): Promise<ReplicationExecution[]>;
   /**
-   * Stops an execution: its Pending and InProgress tasks become Stopped and it ends Stopped once none
-   * runs. Returns the ids of the tasks that were InProgress (their workers abort); null when absent.
+   * Stops an execution: it and its Pending and InProgress tasks end Stopped at once (their logs say
+   * so). Returns the ids of the tasks that were InProgress (their workers abort); null when absent.
    */
   stopExecution(id: number): Promise<number[] | null>;
   /**
@@ -136,11 +136,14 @@ export interface ReplicationStore {
    */
   claimTasks(now: string, leaseUntil: string, limit: number): Promise<ReplicationTask[]>;
   /**
-   * Records progress of a claimed task and extends its lease; log lines are appended. False when the
-   * task is no longer InProgress (stopped): its worker must abort.
+   * Records progress of a claimed task and extends its lease; log lines are appended (to a task that
+   * ended too). False when the task is no longer InProgress (stopped): its worker must abort.
    */
   progressTask(id: number, p: { bytes: number; totalBytes: number; leaseUntil: string; log: string }): Promise<boolean>;
-  /** Ends an attempt of an InProgress task (ignored otherwise) and settles its execution's status, in one transaction. */
+  /**
+   * Ends an attempt of an InProgress task and settles its execution's status, in one transaction; a
+   * task that ended already (stopped) keeps its status and gets the log line only.
+   */
   finishTask(id: number, a: ReplicationAttempt): Promise<void>;
   getTask(id: number): Promise<ReplicationTask | null>;
   /** An execution's tasks by id. */

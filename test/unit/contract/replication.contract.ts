@@ -58,7 +58,7 @@ export function replicationStoreContract(name: string, factory: StoresFactory): 
       expect(await st.replication.getTask(t2.id)).toMatchObject({ status: 'Failed', statusMessage: 'boom', log: 'no\n', endTime: expect.any(String) });
       // A finished task is not finished again.
       await st.replication.finishTask(t2.id, { status: 'Succeed', logLine: 'late', statusMessage: '' });
-      expect((await st.replication.getTask(t2.id))!.status).toBe('Failed');
+      expect(await st.replication.getTask(t2.id)).toMatchObject({ status: 'Failed', log: 'no\nlate\n' });
       const other = (await st.replication.createExecution(p.id, 'manual', null, false))!;
       await st.replication.planExecution(other.id, [], 'no resources need to be replicated');
       expect(await st.replication.getExecution(other.id)).toMatchObject({ status: 'Succeed', statusText: 'no resources need to be replicated' });
@@ -89,7 +89,8 @@ export function replicationStoreContract(name: string, factory: StoresFactory): 
       expect(again).toMatchObject({ id: b.id, attempts: 2, status: 'InProgress' });
       expect(await st.replication.stopExecution(e.id)).toEqual([b.id]);
       expect(await st.replication.getExecution(e.id)).toMatchObject({ status: 'Stopped', stopped: 2 });
-      expect(await st.replication.progressTask(b.id, { bytes: 6, totalBytes: 9, leaseUntil: at(50), log: '' })).toBe(false);
+      expect(await st.replication.progressTask(b.id, { bytes: 6, totalBytes: 9, leaseUntil: at(50), log: 'after\n' })).toBe(false);
+      expect(await st.replication.getTask(b.id)).toMatchObject({ status: 'Stopped', bytes: 5, log: expect.stringMatching(/^line\n\S+ stopped by request\nafter\n$/) });
       expect(await st.replication.claimTasks(FAR, FAR, 5)).toEqual([]);
       expect(await st.replication.stopExecution(9999)).toBeNull();
     });

@@ -3,7 +3,7 @@
 // Harbor's /v2/_catalog is for system administrators only; a push first creates the projects it
 // needs (private, as Harbor's adapter does when the source project is not known to be public).
 import { UpstreamError } from '../../upstream.js';
-import type { AdapterFactory, AdapterInfo } from '../adapter.js';
+import type { AdapterFactory, AdapterInfo, RemoteArtifact } from '../adapter.js';
 import { DockerRegistryAdapter } from './docker-registry.js';
 
 const PAGE = 100;
@@ -34,6 +34,17 @@ export class HarborAdapter extends DockerRegistryAdapter {
     return out;
   }
 
+  /** Harbor's artifact list of the repository, with tags and labels (accessories are not listed: they come with their subject). */
+  async listArtifacts(repository: string): Promise<RemoteArtifact[]> {
+    const [project, ...rest] = repository.split('/');
+    const path = `/api/v2.0/projects/${encodeURIComponent(project)}/repositories/${encodeURIComponent(encodeURIComponent(rest.join('/')))}/artifacts`;
+    const names = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => (x as { name?: unknown }).name).filter((n): n is string => typeof n === 'string') : []);
+    return (await this.pages(path, 'with_tag=true&with_label=true')).flatMap((a) => {
+      const o = a as { digest?: unknown; tags?: unknown; labels?: unknown; type?: unknown };
+      return typeof o.digest === 'string' ? [{ digest: o.digest, tags: names(o.tags), labels: names(o.labels), type: typeof o.type === 'string' ? o.type : '' }] : [];
+    });
+  }
+
   /** Creates the projects (first path segments) that do not exist yet. */
   override async prepareForPush(repositories: string[]): Promise<void> {
     for (const project of new Set(repositories.map((r) => r.split('/')[0]))) {
@@ -46,10 +57,10 @@ export class HarborAdapter extends DockerRegistryAdapter {
     }
   }
 
-  private async pages(path: string): Promise<unknown[]> {
+  private async pages(path: string, query = ''): Promise<unknown[]> {
     const out: unknown[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const res = await this.client.api('GET', `${path}?page=${page}&page_size=${PAGE}`);
+      const res = await this.client.api('GET', `${path}?${query ? `${query}&` : ''}page=${page}&page_size=${PAGE}`);
       if (res.status === 401 || res.status === 403) throw new UpstreamError('auth', `${this.endpoint.url} refused the credential (${res.status})`, res.status);
       if (res.status !== 200 || !Array.isArray(res.body)) throw new UpstreamError('protocol', `${this.endpoint.url} answered ${res.status} for ${path}`, res.status);
       out.push(...res.body);

@@ -80,8 +80,8 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
         next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'Pending', ?, ?, ?)`),
       plan: db.prepare("UPDATE replication_executions SET planned = 1 WHERE id = ? AND status = 'InProgress'"),
       end: db.prepare("UPDATE replication_executions SET status = ?, status_text = ?, end_time = ? WHERE id = ? AND status = 'InProgress'"),
-      stopTasks: db.prepare(`UPDATE replication_tasks SET status = 'Stopped', lease_until = NULL, updated_at = ?, end_time = ?
-        WHERE execution_id = ? AND status IN ('Pending', 'InProgress')`),
+      stopTasks: db.prepare(`UPDATE replication_tasks SET status = 'Stopped', lease_until = NULL, updated_at = ?, end_time = ?,
+        status_message = 'stopped', log = log || ? WHERE execution_id = ? AND status IN ('Pending', 'InProgress')`),
       runningTasks: db.prepare("SELECT id FROM replication_tasks WHERE execution_id = ? AND status = 'InProgress'").pluck(),
       due: db.prepare(`SELECT id FROM replication_tasks WHERE (status = 'Pending' AND next_attempt_at <= ?) OR (status = 'InProgress' AND lease_until <= ?)
         ORDER BY id LIMIT ?`).pluck(),
@@ -92,6 +92,7 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
       finish: db.prepare(`UPDATE replication_tasks SET status = ?, next_attempt_at = coalesce(?, next_attempt_at), lease_until = NULL,
         log = log || ?, status_message = ?, updated_at = ?, end_time = ? WHERE id = ? AND status = 'InProgress'`),
       executionOf: db.prepare('SELECT execution_id FROM replication_tasks WHERE id = ?').pluck(),
+      appendLog: db.prepare('UPDATE replication_tasks SET log = log || ? WHERE id = ?'),
       getTask: db.prepare(`${TASK} WHERE t.id = ?`),
     };
   }
@@ -182,7 +183,7 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
       if (!this.s.getExecution.get(id)) return null;
       const running = this.s.runningTasks.all(id) as number[];
       const at = this.iso();
-      this.s.stopTasks.run(at, at, id);
+      this.s.stopTasks.run(at, at, `${at} stopped by request\n`, id);
       this.s.end.run('Stopped', 'stopped', at, id);
       return running;
     }).immediate();
@@ -198,13 +199,20 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
   }
 
   async progressTask(id: number, p: { bytes: number; totalBytes: number; leaseUntil: string; log: string }): Promise<boolean> {
-    return this.s.progress.run(p.bytes, p.totalBytes, p.leaseUntil, p.log, this.iso(), id).changes > 0;
+    return this.db.transaction(() => {
+      if (this.s.progress.run(p.bytes, p.totalBytes, p.leaseUntil, p.log, this.iso(), id).changes > 0) return true;
+      if (p.log) this.s.appendLog.run(p.log, id);
+      return false;
+    })();
   }
 
   async finishTask(id: number, a: ReplicationAttempt): Promise<void> {
     this.db.transaction(() => {
       const at = this.iso();
-      if (this.s.finish.run(a.status, a.nextAttemptAt ?? null, `${a.logLine}\n`, a.statusMessage.slice(0, 2000), at, a.status === 'Pending' ? null : at, id).changes === 0) return;
+      if (this.s.finish.run(a.status, a.nextAttemptAt ?? null, `${a.logLine}\n`, a.statusMessage.slice(0, 2000), at, a.status === 'Pending' ? null : at, id).changes === 0) {
+        this.s.appendLog.run(`${a.logLine}\n`, id);
+        return;
+      }
       const executionId = this.s.executionOf.get(id) as number;
       const e = execution(this.s.getExecution.get(executionId) as ExecutionRow);
       if (e.status !== 'InProgress' || !e.planned || e.inProgress > 0) return;
