@@ -327,6 +327,21 @@ describe('event-based', () => {
     expect(tasks.body[0]).toMatchObject({ operation: 'deletion', status: 'Succeed' });
     expect(await manifestDigest(b.url, 'evmirror/app', img.digest)).toBeNull();
   });
+
+  test('a deleted tag deletes only that tag on a Harbor destination', async () => {
+    const id = await createPolicy(a.url, { name: 'tag-events', dest_registry: { id: regB }, trigger: { type: 'event_based' }, replicate_deletion: true,
+      filters: [{ type: 'name', value: 'ev/tags' }], dest_namespace: 'evtags' });
+    const img = await pushImage(a.url, 'ev/tags', 'one', 'tags');
+    await waitExecutions(a.url, id, 1);
+    expect((await call(a.url, '/v2/ev/tags/manifests/two', { method: 'PUT', body: img.bytes, headers: { 'content-type': MT.ociManifest } })).status).toBe(201);
+    await waitExecutions(a.url, id, 2);
+    expect(await manifestDigest(b.url, 'evtags/tags', 'two')).toBe(img.digest);
+    expect((await call(a.url, '/v2/ev/tags/manifests/one', { method: 'DELETE' })).status).toBe(202);
+    const [run] = await waitExecutions(a.url, id, 3);
+    expect(run.status).toBe('Succeed');
+    expect(await manifestDigest(b.url, 'evtags/tags', 'one')).toBeNull();
+    expect(await manifestDigest(b.url, 'evtags/tags', 'two')).toBe(img.digest);
+  });
 });
 
 describe('stop', () => {

@@ -45,6 +45,8 @@ export interface Adapter {
    * (Harbor's artifact list). Without it a pull-based policy lists tags, and cannot filter by label.
    */
   listArtifacts?(repository: string): Promise<RemoteArtifact[]>;
+  /** Optional: deletes one tag and leaves its artifact (Harbor's API); false when it was not there. Without it, a replicated tag deletion fails. */
+  deleteTag?(repository: string, tag: string): Promise<boolean>;
   /** Frees what the adapter holds (connections); optional. */
   close?(): Promise<void>;
 }

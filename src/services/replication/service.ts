@@ -493,13 +493,13 @@ export class ReplicationService {
     if (!this.closed) this.loop.kick();
   }
 
-  private async side(registryId: number | null, closers: (() => Promise<void>)[]): Promise<Side> {
-    if (registryId === null) return this.local;
+  private async side(registryId: number | null, closers: (() => Promise<void>)[]): Promise<{ side: Side; adapter?: Adapter }> {
+    if (registryId === null) return { side: this.local };
     const ep = await this.endpoint(registryId);
     const adapter = createAdapter(ep);
     const client = new UpstreamClient(ep, this.o.timeoutMs, { base: adapter.v2Base(), auth: () => adapter.auth() });
     closers.push(() => client.close(), async () => { await adapter.close?.(); });
-    return new RemoteSide(`${ep.name} (${ep.url})`, client);
+    return { side: new RemoteSide(`${ep.name} (${ep.url})`, client), adapter };
   }
 
   private async runTask(t: ReplicationTask): Promise<void> {
@@ -529,8 +529,8 @@ export class ReplicationService {
     let ended: { status: 'Succeed' | 'Failed' | 'Stopped'; reason: string } | null = null;
     try {
       log(`attempt ${t.attempts}/${this.o.maxAttempts}: ${t.operation} ${t.srcResource} → ${t.dstResource}`);
-      const src = await this.side(p.src, closers);
-      const dst = await this.side(p.dst, closers);
+      const src = (await this.side(p.src, closers)).side;
+      const { side: dst, adapter: dstAdapter } = await this.side(p.dst, closers);
       bytes = 0;
       total = 0;
       const transfer = new Transfer(src, dst, {
@@ -538,7 +538,14 @@ export class ReplicationService {
         signal: controller.signal, log, progress: (d) => { bytes += d.bytes ?? 0; total += d.total ?? 0; },
       });
       if (t.operation === 'deletion') {
-        log(`${await transfer.deleteArtifact(p.dstRepo, p.reference!)} ${p.dstRepo}:${p.reference} on ${dst.label}`);
+        const ref = p.reference!;
+        if (ref.includes(':')) {
+          log(`${await transfer.deleteArtifact(p.dstRepo, ref)} ${p.dstRepo}@${ref} on ${dst.label}`);
+        } else {
+          // A deleted tag deletes only that tag, where the destination can (Harbor's DeleteTag).
+          if (!dstAdapter?.deleteTag) throw new HarborError('UNSUPPORTED', `the tag deletion isn't supported by the destination ${dst.label}`);
+          log(`${(await dstAdapter.deleteTag(p.dstRepo, ref)) ? 'deleted' : 'absent'} tag ${p.dstRepo}:${ref} on ${dst.label}`);
+        }
       } else {
         for (const a of await this.resolve(src, p)) {
           const r = await transfer.copyArtifact(p.srcRepo, p.dstRepo, a);

@@ -301,11 +301,9 @@ export class Transfer {
     return out;
   }
 
-  /** Deletes an artifact at the destination (by digest, or the digest a tag points to there). */
-  async deleteArtifact(dstRepo: string, reference: string): Promise<'deleted' | 'absent'> {
+  /** Deletes an artifact (by digest) at the destination. */
+  async deleteArtifact(dstRepo: string, digest: string): Promise<'deleted' | 'absent'> {
     this.check();
-    const digest = reference.includes(':') ? reference : await this.dst.manifestDigest(dstRepo, reference);
-    if (!digest) return 'absent';
     return (await this.dst.deleteManifest(dstRepo, digest)) ? 'deleted' : 'absent';
   }
 }

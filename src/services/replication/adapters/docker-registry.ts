@@ -16,10 +16,14 @@ export class DockerRegistryAdapter implements Adapter {
     supported_copy_by_chunk: true,
   };
 
-  protected readonly client: UpstreamClient;
+  private upstream: UpstreamClient | undefined;
 
-  constructor(protected readonly endpoint: UpstreamEndpoint) {
-    this.client = new UpstreamClient(endpoint, ADAPTER_TIMEOUT_MS);
+  constructor(protected readonly endpoint: UpstreamEndpoint) {}
+
+  /** Made at first use: an adapter built only for its `info` holds no connection pool. */
+  protected get client(): UpstreamClient {
+    this.upstream ??= new UpstreamClient(this.endpoint, ADAPTER_TIMEOUT_MS);
+    return this.upstream;
   }
 
   async healthCheck(): Promise<void> {
@@ -46,7 +50,7 @@ export class DockerRegistryAdapter implements Adapter {
   async prepareForPush(_repositories: string[]): Promise<void> {}
 
   async close(): Promise<void> {
-    await this.client.close();
+    await this.upstream?.close();
   }
 }
 

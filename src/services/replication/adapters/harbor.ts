@@ -45,6 +45,16 @@ export class HarborAdapter extends DockerRegistryAdapter {
     });
   }
 
+  async deleteTag(repository: string, tag: string): Promise<boolean> {
+    const [project, ...rest] = repository.split('/');
+    const t = encodeURIComponent(tag);
+    const res = await this.client.api('DELETE', `/api/v2.0/projects/${encodeURIComponent(project)}/repositories/${encodeURIComponent(encodeURIComponent(rest.join('/')))}/artifacts/${t}/tags/${t}`);
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw new UpstreamError(res.status === 401 || res.status === 403 ? 'auth' : 'protocol',
+      `could not delete the tag ${repository}:${tag} on ${this.endpoint.url} (${res.status}${errorText(res.body)})`, res.status);
+  }
+
   /** Creates the projects (first path segments) that do not exist yet. */
   override async prepareForPush(repositories: string[]): Promise<void> {
     for (const project of new Set(repositories.map((r) => r.split('/')[0]))) {
