@@ -84,6 +84,17 @@ describe('azure-acr adapter against the ACR stand-in', () => {
     await a.close?.();
   });
 
+  test('deleteTag untags through DELETE /v2/<repo>/manifests/<tag> with a delete-scoped token; the other tags stay', async () => {
+    const creds = { user: acr.admin.username, password: acr.admin.password };
+    await pushTinyImage(acr.url, 'team/del', 'keep', creds, 'same');
+    await pushTinyImage(acr.url, 'team/del', 'drop', creds, 'same');
+    const a = azureAcrAdapter(oauth(acr.aadToken()));
+    expect(await a.deleteTag!('team/del', 'drop')).toBe(true);
+    expect(await a.listTags('team/del')).toEqual(['keep']);
+    expect(await a.deleteTag!('team/del', 'drop')).toBe(false);
+    await a.close?.();
+  });
+
   test('a wrong admin password, an expired AAD token and one for another audience are clear auth errors without the secret', async () => {
     const wrong = azureAcrAdapter(basic({ password: 'not-the-admin-password' }));
     const e1 = await upstreamError(wrong.healthCheck());

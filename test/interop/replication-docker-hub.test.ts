@@ -97,6 +97,20 @@ describe('docker-hub adapter against the Docker Hub stand-in', () => {
     await a.close?.();
   });
 
+  test("deleteTag removes one tag through the Hub API and leaves the others on its digest; another account's is refused", async () => {
+    await pushTinyImage(hub.url, 'alice/del', 'keep', { user: 'alice', password: PASSWORD }, 'same');
+    await pushTinyImage(hub.url, 'alice/del', 'drop', { user: 'alice', password: PASSWORD }, 'same');
+    const a = dockerHubAdapter(endpoint());
+    expect(await a.deleteTag!('alice/del', 'drop')).toBe(true);
+    expect(await a.listTags('alice/del')).toEqual(['keep']);
+    expect(await a.deleteTag!('alice/del', 'drop')).toBe(false);
+    const bob = dockerHubAdapter(endpoint({ username: 'bob', password: 'bob-secret' }));
+    expect((await upstreamError(bob.deleteTag!('alice/del', 'keep'))).kind).toBe('auth');
+    expect(await a.listTags('alice/del')).toEqual(['keep']);
+    await a.close?.();
+    await bob.close?.();
+  });
+
   test('a wrong password is a clear auth error that does not carry the password', async () => {
     const a = dockerHubAdapter(endpoint({ password: 'wrong-password-xyz' }));
     const e = await upstreamError(a.healthCheck());

@@ -10,13 +10,14 @@
 // - POST /oauth2/token (form): grant_type=refresh_token, service, scope(s), a refresh token this
 //   stand-in issued and that is live; answers an access token.
 // - /v2/: a live access token whose scopes cover the request (the catalog needs
-//   `registry:catalog:*`; tags/list `metadata_read` or `pull`); else 401 and the Bearer challenge.
+//   `registry:catalog:*`; tags/list `metadata_read` or `pull`; DELETE `delete`); else 401 and the
+//   Bearer challenge. DELETE /v2/<repo>/manifests/<tag> untags, as ACR does.
 // Not checked: AAD itself (tenant discovery, RSA-signed tokens from login.microsoftonline.com),
 // RBAC roles on a service principal or identity (any valid identity gets every action), repository-
 // scoped tokens and scope maps, firewall rules, anonymous pull.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import { basicOf, bearerOf, json, parseScopes, readBody, startStandin, TokenBook, type Grant, type Standin } from './common.js';
+import { basicOf, bearerOf, json, parseScopes, readBody, startStandin, TokenBook, untag, type Grant, type Standin } from './common.js';
 
 export const AAD_AUDIENCE = 'https://management.azure.com/';
 
@@ -82,7 +83,14 @@ export async function startAzureAcrStandin(): Promise<AzureAcrStandin> {
 
   const authorize = (req: http.IncomingMessage, res: http.ServerResponse, need: Grant | null, self: Standin): boolean => {
     const token = bearerOf(req);
-    if (need === null ? token && access.valid(token) : token && access.allows(token, need)) return true;
+    if (need === null ? token && access.valid(token) : token && access.allows(token, need)) {
+      // ACR deletes a manifest by tag as an untag (the artifact and its other tags stay); distribution 2.8 cannot.
+      const m = /^\/v2\/(.+)\/manifests\/([\w][\w.-]{0,127})$/.exec(req.url ?? '');
+      if (req.method !== 'DELETE' || !m) return true;
+      void untag(self.registry, m[1], m[2]).then((found) => (found ? json(res, 202, '') : json(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] })),
+        (e: Error) => json(res, 500, { message: e.message }));
+      return false;
+    }
     const scope = need ? `,scope="${need.type}:${need.name}:${need.actions[0]}"` : '';
     json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, {
       'www-authenticate': `Bearer realm="${self.url}/oauth2/token",service="${self.host}"${scope}`,

@@ -186,6 +186,33 @@ export async function tagsOf(registry: RegistryProcess, repo: string): Promise<s
   return body.tags ?? [];
 }
 
+/**
+ * Removes one tag and leaves its artifact and other tags, as the Hub's and ACR's untag do.
+ * distribution 2.8 deletes only by digest (every tag on it), so the other tags are put back.
+ */
+export async function untag(registry: RegistryProcess, repo: string, tag: string): Promise<boolean> {
+  const accept = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json';
+  const got = await fetch(`${registry.url}/v2/${repo}/manifests/${tag}`, { headers: { accept } });
+  if (got.status === 404) return false;
+  if (got.status !== 200) throw new Error(`the registry answered ${got.status} for ${repo}:${tag}`);
+  const digest = got.headers.get('docker-content-digest')!;
+  const mediaType = got.headers.get('content-type')!;
+  const bytes = Buffer.from(await got.arrayBuffer());
+  const keep: string[] = [];
+  for (const t of await tagsOf(registry, repo)) {
+    if (t === tag) continue;
+    const h = await fetch(`${registry.url}/v2/${repo}/manifests/${t}`, { method: 'HEAD', headers: { accept } });
+    if (h.headers.get('docker-content-digest') === digest) keep.push(t);
+  }
+  const del = await fetch(`${registry.url}/v2/${repo}/manifests/${digest}`, { method: 'DELETE' });
+  if (del.status !== 202) throw new Error(`the registry answered ${del.status} to deleting ${digest}`);
+  for (const t of keep) {
+    const put = await fetch(`${registry.url}/v2/${repo}/manifests/${t}`, { method: 'PUT', headers: { 'content-type': mediaType }, body: bytes });
+    if (put.status !== 201) throw new Error(`the registry answered ${put.status} to putting ${repo}:${t} back`);
+  }
+  return true;
+}
+
 /** A page of a list: items [from, from+size) and whether more follow; `size` capped at the stand-in's pageCap. */
 export function page<T>(self: Standin, items: T[], pageNo: number, asked: number): { items: T[]; more: boolean } {
   const size = Math.min(asked, self.pageCap);

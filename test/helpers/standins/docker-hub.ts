@@ -11,12 +11,13 @@
 // - Hub API: POST /v2/auth/token {identifier, secret} → a HS256 JWT (10 minutes); every other call
 //   needs `Authorization: Bearer <that JWT>` with a valid signature and expiry; namespaces,
 //   repositories and tags are those of the account's namespaces (the registry's real content);
-//   POST /v2/orgs/ refuses a name already taken.
+//   POST /v2/orgs/ refuses a name already taken; DELETE /v2/repositories/{ns}/{repo}/tags/{tag}/ (the
+//   account's own namespaces only) removes that tag and leaves the others on its digest.
 // Not checked: rate limits, 2FA, access-token scopes (read-only tokens), repository privacy beyond
 // namespace ownership, anything about Docker Hub's web UI.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import { basicOf, bearerOf, catalog, json, page, parseScopes, readBody, startStandin, tagsOf, TokenBook, type Grant, type Standin } from './common.js';
+import { basicOf, bearerOf, catalog, json, page, parseScopes, readBody, startStandin, tagsOf, TokenBook, untag, type Grant, type Standin } from './common.js';
 
 export const HUB_SERVICE = 'registry.docker.io';
 
@@ -109,6 +110,11 @@ export async function startDockerHubStandin(): Promise<DockerHubStandin> {
       const names = (await catalog(self.registry)).filter((r) => r.startsWith(`${repos[1]}/`) && r.split('/').length === 2);
       const pg = page(self, names, pageNo, size);
       return json(res, 200, { count: names.length, next: next(pg.more), previous: null, results: pg.items.map((r) => ({ namespace: repos[1], name: r.split('/')[1], repository_type: 'image' })) }), true;
+    }
+    const one = /^\/v2\/repositories\/([^/]+)\/([^/]+)\/tags\/([\w][\w.-]{0,127})\/$/.exec(p);
+    if (one && req.method === 'DELETE') {
+      if (!owns(user, one[1])) return json(res, 403, { message: 'forbidden' }), true;
+      return (await untag(self.registry, `${one[1]}/${one[2]}`, one[3])) ? json(res, 204, '') : json(res, 404, { message: 'not found' }), true;
     }
     const tags = /^\/v2\/repositories\/([^/]+)\/([^/]+)\/tags\/$/.exec(p);
     if (tags && req.method === 'GET') {

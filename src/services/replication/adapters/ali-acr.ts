@@ -16,7 +16,7 @@ import { UpstreamClient, UpstreamError, type UpstreamEndpoint } from '../../upst
 import type { Adapter, AdapterFactory, AdapterInfo, RegistryAuth } from '../adapter.js';
 import { contentMd5, roaResource, roaSignature, roaStringToSign, rpcSignature, percentEncode } from './aliyun-sign.js';
 import {
-  arr, count, MAX_PAGES, name, namespaceOf, obj, str, tag, vendorAgent, vendorCall, vendorFailure, VENDOR_TIMEOUT_MS, type Json,
+  arr, count, MAX_PAGES, name, namespaceOf, obj, str, tag, VendorAgent, vendorCall, vendorFailure, VENDOR_TIMEOUT_MS, type Json,
 } from './vendor.js';
 
 export const ALI_ACR_INFO: AdapterInfo = {
@@ -38,7 +38,7 @@ interface Site { region: string; instance: string | null; api: string }
 class AliAcrAdapter implements Adapter {
   readonly info = ALI_ACR_INFO;
   private readonly url: string;
-  private readonly agent;
+  private readonly agent: VendorAgent;
   private site: Site | null = null;
   private temp: { username: string; password: string; expires: number } | null = null;
   /** EE repository ids by full name, learned while listing. */
@@ -48,7 +48,7 @@ class AliAcrAdapter implements Adapter {
     // Harbor accepts the OpenAPI host too and turns it into the personal registry's.
     const m = /^https:\/\/cr\.([\w-]+)\.aliyuncs\.com$/.exec(endpoint.url);
     this.url = m ? `https://registry.${m[1]}.aliyuncs.com` : endpoint.url;
-    this.agent = vendorAgent(endpoint);
+    this.agent = new VendorAgent(endpoint);
   }
 
   v2Base(): string {

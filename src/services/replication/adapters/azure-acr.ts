@@ -7,11 +7,12 @@
 //   (POST /oauth2/exchange, grant_type=access_token), which buys access tokens per scope
 //   (POST /oauth2/token, grant_type=refresh_token). Harbor has no such mode; ACR does.
 // The catalog is open to a `registry:catalog:*` token; tags are read with `metadata_read`, as
-// Harbor's authorizer asks for them. Nothing needs creating before a push.
+// Harbor's authorizer asks for them. Nothing needs creating before a push; a tag deletion is ACR's
+// untag (DELETE /v2/{repo}/manifests/{tag}).
 import { parseChallenge } from '../../../core/upstream.js';
 import { UpstreamError, type UpstreamEndpoint } from '../../upstream.js';
 import type { Adapter, AdapterFactory, AdapterInfo, RegistryAuth } from '../adapter.js';
-import { arr, MAX_PAGES, obj, repositoryName, str, tag, vendorAgent, vendorCall, vendorFailure } from './vendor.js';
+import { arr, MAX_PAGES, obj, repositoryName, str, tag, VendorAgent, vendorCall, vendorFailure } from './vendor.js';
 
 export const AZURE_ACR_INFO: AdapterInfo = {
   type: 'azure-acr',
@@ -27,13 +28,13 @@ const REFRESH_TTL_MS = 60 * 60_000;
 
 class AzureAcrAdapter implements Adapter {
   readonly info = AZURE_ACR_INFO;
-  private readonly agent;
+  private readonly agent: VendorAgent;
   private challenge: { realm: string; service: string } | null = null;
   private refresh: { value: string; expires: number } | null = null;
   private readonly oauth: boolean;
 
   constructor(private readonly endpoint: UpstreamEndpoint & { credentialType?: string | null }) {
-    this.agent = vendorAgent(endpoint);
+    this.agent = new VendorAgent(endpoint);
     this.oauth = endpoint.credentialType === 'oauth';
   }
 
@@ -79,6 +80,18 @@ class AzureAcrAdapter implements Adapter {
 
   async prepareForPush(): Promise<void> {
     // ACR creates a repository on its first push.
+  }
+
+  /** Harbor's DeleteTag for ACR: DELETE /v2/{repo}/manifests/{tag}, which ACR takes as an untag. */
+  async deleteTag(repository: string, reference: string): Promise<boolean> {
+    const repo = repositoryName(repository, 'ACR', 'repository');
+    const t = tag(reference, 'ACR', 'tag');
+    const what = `deleting ACR tag ${repo}:${t}`;
+    const token = await this.token([`repository:${repo}:delete`]);
+    const r = await vendorCall(this.agent, what, 'DELETE', `${this.endpoint.url}/v2/${repo}/manifests/${t}`, { authorization: `Bearer ${token}` });
+    if (r.status === 404) return false;
+    if (r.status < 200 || r.status > 299) throw vendorFailure(what, r.status);
+    return true;
   }
 
   /** A /v2/ listing with its Link: <next>; rel="next" pages, each page read by `each`. */

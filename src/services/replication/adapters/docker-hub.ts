@@ -4,11 +4,12 @@
 // closed catalog cannot tell comes from the Hub's own API (hub.docker.com/v2): a JWT from
 // POST /v2/auth/token ({identifier, secret}), then GET /v2/repositories/namespaces,
 // /v2/repositories/{ns}/ and /v2/repositories/{ns}/{repo}/tags/ page by page, and before a push
-// GET /v2/orgs/{ns}/ and, when missing, POST /v2/orgs/ as Harbor does.
+// GET /v2/orgs/{ns}/ and, when missing, POST /v2/orgs/ as Harbor does; a replicated tag deletion is
+// the Hub API's DELETE /v2/repositories/{ns}/{repo}/tags/{tag}/.
 // An endpoint URL other than the Hub's web address (a stand-in, a test) serves both APIs itself.
 import { registryBase, UpstreamClient, UpstreamError, type UpstreamEndpoint } from '../../upstream.js';
 import type { Adapter, AdapterFactory, AdapterInfo, RegistryAuth } from '../adapter.js';
-import { arr, MAX_PAGES, name, namespaceOf, obj, str, tag, vendorAgent, vendorCall, vendorFailure, VENDOR_TIMEOUT_MS } from './vendor.js';
+import { arr, MAX_PAGES, name, namespaceOf, obj, str, tag, VendorAgent, vendorCall, vendorFailure, VENDOR_TIMEOUT_MS } from './vendor.js';
 
 export const DOCKER_HUB_INFO: AdapterInfo = {
   type: 'docker-hub',
@@ -25,12 +26,12 @@ const LOGIN_TTL_MS = 9 * 60_000;
 class DockerHubAdapter implements Adapter {
   readonly info = DOCKER_HUB_INFO;
   private readonly api: string;
-  private readonly agent;
+  private readonly agent: VendorAgent;
   private jwt: { value: string; expires: number } | null = null;
 
   constructor(private readonly endpoint: UpstreamEndpoint) {
     this.api = HUB_WEB.test(endpoint.url) ? 'https://hub.docker.com' : endpoint.url;
-    this.agent = vendorAgent(endpoint);
+    this.agent = new VendorAgent(endpoint);
   }
 
   v2Base(): string {
@@ -92,6 +93,18 @@ class DockerHubAdapter implements Adapter {
         throw vendorFailure(what, got.status, errorCode(got.body));
       }
     }
+  }
+
+  /** Harbor's DeleteManifest for the Hub: DELETE /v2/repositories/{ns}/{repo}/tags/{tag}/ removes that tag only. */
+  async deleteTag(repository: string, reference: string): Promise<boolean> {
+    const namespace = namespaceOf(repository, 'Docker Hub');
+    const repo = name(repository.slice(namespace.length + 1), 'Docker Hub', 'repository name');
+    const t = tag(reference, 'Docker Hub', 'tag');
+    const what = `deleting Docker Hub tag ${namespace}/${repo}:${t}`;
+    const r = await this.hubReply(what, 'DELETE', `/v2/repositories/${namespace}/${repo}/tags/${t}/`);
+    if (r.status === 404) return false;
+    if (r.status < 200 || r.status > 299) throw vendorFailure(what, r.status, errorCode(r.body));
+    return true;
   }
 
   /** Reads every page of a Hub listing (`results`, `next`), calling `each` per result. */

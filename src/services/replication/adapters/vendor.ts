@@ -16,12 +16,25 @@ export const VENDOR_TIMEOUT_MS = 30_000;
 
 export type Json = Record<string, unknown>;
 
-export function vendorAgent(e: Pick<UpstreamEndpoint, 'insecure' | 'ca'>, timeoutMs = VENDOR_TIMEOUT_MS): Agent {
-  return new Agent({
-    connect: { rejectUnauthorized: !e.insecure, ...(e.ca ? { ca: e.ca } : {}), timeout: timeoutMs },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+/** The connection pool for a vendor API, made at first use (adapterinfos builds adapters that never call). */
+export class VendorAgent {
+  private agent: Agent | null = null;
+
+  constructor(private readonly e: Pick<UpstreamEndpoint, 'insecure' | 'ca'>, private readonly timeoutMs = VENDOR_TIMEOUT_MS) {}
+
+  get(): Agent {
+    this.agent ??= new Agent({
+      connect: { rejectUnauthorized: !this.e.insecure, ...(this.e.ca ? { ca: this.e.ca } : {}), timeout: this.timeoutMs },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    return this.agent;
+  }
+
+  async close(): Promise<void> {
+    await this.agent?.close();
+    this.agent = null;
+  }
 }
 
 export interface VendorReply { status: number; headers: Dispatcher.ResponseData['headers']; body: unknown }
@@ -31,12 +44,12 @@ export interface VendorReply { status: number; headers: Dispatcher.ResponseData[
  * `what` names the call in errors ("Docker Hub login").
  */
 export async function vendorCall(
-  agent: Agent, what: string, method: string, url: string, headers: Record<string, string>, body?: string,
+  agent: VendorAgent, what: string, method: string, url: string, headers: Record<string, string>, body?: string,
 ): Promise<VendorReply> {
   let res: Dispatcher.ResponseData;
   try {
     res = await request(url, {
-      method: method as Dispatcher.HttpMethod, headers: { 'user-agent': 'harborctl-replication', ...headers }, body, dispatcher: agent,
+      method: method as Dispatcher.HttpMethod, headers: { 'user-agent': 'harborctl-replication', ...headers }, body, dispatcher: agent.get(),
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
