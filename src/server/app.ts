@@ -27,6 +27,7 @@ import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
 import { RETENTION_KIND, RetentionService } from '../services/retention.js';
+import { REPLICATION_KIND, ReplicationService, type ReplicationOptions } from '../services/replication/service.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
@@ -92,6 +93,8 @@ export interface AppConfig {
   webhooks?: WebhookOptions;
   /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
   storage?: StorageConfig;
+  /** Replication workers: concurrency, lease, backoff (defaults in services/replication/service.ts). */
+  replication?: Omit<ReplicationOptions, 'clock' | 'onScheduleChange' | 'ensureProject' | 'onTaskEnd'>;
   /** The metadata database (`serve --db`); default SQLite in <dataDir>/registry.db. */
   db?: DbConfig;
 }
@@ -118,6 +121,8 @@ export interface App {
   auditExt: AuditExtService;
   /** Background jobs (GC, audit-log purge); `scheduler.wait(id)` waits for a run. */
   scheduler: Scheduler;
+  /** Replication policies, executions and their workers (issue 18). */
+  replication: ReplicationService;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -227,6 +232,20 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     clock: cfg.clock, locks: dbLocks, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
     onTaskDone: (r) => webhooks.retentionEvent(r),
   });
+  // A policy's cron runs on the scheduler as its own kind, REPLICATION:<policy id>, as retention's does.
+  let scheduleReplication: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
+  const replication = new ReplicationService(stores, new RegistryService(stores, blobs, cfg.log, registryOpts), (id) => registries.endpointFor(id), cfg.log, {
+    ...cfg.replication, clock: cfg.clock, onScheduleChange: (id, cron) => scheduleReplication(id, cron),
+    onTaskEnd: (e) => void stores.projects.getProject(e.project).then((project) => {
+      if (project) webhooks.emit({ type: 'REPLICATION', projectId: project.id, occurAt: Math.floor((cfg.clock?.() ?? Date.now()) / 1000), operator: e.operator, data: e.data });
+    }).catch((err: unknown) => cfg.log.error('webhook replication event failed', { error: err })),
+    ensureProject: async (name) => {
+      if (await stores.projects.getProject(name)) return;
+      await stores.projects.createProject({ name, public: false, storageLimit: config.storagePerProject }).catch(async (e: unknown) => {
+        if (!(await stores.projects.getProject(name))) throw e; // created meanwhile by another writer: fine
+      });
+    },
+  });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
   await ensureLibrary(stores, cfg.log);
@@ -246,8 +265,15 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     }
     await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
   };
+  scheduleReplication = async (policyId, cron) => {
+    const kind = `${REPLICATION_KIND}:${policyId}`;
+    if (!scheduler.isRegistered(kind)) scheduler.register(kind, () => replication.startScheduled(policyId));
+    await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
+  };
   await scheduler.start();
   for (const { policyId, cron } of await retention.scheduled()) await scheduleRetention(policyId, cron);
+  for (const { policyId, cron } of await replication.scheduled()) await scheduleReplication(policyId, cron);
+  await replication.start();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
     oidc.purge().catch((e: unknown) => cfg.log.error('sign-in state purge failed', { error: e }));
@@ -270,7 +296,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
       stores, auth, access, config, ldap, oidc, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
-      audit: auditLog, auditExt, webhooks, scheduler, version: harborctlVersion(),
+      audit: auditLog, auditExt, webhooks, scheduler, replication, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {
         volumes: async () => { const f = await fsp.statfs(cfg.dataDir); return { total: f.blocks * f.bsize, free: f.bavail * f.bsize }; },
@@ -281,7 +307,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler, replication,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
       await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
@@ -303,6 +329,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           await done;
         }));
         await scheduler.close();
+        await replication.close();
         await sbom.close();
         await retention.close();
         await webhooks.close(); // after the SBOM queue: its last scans may still notify

@@ -12,6 +12,7 @@ import type { OidcService } from '../../services/oidc.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
+import type { ReplicationService } from '../../services/replication/service.js';
 import type { RetentionService } from '../../services/retention.js';
 import type { RobotService } from '../../services/robots.js';
 import type { Scheduler } from '../../services/scheduler.js';
@@ -23,7 +24,7 @@ import type { MetaStores } from '../../storage/meta/index.js';
 
 export interface ApiServices {
   /** The few direct lookups handlers make (a project or user by name or id); everything else goes through a service. */
-  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks' | 'retention'>;
+  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks' | 'retention' | 'replication'>;
   auth: AuthService;
   access: AccessControl;
   /** System configuration (/configurations; the read-only mode the server enforces). */
@@ -51,6 +52,8 @@ export interface ApiServices {
   auditExt: AuditExtService;
   /** Webhook policies and their deliveries. */
   webhooks: WebhookService;
+  /** Replication policies, executions and tasks. */
+  replication: ReplicationService;
   /** Background jobs: garbage collection, audit-log purge (/system/gc, /system/purgeaudit). */
   scheduler: Scheduler;
   /** The version systeminfo reports. */

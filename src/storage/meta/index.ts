@@ -19,6 +19,7 @@ import type { OidcStore } from './oidc.js';
 import type { LockStore } from './locks.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
+import type { ReplicationStore } from './replication.js';
 import type { RetentionStore } from './retention.js';
 import type { SecretStore } from './secrets.js';
 import type { ScheduleStore } from './schedules.js';
@@ -40,6 +41,7 @@ export type * from './oidc.js';
 export type * from './locks.js';
 export type * from './projects.js';
 export type * from './registries.js';
+export type * from './replication.js';
 export type * from './retention.js';
 export type * from './schedules.js';
 export type * from './secrets.js';
@@ -66,6 +68,7 @@ export interface MetaStores {
   oidc: OidcStore;
   locks: LockStore;
   secrets: SecretStore;
+  replication: ReplicationStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { oidcStoreContract } from './oidc.contract.js';
 import { lockStoreContract } from './locks.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
+import { replicationStoreContract } from './replication.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
 import { scheduleStoreContract } from './schedules.contract.js';
 import { secretStoreContract } from './secrets.contract.js';
@@ -41,4 +42,5 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   oidcStoreContract(name, factory);
   lockStoreContract(name, factory);
   secretStoreContract(name, factory);
+  replicationStoreContract(name, factory);
 }

@@ -19,6 +19,7 @@ import { migrate } from './migrations.js';
 import { PgOidcStore } from './oidc.js';
 import { PgProjectStore } from './projects.js';
 import { PgRegistryStore } from './registries.js';
+import { PgReplicationStore } from './replication.js';
 import { PgRetentionStore } from './retention.js';
 import { PgScheduleStore } from './schedules.js';
 import { PgSecretStore } from './secrets.js';
@@ -58,6 +59,7 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     oidc: new PgOidcStore(pool, now, identity),
     locks: new PgLockStore(pool, now),
     secrets: new PgSecretStore(pool, now),
+    replication: new PgReplicationStore(pool, now),
     async close() {
       if (closed) return;
       closed = true;

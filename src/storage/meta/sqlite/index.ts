@@ -20,6 +20,7 @@ import { MIGRATIONS } from './migrations.js';
 import { SqliteOidcStore } from './oidc.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
+import { SqliteReplicationStore } from './replication.js';
 import { SqliteRetentionStore } from './retention.js';
 import { SqliteScheduleStore } from './schedules.js';
 import { SqliteSecretStore } from './secrets.js';
@@ -101,6 +102,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     oidc: new SqliteOidcStore(db, now, identity),
     locks: new SqliteLockStore(db, now),
     secrets: new SqliteSecretStore(db, now),
+    replication: new SqliteReplicationStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

@@ -479,4 +479,63 @@ export const MIGRATIONS: string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  /* 23: replication (issue 18) */ `
+  -- Harbor's replication_policy, and its execution/task rows of vendor REPLICATION. A NULL registry
+  -- is this registry. Filters and trigger are JSON, read and written whole with the policy.
+  CREATE TABLE replication_policies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    src_registry_id INTEGER REFERENCES registries(id),
+    dest_registry_id INTEGER REFERENCES registries(id),
+    dest_namespace TEXT NOT NULL DEFAULT '',
+    dest_namespace_replace_count INTEGER NOT NULL DEFAULT -1,
+    trigger_json TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    replicate_deletion INTEGER NOT NULL DEFAULT 0,
+    override INTEGER NOT NULL DEFAULT 0,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    speed INTEGER NOT NULL DEFAULT 0,
+    copy_by_chunk INTEGER NOT NULL DEFAULT 0,
+    single_active INTEGER NOT NULL DEFAULT 0,
+    creator TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE replication_executions (
+    id INTEGER PRIMARY KEY,
+    policy_id INTEGER NOT NULL REFERENCES replication_policies(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    status_text TEXT NOT NULL DEFAULT '',
+    trigger_type TEXT NOT NULL,
+    planned INTEGER NOT NULL DEFAULT 0,
+    event TEXT,
+    start_time TEXT NOT NULL,
+    end_time TEXT
+  );
+  CREATE INDEX replication_executions_policy ON replication_executions(policy_id, id);
+  CREATE TABLE replication_tasks (
+    id INTEGER PRIMARY KEY,
+    execution_id INTEGER NOT NULL REFERENCES replication_executions(id) ON DELETE CASCADE,
+    operation TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    src_resource TEXT NOT NULL,
+    dst_resource TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_message TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    lease_until TEXT,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    total_bytes INTEGER NOT NULL DEFAULT 0,
+    log TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    start_time TEXT,
+    end_time TEXT
+  );
+  CREATE INDEX replication_tasks_execution ON replication_tasks(execution_id, id);
+  CREATE INDEX replication_tasks_due ON replication_tasks(status, next_attempt_at);
+  `,
 ];
