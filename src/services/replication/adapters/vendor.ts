@@ -4,7 +4,8 @@
 // up to a bound, refused when nested too deep or when it carries prototype keys, and every field is
 // checked for its type before use. Error messages name the call and at most the vendor's error code,
 // never a request's credential or signature.
-import { Agent, request, type Dispatcher } from 'undici';
+// undici loads at the first vendor call, not with serve (start-up cost, issue 20).
+import type { Agent, Dispatcher } from 'undici';
 import { jsonTooDeep } from '../../../core/json.js';
 import { UpstreamError, type UpstreamEndpoint } from '../../upstream.js';
 
@@ -22,7 +23,8 @@ export class VendorAgent {
 
   constructor(private readonly e: Pick<UpstreamEndpoint, 'insecure' | 'ca'>, private readonly timeoutMs = VENDOR_TIMEOUT_MS) {}
 
-  get(): Agent {
+  async get(): Promise<Agent> {
+    const { Agent } = await import('undici');
     this.agent ??= new Agent({
       connect: { rejectUnauthorized: !this.e.insecure, ...(this.e.ca ? { ca: this.e.ca } : {}), timeout: this.timeoutMs },
       headersTimeout: this.timeoutMs,
@@ -47,9 +49,11 @@ export async function vendorCall(
   agent: VendorAgent, what: string, method: string, url: string, headers: Record<string, string>, body?: string,
 ): Promise<VendorReply> {
   let res: Dispatcher.ResponseData;
+  const { request } = await import('undici');
+  const dispatcher = await agent.get();
   try {
     res = await request(url, {
-      method: method as Dispatcher.HttpMethod, headers: { 'user-agent': 'harborctl-replication', ...headers }, body, dispatcher: agent.get(),
+      method: method as Dispatcher.HttpMethod, headers: { 'user-agent': 'harborctl-replication', ...headers }, body, dispatcher,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
