@@ -160,12 +160,14 @@ describe('push-based', () => {
 
   test('override off keeps a tag the destination moved; override on moves it back', async () => {
     await createProject(b.url, 'ov');
-    await pushImage(a.url, 'src/ov', 'latest', 'source');
+    const ours = await pushImage(a.url, 'src/ov', 'latest', 'source');
     const theirs = await pushImage(b.url, 'ov/ov', 'latest', 'theirs');
     const id = await createPolicy(a.url, { name: 'override', dest_registry: { id: regB }, filters: [{ type: 'name', value: 'src/ov' }], dest_namespace: 'ov' });
     const first = await waitExecution(a.url, await startExecution(a.url, id));
     expect(first.execution.status).toBe('Succeed');
     expect(await manifestDigest(b.url, 'ov/ov', 'latest')).toBe(theirs.digest);
+    // Skipped whole, as Harbor does: not even copied untagged.
+    expect(await manifestDigest(b.url, 'ov/ov', ours.digest)).toBeNull();
     expect(await taskLog(a.url, first.execution.id, first.tasks[0].id)).toMatch(/override is off/);
     await api(a.url, 'PUT', `/replication/policies/${id}`, { body: { override: true } });
     await waitExecution(a.url, await startExecution(a.url, id));

@@ -124,6 +124,8 @@ export class ReplicationService {
   private eventPolicies: ReplicationPolicy[] = [];
   private readonly active = new Map<number, AbortController>();
   private readonly background = new Set<Promise<unknown>>();
+  /** Per execution in progress that ran tasks here: digest → a destination repository it was pushed to (mount sources). */
+  private readonly pushed = new Map<number, Map<string, string>>();
   private readonly loop: ClaimLoop<ReplicationTask>;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -510,6 +512,8 @@ export class ReplicationService {
     }
     const controller = new AbortController();
     this.active.set(t.id, controller);
+    const pushed = this.pushed.get(t.executionId) ?? new Map<string, string>();
+    this.pushed.set(t.executionId, pushed);
     let lines = '';
     let bytes = t.bytes;
     let total = t.totalBytes;
@@ -536,7 +540,7 @@ export class ReplicationService {
       const transfer = new Transfer(src, dst, {
         override: p.override, speed: p.speed, chunkSize: p.copyByChunk ? this.o.chunkSize : undefined, imagesOnly: p.imagesOnly,
         signal: controller.signal, log, progress: (d) => { bytes += d.bytes ?? 0; total += d.total ?? 0; },
-      });
+      }, pushed);
       if (t.operation === 'deletion') {
         const ref = p.reference!;
         if (ref.includes(':')) {
@@ -582,8 +586,11 @@ export class ReplicationService {
     } finally {
       clearInterval(beat);
       this.active.delete(t.id);
+
       for (const c of closers) await c().catch(() => undefined);
     }
+    // The execution's mount sources go when it has ended.
+    if ((await this.stores.replication.getExecution(t.executionId).catch(() => null))?.status !== 'InProgress') this.pushed.delete(t.executionId);
     if (ended && this.opts.onTaskEnd) await this.taskEnded(t, p, ended.status, ended.reason).catch((e: unknown) => this.log.error('replication event failed', { error: e }));
   }
 
