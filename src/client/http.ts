@@ -154,7 +154,8 @@ export function nameOrId(v: string | number): { path: string; headers: Record<st
  * server as itself, not as a space or an escape.
  */
 export function apiUrl(server: string, path: string, query: RequestOptions['query'] = {}): URL {
-  const url = new URL(server + (path.startsWith('/api/') ? path : `/api/v2.0${path}`));
+  // /api/... and Harbor's /c/... (log_out) as given; anything else under /api/v2.0.
+  const url = new URL(server + (path.startsWith('/api/') || path.startsWith('/c/') ? path : `/api/v2.0${path}`));
   for (const [k, v] of Object.entries(query)) {
     if (v !== undefined) url.searchParams.set(k, k === 'q' ? encodeURIComponent(String(v)) : String(v));
   }

@@ -126,6 +126,8 @@ export interface SystemInfo {
   registry_url?: string;
   external_url?: string;
   auth_mode?: string;
+  /** harborctl serve's own version (a field Harbor does not have). */
+  harborctl_version?: string;
   [k: string]: unknown;
 }
 

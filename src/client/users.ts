@@ -8,6 +8,11 @@ export async function currentUser(c: HarborClient): Promise<User> {
   return (await c.request<User>('GET', '/users/current')).data;
 }
 
+/** Harbor's GET /c/log_out: the server records the logout of the user the credentials name. */
+export async function logOut(c: HarborClient): Promise<void> {
+  await c.request('GET', '/c/log_out', { headers: { accept: '*/*' } });
+}
+
 export function listUsers(c: HarborClient, filter: { username?: string } = {}, page?: PageOptions): Promise<ListResult<User>> {
   // q=username=~x is Harbor's fuzzy match (harbor-notes §2.2).
   return c.list<User>('/users', { q: filter.username ? `username=~${filter.username}` : undefined }, page);

@@ -11,8 +11,8 @@ import { ArtifactService } from '../services/artifacts.js';
 import { LabelService } from '../services/labels.js';
 import { OverviewService } from '../services/overview.js';
 import { AuditLogService, PURGE_AUDIT_KIND } from '../services/audit.js';
-import { ConfigService } from '../services/config.js';
-import { AuditExtService, DEFAULT_AUDIT_SETTINGS, type AuditSettingsSource } from '../services/audit-ext.js';
+import { ConfigService, type ConfigValue } from '../services/config.js';
+import { AuditExtService } from '../services/audit-ext.js';
 import { BlobLocks } from '../services/blob-locks.js';
 import { GC_KIND, GcService } from '../services/gc.js';
 import { gcParameters } from './api/gc.js';
@@ -82,11 +82,11 @@ export interface AppConfig {
    */
   metrics?: Pick<InventoryOptions, 'ttlMs' | 'maxProjects'>;
   /**
-   * The extended audit log's settings (disabled_audit_log_event_types, audit_log_forward_endpoint,
-   * skip_audit_log_database): read on every record, so the configuration API can pass a source of
-   * its current values. Default: everything recorded, into the database only.
+   * Initial values of configuration items (`serve`'s audit log flags), as Harbor's environment seeds
+   * its database configuration: stored when the item has never been set; afterwards the stored value
+   * (PUT /configurations) is in force and a different initial value is only warned about.
    */
-  auditLog?: AuditSettingsSource;
+  initialConfig?: Record<string, ConfigValue>;
   /** Webhook delivery: retries, backoff, concurrency, timeouts (defaults in services/webhooks.ts). */
   webhooks?: WebhookOptions;
   /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
@@ -156,6 +156,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const registryOpts: RegistryOptions = {
     uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard, locks,
     onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
+    onQuotaCharged: (repo, artifact) => webhooks.quotaCharged(repo, artifact),
   };
   const registries = new RegistryEndpointService(stores, box);
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
@@ -169,10 +170,13 @@ export async function createApp(cfg: AppConfig): Promise<App> {
 
   const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });
   await config.load();
-  const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration });
+  for (const item of await config.seed(cfg.initialConfig ?? {})) {
+    cfg.log.warn(`configuration item ${item}: the stored value is in force, not the one serve was started with (change it with harborctl config set)`);
+  }
+  const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration, prefix: () => config.str('robot_name_prefix') });
   const ldap = new LdapService(stores, config, access, cfg.log);
   let audit: AuditLogService | undefined;
-  const auditExt = new AuditExtService(stores, access, cfg.log, cfg.auditLog ?? (() => DEFAULT_AUDIT_SETTINGS), { clock: cfg.clock, flushFeeds: () => audit?.flush() });
+  const auditExt = new AuditExtService(stores, access, cfg.log, () => config.auditSettings, { clock: cfg.clock, flushFeeds: () => audit?.flush() });
   const auth = new AuthService(stores, {
     // A login's source address is its resource's description (Harbor records the user name as the resource).
     onLogin: (who, ok) => auditExt.event({ operation: 'login', resourceType: 'user', resource: who.username, username: who.username,
@@ -194,13 +198,14 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   let scheduleRetention: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
   const retention = new RetentionService(stores, access, immutable, {
     clock: cfg.clock, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
+    onTaskDone: (r) => webhooks.retentionEvent(r),
   });
   // A policy's cron runs on the scheduler as its own kind, REPLICATION:<policy id>, as retention's does.
   let scheduleReplication: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
   const replication = new ReplicationService(stores, new RegistryService(stores, blobs, cfg.log, registryOpts), (id) => registries.endpointFor(id), cfg.log, {
     ...cfg.replication, clock: cfg.clock, onScheduleChange: (id, cron) => scheduleReplication(id, cron),
-    onTaskEnd: (e) => void stores.projects.getProject(e.project).then((project) => {
-      if (project) webhooks.emit({ type: 'REPLICATION', projectId: project.id, occurAt: Math.floor((cfg.clock?.() ?? Date.now()) / 1000), operator: e.operator, data: e.data });
+    onTaskEnd: ({ projectName, ...e }) => void stores.projects.getProject(projectName).then((project) => {
+      if (project) webhooks.replicationEvent({ ...e, project });
     }).catch((err: unknown) => cfg.log.error('webhook replication event failed', { error: err })),
     ensureProject: async (name) => {
       if (await stores.projects.getProject(name)) return;

@@ -15,6 +15,7 @@ import { API_PREFIX } from './api/router.js';
 import type { ApiServices } from './api/services.js';
 import { sendJson, type RequestContext } from './context.js';
 import { writeError } from './errors.js';
+import { handleLogout, LOGOUT_PATH } from './logout.js';
 import type { ServerMetrics } from './metrics.js';
 import { authorizeRegistry } from './registry/auth.js';
 import { handleRegistry } from './registry/routes.js';
@@ -194,6 +195,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       } else if (ctx.path === TOKEN_PATH) {
         ctx.route = TOKEN_PATH;
         await handleToken(ctx, services);
+      } else if (ctx.path === LOGOUT_PATH) {
+        ctx.route = LOGOUT_PATH;
+        await handleLogout(ctx, services);
       } else if (ctx.path === '/' || ctx.path === '/healthz') {
         sendJson(ctx, 200, { status: 'healthy' });
       } else {

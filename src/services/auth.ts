@@ -12,7 +12,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import { hashPassword, verifyPassword } from '../core/passwords.js';
 import type { MetaStores, User } from '../storage/meta/index.js';
-import { ANONYMOUS, ROBOT_PREFIX, type Principal } from './rbac.js';
+import { ANONYMOUS, type Principal } from './rbac.js';
 import type { RobotService } from './robots.js';
 
 /**
@@ -107,7 +107,7 @@ export class AuthService {
   async loginRobot(loginName: string, secret: string, address?: string): Promise<Principal | null> {
     const robots = this.robots;
     const robot = await this.attempt(loginName, secret, address, async () => (robots ? robots.authenticate(loginName, secret) : null), false);
-    return robot ? { kind: 'robot', robot } : null;
+    return robot && robots ? { kind: 'robot', robot, name: robots.loginName(robot) } : null;
   }
 
   private freeFor(key: string): number {
@@ -248,7 +248,7 @@ export class AuthService {
     if (!authorization || !/^Basic\s/i.test(authorization)) return ANONYMOUS;
     const creds = parseBasic(authorization);
     if (!creds) throw new HarborError('UNAUTHORIZED', 'malformed Basic credentials');
-    if (this.robots && creds.username.startsWith(ROBOT_PREFIX)) {
+    if (this.robots?.isRobotLogin(creds.username)) {
       const robot = await this.loginRobot(creds.username, creds.password, address);
       if (!robot) throw new HarborError('UNAUTHORIZED', 'invalid, disabled or expired robot account credentials');
       return robot;

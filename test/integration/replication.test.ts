@@ -233,9 +233,10 @@ describe('push-based', () => {
       const { execution, tasks } = await waitExecution(a.url, await startExecution(a.url, id));
       const got = await rx.next((r) => r.path === '/repl');
       expect(got.json).toMatchObject({ type: 'REPLICATION', operator: 'admin', event_data: { replication: {
-        job_status: 'Succeed', description: 'to b', trigger_type: 'manual', policy_creator: 'admin', execution_id: execution.id, task_id: tasks[0].id,
-        src_resource: { registry_name: 'Local', namespace: 'hooked' }, dest_resource: { registry_name: 'b', registry_type: 'harbor', endpoint: b.url, namespace: 'hooked' },
-        successful_artifact: [{ status: 'Succeed', name_tag: 'hooked/app:[v7]' }],
+        job_status: 'Success', description: 'to b', trigger_type: 'MANUAL', policy_creator: 'admin', execution_id: execution.id, task_id: tasks[0].id,
+        authentication_type: 'basic', artifact_type: 'artifact',
+        src_resource: { registry_type: 'harbor', namespace: 'hooked' }, dest_resource: { registry_name: 'b', registry_type: 'harbor', endpoint: b.url, namespace: 'hooked' },
+        successful_artifact: [{ status: 'Success', name_tag: 'app:v7', references: ['v7'] }],
       } } });
     } finally {
       await rx.close();

@@ -23,7 +23,7 @@ import type { MetaStores } from '../../storage/meta/index.js';
 
 export interface ApiServices {
   /** The few direct lookups handlers make (a project or user by name or id); everything else goes through a service. */
-  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks' | 'replication'>;
+  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks' | 'retention' | 'replication'>;
   auth: AuthService;
   access: AccessControl;
   /** System configuration (/configurations; the read-only mode the server enforces). */
