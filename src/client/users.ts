@@ -48,6 +48,11 @@ export async function deleteUser(c: HarborClient, id: number): Promise<void> {
   }
 }
 
+/** PUT /users/{id}/cli_secret (OIDC users): '' makes the server generate one. */
+export async function setCliSecret(c: HarborClient, id: number, secret: string): Promise<void> {
+  await c.request('PUT', `/users/${seg(id)}/cli_secret`, { body: { secret } });
+}
+
 /** PUT /users/{id}/password; an admin changing someone else's password sends no old password. */
 export async function changePassword(c: HarborClient, id: number, req: { old_password?: string; new_password: string }): Promise<void> {
   await c.request('PUT', `/users/${seg(id)}/password`, { body: req });

@@ -20,6 +20,7 @@ import type { ServerMetrics } from './metrics.js';
 import { authorizeRegistry } from './registry/auth.js';
 import { handleRegistry } from './registry/routes.js';
 import { handleToken, TOKEN_PATH } from './token/routes.js';
+import { handlePages, isPagePath } from './oidc.js';
 
 export interface HttpServerOptions {
   registry: RegistryService;
@@ -135,7 +136,8 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const len = res.getHeader('content-length') ?? '-';
   const ua = (req.headers['user-agent'] ?? '-').replace(/"/g, '\'');
-  const target = (req.url ?? '').replace(/"/g, '%22');
+  // An OIDC callback's code and state are one-time credentials: the log keeps their names only.
+  const target = (req.url ?? '').replace(/"/g, '%22').replace(/^(\/c\/[^?]*\?.*)$/, (t) => t.replace(/([?&](?:code|state|cli_state)=)[^&]*/g, '$1-'));
   return `${remote} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
 }
 
@@ -198,6 +200,8 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       } else if (ctx.path === LOGOUT_PATH) {
         ctx.route = LOGOUT_PATH;
         await handleLogout(ctx, services);
+      } else if (isPagePath(ctx.path)) {
+        await handlePages(ctx, { oidc: services.oidc, log });
       } else if (ctx.path === '/' || ctx.path === '/healthz') {
         sendJson(ctx, 200, { status: 'healthy' });
       } else {

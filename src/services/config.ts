@@ -11,6 +11,7 @@ import { parseListen } from '../core/units.js';
 import type { MetaStores } from '../storage/meta/index.js';
 import type { AuditSettings } from './audit-ext.js';
 import { checkFilter } from './ldap.js';
+import { checkClaimName, checkExtraRedirectParams, checkGroupFilter, checkOidcEndpoint, checkOidcScope } from './oidc-claims.js';
 import { checkStorageLimit, UNLIMITED } from './quotas.js';
 import { ROBOT_PREFIX, type AccessControl, type Principal } from './rbac.js';
 import type { SecretBox } from './registries.js';
@@ -29,8 +30,8 @@ const oneOf = (name: string, allowed: string[]) => (v: string): void => {
   if (!allowed.includes(v)) throw new HarborError('BAD_REQUEST', `${name} must be one of ${allowed.join(', ')}`);
 };
 
-/** Harbor's auth modes that harborctl implements (oidc_auth is not implemented yet). */
-export const AUTH_MODES = ['db_auth', 'ldap_auth'];
+/** Harbor's auth modes that harborctl implements (not http_auth, the auth proxy). */
+export const AUTH_MODES = ['db_auth', 'ldap_auth', 'oidc_auth'];
 
 const attributeName = (name: string) => (v: string): void => {
   if (v !== '' && !/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(v)) throw new HarborError('BAD_REQUEST', `${name} must be an LDAP attribute name`);
@@ -100,6 +101,19 @@ function items(defaultStorageLimit: number): Record<string, Item> {
     audit_log_forward_endpoint: { type: 'string', default: '', check: (v: string) => { checkForwardEndpoint(v); } },
     skip_audit_log_database: { type: 'boolean', default: false },
     disabled_audit_log_event_types: { type: 'string', default: '', check: (v: string) => { checkAuditEventTypes(v); } },
+    // OIDC (services/oidc.ts); names and defaults from Harbor's metadatalist.go.
+    oidc_name: { type: 'string', default: '' },
+    oidc_endpoint: { type: 'string', default: '', check: (v: string) => { checkOidcEndpoint('oidc_endpoint', v); } },
+    oidc_client_id: { type: 'string', default: '' },
+    oidc_client_secret: { type: 'password', default: '' },
+    oidc_scope: { type: 'string', default: 'openid,offline_access', check: (v: string) => { checkOidcScope(v); } },
+    oidc_verify_cert: { type: 'boolean', default: true },
+    oidc_auto_onboard: { type: 'boolean', default: false },
+    oidc_user_claim: { type: 'string', default: '', check: (v: string) => { checkClaimName('oidc_user_claim', v); } },
+    oidc_groups_claim: { type: 'string', default: '', check: (v: string) => { checkClaimName('oidc_groups_claim', v); } },
+    oidc_admin_group: { type: 'string', default: '' },
+    oidc_group_filter: { type: 'string', default: '', check: (v: string) => { checkGroupFilter(v); } },
+    oidc_extra_redirect_parms: { type: 'string', default: '{}', check: (v: string) => { checkExtraRedirectParams(v); } },
   };
 }
 

@@ -6,14 +6,20 @@
 // Membership of ldap_group_admin_dn makes a system admin for that sign-in (Harbor's
 // AdminRoleInAuth), not a stored flag. Values from users are escaped (RFC 4515) before they enter
 // a filter; an empty password is refused before any bind (LDAP would take it as an anonymous bind).
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import { Client, FilterParser, InvalidCredentialsError, NoSuchObjectError, type Entry } from 'ldapts';
+import type { Client, Entry } from 'ldapts';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { MetaStores, User } from '../storage/meta/index.js';
 import type { ConfigService } from './config.js';
 import type { AccessControl, Principal } from './rbac.js';
 import { normalizeDn, type GroupDirectory } from './usergroups.js';
+
+// ldapts (~15 ms of CPU to import) loads at the first LDAP operation or filter check, not with
+// serve; synchronously, through its CommonJS build, because checkFilter is synchronous.
+const require = createRequire(import.meta.url);
+const ldapts = (): typeof import('ldapts') => require('ldapts') as typeof import('ldapts');
 
 /** What an LDAP-onboarded user has instead of a password hash: verifyPassword never matches it. */
 export const LDAP_PASSWORD_MARKER = 'ldap';
@@ -45,7 +51,7 @@ export function checkFilter(name: string, f: string): void {
   const n = normalizeFilter(f);
   try {
     if (!balanced(n)) throw new Error('unbalanced');
-    FilterParser.parseString(n);
+    ldapts().FilterParser.parseString(n);
   } catch {
     throw new HarborError('BAD_REQUEST', `${name} is not a valid LDAP filter`);
   }
@@ -106,7 +112,7 @@ export function formatLdapUrl(v: string): string {
 async function connect(s: LdapSettings): Promise<Client> {
   const ms = s.timeoutSec * 1000;
   const ldaps = /^ldaps:/i.test(s.url);
-  const client = new Client({ url: s.url, timeout: ms, connectTimeout: ms, ...(ldaps ? { tlsOptions: { rejectUnauthorized: s.verifyCert } } : {}) });
+  const client = new (ldapts().Client)({ url: s.url, timeout: ms, connectTimeout: ms, ...(ldaps ? { tlsOptions: { rejectUnauthorized: s.verifyCert } } : {}) });
   if (s.startTls && !ldaps) {
     try {
       // The name the certificate must carry is the URL's host (ldapts would check "localhost"); SNI only for a name.
@@ -173,7 +179,7 @@ export class LdapService implements GroupDirectory {
       const e = searchEntries[0];
       return e ? { name: first(e, s.groupNameAttribute) || e.dn, dn: e.dn } : null;
     } catch (e) {
-      if (e instanceof NoSuchObjectError) return null;
+      if (e instanceof ldapts().NoSuchObjectError) return null;
       throw e;
     }
   }
@@ -195,7 +201,7 @@ export class LdapService implements GroupDirectory {
         try {
           await own.bind(entry.dn, password);
         } catch (e) {
-          if (e instanceof InvalidCredentialsError) return null;
+          if (e instanceof ldapts().InvalidCredentialsError) return null;
           throw e;
         } finally {
           await own.unbind().catch(() => undefined);

@@ -9,6 +9,7 @@
 // trigger:'SCHEDULE'}).
 import { HarborError } from '../core/errors.js';
 import type { ArtifactInfo, MetaStores, Project, RetentionExecutionRecord, RetentionPolicyRecord, RetentionStatus, RetentionTaskRecord } from '../storage/meta/index.js';
+import type { Locks } from './locks.js';
 import type { ImmutableService } from './immutable.js';
 import { principalName, type AccessControl, type Principal } from './rbac.js';
 import type { RetentionTaskResult } from './webhooks.js';
@@ -59,7 +60,15 @@ export interface RetentionOptions {
   onScheduleChange?: (policyId: number, cron: string | null) => void | Promise<void>;
   /** Told after each repository's task of a real run (not a dry run): webhooks' TAG_RETENTION. Must not throw. */
   onTaskDone?: (r: RetentionTaskResult) => void;
+  /**
+   * Database locks, for replicas sharing one database: a run holds `retention-exec:<id>`, and
+   * recover() ends as Error only the Running executions whose holder is gone.
+   */
+  locks?: Locks;
 }
+
+/** How long a recovered execution's lock is kept, so a run that was only slow to take it never starts. */
+const RECOVERED_CLAIM_MS = 10 * 60_000;
 
 export class RetentionService {
   private readonly now: () => number;
@@ -130,8 +139,14 @@ export class RetentionService {
     const record = await this.stores.retention.getRetentionPolicy(policyId);
     if (!record) throw new HarborError('NOT_FOUND', `retention policy ${policyId} not found`);
     const exec = await this.stores.retention.createRetentionExecution(policyId, opts.trigger ?? 'MANUAL', opts.dryRun);
+    const lease = this.opts.locks ? await this.opts.locks.tryAcquire(`retention-exec:${exec.id}`) : null;
+    // Taken already: another replica's recover() found it Running without a holder and ended it.
+    if (this.opts.locks && !lease) return { executionId: exec.id, done: Promise.resolve() };
     const state = { stop: false, done: Promise.resolve() };
-    state.done = this.execute(record, exec, state, opts.operator ?? '').finally(() => this.running.delete(exec.id));
+    state.done = this.execute(record, exec, state, opts.operator ?? '').finally(async () => {
+      this.running.delete(exec.id);
+      await lease?.release();
+    });
     this.running.set(exec.id, state);
     return { executionId: exec.id, done: state.done };
   }
@@ -165,9 +180,21 @@ export class RetentionService {
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
-  /** At start: executions a previous process left Running end as Error (nothing resumes them). */
+  /**
+   * At start (and, with replicas, periodically): executions a process that died left Running end as
+   * Error (nothing resumes them). With locks, only those whose lock nobody holds.
+   */
   async recover(): Promise<number> {
-    return this.stores.retention.interruptRetentionRuns();
+    const locks = this.opts.locks;
+    if (!locks) return this.stores.retention.interruptRetentionRuns();
+    let n = 0;
+    for (const p of await this.stores.retention.listRetentionPolicies()) {
+      for (const e of await this.stores.retention.listRetentionExecutions(p.id)) {
+        if (e.status !== 'Running' || !(await locks.claim(`retention-exec:${e.id}`, RECOVERED_CLAIM_MS))) continue;
+        n += await this.stores.retention.interruptRetentionRuns(e.id);
+      }
+    }
+    return n;
   }
 
   /** Stops every running execution (each ends Stopped) and waits for them: shutdown. */

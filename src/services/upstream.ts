@@ -6,7 +6,8 @@
 // bearer token an adapter obtains its own way. Every failure is sorted into a kind the callers act
 // on. Bodies are streamed, never buffered, except manifests (at most 4 MiB).
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+// undici loads at the first upstream request, not at start (it is ~100 ms of CPU to import).
+import type { Agent, Dispatcher } from 'undici';
 import type { RegistryAuth } from './replication/adapter.js';
 import { digestOf, parseDigest } from '../oci/digest.js';
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.js';
@@ -55,7 +56,7 @@ export function registryBase(e: Pick<UpstreamEndpoint, 'type' | 'url'>): string 
 
 export class UpstreamClient {
   private readonly base: string;
-  private readonly agent: Agent;
+  private agent: Agent | undefined;
   private basic: string | undefined;
   private credential: Promise<RegistryAuth> | null = null;
   /** Bearer tokens by scope, refreshed a little before they expire. */
@@ -65,12 +66,6 @@ export class UpstreamClient {
 
   constructor(readonly endpoint: UpstreamEndpoint, private readonly timeoutMs: number, private readonly opts: UpstreamOptions = {}) {
     this.base = opts.base ?? registryBase(endpoint);
-    this.agent = new Agent({
-      connect: { rejectUnauthorized: !endpoint.insecure, ...(endpoint.ca ? { ca: endpoint.ca } : {}), timeout: timeoutMs },
-      headersTimeout: timeoutMs,
-      // A stalled body is a dead upstream too, but a big layer on a slow link is not: a generous bound.
-      bodyTimeout: Math.max(timeoutMs, 60_000),
-    });
     this.basic = endpoint.username && endpoint.password ? basicHeader(endpoint.username, endpoint.password) : undefined;
   }
 
@@ -92,7 +87,7 @@ export class UpstreamClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 
   /**
@@ -444,6 +439,13 @@ export class UpstreamClient {
   }
 
   private async raw(method: string, url: string, headers: Record<string, string>, body?: Body): Promise<Dispatcher.ResponseData> {
+    const { Agent, request } = await import('undici');
+    this.agent ??= new Agent({
+      connect: { rejectUnauthorized: !this.endpoint.insecure, ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}), timeout: this.timeoutMs },
+      headersTimeout: this.timeoutMs,
+      // A stalled body is a dead upstream too, but a big layer on a slow link is not: a generous bound.
+      bodyTimeout: Math.max(this.timeoutMs, 60_000),
+    });
     try {
       return await request(url, {
         method: method as Dispatcher.HttpMethod,

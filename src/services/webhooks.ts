@@ -13,7 +13,8 @@
 // Every attempt is a line of the delivery's log (/executions/{id}/tasks/{id}/log); auth headers are
 // sealed at rest (SecretBox) and never shown back, as registry credentials.
 import { randomUUID } from 'node:crypto';
-import { Agent, request, type Dispatcher } from 'undici';
+// undici loads at the first delivery, not at start (it is ~100 ms of CPU to import).
+import type { Dispatcher } from 'undici';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type {
@@ -341,8 +342,9 @@ export class WebhookService {
     let ok = false;
     try {
       const { headers, body } = this.format(d);
+      const { Agent, request } = await import('undici');
       const res = await request(d.target.address, {
-        method: 'POST', headers, body, dispatcher: this.agent(d.target.skipCertVerify),
+        method: 'POST', headers, body, dispatcher: this.agent(Agent, d.target.skipCertVerify),
         headersTimeout: this.o.timeoutMs, bodyTimeout: this.o.timeoutMs, signal: AbortSignal.timeout(this.o.timeoutMs),
       });
       const text = (await res.body.text()).slice(0, MAX_LOG_BODY).replace(/\s+/g, ' ');
@@ -359,7 +361,7 @@ export class WebhookService {
     await this.stores.webhooks.finishAttempt(d.id, { status: 'Pending', nextAttemptAt: next, logLine: `${line}; next attempt at ${next}`, statusMessage: outcome });
   }
 
-  private agent(insecure: boolean): Dispatcher {
+  private agent(Agent: typeof import('undici').Agent, insecure: boolean): Dispatcher {
     let a = this.agents.get(insecure);
     if (!a) this.agents.set(insecure, a = new Agent({ connect: { rejectUnauthorized: !insecure, timeout: this.o.timeoutMs } }));
     return a;

@@ -11,11 +11,14 @@ import { identityStoreContract } from './identity.contract.js';
 import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { labelStoreContract } from './labels.contract.js';
+import { oidcStoreContract } from './oidc.contract.js';
+import { lockStoreContract } from './locks.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { replicationStoreContract } from './replication.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
 import { scheduleStoreContract } from './schedules.contract.js';
+import { secretStoreContract } from './secrets.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 import { webhookStoreContract } from './webhooks.contract.js';
 
@@ -36,5 +39,8 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   webhookStoreContract(name, factory);
   scheduleStoreContract(name, factory);
   gcStoreContract(name, factory);
+  oidcStoreContract(name, factory);
+  lockStoreContract(name, factory);
+  secretStoreContract(name, factory);
   replicationStoreContract(name, factory);
 }

@@ -14,12 +14,15 @@ import { PgIdentityStore } from './identity.js';
 import { PgImmutableRuleStore } from './immutable.js';
 import { PgJobStore } from './jobs.js';
 import { PgLabelStore } from './labels.js';
+import { PgLockStore } from './locks.js';
 import { migrate } from './migrations.js';
+import { PgOidcStore } from './oidc.js';
 import { PgProjectStore } from './projects.js';
 import { PgRegistryStore } from './registries.js';
 import { PgReplicationStore } from './replication.js';
 import { PgRetentionStore } from './retention.js';
 import { PgScheduleStore } from './schedules.js';
+import { PgSecretStore } from './secrets.js';
 import { PgUploadStore } from './uploads.js';
 import { PgWebhookStore } from './webhooks.js';
 
@@ -34,9 +37,10 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     throw e;
   }
   const content = new PgContentStore(pool, now);
+  const identity = new PgIdentityStore(pool, now);
   let closed = false;
   return {
-    identity: new PgIdentityStore(pool, now),
+    identity,
     projects: new PgProjectStore(pool, now),
     content,
     artifacts: new PgArtifactStore(pool, now),
@@ -52,6 +56,9 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     webhooks: new PgWebhookStore(pool, now),
     schedules: new PgScheduleStore(pool, now),
     gc: new PgGcStore(pool, now, content),
+    oidc: new PgOidcStore(pool, now, identity),
+    locks: new PgLockStore(pool, now),
+    secrets: new PgSecretStore(pool, now),
     replication: new PgReplicationStore(pool, now),
     async close() {
       if (closed) return;
