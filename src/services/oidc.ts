@@ -17,8 +17,7 @@
 //   secret (POST /c/oidc/cli-token), so the secret itself never appears in a URL or the browser.
 // Every secret at rest (CLI secret, tokens, login state) is sealed with the server's SecretBox.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as oidc from 'openid-client';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type * as oidc from 'openid-client';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { MetaStores, User } from '../storage/meta/index.js';
@@ -28,6 +27,20 @@ import { checkOidcEndpoint, filterGroups, mergeUserInfo, parseExtraRedirectParam
 import type { AccessControl, Principal } from './rbac.js';
 import type { SecretBox } from './registries.js';
 import { checkPasswordPolicy, checkUsername, generatePassword } from './users.js';
+
+// openid-client (and undici under it) load at the first OIDC step, not with every serve that never
+// uses OIDC (start-up cost, issue 20). Everything that calls into it goes through provider() or ping(),
+// which load it first; lib() is then synchronous.
+let loaded: typeof oidc | undefined;
+let undiciLib: typeof import('undici') | undefined;
+async function loadOidc(): Promise<void> {
+  loaded ??= await import('openid-client');
+  undiciLib ??= await import('undici');
+}
+function lib(): typeof oidc {
+  if (!loaded) throw new Error('openid-client is not loaded yet');
+  return loaded;
+}
 
 export const LOGIN_TTL_MS = 10 * 60_000;
 export const SESSION_TTL_MS = 60 * 60_000;
@@ -99,9 +112,10 @@ export function checkCliRedirect(v: string): string {
  * check when oidc_verify_cert is off.
  */
 function boundedFetch(verifyCert: boolean): oidc.CustomFetch {
+  const { Agent, fetch } = undiciLib!;
   const dispatcher = verifyCert ? undefined : new Agent({ connect: { rejectUnauthorized: false } });
   return async (url, init) => {
-    const r = await undiciFetch(url, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]);
+    const r = await fetch(url, { ...(init as object), dispatcher } as Parameters<typeof fetch>[1]);
     const declared = Number(r.headers.get('content-length') ?? '0');
     if (declared > MAX_PROVIDER_RESPONSE) throw new Error(`the provider's answer is larger than ${MAX_PROVIDER_RESPONSE} bytes`);
     const chunks: Buffer[] = [];
@@ -123,8 +137,8 @@ function boundedFetch(verifyCert: boolean): oidc.CustomFetch {
  * go-oidc checks it against the provider's JWKS, and so do we.
  */
 function providerOptions(endpoint: string, verifyCert: boolean): oidc.DiscoveryRequestOptions {
-  const execute = [oidc.enableNonRepudiationChecks, ...(new URL(endpoint).protocol === 'http:' ? [oidc.allowInsecureRequests] : [])];
-  return { execute, [oidc.customFetch]: boundedFetch(verifyCert) };
+  const execute = [lib().enableNonRepudiationChecks, ...(new URL(endpoint).protocol === 'http:' ? [lib().allowInsecureRequests] : [])];
+  return { execute, [lib().customFetch]: boundedFetch(verifyCert) };
 }
 
 /** A provider error as a page shows it: the library's own words, short, never a token. */
@@ -133,7 +147,7 @@ function providerError(what: string, e: unknown): HarborError {
   // openid-client's own message is generic; the check that failed (the nonce, the audience...) is in its cause.
   let inner: unknown = e;
   for (let i = 0; i < 3 && inner instanceof Error && inner.cause instanceof Error; i++) inner = inner.cause;
-  const cause = e instanceof oidc.ResponseBodyError ? `${e.error}${e.error_description ? `: ${e.error_description}` : ''}`
+  const cause = loaded && e instanceof loaded.ResponseBodyError ? `${e.error}${e.error_description ? `: ${e.error_description}` : ''}`
     : inner instanceof Error ? inner.message : String(e);
   return new HarborError('BAD_REQUEST', `${what}: ${cause.slice(0, 300)}`);
 }
@@ -166,6 +180,7 @@ export class OidcService implements ExternalDirectory {
 
   /** The provider's client configuration (discovery), reused for a minute and rebuilt when the settings change. */
   private async provider(): Promise<oidc.Configuration> {
+    await loadOidc();
     const c = this.config;
     const endpoint = c.str('oidc_endpoint');
     const clientId = c.str('oidc_client_id');
@@ -176,7 +191,7 @@ export class OidcService implements ExternalDirectory {
     if (this.cached && this.cached.key === key && this.cached.until > this.now()) return this.cached.config;
     let config: oidc.Configuration;
     try {
-      config = await oidc.discovery(new URL(endpoint), clientId, secret || undefined, undefined, providerOptions(endpoint, verify));
+      config = await lib().discovery(new URL(endpoint), clientId, secret || undefined, undefined, providerOptions(endpoint, verify));
     } catch (e) {
       throw new HarborError('UPSTREAM_ERROR', `the OpenID provider cannot be reached or is not one: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`);
     }
@@ -195,8 +210,9 @@ export class OidcService implements ExternalDirectory {
     }
     checkOidcEndpoint('url', url);
     if (!url) throw new HarborError('BAD_REQUEST', 'url is required');
+    await loadOidc();
     try {
-      await oidc.discovery(new URL(url), 'ping', undefined, undefined, providerOptions(url, verifyCert));
+      await lib().discovery(new URL(url), 'ping', undefined, undefined, providerOptions(url, verifyCert));
     } catch (e) {
       this.log.info('OIDC ping failed', { url: url.slice(0, 200), error: e instanceof Error ? e.message.slice(0, 300) : String(e) });
       throw new HarborError('BAD_REQUEST', 'failed to verify connection');
@@ -217,18 +233,18 @@ export class OidcService implements ExternalDirectory {
     }
     const config = await this.provider();
     const st: LoginState = {
-      state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier(),
+      state: lib().randomState(), nonce: lib().randomNonce(), verifier: lib().randomPKCECodeVerifier(),
       redirectUri: `${req.origin}/c/oidc/callback`, redirectUrl, cli: req.cli,
     };
     const params: Record<string, string> = {
       ...parseExtraRedirectParams(this.config.str('oidc_extra_redirect_parms')),
       redirect_uri: st.redirectUri, response_type: 'code',
       scope: this.config.str('oidc_scope').split(',').map((s) => s.trim()).join(' '),
-      state: st.state, nonce: st.nonce, code_challenge: await oidc.calculatePKCECodeChallenge(st.verifier), code_challenge_method: 'S256',
+      state: st.state, nonce: st.nonce, code_challenge: await lib().calculatePKCECodeChallenge(st.verifier), code_challenge_method: 'S256',
     };
     const cookie = randomToken();
     await this.stores.oidc.putSession({ id: hashId(cookie), kind: LOGIN, data: this.seal(st), expiresAt: this.now() + LOGIN_TTL_MS });
-    return { cookie, location: oidc.buildAuthorizationUrl(config, params).toString() };
+    return { cookie, location: lib().buildAuthorizationUrl(config, params).toString() };
   }
 
   /** GET /c/oidc/callback: `query` as the provider sent it; `cookie` the login cookie's value. */
@@ -251,7 +267,7 @@ export class OidcService implements ExternalDirectory {
     current.search = query.toString();
     let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
     try {
-      tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: st.verifier, expectedState: st.state, expectedNonce: st.nonce, idTokenExpected: true },
+      tokens = await lib().authorizationCodeGrant(config, current, { pkceCodeVerifier: st.verifier, expectedState: st.state, expectedNonce: st.nonce, idTokenExpected: true },
         { redirect_uri: st.redirectUri });
     } catch (e) {
       throw providerError('the sign-in could not be completed', e);
@@ -354,7 +370,7 @@ export class OidcService implements ExternalDirectory {
     let remote: OidcUserInfo | null = null;
     if (config.serverMetadata().userinfo_endpoint) {
       try {
-        remote = userInfoFromClaims(await oidc.fetchUserInfo(config, set.accessToken, local.subject) as Claims, s);
+        remote = userInfoFromClaims(await lib().fetchUserInfo(config, set.accessToken, local.subject) as Claims, s);
       } catch (e) {
         if (e instanceof HarborError) throw e;
         this.log.warn('OIDC userinfo failed; using the ID token alone', { error: e instanceof Error ? e.message.slice(0, 300) : String(e) });
@@ -403,7 +419,7 @@ export class OidcService implements ExternalDirectory {
       const config = await this.provider();
       if (set.expiresAt <= this.now()) {
         if (!set.refreshToken) throw new Error('the access token expired and there is no refresh token (add offline_access to oidc_scope)');
-        set = this.tokenSet(await oidc.refreshTokenGrant(config, set.refreshToken), set);
+        set = this.tokenSet(await lib().refreshTokenGrant(config, set.refreshToken), set);
         await this.stores.oidc.updateOidcIdentity(user.id, { token: this.seal(set) });
       }
       const info = await this.userInfo(config, set);

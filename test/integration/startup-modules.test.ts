@@ -41,13 +41,15 @@ async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scra
   return { packages: (await readFile(file, 'utf8')).split('\n').filter(Boolean), scraped };
 }
 
-test('serve answers /v2/ without loading undici, prom-client or ldapts', async () => {
+test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-client or pg', async () => {
   const { packages } = await serveAndStop(false);
   // The preload does see what serve loads, CommonJS and ES modules.
   expect(packages).toEqual(expect.arrayContaining(['better-sqlite3', 'commander']));
   expect(packages).not.toContain('undici');
   expect(packages).not.toContain('prom-client');
   expect(packages).not.toContain('ldapts');
+  expect(packages).not.toContain('openid-client');
+  expect(packages).not.toContain('pg');
 });
 
 test('the first scrape loads prom-client and counts the requests served before it', async () => {
