@@ -54,4 +54,8 @@ export interface Adapter {
 /** An artifact as an adapter's listArtifacts() sees it; `type` is Harbor's (IMAGE, SBOM, ...). */
 export interface RemoteArtifact { digest: string; tags: string[]; labels: string[]; type: string }
 
-export type AdapterFactory = (endpoint: UpstreamEndpoint & { id?: number; name?: string }) => Adapter;
+/**
+ * `credentialType`: Harbor's credential type of the endpoint (`basic`, `oauth`); azure-acr reads an
+ * `oauth` credential's secret as an Azure AD access token to exchange, as ACR's /oauth2/exchange does.
+ */
+export type AdapterFactory = (endpoint: UpstreamEndpoint & { id?: number; name?: string; credentialType?: string | null }) => Adapter;

@@ -3,12 +3,18 @@
 import { HarborError } from '../../../core/errors.js';
 import type { Adapter, AdapterFactory, AdapterInfo } from '../adapter.js';
 import type { UpstreamEndpoint } from '../../upstream.js';
+import { aliAcrAdapter } from './ali-acr.js';
+import { azureAcrAdapter } from './azure-acr.js';
+import { dockerHubAdapter } from './docker-hub.js';
 import { dockerRegistryAdapter } from './docker-registry.js';
 import { harborAdapter } from './harbor.js';
 
 const FACTORIES: Record<string, AdapterFactory> = {
   'docker-registry': dockerRegistryAdapter,
   harbor: harborAdapter,
+  'docker-hub': dockerHubAdapter,
+  'azure-acr': azureAcrAdapter,
+  'ali-acr': aliAcrAdapter,
 };
 
 /** The registry types replication has an adapter for, sorted. */
@@ -21,7 +27,7 @@ export function hasAdapter(type: string): boolean {
 }
 
 /** The adapter for an endpoint; BAD_REQUEST when its type has none. */
-export function createAdapter(endpoint: UpstreamEndpoint & { id?: number; name?: string }): Adapter {
+export function createAdapter(endpoint: UpstreamEndpoint & { id?: number; name?: string; credentialType?: string | null }): Adapter {
   if (!hasAdapter(endpoint.type)) {
     throw new HarborError('BAD_REQUEST', `replication does not support registries of type ${JSON.stringify(endpoint.type.slice(0, 64))}; supported: ${adapterTypes().join(', ')}`);
   }

@@ -479,7 +479,7 @@ export const MIGRATIONS: string[] = [
     created_at TEXT NOT NULL
   );
   `,
-  /* replication (issue 18) */ `
+  /* 23: replication (issue 18) */ `
   -- Harbor's replication_policy, and its execution/task rows of vendor REPLICATION. A NULL registry
   -- is this registry. Filters and trigger are JSON, read and written whole with the policy.
   CREATE TABLE replication_policies (
