@@ -236,8 +236,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   let scheduleReplication: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
   const replication = new ReplicationService(stores, new RegistryService(stores, blobs, cfg.log, registryOpts), (id) => registries.endpointFor(id), cfg.log, {
     ...cfg.replication, clock: cfg.clock, onScheduleChange: (id, cron) => scheduleReplication(id, cron),
-    onTaskEnd: (e) => void stores.projects.getProject(e.project).then((project) => {
-      if (project) webhooks.emit({ type: 'REPLICATION', projectId: project.id, occurAt: Math.floor((cfg.clock?.() ?? Date.now()) / 1000), operator: e.operator, data: e.data });
+    onTaskEnd: ({ projectName, ...e }) => void stores.projects.getProject(projectName).then((project) => {
+      if (project) webhooks.replicationEvent({ ...e, project });
     }).catch((err: unknown) => cfg.log.error('webhook replication event failed', { error: err })),
     ensureProject: async (name) => {
       if (await stores.projects.getProject(name)) return;

@@ -160,12 +160,14 @@ describe('push-based', () => {
 
   test('override off keeps a tag the destination moved; override on moves it back', async () => {
     await createProject(b.url, 'ov');
-    await pushImage(a.url, 'src/ov', 'latest', 'source');
+    const ours = await pushImage(a.url, 'src/ov', 'latest', 'source');
     const theirs = await pushImage(b.url, 'ov/ov', 'latest', 'theirs');
     const id = await createPolicy(a.url, { name: 'override', dest_registry: { id: regB }, filters: [{ type: 'name', value: 'src/ov' }], dest_namespace: 'ov' });
     const first = await waitExecution(a.url, await startExecution(a.url, id));
     expect(first.execution.status).toBe('Succeed');
     expect(await manifestDigest(b.url, 'ov/ov', 'latest')).toBe(theirs.digest);
+    // Skipped whole, as Harbor does: not even copied untagged.
+    expect(await manifestDigest(b.url, 'ov/ov', ours.digest)).toBeNull();
     expect(await taskLog(a.url, first.execution.id, first.tasks[0].id)).toMatch(/override is off/);
     await api(a.url, 'PUT', `/replication/policies/${id}`, { body: { override: true } });
     await waitExecution(a.url, await startExecution(a.url, id));
@@ -231,9 +233,10 @@ describe('push-based', () => {
       const { execution, tasks } = await waitExecution(a.url, await startExecution(a.url, id));
       const got = await rx.next((r) => r.path === '/repl');
       expect(got.json).toMatchObject({ type: 'REPLICATION', operator: 'admin', event_data: { replication: {
-        job_status: 'Succeed', description: 'to b', trigger_type: 'manual', policy_creator: 'admin', execution_id: execution.id, task_id: tasks[0].id,
-        src_resource: { registry_name: 'Local', namespace: 'hooked' }, dest_resource: { registry_name: 'b', registry_type: 'harbor', endpoint: b.url, namespace: 'hooked' },
-        successful_artifact: [{ status: 'Succeed', name_tag: 'hooked/app:[v7]' }],
+        job_status: 'Success', description: 'to b', trigger_type: 'MANUAL', policy_creator: 'admin', execution_id: execution.id, task_id: tasks[0].id,
+        authentication_type: 'basic', artifact_type: 'artifact',
+        src_resource: { registry_type: 'harbor', namespace: 'hooked' }, dest_resource: { registry_name: 'b', registry_type: 'harbor', endpoint: b.url, namespace: 'hooked' },
+        successful_artifact: [{ status: 'Success', name_tag: 'app:v7', references: ['v7'] }],
       } } });
     } finally {
       await rx.close();

@@ -21,6 +21,7 @@ import type {
 import type { Principal } from '../rbac.js';
 import { principalName } from '../rbac.js';
 import type { RegistryService } from '../registry.js';
+import type { ReplicationTaskResult } from '../webhooks.js';
 import { parseCron } from '../scheduler.js';
 import { UpstreamClient, type UpstreamEndpoint } from '../upstream.js';
 import { requireSysadmin } from '../users.js';
@@ -56,10 +57,10 @@ export interface ReplicationOptions {
   /** Creates a local project a pull-based policy needs (private, the system's default quota). */
   ensureProject?: (name: string) => Promise<void>;
   /**
-   * Told when a task has ended for good (Succeed, Failed, Stopped): the local project it concerns and
-   * Harbor's REPLICATION event_data, for the webhooks. Must not throw.
+   * Told when a task has ended Succeed or Failed, with the name of the local project it concerns (a
+   * push's source, a pull's destination): WebhookService.replicationEvent's input. Must not throw.
    */
-  onTaskEnd?: (e: { project: string; operator: string; data: Record<string, unknown> }) => void;
+  onTaskEnd?: (e: Omit<ReplicationTaskResult, 'project'> & { projectName: string }) => void;
 }
 
 /** What a task does, kept with it (JSON): a snapshot of its policy's settings. */
@@ -124,6 +125,8 @@ export class ReplicationService {
   private eventPolicies: ReplicationPolicy[] = [];
   private readonly active = new Map<number, AbortController>();
   private readonly background = new Set<Promise<unknown>>();
+  /** Per execution in progress that ran tasks here: digest → a destination repository it was pushed to (mount sources). */
+  private readonly pushed = new Map<number, Map<string, string>>();
   private readonly loop: ClaimLoop<ReplicationTask>;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -510,6 +513,8 @@ export class ReplicationService {
     }
     const controller = new AbortController();
     this.active.set(t.id, controller);
+    const pushed = this.pushed.get(t.executionId) ?? new Map<string, string>();
+    this.pushed.set(t.executionId, pushed);
     let lines = '';
     let bytes = t.bytes;
     let total = t.totalBytes;
@@ -536,7 +541,7 @@ export class ReplicationService {
       const transfer = new Transfer(src, dst, {
         override: p.override, speed: p.speed, chunkSize: p.copyByChunk ? this.o.chunkSize : undefined, imagesOnly: p.imagesOnly,
         signal: controller.signal, log, progress: (d) => { bytes += d.bytes ?? 0; total += d.total ?? 0; },
-      });
+      }, pushed);
       if (t.operation === 'deletion') {
         const ref = p.reference!;
         if (ref.includes(':')) {
@@ -582,36 +587,34 @@ export class ReplicationService {
     } finally {
       clearInterval(beat);
       this.active.delete(t.id);
+
       for (const c of closers) await c().catch(() => undefined);
     }
-    if (ended && this.opts.onTaskEnd) await this.taskEnded(t, p, ended.status, ended.reason).catch((e: unknown) => this.log.error('replication event failed', { error: e }));
+    // The execution's mount sources go when it has ended.
+    if ((await this.stores.replication.getExecution(t.executionId).catch(() => null))?.status !== 'InProgress') this.pushed.delete(t.executionId);
+    if (ended && this.opts.onTaskEnd) await this.taskEnded(t, p, ended.status).catch((e: unknown) => this.log.error('replication event failed', { error: e }));
   }
 
-  /** Harbor's REPLICATION event_data for a task that ended (webhook/artifact/replication.go's shape). */
-  private async taskEnded(t: ReplicationTask, p: TaskPayload, status: string, reason: string): Promise<void> {
+  /** What the REPLICATION webhook tells of a task that ended (WebhookService.replicationEvent builds Harbor's payload). */
+  private async taskEnded(t: ReplicationTask, p: TaskPayload, status: string): Promise<void> {
+    if (status === 'Stopped') return;
     const policy = await this.stores.replication.getPolicy(t.policyId);
     const e = await this.stores.replication.getExecution(t.executionId);
-    if (!policy || !e) return;
-    const resource = async (id: number | null, repo: string): Promise<Record<string, unknown>> => {
-      const r = id === null ? null : await this.stores.registries.getRegistryById(id);
-      const namespace = repo.split('/').slice(0, -1).join('/');
-      return r ? { registry_name: r.name, registry_type: r.type, endpoint: r.url, provider: r.type, namespace }
-        : { registry_name: 'Local', registry_type: 'harbor', endpoint: '', provider: 'harbor', namespace };
-    };
+    const reg = await this.stores.registries.getRegistryById((p.src ?? p.dst)!);
+    if (!policy || !e || !reg) return;
+    const push = p.src === null;
+    const [local, remote] = push ? [p.srcRepo, p.dstRepo] : [p.dstRepo, p.srcRepo];
+    const name = p.srcRepo.split('/').slice(1).join('/');
     const tags = (p.artifacts ?? []).flatMap((a) => a.tags);
-    const artifact = {
-      type: t.resourceType, status, name_tag: `${p.srcRepo}${tags.length ? `:[${tags.join(',')}]` : p.reference ? `:${p.reference}` : ''}`,
-      references: tags.join(','), ...(reason ? { fail_reason: reason } : {}),
-    };
+    const digest = p.artifacts?.find((a) => a.digest)?.digest ?? (p.reference?.includes(':') ? p.reference : undefined);
     this.opts.onTaskEnd!({
-      project: (p.src === null ? p.srcRepo : p.dstRepo).split('/')[0], operator: policy.creator,
-      data: { replication: {
-        harbor_hostname: '', job_status: status, description: policy.description, artifact_type: t.resourceType, authentication_type: 'basic',
-        override_mode: policy.override, trigger_type: e.trigger, policy_creator: policy.creator,
-        execution_timestamp: Math.floor(Date.parse(e.startTime) / 1000), src_resource: await resource(p.src, p.srcRepo),
-        dest_resource: await resource(p.dst, p.dstRepo),
-        [status === 'Succeed' ? 'successful_artifact' : 'failed_artifact']: [artifact], execution_id: e.id, task_id: t.id,
-      } },
+      projectName: local.split('/')[0], mode: push ? 'push' : 'pull', status: status === 'Succeed' ? 'Success' : 'Error',
+      executionId: e.id, taskId: t.id, trigger: e.trigger.toUpperCase(), startTime: e.startTime, operator: policy.creator,
+      policyCreator: policy.creator, description: policy.description, override: policy.override, artifactType: t.resourceType,
+      nameAndTag: tags.length === 1 ? `${name}:${tags[0]}` : tags.length ? `${name}:[${tags.join(',')}]` : digest ? `${name}@${digest}` : name,
+      references: tags.length ? tags : digest ? [digest] : [],
+      remote: { name: reg.name, type: reg.type, url: reg.url, namespace: remote.split('/').slice(0, -1).join('/'), credentialType: reg.credentialType ?? '' },
+      localEndpoint: '', hostname: '',
     });
   }
 

@@ -1,7 +1,7 @@
 // Copying artifacts between two registries, by digest (Harbor's transfer/image): a manifest's
 // children (an index's manifests) and blobs go first, then the manifest, then its accessories (the
 // manifests whose subject it is: SBOMs, signatures, and theirs), then the tags. A blob the
-// destination has is skipped (HEAD); one this task already pushed to another repository is mounted;
+// destination has is skipped (HEAD); one this execution already pushed to another repository is mounted;
 // the rest streams from the source to the destination, never whole in memory, through the speed
 // limit and the byte counter, in one PUT or in chunks. Either side is this registry (LocalSide, the
 // registry service) or another one (RemoteSide, its /v2/ API).
@@ -189,10 +189,12 @@ const MAX_DEPTH = 8;
 
 /** Copies artifacts from one repository to another; one instance per task. */
 export class Transfer {
-  /** Digest → a destination repository that has it (pushed by this task): a mount source. */
-  private readonly pushed = new Map<string, string>();
-
-  constructor(private readonly src: Side, private readonly dst: Side, private readonly o: TransferOptions) {}
+  /**
+   * `pushed`: digest → a destination repository that has it (pushed by this execution's tasks in
+   * this process): a mount source. Shared by the tasks of one execution.
+   */
+  constructor(private readonly src: Side, private readonly dst: Side, private readonly o: TransferOptions,
+    private readonly pushed = new Map<string, string>()) {}
 
   private check(): void {
     if (this.o.signal.aborted) throw new Stopped();
@@ -220,8 +222,9 @@ export class Transfer {
         tags.push(t);
       }
     }
-    if (ref.tags.length > 0 && tags.length === 0 && await this.dst.manifestDigest(dstRepo, digest)) {
-      await this.copyAccessories(srcRepo, dstRepo, digest, new Set([digest]), 0);
+    if (ref.tags.length > 0 && tags.length === 0) {
+      // Every tag is there already (new accessories may not be), or kept as it is: nothing else moves.
+      if (await this.dst.manifestDigest(dstRepo, digest)) await this.copyAccessories(srcRepo, dstRepo, digest, new Set([digest]), 0);
       return 'skipped';
     }
     await this.copyManifest(srcRepo, dstRepo, top, new Set(), 0);

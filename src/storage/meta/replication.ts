@@ -149,3 +149,76 @@ export interface ReplicationStore {
   /** An execution's tasks by id. */
   listTasks(executionId: number, q: ReplicationTaskQuery, page: { offset: number; limit: number }): Promise<{ items: ReplicationTask[]; total: number }>;
 }
+
+// ---- what both backends share: the rows as stored (SQLite's 0/1 flags and PostgreSQL's booleans
+// both read through Boolean()), their mapping to records, and the statements that read them.
+
+/** A replication_policies row. */
+export interface ReplicationPolicyRow {
+  id: number; name: string; description: string; src_registry_id: number | null; dest_registry_id: number | null; dest_namespace: string;
+  dest_namespace_replace_count: number; trigger_json: string; filters: string; replicate_deletion: number | boolean; override: number | boolean;
+  enabled: number | boolean; speed: number; copy_by_chunk: number | boolean; single_active: number | boolean; creator: string; created_at: string; updated_at: string;
+}
+
+/** A replication_executions row with its task counts (REPLICATION_EXECUTION_SQL). */
+export interface ReplicationExecutionRow {
+  id: number; policy_id: number; status: ReplicationExecutionStatus; status_text: string; trigger_type: ReplicationTriggerType;
+  planned: number | boolean; event: string | null; start_time: string; end_time: string | null;
+  total: number; failed: number; succeed: number; in_progress: number; stopped: number;
+}
+
+/** A replication_tasks row with its execution's policy (REPLICATION_TASK_SQL). */
+export interface ReplicationTaskRow {
+  id: number; execution_id: number; policy_id: number; operation: 'copy' | 'deletion'; resource_type: string; src_resource: string; dst_resource: string;
+  payload: string; status: ReplicationTaskStatus; status_message: string; attempts: number; bytes: number; total_bytes: number; log: string;
+  created_at: string; updated_at: string; start_time: string | null; end_time: string | null;
+}
+
+export const replicationPolicyOf = (r: ReplicationPolicyRow): ReplicationPolicy => ({
+  id: r.id, name: r.name, description: r.description, srcRegistryId: r.src_registry_id, destRegistryId: r.dest_registry_id,
+  destNamespace: r.dest_namespace, destNamespaceReplaceCount: r.dest_namespace_replace_count,
+  trigger: JSON.parse(r.trigger_json) as ReplicationTrigger, filters: JSON.parse(r.filters) as ReplicationFilter[],
+  replicateDeletion: Boolean(r.replicate_deletion), override: Boolean(r.override), enabled: Boolean(r.enabled), speed: r.speed,
+  copyByChunk: Boolean(r.copy_by_chunk), singleActiveReplication: Boolean(r.single_active), creator: r.creator, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+export const replicationExecutionOf = (r: ReplicationExecutionRow): ReplicationExecution => ({
+  id: r.id, policyId: r.policy_id, status: r.status, statusText: r.status_text, trigger: r.trigger_type, planned: Boolean(r.planned),
+  event: r.event === null ? null : JSON.parse(r.event) as unknown, startTime: r.start_time, endTime: r.end_time,
+  total: r.total, failed: r.failed, succeed: r.succeed, inProgress: r.in_progress, stopped: r.stopped,
+});
+
+export const replicationTaskOf = (r: ReplicationTaskRow): ReplicationTask => ({
+  id: r.id, executionId: r.execution_id, policyId: r.policy_id, operation: r.operation, resourceType: r.resource_type, srcResource: r.src_resource,
+  dstResource: r.dst_resource, payload: JSON.parse(r.payload) as unknown, status: r.status, statusMessage: r.status_message, attempts: r.attempts,
+  bytes: r.bytes, totalBytes: r.total_bytes, log: r.log, createdAt: r.created_at, updatedAt: r.updated_at, startTime: r.start_time, endTime: r.end_time,
+});
+
+/** A policy's column values in the order of both backends' INSERT and UPDATE (name ... single_active). */
+export function replicationPolicyValues(p: Omit<NewReplicationPolicy, 'creator'>): unknown[] {
+  return [p.name, p.description, p.srcRegistryId, p.destRegistryId, p.destNamespace, p.destNamespaceReplaceCount, JSON.stringify(p.trigger),
+    JSON.stringify(p.filters), p.replicateDeletion, p.override, p.enabled, p.speed, p.copyByChunk, p.singleActiveReplication];
+}
+
+/** Executions with their task counts; append ` WHERE ...`. */
+export const REPLICATION_EXECUTION_SQL = `SELECT e.*,
+    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id) AS total,
+    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status = 'Failed') AS failed,
+    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status = 'Succeed') AS succeed,
+    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status IN ('Pending', 'InProgress')) AS in_progress,
+    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status = 'Stopped') AS stopped
+  FROM replication_executions e`;
+
+/** Tasks with their execution's policy; append ` WHERE ...`. */
+export const REPLICATION_TASK_SQL = 'SELECT t.*, e.policy_id FROM replication_tasks t JOIN replication_executions e ON e.id = t.execution_id';
+
+/** The WHERE clause (with `?` placeholders) of an execution or task query. */
+export function replicationFilter(q: ReplicationExecutionQuery & ReplicationTaskQuery & { executionId?: number }): { where: string; args: unknown[] } {
+  const cond: [string, unknown][] = [];
+  if (q.executionId !== undefined) cond.push(['t.execution_id = ?', q.executionId]);
+  if (q.policyId !== undefined) cond.push(['e.policy_id = ?', q.policyId]);
+  if (q.status !== undefined) cond.push([q.executionId !== undefined ? 't.status = ?' : 'e.status = ?', q.status]);
+  if (q.trigger !== undefined) cond.push(['e.trigger_type = ?', q.trigger]);
+  if (q.resourceType !== undefined) cond.push(['t.resource_type = ?', q.resourceType]);
+  return { where: cond.length ? ` WHERE ${cond.map(([c]) => c).join(' AND ')}` : '', args: cond.map(([, v]) => v) };
+}

@@ -6,55 +6,14 @@ import type {
   NewReplicationPolicy, NewReplicationTask, ReplicationAttempt, ReplicationExecution, ReplicationExecutionQuery, ReplicationPolicy,
   ReplicationPolicyPatch, ReplicationStore, ReplicationTask, ReplicationTaskQuery, ReplicationTriggerType,
 } from '../index.js';
+import {
+  REPLICATION_EXECUTION_SQL, REPLICATION_TASK_SQL, replicationExecutionOf, replicationFilter, replicationPolicyOf, replicationPolicyValues,
+  replicationTaskOf, type ReplicationExecutionRow, type ReplicationPolicyRow, type ReplicationTaskRow,
+} from '../replication.js';
 import { type Clock, SqliteStore, unique } from './common.js';
 
-interface PolicyRow {
-  id: number; name: string; description: string; src_registry_id: number | null; dest_registry_id: number | null; dest_namespace: string;
-  dest_namespace_replace_count: number; trigger_json: string; filters: string; replicate_deletion: number; override: number; enabled: number;
-  speed: number; copy_by_chunk: number; single_active: number; creator: string; created_at: string; updated_at: string;
-}
-
-interface ExecutionRow {
-  id: number; policy_id: number; status: ReplicationExecution['status']; status_text: string; trigger_type: ReplicationTriggerType;
-  planned: number; event: string | null; start_time: string; end_time: string | null;
-  total: number; failed: number; succeed: number; in_progress: number; stopped: number;
-}
-
-interface TaskRow {
-  id: number; execution_id: number; policy_id: number; operation: 'copy' | 'deletion'; resource_type: string; src_resource: string; dst_resource: string;
-  payload: string; status: ReplicationTask['status']; status_message: string; attempts: number; bytes: number; total_bytes: number; log: string;
-  created_at: string; updated_at: string; start_time: string | null; end_time: string | null;
-}
-
-const policy = (r: PolicyRow): ReplicationPolicy => ({
-  id: r.id, name: r.name, description: r.description, srcRegistryId: r.src_registry_id, destRegistryId: r.dest_registry_id,
-  destNamespace: r.dest_namespace, destNamespaceReplaceCount: r.dest_namespace_replace_count,
-  trigger: JSON.parse(r.trigger_json) as ReplicationPolicy['trigger'], filters: JSON.parse(r.filters) as ReplicationPolicy['filters'],
-  replicateDeletion: r.replicate_deletion === 1, override: r.override === 1, enabled: r.enabled === 1, speed: r.speed,
-  copyByChunk: r.copy_by_chunk === 1, singleActiveReplication: r.single_active === 1, creator: r.creator, createdAt: r.created_at, updatedAt: r.updated_at,
-});
-
-const execution = (r: ExecutionRow): ReplicationExecution => ({
-  id: r.id, policyId: r.policy_id, status: r.status, statusText: r.status_text, trigger: r.trigger_type, planned: r.planned === 1,
-  event: r.event === null ? null : JSON.parse(r.event) as unknown, startTime: r.start_time, endTime: r.end_time,
-  total: r.total, failed: r.failed, succeed: r.succeed, inProgress: r.in_progress, stopped: r.stopped,
-});
-
-const task = (r: TaskRow): ReplicationTask => ({
-  id: r.id, executionId: r.execution_id, policyId: r.policy_id, operation: r.operation, resourceType: r.resource_type, srcResource: r.src_resource,
-  dstResource: r.dst_resource, payload: JSON.parse(r.payload) as unknown, status: r.status, statusMessage: r.status_message, attempts: r.attempts,
-  bytes: r.bytes, totalBytes: r.total_bytes, log: r.log, createdAt: r.created_at, updatedAt: r.updated_at, startTime: r.start_time, endTime: r.end_time,
-});
-
-const EXECUTION = `SELECT e.*,
-    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id) AS total,
-    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status = 'Failed') AS failed,
-    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status = 'Succeed') AS succeed,
-    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status IN ('Pending', 'InProgress')) AS in_progress,
-    (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status = 'Stopped') AS stopped
-  FROM replication_executions e`;
-
-const TASK = 'SELECT t.*, e.policy_id FROM replication_tasks t JOIN replication_executions e ON e.id = t.execution_id';
+/** SQLite binds no booleans: flags as 0/1. */
+const values = (p: Omit<NewReplicationPolicy, 'creator'>): unknown[] => replicationPolicyValues(p).map((v) => (typeof v === 'boolean' ? Number(v) : v));
 
 export class SqliteReplicationStore extends SqliteStore implements ReplicationStore {
   private readonly s;
@@ -74,8 +33,8 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
       deletePolicy: db.prepare('DELETE FROM replication_policies WHERE id = ?'),
       insertExecution: db.prepare(`INSERT INTO replication_executions (policy_id, status, trigger_type, event, start_time)
         VALUES (?, 'InProgress', ?, ?, ?)`),
-      getExecution: db.prepare(`${EXECUTION} WHERE e.id = ?`),
-      unplanned: db.prepare(`${EXECUTION} WHERE e.status = 'InProgress' AND e.planned = 0 ORDER BY e.id`),
+      getExecution: db.prepare(`${REPLICATION_EXECUTION_SQL} WHERE e.id = ?`),
+      unplanned: db.prepare(`${REPLICATION_EXECUTION_SQL} WHERE e.status = 'InProgress' AND e.planned = 0 ORDER BY e.id`),
       insertTask: db.prepare(`INSERT INTO replication_tasks (execution_id, operation, resource_type, src_resource, dst_resource, payload, status,
         next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'Pending', ?, ?, ?)`),
       plan: db.prepare("UPDATE replication_executions SET planned = 1 WHERE id = ? AND status = 'InProgress'"),
@@ -93,36 +52,30 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
         log = log || ?, status_message = ?, updated_at = ?, end_time = ? WHERE id = ? AND status = 'InProgress'`),
       executionOf: db.prepare('SELECT execution_id FROM replication_tasks WHERE id = ?').pluck(),
       appendLog: db.prepare('UPDATE replication_tasks SET log = log || ? WHERE id = ?'),
-      getTask: db.prepare(`${TASK} WHERE t.id = ?`),
+      getTask: db.prepare(`${REPLICATION_TASK_SQL} WHERE t.id = ?`),
     };
   }
 
   async createPolicy(p: NewReplicationPolicy): Promise<ReplicationPolicy> {
     const at = this.iso();
-    const id = unique(`replication policy ${p.name}`, () => this.s.insertPolicy.run(...this.policyValues(p), p.creator, at, at)).lastInsertRowid;
-    return policy(this.s.getPolicy.get(id) as PolicyRow);
-  }
-
-  private policyValues(p: Omit<NewReplicationPolicy, 'creator'>): unknown[] {
-    return [p.name, p.description, p.srcRegistryId, p.destRegistryId, p.destNamespace, p.destNamespaceReplaceCount, JSON.stringify(p.trigger),
-      JSON.stringify(p.filters), p.replicateDeletion ? 1 : 0, p.override ? 1 : 0, p.enabled ? 1 : 0, p.speed, p.copyByChunk ? 1 : 0,
-      p.singleActiveReplication ? 1 : 0];
+    const id = unique(`replication policy ${p.name}`, () => this.s.insertPolicy.run(...values(p), p.creator, at, at)).lastInsertRowid;
+    return replicationPolicyOf(this.s.getPolicy.get(id) as ReplicationPolicyRow);
   }
 
   async getPolicy(id: number): Promise<ReplicationPolicy | null> {
-    const r = this.s.getPolicy.get(id) as PolicyRow | undefined;
-    return r ? policy(r) : null;
+    const r = this.s.getPolicy.get(id) as ReplicationPolicyRow | undefined;
+    return r ? replicationPolicyOf(r) : null;
   }
 
   async listPolicies(): Promise<ReplicationPolicy[]> {
-    return (this.s.listPolicies.all() as PolicyRow[]).map(policy);
+    return (this.s.listPolicies.all() as ReplicationPolicyRow[]).map(replicationPolicyOf);
   }
 
   async updatePolicy(id: number, patch: ReplicationPolicyPatch): Promise<ReplicationPolicy | null> {
     const cur = await this.getPolicy(id);
     if (!cur) return null;
     const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as ReplicationPolicy;
-    unique(`replication policy ${n.name}`, () => this.s.updatePolicy.run(...this.policyValues(n), this.iso(), id));
+    unique(`replication policy ${n.name}`, () => this.s.updatePolicy.run(...values(n), this.iso(), id));
     return this.getPolicy(id);
   }
 
@@ -137,7 +90,7 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
     return this.db.transaction(() => {
       if (singleActive && (this.s.running.get(policyId) as number) > 0) return null;
       const id = this.s.insertExecution.run(policyId, trigger, event === null || event === undefined ? null : JSON.stringify(event), this.iso()).lastInsertRowid;
-      return execution(this.s.getExecution.get(id) as ExecutionRow);
+      return replicationExecutionOf(this.s.getExecution.get(id) as ReplicationExecutionRow);
     }).immediate();
   }
 
@@ -158,24 +111,19 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
   }
 
   async getExecution(id: number): Promise<ReplicationExecution | null> {
-    const r = this.s.getExecution.get(id) as ExecutionRow | undefined;
-    return r ? execution(r) : null;
+    const r = this.s.getExecution.get(id) as ReplicationExecutionRow | undefined;
+    return r ? replicationExecutionOf(r) : null;
   }
 
   async listExecutions(q: ReplicationExecutionQuery, page: { offset: number; limit: number }): Promise<{ items: ReplicationExecution[]; total: number }> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.policyId !== undefined) { where.push('e.policy_id = ?'); args.push(q.policyId); }
-    if (q.status !== undefined) { where.push('e.status = ?'); args.push(q.status); }
-    if (q.trigger !== undefined) { where.push('e.trigger_type = ?'); args.push(q.trigger); }
-    const w = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const items = (this.db.prepare(`${EXECUTION}${w} ORDER BY e.id DESC LIMIT ? OFFSET ?`).all(...args, page.limit, page.offset) as ExecutionRow[]).map(execution);
+    const { where: w, args } = replicationFilter(q);
+    const items = (this.db.prepare(`${REPLICATION_EXECUTION_SQL}${w} ORDER BY e.id DESC LIMIT ? OFFSET ?`).all(...args, page.limit, page.offset) as ReplicationExecutionRow[]).map(replicationExecutionOf);
     const total = this.db.prepare(`SELECT COUNT(*) FROM replication_executions e${w}`).pluck().get(...args) as number;
     return { items, total };
   }
 
   async listUnplannedExecutions(): Promise<ReplicationExecution[]> {
-    return (this.s.unplanned.all() as ExecutionRow[]).map(execution);
+    return (this.s.unplanned.all() as ReplicationExecutionRow[]).map(replicationExecutionOf);
   }
 
   async stopExecution(id: number): Promise<number[] | null> {
@@ -194,7 +142,7 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
       const ids = this.s.due.all(now, now, limit) as number[];
       const at = this.iso();
       for (const id of ids) this.s.take.run(leaseUntil, at, at, id);
-      return ids.map((id) => task(this.s.getTask.get(id) as TaskRow));
+      return ids.map((id) => replicationTaskOf(this.s.getTask.get(id) as ReplicationTaskRow));
     }).immediate();
   }
 
@@ -214,7 +162,7 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
         return;
       }
       const executionId = this.s.executionOf.get(id) as number;
-      const e = execution(this.s.getExecution.get(executionId) as ExecutionRow);
+      const e = replicationExecutionOf(this.s.getExecution.get(executionId) as ReplicationExecutionRow);
       if (e.status !== 'InProgress' || !e.planned || e.inProgress > 0) return;
       const status = e.failed > 0 ? 'Failed' : e.stopped > 0 ? 'Stopped' : 'Succeed';
       this.s.end.run(status, e.failed > 0 ? `${e.failed} of ${e.total} task(s) failed` : '', at, executionId);
@@ -222,17 +170,13 @@ export class SqliteReplicationStore extends SqliteStore implements ReplicationSt
   }
 
   async getTask(id: number): Promise<ReplicationTask | null> {
-    const r = this.s.getTask.get(id) as TaskRow | undefined;
-    return r ? task(r) : null;
+    const r = this.s.getTask.get(id) as ReplicationTaskRow | undefined;
+    return r ? replicationTaskOf(r) : null;
   }
 
   async listTasks(executionId: number, q: ReplicationTaskQuery, page: { offset: number; limit: number }): Promise<{ items: ReplicationTask[]; total: number }> {
-    const where = ['t.execution_id = ?'];
-    const args: unknown[] = [executionId];
-    if (q.status !== undefined) { where.push('t.status = ?'); args.push(q.status); }
-    if (q.resourceType !== undefined) { where.push('t.resource_type = ?'); args.push(q.resourceType); }
-    const w = ` WHERE ${where.join(' AND ')}`;
-    const items = (this.db.prepare(`${TASK}${w} ORDER BY t.id LIMIT ? OFFSET ?`).all(...args, page.limit, page.offset) as TaskRow[]).map(task);
+    const { where: w, args } = replicationFilter({ ...q, executionId });
+    const items = (this.db.prepare(`${REPLICATION_TASK_SQL}${w} ORDER BY t.id LIMIT ? OFFSET ?`).all(...args, page.limit, page.offset) as ReplicationTaskRow[]).map(replicationTaskOf);
     const total = this.db.prepare(`SELECT COUNT(*) FROM replication_tasks t${w}`).pluck().get(...args) as number;
     return { items, total };
   }
