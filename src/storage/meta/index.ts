@@ -18,6 +18,8 @@ import type { LabelStore } from './labels.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
 import type { RetentionStore } from './retention.js';
+import type { ScanReportStore } from './scan-reports.js';
+import type { ScannerStore } from './scanners.js';
 import type { ScheduleStore } from './schedules.js';
 import type { UploadStore } from './uploads.js';
 import type { WebhookStore } from './webhooks.js';
@@ -36,6 +38,8 @@ export type * from './labels.js';
 export type * from './projects.js';
 export type * from './registries.js';
 export type * from './retention.js';
+export type * from './scan-reports.js';
+export type * from './scanners.js';
 export type * from './schedules.js';
 export type * from './uploads.js';
 export type * from './webhooks.js';
@@ -57,6 +61,8 @@ export interface MetaStores {
   webhooks: WebhookStore;
   schedules: ScheduleStore;
   gc: GcStore;
+  scanners: ScannerStore;
+  scanReports: ScanReportStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

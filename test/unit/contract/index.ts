@@ -14,6 +14,8 @@ import { labelStoreContract } from './labels.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
+import { scanReportStoreContract } from './scan-reports.contract.js';
+import { scannerStoreContract } from './scanners.contract.js';
 import { scheduleStoreContract } from './schedules.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 import { webhookStoreContract } from './webhooks.contract.js';
@@ -35,4 +37,6 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   webhookStoreContract(name, factory);
   scheduleStoreContract(name, factory);
   gcStoreContract(name, factory);
+  scannerStoreContract(name, factory);
+  scanReportStoreContract(name, factory);
 }

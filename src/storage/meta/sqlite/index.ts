@@ -19,6 +19,8 @@ import { MIGRATIONS } from './migrations.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
 import { SqliteRetentionStore } from './retention.js';
+import { SqliteScanReportStore } from './scan-reports.js';
+import { SqliteScannerStore } from './scanners.js';
 import { SqliteScheduleStore } from './schedules.js';
 import { SqliteUploadStore } from './uploads.js';
 import { SqliteWebhookStore } from './webhooks.js';
@@ -76,6 +78,8 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     webhooks: new SqliteWebhookStore(db, now),
     schedules: new SqliteScheduleStore(db, now),
     gc: new SqliteGcStore(db, now, content),
+    scanners: new SqliteScannerStore(db, now),
+    scanReports: new SqliteScanReportStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');
