@@ -29,6 +29,9 @@ import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
 import { RegistryService, type RegistryOptions } from '../services/registry.js';
 import { SbomService } from '../services/sbom.js';
+import { ScannerAdapterClient } from '../services/scanner-adapter.js';
+import { ScannerService } from '../services/scanners.js';
+import { SCAN_ALL_KIND, ScanService } from '../services/scans.js';
 import { Scheduler } from '../services/scheduler.js';
 import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
@@ -112,6 +115,8 @@ export interface App {
   auditExt: AuditExtService;
   /** Background jobs (GC, audit-log purge); `scheduler.wait(id)` waits for a run. */
   scheduler: Scheduler;
+  /** Vulnerability scans through scanner adapters; `scans.idle()` waits for them. */
+  scans: ScanService;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -181,7 +186,16 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const usergroups = new UserGroupService(stores, access, config, () => ldap);
   const projects = new ProjectService(stores, access, config);
   const quotas = new QuotaService(stores, access);
-  const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard);
+  // Vulnerability scans through scanner adapters: they pull from the URL we listen on, with a pull-only token.
+  let listenUrl: string | null = null;
+  const adapterClient = new ScannerAdapterClient();
+  const scanners = new ScannerService(stores, access, box, adapterClient, { version: harborctlVersion() });
+  const scans = new ScanService(stores, scanners, adapterClient, {
+    log: cfg.log, clock: cfg.clock, registryUrl: () => listenUrl, pullToken: (sub, repo, ttl) => tokens.pullToken(sub, repo, ttl),
+    onFinished: (r, overview) => void webhooks.vulnerabilityScanEvent(r.repository, r.digest, r.status === 'Success', overview)
+      .catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
+  });
+  const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard, scans);
   const auditLog = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows) });
   audit = auditLog;
   // A retention policy's cron runs on the scheduler as its own kind, RETENTION:<policy id>; the
@@ -202,6 +216,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const gc = new GcService(stores, blobs, locks, registry);
   scheduler.register(GC_KIND, (ctx) => gc.run(gcParameters(ctx.execution.parameters), ctx));
   scheduler.register(PURGE_AUDIT_KIND, (ctx) => auditLog.purge(purgeParameters(ctx.execution.parameters), ctx));
+  scheduler.register(SCAN_ALL_KIND, (ctx) => scans.scanAll(ctx));
   scheduleRetention = async (policyId, cron) => {
     const kind = `${RETENTION_KIND}:${policyId}`;
     if (!scheduler.isRegistered(kind)) {
@@ -210,6 +225,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
   };
   await scheduler.start();
+  await scans.resume();
   for (const { policyId, cron } of await retention.scheduled()) await scheduleRetention(policyId, cron);
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
@@ -225,7 +241,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
       stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
-      audit: auditLog, auditExt, webhooks, scheduler, version: harborctlVersion(),
+      audit: auditLog, auditExt, webhooks, scheduler, scanners, scans, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {
         volumes: async () => { const f = await fsp.statfs(cfg.dataDir); return { total: f.blocks * f.bsize, free: f.bavail * f.bsize }; },
@@ -236,10 +252,11 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler, scans,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
-      await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
+      listenUrl = localUrl(addr.address, addr.port, Boolean(cfg.tls));
+      await writeServerInfo(cfg.dataDir, listenUrl, cfg.tls?.caFile);
       return addr.port;
     },
     async listenMetrics(port, host) {
@@ -257,6 +274,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           await done;
         }));
         await scheduler.close();
+        await scans.close();
+        await adapterClient.close();
         await sbom.close();
         await retention.close();
         await webhooks.close(); // after the SBOM queue: its last scans may still notify
