@@ -8,19 +8,23 @@ import { digestOf } from '../../src/oci/digest.js';
 import { buildApiRouter } from '../../src/server/api/index.js';
 import { addMember, admin, api, basicHeader, createProject, createUser, pushImageWith } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startScannerAdapter, type ScannerAdapter } from '../helpers/scanner-adapter.js';
 import { BASE_DN, loadDirectory, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { findOperation, seenOperations, SWAGGER_AVAILABLE, validateResponse } from '../helpers/swagger.js';
 
 let srv: TestServer;
 let slapd: Slapd;
+let adapter: ScannerAdapter;
 beforeAll(async () => {
   srv = await startTestServer();
+  adapter = await startScannerAdapter();
   slapd = await startSlapd();
   await loadDirectory(slapd.url, [{ uid: 'lu', cn: 'L U', mail: 'lu@example.org', password: 'Lu-pass-123' }], [{ cn: 'lg', members: ['lu'] }]);
 });
 afterAll(async () => {
   await srv.close();
   await slapd?.stop();
+  await adapter?.close();
 });
 
 test.skipIf(!SWAGGER_AVAILABLE)('every route in our table is an operation of Harbor\'s swagger', () => {
@@ -118,6 +122,37 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', '/systeminfo/volumes');
   await is2xx('PUT', '/system/CVEAllowlist', { items: [{ cve_id: 'CVE-2024-1' }] });
   await is2xx('GET', '/system/CVEAllowlist');
+  // Scanners and scans, with a spec adapter (helpers/scanner-adapter.ts).
+  const scanner = await is2xx('POST', '/scanners', { name: 'schema-scanner', url: adapter.url });
+  const sid = scanner.headers.location.split('/').pop()!;
+  await is2xx('GET', '/scanners');
+  await is2xx('POST', '/scanners/ping', { name: 'schema-scanner', url: adapter.url });
+  await is2xx('GET', `/scanners/${sid}`);
+  await is2xx('GET', `/scanners/${sid}/metadata`);
+  await is2xx('PUT', `/scanners/${sid}`, { name: 'schema-scanner', url: adapter.url, description: 'schema' });
+  await is2xx('PATCH', `/scanners/${sid}`, { is_default: true });
+  await is2xx('GET', '/projects/schema/scanner');
+  await is2xx('PUT', '/projects/schema/scanner', { uuid: sid });
+  await is2xx('GET', '/projects/schema/scanner/candidates');
+  await is2xx('POST', '/projects/schema/repositories/nested%252Fapp/artifacts/v3/scan');
+  await srv.app.scans.idle();
+  const scanned = await is2xx('GET', '/projects/schema/repositories/nested%252Fapp/artifacts/v3?with_scan_overview=true');
+  const reportId = (Object.values(scanned.body.scan_overview)[0] as { report_id: string }).report_id;
+  await is2xx('GET', `/projects/schema/repositories/nested%252Fapp/artifacts/v3/scan/${reportId}/log`);
+  let release = adapter.hold();
+  await is2xx('POST', '/projects/schema/repositories/nested%252Fapp/artifacts/v3/scan');
+  await is2xx('POST', '/projects/schema/repositories/nested%252Fapp/artifacts/v3/scan/stop', { scan_type: 'vulnerability' });
+  release();
+  await is2xx('PUT', '/system/scanAll/schedule', { schedule: { type: 'Daily' } });
+  await is2xx('GET', '/system/scanAll/schedule');
+  release = adapter.hold();
+  await is2xx('POST', '/system/scanAll/schedule', { schedule: { type: 'Manual' } });
+  await is2xx('POST', '/system/scanAll/stop');
+  release();
+  await srv.app.scheduler.wait((await srv.app.scheduler.history('SCAN_ALL', { offset: 0, limit: 1 })).items[0].id);
+  await srv.app.scans.idle();
+  await is2xx('GET', '/scans/all/metrics');
+  await is2xx('GET', '/scans/schedule/metrics');
   // getcert's 200 needs a server started with tls init's certificate: tls.test.ts has it; here its declared 404.
   expect((await api(s, 'GET', '/systeminfo/getcert', { as: null })).status).toBe(404);
   const label = await is2xx('POST', '/labels', { name: 'schema', scope: 'p', project_id: pid });
@@ -232,6 +267,7 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', `/system/purgeaudit/${purgeId}/log`);
   await is2xx('PUT', `/system/purgeaudit/${purgeId}`);
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
+  await is2xx('DELETE', `/scanners/${sid}`);
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);
   await createProject(s, 'schema-post'); // createProject's 201
