@@ -32,6 +32,7 @@ import { SbomService } from '../services/sbom.js';
 import { ScannerAdapterClient } from '../services/scanner-adapter.js';
 import { ScannerService } from '../services/scanners.js';
 import { SCAN_ALL_KIND, ScanService } from '../services/scans.js';
+import { JobMonitor } from '../services/jobmonitor.js';
 import { Scheduler } from '../services/scheduler.js';
 import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
@@ -224,6 +225,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     }
     await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
   };
+  const jobs = new JobMonitor(stores, scheduler, scans, sbom, webhooks, cfg.clock);
+  await jobs.start();
   await scheduler.start();
   await scans.resume();
   for (const { policyId, cron } of await retention.scheduled()) await scheduleRetention(policyId, cron);
@@ -241,7 +244,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
       stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
-      audit: auditLog, auditExt, webhooks, scheduler, scanners, scans, version: harborctlVersion(),
+      audit: auditLog, auditExt, webhooks, scheduler, scanners, scans, jobs, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {
         volumes: async () => { const f = await fsp.statfs(cfg.dataDir); return { total: f.blocks * f.bsize, free: f.bavail * f.bsize }; },

@@ -110,6 +110,8 @@ export class SbomService {
   private readonly queue: Job[] = [];
   private readonly queued = new Set<string>();
   private running: Promise<void> | null = null;
+  /** The job in progress, for /jobservice. */
+  private current: { repository: string; digest: string; startedAt: number } | null = null;
   /** Enqueues still writing their Pending status. */
   private starting = 0;
   private closed = false;
@@ -214,13 +216,20 @@ export class SbomService {
     if (this.running || this.closed || this.holds > 0) return;
     const job = this.queue.shift();
     if (!job) return;
+    this.current = { repository: job.repository, digest: job.digest, startedAt: this.now() };
     this.running = this.run(job)
       .catch((e: unknown) => this.opts.log.error('SBOM generation failed', { repository: job.repository, digest: job.digest, error: e }))
       .finally(() => {
         this.queued.delete(`${job.repository}@${job.digest}`);
         this.running = null;
+        this.current = null;
         this.kick();
       });
+  }
+
+  /** The job in progress (/jobservice workers), null when none. */
+  runningJob(): { repository: string; digest: string; startedAt: number } | null {
+    return this.current;
   }
 
   /** The queue for /metrics: jobs waiting, and jobs that ended well or with an error since start. */

@@ -231,6 +231,11 @@ export class ScanService {
     return this.stores.scanReports.getReportLog(reportId);
   }
 
+  /** A report's log by its id (/jobservice/jobs/{id}/log); null when there is no such report. */
+  async logOf(reportId: string): Promise<string | null> {
+    return this.stores.scanReports.getReportLog(reportId);
+  }
+
   /** The latest report in the first accepted MIME type there is one for. */
   private async latest(repository: string, digest: string, accept: string[]): Promise<ScanReport | null> {
     for (const mime of accept) {

@@ -49,6 +49,15 @@ export function parseCron(cron: string): Cron {
   }
 }
 
+/** Harbor's job queue of the scheduler itself: paused, no schedule fires (GET /schedules/all/paused). */
+export const SCHEDULER_QUEUE = 'SCHEDULER';
+
+/** A kind's job type: the part before `:` (RETENTION:3 → RETENTION). */
+export function jobType(kind: string): string {
+  const i = kind.indexOf(':');
+  return i < 0 ? kind : kind.slice(0, i);
+}
+
 const LOG_CHUNK = 200;
 const LOG_FLUSH_MS = 1000;
 
@@ -57,7 +66,9 @@ export interface ScheduleView extends ScheduleRecord { nextScheduledTime: string
 export class Scheduler {
   private readonly jobs = new Map<string, JobRun>();
   private readonly timers = new Map<string, Cron>();
-  private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<number, { controller: AbortController; done: Promise<void>; kind: string; startedAt: number }>();
+  /** Paused queues (/jobservice): SCHEDULER skips every tick; a job kind (GARBAGE_COLLECTION, RETENTION, ...) starts no run. */
+  private readonly paused = new Set<string>();
   private started = false;
 
   constructor(private readonly stores: Pick<MetaStores, 'schedules'>, private readonly log: Logger) {}
@@ -91,6 +102,10 @@ export class Scheduler {
     this.timers.delete(s.kind);
     if (!this.started || !this.jobs.has(s.kind)) return;
     this.timers.set(s.kind, new Cron(s.cron, { timezone: 'UTC', mode: '6-part', unref: true }, () => {
+      if (this.paused.has(SCHEDULER_QUEUE)) {
+        this.log.info('scheduled job skipped: the scheduler is paused', { kind: s.kind });
+        return;
+      }
       this.trigger(s.kind, 'SCHEDULE', s.parameters).catch((e: unknown) => {
         // The previous run still going is the one expected refusal.
         if (e instanceof HarborError && e.code === 'CONFLICT') this.log.info('scheduled job skipped: the previous run is still going', { kind: s.kind });
@@ -134,6 +149,7 @@ export class Scheduler {
   /** Starts a run now (in the background); CONFLICT while one of the kind is running. */
   async trigger(kind: string, trigger: ExecutionTrigger, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
     const run = this.job(kind);
+    if (this.paused.has(jobType(kind))) throw new HarborError('PRECONDITION', `the ${jobType(kind)} job queue is paused: resume it first (PUT /jobservice/queues/${jobType(kind)})`);
     const execution = await this.stores.schedules.startExecution(kind, trigger, parameters);
     if (!execution) throw new HarborError('CONFLICT', `a ${kind} job is already running`);
     const controller = new AbortController();
@@ -170,7 +186,7 @@ export class Scheduler {
         this.running.delete(execution.id);
       }
     })();
-    this.running.set(execution.id, { controller, done });
+    this.running.set(execution.id, { controller, done, kind, startedAt: Date.now() });
     return execution;
   }
 
@@ -190,6 +206,36 @@ export class Scheduler {
   async stop(kind: string, id: number): Promise<void> {
     if (!(await this.stores.schedules.getExecution(kind, id))) throw new HarborError('NOT_FOUND', `${kind} execution ${id} not found`);
     this.running.get(id)?.controller.abort();
+  }
+
+  /** Every persisted schedule, by kind. */
+  async schedules(): Promise<ScheduleRecord[]> {
+    return this.stores.schedules.listSchedules();
+  }
+
+  /** The registered kinds. */
+  kinds(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  /** The job types of the registered kinds (RETENTION:<id> is RETENTION), for /jobservice. */
+  jobTypes(): string[] {
+    return [...new Set([...this.jobs.keys()].map(jobType))].sort();
+  }
+
+  /** The executions running in this process. */
+  runningJobs(): { id: number; kind: string; startedAt: number }[] {
+    return [...this.running.entries()].map(([id, r]) => ({ id, kind: r.kind, startedAt: r.startedAt }));
+  }
+
+  /** Pauses or resumes a queue: SCHEDULER (every tick) or a job type. */
+  setPaused(queue: string, paused: boolean): void {
+    if (paused) this.paused.add(queue);
+    else this.paused.delete(queue);
+  }
+
+  isPaused(queue: string): boolean {
+    return this.paused.has(queue);
   }
 
   /** Resolves when the execution (if running here) has ended. */

@@ -208,6 +208,11 @@ export class WebhookService {
     this.kick();
   }
 
+  /** Deliveries in flight and how many may be (/jobservice workers). */
+  deliveryLoad(): { running: number; concurrency: number } {
+    return { running: this.running, concurrency: this.o.concurrency };
+  }
+
   /** Waits until every noted event is queued (tests and close()). */
   async settle(): Promise<void> {
     await new Promise((r) => setImmediate(r));

@@ -153,6 +153,17 @@ test('a successful call of every operation validates against its response schema
   await srv.app.scans.idle();
   await is2xx('GET', '/scans/all/metrics');
   await is2xx('GET', '/scans/schedule/metrics');
+  // The job service monitor and the schedules.
+  await is2xx('GET', '/schedules');
+  await is2xx('GET', '/schedules/all/paused');
+  const pools = await is2xx('GET', '/jobservice/pools');
+  await is2xx('GET', `/jobservice/pools/${encodeURIComponent(pools.body[0].worker_pool_id)}/workers`);
+  await is2xx('GET', '/jobservice/queues');
+  await is2xx('PUT', '/jobservice/queues/IMAGE_SCAN', { action: 'pause' });
+  await is2xx('PUT', '/jobservice/queues/IMAGE_SCAN', { action: 'resume' });
+  await is2xx('PUT', '/jobservice/jobs/all');
+  const latest = await is2xx('GET', '/projects/schema/repositories/nested%252Fapp/artifacts/v3?with_scan_overview=true');
+  await is2xx('GET', `/jobservice/jobs/scan-${(Object.values(latest.body.scan_overview)[0] as { report_id: string }).report_id}/log`);
   // getcert's 200 needs a server started with tls init's certificate: tls.test.ts has it; here its declared 404.
   expect((await api(s, 'GET', '/systeminfo/getcert', { as: null })).status).toBe(404);
   const label = await is2xx('POST', '/labels', { name: 'schema', scope: 'p', project_id: pid });

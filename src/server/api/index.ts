@@ -22,6 +22,7 @@ import { robotRoutes } from './robot.js';
 import { repositoryRoutes } from './repository.js';
 import { retentionRoutes } from './retention.js';
 import { scannerRoutes } from './scanner.js';
+import { jobserviceRoutes } from './jobservice.js';
 import { API_PREFIX, ApiRouter } from './router.js';
 import type { ApiServices } from './services.js';
 import { systeminfoRoutes } from './systeminfo.js';
@@ -32,7 +33,7 @@ import { webhookRoutes } from './webhook.js';
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
   for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes, webhookRoutes, gcRoutes, purgeRoutes,
-    scannerRoutes]) add(r);
+    scannerRoutes, jobserviceRoutes]) add(r);
   return r;
 }
 
