@@ -66,7 +66,7 @@ export function viewArtifact(a: ArtifactInfo): ArtifactView {
   };
 }
 
-/** Harbor's built-in icon digests by artifact type (src/lib/icon/const.go); GET /icons/{digest} is not served here. */
+/** Harbor's built-in icon digests by artifact type (src/lib/icon/const.go); GET /icons/{digest} serves our images under them. */
 export const ICONS: Record<string, string> = {
   IMAGE: 'sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06',
   SBOM: 'sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae',

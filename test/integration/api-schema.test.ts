@@ -153,6 +153,7 @@ test('a successful call of every operation validates against its response schema
   await srv.app.scans.idle();
   await is2xx('GET', '/scans/all/metrics');
   await is2xx('GET', '/scans/schedule/metrics');
+  await is2xx('GET', `/icons/${scanned.body.icon}`, undefined, null);
   // The job service monitor and the schedules.
   await is2xx('GET', '/schedules');
   await is2xx('GET', '/schedules/all/paused');
