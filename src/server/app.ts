@@ -147,6 +147,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
   // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
   let sbom: SbomService | undefined;
+  // Pulls ask the scan service (prevent_vul); it is built further down.
+  let scans: ScanService | undefined;
   const access = new AccessControl(stores);
   const immutable = new ImmutableService(stores, access);
   // One key seals every stored secret: registry credentials, the configuration's passwords, webhook auth headers.
@@ -157,6 +159,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const registryOpts: RegistryOptions = {
     uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard, locks,
     onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
+    pullPolicy: (repo, digest, mediaType, puller) => scans?.checkVulnerable(repo.project, repo.name, digest, mediaType, puller) ?? Promise.resolve(),
   };
   const registries = new RegistryEndpointService(stores, box);
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
@@ -191,7 +194,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   let listenUrl: string | null = null;
   const adapterClient = new ScannerAdapterClient();
   const scanners = new ScannerService(stores, access, box, adapterClient, { version: harborctlVersion() });
-  const scans = new ScanService(stores, scanners, adapterClient, {
+  scans = new ScanService(stores, scanners, adapterClient, {
     log: cfg.log, clock: cfg.clock, registryUrl: () => listenUrl, pullToken: (sub, repo, ttl) => tokens.pullToken(sub, repo, ttl),
     onFinished: (r, overview) => void webhooks.vulnerabilityScanEvent(r.repository, r.digest, r.status === 'Success', overview)
       .catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),

@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { parseStoredJson } from '../core/json.js';
-import { MediaType } from '../oci/mediatypes.js';
-import type { MetaStores, ScanReport, ScanReportStatus } from '../storage/meta/index.js';
+import { isIndexMediaType, MediaType } from '../oci/mediatypes.js';
+import type { MetaStores, Project, ScanReport, ScanReportStatus } from '../storage/meta/index.js';
 import { viewArtifact } from './artifacts.js';
 import { JobStopped, type JobContext } from './scheduler.js';
 import { VULN_REPORT_MIME, VULN_REPORT_MIME_V10, type AdapterMetadata, type ScannerAdapterClient } from './scanner-adapter.js';
@@ -24,7 +24,15 @@ export const SCAN_ALL_KIND = 'SCAN_ALL';
 /** The report MIME types Harbor accepts by default (X-Accept-Vulnerabilities), first preferred. */
 export const DEFAULT_ACCEPT = [VULN_REPORT_MIME, VULN_REPORT_MIME_V10];
 /** Harbor's severities, lowest first. */
-const SEVERITIES = ['Unknown', 'None', 'Negligible', 'Low', 'Medium', 'High', 'Critical'];
+const SEVERITIES = ['None', 'Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'];
+/** The token subject of a scanner's pulls (never a user's or robot's name). */
+export const SCANNER_SUBJECT_PREFIX = 'scanner:';
+
+/** A severity's rank, case-insensitive (a project's `severity` is lower case); Unknown for anything else. */
+function severityOf(s: string): number {
+  const i = SEVERITIES.findIndex((x) => x.toLowerCase() === s.toLowerCase());
+  return i < 0 ? 1 : i;
+}
 /** What Harbor's scan job pulls: images (manifests and indexes). */
 const SCANNABLE = new Set<string>([MediaType.ociManifest, MediaType.dockerManifest, MediaType.ociIndex, MediaType.dockerManifestList]);
 
@@ -51,12 +59,12 @@ export function summarize(report: unknown): { severity: string; total: number; f
   let top = -1;
   for (const v of vulns) {
     const x = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-    const sev = typeof x.severity === 'string' && SEVERITIES.includes(x.severity) ? x.severity : 'Unknown';
+    const sev = SEVERITIES[severityOf(typeof x.severity === 'string' ? x.severity : '')];
     summary[sev] = (summary[sev] ?? 0) + 1;
     if (typeof x.fix_version === 'string' && x.fix_version !== '') fixable++;
     top = Math.max(top, SEVERITIES.indexOf(sev));
   }
-  return { severity: top < 0 ? 'None' : SEVERITIES[top], total: vulns.length, fixable, summary };
+  return { severity: SEVERITIES[Math.max(top, 0)], total: vulns.length, fixable, summary };
 }
 
 interface Waiter { promise: Promise<void>; resolve: () => void }
@@ -163,7 +171,7 @@ export class ScanService {
         if (!m) throw new Error('the artifact is gone');
         const ttlSec = Math.ceil((this.opts.timeoutMs ?? 3600_000) / 1000);
         id = await this.client.scan(endpoint, {
-          registry: { url: base, authorization: `Bearer ${this.opts.pullToken(`scanner:${uuid}`, r.repository, ttlSec)}` },
+          registry: { url: base, authorization: `Bearer ${this.opts.pullToken(`${SCANNER_SUBJECT_PREFIX}${uuid}`, r.repository, ttlSec)}` },
           artifact: { repository: r.repository, digest: r.digest, mime_type: m.mediaType, size: m.size, ...(m.tags[0] ? { tag: m.tags[0].name } : {}) },
           enabled_capabilities: [{ type: 'vulnerability', produces_mime_types: [mime] }],
         }, signal);
@@ -277,6 +285,39 @@ export class ScanService {
     if (!r?.report) return {};
     const mime = accept.find((m) => m === r.mimeType || (m === VULN_REPORT_MIME_V10 && r.mimeType === VULN_REPORT_MIME)) ?? r.mimeType;
     return { [mime]: JSON.parse(r.report) as unknown };
+  }
+
+  /**
+   * Harbor's vulnerability prevention on pull (middleware/vulnerable): in a project with prevent_vul,
+   * refuses (412 PROJECTPOLICYVIOLATION) an image its scanner could scan but has no report for, one
+   * whose scan did not succeed, and one with a vulnerability of the project's `severity` or higher
+   * that the effective CVE allowlist (the project's, or the system's with reuse_sys_cve_allowlist;
+   * none once expired) does not exempt. The scanner's own pulls and image indexes pass.
+   */
+  async checkVulnerable(project: Project, repository: string, digest: string, mediaType: string, puller: string): Promise<void> {
+    if (project.metadata.prevent_vul !== 'true' || puller.startsWith(SCANNER_SUBJECT_PREFIX) || isIndexMediaType(mediaType)) return;
+    const threshold = severityOf(project.metadata.severity ?? '');
+    const policy = `'Prevent images with vulnerability severity of "${SEVERITIES[threshold]}" or higher from running.'`;
+    const r = await this.stores.scanReports.latestReport(repository, digest, VULN_REPORT_MIME);
+    if (!r) {
+      const reg = await this.scanners.ofProject(project.id);
+      if (reg.builtin || reg.disabled || !SCANNABLE.has(mediaType)) return;
+      throw new HarborError('PROJECTPOLICYVIOLATION', `current image without vulnerability scanning cannot be pulled due to configured policy in ${policy} To continue with pull, please contact your project administrator for help.`);
+    }
+    if (r.status !== 'Success' || !r.report) {
+      throw new HarborError('PROJECTPOLICYVIOLATION', `current image with "${r.status}" status of vulnerability scanning cannot be pulled due to configured policy in ${policy} To continue with pull, please contact your project administrator for help.`);
+    }
+    const list = await this.stores.projects.getCveAllowlist(project.metadata.reuse_sys_cve_allowlist === 'true' ? 0 : project.id);
+    const now = Math.floor(this.now() / 1000);
+    const allowed = new Set(list && (list.expiresAt === null || list.expiresAt > now) ? list.items : []);
+    const vulns = (JSON.parse(r.report) as { vulnerabilities?: unknown }).vulnerabilities;
+    const count = (Array.isArray(vulns) ? vulns : []).filter((v) => {
+      const x = (typeof v === 'object' && v !== null ? v : {}) as { id?: unknown; severity?: unknown };
+      return !(typeof x.id === 'string' && allowed.has(x.id)) && severityOf(typeof x.severity === 'string' ? x.severity : '') >= threshold;
+    }).length;
+    if (count > 0) {
+      throw new HarborError('PROJECTPOLICYVIOLATION', `current image with ${count} ${count > 1 ? 'vulnerabilities' : 'vulnerability'} cannot be pulled due to configured policy in ${policy} To continue with pull, please contact your project administrator to exempt matched vulnerabilities through configuring the CVE allowlist.`);
+    }
   }
 
   /** The scan-all job (scheduler kind SCAN_ALL): a scan of every image, then waits for them all. */

@@ -250,6 +250,39 @@ describe('scans through the adapter', () => {
   });
 });
 
+describe('prevent_vul on pull', () => {
+  const pull = (repo: string, ref: string) => http(srv.url, 'GET', `/v2/scan/${repo}/manifests/${ref}`, {
+    headers: { ...basicHeader(admin), accept: 'application/vnd.oci.image.manifest.v1+json' },
+  });
+  const expect412 = async (repo: string, ref: string, message: RegExp): Promise<void> => {
+    const r = await pull(repo, ref);
+    expect({ status: r.status, code: r.body?.errors?.[0]?.code }).toEqual({ status: 412, code: 'PROJECTPOLICYVIOLATION' });
+    expect(r.body.errors[0].message).toMatch(message);
+  };
+
+  test('refuses what is unscanned, not scanned well, or too vulnerable; the allowlist exempts; the scanner still pulls', async () => {
+    expect((await api(srv.url, 'PUT', '/projects/scan', { body: { metadata: { prevent_vul: 'true', severity: 'high' } } })).status).toBe(200);
+    // The last scan of v1 was stopped (scan-all above).
+    await expect412('app', 'v1', /with "Stopped" status of vulnerability scanning/);
+    await push('scan/fresh', 'v1', 'fresh');
+    await expect412('fresh', 'v1', /without vulnerability scanning cannot be pulled/);
+    // The scanner pulls a refused image all the same (its token is the scanner's).
+    expect((await api(srv.url, 'POST', `${ART}/v1/scan`)).status).toBe(202);
+    await srv.app.scans.idle();
+    expect([...adapter.pulls.values()].at(-1)).toMatchObject({ ok: true });
+    await expect412('app', 'v1', /with 2 vulnerabilities cannot be pulled due to configured policy in 'Prevent images with vulnerability severity of "High" or higher/);
+    await api(srv.url, 'PUT', '/projects/scan', { body: { metadata: { severity: 'critical' } } });
+    await expect412('app', 'v1', /with 1 vulnerability cannot/);
+    await api(srv.url, 'PUT', '/projects/scan', { body: { cve_allowlist: { items: [{ cve_id: 'CVE-2099-1000' }] } } });
+    expect((await pull('app', 'v1')).status).toBe(200);
+    // The system's allowlist instead, when the project reuses it (it is empty here).
+    await api(srv.url, 'PUT', '/projects/scan', { body: { metadata: { reuse_sys_cve_allowlist: 'true' } } });
+    await expect412('app', 'v1', /with 1 vulnerability cannot/);
+    await api(srv.url, 'PUT', '/projects/scan', { body: { metadata: { prevent_vul: 'false', reuse_sys_cve_allowlist: 'false' } } });
+    expect((await pull('fresh', 'v1')).status).toBe(200);
+  });
+});
+
 describe('durable scans', () => {
   test('a scan the server was stopped in the middle of finishes after a restart', async () => {
     const a2 = await startScannerAdapter({ notReadyPolls: 1 });
