@@ -279,8 +279,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           s.closeIdleConnections();
           await done;
         }));
+        await scans.close(); // first: a scan-all the scheduler then stops leaves its scans for the next start
         await scheduler.close();
-        await scans.close();
         await adapterClient.close();
         await sbom.close();
         await retention.close();

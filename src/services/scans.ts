@@ -133,7 +133,7 @@ export class ScanService {
    * Asks for a vulnerability scan of one artifact with the project's scanner: PRECONDITION when that
    * scanner cannot scan for vulnerabilities or is disabled, CONFLICT while a scan of it is unfinished.
    */
-  async request(projectId: number, repository: string, digest: string, mediaType: string, executionId: number | null = null): Promise<ScanReport> {
+  async request(projectId: number, repository: string, digest: string, mediaType: string, executionId: number | null = null, start = true): Promise<ScanReport> {
     const reg = await this.scanners.ofProject(projectId);
     if (reg.builtin) {
       throw new HarborError('PRECONDITION', `no available scanner for project: ${projectId}: its scanner ${reg.name} makes SBOMs only (scan_type "sbom"); register a vulnerability scanner (POST /scanners)`);
@@ -144,7 +144,7 @@ export class ScanService {
     if (r === null) throw new HarborError('NOT_FOUND', `artifact ${repository.slice(0, 300)}@${digest} not found`);
     if (r === 'running') throw new HarborError('CONFLICT', `a previous scan process is running for ${repository.slice(0, 300)}@${digest}`);
     await this.log(r.uuid, `scan of ${repository}@${digest} queued for scanner ${reg.name} (${reg.url})`);
-    this.enqueue(r.uuid);
+    if (start) this.enqueue(r.uuid);
     return r;
   }
 
@@ -330,18 +330,21 @@ export class ScanService {
         const v = viewArtifact(a);
         if (v.type !== 'IMAGE' || (parseStoredJson(a.content.toString('utf8')) as { subject?: unknown } | null)?.subject) continue;
         try {
-          started.push((await this.request(repo.projectId, repo.name, a.digest, a.mediaType, ctx.execution.id)).uuid);
+          started.push((await this.request(repo.projectId, repo.name, a.digest, a.mediaType, ctx.execution.id, false)).uuid);
         } catch (e) {
           await ctx.log(`${repo.name}@${a.digest}: ${(e as Error).message}`);
         }
       }
     }
+    // Every report exists before the first scan starts: the metrics count them all from then on.
+    for (const u of started) this.enqueue(u);
     await ctx.log(`${started.length} scans asked for`);
     const all = Promise.all(started.map((u) => this.finished.get(u)?.promise));
     const stopped = new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
     await Promise.race([all, stopped]);
     if (ctx.signal.aborted) {
-      for (const u of started) await this.stopReport(u).catch(() => undefined);
+      // Stopped by a user: its scans stop too. Shut down: they stay queued for the next start.
+      if (!this.closed) for (const u of started) await this.stopReport(u).catch(() => undefined);
       throw new JobStopped();
     }
     return { total: started.length };

@@ -32,6 +32,8 @@ export interface ScannerAdapter {
   authorizations: (string | undefined)[];
   /** Holds every new scan request unanswered until the returned function is called (to see a Running scan, or stop it). */
   hold(): () => void;
+  /** Resolves once `n` scan requests in all have been received. */
+  received(n: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,6 +100,7 @@ export async function startScannerAdapter(opts: AdapterOptions = {}): Promise<Sc
   const pulls = new Map<string, PullResult>();
   const authorizations: (string | undefined)[] = [];
   let gate: Promise<void> = Promise.resolve();
+  const waiters: { n: number; resolve: () => void }[] = [];
   let n = 0;
   const send = (res: http.ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void => {
     const text = body === undefined ? '' : JSON.stringify(body);
@@ -127,6 +130,10 @@ export async function startScannerAdapter(opts: AdapterOptions = {}): Promise<Sc
         }
         if (!body?.registry?.url || !body.artifact?.digest) return send(res, 422, { error: { message: 'registry.url and artifact.digest are required' } });
         requests.push(body);
+        for (const w of waiters.splice(0)) {
+          if (requests.length >= w.n) w.resolve();
+          else waiters.push(w);
+        }
         // A held adapter accepts nothing until released: the scan stays in its first step.
         void gate.then(() => {
           const id = `scan-${++n}`;
@@ -158,6 +165,10 @@ export async function startScannerAdapter(opts: AdapterOptions = {}): Promise<Sc
       let release!: () => void;
       gate = new Promise<void>((r) => { release = r; });
       return release;
+    },
+    received(count) {
+      if (requests.length >= count) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push({ n: count, resolve }));
     },
     async close() {
       server.closeAllConnections();

@@ -217,6 +217,23 @@ describe('scans through the adapter', () => {
     expect((await api(srv.url, 'PUT', '/projects/scan/scanner', { body: { uuid: trivy } })).status).toBe(200);
   });
 
+  test('a scan that fails is an Error with its reason in the log, and a SCANNING_FAILED event', async () => {
+    const odd = await startScannerAdapter({ produces: ['application/x-other-report'] });
+    try {
+      const id = await register('odd', odd.url);
+      await api(srv.url, 'PUT', '/projects/scan/scanner', { body: { uuid: id } });
+      expect((await api(srv.url, 'POST', `${ART}/v1/scan`)).status).toBe(202);
+      await srv.app.scans.idle();
+      const o = (await api(srv.url, 'GET', `${ART}/v1?with_scan_overview=true`)).body.scan_overview[V11];
+      expect(o).toMatchObject({ scan_status: 'Error' });
+      expect((await api(srv.url, 'GET', `${ART}/v1/scan/${o.report_id}/log`)).text).toMatch(/failed: TestScanner produces no vulnerability report/);
+      const ev = await hook.next((x) => x.json?.type === 'SCANNING_FAILED');
+      expect(ev.json.event_data.resources[0].scan_overview[V11]).toMatchObject({ scan_status: 'Error', report_id: o.report_id });
+      await api(srv.url, 'PUT', '/projects/scan/scanner', { body: { uuid: trivy } });
+      await api(srv.url, 'DELETE', `/scanners/${id}`);
+    } finally { await odd.close(); }
+  });
+
   test('scan all: schedule, run, metrics, stop', async () => {
     expect((await api(srv.url, 'GET', '/system/scanAll/schedule')).body).toEqual({});
     expectApiError(await api(srv.url, 'POST', '/system/scanAll/stop'), 400, 'BAD_REQUEST');
@@ -306,6 +323,31 @@ describe('durable scans', () => {
     } finally {
       await s2?.close();
       await a2.close();
+    }
+  });
+
+  test('a scan-all the server is shut down in leaves its scans to finish after the restart', async () => {
+    const a3 = await startScannerAdapter();
+    const s1 = await startTestServer();
+    let s2: TestServer | undefined;
+    try {
+      const r = await api(s1.url, 'POST', '/scanners', { body: { name: 'A', url: a3.url } });
+      await api(s1.url, 'PATCH', `/scanners/${r.headers.location.split('/').pop()}`, { body: { is_default: true } });
+      for (const t of ['a', 'b', 'c']) expect(await pushImageWith(s1.url, `library/${t}`, 'v1', basicHeader(admin))).toMatchObject({ ok: true });
+      const release = a3.hold();
+      expect((await api(s1.url, 'POST', '/system/scanAll/schedule', { body: { schedule: { type: 'Manual' } } })).status).toBe(201);
+      const e = (await s1.app.scheduler.history('SCAN_ALL', { offset: 0, limit: 1 })).items[0];
+      // Once a scan reached the adapter, every image's scan was asked for (2 running, 1 queued).
+      await a3.received(1);
+      expect((await api(s1.url, 'GET', '/scans/all/metrics')).body).toMatchObject({ total: 3, completed: 0, ongoing: true });
+      await s1.close({ keepData: true });
+      release();
+      s2 = await startTestServer({ dataDir: s1.dataDir });
+      await s2.app.scans.idle();
+      expect(await s2.app.stores.scanReports.countReportsByExecution(e.id)).toEqual({ Success: 3 });
+    } finally {
+      await s2?.close();
+      await a3.close();
     }
   });
 });
