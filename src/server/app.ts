@@ -169,6 +169,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion(),
     onFinished: (repository, digest, st) => void webhooks.scanEvent(repository, digest, st).catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
     scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
+    external: (projectId, repository, digest) => scans?.sbomDocument(projectId, repository, digest) ?? Promise.resolve(null),
   });
 
   const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });

@@ -49,6 +49,11 @@ export interface SbomServiceOptions {
   scanLimits?: Partial<ScanLimits>;
   /** Told when a generation ends, Success or Error (webhooks' SCANNING_COMPLETED and SCANNING_FAILED). */
   onFinished?: (repository: string, digest: string, status: SbomStatus) => void;
+  /**
+   * The SPDX document from the project's scanner adapter when it makes SBOMs (services/scans.ts),
+   * null to generate it here. An adapter's SBOM is stored alone, as Harbor stores it (no CycloneDX twin).
+   */
+  external?: (projectId: number, repository: string, digest: string) => Promise<{ document: Buffer; scanner: string } | null>;
 }
 
 const IMAGE_CONFIGS = new Set<string>([MediaType.ociConfig, MediaType.dockerConfig]);
@@ -322,7 +327,14 @@ export class SbomService {
   }
 
   /** Scans the image's layers and stores both documents; removes the image's earlier SBOMs. */
-  private async generate(repo: ResolvedRepository, subject: { mediaType: string; digest: string; size: number }, doc: ManifestDoc): Promise<Record<SbomFormat, string>> {
+  private async generate(repo: ResolvedRepository, subject: { mediaType: string; digest: string; size: number }, doc: ManifestDoc): Promise<{ spdx: string; cyclonedx: string | null }> {
+    const ext = await this.opts.external?.(repo.project.id, repo.name, subject.digest);
+    if (ext) {
+      const spdx = await this.store(repo, subject, ext.document, 'spdx');
+      await this.removeOther(repo, subject.digest, [spdx]);
+      this.opts.log.info('stored the scanner adapter\'s SBOM', { repository: repo.name, digest: subject.digest, scanner: ext.scanner });
+      return { spdx, cyclonedx: null };
+    }
     const layers: LayerSource[] = (doc.layers ?? []).filter((l) => !l.urls?.length).map((l) => ({
       digest: l.digest,
       mediaType: l.mediaType,
@@ -345,12 +357,15 @@ export class SbomService {
       await this.stores.content.deleteManifest(repo.name, spdx);
       throw e;
     }
-    const stored = { spdx, cyclonedx };
-    // Harbor keeps one SBOM per artifact: a new generation replaces the previous accessories.
-    for (const r of await this.stores.content.listReferrers(repo.name, subject.digest, SBOM_ARTIFACT_TYPE)) {
-      if (r.digest !== stored.spdx && r.digest !== stored.cyclonedx) await this.stores.content.deleteManifest(repo.name, r.digest);
+    await this.removeOther(repo, subject.digest, [spdx, cyclonedx]);
+    return { spdx, cyclonedx };
+  }
+
+  /** Harbor keeps one SBOM per artifact: a new generation replaces the previous accessories. */
+  private async removeOther(repo: ResolvedRepository, subject: string, keep: string[]): Promise<void> {
+    for (const r of await this.stores.content.listReferrers(repo.name, subject, SBOM_ARTIFACT_TYPE)) {
+      if (!keep.includes(r.digest)) await this.stores.content.deleteManifest(repo.name, r.digest);
     }
-    return stored;
   }
 
   private async *blobStream(digest: string): AsyncGenerator<Uint8Array> {

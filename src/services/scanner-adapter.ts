@@ -107,9 +107,9 @@ export class ScannerAdapterClient {
   }
 
   /** One poll of GET /api/v1/scan/{id}/report: the report, or when to ask again (Refresh-After, seconds). */
-  async report(e: AdapterEndpoint, id: string, mimeType: string, signal?: AbortSignal): Promise<ReportPoll> {
+  async report(e: AdapterEndpoint, id: string, mimeType: string, signal?: AbortSignal, query?: string): Promise<ReportPoll> {
     const path = `/api/v1/scan/${encodeURIComponent(id)}/report`;
-    const r = await this.call(e, 'GET', path, { accept: mimeType, signal });
+    const r = await this.call(e, 'GET', query ? `${path}?${query}` : path, { accept: mimeType, signal });
     if (r.status === 302) {
       const after = Number(String(r.headers['refresh-after'] ?? ''));
       return { ready: false, retryAfterSec: Number.isFinite(after) && after >= 0 ? after : 5 };

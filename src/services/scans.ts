@@ -16,7 +16,7 @@ import { isIndexMediaType, MediaType } from '../oci/mediatypes.js';
 import type { MetaStores, Project, ScanReport, ScanReportStatus } from '../storage/meta/index.js';
 import { viewArtifact } from './artifacts.js';
 import { JobStopped, type JobContext } from './scheduler.js';
-import { VULN_REPORT_MIME, VULN_REPORT_MIME_V10, type AdapterMetadata, type ScannerAdapterClient } from './scanner-adapter.js';
+import { SBOM_REPORT_MIME, VULN_REPORT_MIME, VULN_REPORT_MIME_V10, type AdapterEndpoint, type AdapterMetadata, type ScanRequest, type ScannerAdapterClient } from './scanner-adapter.js';
 import type { ScannerService, ScannerView } from './scanners.js';
 
 export const IMAGE_SCAN_JOB = 'IMAGE_SCAN';
@@ -25,6 +25,8 @@ export const SCAN_ALL_KIND = 'SCAN_ALL';
 export const DEFAULT_ACCEPT = [VULN_REPORT_MIME, VULN_REPORT_MIME_V10];
 /** Harbor's severities, lowest first. */
 const SEVERITIES = ['None', 'Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'];
+/** The SBOM format Harbor asks adapters for. */
+const SPDX_JSON = 'application/spdx+json';
 /** The token subject of a scanner's pulls (never a user's or robot's name). */
 export const SCANNER_SUBJECT_PREFIX = 'scanner:';
 
@@ -161,38 +163,16 @@ export class ScanService {
     let status: ScanReportStatus = 'Error';
     try {
       const endpoint = await this.scanners.endpoint(r.registrationUuid);
-      let id = r.scanRequestId;
       const meta = await this.client.metadata(endpoint);
       const mime = reportMime(meta);
-      if (!id) {
-        const base = this.opts.registryUrl();
-        if (!base) throw new Error('the registry is not listening: there is no URL for the scanner to pull from');
-        const m = (await this.stores.artifacts.getArtifact(r.repository, r.digest));
-        if (!m) throw new Error('the artifact is gone');
-        const ttlSec = Math.ceil((this.opts.timeoutMs ?? 3600_000) / 1000);
-        id = await this.client.scan(endpoint, {
-          registry: { url: base, authorization: `Bearer ${this.opts.pullToken(`${SCANNER_SUBJECT_PREFIX}${uuid}`, r.repository, ttlSec)}` },
-          artifact: { repository: r.repository, digest: r.digest, mime_type: m.mediaType, size: m.size, ...(m.tags[0] ? { tag: m.tags[0].name } : {}) },
-          enabled_capabilities: [{ type: 'vulnerability', produces_mime_types: [mime] }],
-        }, signal);
-        await this.stores.scanReports.updateReport(uuid, { scanRequestId: id });
-        await this.log(uuid, `${meta.scanner.name} ${meta.scanner.version} accepted the scan as ${id}; waiting for its report (${mime})`);
-      } else {
-        await this.log(uuid, `resumed: waiting for the report of scan ${id}`);
-      }
-      const deadline = this.now() + (this.opts.timeoutMs ?? 3600_000);
-      for (;;) {
-        const poll = await this.client.report(endpoint, id, mime, signal);
-        if (poll.ready) {
-          const s = summarize(poll.report);
-          await this.stores.scanReports.updateReport(uuid, { report: JSON.stringify(poll.report) });
-          await this.log(uuid, `report received: ${s.total} vulnerabilities, ${s.fixable} fixable, severity ${s.severity}`);
-          status = 'Success';
-          break;
-        }
-        if (this.now() >= deadline) throw new Error(`the scanner gave no report within ${Math.round((this.opts.timeoutMs ?? 3600_000) / 1000)} s`);
-        await sleep(Math.min(60_000, Math.max(200, poll.retryAfterSec * 1000)), signal);
-      }
+      const report = await this.onAdapter(endpoint, meta, { repository: r.repository, digest: r.digest, subject: `${SCANNER_SUBJECT_PREFIX}${uuid}` },
+        { type: 'vulnerability', produces_mime_types: [mime] }, mime, {
+          id: r.scanRequestId, signal, log: (line) => this.log(uuid, line), accepted: (id) => this.stores.scanReports.updateReport(uuid, { scanRequestId: id }),
+        });
+      const s = summarize(report);
+      await this.stores.scanReports.updateReport(uuid, { report: JSON.stringify(report) });
+      await this.log(uuid, `report received: ${s.total} vulnerabilities, ${s.fixable} fixable, severity ${s.severity}`);
+      status = 'Success';
     } catch (e) {
       if (signal.aborted) {
         status = this.closed ? 'Running' : 'Stopped';
@@ -208,6 +188,59 @@ export class ScanService {
       const done = await this.stores.scanReports.getReport(uuid);
       if (done) this.opts.onFinished?.(done, { [done.mimeType]: await this.overviewOf(done) });
     }
+  }
+
+  /**
+   * One scan on an adapter: submits it (unless `id` says it was accepted before a restart), giving
+   * the adapter our registry's URL and a pull-only token for the repository, then polls the report
+   * (302 + Refresh-After) until it is there or the time is up.
+   */
+  private async onAdapter(endpoint: AdapterEndpoint, meta: AdapterMetadata, art: { repository: string; digest: string; subject: string },
+    capability: ScanRequest['enabled_capabilities'][number], mime: string,
+    o: { id: string | null; signal?: AbortSignal; log(line: string): Promise<void>; accepted(id: string): Promise<unknown>; query?: string }): Promise<unknown> {
+    let id = o.id;
+    const timeoutMs = this.opts.timeoutMs ?? 3600_000;
+    if (!id) {
+      const base = this.opts.registryUrl();
+      if (!base) throw new Error('the registry is not listening: there is no URL for the scanner to pull from');
+      const m = await this.stores.artifacts.getArtifact(art.repository, art.digest);
+      if (!m) throw new Error('the artifact is gone');
+      id = await this.client.scan(endpoint, {
+        registry: { url: base, authorization: `Bearer ${this.opts.pullToken(art.subject, art.repository, Math.ceil(timeoutMs / 1000))}` },
+        artifact: { repository: art.repository, digest: art.digest, mime_type: m.mediaType, size: m.size, ...(m.tags[0] ? { tag: m.tags[0].name } : {}) },
+        enabled_capabilities: [capability],
+      }, o.signal);
+      await o.accepted(id);
+      await o.log(`${meta.scanner.name} ${meta.scanner.version} accepted the scan as ${id}; waiting for its report (${mime})`);
+    } else {
+      await o.log(`resumed: waiting for the report of scan ${id}`);
+    }
+    const deadline = this.now() + timeoutMs;
+    for (;;) {
+      const poll = await this.client.report(endpoint, id, mime, o.signal, o.query);
+      if (poll.ready) return poll.report;
+      if (this.now() >= deadline) throw new Error(`the scanner gave no report within ${Math.round(timeoutMs / 1000)} s`);
+      await sleep(Math.min(60_000, Math.max(200, poll.retryAfterSec * 1000)), o.signal ?? new AbortController().signal);
+    }
+  }
+
+  /**
+   * The SPDX SBOM of an image from the project's scanner, when that is an adapter with the sbom
+   * capability (Harbor asks SPDX JSON only: sbom_media_types, ?sbom_media_type=); null when the
+   * project scans with the built-in generator. Called by the SBOM service's job.
+   */
+  async sbomDocument(projectId: number, repository: string, digest: string): Promise<{ document: Buffer; scanner: string } | null> {
+    const reg = await this.scanners.ofProject(projectId);
+    if (reg.builtin || reg.disabled) return null;
+    const endpoint = await this.scanners.endpoint(reg.uuid);
+    const meta = await this.client.metadata(endpoint);
+    if (!meta.capabilities.some((c) => c.type === 'sbom' && c.produces_mime_types.includes(SBOM_REPORT_MIME))) return null;
+    const report = await this.onAdapter(endpoint, meta, { repository, digest, subject: `${SCANNER_SUBJECT_PREFIX}sbom-${randomUUID()}` },
+      { type: 'sbom', produces_mime_types: [SBOM_REPORT_MIME], parameters: { sbom_media_types: [SPDX_JSON] } }, SBOM_REPORT_MIME,
+      { id: null, log: async (line) => this.opts.log.info(line, { repository, digest }), accepted: async () => undefined, query: `sbom_media_type=${encodeURIComponent(SPDX_JSON)}` });
+    const sbom = (report as { sbom?: unknown }).sbom;
+    if (typeof sbom !== 'object' || sbom === null || Array.isArray(sbom)) throw new Error(`${meta.scanner.name}'s SBOM report has no "sbom" document`);
+    return { document: Buffer.from(JSON.stringify(sbom)), scanner: `${meta.scanner.name} ${meta.scanner.version}` };
   }
 
   /** Stops the unfinished scan of an artifact: BAD_REQUEST when there is none (Harbor's answer). */

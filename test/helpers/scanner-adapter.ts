@@ -44,7 +44,11 @@ export interface AdapterOptions {
   notReadyPolls?: number;
   /** An Authorization header the adapter requires of Harbor (401 otherwise). */
   requireAuthorization?: string;
+  /** It makes SBOMs too (capability sbom, SPDX JSON only, as Harbor asks). */
+  sbom?: boolean;
 }
+
+export const SBOM_MIME = 'application/vnd.security.sbom.report+json; version=1.0';
 
 const SEVERITIES = ['Critical', 'High', 'Medium', 'Low'];
 
@@ -93,6 +97,19 @@ function report(job: Job, mime: string): Record<string, unknown> {
   };
 }
 
+/** The SBOM report: an SPDX 2.3 document with one package per blob read. */
+function sbomReport(job: Job): Record<string, unknown> {
+  return {
+    generated_at: new Date().toISOString(), artifact: job.request.artifact, scanner: { name: 'TestScanner', vendor: 'harborctl tests', version: '1.1.0' },
+    media_type: 'application/spdx+json',
+    sbom: {
+      spdxVersion: 'SPDX-2.3', dataLicense: 'CC0-1.0', SPDXID: 'SPDXRef-DOCUMENT', name: job.request.artifact.repository,
+      documentNamespace: `https://test.invalid/${job.request.artifact.digest}`, creationInfo: { created: new Date().toISOString(), creators: ['Tool: TestScanner-1.1.0'] },
+      packages: (job.result?.blobs ?? []).map((b, i) => ({ SPDXID: `SPDXRef-Package-${i}`, name: `pkg-${b.digest.slice(7, 15)}`, versionInfo: '1.0.0', downloadLocation: 'NOASSERTION' })),
+    },
+  };
+}
+
 export async function startScannerAdapter(opts: AdapterOptions = {}): Promise<ScannerAdapter> {
   const produces = opts.produces ?? [V11, V10];
   const jobs = new Map<string, Job>();
@@ -117,7 +134,10 @@ export async function startScannerAdapter(opts: AdapterOptions = {}): Promise<Sc
       if (req.method === 'GET' && path === '/api/v1/metadata') {
         return send(res, 200, {
           scanner: { name: 'TestScanner', vendor: 'harborctl tests', version: '1.1.0' },
-          capabilities: [{ type: 'vulnerability', consumes_mime_types: ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'], produces_mime_types: produces }],
+          capabilities: [
+            { type: 'vulnerability', consumes_mime_types: ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'], produces_mime_types: produces },
+            ...(opts.sbom ? [{ type: 'sbom', consumes_mime_types: ['application/vnd.oci.image.manifest.v1+json'], produces_mime_types: [SBOM_MIME] }] : []),
+          ],
           properties: { 'harbor.scanner-adapter/scanner-type': 'os-package-vulnerability' },
         }, { 'content-type': 'application/vnd.scanner.adapter.metadata+json; version=1.0' });
       }
@@ -149,10 +169,14 @@ export async function startScannerAdapter(opts: AdapterOptions = {}): Promise<Sc
         const job = jobs.get(decodeURIComponent(m[1]));
         if (!job) return send(res, 404, { error: { message: 'no such scan' } });
         const accept = req.headers.accept ?? V11;
-        if (!produces.includes(accept)) return send(res, 400, { error: { message: `unsupported report type ${accept}` } });
+        const wantsSbom = opts.sbom && accept === SBOM_MIME;
+        if (!produces.includes(accept) && !wantsSbom) return send(res, 400, { error: { message: `unsupported report type ${accept}` } });
+        if (wantsSbom && new URL(req.url ?? '', 'http://x').searchParams.get('sbom_media_type') !== 'application/spdx+json') {
+          return send(res, 400, { error: { message: 'sbom_media_type=application/spdx+json is required' } });
+        }
         if (!job.result || job.polls++ < (opts.notReadyPolls ?? 1)) return send(res, 302, undefined, { 'Refresh-After': '0' });
         if (!job.result.ok) return send(res, 500, { error: { message: job.result.error } });
-        return send(res, 200, report(job, accept), { 'content-type': accept });
+        return send(res, 200, wantsSbom ? sbomReport(job) : report(job, accept), { 'content-type': accept });
       }
       send(res, 404, { error: { message: 'not found' } });
     });

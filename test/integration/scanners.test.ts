@@ -3,7 +3,7 @@
 // from our registry with the token it is handed; no real Trivy is installable here).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addMember, admin, api, basicHeader, createProject, createUser, expectApiError, http, pushImageWith, type ApiReply, type Creds } from '../helpers/api.js';
-import { startScannerAdapter, V10, V11, type ScannerAdapter } from '../helpers/scanner-adapter.js';
+import { SBOM_MIME, startScannerAdapter, V10, V11, type ScannerAdapter } from '../helpers/scanner-adapter.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { validateResponse } from '../helpers/swagger.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -297,6 +297,29 @@ describe('prevent_vul on pull', () => {
     await expect412('app', 'v1', /with 1 vulnerability cannot/);
     await api(srv.url, 'PUT', '/projects/scan', { body: { metadata: { prevent_vul: 'false', reuse_sys_cve_allowlist: 'false' } } });
     expect((await pull('fresh', 'v1')).status).toBe(200);
+  });
+});
+
+describe('SBOMs from an adapter', () => {
+  test('a project whose scanner makes SBOMs gets its SPDX document as the SBOM accessory', async () => {
+    const sb = await startScannerAdapter({ sbom: true });
+    try {
+      const id = await register('sbom-maker', sb.url);
+      await createProject(srv.url, 'sboms');
+      await api(srv.url, 'PUT', '/projects/sboms/scanner', { body: { uuid: id } });
+      const digest = await push('sboms/img', 'v1', 'sboms');
+      const before = sb.requests.length;
+      expect((await api(srv.url, 'POST', '/projects/sboms/repositories/img/artifacts/v1/scan', { body: { scan_type: 'sbom' } })).status).toBe(202);
+      await srv.app.sbom.idle();
+      expect(sb.requests[before]).toMatchObject({ artifact: { repository: 'sboms/img', digest },
+        enabled_capabilities: [{ type: 'sbom', produces_mime_types: [SBOM_MIME], parameters: { sbom_media_types: ['application/spdx+json'] } }] });
+      const a = await api(srv.url, 'GET', '/projects/sboms/repositories/img/artifacts/v1?with_sbom_overview=true');
+      expect(a.body.sbom_overview).toMatchObject({ scan_status: 'Success', sbom_digest: expect.stringMatching(/^sha256:/) });
+      const doc = await addition(`/projects/sboms/repositories/img/artifacts/${a.body.sbom_overview.sbom_digest}/additions/sbom`);
+      expect(JSON.parse(doc.text)).toMatchObject({ spdxVersion: 'SPDX-2.3', creationInfo: { creators: ['Tool: TestScanner-1.1.0'] }, packages: [expect.anything(), expect.anything()] });
+      // One SBOM accessory: the adapter's SPDX document, no CycloneDX twin.
+      expect((await api(srv.url, 'GET', '/projects/sboms/repositories/img/artifacts/v1/accessories')).body).toHaveLength(1);
+    } finally { await sb.close(); }
   });
 });
 
