@@ -4,6 +4,7 @@ import * as fsp from 'node:fs/promises';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { harborctlVersion } from '../core/version.js';
 import { ArtifactService } from '../services/artifacts.js';
@@ -43,6 +44,7 @@ import { WebhookService, type WebhookOptions } from '../services/webhooks.js';
 import { openBlobStore, type StorageConfig } from '../storage/blobs/config.js';
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetaStores } from '../storage/meta/index.js';
+import { type DbConfig, redactDbUrl } from '../storage/meta/db-url.js';
 import { openSqliteStores } from '../storage/meta/sqlite/index.js';
 import { ensureAdmin, ensureLibrary, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
@@ -92,6 +94,8 @@ export interface AppConfig {
   webhooks?: WebhookOptions;
   /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
   storage?: StorageConfig;
+  /** The metadata database (`serve --db`); default SQLite in <dataDir>/registry.db. */
+  db?: DbConfig;
 }
 
 export interface App {
@@ -139,11 +143,7 @@ function sbomLimitsFromEnv(): Partial<ScanLimits> {
 export async function createApp(cfg: AppConfig): Promise<App> {
   await fsp.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const blobs = await openBlobStore(cfg.storage ?? { kind: 'file', dir: join(cfg.dataDir, 'blobs') });
-  // The database holds password hashes: 0600, and SQLite gives its -wal and -shm files the same mode.
-  const dbPath = join(cfg.dataDir, 'registry.db');
-  await (await fsp.open(dbPath, 'a', 0o600)).close();
-  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) await fsp.chmod(f, 0o600).catch(() => undefined);
-  const stores: MetaStores = openSqliteStores(dbPath, cfg.clock ? { clock: () => new Date(cfg.clock!()) } : {});
+  const stores = await openMetaStores(cfg.db ?? { kind: 'sqlite', path: join(cfg.dataDir, 'registry.db') }, cfg.clock);
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
   // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
   let sbom: SbomService | undefined;
@@ -287,13 +287,32 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         await retention.close();
         await webhooks.close(); // after the SBOM queue: its last scans may still notify
         await registry.close();
-        auditLog.close(); // the last batch, before the database closes
+        await auditLog.close(); // the last batch, before the database closes
         await auditExt.close();
         await stores.close();
       })();
       return closing;
     },
   };
+}
+
+/** Opens the metadata backend the configuration names: the one place above storage/ that picks one. */
+async function openMetaStores(db: DbConfig, clock: (() => number) | undefined): Promise<MetaStores> {
+  const opts = clock ? { clock: () => new Date(clock()) } : {};
+  if (db.kind === 'postgres') {
+    const { openPgStores } = await import('../storage/meta/pg/index.js');
+    try {
+      return await openPgStores(db.url, opts);
+    } catch (e) {
+      // One line naming the database without its password; pg's messages never hold it.
+      const why = (e as Error).message || (e as { code?: string }).code || 'connection failed';
+      throw new HarborError('UNREACHABLE', `cannot open the database ${redactDbUrl(db)}: ${why}`);
+    }
+  }
+  // The database holds password hashes: 0600, and SQLite gives its -wal and -shm files the same mode.
+  await (await fsp.open(db.path, 'a', 0o600)).close();
+  for (const f of [db.path, `${db.path}-wal`, `${db.path}-shm`]) await fsp.chmod(f, 0o600).catch(() => undefined);
+  return openSqliteStores(db.path, opts);
 }
 
 function listenOn(server: http.Server, port: number, host: string): Promise<AddressInfo> {

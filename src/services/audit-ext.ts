@@ -72,7 +72,7 @@ const MAX_FIELD = 1024;
 export interface AuditExtOptions {
   clock?: () => number; flushMs?: number;
   /** Flushes what feeds artifactBatch() (the pull log), so a flush here writes every request already answered. */
-  flushFeeds?: () => void;
+  flushFeeds?: () => Promise<void> | undefined;
 }
 
 export class AuditExtService {
@@ -82,7 +82,9 @@ export class AuditExtService {
   private closed = false;
   private readonly now: () => number;
   private readonly flushMs: number;
-  private readonly flushFeeds: () => void;
+  private readonly flushFeeds: () => Promise<void> | undefined;
+  /** The batches being written, in order (as services/audit.ts). */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly stores: Pick<MetaStores, 'audit' | 'projects'>,
@@ -132,30 +134,34 @@ export class AuditExtService {
       if (s.skipDatabase) return;
     }
     this.buffer.push(r);
-    if (this.buffer.length >= MAX_BATCH) this.flush();
+    if (this.buffer.length >= MAX_BATCH) void this.write();
     else if (!this.timer) {
-      this.timer = setTimeout(() => { this.timer = undefined; this.flush(); }, this.flushMs);
+      this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushMs);
       this.timer.unref();
     }
   }
 
-  /** Writes what is buffered in one transaction; a failure is logged, not thrown. */
-  flush(): void {
-    this.flushFeeds();
-    if (this.buffer.length === 0) return;
+  /** Writes what the feeds (the pull log) and this buffer hold, each batch in one transaction; resolves once written. */
+  async flush(): Promise<void> {
+    await this.flushFeeds();
+    await this.write();
+  }
+
+  /** Takes the buffer as one batch, written after the batches before it; a failure is logged, not thrown. */
+  private write(): Promise<void> {
+    if (this.buffer.length === 0) return this.writing;
     const rows = this.buffer;
     this.buffer = [];
-    try {
-      this.stores.audit.insertExt(rows);
-    } catch (e) {
+    this.writing = this.writing.then(() => this.stores.audit.insertExt(rows)).catch((e: unknown) => {
       this.log.error('could not write audit log entries', { rows: rows.length, error: e });
-    }
+    });
+    return this.writing;
   }
 
   async close(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.flush();
+    await this.flush();
     this.closed = true;
     await this.forwarder?.close();
   }
@@ -163,7 +169,7 @@ export class AuditExtService {
   /** The entries the caller may see, as the legacy list (visibleProjects). */
   async list(actor: Principal, query: Omit<AuditQuery, 'projectIds'>, project?: Project): Promise<{ items: AuditLogExtRecord[]; total: number }> {
     const projectIds = await visibleProjects(this.stores, this.access, actor, project);
-    this.flush();
+    await this.flush();
     return this.stores.audit.listExt({ ...query, projectIds });
   }
 }

@@ -1,8 +1,8 @@
 // Harbor's audit log of artifacts (the legacy AuditLog of /audit-logs and /projects/{p}/logs): who
 // pulled (manifest GET, not HEAD, as Harbor counts it), pushed (create) or deleted what, and when.
 // Recording must not slow the manifest GET path: record() only appends to a buffer, which is written
-// in one transaction every FLUSH_MS or once MAX_BATCH rows wait, and on close. A list flushes first,
-// so what was answered is what is listed. Usernames are as Harbor shows them: `robot$name` for
+// in one transaction every FLUSH_MS or once MAX_BATCH rows wait, and on close; the writes go one
+// after another, off the request path. A list awaits a flush first, so what was answered is what is listed. Usernames are as Harbor shows them: `robot$name` for
 // robots, `anonymous` for a public pull without credentials (goharbor/harbor#11306).
 // The same batch carries the pull counts and pull times (repository pull_count, artifact and tag
 // pull_time): Harbor too keeps them in memory and writes them every few seconds
@@ -57,6 +57,8 @@ export class AuditLogService {
   private timer: NodeJS.Timeout | undefined;
   private flushQueued = false;
   private closed = false;
+  /** The batches being written, in order; a flush resolves once its batch and every earlier one are written. */
+  private writing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly flushMs: number;
   private readonly maxBatch: number;
@@ -89,7 +91,7 @@ export class AuditLogService {
       this.kindIndex.set(key, k);
       this.kinds.push({ operation, username: user, repository, reference });
     }
-    if (this.n === this.kindOf.length) this.flush(); // the next turn's flush is late: write now rather than drop
+    if (this.n === this.kindOf.length) void this.flush(); // the next turn's flush is late: take the batch now rather than drop
     this.kindOf[this.n] = k;
     this.projectOf[this.n] = project.id;
     this.timeOf[this.n] = this.now();
@@ -97,17 +99,21 @@ export class AuditLogService {
     if (this.n >= this.maxBatch) {
       if (!this.flushQueued) {
         this.flushQueued = true;
-        setImmediate(() => { this.flushQueued = false; this.flush(); });
+        setImmediate(() => { this.flushQueued = false; void this.flush(); });
       }
     } else if (!this.timer) {
-      this.timer = setTimeout(() => { this.timer = undefined; this.flush(); }, this.flushMs);
+      this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushMs);
       this.timer.unref();
     }
   }
 
-  /** Writes what is buffered in one transaction. A failure is logged, not thrown: the request it came from is long answered. */
-  flush(): void {
-    if (this.n === 0) return;
+  /**
+   * Takes what is buffered as one batch and writes it in one transaction after the batches before
+   * it; resolves once it is written. A failure is logged, not thrown: the request it came from is
+   * long answered.
+   */
+  flush(): Promise<void> {
+    if (this.n === 0) return this.writing;
     const rows: NewAuditLog[] = new Array<NewAuditLog>(this.n);
     const pulls = new Map<string, PullBatch>();
     for (let i = 0; i < this.n; i++) {
@@ -129,26 +135,26 @@ export class AuditLogService {
     this.n = 0;
     this.kinds = [];
     this.kindIndex.clear();
-    try {
-      this.stores.audit.insertMany(rows, [...pulls.values()]);
-    } catch (e) {
-      this.log.error('could not write audit log entries', { rows: rows.length, error: e });
-    }
-    this.onBatch?.(rows);
+    const batch = [...pulls.values()];
+    this.writing = this.writing.then(() => this.stores.audit.insertMany(rows, batch)).then(
+      () => this.onBatch?.(rows),
+      (e: unknown) => this.log.error('could not write audit log entries', { rows: rows.length, error: e }),
+    );
+    return this.writing;
   }
 
-  /** Flushes and stops recording (before the database closes). */
-  close(): void {
+  /** Stops recording and writes the last batch (before the database closes). */
+  async close(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.flush();
     this.closed = true;
+    await this.flush();
   }
 
   /** The entries the caller may see (visibleProjects). */
   async list(actor: Principal, query: Omit<AuditQuery, 'projectIds'>, project?: Project): Promise<{ items: AuditLogRecord[]; total: number }> {
     const projectIds = await visibleProjects(this.stores, this.access, actor, project);
-    this.flush();
+    await this.flush();
     return this.stores.audit.list({ ...query, projectIds });
   }
 
@@ -166,12 +172,12 @@ export class AuditLogService {
       await ctx.log('nothing to purge');
       return { purged_rows: 0 };
     }
-    this.flush();
+    await this.flush();
     const before = new Date(this.now() - Math.min(p.audit_retention_hour, MAX_AUDIT_RETENTION_HOURS) * 3600_000).toISOString();
     let purged = 0;
-    if (p.dry_run) purged = this.stores.audit.countPurgeable(before, operations);
+    if (p.dry_run) purged = await this.stores.audit.countPurgeable(before, operations);
     else {
-      for (let n = this.stores.audit.purge(before, operations, PURGE_BATCH); n > 0; n = this.stores.audit.purge(before, operations, PURGE_BATCH)) {
+      for (let n = await this.stores.audit.purge(before, operations, PURGE_BATCH); n > 0; n = await this.stores.audit.purge(before, operations, PURGE_BATCH)) {
         purged += n;
         if (ctx.signal.aborted) throw new JobStopped();
         await new Promise((r) => setImmediate(r));

@@ -50,7 +50,7 @@ export type Mark = 'RETAIN' | 'DEL' | 'IMMUTABLE' | 'ERR';
 export interface RetentionOptions {
   clock?: () => number;
   /** Writes the pull times still batched in memory (services/audit.ts): a run reads them. */
-  flushPulls?: () => void;
+  flushPulls?: () => Promise<void>;
   /**
    * Told after a policy is created, updated (its cron, '' for manual only) or deleted (null): the
    * scheduler (re)registers runRetention(policyId, {dryRun:false, trigger:'SCHEDULE'}) on the cron.
@@ -60,7 +60,7 @@ export interface RetentionOptions {
 
 export class RetentionService {
   private readonly now: () => number;
-  private readonly flushPulls: () => void;
+  private readonly flushPulls: () => Promise<void>;
   /** Executions running in this process, with their stop flag. */
   private readonly running = new Map<number, { stop: boolean; done: Promise<void> }>();
 
@@ -71,7 +71,7 @@ export class RetentionService {
     private readonly opts: RetentionOptions = {},
   ) {
     this.now = opts.clock ?? Date.now;
-    this.flushPulls = opts.flushPulls ?? (() => undefined);
+    this.flushPulls = opts.flushPulls ?? (async () => undefined);
   }
 
   // ---- policies
@@ -181,7 +181,7 @@ export class RetentionService {
       const policy = JSON.parse(record.policy) as RetentionPolicy;
       const rules = policy.rules.filter((r) => !r.disabled);
       const immutable = await this.immutable.matcher(record.projectId);
-      this.flushPulls();
+      await this.flushPulls();
       for (const repo of await this.stores.artifacts.listProjectRepositories(record.projectId)) {
         if (state.stop) { status = 'Stopped'; break; }
         const short = shortName(repo.name);

@@ -102,7 +102,7 @@ describe('what is recorded', () => {
     await createProject(srv.url, 'ext-art');
     const img = await pushImage(srv.url, 'ext-art/app', 'v1');
     expect((await call(srv.url, `/v2/ext-art/app/manifests/${img.digest}`)).status).toBe(200);
-    srv.app.auditExt.flush();
+    await srv.app.auditExt.flush();
     const rows = await ext('/projects/ext-art/auditlog-exts');
     expect(rows.map((r) => [r.operation, r.resource_type, r.resource])).toEqual(expect.arrayContaining([
       ['create', 'artifact', 'ext-art/app:v1'], ['pull', 'artifact', `ext-art/app@${img.digest}`],
@@ -165,7 +165,7 @@ describe('settings', () => {
       await createProject(s.url, 'ext-dis');
       const img = await pushImage(s.url, 'ext-dis/app', 'v1');
       expect((await call(s.url, `/v2/ext-dis/app/manifests/${img.digest}`)).status).toBe(200);
-      s.app.auditExt.flush();
+      await s.app.auditExt.flush();
       const rows = (await api(s.url, 'GET', '/auditlog-exts?page_size=100')).body as Ext[];
       expect(has(rows, 'create', 'project', 'ext-dis')).toBe(true);
       expect(has(rows, 'create', 'artifact', 'ext-dis/app:v1')).toBe(true);

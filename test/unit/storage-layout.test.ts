@@ -1,7 +1,7 @@
 // Issue 15 §1: nothing above storage/ names a backend. A backend is a folder under src/storage/meta/
-// or src/storage/blobs/ (sqlite/, fs/; later postgres/, s3/); only the composition root
-// (src/server/app.ts), the factories that open the backend a URL names, and the backends themselves
-// may import from one, types included. The interfaces (src/storage/meta/*.ts,
+// or src/storage/blobs/ (sqlite/, pg/, fs/, s3/); only the composition root (src/server/app.ts,
+// which picks the metadata backend `serve --db` names), the factories that open the backend a URL
+// names, and the backends themselves may import from one, types included. The interfaces (src/storage/meta/*.ts,
 // src/storage/blobs/types.ts) are what everything else uses.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -47,7 +47,8 @@ function backendImports(file: string): string[] {
 describe('storage layout', () => {
   it('finds the backends and the composition root wiring them (so the check below can see an import)', () => {
     expect(backends.map((b) => relative(src, b))).toEqual(expect.arrayContaining([join('storage', 'meta', 'sqlite'), join('storage', 'blobs', 'fs')]));
-    expect(backendImports(COMPOSITION_ROOT)).toEqual(expect.arrayContaining([join('src', 'storage', 'meta', 'sqlite', 'index.ts')]));
+    expect(backendImports(COMPOSITION_ROOT)).toEqual(expect.arrayContaining([join('src', 'storage', 'meta', 'sqlite', 'index.ts'),
+      join('src', 'storage', 'meta', 'pg', 'index.ts')]));
     for (const f of FACTORIES) expect(backendImports(f).length, relative(root, f)).toBeGreaterThan(0);
   });
 

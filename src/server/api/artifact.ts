@@ -82,7 +82,7 @@ export function artifactRoutes(r: ApiRouter): void {
   r.add('GET', BASE, async (c) => {
     const p = await repositoryProject(c);
     const repo = c.params.repository_name;
-    c.svc.audit.flush(); // pull times are written in batches: show what was served
+    await c.svc.audit.flush(); // pull times are written in batches: show what was served
     const all = await c.svc.artifacts.listArtifacts(c.principal, p, repo);
     const items = sortBy(artifactQuery(all, parseQuery(c.http.query.get('q'))), c.http.query.get('sort'), ARTIFACT_FIELDS);
     await sendPageAsync(c.http, items, (a) => renderArtifact(c, p, repo, a));
@@ -91,7 +91,7 @@ export function artifactRoutes(r: ApiRouter): void {
   // Harbor tag "project": every artifact of a project (listArtifactsOfProject).
   r.add('GET', '/projects/{project_name_or_id}/artifacts', async (c) => {
     const p = await c.svc.projects.resolve(c.params.project_name_or_id, isResourceName(c));
-    c.svc.audit.flush();
+    await c.svc.audit.flush();
     const all = await c.svc.artifacts.listProjectArtifacts(c.principal, p);
     const q = parseQuery(c.http.query.get('q'));
     let items = artifactQuery(all.map((x) => x.artifact), q);
@@ -124,7 +124,7 @@ export function artifactRoutes(r: ApiRouter): void {
   r.add('GET', `${BASE}/{reference}`, async (c) => {
     const p = await repositoryProject(c);
     const repo = c.params.repository_name;
-    c.svc.audit.flush();
+    await c.svc.audit.flush();
     const a = await c.svc.artifacts.getArtifact(c.principal, p, repo, c.params.reference);
     sendJson(c.http, 200, await renderArtifact(c, p, repo, a));
   });
@@ -166,7 +166,7 @@ export function artifactRoutes(r: ApiRouter): void {
 
   r.add('GET', `${BASE}/{reference}/tags`, async (c) => {
     const p = await repositoryProject(c);
-    c.svc.audit.flush();
+    await c.svc.audit.flush();
     const { artifact, tags } = await c.svc.artifacts.listTags(c.principal, p, c.params.repository_name, c.params.reference);
     const items = sortBy(filterByQuery(tags, parseQuery(c.http.query.get('q')), TAG_FIELDS), c.http.query.get('sort'), TAG_FIELDS);
     sendPage(c.http, items, (t) => tagResp(t, artifact));

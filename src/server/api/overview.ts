@@ -10,7 +10,7 @@ export function overviewRoutes(r: ApiRouter): void {
     const q = c.http.query.get('q');
     // go-swagger checks required parameters before the handler runs.
     if (q === null) throw new HarborError('UNPROCESSABLE_ENTITY', 'q in query is required');
-    c.svc.audit.flush();
+    await c.svc.audit.flush();
     const visible = await c.svc.projects.list(c.principal);
     const found = await c.svc.overview.search(c.principal, visible, q);
     const byId = new Map(visible.map((p) => [p.id, p]));

@@ -20,7 +20,7 @@ async function project(c: ApiContext) {
 export function repositoryRoutes(r: ApiRouter): void {
   r.add('GET', '/projects/{project_name}/repositories', async (c) => {
     const p = await project(c);
-    c.svc.audit.flush(); // pull counts are written in batches: count what was served
+    await c.svc.audit.flush(); // pull counts are written in batches: count what was served
     const all = await c.svc.artifacts.listRepositories(c.principal, p);
     const q = parseQuery(c.http.query.get('q'));
     // `q=name=...` matches the full name (`<project>/<repo>`), as in Harbor.
@@ -30,7 +30,7 @@ export function repositoryRoutes(r: ApiRouter): void {
 
   // Across projects: those the caller may see (an anonymous caller, the public ones), as Harbor lists them.
   r.add('GET', '/repositories', async (c) => {
-    c.svc.audit.flush();
+    await c.svc.audit.flush();
     const all = await c.svc.artifacts.listAllRepositories(c.principal, await c.svc.projects.list(c.principal));
     const items = sortBy(filterByQuery(all, parseQuery(c.http.query.get('q')), REPO_FIELDS), c.http.query.get('sort'), REPO_FIELDS, '-update_time');
     sendPage(c.http, items, repositoryResp);
@@ -45,7 +45,7 @@ export function repositoryRoutes(r: ApiRouter): void {
 
   r.add('GET', '/projects/{project_name}/repositories/{repository_name}', async (c) => {
     const p = await project(c);
-    c.svc.audit.flush();
+    await c.svc.audit.flush();
     sendJson(c.http, 200, repositoryResp(await c.svc.artifacts.getRepository(c.principal, p, c.params.repository_name)));
   });
 

@@ -51,20 +51,54 @@ export interface AuditQuery {
   limit: number;
 }
 
-/**
- * The audit log. Synchronous, as the batch writer's flush is (better-sqlite3); a backend on a
- * network database will need these to return promises (issue 16).
- */
+/** The audit log. Every method returns a promise (a network database answers later); the writer batches. */
 export interface AuditLogStore {
   /** All rows and pulls in one transaction; a pull of something deleted since is skipped. */
-  insertMany(rows: NewAuditLog[], pulls?: PullBatch[]): void;
-  list(q: AuditQuery): { items: AuditLogRecord[]; total: number };
+  insertMany(rows: NewAuditLog[], pulls?: PullBatch[]): Promise<void>;
+  list(q: AuditQuery): Promise<{ items: AuditLogRecord[]; total: number }>;
   /** Extended entries (auditlog-exts), in one transaction. */
-  insertExt(rows: NewAuditLogExt[]): void;
+  insertExt(rows: NewAuditLogExt[]): Promise<void>;
   /** The same query over the extended entries. */
-  listExt(q: AuditQuery): { items: AuditLogExtRecord[]; total: number };
+  listExt(q: AuditQuery): Promise<{ items: AuditLogExtRecord[]; total: number }>;
   /** Deletes at most `limit` entries older than `before` (ISO) whose operation is one of `operations`; returns how many. */
-  purge(before: string, operations: string[], limit: number): number;
+  purge(before: string, operations: string[], limit: number): Promise<number>;
   /** How many entries purge would delete in all. */
-  countPurgeable(before: string, operations: string[]): number;
+  countPurgeable(before: string, operations: string[]): Promise<number>;
+}
+
+const COLUMNS: ReadonlySet<string> = new Set(['username', 'resource', 'resource_type', 'operation', 'op_time']);
+
+/**
+ * The WHERE clause (with `?` placeholders, the same SQL on every backend) and ORDER BY of a
+ * query; null when it can match nothing (no visible project). Column names come from a fixed set,
+ * never from the request text.
+ */
+export function auditFilter(q: AuditQuery): { where: string; args: (string | number)[]; orderBy: string } | null {
+  const clauses: string[] = [];
+  const args: (string | number)[] = [];
+  if (q.projectIds) {
+    if (q.projectIds.length === 0) return null;
+    clauses.push(`project_id IN (${q.projectIds.map(() => '?').join(', ')})`);
+    args.push(...q.projectIds);
+  }
+  for (const c of q.where) {
+    if (!COLUMNS.has(c.column)) throw new Error(`unknown audit log column ${c.column}`);
+    switch (c.kind) {
+      case 'exact': clauses.push(`${c.column} = ?`); args.push(c.value); break;
+      case 'fuzzy': clauses.push(`${c.column} LIKE ? ESCAPE '\\'`); args.push(`%${c.value.replace(/[\\%_]/g, (x) => `\\${x}`)}%`); break;
+      case 'in': clauses.push(c.values.length === 0 ? '1 = 0' : `${c.column} IN (${c.values.map(() => '?').join(', ')})`); args.push(...c.values); break;
+      case 'range':
+        if (c.min !== undefined) { clauses.push(`${c.column} >= ?`); args.push(c.min); }
+        if (c.max !== undefined) { clauses.push(`${c.column} <= ?`); args.push(c.max); }
+        break;
+    }
+  }
+  // Newest first by default: id order, which is time order (rows are appended as they happen).
+  const order = q.order ?? { column: 'id', dir: 'desc' };
+  const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
+  return {
+    where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '',
+    args,
+    orderBy: `ORDER BY ${order.column === 'id' ? '' : `op_time ${dir}, `}id ${dir}`,
+  };
 }

@@ -8,6 +8,7 @@ export function register(program: Command, _kit: Kit): void {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5280')
     .option('--data-dir <dir>', 'where blobs and the database live (env HARBORCTL_DATA_DIR; default $XDG_DATA_HOME/harborctl)')
     .option('--storage <url>', 'where blobs live: file:DIR or s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true, credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (env HARBORCTL_STORAGE; default: the data dir)')
+    .option('--db <url>', 'the metadata database: sqlite:PATH or postgres://USER[:PASS]@HOST:PORT/DB[?sslmode=...], password also from PGPASSWORD (env HARBORCTL_DB; default: the data dir)')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .option('--tls', 'serve HTTPS with the certificate `harborctl tls init` made in the data dir')

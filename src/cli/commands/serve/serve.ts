@@ -4,6 +4,7 @@ import { HarborError } from '../../../core/errors.js';
 import { createLogger, isLogLevel } from '../../../core/log.js';
 import { parseDuration, parseListen } from '../../../core/units.js';
 import { parseStorageUrl } from '../../../storage/blobs/config.js';
+import { parseDbUrl } from '../../../storage/meta/db-url.js';
 import { defaultDataDir } from '../../paths.js';
 import { prepareDataDir } from '../../data-dir.js';
 
@@ -12,6 +13,8 @@ export interface ServeOptions {
   dataDir?: string;
   /** `--storage`, else HARBORCTL_STORAGE, else the data dir's blobs/. */
   storage?: string;
+  /** `--db`, else HARBORCTL_DB, else the data dir's registry.db. */
+  db?: string;
   tlsCert?: string;
   tlsKey?: string;
   /** The certificate of `harborctl tls init` in the data dir. */
@@ -64,6 +67,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   const storageUrl = opts.storage ?? process.env.HARBORCTL_STORAGE;
   const storage = storageUrl ? parseStorageUrl(storageUrl) : undefined;
+  const dbUrl = opts.db ?? process.env.HARBORCTL_DB;
+  const db = dbUrl ? parseDbUrl(dbUrl) : undefined;
   const dataDir = opts.dataDir ?? defaultDataDir();
   await prepareDataDir(dataDir);
   const log = createLogger(opts.logLevel);
@@ -75,7 +80,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   const { createApp } = await import('../../../server/app.js');
   const app = await createApp({
-    dataDir, storage, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs }, bodyIdleTimeoutMs, maxConnectionsPerClient,
+    dataDir, storage, db, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs }, bodyIdleTimeoutMs, maxConnectionsPerClient,
     metrics: metricsAt ? {} : undefined, auditLog: () => auditSettings,
   });
   // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must

@@ -3,9 +3,8 @@
 // counts and times (repositories.pull_count, manifests.pull_time, repository_tags.pull_time) in the
 // same transaction.
 import type Database from 'better-sqlite3';
+import { auditFilter } from '../audit.js';
 import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
-
-const COLUMNS: ReadonlySet<string> = new Set(['username', 'resource', 'resource_type', 'operation', 'op_time']);
 
 /** Rows per INSERT statement: one statement of 50 rows costs about half of 50 single-row ones. */
 const ROWS_PER_INSERT = 50;
@@ -54,7 +53,7 @@ export class SqliteAuditLogStore implements AuditLogStore {
    * All rows and pulls in one transaction (one WAL commit for a whole batch), rows in chunks of
    * ROWS_PER_INSERT. A pull of something deleted since is skipped.
    */
-  insertMany(rows: NewAuditLog[], pulls: PullBatch[] = []): void {
+  async insertMany(rows: NewAuditLog[], pulls: PullBatch[] = []): Promise<void> {
     if (rows.length === 0 && pulls.length === 0) return;
     const values = (r: NewAuditLog): (string | number)[] => [r.projectId, r.username, r.resource, r.resourceType, r.operation, r.opTime];
     this.db.transaction(() => {
@@ -74,13 +73,13 @@ export class SqliteAuditLogStore implements AuditLogStore {
     })();
   }
 
-  list(q: AuditQuery): { items: AuditLogRecord[]; total: number } {
+  async list(q: AuditQuery): Promise<{ items: AuditLogRecord[]; total: number }> {
     const rows = this.select('audit_logs', '', q);
     return { total: rows.total, items: rows.rows.map(record) };
   }
 
   /** As insertMany's rows: one transaction, in chunks of ROWS_PER_INSERT (the artifact operations come in the pull log's batches). */
-  insertExt(rows: NewAuditLogExt[]): void {
+  async insertExt(rows: NewAuditLogExt[]): Promise<void> {
     if (rows.length === 0) return;
     const values = (r: NewAuditLogExt): (string | number)[] => [r.projectId, r.username, r.resource, r.resourceType, r.operation,
       r.operationDescription, r.operationResult ? 1 : 0, r.opTime];
@@ -91,7 +90,7 @@ export class SqliteAuditLogStore implements AuditLogStore {
     })();
   }
 
-  listExt(q: AuditQuery): { items: AuditLogExtRecord[]; total: number } {
+  async listExt(q: AuditQuery): Promise<{ items: AuditLogExtRecord[]; total: number }> {
     const rows = this.select('audit_log_exts', ', operation_description, operation_result', q);
     return {
       total: rows.total,
@@ -101,44 +100,23 @@ export class SqliteAuditLogStore implements AuditLogStore {
 
   /** One of the two logs, filtered, ordered and paged (the table and the extra columns are ours, never the request's). */
   private select(table: 'audit_logs' | 'audit_log_exts', extra: string, q: AuditQuery): { rows: Row[]; total: number } {
-    const clauses: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.projectIds) {
-      if (q.projectIds.length === 0) return { rows: [], total: 0 };
-      clauses.push(`project_id IN (${q.projectIds.map(() => '?').join(', ')})`);
-      args.push(...q.projectIds);
-    }
-    for (const c of q.where) {
-      // Column names come from a fixed set, never from the request text.
-      if (!COLUMNS.has(c.column)) throw new Error(`unknown audit log column ${c.column}`);
-      switch (c.kind) {
-        case 'exact': clauses.push(`${c.column} = ?`); args.push(c.value); break;
-        case 'fuzzy': clauses.push(`${c.column} LIKE ? ESCAPE '\\'`); args.push(`%${c.value.replace(/[\\%_]/g, (x) => `\\${x}`)}%`); break;
-        case 'in': clauses.push(c.values.length === 0 ? '0' : `${c.column} IN (${c.values.map(() => '?').join(', ')})`); args.push(...c.values); break;
-        case 'range':
-          if (c.min !== undefined) { clauses.push(`${c.column} >= ?`); args.push(c.min); }
-          if (c.max !== undefined) { clauses.push(`${c.column} <= ?`); args.push(c.max); }
-          break;
-      }
-    }
-    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const f = auditFilter(q);
+    if (!f) return { rows: [], total: 0 };
+    const { where, args } = f;
     const total = (this.db.prepare(`SELECT count(*) AS n FROM ${table} ${where}`).get(...args) as { n: number }).n;
-    // Newest first by default: id order, which is time order (rows are appended as they happen).
-    const order = q.order ?? { column: 'id', dir: 'desc' };
-    const dir = order.dir === 'asc' ? 'ASC' : 'DESC';
     const rows = this.db.prepare(`SELECT id, project_id, username, resource, resource_type, operation, op_time${extra} FROM ${table} ${where}
-      ORDER BY ${order.column === 'id' ? '' : `op_time ${dir}, `}id ${dir} LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as Row[];
+      ${f.orderBy} LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as Row[];
     return { rows, total };
   }
 
-  purge(before: string, operations: string[], limit: number): number {
+  async purge(before: string, operations: string[], limit: number): Promise<number> {
     if (!operations.length) return 0;
     const ops = operations.map(() => '?').join(', ');
     return this.db.prepare(`DELETE FROM audit_logs WHERE id IN (SELECT id FROM audit_logs WHERE op_time < ? AND operation IN (${ops}) LIMIT ?)`)
       .run(before, ...operations, limit).changes;
   }
 
-  countPurgeable(before: string, operations: string[]): number {
+  async countPurgeable(before: string, operations: string[]): Promise<number> {
     if (!operations.length) return 0;
     const ops = operations.map(() => '?').join(', ');
     return this.db.prepare(`SELECT count(*) FROM audit_logs WHERE op_time < ? AND operation IN (${ops})`).pluck().get(before, ...operations) as number;

@@ -1,0 +1,117 @@
+// Webhook policies (webhook_policies) and the delivery queue (webhook_deliveries), as
+// sqlite/webhooks.ts. Claims from several replicas take a transaction-level advisory lock, so the
+// per-target bound counts every replica's running deliveries.
+import type {
+  NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
+} from '../index.js';
+import { PgStore, unique } from './common.js';
+
+interface PolicyRow {
+  id: number; project_id: number; name: string; description: string; enabled: boolean; event_types: string; targets: string;
+  creator: string; created_at: string; updated_at: string;
+}
+
+interface DeliveryRow {
+  id: number; policy_id: number; project_id: number; event_type: string; event: string; target: string; status: WebhookDelivery['status'];
+  attempts: number; next_attempt_at: string; log: string; status_message: string; created_at: string; updated_at: string;
+  start_time: string | null; end_time: string | null;
+}
+
+const policy = (r: PolicyRow): WebhookPolicy => ({
+  id: r.id, projectId: r.project_id, name: r.name, description: r.description, enabled: r.enabled,
+  eventTypes: JSON.parse(r.event_types) as string[], targets: JSON.parse(r.targets) as WebhookPolicy['targets'],
+  creator: r.creator, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+const delivery = (r: DeliveryRow): WebhookDelivery => ({
+  id: r.id, policyId: r.policy_id, projectId: r.project_id, eventType: r.event_type, event: JSON.parse(r.event) as unknown,
+  target: JSON.parse(r.target) as WebhookDelivery['target'], status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
+  log: r.log, statusMessage: r.status_message, createdAt: r.created_at, updatedAt: r.updated_at, startTime: r.start_time, endTime: r.end_time,
+});
+
+/** The advisory lock key of the delivery queue's claims. */
+const CLAIM_LOCK = 0x776562686f6f6b;
+
+export class PgWebhookStore extends PgStore implements WebhookStore {
+  async createPolicy(p: NewWebhookPolicy): Promise<WebhookPolicy> {
+    const at = this.iso();
+    return policy((await unique(`webhook policy ${p.name}`, () => this.db.get<PolicyRow>(`INSERT INTO webhook_policies (project_id, name, description, enabled,
+      event_types, targets, creator, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`, p.projectId, p.name, p.description, p.enabled,
+    JSON.stringify(p.eventTypes), JSON.stringify(p.targets), p.creator, at, at)))!);
+  }
+
+  async getPolicy(id: number): Promise<WebhookPolicy | null> {
+    const r = await this.db.get<PolicyRow>('SELECT * FROM webhook_policies WHERE id = ?', id);
+    return r ? policy(r) : null;
+  }
+
+  async listPolicies(projectId?: number): Promise<WebhookPolicy[]> {
+    const rows = projectId === undefined
+      ? await this.db.all<PolicyRow>('SELECT * FROM webhook_policies ORDER BY id')
+      : await this.db.all<PolicyRow>('SELECT * FROM webhook_policies WHERE project_id = ? ORDER BY id', projectId);
+    return rows.map(policy);
+  }
+
+  async updatePolicy(id: number, patch: WebhookPolicyPatch): Promise<WebhookPolicy | null> {
+    return unique(`webhook policy ${patch.name ?? ''}`, () => this.tx(async (c) => {
+      const r = await c.get<PolicyRow>('SELECT * FROM webhook_policies WHERE id = ? FOR UPDATE', id);
+      if (!r) return null;
+      const n = { ...policy(r), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as WebhookPolicy;
+      return policy((await c.get<PolicyRow>(`UPDATE webhook_policies SET name = ?, description = ?, enabled = ?, event_types = ?, targets = ?, updated_at = ?
+        WHERE id = ? RETURNING *`, n.name, n.description, n.enabled, JSON.stringify(n.eventTypes), JSON.stringify(n.targets), this.iso(), id))!);
+    }));
+  }
+
+  async deletePolicy(id: number): Promise<boolean> {
+    return await this.db.run('DELETE FROM webhook_policies WHERE id = ?', id) > 0;
+  }
+
+  async enqueue(items: NewWebhookDelivery[]): Promise<number[]> {
+    if (items.length === 0) return [];
+    const at = this.iso();
+    // One statement; WITH ORDINALITY keeps the ids in the order of `items`.
+    return this.db.column<number>(`INSERT INTO webhook_deliveries (policy_id, project_id, event_type, event, target, address, status, attempts,
+        next_attempt_at, log, status_message, created_at, updated_at)
+      SELECT p, j, e, ev, tg, ad, 'Pending', 0, ?, '', '', ?, ? FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])
+        WITH ORDINALITY AS x(p, j, e, ev, tg, ad, n) ORDER BY n RETURNING id`, at, at, at,
+    items.map((d) => d.policyId), items.map((d) => d.projectId), items.map((d) => d.eventType), items.map((d) => JSON.stringify(d.event)),
+    items.map((d) => JSON.stringify(d.target)), items.map((d) => d.target.address));
+  }
+
+  async claim(now: string, leaseUntil: string, limit: number, perTarget: number): Promise<WebhookDelivery[]> {
+    return this.tx(async (c) => {
+      await c.run('SELECT pg_advisory_xact_lock(?)', CLAIM_LOCK);
+      // Due: Pending and due, or Running with a lapsed lease. Per address, the due ones are numbered
+      // and taken only while they and the live Running ones stay within perTarget.
+      const ids = await c.column<number>(`SELECT id FROM (
+          SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.address ORDER BY d.next_attempt_at, d.id) AS rn,
+            (SELECT COUNT(*) FROM webhook_deliveries r WHERE r.address = d.address AND r.status = 'Running' AND r.lease_until > ?) AS running
+          FROM webhook_deliveries d
+          WHERE (d.status = 'Pending' AND d.next_attempt_at <= ?) OR (d.status = 'Running' AND d.lease_until <= ?)
+        ) AS c WHERE rn + running <= ? ORDER BY id LIMIT ?`, now, now, now, perTarget, limit);
+      if (ids.length === 0) return [];
+      const at = this.iso();
+      const rows = await c.all<DeliveryRow>(`UPDATE webhook_deliveries SET status = 'Running', lease_until = ?, updated_at = ?,
+        start_time = coalesce(start_time, ?) WHERE id = ANY(?) RETURNING *`, leaseUntil, at, at, ids);
+      return rows.sort((a, b) => a.id - b.id).map(delivery);
+    });
+  }
+
+  async finishAttempt(id: number, a: WebhookAttempt): Promise<void> {
+    const at = this.iso();
+    await this.db.run(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = coalesce(?, next_attempt_at),
+        lease_until = NULL, log = log || ?, status_message = ?, updated_at = ?, end_time = ? WHERE id = ?`,
+    a.status, a.nextAttemptAt ?? null, `${a.logLine}\n`, a.statusMessage.slice(0, 1000), at, a.status === 'Pending' ? null : at, id);
+  }
+
+  async listDeliveries(policyId: number, page: { offset: number; limit: number }): Promise<{ items: WebhookDelivery[]; total: number }> {
+    const items = (await this.db.all<DeliveryRow>('SELECT * FROM webhook_deliveries WHERE policy_id = ? ORDER BY id DESC LIMIT ? OFFSET ?', policyId, page.limit, page.offset))
+      .map(delivery);
+    return { items, total: (await this.db.value<number>('SELECT COUNT(*) FROM webhook_deliveries WHERE policy_id = ?', policyId))! };
+  }
+
+  async getDelivery(id: number): Promise<WebhookDelivery | null> {
+    const r = await this.db.get<DeliveryRow>('SELECT * FROM webhook_deliveries WHERE id = ?', id);
+    return r ? delivery(r) : null;
+  }
+}

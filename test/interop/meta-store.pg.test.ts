@@ -1,0 +1,135 @@
+// The PostgreSQL stores: every store's contract against a real PostgreSQL 15 (one cluster for the
+// file, a fresh database per store set), plus what only this backend promises: versioned
+// migrations applied once under an advisory lock (two openers at once), a newer schema refused,
+// data kept across a reopen, and quotas exact under concurrent pushes (row locks).
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { digestOf } from '../../src/oci/digest.js';
+import type { MetaStores } from '../../src/storage/meta/index.js';
+import { openPgStores } from '../../src/storage/meta/pg/index.js';
+import { MIGRATIONS, migrate } from '../../src/storage/meta/pg/migrations.js';
+import { startPostgres, type Postgres } from '../helpers/postgres.js';
+import { manifestRecord } from '../unit/contract/harness.js';
+import { metaStoresContract } from '../unit/contract/index.js';
+
+let cluster: Postgres;
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+metaStoresContract('postgres', async () => openPgStores(await cluster.database()));
+
+async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+describe('PostgreSQL stores specifics', () => {
+  const opened: MetaStores[] = [];
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+  });
+  async function open(url: string, clock?: () => Date): Promise<MetaStores> {
+    const s = await openPgStores(url, { clock });
+    opened.push(s);
+    return s;
+  }
+
+  test('a new database gets every migration once, recorded in schema_migrations; migrating again changes nothing', async () => {
+    const url = await cluster.database();
+    await open(url);
+    const versions = await query<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
+    expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    const tables = (await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).map((t) => t.tablename);
+    expect(tables).toEqual(expect.arrayContaining(['blobs', 'manifests', 'project_memberships', 'projects', 'repositories', 'repository_blobs', 'repository_tags', 'uploads', 'users']));
+    const pool = new pg.Pool({ connectionString: url });
+    try {
+      expect(await migrate(pool)).toBe(MIGRATIONS.length);
+    } finally {
+      await pool.end();
+    }
+    expect(await query(url, 'SELECT version FROM schema_migrations')).toHaveLength(MIGRATIONS.length);
+  });
+
+  test('two openers migrating one empty database at the same time: both succeed, each migration applied once', async () => {
+    const url = await cluster.database();
+    const [a, b] = await Promise.all([open(url), open(url)]);
+    expect(await query(url, 'SELECT version FROM schema_migrations')).toHaveLength(MIGRATIONS.length);
+    const p = await a.projects.createProject({ name: 'both', public: false });
+    expect(await b.projects.getProject('both')).toEqual(p);
+  });
+
+  test('a database with a newer schema version is refused and left untouched', async () => {
+    const url = await cluster.database();
+    await query(url, 'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    await query(url, 'INSERT INTO schema_migrations VALUES ($1, $2)', [MIGRATIONS.length + 1, 'later']);
+    await expect(openPgStores(url)).rejects.toThrow(/newer than this harborctl/);
+    const tables = await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+    expect(tables.map((t) => t.tablename)).toEqual(['schema_migrations']);
+  });
+
+  test('reopening the database keeps every kind of data', async () => {
+    const url = await cluster.database();
+    const first = await openPgStores(url);
+    const p = await first.projects.createProject({ name: 'keep', public: true, metadata: { auto_scan: 'true' } });
+    const cfg = digestOf('cfg');
+    await first.content.linkBlob('keep/app', p.id, { digest: cfg, size: 3, mediaType: 'application/vnd.oci.image.config.v1+json' });
+    const m = manifestRecord({ seed: 'persisted', blobs: [cfg] });
+    expect(await first.content.putManifest('keep/app', p.id, m, 'v1')).toEqual({ ok: true, created: true });
+    await first.uploads.createUpload({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
+    await first.close();
+    await first.close(); // a second close does nothing
+
+    const second = await open(url);
+    expect(await second.projects.getProject('keep')).toEqual({ ...p, storageUsed: 3 + m.size });
+    expect(await second.content.getManifest('keep/app', 'v1')).toEqual({ digest: m.digest, mediaType: m.mediaType, size: m.size, content: m.content });
+    expect(await second.uploads.getUpload('u-1')).toEqual({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
+  });
+
+  test('timestamps come from the injected clock', async () => {
+    const s = await open(await cluster.database(), () => new Date('2024-05-06T07:08:09.000Z'));
+    const p = await s.projects.createProject({ name: 'clocked', public: false });
+    expect(p.createdAt).toBe('2024-05-06T07:08:09.000Z');
+  });
+
+  test('concurrent pushes racing one project quota: usage stays exact and never passes the limit', async () => {
+    const url = await cluster.database();
+    // Several stores (pools) on one database, as several replicas are.
+    const replicas = [await open(url), await open(url), await open(url)];
+    const limit = 1000;
+    const p = await replicas[0].projects.createProject({ name: 'race', public: false, storageLimit: limit });
+    // 40 writes of distinct content at once: 100-byte layer links and blob-less manifests (about 60
+    // bytes), together far more than the limit allows.
+    const results = await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+      const s = replicas[i % replicas.length];
+      if (i % 2) {
+        const r = await s.content.linkBlob(`race/app${i % 4}`, p.id, { digest: digestOf(`layer-${i}`), size: 100 });
+        return r.ok ? 100 : 0;
+      }
+      const m = manifestRecord({ seed: `m-${i}` });
+      const r = await s.content.putManifest(`race/app${i % 4}`, p.id, m, `t${i}`);
+      return r.ok ? m.size : 0;
+    }));
+    expect(results.filter((n) => n === 0).length).toBeGreaterThan(0);
+    const after = (await replicas[1].projects.getProjectById(p.id))!;
+    expect(after.storageUsed).toBeLessThanOrEqual(limit);
+    expect(after.storageUsed).toBe(results.reduce((a, b) => a + b, 0));
+    expect(after.storageUsed).toBe(await replicas[2].projects.recountUsage(p.id));
+  });
+
+  test('two creates of one name racing: one wins, the other is CONFLICT (never a 500)', async () => {
+    const url = await cluster.database();
+    const [a, b] = [await open(url), await open(url)];
+    const got = await Promise.allSettled([a.projects.createProject({ name: 'twin', public: false }), b.projects.createProject({ name: 'twin', public: false })]);
+    expect(got.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((got.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' });
+  });
+});
