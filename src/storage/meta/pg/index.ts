@@ -18,6 +18,8 @@ import { migrate } from './migrations.js';
 import { PgProjectStore } from './projects.js';
 import { PgRegistryStore } from './registries.js';
 import { PgRetentionStore } from './retention.js';
+import { PgScanReportStore } from './scan-reports.js';
+import { PgScannerStore } from './scanners.js';
 import { PgScheduleStore } from './schedules.js';
 import { PgUploadStore } from './uploads.js';
 import { PgWebhookStore } from './webhooks.js';
@@ -51,6 +53,8 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     webhooks: new PgWebhookStore(pool, now),
     schedules: new PgScheduleStore(pool, now),
     gc: new PgGcStore(pool, now, content),
+    scanners: new PgScannerStore(pool, now),
+    scanReports: new PgScanReportStore(pool, now),
     async close() {
       if (closed) return;
       closed = true;
