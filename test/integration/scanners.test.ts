@@ -88,6 +88,12 @@ describe('scanner registrations', () => {
     // An unreachable adapter: registered all the same, shown unhealthy; its ping fails.
     expect((await api(srv.url, 'GET', `/scanners/${id}`)).body).toMatchObject({ name: 'dup', health: 'unhealthy' });
     expect((await api(srv.url, 'POST', '/scanners/ping', { body: { name: 'p', url: 'http://127.0.0.1:9' } })).status).toBeGreaterThanOrEqual(500);
+    expectApiError(await api(srv.url, 'PUT', `/scanners/${id}`, { body: { url: 'http://dup.invalid:1' } }), 400, 'BAD_REQUEST');
+    expectApiError(await api(srv.url, 'PUT', `/scanners/${id}`, { body: { name: 'dup', url: 'http://dup.invalid:1', skip_certVerify: 1 } }), 400, 'BAD_REQUEST');
+    expectApiError(await api(srv.url, 'PATCH', `/scanners/${id}`, { body: { is_default: 'yes' } }), 400, 'BAD_REQUEST');
+    expectApiError(await api(srv.url, 'PATCH', '/scanners/nope', { body: { is_default: true } }), 404, 'NOT_FOUND');
+    expectApiError(await api(srv.url, 'GET', '/scanners/__proto__/metadata'), 404, 'NOT_FOUND');
+    expectApiError(await api(srv.url, 'POST', '/scanners/ping', { body: { name: 'p' } }), 400, 'BAD_REQUEST');
     expect((await api(srv.url, 'DELETE', `/scanners/${id}`)).body).toMatchObject({ uuid: id, name: 'dup' });
     expectApiError(await api(srv.url, 'DELETE', `/scanners/${id}`), 404, 'NOT_FOUND');
   });
