@@ -1,8 +1,9 @@
-// Contexts and credentials: one JSON file written atomically with mode 0600 by `conf`, in
+// Contexts and credentials: one JSON file written atomically with mode 0600 (temp file + rename), in
 // $HARBORCTL_CONFIG_DIR, else $XDG_CONFIG_HOME/harborctl (~/.config/harborctl). A context is a server,
 // a user and that user's password (kept like Docker's config.json keeps it: only the owner can read it).
 // Also: the local server found from the data dir (first run), and Docker's config.json `auths` entry.
-import Conf from 'conf';
+// Plain fs, not the `conf` package: conf brings ajv and semver, ~100 ms of CPU to import on every
+// command, for a file we only read whole and write whole.
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,23 +29,38 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export class ConfigStore {
-  private readonly conf: Conf<Store>;
+  readonly path: string;
+  private data: Store;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
     const dir = configDir(env);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.path = join(dir, 'config.json');
+    let text: string | undefined;
     try {
-      this.conf = new Conf<Store>({ cwd: dir, configName: 'config', configFileMode: 0o600, defaults: { contexts: {} }, projectSuffix: '' });
+      text = readFileSync(this.path, 'utf8');
     } catch (e) {
-      throw new Error(`cannot read ${join(dir, 'config.json')}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${this.path}: ${(e as Error).message}`);
     }
+    let parsed: unknown = {};
+    try {
+      if (text !== undefined && text.trim() !== '') parsed = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`cannot read ${this.path}: ${(e as Error).message}`);
+    }
+    const obj = (parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {}) as Partial<Store>;
+    const contexts = obj.contexts && typeof obj.contexts === 'object' && !Array.isArray(obj.contexts) ? obj.contexts : {};
+    this.data = { ...(typeof obj.current === 'string' ? { current: obj.current } : {}), contexts };
   }
 
-  get path(): string { return this.conf.path; }
+  contexts(): Record<string, Context> { return this.data.contexts; }
 
-  contexts(): Record<string, Context> { return this.conf.get('contexts') ?? {}; }
+  current(): string | undefined { return this.data.current; }
 
-  current(): string | undefined { return this.conf.get('current'); }
+  private write(next: Store): void {
+    writeJsonFile(this.path, next);
+    this.data = next;
+  }
 
   get(name: string): Context | undefined {
     const all = this.contexts();
@@ -53,27 +69,26 @@ export class ConfigStore {
 
   /** Adds or replaces a context and makes it current. */
   save(name: string, ctx: Context): void {
-    const all = { ...this.contexts(), [name]: ctx };
-    this.conf.set({ contexts: all, current: name });
+    this.write({ contexts: { ...this.contexts(), [name]: ctx }, current: name });
   }
 
   /** Replaces a context's fields without changing which one is current. */
   update(name: string, ctx: Context): void {
-    this.conf.set('contexts', { ...this.contexts(), [name]: ctx });
+    this.write({ ...this.data, contexts: { ...this.contexts(), [name]: ctx } });
   }
 
   use(name: string): void {
     // Using "local" (the data-dir server, not a saved context) means: no current context.
-    if (name === 'local' && !this.get(name)) { this.conf.delete('current'); return; }
+    if (name === 'local' && !this.get(name)) { this.write({ contexts: this.contexts() }); return; }
     if (!this.get(name)) throw new HarborError('NOT_FOUND', `context ${name} not found: see harborctl context list`);
-    this.conf.set('current', name);
+    this.write({ contexts: this.contexts(), current: name });
   }
 
   remove(name: string): void {
     const all = { ...this.contexts() };
     delete all[name];
-    this.conf.set('contexts', all);
-    if (this.current() === name) this.conf.delete('current');
+    const current = this.current();
+    this.write({ contexts: all, ...(current !== undefined && current !== name ? { current } : {}) });
   }
 }
 
@@ -144,10 +159,7 @@ export function writeDockerAuth(server: string, username: string, password: stri
   const host = new URL(server).host;
   cfg.auths = { ...(cfg.auths ?? {}), [host]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } };
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(cfg, null, '\t')}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  writeJsonFile(file, cfg);
   return file;
 }
 
@@ -163,8 +175,14 @@ export function removeDockerAuth(server: string, env: NodeJS.ProcessEnv = proces
   const host = new URL(server).host;
   if (!cfg.auths || !Object.hasOwn(cfg.auths, host)) return false;
   delete cfg.auths[host];
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(cfg, null, '\t')}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  writeJsonFile(file, cfg);
   return true;
+}
+
+/** Writes JSON (tab-indented) to a temp file beside `file`, mode 0600, then renames it over `file`. */
+function writeJsonFile(file: string, data: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(data, null, '\t')}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
 }

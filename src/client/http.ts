@@ -154,7 +154,8 @@ export function nameOrId(v: string | number): { path: string; headers: Record<st
  * server as itself, not as a space or an escape.
  */
 export function apiUrl(server: string, path: string, query: RequestOptions['query'] = {}): URL {
-  const url = new URL(server + (path.startsWith('/api/') ? path : `/api/v2.0${path}`));
+  // /api/... and Harbor's /c/... (log_out, the OIDC code exchange) as given; anything else under /api/v2.0.
+  const url = new URL(server + (path.startsWith('/api/') || path.startsWith('/c/') ? path : `/api/v2.0${path}`));
   for (const [k, v] of Object.entries(query)) {
     if (v !== undefined) url.searchParams.set(k, k === 'q' ? encodeURIComponent(String(v)) : String(v));
   }
@@ -184,7 +185,7 @@ export class HarborClient {
     await this.agent.close();
   }
 
-  /** One request under /api/v2.0 (or an absolute path from a Link header). Throws HarborError on non-2xx. */
+  /** One request under /api/v2.0 (or an absolute path from a Link header, or under /c/). Throws HarborError on non-2xx. */
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<Response<T>> {
     const url = apiUrl(this.server, path, opts.query);
     const requestId = randomUUID();

@@ -34,6 +34,8 @@ export interface User {
   sysadmin_flag?: boolean;
   creation_time?: string;
   update_time?: string;
+  /** An OIDC user's own record (GET /users/current): its CLI secret. */
+  oidc_user_meta?: { secret?: string; subiss?: string };
   [k: string]: unknown;
 }
 
@@ -135,6 +137,8 @@ export interface SystemInfo {
   registry_url?: string;
   external_url?: string;
   auth_mode?: string;
+  /** harborctl serve's own version (a field Harbor does not have). */
+  harborctl_version?: string;
   [k: string]: unknown;
 }
 

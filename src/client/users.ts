@@ -8,6 +8,11 @@ export async function currentUser(c: HarborClient): Promise<User> {
   return (await c.request<User>('GET', '/users/current')).data;
 }
 
+/** Harbor's GET /c/log_out: the server records the logout of the user the credentials name. */
+export async function logOut(c: HarborClient): Promise<void> {
+  await c.request('GET', '/c/log_out', { headers: { accept: '*/*' } });
+}
+
 export function listUsers(c: HarborClient, filter: { username?: string } = {}, page?: PageOptions): Promise<ListResult<User>> {
   // q=username=~x is Harbor's fuzzy match (harbor-notes §2.2).
   return c.list<User>('/users', { q: filter.username ? `username=~${filter.username}` : undefined }, page);
@@ -41,6 +46,11 @@ export async function deleteUser(c: HarborClient, id: number): Promise<void> {
   } catch (e) {
     throw notFound(e, `user ${id} not found`);
   }
+}
+
+/** PUT /users/{id}/cli_secret (OIDC users): '' makes the server generate one. */
+export async function setCliSecret(c: HarborClient, id: number, secret: string): Promise<void> {
+  await c.request('PUT', `/users/${seg(id)}/cli_secret`, { body: { secret } });
 }
 
 /** PUT /users/{id}/password; an admin changing someone else's password sends no old password. */

@@ -11,9 +11,10 @@ import { ArtifactService } from '../services/artifacts.js';
 import { LabelService } from '../services/labels.js';
 import { OverviewService } from '../services/overview.js';
 import { AuditLogService, PURGE_AUDIT_KIND } from '../services/audit.js';
-import { ConfigService } from '../services/config.js';
-import { AuditExtService, DEFAULT_AUDIT_SETTINGS, type AuditSettingsSource } from '../services/audit-ext.js';
+import { ConfigService, type ConfigValue } from '../services/config.js';
+import { AuditExtService } from '../services/audit-ext.js';
 import { BlobLocks } from '../services/blob-locks.js';
+import { Locks } from '../services/locks.js';
 import { GC_KIND, GcService } from '../services/gc.js';
 import { gcParameters } from './api/gc.js';
 import { purgeParameters } from './api/purge.js';
@@ -21,6 +22,7 @@ import { InventoryService, type InventoryOptions } from '../services/metrics.js'
 import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ImmutableService } from '../services/immutable.js';
 import { LdapService } from '../services/ldap.js';
+import { OidcService } from '../services/oidc.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
@@ -85,11 +87,11 @@ export interface AppConfig {
    */
   metrics?: Pick<InventoryOptions, 'ttlMs' | 'maxProjects'>;
   /**
-   * The extended audit log's settings (disabled_audit_log_event_types, audit_log_forward_endpoint,
-   * skip_audit_log_database): read on every record, so the configuration API can pass a source of
-   * its current values. Default: everything recorded, into the database only.
+   * Initial values of configuration items (`serve`'s audit log flags), as Harbor's environment seeds
+   * its database configuration: stored when the item has never been set; afterwards the stored value
+   * (PUT /configurations) is in force and a different initial value is only warned about.
    */
-  auditLog?: AuditSettingsSource;
+  initialConfig?: Record<string, ConfigValue>;
   /** Webhook delivery: retries, backoff, concurrency, timeouts (defaults in services/webhooks.ts). */
   webhooks?: WebhookOptions;
   /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
@@ -133,6 +135,25 @@ export interface App {
 }
 
 export const DEFAULT_UPLOAD_TTL_MS = 24 * 3600_000;
+/** How often a replica picks up what the others changed (services/locks.ts has the rest). */
+const REPLICA_SYNC_MS = 10_000;
+
+/**
+ * This replica's SBOM scratch directory, <dataDir>/sbom-scratch/<replica id>, held by its lock
+ * `replica:<id>` for the process's life. What replicas that are gone left there (their lock is
+ * free) is removed; replicas sharing the data dir keep theirs.
+ */
+async function sbomScratch(dataDir: string, locks: Locks): Promise<string> {
+  const root = join(dataDir, 'sbom-scratch');
+  await locks.tryAcquire(`replica:${locks.replicaId}`);
+  for (const name of await fsp.readdir(root).catch(() => [] as string[])) {
+    const lease = await locks.tryAcquire(`replica:${name}`);
+    if (!lease) continue;
+    await fsp.rm(join(root, name), { recursive: true, force: true });
+    await lease.release();
+  }
+  return join(root, locks.replicaId);
+}
 
 /** HARBORCTL_SBOM_MAX_UNPACKED ("64GiB"): what an image's layers may unpack to before its SBOM scan fails. */
 function sbomLimitsFromEnv(): Partial<ScanLimits> {
@@ -151,38 +172,53 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   let scans: ScanService | undefined;
   const access = new AccessControl(stores);
   const immutable = new ImmutableService(stores, access);
+  // The token key is generated on first start (RSA, ~200 ms off the main thread): begun now, awaited
+  // after the admin and library are in place.
+  const tokenKey = loadTokenKey(stores.secrets, cfg.dataDir, cfg.log);
+  tokenKey.catch(() => undefined); // awaited below; a failure before that must not be an unhandled rejection
   // One key seals every stored secret: registry credentials, the configuration's passwords, webhook auth headers.
-  const box = new SecretBox(await loadRegistryKey(cfg.dataDir, cfg.log));
+  const box = new SecretBox(await loadRegistryKey(stores.secrets, cfg.dataDir, cfg.log));
   const webhooks = new WebhookService(stores, access, box, cfg.log, { clock: cfg.clock, ...cfg.webhooks });
-  // One write barrier for every writer of blobs and for GC (services/gc.ts).
-  const locks = new BlobLocks();
+  // Database locks: what makes replicas on one database act as one (services/locks.ts).
+  const dbLocks = new Locks(stores, cfg.log);
+  // One write barrier for every writer of blobs and for GC (services/gc.ts), across replicas.
+  const locks = new BlobLocks(dbLocks);
   const registryOpts: RegistryOptions = {
     uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard, locks,
     onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
+    onQuotaCharged: (repo, artifact) => webhooks.quotaCharged(repo, artifact),
     pullPolicy: (repo, digest, mediaType, puller) => scans?.checkVulnerable(repo.project, repo.name, digest, mediaType, puller) ?? Promise.resolve(),
   };
   const registries = new RegistryEndpointService(stores, box);
-  const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), cfg.proxy);
+  const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), { ...cfg.proxy, locks: dbLocks });
   // The SBOM service writes as Harbor's scanner does, into proxy-cache projects too: it uses the
   // registry without the proxy decorator, whose push refusal is for clients.
   sbom = new SbomService(stores, blobs, new RegistryService(stores, blobs, cfg.log, registryOpts), {
     log: cfg.log, clock: cfg.clock, toolVersion: harborctlVersion(),
     onFinished: (repository, digest, st) => void webhooks.scanEvent(repository, digest, st).catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
-    scanLimits: { tmpDir: join(cfg.dataDir, 'sbom-scratch'), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
+    scanLimits: { tmpDir: await sbomScratch(cfg.dataDir, dbLocks), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
+    locks: dbLocks,
     external: (projectId, repository, digest) => scans?.sbomDocument(projectId, repository, digest) ?? Promise.resolve(null),
   });
 
   const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });
   await config.load();
-  const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration });
+  for (const item of await config.seed(cfg.initialConfig ?? {})) {
+    cfg.log.warn(`configuration item ${item}: the stored value is in force, not the one serve was started with (change it with harborctl config set)`);
+  }
+  const robots = new RobotService(stores, access, { clock: cfg.clock, defaultDuration: () => config.robotTokenDuration, prefix: () => config.str('robot_name_prefix') });
   const ldap = new LdapService(stores, config, access, cfg.log);
   let audit: AuditLogService | undefined;
-  const auditExt = new AuditExtService(stores, access, cfg.log, cfg.auditLog ?? (() => DEFAULT_AUDIT_SETTINGS), { clock: cfg.clock, flushFeeds: () => audit?.flush() });
+  const auditExt = new AuditExtService(stores, access, cfg.log, () => config.auditSettings, { clock: cfg.clock, flushFeeds: () => audit?.flush() });
+  const oidc = new OidcService(stores, config, access, box, cfg.log, {
+    clock: cfg.clock,
+    onLogin: (username, ok) => auditExt.event({ operation: 'login', resourceType: 'user', resource: username, username, success: ok, description: 'OIDC sign-in' }),
+  });
   const auth = new AuthService(stores, {
     // A login's source address is its resource's description (Harbor records the user name as the resource).
     onLogin: (who, ok) => auditExt.event({ operation: 'login', resourceType: 'user', resource: who.username, username: who.username,
       success: ok, description: `login ${ok ? 'succeeded' : 'failed'} from ${who.address ?? 'unknown address'}` }),
-    clock: cfg.clock, delay: cfg.loginDelay, robots, directory: ldap,
+    clock: cfg.clock, delay: cfg.loginDelay, robots, directories: [ldap, oidc],
     // The name or the client address only, never the password tried.
     onThrottle: (who, failures) => cfg.log.warn('repeated failed logins: slowing down further attempts',
       { ...(who.username !== undefined ? { username: who.username.slice(0, 100) } : { address: who.address }), failures }),
@@ -207,17 +243,18 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   // scheduler's execution records the trigger, the retention execution the work.
   let scheduleRetention: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
   const retention = new RetentionService(stores, access, immutable, {
-    clock: cfg.clock, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
+    clock: cfg.clock, locks: dbLocks, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
+    onTaskDone: (r) => webhooks.retentionEvent(r),
   });
-  const tokens = new TokenService(stores, access, await loadTokenKey(cfg.dataDir, cfg.log), { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
   await ensureLibrary(stores, cfg.log);
+  const tokens = new TokenService(stores, access, await tokenKey, { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
   await registry.purgeUploads();
   await sbom.resume();
   await retention.recover();
   await webhooks.start();
-  const scheduler = new Scheduler(stores, cfg.log);
+  const scheduler = new Scheduler(stores, cfg.log, { locks: dbLocks });
   const gc = new GcService(stores, blobs, locks, registry);
   scheduler.register(GC_KIND, (ctx) => gc.run(gcParameters(ctx.execution.parameters), ctx));
   scheduler.register(PURGE_AUDIT_KIND, (ctx) => auditLog.purge(purgeParameters(ctx.execution.parameters), ctx));
@@ -236,8 +273,16 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   for (const { policyId, cron } of await retention.scheduled()) await scheduleRetention(policyId, cron);
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
+    oidc.purge().catch((e: unknown) => cfg.log.error('sign-in state purge failed', { error: e }));
   }, Math.max(1000, Math.min(uploadTtlMs / 4, 10 * 60_000)));
   purger.unref();
+  // What other replicas on the database change or leave: the configuration, SBOM requests queued
+  // there (or left by one that died), retention runs of dead replicas.
+  const sync = setInterval(() => {
+    Promise.all([config.load(), sbom!.sweep(), retention.recover()])
+      .catch((e: unknown) => cfg.log.error('replica sync failed', { error: e }));
+  }, REPLICA_SYNC_MS);
+  sync.unref();
 
   const metrics = cfg.metrics && new ServerMetrics({
     inventory: new InventoryService(stores, { ...cfg.metrics, clock: cfg.clock }), sbomQueue: () => sbom!.queueStats(),
@@ -247,7 +292,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, config, ldap, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
+      stores, auth, access, config, ldap, oidc, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
       audit: auditLog, auditExt, webhooks, scheduler, scanners, scans, jobs, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {
@@ -273,6 +318,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     close() {
       closing ??= (async () => {
         clearInterval(purger);
+        clearInterval(sync);
         // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
         await Promise.all([server, metricsServer].map(async (s) => {
           if (!s?.listening) return;
@@ -289,6 +335,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         await registry.close();
         await auditLog.close(); // the last batch, before the database closes
         await auditExt.close();
+        await dbLocks.close();
         await stores.close();
       })();
       return closing;

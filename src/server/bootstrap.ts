@@ -1,18 +1,22 @@
 // What `serve` sets up in the data dir on start, and the files it leaves there for the CLI of the
 // same OS user (all mode 0600):
 //   admin.password   the first-start admin password (from HARBOR_ADMIN_PASSWORD or generated)
-//   token.key        the RSA key that signs registry tokens (PKCS#8 PEM), made at first start
-//   registry.key     the AES-256 key that seals registry endpoint credentials (32 random bytes, base64)
+//   token.key        (before issue 16) the RSA key that signs registry tokens (PKCS#8 PEM)
+//   registry.key     (before issue 16) the AES-256 key that seals stored credentials (32 bytes, base64)
 //   server.json      {"url": "http://127.0.0.1:PORT"}, rewritten each time the server listens; with
 //                    serve --tls also "ca": the CA file (tls/ca.crt) the local CLI trusts for that URL
-import { generateKeyPairSync, createPrivateKey, randomBytes } from 'node:crypto';
+// The two keys now live in the database (SecretStore), so every replica on it uses the same ones: the
+// first start makes them, or imports the files above once when a data dir from before has them.
+import { generateKeyPair, createPrivateKey, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { libtrustKeyId, publicKeyOf } from '../core/jwt.js';
+import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { TokenKey } from '../services/token.js';
 import { checkPasswordPolicy, generatePassword, type UserService } from '../services/users.js';
-import type { MetaStores } from '../storage/meta/index.js';
+import type { MetaStores, SecretStore } from '../storage/meta/index.js';
 
 export const ADMIN_PASSWORD_FILE = 'admin.password';
 export const TOKEN_KEY_FILE = 'token.key';
@@ -27,6 +31,17 @@ export async function writeSecretFile(path: string, data: string): Promise<void>
   await fsp.rename(tmp, path);
 }
 
+/** Runs a create; true when it lost a race to another replica (CONFLICT: the thing exists now). */
+async function firstOf(create: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await create();
+    return false;
+  } catch (e) {
+    if (e instanceof HarborError && e.code === 'CONFLICT') return true;
+    throw e;
+  }
+}
+
 /**
  * Creates the `admin` system admin on first start. The password is `given` (AppConfig), else
  * HARBOR_ADMIN_PASSWORD, else generated and printed once to stderr; it is kept in admin.password.
@@ -38,7 +53,8 @@ export async function ensureAdmin(stores: Pick<MetaStores, 'identity'>, users: U
   const generated = password === undefined || password === '';
   const pw = generated ? generatePassword() : password;
   if (!generated) checkPasswordPolicy(pw);
-  await users.createAdmin(pw);
+  // Another replica starting at the same moment may create it first: then it is there, and this one is done.
+  if (await firstOf(() => users.createAdmin(pw))) return;
   await writeSecretFile(join(dataDir, ADMIN_PASSWORD_FILE), pw + '\n');
   if (generated) {
     // The one place a secret is printed: once, to the operator's terminal, never into the log.
@@ -55,7 +71,8 @@ export async function ensureAdmin(stores: Pick<MetaStores, 'identity'>, users: U
 export async function ensureLibrary(stores: Pick<MetaStores, 'identity' | 'projects'>, log: Logger): Promise<void> {
   if (await stores.projects.getProject('library')) return;
   const admin = await stores.identity.getUserByName('admin');
-  const p = await stores.projects.createProject({ name: 'library', public: true, ownerId: admin?.id ?? null });
+  let p!: Awaited<ReturnType<typeof stores.projects.createProject>>;
+  if (await firstOf(async () => { p = await stores.projects.createProject({ name: 'library', public: true, ownerId: admin?.id ?? null }); })) return;
   if (admin) await stores.projects.addMember(p.id, admin.id, 1);
   log.info('created the public project library');
 }
@@ -76,37 +93,49 @@ export async function updateAdminPasswordFile(dataDir: string, username: string,
   await writeSecretFile(path, password + '\n');
 }
 
-/** Loads the token-signing key, generating a 2048-bit RSA key at first start. */
-export async function loadTokenKey(dataDir: string, log: Logger): Promise<TokenKey> {
-  const path = join(dataDir, TOKEN_KEY_FILE);
-  let pem: string;
+/** The names of the shared keys in the SecretStore. */
+export const TOKEN_KEY_SECRET = 'token-signing-key';
+export const CREDENTIAL_KEY_SECRET = 'credential-key';
+
+/**
+ * A key every replica shares: the database's, else the data dir's file from before (imported once),
+ * else a new one. Replicas starting together agree: the first value stored wins.
+ */
+async function sharedKey(secrets: SecretStore, name: string, legacyFile: string, make: () => Promise<string>, what: string, log: Logger): Promise<string> {
+  const stored = await secrets.getSecret(name);
+  if (stored !== null) return stored;
+  let candidate: string;
+  let from: string | undefined;
   try {
-    pem = await fsp.readFile(path, 'utf8');
+    candidate = await fsp.readFile(legacyFile, 'utf8');
+    from = legacyFile;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    await writeSecretFile(path, pem);
-    log.info('generated the token signing key', { path });
+    candidate = await make();
   }
+  const value = await secrets.getOrCreateSecret(name, candidate);
+  if (value === candidate) log.info(from ? `imported the ${what} into the database` : `generated the ${what}`, from ? { from } : {});
+  return value;
+}
+
+/** Loads the token-signing key (a 2048-bit RSA key, PKCS#8 PEM) shared by every replica. */
+export async function loadTokenKey(secrets: SecretStore, dataDir: string, log: Logger): Promise<TokenKey> {
+  const pem = await sharedKey(secrets, TOKEN_KEY_SECRET, join(dataDir, TOKEN_KEY_FILE), async () => {
+    // On libuv's thread pool (~200 ms here), so the first start does other work meanwhile.
+    const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+    return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  }, 'token signing key', log);
   const privateKey = createPrivateKey(pem);
   const publicKey = publicKeyOf(privateKey);
   return { privateKey, publicKey, kid: libtrustKeyId(publicKey) };
 }
 
-/** Loads the key that seals registry endpoint credentials, generating it at first start. */
-export async function loadRegistryKey(dataDir: string, log: Logger): Promise<Buffer> {
-  const path = join(dataDir, REGISTRY_KEY_FILE);
-  try {
-    const key = Buffer.from((await fsp.readFile(path, 'utf8')).trim(), 'base64');
-    if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte key (base64)`);
-    return key;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  const key = randomBytes(32);
-  await writeSecretFile(path, key.toString('base64') + '\n');
-  log.info('generated the registry credential key', { path });
+/** Loads the AES-256 key that seals stored credentials, shared by every replica. */
+export async function loadRegistryKey(secrets: SecretStore, dataDir: string, log: Logger): Promise<Buffer> {
+  const text = await sharedKey(secrets, CREDENTIAL_KEY_SECRET, join(dataDir, REGISTRY_KEY_FILE), async () => randomBytes(32).toString('base64') + '\n',
+    'credential encryption key', log);
+  const key = Buffer.from(text.trim(), 'base64');
+  if (key.length !== 32) throw new Error(`the credential encryption key (${CREDENTIAL_KEY_SECRET}) is not a 32-byte key in base64`);
   return key;
 }
 

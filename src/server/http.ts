@@ -15,10 +15,12 @@ import { API_PREFIX } from './api/router.js';
 import type { ApiServices } from './api/services.js';
 import { sendJson, type RequestContext } from './context.js';
 import { writeError } from './errors.js';
+import { handleLogout, LOGOUT_PATH } from './logout.js';
 import type { ServerMetrics } from './metrics.js';
 import { authorizeRegistry } from './registry/auth.js';
 import { handleRegistry } from './registry/routes.js';
 import { handleToken, TOKEN_PATH } from './token/routes.js';
+import { handlePages, isPagePath } from './oidc.js';
 
 export interface HttpServerOptions {
   registry: RegistryService;
@@ -134,7 +136,8 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const len = res.getHeader('content-length') ?? '-';
   const ua = (req.headers['user-agent'] ?? '-').replace(/"/g, '\'');
-  const target = (req.url ?? '').replace(/"/g, '%22');
+  // An OIDC callback's code and state are one-time credentials: the log keeps their names only.
+  const target = (req.url ?? '').replace(/"/g, '%22').replace(/^(\/c\/[^?]*\?.*)$/, (t) => t.replace(/([?&](?:code|state|cli_state)=)[^&]*/g, '$1-'));
   return `${remote} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
 }
 
@@ -193,6 +196,11 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       } else if (ctx.path === TOKEN_PATH) {
         ctx.route = TOKEN_PATH;
         await handleToken(ctx, services);
+      } else if (ctx.path === LOGOUT_PATH) {
+        ctx.route = LOGOUT_PATH;
+        await handleLogout(ctx, services);
+      } else if (isPagePath(ctx.path)) {
+        await handlePages(ctx, { oidc: services.oidc, log });
       } else if (ctx.path === '/' || ctx.path === '/healthz') {
         sendJson(ctx, 200, { status: 'healthy' });
       } else {

@@ -7,8 +7,12 @@
 // labels from small fixed sets: the method, the status code, and the route's name or template,
 // never a path or a repository name. Everything read from the database is read at scrape time
 // (services/metrics.ts), on a listener of its own (serve --metrics-listen).
+//
+// prom-client (with @opentelemetry/api, ~90 modules, ~45 ms of CPU to import) loads at the first
+// scrape, not at start: until then a request is kept as its labels and duration, and the first
+// scrape (or the MAX_EARLY-th request, whichever comes first) loads it and replays them.
 import http from 'node:http';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import type { Logger } from '../core/log.js';
 import { MAX_PROJECT_SERIES, type InventoryService } from '../services/metrics.js';
 import type { Project } from '../storage/meta/index.js';
@@ -44,8 +48,71 @@ export function registryHandler(path: string): string | undefined {
   return m[3] === 'blobs' ? 'blob' : m[3] === 'manifests' ? 'manifest' : m[3] === 'referrers' ? 'referrers' : 'tags';
 }
 
+/** One finished request, labelled as the series want it; `handler` only for a /v2 route. */
+interface RequestSample { method: string; code: string; operation: string; handler: string | undefined; seconds: number }
+
+/** Requests kept before prom-client is loaded; the next one loads it. */
+const MAX_EARLY = 4096;
+
 export class ServerMetrics {
-  readonly registry = new Registry();
+  private prom: PromMetrics | undefined;
+  private loading: Promise<PromMetrics> | undefined;
+  private early: RequestSample[] = [];
+  private inflight = 0;
+
+  constructor(private readonly src: MetricsSources) {}
+
+  requestStarted(): void {
+    this.inflight++;
+  }
+
+  /** Counts a finished (or abandoned) request; `started` is its process.hrtime.bigint(). */
+  requestEnded(ctx: RequestContext, status: number, started: bigint): void {
+    this.inflight--;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const method = METHODS.has(ctx.method) ? ctx.method : 'OTHER';
+    const handler = ctx.family === 'registry' ? registryHandler(ctx.path) : undefined;
+    const operation = handler !== undefined ? REGISTRY_OPERATION[handler] : ctx.family === 'registry' ? 'v2_others' : ctx.route ?? 'unknown';
+    const sample: RequestSample = { method, code: String(status), operation, handler, seconds };
+    if (this.prom) return this.prom.observe(sample);
+    this.early.push(sample);
+    if (this.early.length >= MAX_EARLY) void this.load().catch(() => undefined);
+  }
+
+  /** A manifest GET (Harbor's pull count). */
+  notePull(project: Project): void {
+    this.src.inventory.notePull(project);
+  }
+
+  /** The exposition text, with the database's figures read (or taken from the short cache) now. */
+  async render(): Promise<string> {
+    return (await this.load()).render(this.inflight);
+  }
+
+  /** The exposition format's Content-Type (known once render() has run). */
+  get contentType(): string {
+    return this.prom!.registry.contentType;
+  }
+
+  private load(): Promise<PromMetrics> {
+    this.loading ??= import('prom-client').then((lib) => {
+      this.prom = new PromMetrics(lib, this.src);
+      for (const s of this.early) this.prom.observe(s);
+      this.early = [];
+      return this.prom;
+    }, (e: unknown) => {
+      // Never happens with the package installed; if it does, stop keeping requests.
+      this.early = [];
+      this.loading = undefined;
+      throw e;
+    });
+    return this.loading;
+  }
+}
+
+/** The series, on prom-client. */
+class PromMetrics {
+  readonly registry: Registry;
   private readonly inflight: Gauge;
   private readonly coreRequests: Counter<'method' | 'code' | 'operation'>;
   private readonly coreDuration: Summary<'method' | 'operation'>;
@@ -63,7 +130,9 @@ export class ServerMetrics {
   private readonly taskQueueSize: Gauge<'type'>;
   private readonly taskTotal: Counter<'type' | 'status'>;
 
-  constructor(private readonly src: MetricsSources) {
+  constructor(lib: typeof import('prom-client'), private readonly src: MetricsSources) {
+    const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } = lib;
+    this.registry = new Registry();
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry }); // process_* and nodejs_*
     // Gauges whose `_total` promtool rejects; nodejs_active_handles and friends say the same.
@@ -95,18 +164,7 @@ export class ServerMetrics {
       .set({ auth_mode: 'db_auth', harbor_version: src.harborVersion, self_registration: 'false' }, 1);
   }
 
-  requestStarted(): void {
-    this.inflight.inc();
-  }
-
-  /** Counts a finished (or abandoned) request; `started` is its process.hrtime.bigint(). */
-  requestEnded(ctx: RequestContext, status: number, started: bigint): void {
-    this.inflight.dec();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const method = METHODS.has(ctx.method) ? ctx.method : 'OTHER';
-    const code = String(status);
-    const handler = ctx.family === 'registry' ? registryHandler(ctx.path) : undefined;
-    const operation = handler !== undefined ? REGISTRY_OPERATION[handler] : ctx.family === 'registry' ? 'v2_others' : ctx.route ?? 'unknown';
+  observe({ method, code, operation, handler, seconds }: RequestSample): void {
     this.coreRequests.inc({ method, code, operation });
     this.coreDuration.observe({ method, operation }, seconds);
     if (handler !== undefined) {
@@ -117,13 +175,8 @@ export class ServerMetrics {
     }
   }
 
-  /** A manifest GET (Harbor's pull count). */
-  notePull(project: Project): void {
-    this.src.inventory.notePull(project);
-  }
-
-  /** The exposition text, with the database's figures read (or taken from the short cache) now. */
-  async render(): Promise<string> {
+  async render(inflight: number): Promise<string> {
+    this.inflight.set(inflight);
     let database = 1;
     try {
       const inv = await this.src.inventory.snapshot();
@@ -171,7 +224,7 @@ export function createMetricsServer(metrics: ServerMetrics, log: Logger): http.S
     if (path !== '/metrics') return text(404, 'not found: the metrics are at /metrics\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     metrics.render().then((body) => {
-      res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': Buffer.byteLength(body) });
+      res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     }, (e: unknown) => {
       log.error('metrics scrape failed', { error: e });

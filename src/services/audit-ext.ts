@@ -9,8 +9,9 @@
 // - audit_log_forward_endpoint: host:port of a syslog server: every record is sent there (RFC 5424
 //   over TCP, services/syslog.ts);
 // - skip_audit_log_database: with a forward endpoint, records are only forwarded.
-// They are read through an AuditSettingsSource on every record: today a constant from `serve`'s
-// flags (AppConfig.auditLog), later the configuration store's current values, with no change here.
+// They are configuration items (services/config.ts; `serve`'s flags seed them), read through an
+// AuditSettingsSource on every record, so a PUT /configurations takes effect at once: a new endpoint
+// gets a new forwarder (the old one sends what it holds and closes).
 //
 // event() never waits and never throws: records are buffered and written in one transaction every
 // FLUSH_MS (or MAX_BATCH at a time, and on close), as the pull log is; a list flushes first.
@@ -52,18 +53,7 @@ export interface AuditEvent {
   success?: boolean;
 }
 
-/** The event types we record, Harbor's names (GET /auditlog-exts/events). */
-export const AUDIT_EVENT_TYPES = [
-  'create_artifact', 'delete_artifact', 'pull_artifact',
-  'create_project', 'update_project', 'delete_project',
-  'create_project_member', 'update_project_member', 'delete_project_member',
-  'create_robot', 'update_robot', 'delete_robot',
-  'create_user', 'update_user', 'delete_user', 'login_user', 'logout_user',
-  'create_registry', 'update_registry', 'delete_registry',
-  'update_configuration',
-  'create_webhook_policy', 'update_webhook_policy', 'delete_webhook_policy',
-  'update_quota',
-] as const;
+export { AUDIT_EVENT_TYPES } from '../core/audit-settings.js';
 
 const FLUSH_MS = 200;
 const MAX_BATCH = 500;
@@ -123,6 +113,11 @@ export class AuditExtService {
   }
 
   private add(r: NewAuditLogExt, s: AuditSettings): void {
+    if (!s.forwardEndpoint && this.forwarder) {
+      // Forwarding was turned off: the old connection sends what it holds and closes.
+      void this.forwarder.close();
+      this.forwarder = null;
+    }
     if (s.forwardEndpoint) {
       if (this.forwarder?.endpoint !== s.forwardEndpoint) {
         void this.forwarder?.close();

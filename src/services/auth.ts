@@ -12,7 +12,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import { hashPassword, verifyPassword } from '../core/passwords.js';
 import type { MetaStores, User } from '../storage/meta/index.js';
-import { ANONYMOUS, ROBOT_PREFIX, type Principal } from './rbac.js';
+import { ANONYMOUS, type Principal } from './rbac.js';
 import type { RobotService } from './robots.js';
 
 /**
@@ -31,8 +31,8 @@ export interface AuthOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Robot accounts (`robot$...` names); without it such names are unknown users. */
   robots?: RobotService;
-  /** While active (auth_mode ldap_auth), every user but `admin` signs in against this directory. */
-  directory?: ExternalDirectory;
+  /** The one that is active (auth_mode ldap_auth, oidc_auth) is where every user but `admin` signs in. */
+  directories?: ExternalDirectory[];
   /**
    * Told of each login, i.e. each password actually verified (a remembered one is no new login):
    * users' successes and failures, robots' failures (a robot's secret is checked on every request).
@@ -40,7 +40,7 @@ export interface AuthOptions {
   onLogin?: (who: { username: string; address?: string }, ok: boolean) => void;
 }
 
-/** A directory users sign in against (services/ldap.ts); `sysadmin`: an admin for this sign-in (Harbor's AdminRoleInAuth). */
+/** A directory users sign in against (services/ldap.ts, services/oidc.ts with CLI secrets); `sysadmin`: an admin for this sign-in (Harbor's AdminRoleInAuth). */
 export interface ExternalDirectory {
   readonly active: boolean;
   authenticate(username: string, password: string): Promise<{ user: User; sysadmin: boolean } | null>;
@@ -87,7 +87,7 @@ export class AuthService {
   private readonly delay: LoginDelay;
   private readonly onThrottle: (who: { username?: string; address?: string }, failures: number) => void;
   private readonly robots: RobotService | undefined;
-  private readonly directory: ExternalDirectory | undefined;
+  private readonly directories: ExternalDirectory[];
   private readonly onLogin: AuthOptions['onLogin'];
 
   constructor(private readonly stores: Pick<MetaStores, 'identity'>, opts: AuthOptions = {}) {
@@ -96,7 +96,7 @@ export class AuthService {
     this.onThrottle = opts.onThrottle ?? (() => undefined);
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.robots = opts.robots;
-    this.directory = opts.directory;
+    this.directories = opts.directories ?? [];
     this.onLogin = opts.onLogin;
   }
 
@@ -107,7 +107,7 @@ export class AuthService {
   async loginRobot(loginName: string, secret: string, address?: string): Promise<Principal | null> {
     const robots = this.robots;
     const robot = await this.attempt(loginName, secret, address, async () => (robots ? robots.authenticate(loginName, secret) : null), false);
-    return robot ? { kind: 'robot', robot } : null;
+    return robot && robots ? { kind: 'robot', robot, name: robots.loginName(robot) } : null;
   }
 
   private freeFor(key: string): number {
@@ -214,8 +214,8 @@ export class AuthService {
     if (cached && known && known.until > this.now() && known.passwordHash === cached.passwordHash && timingSafeEqual(known.mac, mac)) {
       return known.adminInAuth ? { ...cached, sysadmin: true } : cached;
     }
-    // Harbor: in ldap_auth mode the admin (and only it) still signs in with its database password.
-    const directory = this.directory?.active && username !== 'admin' ? this.directory : undefined;
+    // Harbor: in ldap_auth and oidc_auth mode the admin (and only it) still signs in with its database password.
+    const directory = username !== 'admin' ? this.directories.find((d) => d.active) : undefined;
     if (directory) {
       return this.attempt(username, password, address, async () => {
         const r = await directory.authenticate(username, password);
@@ -248,7 +248,7 @@ export class AuthService {
     if (!authorization || !/^Basic\s/i.test(authorization)) return ANONYMOUS;
     const creds = parseBasic(authorization);
     if (!creds) throw new HarborError('UNAUTHORIZED', 'malformed Basic credentials');
-    if (this.robots && creds.username.startsWith(ROBOT_PREFIX)) {
+    if (this.robots?.isRobotLogin(creds.username)) {
       const robot = await this.loginRobot(creds.username, creds.password, address);
       if (!robot) throw new HarborError('UNAUTHORIZED', 'invalid, disabled or expired robot account credentials');
       return robot;

@@ -37,8 +37,9 @@
 // write still needs. Uploads in flight are sessions younger than the TTL and are not touched; a
 // session's row is written before its bytes, so bytes without a row are never an upload in flight.
 // Pulls: a pull reads only what a manifest references or a link holds, i.e. never garbage.
-// The barrier is per process: several replicas (PostgreSQL, issue 16) need it as a database lock
-// (an advisory lock per digest) around the same critical sections; the proof is unchanged.
+// With several replicas on one database the barrier is also a database lock per digest
+// (BlobLocks over services/locks.ts), around the same critical sections: the proof is unchanged, and
+// the scheduler runs GC on one replica at a time (the kind's lock `job:GARBAGE_COLLECTION`).
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetaStores } from '../storage/meta/index.js';
 import type { BlobLocks } from './blob-locks.js';

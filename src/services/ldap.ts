@@ -6,13 +6,20 @@
 // Membership of ldap_group_admin_dn makes a system admin for that sign-in (Harbor's
 // AdminRoleInAuth), not a stored flag. Values from users are escaped (RFC 4515) before they enter
 // a filter; an empty password is refused before any bind (LDAP would take it as an anonymous bind).
-import { Client, FilterParser, InvalidCredentialsError, NoSuchObjectError, type Entry } from 'ldapts';
+import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
+import type { Client, Entry } from 'ldapts';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { MetaStores, User } from '../storage/meta/index.js';
 import type { ConfigService } from './config.js';
 import type { AccessControl, Principal } from './rbac.js';
 import { normalizeDn, type GroupDirectory } from './usergroups.js';
+
+// ldapts (~15 ms of CPU to import) loads at the first LDAP operation or filter check, not with
+// serve; synchronously, through its CommonJS build, because checkFilter is synchronous.
+const require = createRequire(import.meta.url);
+const ldapts = (): typeof import('ldapts') => require('ldapts') as typeof import('ldapts');
 
 /** What an LDAP-onboarded user has instead of a password hash: verifyPassword never matches it. */
 export const LDAP_PASSWORD_MARKER = 'ldap';
@@ -44,7 +51,7 @@ export function checkFilter(name: string, f: string): void {
   const n = normalizeFilter(f);
   try {
     if (!balanced(n)) throw new Error('unbalanced');
-    FilterParser.parseString(n);
+    ldapts().FilterParser.parseString(n);
   } catch {
     throw new HarborError('BAD_REQUEST', `${name} is not a valid LDAP filter`);
   }
@@ -59,7 +66,7 @@ const SCOPES = ['base', 'one', 'sub'] as const;
 
 export interface LdapSettings {
   url: string; searchDn: string; searchPassword: string; baseDn: string; filter: string; uid: string; scope: number;
-  timeoutSec: number; verifyCert: boolean;
+  timeoutSec: number; verifyCert: boolean; startTls: boolean;
   groupBaseDn: string; groupFilter: string; groupNameAttribute: string; groupScope: number; groupAdminDn: string; membershipAttribute: string;
 }
 
@@ -85,11 +92,38 @@ function all(e: Entry, attr: string): string[] {
   return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => String(x).trim());
 }
 
-/** A client for the settings; TLS options only for ldaps:// (ldapts takes any tlsOptions as a request for TLS). */
-function clientFor(s: LdapSettings): Client {
+/**
+ * ldap_url as Harbor reads it (src/pkg/ldap/ldap.go formatURL): `ldap://host[:port]`,
+ * `ldaps://host[:port]`, or `host[:port]` for ldap://; port 636 means ldaps:// whatever the scheme.
+ */
+export function formatLdapUrl(v: string): string {
+  const m = /^(?:(ldaps?):\/\/)?([^\s/]+?)\/?$/i.exec(v.trim());
+  if (!m) return v;
+  const hostport = m[2];
+  const scheme = /:636$/.test(hostport) ? 'ldaps' : (m[1] ?? 'ldap').toLowerCase();
+  return `${scheme}://${hostport}`;
+}
+
+/**
+ * A connection for the settings. TLS options only for ldaps:// (ldapts takes any tlsOptions as a
+ * request for TLS); over ldap:// with ldap_start_tls (our addition: Harbor has no StartTLS) the
+ * connection is upgraded before anything else is sent, checked as ldap_verify_cert says.
+ */
+async function connect(s: LdapSettings): Promise<Client> {
   const ms = s.timeoutSec * 1000;
-  const tls = /^ldaps:/i.test(s.url) ? { tlsOptions: { rejectUnauthorized: s.verifyCert } } : {};
-  return new Client({ url: s.url, timeout: ms, connectTimeout: ms, ...tls });
+  const ldaps = /^ldaps:/i.test(s.url);
+  const client = new (ldapts().Client)({ url: s.url, timeout: ms, connectTimeout: ms, ...(ldaps ? { tlsOptions: { rejectUnauthorized: s.verifyCert } } : {}) });
+  if (s.startTls && !ldaps) {
+    try {
+      // The name the certificate must carry is the URL's host (ldapts would check "localhost"); SNI only for a name.
+      const host = new URL(s.url).hostname.replace(/^\[(.*)\]$/, '$1');
+      await client.startTLS({ rejectUnauthorized: s.verifyCert, host, ...(isIP(host) ? {} : { servername: host }) });
+    } catch (e) {
+      await client.unbind().catch(() => undefined);
+      throw e;
+    }
+  }
+  return client;
 }
 
 export class LdapService implements GroupDirectory {
@@ -104,9 +138,9 @@ export class LdapService implements GroupDirectory {
   private settings(): LdapSettings {
     const c = this.config;
     return {
-      url: c.str('ldap_url'), searchDn: c.str('ldap_search_dn'), searchPassword: c.secret('ldap_search_password'), baseDn: c.str('ldap_base_dn'),
+      url: formatLdapUrl(c.str('ldap_url')), searchDn: c.str('ldap_search_dn'), searchPassword: c.secret('ldap_search_password'), baseDn: c.str('ldap_base_dn'),
       filter: normalizeFilter(c.str('ldap_filter')), uid: c.str('ldap_uid') || 'cn', scope: c.int('ldap_scope'), timeoutSec: c.int('ldap_timeout'),
-      verifyCert: c.bool('ldap_verify_cert'), groupBaseDn: c.str('ldap_group_base_dn'), groupFilter: normalizeFilter(c.str('ldap_group_search_filter')),
+      verifyCert: c.bool('ldap_verify_cert'), startTls: c.bool('ldap_start_tls'), groupBaseDn: c.str('ldap_group_base_dn'), groupFilter: normalizeFilter(c.str('ldap_group_search_filter')),
       groupNameAttribute: c.str('ldap_group_attribute_name') || 'cn', groupScope: c.int('ldap_group_search_scope'), groupAdminDn: normalizeDn(c.str('ldap_group_admin_dn')),
       membershipAttribute: c.str('ldap_group_membership_attribute') || 'memberof',
     };
@@ -115,7 +149,7 @@ export class LdapService implements GroupDirectory {
   /** Runs `fn` on a connection bound as the search DN (anonymously when none is set); always unbinds. */
   private async session<T>(s: LdapSettings, fn: (c: Client) => Promise<T>): Promise<T> {
     if (!s.url) throw new HarborError('BAD_REQUEST', 'ldap_url is not configured');
-    const client = clientFor(s);
+    const client = await connect(s);
     try {
       if (s.searchDn) await client.bind(s.searchDn, s.searchPassword);
       return await fn(client);
@@ -145,7 +179,7 @@ export class LdapService implements GroupDirectory {
       const e = searchEntries[0];
       return e ? { name: first(e, s.groupNameAttribute) || e.dn, dn: e.dn } : null;
     } catch (e) {
-      if (e instanceof NoSuchObjectError) return null;
+      if (e instanceof ldapts().NoSuchObjectError) return null;
       throw e;
     }
   }
@@ -163,11 +197,11 @@ export class LdapService implements GroupDirectory {
         if (found.length !== 1) return null;
         const entry = found[0];
         // The user's own bind, on a connection of its own: the search connection stays the search DN's.
-        const own = clientFor(s);
+        const own = await connect(s);
         try {
           await own.bind(entry.dn, password);
         } catch (e) {
-          if (e instanceof InvalidCredentialsError) return null;
+          if (e instanceof ldapts().InvalidCredentialsError) return null;
           throw e;
         } finally {
           await own.unbind().catch(() => undefined);
@@ -222,7 +256,7 @@ export class LdapService implements GroupDirectory {
     await this.requireAdmin(actor, 'ldap-user', 'list');
     const s = this.settings();
     const o: LdapSettings = {
-      ...s, url: req.ldap_url ?? s.url, searchDn: req.ldap_search_dn ?? s.searchDn, searchPassword: req.ldap_search_password || s.searchPassword,
+      ...s, url: req.ldap_url !== undefined ? formatLdapUrl(req.ldap_url) : s.url, searchDn: req.ldap_search_dn ?? s.searchDn, searchPassword: req.ldap_search_password || s.searchPassword,
       baseDn: req.ldap_base_dn ?? s.baseDn, filter: req.ldap_filter !== undefined ? normalizeFilter(req.ldap_filter) : s.filter, uid: req.ldap_uid || s.uid,
       scope: req.ldap_scope ?? s.scope, timeoutSec: req.ldap_connection_timeout ?? s.timeoutSec, verifyCert: req.ldap_verify_cert ?? s.verifyCert,
     };

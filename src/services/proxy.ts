@@ -9,7 +9,9 @@
 //   manifest; any failure (unreachable, timeout, 429, 5xx, refused credential) serves the cached
 //   copy and logs it; only with nothing cached does the client get the upstream's error;
 // - a blob: one GET, streamed to the first client while it is written to the store; concurrent
-//   requests for the same digest wait for that one fetch and are then served locally.
+//   requests for the same digest wait for that one fetch and are then served locally. Across
+//   replicas on one database the fetch holds the database lock `proxy:<digest>` (ProxyOptions.locks):
+//   a replica that finds it held waits for that fetch to end and serves what it stored.
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
@@ -20,6 +22,7 @@ import { parseManifest } from '../oci/manifest.js';
 import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
 import type { MetaStores, Page, Project, StoredManifest } from '../storage/meta/index.js';
 import { RegistryService, type BlobRead, type RegistryOptions, type ResolvedRepository } from './registry.js';
+import type { Lease, Locks } from './locks.js';
 import { UpstreamClient, UpstreamError, type UpstreamEndpoint } from './upstream.js';
 
 export interface ProxyOptions {
@@ -27,6 +30,8 @@ export interface ProxyOptions {
   revalidateMs?: number;
   /** How long an upstream may take to answer (connect, headers) before the cache is served instead. */
   upstreamTimeoutMs?: number;
+  /** Database locks: one upstream fetch of a blob across every replica on the database. */
+  locks?: Locks;
 }
 
 export const DEFAULT_REVALIDATE_MS = 5 * 60_000;
@@ -53,6 +58,7 @@ export class ProxyRegistry extends RegistryService {
   private readonly backoff = new Map<number, number>();
 
   private readonly proxyStores: Pick<MetaStores, 'registries'>;
+  private readonly shared: Locks | undefined;
 
   constructor(
     stores: Pick<MetaStores, 'projects' | 'content' | 'uploads' | 'registries'>,
@@ -67,6 +73,7 @@ export class ProxyRegistry extends RegistryService {
     this.revalidateMs = proxy.revalidateMs ?? DEFAULT_REVALIDATE_MS;
     this.timeoutMs = proxy.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     this.clock = opts.clock ?? Date.now;
+    this.shared = proxy.locks;
   }
 
   async close(): Promise<void> {
@@ -338,16 +345,21 @@ export class ProxyRegistry extends RegistryService {
     this.fetches.set(digest, entry);
     let body: Readable;
     let size: number;
+    let lease: Lease | null = null;
     try {
+      // Another replica fetching the blob: wait for it to end; then the bytes are here (or it failed and this one fetches).
+      lease = this.shared ? await this.shared.acquire(`proxy:${digest}`) : null;
       // The bytes may be here for another repository: this one's upstream must still vouch for them (HEAD), no GET.
       if ((await this.blobs.stat(digest)) !== null) {
         await up.client.blobSize(remote, digest);
+        await lease?.release();
         this.fetches.delete(digest);
         settle.resolve();
         return null;
       }
       ({ size, body } = await up.client.getBlob(remote, digest));
     } catch (e) {
+      await lease?.release().catch(() => undefined);
       this.fetches.delete(digest);
       settle.reject(e);
       throw e;
@@ -389,7 +401,7 @@ export class ProxyRegistry extends RegistryService {
       toStore.destroy(e as Error);
       toClient.destroy(e as Error);
     });
-    Promise.all([write, copy]).then(
+    Promise.all([write, copy]).finally(() => lease?.release()).then(
       () => settle.resolve(),
       (e: unknown) => {
         this.logger.warn('proxy cache: a blob fetch from the upstream failed', { repository: repo.name, digest, reason: (e as Error).message });

@@ -10,7 +10,8 @@ export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artif
 export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push' | 'stop' | 'operate';
 
 /** Who is asking: nobody, a user, or a robot account (its permissions are all it may do). */
-export type Principal = { kind: 'anonymous' } | { kind: 'user'; user: User } | { kind: 'robot'; robot: Robot };
+/** A robot's `name` is its login name: robot_name_prefix (as it was at sign-in) + the stored name. */
+export type Principal = { kind: 'anonymous' } | { kind: 'user'; user: User } | { kind: 'robot'; robot: Robot; name: string };
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 
@@ -98,12 +99,12 @@ export function isSysadmin(p: Principal): boolean {
   return p.kind === 'user' && p.user.sysadmin;
 }
 
-/** The name a principal signs tokens and logs with: `robot$<name>` for robots, '' for anonymous. */
+/** The name a principal signs tokens and logs with: a robot's login name (`robot$<name>`), '' for anonymous. */
 export function principalName(p: Principal): string {
-  return p.kind === 'user' ? p.user.username : p.kind === 'robot' ? `${ROBOT_PREFIX}${p.robot.name}` : '';
+  return p.kind === 'user' ? p.user.username : p.kind === 'robot' ? p.name : '';
 }
 
-/** Harbor's robot_name_prefix default. */
+/** Harbor's robot_name_prefix default (the configuration item decides; services/robots.ts). */
 export const ROBOT_PREFIX = 'robot$';
 
 /** Does a robot's permission list grant (resource, action) in this namespace (`project` + name, or `system` + `/`)? */

@@ -29,6 +29,11 @@ export interface RegistryOptions {
   tagGuard?: TagGuardFor;
   /** Told of a write the project's quota refused (webhooks' QUOTA_EXCEED); must not throw. */
   onQuotaExceeded?: (repo: ResolvedRepository, shortfall: QuotaShortfall, message: string) => void;
+  /**
+   * Told of each write the quota let through (a blob linked, a manifest stored; `artifact` for a
+   * manifest): webhooks' QUOTA_WARNING looks at the usage then. Must not throw; not awaited.
+   */
+  onQuotaCharged?: (repo: ResolvedRepository, artifact?: { digest: string; tag: string }) => void;
   /** The write barrier shared with garbage collection (one per process; services/gc.ts). */
   locks?: BlobLocks;
   /**
@@ -160,6 +165,7 @@ export class RegistryService {
       // A mount into another project adds the blob to that project's usage: its quota decides.
       const r = await this.stores.content.linkBlob(repo.name, repo.project.id, link);
       if (!r.ok) throw this.refused(repo, r.quota);
+      this.opts.onQuotaCharged?.(repo);
       return true;
     });
   }
@@ -218,6 +224,7 @@ export class RegistryService {
     });
     await this.stores.uploads.deleteUpload(id);
     if (!r.ok) throw this.refused(repo, r.quota);
+    this.opts.onQuotaCharged?.(repo);
     return size;
   }
 
@@ -316,6 +323,7 @@ export class RegistryService {
       repository: repo.name, project: repo.project, digest, mediaType: m.mediaType, artifactType: m.artifactType,
       subject: m.subject?.digest ?? null, tag: ref.digest ? null : reference,
     });
+    this.opts.onQuotaCharged?.(repo, { digest, tag: tag ?? '' });
     return { digest, subject: m.subject?.digest ?? null };
   }
 

@@ -9,8 +9,10 @@
 // trigger:'SCHEDULE'}).
 import { HarborError } from '../core/errors.js';
 import type { ArtifactInfo, MetaStores, Project, RetentionExecutionRecord, RetentionPolicyRecord, RetentionStatus, RetentionTaskRecord } from '../storage/meta/index.js';
+import type { Locks } from './locks.js';
 import type { ImmutableService } from './immutable.js';
-import type { AccessControl, Principal } from './rbac.js';
+import { principalName, type AccessControl, type Principal } from './rbac.js';
+import type { RetentionTaskResult } from './webhooks.js';
 import { parseRuleBody, repoSelects, type RuleBody, shortName, tagSelects } from './selectors.js';
 
 
@@ -56,7 +58,17 @@ export interface RetentionOptions {
    * scheduler (re)registers runRetention(policyId, {dryRun:false, trigger:'SCHEDULE'}) on the cron.
    */
   onScheduleChange?: (policyId: number, cron: string | null) => void | Promise<void>;
+  /** Told after each repository's task of a real run (not a dry run): webhooks' TAG_RETENTION. Must not throw. */
+  onTaskDone?: (r: RetentionTaskResult) => void;
+  /**
+   * Database locks, for replicas sharing one database: a run holds `retention-exec:<id>`, and
+   * recover() ends as Error only the Running executions whose holder is gone.
+   */
+  locks?: Locks;
 }
+
+/** How long a recovered execution's lock is kept, so a run that was only slow to take it never starts. */
+const RECOVERED_CLAIM_MS = 10 * 60_000;
 
 export class RetentionService {
   private readonly now: () => number;
@@ -116,19 +128,25 @@ export class RetentionService {
   /** POST …/executions: starts a run in the background; the execution's id. */
   async trigger(actor: Principal, id: number, dryRun: boolean): Promise<number> {
     await this.policyFor(actor, id, 'operate');
-    return (await this.runRetention(id, { dryRun })).executionId;
+    return (await this.runRetention(id, { dryRun, operator: principalName(actor) })).executionId;
   }
 
   /**
    * Starts a run of policy `policyId` (the scheduler's entry point, trigger SCHEDULE; the API's is
    * MANUAL). Resolves once the execution is recorded; `done` once the run has finished.
    */
-  async runRetention(policyId: number, opts: { dryRun: boolean; trigger?: 'MANUAL' | 'SCHEDULE' }): Promise<{ executionId: number; done: Promise<void> }> {
+  async runRetention(policyId: number, opts: { dryRun: boolean; trigger?: 'MANUAL' | 'SCHEDULE'; operator?: string }): Promise<{ executionId: number; done: Promise<void> }> {
     const record = await this.stores.retention.getRetentionPolicy(policyId);
     if (!record) throw new HarborError('NOT_FOUND', `retention policy ${policyId} not found`);
     const exec = await this.stores.retention.createRetentionExecution(policyId, opts.trigger ?? 'MANUAL', opts.dryRun);
+    const lease = this.opts.locks ? await this.opts.locks.tryAcquire(`retention-exec:${exec.id}`) : null;
+    // Taken already: another replica's recover() found it Running without a holder and ended it.
+    if (this.opts.locks && !lease) return { executionId: exec.id, done: Promise.resolve() };
     const state = { stop: false, done: Promise.resolve() };
-    state.done = this.execute(record, exec, state).finally(() => this.running.delete(exec.id));
+    state.done = this.execute(record, exec, state, opts.operator ?? '').finally(async () => {
+      this.running.delete(exec.id);
+      await lease?.release();
+    });
     this.running.set(exec.id, state);
     return { executionId: exec.id, done: state.done };
   }
@@ -162,9 +180,21 @@ export class RetentionService {
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
-  /** At start: executions a previous process left Running end as Error (nothing resumes them). */
+  /**
+   * At start (and, with replicas, periodically): executions a process that died left Running end as
+   * Error (nothing resumes them). With locks, only those whose lock nobody holds.
+   */
   async recover(): Promise<number> {
-    return this.stores.retention.interruptRetentionRuns();
+    const locks = this.opts.locks;
+    if (!locks) return this.stores.retention.interruptRetentionRuns();
+    let n = 0;
+    for (const p of await this.stores.retention.listRetentionPolicies()) {
+      for (const e of await this.stores.retention.listRetentionExecutions(p.id)) {
+        if (e.status !== 'Running' || !(await locks.claim(`retention-exec:${e.id}`, RECOVERED_CLAIM_MS))) continue;
+        n += await this.stores.retention.interruptRetentionRuns(e.id);
+      }
+    }
+    return n;
   }
 
   /** Stops every running execution (each ends Stopped) and waits for them: shutdown. */
@@ -175,9 +205,10 @@ export class RetentionService {
 
   // ---- the run
 
-  private async execute(record: RetentionPolicyRecord, exec: RetentionExecutionRecord, state: { stop: boolean }): Promise<void> {
+  private async execute(record: RetentionPolicyRecord, exec: RetentionExecutionRecord, state: { stop: boolean }, operator: string): Promise<void> {
     let status: RetentionStatus = 'Success';
     try {
+      const project = await this.projectOf(record.projectId);
       const policy = JSON.parse(record.policy) as RetentionPolicy;
       const rules = policy.rules.filter((r) => !r.disabled);
       const immutable = await this.immutable.matcher(record.projectId);
@@ -192,11 +223,13 @@ export class RetentionService {
         const plan = decide(artifacts, applicable, this.now(), (a) => immutable !== undefined && a.tags.some((t) => immutable(repo.name, t.name)));
         let failed = false;
         let stopped = false;
+        const deleted: PlanItem[] = [];
         for (const item of plan) {
           if (item.mark !== 'DEL' || exec.dryRun) continue;
           if (state.stop) { stopped = true; break; }
           try {
             await this.stores.content.deleteManifest(repo.name, item.artifact.digest, await this.immutable.guard(record.projectId, repo.name));
+            deleted.push(item);
           } catch (e) {
             item.mark = (e as { code?: string }).code === 'PRECONDITION' ? 'IMMUTABLE' : 'ERR';
             failed ||= item.mark === 'ERR';
@@ -204,9 +237,14 @@ export class RetentionService {
         }
         const taskStatus: RetentionStatus = stopped ? 'Stopped' : failed ? 'Error' : 'Success';
         if (taskStatus !== 'Success') status = taskStatus;
-        await this.stores.retention.finishRetentionTask(task.id, {
-          status: taskStatus, total: plan.length, retained: plan.filter((i) => i.mark !== 'DEL').length, log: logTable(plan, exec.dryRun),
-        });
+        const retained = plan.filter((i) => i.mark !== 'DEL').length;
+        await this.stores.retention.finishRetentionTask(task.id, { status: taskStatus, total: plan.length, retained, log: logTable(plan, exec.dryRun) });
+        if (!exec.dryRun) {
+          this.opts.onTaskDone?.({
+            project, repository: repo.name, policyId: record.id, rules: applicable, total: plan.length, retained, operator,
+            deleted: deleted.map((i) => ({ digest: i.artifact.digest, tag: i.artifact.tags[0]?.name ?? '' })),
+          });
+        }
         if (stopped) break;
       }
     } catch {

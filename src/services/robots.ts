@@ -81,12 +81,29 @@ export class RobotService {
   private readonly now: () => number;
 
   private readonly defaultDuration: () => number;
+  private readonly prefix: () => string;
 
-  /** defaultDuration: days of a robot created without one (Harbor's robot_token_duration). */
+  /**
+   * defaultDuration: days of a robot created without one (Harbor's robot_token_duration); prefix:
+   * Harbor's robot_name_prefix. As in Harbor the prefix is not stored with a robot: it is put in
+   * front of the stored name when the robot is shown or signs in, so after a change every robot
+   * (old ones too) is named and signs in with the new prefix, and the old login name stops working.
+   */
   constructor(private readonly stores: Pick<MetaStores, 'identity' | 'projects'>, private readonly access: AccessControl,
-    opts: { clock?: () => number; defaultDuration?: () => number } = {}) {
+    opts: { clock?: () => number; defaultDuration?: () => number; prefix?: () => string } = {}) {
     this.now = opts.clock ?? Date.now;
     this.defaultDuration = opts.defaultDuration ?? (() => DEFAULT_ROBOT_DURATION_DAYS);
+    this.prefix = opts.prefix ?? (() => ROBOT_PREFIX);
+  }
+
+  /** The name a robot signs in with and is shown as: the current prefix + its stored name. */
+  loginName(r: Robot): string {
+    return `${this.prefix()}${r.name}`;
+  }
+
+  /** Is this a robot's login name (it starts with the current prefix)? */
+  isRobotLogin(name: string): boolean {
+    return name.startsWith(this.prefix());
   }
 
   private nowSec(): number {
@@ -100,20 +117,24 @@ export class RobotService {
 
   /** The robot a login name and secret belong to, if it is usable; null otherwise. */
   async authenticate(loginName: string, secret: string): Promise<Robot | null> {
-    if (!loginName.startsWith(ROBOT_PREFIX)) return null;
-    const r = await this.stores.identity.getRobotByName(loginName.slice(ROBOT_PREFIX.length));
+    const prefix = this.prefix();
+    if (!loginName.startsWith(prefix)) return null;
+    const r = await this.stores.identity.getRobotByName(loginName.slice(prefix.length));
     if (!r || !verifySecret(secret, r.secretHash) || !this.isActive(r)) return null;
     return r;
   }
 
   /**
-   * Is a token issued to `subject` at `issuedAt` (unix s) still good? A robot's token dies with the
-   * robot: disabled, expired, deleted, or deleted and created again under the same name.
+   * Is a token still good? A robot's token dies with the robot: disabled, expired, deleted, or
+   * deleted and created again under the same name. A robot's token names its robot by id (the
+   * name's prefix may change meanwhile); one without the id, by its subject.
    */
-  async tokenStillValid(subject: string, issuedAt: number): Promise<boolean> {
-    if (!subject.startsWith(ROBOT_PREFIX)) return true;
-    const r = await this.stores.identity.getRobotByName(subject.slice(ROBOT_PREFIX.length));
-    return r !== null && this.isActive(r) && Math.floor(Date.parse(r.createdAt) / 1000) <= issuedAt;
+  async tokenStillValid(grant: { subject: string; issuedAt: number; robotId?: number }): Promise<boolean> {
+    let r: Robot | null;
+    if (grant.robotId !== undefined) r = await this.stores.identity.getRobotById(grant.robotId);
+    else if (this.isRobotLogin(grant.subject)) r = await this.stores.identity.getRobotByName(grant.subject.slice(this.prefix().length));
+    else return true;
+    return r !== null && this.isActive(r) && Math.floor(Date.parse(r.createdAt) / 1000) <= grant.issuedAt;
   }
 
   private async projectOf(r: { level: string; projectId: number | null }): Promise<Project | null> {
@@ -207,7 +228,7 @@ export class RobotService {
     else if (typeof req.secret === 'string' && isValidSecret(req.secret)) secret = req.secret;
     else throw new HarborError('BAD_REQUEST', 'the secret must be 8 to 128 characters with an upper-case letter, a lower-case letter and a digit');
     const name = req.level === 'project' ? `${project!.name}+${req.name}` : req.name;
-    if (await this.stores.identity.getRobotByName(name)) throw new HarborError('CONFLICT', `the robot ${ROBOT_PREFIX}${name} already exists`);
+    if (await this.stores.identity.getRobotByName(name)) throw new HarborError('CONFLICT', `the robot ${this.prefix()}${name} already exists`);
     const now = this.nowSec();
     let expiresAt = this.expiresAt(duration, now);
     // Our decision (Harbor does not cap it): a robot creating robots gives them no longer a life than
@@ -255,7 +276,7 @@ export class RobotService {
     const project = await this.projectOf(r);
     await this.require(actor, project, 'update');
     if (ch.level !== undefined && ch.level !== null && ch.level !== r.level) throw new HarborError('BAD_REQUEST', 'the level of a robot cannot change');
-    if (typeof ch.name === 'string' && ch.name !== '' && ch.name !== r.name && `${ROBOT_PREFIX}${r.name}` !== ch.name
+    if (typeof ch.name === 'string' && ch.name !== '' && ch.name !== r.name && this.loginName(r) !== ch.name
       && !(project && ch.name === r.name.slice(project.name.length + 1))) {
       throw new HarborError('BAD_REQUEST', 'the name of a robot cannot change');
     }

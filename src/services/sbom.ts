@@ -16,6 +16,7 @@ import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
 import type { LayerSource, ScanLimits } from '../sbom/index.js';
+import type { Locks } from './locks.js';
 import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetaStores, SbomStatus } from '../storage/meta/index.js';
 import type { ManifestPutEvent, RegistryService, ResolvedRepository } from './registry.js';
@@ -54,6 +55,12 @@ export interface SbomServiceOptions {
    * null to generate it here. An adapter's SBOM is stored alone, as Harbor stores it (no CycloneDX twin).
    */
   external?: (projectId: number, repository: string, digest: string) => Promise<{ document: Buffer; scanner: string } | null>;
+  /**
+   * Database locks, for replicas sharing one database: a generation runs under `sbom:<repo>@<digest>`
+   * and only while its status is still Pending or Running, so each request is generated once
+   * however many replicas queued it; sweep() takes over what a dead replica left.
+   */
+  locks?: Locks;
 }
 
 const IMAGE_CONFIGS = new Set<string>([MediaType.ociConfig, MediaType.dockerConfig]);
@@ -141,6 +148,15 @@ export class SbomService {
   /** Queues again what a previous run left Pending or Running. */
   async resume(): Promise<void> {
     if (this.opts.scanLimits?.tmpDir) await rm(this.opts.scanLimits.tmpDir, { recursive: true, force: true });
+    await this.sweep();
+  }
+
+  /**
+   * Queues every Pending or Running generation not queued here: what this process left before a
+   * restart, and (with replicas) what another one queued or left. The lock and status check in run()
+   * make sure each is generated once.
+   */
+  async sweep(): Promise<void> {
     for (const j of await this.stores.jobs.listUnfinishedSbom()) await this.enqueue(j.repository, j.digest, true, true);
   }
 
@@ -184,14 +200,17 @@ export class SbomService {
     this.queued.add(key);
     this.starting++;
     try {
-      const prev = resumed ? null : await this.stores.jobs.getSbomStatus(repository, digest);
-      const pending: SbomStatus = {
-        reportId: randomUUID(), status: 'Pending', startTime: null, endTime: null,
-        sbomDigest: prev?.sbomDigest ?? null, cyclonedxDigest: prev?.cyclonedxDigest ?? null, error: null,
-      };
-      if (!(await this.stores.jobs.setSbomStatus(repository, digest, pending))) {
-        this.queued.delete(key);
-        return;
+      // A resumed job keeps its status as it is (another replica may be running it).
+      if (!resumed) {
+        const prev = await this.stores.jobs.getSbomStatus(repository, digest);
+        const pending: SbomStatus = {
+          reportId: randomUUID(), status: 'Pending', startTime: null, endTime: null,
+          sbomDigest: prev?.sbomDigest ?? null, cyclonedxDigest: prev?.cyclonedxDigest ?? null, error: null,
+        };
+        if (!(await this.stores.jobs.setSbomStatus(repository, digest, pending))) {
+          this.queued.delete(key);
+          return;
+        }
       }
       this.queue.push({ repository, digest, force });
     } catch (e) {
@@ -279,6 +298,19 @@ export class SbomService {
   }
 
   private async run(job: Job): Promise<void> {
+    const lease = this.opts.locks ? await this.opts.locks.tryAcquire(`sbom:${job.repository}@${job.digest}`) : null;
+    if (this.opts.locks && !lease) return; // another replica is generating it
+    try {
+      const cur = await this.stores.jobs.getSbomStatus(job.repository, job.digest);
+      // Generated (or deleted) meanwhile, by this replica or another.
+      if (cur?.status !== 'Pending' && cur?.status !== 'Running') return;
+      await this.generateNow(job);
+    } finally {
+      await lease?.release();
+    }
+  }
+
+  private async generateNow(job: Job): Promise<void> {
     const start = rfc3339(this.now());
     if (!(await this.setStatus(job.repository, job.digest, { status: 'Running', startTime: start, endTime: null, error: null }))) return;
     const finished = (st: SbomStatus | null): void => {

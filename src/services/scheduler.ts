@@ -8,13 +8,22 @@
 // - one run at a time per kind: a manual trigger while one runs is a CONFLICT, a scheduled tick is
 //   skipped (Harbor's GC runs with MaxConcurrency 1);
 // - missed runs are not caught up: Harbor's periodic jobs are enqueued for upcoming times only, so a
-//   tick that fell while the server was down is gone and the next one counts from now; an execution
-//   a restart interrupted is ended as Error at start.
+//   tick that fell while the server was down is gone and the next one counts from now.
+// Several replicas on one database act as one scheduler (services/locks.ts):
+// - a run holds the kind's database lock `job:<kind>` from before its execution row is written to
+//   its end: one run per kind across replicas (GC on one replica at a time);
+// - every replica arms every schedule, and each tick is claimed (`tick:<kind>:<time>`): the first
+//   replica to claim it runs it, the others skip it, even when the run is over before they look;
+// - an execution left Running by a replica that died (its lock's lease ran out) is ended as Error
+//   by whichever replica next takes that lock: at start, every sweep, or the kind's next trigger;
+// - the sweep (every lease) also re-reads the schedules, so a schedule set on one replica is armed
+//   on all of them.
 // Timers are croner's, in UTC, unref'd: they never keep the process alive.
 import { Cron } from 'croner';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { ExecutionRecord, ExecutionTrigger, MetaStores, ScheduleRecord, ScheduleType } from '../storage/meta/index.js';
+import { DEFAULT_LEASE_MS, Locks } from './locks.js';
 
 export interface JobContext {
   execution: ExecutionRecord;
@@ -59,19 +68,29 @@ export function jobType(kind: string): string {
 }
 
 const LOG_CHUNK = 200;
+/** How long a tick's claim is kept: far longer than replicas' clocks and timers may disagree. */
+const TICK_CLAIM_MS = 10 * 60_000;
 const LOG_FLUSH_MS = 1000;
 
 export interface ScheduleView extends ScheduleRecord { nextScheduledTime: string | null }
 
 export class Scheduler {
   private readonly jobs = new Map<string, JobRun>();
-  private readonly timers = new Map<string, Cron>();
+  private readonly timers = new Map<string, { cron: Cron; updatedAt: string }>();
   private readonly running = new Map<number, { controller: AbortController; done: Promise<void>; kind: string; startedAt: number }>();
   /** Paused queues (/jobservice): SCHEDULER skips every tick; a job kind (GARBAGE_COLLECTION, RETENTION, ...) starts no run. */
   private readonly paused = new Set<string>();
   private started = false;
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly locks: Locks;
 
-  constructor(private readonly stores: Pick<MetaStores, 'schedules'>, private readonly log: Logger) {}
+  constructor(private readonly stores: Pick<MetaStores, 'schedules' | 'locks'>, private readonly log: Logger,
+    opts: { locks?: Locks; sweepMs?: number } = {}) {
+    this.locks = opts.locks ?? new Locks(stores, log);
+    this.sweepMs = opts.sweepMs ?? DEFAULT_LEASE_MS;
+  }
+
+  private readonly sweepMs: number;
 
   register(kind: string, run: JobRun): void {
     if (this.jobs.has(kind)) throw new Error(`job kind ${kind} is registered twice`);
@@ -83,12 +102,38 @@ export class Scheduler {
     return this.jobs.has(kind);
   }
 
-  /** Ends executions a restart interrupted and arms every persisted schedule of a registered kind. */
+  /** Ends the runs of replicas that died, arms every persisted schedule of a registered kind, and starts the sweep. */
   async start(): Promise<void> {
-    const failed = await this.stores.schedules.failUnfinished();
-    if (failed) this.log.warn('jobs interrupted by a restart were marked Error', { count: failed });
     this.started = true;
-    for (const s of await this.stores.schedules.listSchedules()) this.arm(s);
+    await this.sweep();
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((e: unknown) => this.log.error('scheduler sweep failed', { error: e }));
+    }, this.sweepMs);
+    this.sweeper.unref();
+  }
+
+  /** Fails the runs of dead replicas (of the kinds this one knows), re-arms changed schedules, forgets stale locks. */
+  async sweep(): Promise<void> {
+    let failed = 0;
+    for (const kind of this.jobs.keys()) {
+      const lease = await this.locks.tryAcquire(`job:${kind}`);
+      if (!lease) continue;
+      try {
+        failed += await this.stores.schedules.failUnfinished(kind);
+      } finally {
+        await lease.release();
+      }
+    }
+    if (failed) this.log.warn('jobs interrupted by a stopped or crashed replica were marked Error', { count: failed });
+    const schedules = await this.stores.schedules.listSchedules();
+    const kinds = new Set(schedules.map((s) => s.kind));
+    for (const [kind, t] of this.timers) {
+      if (kinds.has(kind)) continue;
+      t.cron.stop();
+      this.timers.delete(kind);
+    }
+    for (const s of schedules) if (this.timers.get(s.kind)?.updatedAt !== s.updatedAt) this.arm(s);
+    await this.locks.purgeExpired();
   }
 
   private job(kind: string): JobRun {
@@ -98,20 +143,33 @@ export class Scheduler {
   }
 
   private arm(s: ScheduleRecord): void {
-    this.timers.get(s.kind)?.stop();
+    this.timers.get(s.kind)?.cron.stop();
     this.timers.delete(s.kind);
     if (!this.started || !this.jobs.has(s.kind)) return;
-    this.timers.set(s.kind, new Cron(s.cron, { timezone: 'UTC', mode: '6-part', unref: true }, () => {
+    const cron = new Cron(s.cron, { timezone: 'UTC', mode: '6-part', unref: true }, () => {
       if (this.paused.has(SCHEDULER_QUEUE)) {
         this.log.info('scheduled job skipped: the scheduler is paused', { kind: s.kind });
         return;
       }
-      this.trigger(s.kind, 'SCHEDULE', s.parameters).catch((e: unknown) => {
+      // The occurrence this call is for: the latest one not after now (a timer never fires early).
+      const [at] = cron.previousRuns(1, new Date(Date.now() + 1));
+      this.tick(s.kind, at ?? new Date()).catch((e: unknown) => {
         // The previous run still going is the one expected refusal.
         if (e instanceof HarborError && e.code === 'CONFLICT') this.log.info('scheduled job skipped: the previous run is still going', { kind: s.kind });
         else this.log.error('scheduled job failed to start', { kind: s.kind, error: e });
       });
-    }));
+    });
+    this.timers.set(s.kind, { cron, updatedAt: s.updatedAt });
+  }
+
+  /**
+   * Runs the scheduled occurrence `at` of `kind` with the schedule's current parameters, unless a
+   * replica claimed that occurrence already; null then (and when the schedule is gone).
+   */
+  async tick(kind: string, at: Date): Promise<ExecutionRecord | null> {
+    if (!(await this.locks.claim(`tick:${kind}:${at.toISOString()}`, TICK_CLAIM_MS))) return null;
+    const s = await this.stores.schedules.getSchedule(kind);
+    return s ? this.trigger(kind, 'SCHEDULE', s.parameters) : null;
   }
 
   async getSchedule(kind: string): Promise<ScheduleView | null> {
@@ -129,7 +187,7 @@ export class Scheduler {
     this.job(kind);
     if (type === 'None') {
       await this.stores.schedules.deleteSchedule(kind);
-      this.timers.get(kind)?.stop();
+      this.timers.get(kind)?.cron.stop();
       this.timers.delete(kind);
       return null;
     }
@@ -150,9 +208,25 @@ export class Scheduler {
   async trigger(kind: string, trigger: ExecutionTrigger, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
     const run = this.job(kind);
     if (this.paused.has(jobType(kind))) throw new HarborError('PRECONDITION', `the ${jobType(kind)} job queue is paused: resume it first (PUT /jobservice/queues/${jobType(kind)})`);
-    const execution = await this.stores.schedules.startExecution(kind, trigger, parameters);
-    if (!execution) throw new HarborError('CONFLICT', `a ${kind} job is already running`);
+    const conflict = (): HarborError => new HarborError('CONFLICT', `a ${kind} job is already running`);
+    const lease = await this.locks.tryAcquire(`job:${kind}`);
+    if (!lease) throw conflict();
+    let execution: ExecutionRecord | null;
+    try {
+      // Holding the kind's lock, a Running execution of it is one a dead replica left.
+      await this.stores.schedules.failUnfinished(kind);
+      execution = await this.stores.schedules.startExecution(kind, trigger, parameters);
+    } catch (e) {
+      await lease.release();
+      throw e;
+    }
+    if (!execution) {
+      await lease.release();
+      throw conflict();
+    }
     const controller = new AbortController();
+    // A lost lease means another replica may start the kind: this run stops.
+    lease.lost.addEventListener('abort', () => controller.abort());
     // Log lines are written in chunks (at most LOG_CHUNK lines or LOG_FLUSH_MS old), and at the end.
     let pending = '';
     let lines = 0;
@@ -184,6 +258,7 @@ export class Scheduler {
         await this.stores.schedules.finishExecution(execution.id, stopped ? 'Stopped' : 'Error').catch(() => undefined);
       } finally {
         this.running.delete(execution.id);
+        await lease.release().catch((e: unknown) => this.log.warn('could not release a job lock', { kind, error: e }));
       }
     })();
     this.running.set(execution.id, { controller, done, kind, startedAt: Date.now() });
@@ -244,7 +319,8 @@ export class Scheduler {
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers.values()) t.stop();
+    clearInterval(this.sweeper);
+    for (const t of this.timers.values()) t.cron.stop();
     this.timers.clear();
     this.started = false;
     const runs = [...this.running.values()];

@@ -22,7 +22,8 @@ export interface AccessEntry { type: string; name: string; actions: string[] }
 export interface IssuedToken { token: string; expires_in: number; issued_at: string }
 
 /** What a verified token says: who (empty for anonymous) and what it grants. */
-export interface TokenGrant { subject: string; access: AccessEntry[]; issuedAt: number; expiresAt: number }
+/** robotId: a robot's token names its robot (our claim `harborctl_robot`), whatever its login name's prefix. */
+export interface TokenGrant { subject: string; access: AccessEntry[]; issuedAt: number; expiresAt: number; robotId?: number }
 
 const VERIFIED_CACHE_SIZE = 1024;
 
@@ -87,7 +88,7 @@ export class TokenService {
     const iat = Math.floor(nowMs / 1000);
     const token = signJwt({
       iss: TOKEN_ISSUER, sub: principalName(p), aud: TOKEN_SERVICE,
-      exp: iat + this.ttl, nbf: iat, iat, jti: randomUUID(), access,
+      exp: iat + this.ttl, nbf: iat, iat, jti: randomUUID(), access, ...(p.kind === 'robot' ? { harborctl_robot: p.robot.id } : {}),
     }, this.key.privateKey, this.key.kid);
     return { token, expires_in: this.ttl, issued_at: new Date(iat * 1000).toISOString() };
   }
@@ -131,7 +132,11 @@ export class TokenService {
         access.push({ type: x.type, name: x.name, actions: x.actions.filter((a): a is string => typeof a === 'string') });
       }
     }
-    return { subject: typeof r.claims.sub === 'string' ? r.claims.sub : '', access, issuedAt: r.claims.iat, expiresAt: r.claims.exp };
+    const robot = r.claims.harborctl_robot;
+    return {
+      subject: typeof r.claims.sub === 'string' ? r.claims.sub : '', access, issuedAt: r.claims.iat, expiresAt: r.claims.exp,
+      ...(typeof robot === 'number' && Number.isSafeInteger(robot) ? { robotId: robot } : {}),
+    };
   }
 }
 

@@ -4,7 +4,8 @@
 // on (serve the cache, or tell the client what went wrong upstream). Bodies are streamed, never
 // buffered, except manifests (at most 4 MiB).
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+// undici loads at the first upstream request, not at start (it is ~100 ms of CPU to import).
+import type { Agent, Dispatcher } from 'undici';
 import { digestOf, parseDigest } from '../oci/digest.js';
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.js';
 import { MANIFEST_MEDIA_TYPES } from '../oci/mediatypes.js';
@@ -40,7 +41,7 @@ export function registryBase(e: Pick<UpstreamEndpoint, 'type' | 'url'>): string 
 
 export class UpstreamClient {
   private readonly base: string;
-  private readonly agent: Agent;
+  private agent: Agent | undefined;
   private readonly basic: string | undefined;
   /** Bearer tokens by scope, refreshed a little before they expire. */
   private readonly tokens = new Map<string, { header: string; expires: number }>();
@@ -49,12 +50,6 @@ export class UpstreamClient {
 
   constructor(readonly endpoint: UpstreamEndpoint, private readonly timeoutMs: number) {
     this.base = registryBase(endpoint);
-    this.agent = new Agent({
-      connect: { rejectUnauthorized: !endpoint.insecure, ...(endpoint.ca ? { ca: endpoint.ca } : {}), timeout: timeoutMs },
-      headersTimeout: timeoutMs,
-      // A stalled body is a dead upstream too, but a big layer on a slow link is not: a generous bound.
-      bodyTimeout: Math.max(timeoutMs, 60_000),
-    });
     this.basic = endpoint.username && endpoint.password
       ? `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`
       : undefined;
@@ -65,7 +60,7 @@ export class UpstreamClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 
   /**
@@ -237,6 +232,13 @@ export class UpstreamClient {
   }
 
   private async raw(method: string, url: string, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
+    const { Agent, request } = await import('undici');
+    this.agent ??= new Agent({
+      connect: { rejectUnauthorized: !this.endpoint.insecure, ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}), timeout: this.timeoutMs },
+      headersTimeout: this.timeoutMs,
+      // A stalled body is a dead upstream too, but a big layer on a slow link is not: a generous bound.
+      bodyTimeout: Math.max(this.timeoutMs, 60_000),
+    });
     try {
       return await request(url, {
         method: method as Dispatcher.HttpMethod,

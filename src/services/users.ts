@@ -13,6 +13,11 @@ export interface UserProfileChange { email?: string; realname?: string; comment?
 const USERNAME = /^[^\s,"~#%$:]{1,255}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
+/** Harbor's user names: 1–255 characters, none of its illegal ones (common.IllegalCharsInUsername) and no spaces. */
+export function checkUsername(name: string): void {
+  if (!USERNAME.test(name)) throw new HarborError('BAD_REQUEST', 'the username must be 1 to 255 characters, without spaces or any of , " ~ # % $ :');
+}
+
 /** Harbor's password policy: 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
 export function checkPasswordPolicy(pw: string): void {
   if (pw.length < 8 || pw.length > 128 || !/[A-Z]/.test(pw) || !/[a-z]/.test(pw) || !/[0-9]/.test(pw)) {
@@ -56,7 +61,7 @@ export class UserService {
       throw new HarborError('FORBIDDEN', 'self-registration cannot be triggered via API');
     }
     requireSysadmin(actor);
-    if (!USERNAME.test(req.username)) throw new HarborError('BAD_REQUEST', 'the username must be 1 to 255 characters, without spaces or any of , " ~ # % $ :');
+    checkUsername(req.username);
     if (req.email && !EMAIL.test(req.email)) throw new HarborError('BAD_REQUEST', 'the email address is not valid');
     checkPasswordPolicy(req.password);
     if (await this.stores.identity.getUserByName(req.username)) throw new HarborError('CONFLICT', `the username ${req.username} is already taken`);

@@ -13,15 +13,18 @@
 // Every attempt is a line of the delivery's log (/executions/{id}/tasks/{id}/log); auth headers are
 // sealed at rest (SecretBox) and never shown back, as registry credentials.
 import { randomUUID } from 'node:crypto';
-import { Agent, request, type Dispatcher } from 'undici';
+// undici loads at the first delivery, not at start (it is ~100 ms of CPU to import).
+import type { Dispatcher } from 'undici';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type {
   MetaStores, Project, SbomStatus, WebhookDelivery, WebhookNotifyType, WebhookPayloadFormat, WebhookPolicy, WebhookPolicyPatch, WebhookTarget,
 } from '../storage/meta/index.js';
 import type { AuditOperation } from './audit.js';
+import { humanBytes, UNLIMITED } from './quotas.js';
 import { principalName, type AccessControl, type Principal } from './rbac.js';
 import { SECRET_MASK, type SecretBox } from './registries.js';
+import { shortName, type RuleBody } from './selectors.js';
 
 /** Harbor's webhook event types (src/pkg/notifier/model/const.go), in its order. */
 export const WEBHOOK_EVENT_TYPES = ['DELETE_ARTIFACT', 'PULL_ARTIFACT', 'PUSH_ARTIFACT', 'QUOTA_EXCEED', 'QUOTA_WARNING', 'REPLICATION',
@@ -48,11 +51,12 @@ const MAX_LOG_BODY = 200;
  * One event as Harbor's webhook payload carries it (model.Payload): `data` is `event_data`.
  * The shapes of `data` per type (Harbor's, harbor-notes §9):
  * - *_ARTIFACT: `{resources: [{digest, tag, resource_url}], repository: {date_created, name, namespace, repo_full_name, repo_type}}`
- * - QUOTA_EXCEED / QUOTA_WARNING: the same plus `custom_attributes: {details}` (what was refused or how full the project is)
+ * - QUOTA_EXCEED / QUOTA_WARNING: `{resources: [{digest, tag}] (a manifest write only), repository: {name, namespace, repo_full_name,
+ *   repo_type}, custom_attributes: {details}}`, details saying what was refused or how full the project is
  * - SCANNING_COMPLETED / SCANNING_FAILED: the same, resources with `sbom_overview`, and `scan: {scan_type: "sbom"}`
  * - REPLICATION: `{replication: {harbor_hostname, job_status, description, trigger_type, policy_creator, execution_timestamp,
  *   src_resource, dest_resource, successful_artifact, failed_artifact}}`
- * - TAG_RETENTION: `{retention: {total, retained, harbor_hostname, project_name, retention_policy_id, retention_rule, result, deleted_artifact}}`
+ * - TAG_RETENTION: `{retention: {total, retained, project_name, retention_policy_id, retention_rule, result, deleted_artifact: [{type, status, name_tag}]}}`
  */
 export interface WebhookEvent {
   type: WebhookEventType;
@@ -63,6 +67,59 @@ export interface WebhookEvent {
   data: Record<string, unknown>;
   /** The request it came from (CloudEvents' `requestid` extension). */
   requestId?: string;
+}
+
+/** Harbor's QUOTA_WARNING bar (its quota middleware's ResourcesWarningPercent). */
+export const QUOTA_WARNING_PERCENT = 85;
+
+/** What retention tells of one repository's task (services/retention.ts). */
+export interface RetentionTaskResult {
+  project: Project;
+  repository: string;
+  policyId: number;
+  rules: RuleBody[];
+  total: number;
+  retained: number;
+  /** The artifacts deleted: digest and first tag ('' when untagged). */
+  deleted: { digest: string; tag: string }[];
+  operator: string;
+}
+
+/** What the replication engine tells of one finished task (Harbor's replication webhook handler reads the same). */
+export interface ReplicationTaskResult {
+  /** The local project of the task: the source of a push-based policy, the destination of a pull-based one. */
+  project: Project;
+  mode: 'push' | 'pull';
+  /** `Success` or `Error` (Harbor's job status). */
+  status: 'Success' | 'Error';
+  executionId: number;
+  taskId: number;
+  /** MANUAL, SCHEDULED or EVENT_BASED. */
+  trigger: string;
+  /** The execution's start, ISO 8601. */
+  startTime: string;
+  operator: string;
+  policyCreator: string;
+  description: string;
+  override: boolean;
+  /** The task's resource type (`image`, `artifact`). */
+  artifactType: string;
+  /** `repo:tag` or `repo@digest` without the namespace, as Harbor's payload names it. */
+  nameAndTag: string;
+  references: string[];
+  remote: { name: string; type: string; url: string; namespace: string; credentialType: string };
+  /** This registry's external URL and host name (Harbor's ext endpoint). */
+  localEndpoint: string;
+  hostname: string;
+}
+
+/** Harbor's quota event_data: the repository, the artifact when the write was a manifest, the message as details. */
+function quotaEventData(repo: { name: string; project: Project }, message: string, artifact?: { digest: string; tag: string }): Record<string, unknown> {
+  return {
+    ...(artifact ? { resources: [{ digest: artifact.digest, tag: artifact.tag }] } : {}),
+    repository: { name: shortName(repo.name), namespace: repo.project.name, repo_full_name: repo.name, repo_type: repo.project.public ? 'public' : 'private' },
+    custom_attributes: { details: message },
+  };
 }
 
 /** What is queued: the event with a CloudEvents id fixed once, so a retry sends the same event. */
@@ -102,6 +159,8 @@ export class WebhookService {
   /** project id → event types some enabled policy of it wants: the only thing emit() reads. */
   private wanted = new Map<number, Set<string>>();
   private pending: QueuedEvent[] = [];
+  /** Events still reading what they need (quotaCharged) before emit(): settle() waits for them. */
+  private readonly reading = new Set<Promise<void>>();
   private flushQueued = false;
   private running = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -159,8 +218,63 @@ export class WebhookService {
   /** A write the quota refused: Harbor's QUOTA_EXCEED, with the refusal as custom_attributes.details. */
   quotaEvent(repo: { name: string; project: Project }, message: string): void {
     if (!this.wanted.get(repo.project.id)?.has('QUOTA_EXCEED')) return;
-    this.emit({ type: 'QUOTA_EXCEED', projectId: repo.project.id, occurAt: Math.floor(this.now() / 1000), operator: '',
-      data: { ...artifactEventData('', repo.project, repo.name, '', ''), custom_attributes: { details: message } } });
+    this.emit({ type: 'QUOTA_EXCEED', projectId: repo.project.id, occurAt: Math.floor(this.now() / 1000), operator: '', data: quotaEventData(repo, message) });
+  }
+
+  /**
+   * A write the quota let through: Harbor's QUOTA_WARNING when the project's usage is now at or above
+   * QUOTA_WARNING_PERCENT of its limit. As Harbor's quota middleware, every such write warns (not
+   * only the one that crossed the line). Reads the project only when a policy wants the event.
+   */
+  quotaCharged(repo: { name: string; project: Project }, artifact?: { digest: string; tag: string }): void {
+    if (!this.wanted.get(repo.project.id)?.has('QUOTA_WARNING')) return;
+    const occurAt = Math.floor(this.now() / 1000);
+    const noted: Promise<void> = this.stores.projects.getProjectById(repo.project.id).then((p) => {
+      if (!p || p.storageLimit === UNLIMITED || p.storageUsed * 100 < p.storageLimit * QUOTA_WARNING_PERCENT) return;
+      const message = `quota usage reach ${QUOTA_WARNING_PERCENT}%: resource storage used ${humanBytes(p.storageUsed)} of ${humanBytes(p.storageLimit)}`;
+      this.emit({ type: 'QUOTA_WARNING', projectId: p.id, occurAt, operator: '', data: quotaEventData({ name: repo.name, project: p }, message, artifact) });
+    }).catch((e: unknown) => this.log.error('webhook quota warning failed', { error: e })).finally(() => this.reading.delete(noted));
+    this.reading.add(noted);
+  }
+
+  /**
+   * A retention task deleted artifacts of one repository (not a dry run): Harbor's TAG_RETENTION,
+   * one event per repository with what was deleted and the policy's rules (its retention webhook handler).
+   */
+  retentionEvent(r: RetentionTaskResult): void {
+    if (r.deleted.length === 0 || !this.wanted.get(r.project.id)?.has('TAG_RETENTION')) return;
+    this.emit({
+      type: 'TAG_RETENTION', projectId: r.project.id, occurAt: Math.floor(this.now() / 1000), operator: r.operator,
+      data: { retention: {
+        total: r.total, retained: r.retained, project_name: r.project.name, retention_policy_id: r.policyId, result: 'SUCCESS',
+        retention_rule: r.rules.map((x) => ({ template: x.template, params: x.params, tag_selectors: x.tag_selectors, scope_selectors: x.scope_selectors })),
+        deleted_artifact: r.deleted.map((a) => ({
+          type: 'image', status: 'SUCCESS', name_tag: a.tag ? `${shortName(r.repository)}:${a.tag}` : `${shortName(r.repository)}@${a.digest}`,
+        })),
+      } },
+    });
+  }
+
+  /**
+   * The hook of the replication engine: one task of an execution ended (Harbor's REPLICATION event,
+   * sent for the local project of the task: the source of a push, the destination of a pull).
+   */
+  replicationEvent(r: ReplicationTaskResult): void {
+    if (!this.wanted.get(r.project.id)?.has('REPLICATION')) return;
+    const local = { registry_type: 'harbor', endpoint: r.localEndpoint, namespace: r.project.name };
+    const remote = { registry_name: r.remote.name, registry_type: r.remote.type, endpoint: r.remote.url, namespace: r.remote.namespace };
+    const artifact = [{ type: r.artifactType, status: r.status, name_tag: r.nameAndTag, references: r.references }];
+    this.emit({
+      type: 'REPLICATION', projectId: r.project.id, occurAt: Math.floor(this.now() / 1000), operator: r.operator,
+      data: { replication: {
+        harbor_hostname: r.hostname || undefined, job_status: r.status, description: r.description || undefined, artifact_type: r.artifactType,
+        authentication_type: r.remote.credentialType || undefined, override_mode: r.override || undefined, trigger_type: r.trigger,
+        policy_creator: r.policyCreator || undefined, execution_timestamp: Math.floor(Date.parse(r.startTime) / 1000),
+        src_resource: r.mode === 'push' ? local : remote, dest_resource: r.mode === 'push' ? remote : local,
+        ...(r.status === 'Success' ? { successful_artifact: artifact } : { failed_artifact: artifact }),
+        execution_id: r.executionId, task_id: r.taskId,
+      } },
+    });
   }
 
   /** An SBOM generation ended: SCANNING_COMPLETED or SCANNING_FAILED, resources with their sbom_overview. */
@@ -215,6 +329,7 @@ export class WebhookService {
 
   /** Waits until every noted event is queued (tests and close()). */
   async settle(): Promise<void> {
+    await Promise.all(this.reading);
     await new Promise((r) => setImmediate(r));
     await this.flush();
   }
@@ -274,8 +389,9 @@ export class WebhookService {
     let ok = false;
     try {
       const { headers, body } = this.format(d);
+      const { Agent, request } = await import('undici');
       const res = await request(d.target.address, {
-        method: 'POST', headers, body, dispatcher: this.agent(d.target.skipCertVerify),
+        method: 'POST', headers, body, dispatcher: this.agent(Agent, d.target.skipCertVerify),
         headersTimeout: this.o.timeoutMs, bodyTimeout: this.o.timeoutMs, signal: AbortSignal.timeout(this.o.timeoutMs),
       });
       const text = (await res.body.text()).slice(0, MAX_LOG_BODY).replace(/\s+/g, ' ');
@@ -292,7 +408,7 @@ export class WebhookService {
     await this.stores.webhooks.finishAttempt(d.id, { status: 'Pending', nextAttemptAt: next, logLine: `${line}; next attempt at ${next}`, statusMessage: outcome });
   }
 
-  private agent(insecure: boolean): Dispatcher {
+  private agent(Agent: typeof import('undici').Agent, insecure: boolean): Dispatcher {
     let a = this.agents.get(insecure);
     if (!a) this.agents.set(insecure, a = new Agent({ connect: { rejectUnauthorized: !insecure, timeout: this.o.timeoutMs } }));
     return a;

@@ -39,8 +39,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts slapd and resolves once it accepts connections (its own log line saying so). */
-export async function startSlapd(): Promise<Slapd> {
+/**
+ * Starts slapd and resolves once it accepts connections (its own log line saying so).
+ * `tlsForBinds`: simple binds need TLS (`security simple_bind=1`): over ldap:// only after StartTLS
+ * (load such a directory over `ldapsUrl`).
+ */
+export async function startSlapd(opts: { tlsForBinds?: boolean } = {}): Promise<Slapd> {
   const dir = await mkdtemp(join(tmpdir(), 'harborctl-slapd-'));
   await mkdir(join(dir, 'db'));
   const conf = join(dir, 'slapd.conf');
@@ -66,6 +70,7 @@ export async function startSlapd(): Promise<Slapd> {
     `directory ${join(dir, 'db')}`,
     'maxsize 10485760',
     'overlay memberof',
+    ...(opts.tlsForBinds ? ['security simple_bind=1'] : []),
     'access to attrs=userPassword by self write by anonymous auth by * none',
     'access to * by * read',
     '',
@@ -109,7 +114,8 @@ export async function startSlapd(): Promise<Slapd> {
 
 /** Adds the base entries, the users under ou=people and the groups (groupOfNames) under ou=groups. */
 export async function loadDirectory(url: string, users: DirectoryUser[], groups: DirectoryGroup[]): Promise<void> {
-  const c = new Client({ url });
+  // Over ldaps:// the helper's own self-signed certificate is expected, not checked.
+  const c = new Client({ url, ...(url.startsWith('ldaps:') ? { tlsOptions: { rejectUnauthorized: false } } : {}) });
   try {
     await c.bind(ROOT_DN, ROOT_PASSWORD);
     await c.add(BASE_DN, { objectClass: ['top', 'dcObject', 'organization'], o: 'Example', dc: 'example' });

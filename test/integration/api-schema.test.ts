@@ -8,6 +8,7 @@ import { digestOf } from '../../src/oci/digest.js';
 import { buildApiRouter } from '../../src/server/api/index.js';
 import { addMember, admin, api, basicHeader, createProject, createUser, pushImageWith } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { CLIENT_ID, CLIENT_SECRET, HttpBrowser, startTestOp, type TestOp } from '../helpers/oidc-provider.js';
 import { startScannerAdapter, type ScannerAdapter } from '../helpers/scanner-adapter.js';
 import { BASE_DN, loadDirectory, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { findOperation, seenOperations, SWAGGER_AVAILABLE, validateResponse } from '../helpers/swagger.js';
@@ -15,9 +16,14 @@ import { findOperation, seenOperations, SWAGGER_AVAILABLE, validateResponse } fr
 let srv: TestServer;
 let slapd: Slapd;
 let adapter: ScannerAdapter;
+/** A second registry in oidc_auth mode (an auth mode cannot change once users exist) and its provider. */
+let oidcSrv: TestServer;
+let op: TestOp;
 beforeAll(async () => {
   srv = await startTestServer();
   adapter = await startScannerAdapter();
+  op = await startTestOp(() => [`${oidcSrv.url}/c/oidc/callback`]);
+  oidcSrv = await startTestServer();
   slapd = await startSlapd();
   await loadDirectory(slapd.url, [{ uid: 'lu', cn: 'L U', mail: 'lu@example.org', password: 'Lu-pass-123' }], [{ cn: 'lg', members: ['lu'] }]);
 });
@@ -25,6 +31,8 @@ afterAll(async () => {
   await srv.close();
   await slapd?.stop();
   await adapter?.close();
+  await oidcSrv?.close();
+  await op?.stop();
 });
 
 test.skipIf(!SWAGGER_AVAILABLE)('every route in our table is an operation of Harbor\'s swagger', () => {
@@ -283,6 +291,26 @@ test('a successful call of every operation validates against its response schema
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);
   await createProject(s, 'schema-post'); // createProject's 201
+
+  // OIDC: the ping, then a user onboarded automatically, its CLI secret set and shown in users/current.
+  const o = oidcSrv.url;
+  const ok = async (method: string, path: string, body?: unknown, as?: { username: string; password: string }) => {
+    const r = await api(o, method, path, { body, as });
+    expect(r.status, `${method} ${path}: ${r.text.slice(0, 300)}`).toBe(200);
+    return r;
+  };
+  await ok('POST', '/system/oidc/ping', { url: op.issuer, verify_cert: true });
+  await ok('PUT', '/configurations', {
+    auth_mode: 'oidc_auth', oidc_endpoint: op.issuer, oidc_client_id: CLIENT_ID, oidc_client_secret: CLIENT_SECRET, oidc_auto_onboard: true,
+    oidc_user_claim: 'name', oidc_scope: 'openid,profile,offline_access',
+  });
+  op.accounts.set('schema-oidc', { name: 'schema-oidc' });
+  const signedIn = await new HttpBrowser().follow(`${o}/c/oidc/login`, { login: 'schema-oidc', issuer: op.issuer, stop: (l) => l.startsWith(`${o}/c/oidc/signed-in`) });
+  expect(signedIn.status).toBe(302);
+  const oidcUser = (await ok('GET', '/users?q=username=schema-oidc')).body[0].user_id as number;
+  await ok('PUT', `/users/${oidcUser}/cli_secret`, { secret: 'Schema-oidc-1' });
+  const current = await ok('GET', '/users/current', undefined, { username: 'schema-oidc', password: 'Schema-oidc-1' });
+  expect(current.body.oidc_user_meta).toMatchObject({ secret: 'Schema-oidc-1', user_id: oidcUser });
 });
 
 // Needs the calls above: every implemented operation was called and validated once.

@@ -10,9 +10,9 @@ beforeAll(async () => { srv = await startTestServer(); });
 afterAll(async () => { await srv.close(); });
 
 describe('first start', () => {
-  test('admin.password and token.key are 0600, server.json names the listening URL', async () => {
+  test('admin.password and server.json are 0600 (the keys are in the database), server.json names the listening URL', async () => {
     expect(await readFile(join(srv.dataDir, 'admin.password'), 'utf8')).toBe(`${ADMIN_PASSWORD}\n`);
-    for (const f of ['admin.password', 'token.key', 'server.json']) {
+    for (const f of ['admin.password', 'server.json']) {
       expect(((await stat(join(srv.dataDir, f))).mode & 0o777).toString(8), f).toBe('600');
     }
     expect(JSON.parse(await readFile(join(srv.dataDir, 'server.json'), 'utf8'))).toEqual({ url: srv.url });

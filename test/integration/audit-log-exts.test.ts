@@ -1,9 +1,10 @@
 // Harbor 2.13's extended audit log (issue 19) on the real server: create, update and delete of users,
-// projects, members, robots, registries and webhook policies, logins that succeed and fail (with the
-// client's address), the artifact operations, in /auditlog-exts, /projects/{p}/auditlog-exts and the
-// event types; q=, paging and who sees what; disabled_audit_log_event_types; and forwarding to a
-// real rsyslog over TCP (RFC 5424), with skip_audit_log_database keeping the records out of the
-// database. Records are batched: a list flushes first, and the forwarder is waited on through the
+// projects, members, robots, registries, webhook and retention policies, immutable rules and system
+// schedules, logins that succeed and fail (with the client's address), logouts (/c/log_out), the
+// artifact operations, in /auditlog-exts, /projects/{p}/auditlog-exts and the event types; q=, paging
+// and who sees what; the three settings as configuration items: disabled_audit_log_event_types, and
+// forwarding to a real rsyslog over TCP (RFC 5424), with skip_audit_log_database keeping the records
+// out of the database. Records are batched: a list flushes first, and the forwarder is waited on through the
 // file rsyslog writes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addMember, api, createProject, createUser, expectApiError, http } from '../helpers/api.js';
@@ -12,7 +13,6 @@ import { call, pushImage } from '../helpers/oci.js';
 import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
 import { startRsyslog, type RsyslogProcess } from '../helpers/rsyslog.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import type { AuditSettings } from '../../src/services/audit-ext.js';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -98,6 +98,56 @@ describe('what is recorded', () => {
     expect(rows[1].operation_description).toBe('login succeeded from 127.0.0.1');
   });
 
+  test('logout: GET /c/log_out records the signed-in user and clears the session cookie; anonymous or wrong credentials record nothing; harborctl logout tells harborctl serve', async () => {
+    await createUser(srv.url, 'ext-lou', 'Lou1234567');
+    const out = await http(srv.url, 'GET', '/c/log_out', { as: { username: 'ext-lou', password: 'Lou1234567' } });
+    expect(out.status).toBe(200);
+    expect(out.headers['set-cookie']).toBe('sid=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax');
+    expect((await http(srv.url, 'GET', '/c/log_out', { as: null })).status).toBe(200);
+    expect((await http(srv.url, 'GET', '/c/log_out', { as: { username: 'ext-lou', password: 'not-his' } })).status).toBe(200);
+    expect((await http(srv.url, 'GET', '/c/log_out', { as: { username: 'ext-nobody', password: 'whatever1' } })).status).toBe(200);
+    expectApiError(await http(srv.url, 'POST', '/c/log_out', { as: { username: 'ext-lou', password: 'Lou1234567' } }), 405, 'METHOD_NOT_ALLOWED');
+    const rows = await ext('/auditlog-exts', 'operation=logout');
+    expect(rows.map((r) => [r.username, r.resource, r.resource_type, r.operation_result, r.operation_description]))
+      .toEqual([['ext-lou', 'ext-lou', 'user', true, 'logout from 127.0.0.1']]);
+
+    const sandbox = await cliEnv();
+    try {
+      expect((await cli(sandbox.env, ['login', srv.url, '-u', 'ext-lou', '--password-stdin'], { stdin: 'Lou1234567' })).code).toBe(0);
+      const r = await cli(sandbox.env, ['logout', '-o', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(json(r)).toMatchObject({ logged_out: true, server_logout: true });
+      expect((await ext('/auditlog-exts', 'operation=logout,resource=ext-lou')).length).toBe(2);
+    } finally {
+      await sandbox.cleanup();
+    }
+  });
+
+  test('policies: retention policies, immutable tag rules, the GC and audit-log purge schedules', async () => {
+    const pid = await createProject(srv.url, 'ext-pol');
+    const sel = (decoration: string, pattern: string) => ({ kind: 'doublestar', decoration, pattern });
+    const rule = { disabled: false, action: 'retain', template: 'always', params: {}, tag_selectors: [sel('matches', '**')], scope_selectors: { repository: [sel('repoMatches', '**')] } };
+    const policy = { algorithm: 'or', rules: [rule], trigger: { kind: 'Schedule', settings: { cron: '' } }, scope: { level: 'project', ref: pid } };
+    const ret = await api(srv.url, 'POST', '/retentions', { body: policy });
+    expect(ret.status, ret.text).toBe(201);
+    const rid = ret.headers.location.split('/').pop();
+    expect((await api(srv.url, 'PUT', `/retentions/${rid}`, { body: policy })).status).toBe(200);
+    expect((await api(srv.url, 'DELETE', `/retentions/${rid}`)).status).toBe(200);
+    const imm = await api(srv.url, 'POST', '/projects/ext-pol/immutabletagrules', { body: { action: 'immutable', template: 'immutable_template', tag_selectors: [sel('matches', 'v*')], scope_selectors: { repository: [sel('repoMatches', '**')] } } });
+    expect(imm.status, imm.text).toBe(201);
+    const iid = imm.headers.location.split('/').pop();
+    expect((await api(srv.url, 'DELETE', `/projects/ext-pol/immutabletagrules/${iid}`)).status).toBe(200);
+    expect((await api(srv.url, 'PUT', '/system/gc/schedule', { body: { schedule: { type: 'Daily' }, parameters: {} } })).status).toBe(200);
+    expect((await api(srv.url, 'PUT', '/system/purgeaudit/schedule', { body: { schedule: { type: 'None' }, parameters: {} } })).status).toBe(200);
+    const rows = await ext();
+    for (const [op, type, res] of [
+      ['create', 'retention_policy', rid], ['update', 'retention_policy', rid], ['delete', 'retention_policy', rid],
+      ['create', 'immutable_rule', `ext-pol:${iid}`], ['delete', 'immutable_rule', `ext-pol:${iid}`],
+      ['update', 'gc_schedule', 'gc'], ['update', 'purge_audit_schedule', 'purgeaudit'],
+    ]) expect(has(rows, op!, type!, res!), `${op} ${type} ${res}`).toBe(true);
+    expect((await ext('/projects/ext-pol/auditlog-exts')).filter((r) => r.resource_type === 'retention_policy')).toHaveLength(3);
+  });
+
   test('artifact operations are in the extended log too', async () => {
     await createProject(srv.url, 'ext-art');
     const img = await pushImage(srv.url, 'ext-art/app', 'v1');
@@ -158,9 +208,9 @@ describe('harborctl audit-log list --ext', () => {
 
 describe('settings', () => {
   test('disabled_audit_log_event_types leaves those types out', async () => {
-    const settings: AuditSettings = { disabledEventTypes: new Set(['create_user', 'pull_artifact']), forwardEndpoint: '', skipDatabase: false };
-    const s = await startTestServer({ auditLog: () => settings });
+    const s = await startTestServer();
     try {
+      expect((await api(s.url, 'PUT', '/configurations', { body: { disabled_audit_log_event_types: 'create_user, pull_artifact' } })).status).toBe(200);
       await createUser(s.url, 'ext-dave', 'Dave123456');
       await createProject(s.url, 'ext-dis');
       const img = await pushImage(s.url, 'ext-dis/app', 'v1');
@@ -175,13 +225,20 @@ describe('settings', () => {
     }
   });
 
-  test('audit_log_forward_endpoint sends every record to a real rsyslog; skip_audit_log_database keeps them out of the database', async () => {
+  test('audit_log_forward_endpoint (PUT /configurations) sends every record to a real rsyslog at once; skip_audit_log_database keeps them out of the database; a new endpoint is used from the next record', async () => {
     let rs: RsyslogProcess | undefined;
+    let rs2: RsyslogProcess | undefined;
     let s: TestServer | undefined;
+    const setConfig = async (body: Record<string, unknown>): Promise<void> => {
+      const r = await api(s!.url, 'PUT', '/configurations', { body });
+      expect(r.status, r.text).toBe(200);
+    };
+    const projectsInDb = async (): Promise<string[]> => ((await api(s!.url, 'GET', '/auditlog-exts?page_size=100')).body as Ext[])
+      .filter((r) => r.resource_type === 'project').map((r) => r.resource);
     try {
       rs = await startRsyslog();
-      const settings: AuditSettings = { disabledEventTypes: new Set(), forwardEndpoint: rs.endpoint, skipDatabase: true };
-      s = await startTestServer({ auditLog: () => settings });
+      s = await startTestServer();
+      await setConfig({ audit_log_forward_endpoint: rs.endpoint, skip_audit_log_database: true });
       await createUser(s.url, 'ext-erin', 'Erin123456');
       await createProject(s.url, 'ext-fwd');
       await pushImage(s.url, 'ext-fwd/app', 'v1');
@@ -193,15 +250,28 @@ describe('settings', () => {
       await rs.waitFor((l) => l.some((x) => x.includes('action:create, resource:ext-fwd/app:v1')));
       expect(of('action:create, resource:ext-fwd,')).toContain('resourceType="project"');
       expect(of('login failed')).toContain('result="failure"');
-      expect((await api(s.url, 'GET', '/auditlog-exts')).body).toEqual([]);
+      expect(await projectsInDb()).toEqual([]);
       // Without skip_audit_log_database, the same record goes to both.
-      settings.skipDatabase = false;
+      await setConfig({ skip_audit_log_database: false });
       await createProject(s.url, 'ext-both');
       await rs.waitFor((l) => l.some((x) => x.includes('action:create, resource:ext-both,')));
-      expect((await api(s.url, 'GET', '/auditlog-exts')).body.map((r: Ext) => r.resource)).toEqual(['ext-both']);
+      expect(await projectsInDb()).toEqual(['ext-both']);
+      // Another endpoint: the next record goes there, not to the first.
+      rs2 = await startRsyslog();
+      await setConfig({ audit_log_forward_endpoint: rs2.endpoint });
+      await createProject(s.url, 'ext-moved');
+      await rs2.waitFor((l) => l.some((x) => x.includes('action:create, resource:ext-moved,')));
+      // Forwarding off: records stay in the database only.
+      await setConfig({ audit_log_forward_endpoint: '' });
+      await createProject(s.url, 'ext-local');
+      expect(await projectsInDb()).toEqual(['ext-local', 'ext-moved', 'ext-both']);
+      s.app.auditExt.flush();
+      expect((await rs.lines()).filter((x) => x.includes('ext-moved') || x.includes('ext-local'))).toEqual([]);
+      expect((await rs2.lines()).filter((x) => x.includes('ext-local'))).toEqual([]);
     } finally {
       await s?.close();
       await rs?.stop();
+      await rs2?.stop();
     }
   });
 
@@ -216,6 +286,17 @@ describe('settings', () => {
       await rs.waitFor((l) => l.some((x) => x.includes('action:create, resource:ext-serve-user,')));
       expect((await rs.lines()).filter((x) => x.includes('resourceType="project"'))).toEqual([]);
       expect((await api(reg.url, 'GET', '/auditlog-exts')).body).toEqual([]);
+      // The flags seeded the configuration items, as Harbor's environment seeds its database.
+      expect((await api(reg.url, 'GET', '/configurations')).body).toMatchObject({
+        audit_log_forward_endpoint: { value: rs.endpoint }, skip_audit_log_database: { value: true }, disabled_audit_log_event_types: { value: 'create_project' },
+      });
+      // Changed through the API, the stored value wins over the flags at the next start, with a warning.
+      expect((await api(reg.url, 'PUT', '/configurations', { body: { disabled_audit_log_event_types: 'pull_artifact' } })).status).toBe(200);
+      const dataDir = reg.dataDir;
+      await reg.stop({ keepData: true });
+      reg = await startHarborctl({ dataDir, args: ['--disabled-audit-log-event-types', 'create_project'] });
+      expect((await api(reg.url, 'GET', '/configurations')).body.disabled_audit_log_event_types.value).toBe('pull_artifact');
+      expect(reg.logs.join('\n')).toContain('configuration item disabled_audit_log_event_types: the stored value is in force');
     } finally {
       await reg?.stop();
       await rs?.stop();
@@ -225,6 +306,7 @@ describe('settings', () => {
   test.each([
     [['--skip-audit-log-database'], '--skip-audit-log-database needs --audit-log-forward-endpoint: records would go nowhere'],
     [['--audit-log-forward-endpoint', 'syslog.example'], 'invalid --audit-log-forward-endpoint "syslog.example": use HOST:PORT'],
+    [['--disabled-audit-log-event-types', 'create_user,eat_cake'], '--disabled-audit-log-event-types: unknown event type "eat_cake"; the types are those of GET /api/v2.0/auditlog-exts/events'],
   ])('serve %j → exit 2', async (args, line) => {
     expect((await serveRefusal(args)).result).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });
   });

@@ -45,3 +45,13 @@ test('a secret is set but never printed back', async () => {
   expect((await ok(['config', 'get', '-o', 'json'])).stdout).not.toContain('Cli-secret-42');
   await fails(['config', 'get', 'ldap_search_password'], 3, 'no configuration item ldap_search_password (secrets are never shown)');
 });
+
+test('the audit log items through config set: types checked by the server, refusals with their reason', async () => {
+  expect(json(await ok(['config', 'set', 'disabled_audit_log_event_types=pull_artifact,login_user', '-o', 'json']))).toEqual({
+    disabled_audit_log_event_types: { value: 'pull_artifact,login_user', editable: true },
+  });
+  await fails(['config', 'set', 'disabled_audit_log_event_types=eat_cake'], 2, /unknown event type "eat_cake"/);
+  await fails(['config', 'set', 'audit_log_forward_endpoint=syslog.example'], 2, /audit_log_forward_endpoint must be HOST:PORT/);
+  await fails(['config', 'set', 'skip_audit_log_database=true'], 2, /audit log forward endpoint should be configured before enable skip audit log in database/);
+  expect(json(await ok(['config', 'get', 'skip_audit_log_database', '-o', 'json']))).toEqual({ skip_audit_log_database: { value: false, editable: true } });
+});

@@ -139,7 +139,7 @@ describe('harborctl against harborctl serve', () => {
     expect(json(await ok(['user', 'passwd', '--password-stdin', '-o', 'json'], 'Harbor67890\n'))).toEqual({ kind: 'user', name: 'admin', id: 1, password_changed: true });
     expect(json(await ok(['whoami', '-o', 'json'])).user.username).toBe('admin');
     const host = new URL(server.url).host;
-    expect(json(await ok(['logout', `alice@${host}`, '--docker-config', '-o', 'json']))).toEqual({ context: `alice@${host}`, server: server.url, logged_out: true, docker_config_removed: true });
+    expect(json(await ok(['logout', `alice@${host}`, '--docker-config', '-o', 'json']))).toEqual({ context: `alice@${host}`, server: server.url, logged_out: true, server_logout: true, docker_config_removed: true });
   });
 
   test('Ctrl-C while waiting on a server that never answers: one line, exit code 130', async () => {

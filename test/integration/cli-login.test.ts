@@ -90,7 +90,9 @@ describe('login', () => {
     expect(cfg).toEqual({ auths: { 'other.example.com': { auth: 'eDp5' }, [host]: { auth: Buffer.from('admin:Harbor12345').toString('base64') } }, credsStore: '' });
     const out = await cli(env, ['logout', '--docker-config', '-o', 'json']);
     expect(out.code).toBe(0);
-    expect(json(out)).toEqual({ context: `admin@${host}`, server: fake.url, logged_out: true, docker_config_removed: true });
+    // The test double is a Harbor, not harborctl serve: nothing is sent, as Harbor's own CLI.
+    expect(json(out)).toEqual({ context: `admin@${host}`, server: fake.url, logged_out: true, server_logout: false, docker_config_removed: true });
+    expect(out.stderr).toBe('');
     expect(JSON.parse(await readFile(file, 'utf8')).auths).toEqual({ 'other.example.com': { auth: 'eDp5' } });
   });
 });

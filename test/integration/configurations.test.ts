@@ -1,6 +1,7 @@
 // Harbor's configuration API on a real server (issue 17): GET/PUT /configurations, who may use it,
 // what a PUT refuses, and the items that change behaviour (read_only, project_creation_restriction,
 // storage_per_project, robot_token_duration, self_registration, auth_mode's switching rule).
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { admin, api, basicHeader, createUser, expectApiError, http, pushImageWith, type Creds } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -65,6 +66,39 @@ describe('/configurations', () => {
     }
     expect(await get()).toMatchObject({ read_only: { value: false }, storage_per_project: { value: -1 } });
     expect(({} as Record<string, unknown>).read_only).toBeUndefined();
+  });
+
+  test('the audit log items: Harbor\'s defaults, and bad values refused with a message that says why, nothing stored', async () => {
+    expect(await get()).toMatchObject({
+      audit_log_forward_endpoint: { value: '' }, skip_audit_log_database: { value: false }, disabled_audit_log_event_types: { value: '' },
+    });
+    // A port nothing listens on: a server that was started and stopped.
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    for (const [body, message] of [
+      [{ audit_log_forward_endpoint: 'syslog.example' }, 'audit_log_forward_endpoint must be HOST:PORT, not "syslog.example"'],
+      [{ audit_log_forward_endpoint: 'http://syslog.example:514' }, 'audit_log_forward_endpoint must be HOST:PORT'],
+      [{ audit_log_forward_endpoint: 'host:99999' }, 'audit_log_forward_endpoint must be HOST:PORT'],
+      [{ audit_log_forward_endpoint: 514 }, 'audit_log_forward_endpoint must be a string'],
+      [{ audit_log_forward_endpoint: `127.0.0.1:${deadPort}` }, `could not connect to the audit endpoint: 127.0.0.1:${deadPort}`],
+      [{ skip_audit_log_database: true }, 'audit log forward endpoint should be configured before enable skip audit log in database'],
+      [{ skip_audit_log_database: 'yes' }, 'skip_audit_log_database must be a boolean'],
+      [{ disabled_audit_log_event_types: 'create_user,eat_cake' }, 'disabled_audit_log_event_types: unknown event type "eat_cake"'],
+      [{ disabled_audit_log_event_types: '__proto__' }, 'unknown event type "__proto__"'],
+      [{ disabled_audit_log_event_types: ['create_user'] }, 'disabled_audit_log_event_types must be a string'],
+    ] as const) {
+      const r = await put(body);
+      expectApiError(r, 400, 'BAD_REQUEST');
+      expect(r.body.errors[0].message).toContain(message);
+    }
+    expect(await get()).toMatchObject({
+      audit_log_forward_endpoint: { value: '' }, skip_audit_log_database: { value: false }, disabled_audit_log_event_types: { value: '' },
+    });
+    expect((await put({ disabled_audit_log_event_types: 'create_user, pull_artifact' })).status).toBe(200);
+    expect((await get()).disabled_audit_log_event_types.value).toBe('create_user, pull_artifact');
+    expect((await put({ disabled_audit_log_event_types: '' })).status).toBe(200);
   });
 
   test('project_creation_restriction adminonly: only admins create projects', async () => {

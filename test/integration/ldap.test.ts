@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { admin, api, createProject, expectApiError, getToken, http, type Creds } from '../helpers/api.js';
+import { startHarborctl, type RegistryProcess } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { validateResponse } from '../helpers/swagger.js';
 import { BASE_DN, loadDirectory, startSlapd, type Slapd } from '../helpers/slapd.js';
@@ -167,5 +168,69 @@ describe('LDAPS', () => {
     expect(me.status, me.text).toBe(200);
     expect(me.body.username).toBe('carol');
     expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_url: slapd.url, ldap_verify_cert: true } })).status).toBe(200);
+  });
+});
+
+describe('StartTLS (ldap_start_tls, our addition) and Harbor\'s ldap_url forms', () => {
+  const dan: Creds = { username: 'dan', password: 'Dan-pass-1' };
+  let tlsOnly: Slapd | undefined;
+  let reg: RegistryProcess | undefined;
+
+  afterAll(async () => {
+    await reg?.stop();
+    await tlsOnly?.stop();
+  });
+
+  test('a directory that takes binds over TLS only: refused over plain ldap://, used after StartTLS; an untrusted certificate is refused while ldap_verify_cert is on', async () => {
+    tlsOnly = await startSlapd({ tlsForBinds: true });
+    await loadDirectory(tlsOnly.ldapsUrl, [{ uid: 'dan', cn: 'Dan', mail: 'dan@example.org', password: dan.password }], []);
+    try {
+      expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_url: tlsOnly.url, ldap_start_tls: false, ldap_verify_cert: true } })).status).toBe(200);
+      const plain = await api(srv.url, 'POST', '/ldap/ping');
+      expect(plain.body.success).toBe(false);
+      expect(plain.body.message).toMatch(/confidentiality required/i);
+      expectApiError(await api(srv.url, 'GET', '/users/current', { as: dan }), 401, 'UNAUTHORIZED');
+
+      expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_start_tls: true } })).status).toBe(200);
+      const untrusted = await api(srv.url, 'POST', '/ldap/ping');
+      expect(untrusted.body.success).toBe(false);
+      expect(untrusted.body.message).toMatch(/certificate/i);
+      expectApiError(await api(srv.url, 'GET', '/users/current', { as: dan }), 401, 'UNAUTHORIZED');
+
+      expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_verify_cert: false } })).status).toBe(200);
+      expect((await api(srv.url, 'POST', '/ldap/ping')).body.success).toBe(true);
+      const me = await api(srv.url, 'GET', '/users/current', { as: dan });
+      expect(me.status, me.text).toBe(200);
+      expect(me.body.username).toBe('dan');
+      expect((await api(srv.url, 'GET', '/configurations')).body.ldap_start_tls).toEqual({ value: true, editable: true });
+    } finally {
+      expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_url: slapd.url, ldap_start_tls: false, ldap_verify_cert: true } })).status).toBe(200);
+    }
+  });
+
+  test('with ldap_verify_cert on, a certificate signed by a CA the process trusts (NODE_EXTRA_CA_CERTS) is accepted over StartTLS', async () => {
+    reg = await startHarborctl({ env: { NODE_EXTRA_CA_CERTS: tlsOnly!.certFile } });
+    const r = await api(reg.url, 'PUT', '/configurations', { body: {
+      auth_mode: 'ldap_auth', ldap_url: tlsOnly!.url, ldap_start_tls: true, ldap_verify_cert: true, ldap_search_dn: `cn=harbor,ou=service,${BASE_DN}`,
+      ldap_search_password: SEARCH_PASSWORD, ldap_base_dn: `ou=people,${BASE_DN}`, ldap_uid: 'uid',
+    } });
+    expect(r.status, r.text).toBe(200);
+    const ping = await api(reg.url, 'POST', '/ldap/ping');
+    expect(ping.body, JSON.stringify(ping.body)).toEqual({ success: true, message: 'ldap ping success' });
+    expect((await api(reg.url, 'GET', '/users/current', { as: dan })).status).toBe(200);
+  });
+
+  test('ldap_url takes Harbor\'s forms (host:port means ldap://, port 636 means ldaps://); anything else, and a non-boolean ldap_start_tls, is 400', async () => {
+    const port = new URL(slapd.url).port;
+    try {
+      expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_url: `127.0.0.1:${port}` } })).status).toBe(200);
+      expect((await api(srv.url, 'GET', '/configurations')).body.ldap_url.value).toBe(`127.0.0.1:${port}`);
+      expect((await api(srv.url, 'POST', '/ldap/ping')).body.success).toBe(true);
+      for (const body of [{ ldap_url: 'ftp://127.0.0.1' }, { ldap_url: 'ldap://a b' }, { ldap_url: 'ldap://host/dc=x' }, { ldap_url: 'ldap://host:port' }, { ldap_start_tls: 'yes' }]) {
+        expectApiError(await api(srv.url, 'PUT', '/configurations', { body }), 400, 'BAD_REQUEST');
+      }
+    } finally {
+      expect((await api(srv.url, 'PUT', '/configurations', { body: { ldap_url: slapd.url } })).status).toBe(200);
+    }
   });
 });

@@ -2,10 +2,9 @@
 // with actions cut to the caller's role, token checks (signature, expiry, audience, scope, project
 // age), Basic on /v2, anonymous pull only from public projects, and mounts needing pull on the source.
 import { createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { libtrustKeyId, signJwt, publicKeyOf } from '../../src/core/jwt.js';
+import { TOKEN_KEY_SECRET } from '../../src/server/bootstrap.js';
 import { addMember, admin, api, basicHeader, bearer, createProject, createUser, getToken, http, pushImageWith } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -65,9 +64,9 @@ describe('/service/token', () => {
     expect(JSON.parse(t.text)).toEqual({ token: t.token, expires_in: 1800, issued_at: expect.any(String) });
   });
 
-  test('the token is RS256 with the libtrust kid of the key in the data dir', async () => {
+  test('the token is RS256 with the libtrust kid of the key in the database', async () => {
     const t = await getToken(srv.url, [], admin);
-    const key = createPrivateKey(await readFile(join(srv.dataDir, 'token.key'), 'utf8'));
+    const key = createPrivateKey((await srv.app.stores.secrets.getSecret(TOKEN_KEY_SECRET))!);
     expect(t.header).toMatchObject({ alg: 'RS256', typ: 'JWT', kid: libtrustKeyId(publicKeyOf(key)) });
     expect(t.header!.kid).toMatch(/^([A-Z2-7]{4}:){11}[A-Z2-7]{4}$/);
   });
@@ -114,7 +113,7 @@ describe('Bearer tokens on /v2', () => {
   });
 
   test('a forged, expired or foreign-audience token is refused with 401', async () => {
-    const key = createPrivateKey(await readFile(join(srv.dataDir, 'token.key'), 'utf8'));
+    const key = createPrivateKey((await srv.app.stores.secrets.getSecret(TOKEN_KEY_SECRET))!);
     const kid = libtrustKeyId(publicKeyOf(key));
     const now = Math.floor(Date.now() / 1000);
     const claims = { iss: 'harbor-token-issuer', sub: 'admin', aud: 'harbor-registry', exp: now + 600, nbf: now, iat: now, jti: 'x', access: [{ type: 'repository', name: 'private/app', actions: ['pull'] }] };

@@ -342,3 +342,38 @@ describe('escalation', () => {
     expectApiError(await api(srv.url, 'GET', '/projects', { as: r.creds }), 401, 'UNAUTHORIZED');
   });
 });
+
+describe('robot_name_prefix (Harbor\'s configuration item)', () => {
+  test('robots are named and sign in with the prefix in force, those created before too; a token keeps naming its robot; bad prefixes are 400', async () => {
+    const old = await projectRobot('beta', 'pfx-old', 'repository:pull');
+    expect(old.name).toBe('robot$beta+pfx-old');
+    const before = await getToken(srv.url, ['repository:beta/app:pull'], old.creds);
+    expect(before.claims?.sub).toBe('robot$beta+pfx-old');
+    try {
+      for (const bad of ['', 'a:b', 'has space', 'x'.repeat(65), 5, 'tab\t']) {
+        expectApiError(await api(srv.url, 'PUT', '/configurations', { body: { robot_name_prefix: bad } }), 400, 'BAD_REQUEST');
+      }
+      expect((await api(srv.url, 'GET', '/configurations')).body.robot_name_prefix).toEqual({ value: 'robot$', editable: true });
+      expect((await api(srv.url, 'PUT', '/configurations', { body: { robot_name_prefix: 'bot_' } })).status).toBe(200);
+
+      // As in Harbor the prefix is not stored with the robot: the old one is now bot_..., under that name only.
+      expect((await api(srv.url, 'GET', `/robots/${old.id}`)).body.name).toBe('bot_beta+pfx-old');
+      const renamed: Creds = { username: 'bot_beta+pfx-old', password: old.creds.password };
+      expect((await v2('GET', 'beta/app/manifests/v1', renamed)).status).toBe(200);
+      expect((await v2('GET', 'beta/app/manifests/v1', old.creds)).status).toBe(401);
+      const fresh = await projectRobot('beta', 'pfx-new', 'repository:pull');
+      expect(fresh.name).toBe('bot_beta+pfx-new');
+      expect((await getToken(srv.url, ['repository:beta/app:pull'], fresh.creds)).claims?.sub).toBe('bot_beta+pfx-new');
+      expect((await api(srv.url, 'GET', `/robots?q=${encodeURIComponent('Level=project,ProjectID=' + betaId)}&page_size=100`)).body
+        .map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(['bot_beta+pfx-old', 'bot_beta+pfx-new']));
+
+      // The token issued under the old name still dies with its robot.
+      expect((await http(srv.url, 'GET', '/v2/beta/app/manifests/v1', { headers: { ...bearer(before.token!), accept: 'application/vnd.oci.image.manifest.v1+json' } })).status).toBe(200);
+      const body = (await api(srv.url, 'GET', `/robots/${old.id}`)).body;
+      expect((await api(srv.url, 'PUT', `/robots/${old.id}`, { body: { ...body, disable: true } })).status).toBe(200);
+      expect((await http(srv.url, 'GET', '/v2/beta/app/manifests/v1', { headers: { ...bearer(before.token!), accept: 'application/vnd.oci.image.manifest.v1+json' } })).status).toBe(401);
+    } finally {
+      expect((await api(srv.url, 'PUT', '/configurations', { body: { robot_name_prefix: 'robot$' } })).status).toBe(200);
+    }
+  });
+});

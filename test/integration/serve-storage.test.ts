@@ -9,13 +9,13 @@ import { cliEnv, serveRefusal, spawnCli } from '../helpers/cli.js';
 import { pushBlob } from '../helpers/oci.js';
 import { startTestServer } from '../helpers/server.js';
 
-const FORMS = 'expected file:DIR or s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true';
+const FORMS = 'expected file:DIR or s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true[&credentials_file=PATH]';
 
 describe('harborctl serve --storage', () => {
   test.each([
     [['--storage', 'bucket'], `--storage: unknown scheme (${FORMS})`],
     [['--storage', 's3://AKID:topsecret@bucket'], `--storage: credentials do not belong in the URL: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${FORMS})`],
-    [['--storage', 's3://bucket?endpoint=http://127.0.0.1:1'], `--storage: S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (${FORMS})`],
+    [['--storage', 's3://bucket?endpoint=http://127.0.0.1:1'], `--storage: S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or credentials_file=PATH (${FORMS})`],
   ])('serve %j → exit 2', async (args, line) => {
     const { result, left } = await serveRefusal(args);
     expect(result).toEqual({ code: 2, stdout: '', stderr: `harborctl: ${line}\n` });

@@ -1,5 +1,6 @@
 // Webhooks (issue 19) on the real server with real receivers: every event type we can trigger
-// (push, pull, delete, quota exceeded, SBOM generation completed and failed) reaches an HTTP target
+// (push, pull, delete, quota exceeded and warning, SBOM generation completed and failed, tag retention,
+// replication through its hook) reaches an HTTP target
 // in Harbor's Default JSON and in CloudEvents 1.0; a target that answers 500 twice gets the event on
 // the third attempt and every attempt is in the executions API; a delivery pending at shutdown is
 // made after a restart; the auth header is sent but never shown; skip_cert_verify decides whether a
@@ -19,7 +20,8 @@ import { WebhookReceiver, type Received } from '../helpers/webhook-receiver.js';
 const ALL = ['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'QUOTA_EXCEED', 'SCANNING_COMPLETED', 'SCANNING_FAILED'];
 const CE_TYPE: Record<string, string> = {
   PUSH_ARTIFACT: 'harbor.artifact.pushed', PULL_ARTIFACT: 'harbor.artifact.pulled', DELETE_ARTIFACT: 'harbor.artifact.deleted',
-  QUOTA_EXCEED: 'harbor.quota.exceeded', SCANNING_COMPLETED: 'harbor.scan.completed', SCANNING_FAILED: 'harbor.scan.failed',
+  QUOTA_EXCEED: 'harbor.quota.exceeded', QUOTA_WARNING: 'harbor.quota.warned', TAG_RETENTION: 'harbor.tag_retention.finished',
+  REPLICATION: 'harbor.replication.status.changed', SCANNING_COMPLETED: 'harbor.scan.completed', SCANNING_FAILED: 'harbor.scan.failed',
 };
 
 let srv: TestServer;
@@ -43,6 +45,9 @@ async function createPolicy(project: string, body: Record<string, unknown>, as?:
 
 const target = (path: string, payload_format = 'Default', extra: Record<string, unknown> = {}): Record<string, unknown> =>
   ({ type: 'http', address: `${rx.url}${path}`, payload_format, ...extra });
+
+/** Harbor's size format (quota types/format.go). */
+const fmt = (n: number): string => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`);
 
 const of = (path: string, type: string) => (r: Received): boolean => r.path === path
   && (r.json?.type === type || r.json?.type === CE_TYPE[type]);
@@ -104,6 +109,92 @@ describe('every event type we emit, in both payload formats', () => {
     expect((await api(srv.url, 'PUT', `/projects/quiet/webhook/policies/${id}`, { body: { enabled: true } })).status).toBe(200);
     await pushImage(srv.url, 'quiet/app', 'v2');
     expect((await rx.next((r) => r.path === '/quiet')).json.event_data.resources[0].tag).toBe('v2');
+  });
+});
+
+describe('quota warning and tag retention', () => {
+  test('QUOTA_WARNING: each write that leaves the project at 85% of its quota or more warns (Harbor\'s bar), one below it does not', async () => {
+    const pid = await createProject(srv.url, 'warn');
+    await createPolicy('warn', { name: 'w', event_types: ['QUOTA_WARNING'], targets: [target('/warn/default'), target('/warn/ce', 'CloudEvents')] });
+    await pushImage(srv.url, 'warn/app', 'v1');
+    const used: number = (await api(srv.url, 'GET', `/quotas/${pid}`)).body.used.storage;
+    expect(used).toBeGreaterThan(0);
+    // At 50%: a write (the same image under another tag) sends nothing.
+    expect((await api(srv.url, 'PUT', `/quotas/${pid}`, { body: { hard: { storage: used * 2 } } })).status).toBe(200);
+    await pushImage(srv.url, 'warn/app', 'v2', 'v1');
+    await srv.app.webhooks.idle();
+    expect(rx.received.filter((r) => r.path.startsWith('/warn/'))).toEqual([]);
+    // At about 90%: the next write warns, naming the manifest pushed and the usage in Harbor's words.
+    const limit = Math.ceil((used * 100) / 90);
+    expect((await api(srv.url, 'PUT', `/quotas/${pid}`, { body: { hard: { storage: limit } } })).status).toBe(200);
+    const img = await pushImage(srv.url, 'warn/app', 'v3', 'v1');
+    // The blob writes of the push warn too (no resources); the manifest's names the artifact.
+    const d = (await rx.next((r) => of('/warn/default', 'QUOTA_WARNING')(r) && r.json.event_data.resources !== undefined)).json;
+    expect(d).toMatchObject({ type: 'QUOTA_WARNING', event_data: {
+      resources: [{ digest: img.digest, tag: 'v3' }],
+      repository: { name: 'app', namespace: 'warn', repo_full_name: 'warn/app', repo_type: 'private' },
+      custom_attributes: { details: `quota usage reach 85%: resource storage used ${fmt(used)} of ${fmt(limit)}` },
+    } });
+    const ce = (await rx.next((r) => of('/warn/ce', 'QUOTA_WARNING')(r) && r.json.data.resources !== undefined)).json;
+    expect(ce).toMatchObject({ specversion: '1.0', type: 'harbor.quota.warned', data: d.event_data });
+  });
+
+  test('TAG_RETENTION: a run that deletes sends what it deleted and the rules it ran; a dry run sends nothing', async () => {
+    const pid = await createProject(srv.url, 'ret');
+    await createPolicy('ret', { name: 'r', event_types: ['TAG_RETENTION'], targets: [target('/ret/default'), target('/ret/ce', 'CloudEvents')] });
+    await pushImage(srv.url, 'ret/app', 'old');
+    await pushImage(srv.url, 'ret/app', 'new');
+    await pushImage(srv.url, 'ret/other', 'keep');
+    const sel = (decoration: string) => ({ kind: 'doublestar', decoration, pattern: '**', extras: '' });
+    const rule = { disabled: false, action: 'retain', template: 'latestPushedK', params: { latestPushedK: 1 }, tag_selectors: [sel('matches')], scope_selectors: { repository: [sel('repoMatches')] } };
+    const r = await api(srv.url, 'POST', '/retentions', { body: { algorithm: 'or', rules: [rule], trigger: { kind: 'Schedule', settings: { cron: '' } }, scope: { level: 'project', ref: pid } } });
+    expect(r.status, r.text).toBe(201);
+    const id = Number(r.headers.location.split('/').pop());
+    expect((await api(srv.url, 'POST', `/retentions/${id}/executions`, { body: { dry_run: true } })).status).toBe(201);
+    await srv.app.retention.idle();
+    await srv.app.webhooks.idle();
+    expect(rx.received.filter((x) => x.path.startsWith('/ret/'))).toEqual([]);
+
+    expect((await api(srv.url, 'POST', `/retentions/${id}/executions`, { body: { dry_run: false } })).status).toBe(201);
+    await srv.app.retention.idle();
+    const d = (await rx.next(of('/ret/default', 'TAG_RETENTION'))).json;
+    expect(d).toMatchObject({ type: 'TAG_RETENTION', operator: 'admin', event_data: { retention: {
+      total: 2, retained: 1, project_name: 'ret', retention_policy_id: id, result: 'SUCCESS',
+      retention_rule: [{ template: 'latestPushedK', params: { latestPushedK: 1 }, tag_selectors: [sel('matches')], scope_selectors: { repository: [sel('repoMatches')] } }],
+      deleted_artifact: [{ type: 'image', status: 'SUCCESS', name_tag: 'app:old' }],
+    } } });
+    expect((await rx.next(of('/ret/ce', 'TAG_RETENTION'))).json).toMatchObject({ type: 'harbor.tag_retention.finished', data: d.event_data });
+    // ret/other kept its only artifact: no event for it.
+    await srv.app.webhooks.idle();
+    expect(rx.received.filter(of('/ret/default', 'TAG_RETENTION'))).toHaveLength(1);
+  });
+});
+
+describe('the replication hook', () => {
+  test('replicationEvent() (the replication engine\'s hook) sends Harbor\'s REPLICATION payload for the local project', async () => {
+    await createProject(srv.url, 'repl');
+    await createPolicy('repl', { name: 'r', event_types: ['REPLICATION'], targets: [target('/repl/default'), target('/repl/ce', 'CloudEvents')] });
+    const project = (await srv.app.stores.projects.getProject('repl'))!;
+    const base = {
+      project, mode: 'pull' as const, executionId: 7, taskId: 9, trigger: 'MANUAL', startTime: '2026-12-06T07:00:00.000Z', operator: 'admin',
+      policyCreator: 'admin', description: 'from hub', override: true, artifactType: 'image', nameAndTag: 'app:v1', references: ['v1'],
+      remote: { name: 'hub', type: 'docker-hub', url: 'https://hub.docker.com', namespace: 'library', credentialType: 'basic' },
+      localEndpoint: 'https://harbor.example', hostname: 'harbor.example',
+    };
+    srv.app.webhooks.replicationEvent({ ...base, status: 'Success' });
+    const d = (await rx.next(of('/repl/default', 'REPLICATION'))).json;
+    expect(d).toMatchObject({ type: 'REPLICATION', operator: 'admin', event_data: { replication: {
+      harbor_hostname: 'harbor.example', job_status: 'Success', description: 'from hub', artifact_type: 'image', authentication_type: 'basic',
+      override_mode: true, trigger_type: 'MANUAL', policy_creator: 'admin', execution_timestamp: Date.parse(base.startTime) / 1000, execution_id: 7, task_id: 9,
+      src_resource: { registry_name: 'hub', registry_type: 'docker-hub', endpoint: 'https://hub.docker.com', namespace: 'library' },
+      dest_resource: { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: 'repl' },
+      successful_artifact: [{ type: 'image', status: 'Success', name_tag: 'app:v1', references: ['v1'] }],
+    } } });
+    expect((await rx.next(of('/repl/ce', 'REPLICATION'))).json).toMatchObject({ type: 'harbor.replication.status.changed', data: d.event_data });
+    srv.app.webhooks.replicationEvent({ ...base, mode: 'push', status: 'Error' });
+    const failed = (await rx.next((r) => of('/repl/default', 'REPLICATION')(r) && r.json.event_data.replication.job_status === 'Error')).json;
+    expect(failed.event_data.replication).toMatchObject({ src_resource: { namespace: 'repl' }, dest_resource: { registry_name: 'hub' }, failed_artifact: [{ name_tag: 'app:v1' }] });
+    expect(failed.event_data.replication.successful_artifact).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 // Unit tests for the identity code: passwords, JWT and libtrust kid, the role matrix, Basic parsing
 // and the failed-login slow-down, the token service's grants, and the q= / paging helpers.
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm, stat, readFile } from 'node:fs/promises';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, stat, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -9,7 +9,7 @@ import { libtrustKeyId, publicKeyOf, signJwt, verifyJwt } from '../../src/core/j
 import { createLogger } from '../../src/core/log.js';
 import { hashPassword, verifyPassword } from '../../src/core/passwords.js';
 import { filterByQuery, parseQuery, sortBy } from '../../src/server/api/paging.js';
-import { ensureAdmin, loadTokenKey, localUrl } from '../../src/server/bootstrap.js';
+import { ensureAdmin, loadRegistryKey, loadTokenKey, localUrl, TOKEN_KEY_SECRET } from '../../src/server/bootstrap.js';
 import { AuthService, parseBasic } from '../../src/services/auth.js';
 import { AccessControl, isRoleId, publicAllows, roleAllows, type Principal } from '../../src/services/rbac.js';
 import { parseScope, TokenService, grantAllows } from '../../src/services/token.js';
@@ -253,11 +253,39 @@ describe('with a store', () => {
     await expect(ensureAdmin(meta, new UserService(meta), dir, createLogger('silent'), 'weak')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
-  test('the token key is generated once, 0600, and loaded again with the same kid', async () => {
-    const a = await loadTokenKey(dir, createLogger('silent'));
-    expect(((await stat(join(dir, 'token.key'))).mode & 0o777).toString(8)).toBe('600');
-    const b = await loadTokenKey(dir, createLogger('silent'));
+  test('the token key is generated once into the database (no file) and loaded again with the same kid, from another data dir too', async () => {
+    const a = await loadTokenKey(meta.secrets, dir, createLogger('silent'));
+    await expect(stat(join(dir, 'token.key'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const b = await loadTokenKey(meta.secrets, join(dir, 'elsewhere'), createLogger('silent'));
     expect(b.kid).toBe(a.kid);
+  });
+
+  test('a token.key and registry.key from before are imported once and win over generating', async () => {
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    await writeFile(join(dir, 'token.key'), pem, { mode: 0o600 });
+    const sealKey = Buffer.alloc(32, 7);
+    await writeFile(join(dir, 'registry.key'), sealKey.toString('base64') + '\n', { mode: 0o600 });
+    const k = await loadTokenKey(meta.secrets, dir, createLogger('silent'));
+    expect(k.kid).toBe(libtrustKeyId(publicKeyOf(createPrivateKey(pem))));
+    expect(await meta.secrets.getSecret(TOKEN_KEY_SECRET)).toBe(pem);
+    expect(await loadRegistryKey(meta.secrets, dir, createLogger('silent'))).toEqual(sealKey);
+    // Imported: a replica without the files gets the same keys.
+    expect((await loadTokenKey(meta.secrets, join(dir, 'none'), createLogger('silent'))).kid).toBe(k.kid);
+    expect(await loadRegistryKey(meta.secrets, join(dir, 'none'), createLogger('silent'))).toEqual(sealKey);
+  });
+
+  test('two replicas starting together on one database create one admin and agree on the keys', async () => {
+    const log = createLogger('silent');
+    const other = openSqliteStores(join(dir, 'db'));
+    try {
+      const quiet = { write: () => undefined };
+      await Promise.all([meta, other].map((m) => ensureAdmin(m, new UserService(m), dir, log, 'Harbor12345', quiet)));
+      expect((await meta.identity.listUsers()).filter((u) => u.username === 'admin')).toHaveLength(1);
+      const [a, b] = await Promise.all([meta, other].map((m) => loadTokenKey(m.secrets, join(dir, 'empty'), log)));
+      expect(b.kid).toBe(a.kid);
+    } finally {
+      await other.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // What reaches an LDAP filter (services/ldap.ts): values escaped per RFC 4515 §3, configured
 // filters normalized and parsed before they are stored.
 import { describe, expect, test } from 'vitest';
-import { checkFilter, escapeFilterValue, normalizeFilter } from '../../src/services/ldap.js';
+import { checkFilter, escapeFilterValue, formatLdapUrl, normalizeFilter } from '../../src/services/ldap.js';
 
 describe('LDAP filters', () => {
   test('an assertion value has \\ * ( ) and NUL escaped as \\XX, nothing else', () => {
@@ -17,5 +17,16 @@ describe('LDAP filters', () => {
     expect(normalizeFilter('')).toBe('');
     expect(() => checkFilter('ldap_filter', '(&(objectClass=person)')).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
     expect(() => checkFilter('ldap_filter', 'objectClass=person')).not.toThrow();
+  });
+});
+
+describe('formatLdapUrl: Harbor\'s ldap_url forms', () => {
+  test('a scheme when there is none, ldaps:// for port 636, the rest as given', () => {
+    expect(formatLdapUrl('ldap.example:389')).toBe('ldap://ldap.example:389');
+    expect(formatLdapUrl('ldap.example')).toBe('ldap://ldap.example');
+    expect(formatLdapUrl('ldap.example:636')).toBe('ldaps://ldap.example:636');
+    expect(formatLdapUrl('ldap://ldap.example:636/')).toBe('ldaps://ldap.example:636');
+    expect(formatLdapUrl('LDAPS://ldap.example')).toBe('ldaps://ldap.example');
+    expect(formatLdapUrl('[::1]:389')).toBe('ldap://[::1]:389');
   });
 });

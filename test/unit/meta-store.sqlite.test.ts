@@ -118,6 +118,28 @@ describe('SQLite stores specifics', () => {
     expect(p.updatedAt).toBe('2024-05-06T07:08:09.000Z');
   });
 
+  test('a transaction takes the write lock at BEGIN (another process sharing the file waits instead of failing)', () => {
+    const path = dbPath();
+    const s = open(path);
+    const other = new Database(path);
+    opened.push(other);
+    other.pragma('busy_timeout = 0');
+    let otherGotWriteLock: boolean | undefined;
+    s.db.transaction(() => {
+      // Nothing written yet: a deferred transaction would not hold the write lock at this point.
+      s.db.prepare('SELECT count(*) FROM projects').get();
+      try {
+        other.prepare('BEGIN IMMEDIATE').run();
+        other.prepare('ROLLBACK').run();
+        otherGotWriteLock = true;
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('SQLITE_BUSY');
+        otherGotWriteLock = false;
+      }
+    })();
+    expect(otherGotWriteLock).toBe(false);
+  });
+
   test('close may be called twice', async () => {
     const s = open(dbPath());
     await s.close();

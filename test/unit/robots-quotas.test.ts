@@ -64,8 +64,8 @@ describe('robot permissions', () => {
     expect(robotAllows(sys, 'project', 'anything', 'repository', 'pull')).toBe(true);
     expect(robotAllows(sys, 'system', '/', 'quota', 'read')).toBe(true);
     expect(robotAllows(sys, 'system', '/', 'quota', 'update')).toBe(false);
-    expect(principalName({ kind: 'robot', robot: sys })).toBe('robot$ci');
-    expect(principalName({ kind: 'robot', robot: r })).toBe('robot$p+bot');
+    expect(principalName({ kind: 'robot', robot: sys, name: 'robot$ci' })).toBe('robot$ci');
+    expect(principalName({ kind: 'robot', robot: r, name: 'bot_p+bot' })).toBe('bot_p+bot');
   });
 
   test('the assignable lists are Harbor\'s (spot checks)', () => {

@@ -93,14 +93,15 @@ describe('Scheduler', () => {
     expect(await scheduler.getSchedule('JOB')).toBeNull();
   });
 
-  test('a persisted schedule fires after a restart; the run a restart interrupted is ended as Error', async () => {
+  test('a persisted schedule fires after a restart; the run of a process that died (its lock\'s lease ran out) is ended as Error', async () => {
     const g = gate();
     scheduler.register('JOB', g.run);
     await scheduler.start();
     const interrupted = await scheduler.trigger('JOB', 'MANUAL', {});
     await g.started;
     await stores.schedules.putSchedule({ kind: 'JOB', type: 'Custom', cron: '* * * * * *', parameters: { from: 'cron' } });
-    // A new process: the old one's run is gone (never finished), the schedule is in the database.
+    // A new process: the old one died (its lease runs out: the lock is gone), the schedule is in the database.
+    await stores.locks.purgeExpiredLocks(Number.MAX_SAFE_INTEGER);
     const next = new Scheduler(stores, log);
     let fired = 0;
     next.register('JOB', async () => {
@@ -118,5 +119,58 @@ describe('Scheduler', () => {
     const [last] = (await next.history('JOB', { offset: 0, limit: 1 })).items;
     expect(last).toMatchObject({ trigger: 'SCHEDULE', status: 'Success', parameters: { from: 'cron' } });
     g.release();
+  });
+
+  test('a replica that starts while another runs a job leaves that run alone, and cannot start the kind', async () => {
+    const g = gate();
+    scheduler.register('JOB', g.run);
+    await scheduler.start();
+    const e = await scheduler.trigger('JOB', 'MANUAL', {});
+    await g.started;
+    const other = new Scheduler(stores, log); // its own Locks: another replica
+    other.register('JOB', async () => undefined);
+    await other.start();
+    await other.sweep();
+    expect((await other.execution('JOB', e.id))!.status).toBe('Running');
+    await expect(other.trigger('JOB', 'MANUAL', {})).rejects.toMatchObject({ code: 'CONFLICT' });
+    g.release();
+    await scheduler.wait(e.id);
+    expect((await other.execution('JOB', e.id))!.status).toBe('Success');
+    await other.close();
+  });
+
+  test('a scheduled occurrence runs on one replica only, even when its run is over before the other replica ticks', async () => {
+    let runs = 0;
+    const replicas = [scheduler, new Scheduler(stores, log)];
+    for (const r of replicas) {
+      r.register('JOB', async () => { runs++; });
+      await r.start();
+    }
+    await stores.schedules.putSchedule({ kind: 'JOB', type: 'Custom', cron: '0 0 * * * *', parameters: { p: 1 } });
+    const at = new Date('2026-01-01T10:00:00.000Z');
+    const first = await replicas[0].tick('JOB', at);
+    expect(first).toMatchObject({ trigger: 'SCHEDULE', parameters: { p: 1 } });
+    await replicas[0].wait(first!.id);
+    expect(await replicas[1].tick('JOB', at)).toBeNull();
+    const next = await replicas[1].tick('JOB', new Date('2026-01-01T11:00:00.000Z'));
+    await replicas[1].wait(next!.id);
+    expect(runs).toBe(2);
+    await replicas[1].close();
+  });
+
+  test('a schedule set through one replica is armed by the others at their next sweep', async () => {
+    const other = new Scheduler(stores, log);
+    for (const r of [scheduler, other]) {
+      r.register('JOB', async () => undefined);
+      await r.start();
+    }
+    await scheduler.setSchedule('JOB', 'Custom', '0 0 * * * *', {});
+    expect((other as unknown as { timers: Map<string, unknown> }).timers.has('JOB')).toBe(false);
+    await other.sweep();
+    expect((other as unknown as { timers: Map<string, unknown> }).timers.has('JOB')).toBe(true);
+    await scheduler.setSchedule('JOB', 'None', undefined, {});
+    await other.sweep();
+    expect((other as unknown as { timers: Map<string, unknown> }).timers.has('JOB')).toBe(false);
+    await other.close();
   });
 });

@@ -2,7 +2,12 @@
 // repeats the URL (it could carry a secret).
 import { describe, expect, test } from 'vitest';
 import { ERROR_CODES, ExitCode } from '../../src/core/errors.js';
-import { parseStorageUrl } from '../../src/storage/blobs/config.js';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { HarborError } from '../../src/core/errors.js';
+import { parseStorageUrl, readCredentialsFile } from '../../src/storage/blobs/config.js';
 import { catchHarborError } from './helpers.js';
 
 const CREDS = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI' };
@@ -73,5 +78,64 @@ describe('parseStorageUrl', () => {
       expect(e.message).toContain('needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
       expect(e.message).not.toContain('shh');
     }
+  });
+});
+
+describe('s3://...?credentials_file=PATH (AWS shared credentials format)', () => {
+  let dir: string;
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'harborctl-s3creds-')); });
+  afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  async function credsFile(name: string, text: string, mode = 0o600): Promise<string> {
+    const path = join(dir, name);
+    await writeFile(path, text);
+    await chmod(path, mode);
+    return path;
+  }
+
+  test('the URL names the file (made absolute) and a profile, default "default"; then no environment is needed', () => {
+    expect(parseStorageUrl('s3://bucket?credentials_file=rel/creds', {})).toMatchObject({ credentialsFile: { path: `${process.cwd()}/rel/creds`, profile: 'default' } });
+    expect(parseStorageUrl('s3://bucket?credentials_file=/etc/hc/creds&profile=registry', {})).toMatchObject({ credentialsFile: { path: '/etc/hc/creds', profile: 'registry' } });
+    for (const [url, message] of [['s3://bucket?credentials_file=', 'credentials_file needs a path'], ['s3://bucket?profile=x', 'profile goes with credentials_file'],
+      ['s3://bucket?credentials_file=/x&profile=a%20b', 'invalid profile']]) {
+      expect(catchHarborError(() => parseStorageUrl(url, {}), 'USAGE').message).toContain(message);
+    }
+  });
+
+  test('a profile\'s keys are read: sections, comments, spaces, other profiles ignored', async () => {
+    const path = await credsFile('good', [
+      '# written by aws configure', '[other]', 'aws_access_key_id = OTHERKEY', 'aws_secret_access_key = othersecret', '',
+      '[registry]', '; the registry\'s bucket user', '  aws_access_key_id=AKIDREGISTRY  ', 'AWS_SECRET_ACCESS_KEY = s3cr3t/with=equals', 'region = eu-west-1', '',
+    ].join('\n'));
+    expect(await readCredentialsFile(path, 'registry')).toEqual({ accessKeyId: 'AKIDREGISTRY', secretAccessKey: 's3cr3t/with=equals' });
+    expect(await readCredentialsFile(path, 'other')).toEqual({ accessKeyId: 'OTHERKEY', secretAccessKey: 'othersecret' });
+  });
+
+  test('a file that group or others may read is refused with a clear line, never its contents', async () => {
+    for (const mode of [0o644, 0o640, 0o604]) {
+      const path = await credsFile(`open-${mode.toString(8)}`, '[default]\naws_access_key_id = AKID\naws_secret_access_key = topsecret\n', mode);
+      const e = await readCredentialsFile(path, 'default').then(() => null, (x: unknown) => x);
+      expect(e).toBeInstanceOf(HarborError);
+      expect((e as HarborError).code).toBe('USAGE');
+      expect((e as HarborError).message).toBe(`--storage: credentials_file ${path}: readable by others (mode 0${mode.toString(8)}): chmod 600 it`);
+    }
+  });
+
+  test('a missing file, a directory, a profile without both keys, a __proto__ profile: usage errors that show no value', async () => {
+    const half = await credsFile('half', '[default]\naws_access_key_id = AKIDONLY\n[__proto__]\naws_secret_access_key = protosecret\n');
+    const cases: [string, string, string][] = [
+      [join(dir, 'missing'), 'default', 'cannot be read (ENOENT)'],
+      [half, 'default', 'profile [default] has no aws_access_key_id and aws_secret_access_key'],
+      [half, '__proto__', 'profile [__proto__] has no'],
+    ];
+    for (const [path, profile, message] of cases) {
+      const e = await readCredentialsFile(path, profile).then(() => null, (x: unknown) => x) as HarborError;
+      expect(e.code).toBe('USAGE');
+      expect(e.message).toContain(message);
+      expect(e.message).not.toMatch(/AKIDONLY|protosecret/);
+    }
+    await chmod(dir, 0o700);
+    const d = await readCredentialsFile(dir, 'default').then(() => null, (x: unknown) => x) as HarborError;
+    expect(d.message).toContain('not a regular file');
   });
 });

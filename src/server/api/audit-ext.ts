@@ -48,6 +48,16 @@ const webhook: Namer = async (svc, p, id) => {
   return pr ? { resource: w?.name ?? String(id), projectId: pr.id } : null;
 };
 const configuration: Namer = async () => ({ resource: 'configuration' });
+/** A policy with no name of its own (retention, immutable rule): its id, in its project. */
+const retention: Namer = async (svc, _p, id) => {
+  const r = id === undefined ? null : await svc.stores.retention.getRetentionPolicy(id);
+  return r ? { resource: String(r.id), projectId: r.projectId } : null;
+};
+const immutableRule: Namer = async (svc, p, id) => {
+  const pr = await projectOf(svc, p.project_name_or_id);
+  return pr && id !== undefined ? { resource: `${pr.name}:${id}`, projectId: pr.id } : null;
+};
+const schedule = (name: string): Namer => async () => ({ resource: name });
 const quota: Namer = async (svc, _p, id) => {
   const pr = id === undefined ? null : await svc.stores.projects.getProjectById(id);
   return pr ? { resource: pr.name, projectId: pr.id } : null;
@@ -80,6 +90,17 @@ const AUDITED: Record<string, { type: string; name: Namer; idParam?: string }> =
   'PUT /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}': { type: 'webhook_policy', name: webhook, idParam: 'webhook_policy_id' },
   'DELETE /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}': { type: 'webhook_policy', name: webhook, idParam: 'webhook_policy_id' },
   'PUT /quotas/{id}': { type: 'quota', name: quota, idParam: 'id' },
+  'POST /retentions': { type: 'retention_policy', name: retention },
+  'PUT /retentions/{id}': { type: 'retention_policy', name: retention, idParam: 'id' },
+  'DELETE /retentions/{id}': { type: 'retention_policy', name: retention, idParam: 'id' },
+  'POST /projects/{project_name_or_id}/immutabletagrules': { type: 'immutable_rule', name: immutableRule },
+  'PUT /projects/{project_name_or_id}/immutabletagrules/{immutable_rule_id}': { type: 'immutable_rule', name: immutableRule, idParam: 'immutable_rule_id' },
+  'DELETE /projects/{project_name_or_id}/immutabletagrules/{immutable_rule_id}': { type: 'immutable_rule', name: immutableRule, idParam: 'immutable_rule_id' },
+  // The GC and audit-log purge schedules are one resource each, like the configuration.
+  'POST /system/gc/schedule': { type: 'gc_schedule', name: schedule('gc'), idParam: '' },
+  'PUT /system/gc/schedule': { type: 'gc_schedule', name: schedule('gc'), idParam: '' },
+  'POST /system/purgeaudit/schedule': { type: 'purge_audit_schedule', name: schedule('purgeaudit'), idParam: '' },
+  'PUT /system/purgeaudit/schedule': { type: 'purge_audit_schedule', name: schedule('purgeaudit'), idParam: '' },
   // The system configuration is one resource (Harbor's update_configuration); no id to name it by.
   'PUT /configurations': { type: 'configuration', name: configuration, idParam: '' },
 };

@@ -32,7 +32,7 @@ export function robotRoutes(r: ApiRouter): void {
     q.delete('Level');
     q.delete('ProjectID');
     const items = sortBy(filterByQuery(await c.svc.robots.list(c.principal, filter), q, ROBOT_FIELDS), c.http.query.get('sort'), ROBOT_FIELDS);
-    sendPage(c.http, items, robotResp);
+    sendPage(c.http, items, (x) => robotResp(x, c.svc.robots.loginName(x)));
   });
 
   r.add('POST', '/robots', async (c) => {
@@ -40,12 +40,13 @@ export function robotRoutes(r: ApiRouter): void {
     const { robot, secret } = await c.svc.robots.create(c.principal, {
       name: b.name, description: b.description, secret: b.secret, level: b.level, disable: b.disable, duration: b.duration, permissions: b.permissions,
     });
-    sendJson(c.http, 201, { id: robot.id, name: robotResp(robot).name, secret, creation_time: robot.createdAt, expires_at: robot.expiresAt },
+    sendJson(c.http, 201, { id: robot.id, name: c.svc.robots.loginName(robot), secret, creation_time: robot.createdAt, expires_at: robot.expiresAt },
       { Location: `/api/v2.0/robots/${robot.id}` });
   });
 
   r.add('GET', '/robots/{robot_id}', async (c) => {
-    sendJson(c.http, 200, robotResp(await c.svc.robots.get(c.principal, idParam(c, 'robot_id'))));
+    const robot = await c.svc.robots.get(c.principal, idParam(c, 'robot_id'));
+    sendJson(c.http, 200, robotResp(robot, c.svc.robots.loginName(robot)));
   });
 
   r.add('PUT', '/robots/{robot_id}', async (c) => {

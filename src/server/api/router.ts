@@ -86,16 +86,21 @@ function matchSegments(template: string[], parts: string[]): Record<string, stri
   return params;
 }
 
-/** Reads a JSON request body (at most 1 MiB); BAD_REQUEST when it is missing (unless optional) or not JSON. */
-export async function readJson(ctx: RequestContext, optional = false): Promise<unknown> {
+/** Reads a request body as UTF-8 text; PAYLOAD_TOO_LARGE past `max` bytes. */
+export async function readText(ctx: RequestContext, max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of ctx.req as AsyncIterable<Buffer>) {
     n += c.length;
-    if (n > MAX_BODY) throw new HarborError('PAYLOAD_TOO_LARGE', 'the request body exceeds 1 MiB');
+    if (n > max) throw new HarborError('PAYLOAD_TOO_LARGE', `the request body exceeds ${max} bytes`);
     chunks.push(c);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a JSON request body (at most 1 MiB); BAD_REQUEST when it is missing (unless optional) or not JSON. */
+export async function readJson(ctx: RequestContext, optional = false): Promise<unknown> {
+  const text = await readText(ctx, MAX_BODY);
   if (text.trim() === '') {
     if (optional) return undefined;
     throw new HarborError('BAD_REQUEST', 'a JSON request body is required');

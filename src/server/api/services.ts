@@ -8,6 +8,7 @@ import type { OverviewService } from '../../services/overview.js';
 import type { ImmutableService } from '../../services/immutable.js';
 import type { ConfigService } from '../../services/config.js';
 import type { LdapService } from '../../services/ldap.js';
+import type { OidcService } from '../../services/oidc.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
@@ -25,13 +26,15 @@ import type { MetaStores } from '../../storage/meta/index.js';
 
 export interface ApiServices {
   /** The few direct lookups handlers make (a project or user by name or id); everything else goes through a service. */
-  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks'>;
+  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks' | 'retention'>;
   auth: AuthService;
   access: AccessControl;
   /** System configuration (/configurations; the read-only mode the server enforces). */
   config: ConfigService;
   /** /ldap/* (ping, user and group search, user import). */
   ldap: LdapService;
+  /** OIDC sign-in: browser sessions, CLI secrets, /system/oidc/ping. */
+  oidc: OidcService;
   users: UserService;
   usergroups: UserGroupService;
   projects: ProjectService;

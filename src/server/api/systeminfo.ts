@@ -17,7 +17,8 @@ export function systeminfoRoutes(r: ApiRouter): void {
     const host = c.http.req.headers.host ?? '127.0.0.1';
     const scheme = (c.http.req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const info: Record<string, unknown> = {
-      auth_mode: 'db_auth', primary_auth_mode: false, self_registration: false, banner_message: '', oidc_provider_name: '',
+      auth_mode: c.svc.config.authMode, primary_auth_mode: false, self_registration: false, banner_message: '',
+      oidc_provider_name: c.svc.config.authMode === 'oidc_auth' ? c.svc.config.str('oidc_name') : '',
     };
     if (c.principal.kind !== 'anonymous') {
       Object.assign(info, {

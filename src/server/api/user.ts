@@ -18,8 +18,11 @@ function requiredString(o: Record<string, unknown>, key: string): string {
   return v;
 }
 
+/** The caller's own record; an OIDC user's oidc_user_meta holds its CLI secret (Harbor shows it to the user only). */
 async function currentUser(c: ApiContext): Promise<void> {
-  sendJson(c.http, 200, userResp(requireUser(c.principal)));
+  const user = requireUser(c.principal);
+  const meta = await c.svc.oidc.meta(user);
+  sendJson(c.http, 200, { ...userResp(user), ...(meta ? { oidc_user_meta: meta } : {}) });
 }
 
 export function userRoutes(r: ApiRouter): void {
@@ -64,6 +67,11 @@ export function userRoutes(r: ApiRouter): void {
     await c.svc.users.changePassword(c.principal, id, optString(b, 'old_password'), password);
     const user = await c.svc.stores.identity.getUserById(id);
     if (user) await c.svc.passwordChanged?.(user.username, password);
+    sendEmpty(c.http, 200);
+  });
+  r.add('PUT', '/users/{user_id}/cli_secret', async (c) => {
+    const b = await readObject(c.http);
+    await c.svc.oidc.setCliSecret(c.principal, idParam(c, 'user_id'), optString(b, 'secret') ?? '');
     sendEmpty(c.http, 200);
   });
   r.add('PUT', '/users/{user_id}/sysadmin', async (c) => {

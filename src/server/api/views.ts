@@ -4,7 +4,6 @@ import { ICONS, type AccessoryInfo, type ArtifactView } from '../../services/art
 import { isIndexMediaType } from '../../oci/mediatypes.js';
 import { projectMetadata } from '../../services/projects.js';
 import type { ProjectQuota } from '../../services/quotas.js';
-import { ROBOT_PREFIX } from '../../services/rbac.js';
 import { ROLE_NAMES } from '../../services/rbac.js';
 import { SECRET_MASK } from '../../services/registries.js';
 import type { CveAllowlist, Label, Project, ProjectMember, RegistryEndpoint, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/index.js';
@@ -104,10 +103,10 @@ export function quotaResp(q: ProjectQuota, ownerName: string): Record<string, un
   };
 }
 
-/** Harbor's Robot (never the secret: that is shown once, by create and refresh). */
-export function robotResp(r: Robot): Record<string, unknown> {
+/** Harbor's Robot (never the secret: that is shown once, by create and refresh); `name` its login name. */
+export function robotResp(r: Robot, name: string): Record<string, unknown> {
   return {
-    id: r.id, name: `${ROBOT_PREFIX}${r.name}`, description: r.description, level: r.level, duration: r.duration, editable: true,
+    id: r.id, name, description: r.description, level: r.level, duration: r.duration, editable: true,
     disable: r.disabled, expires_at: r.expiresAt, permissions: r.permissions, creator_type: r.creatorType, creator_ref: r.creatorRef,
     creation_time: r.createdAt, update_time: r.updatedAt,
   };

@@ -67,7 +67,7 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
       throw unauthorized(ctx, need, e instanceof Error ? e.message : 'invalid token');
     }
     // A robot's token dies with the robot: disabled, expired or deleted, its next request is refused.
-    if (!(await deps.robots.tokenStillValid(grant.subject, grant.issuedAt))) throw unauthorized(ctx, need, 'the robot account of this token is disabled, expired or deleted');
+    if (!(await deps.robots.tokenStillValid(grant))) throw unauthorized(ctx, need, 'the robot account of this token is disabled, expired or deleted');
     ctx.username = grant.subject;
     const allows = async (name: string, action: string): Promise<boolean> => {
       if (!grantAllows(grant, 'repository', name, action)) return false;

@@ -3,10 +3,13 @@
 // S3 one (and the AWS SDK) loads only when a server uses it.
 //
 //   file:DIR                                   the filesystem store in DIR
-//   s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true
+//   s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true[&credentials_file=PATH[&profile=P]]
 //                                              an S3-compatible bucket; keys under PREFIX/. The
 //                                              credentials come from AWS_ACCESS_KEY_ID and
-//                                              AWS_SECRET_ACCESS_KEY, never from the URL.
+//                                              AWS_SECRET_ACCESS_KEY, or from an AWS shared
+//                                              credentials file (profile `default` unless named)
+//                                              that only its owner may read; never from the URL.
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HarborError } from '../../core/errors.js';
@@ -14,10 +17,15 @@ import type { BlobStore } from './types.js';
 
 export type StorageConfig =
   | { kind: 'file'; dir: string }
-  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region: string; pathStyle: boolean; redirect: boolean };
+  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string; region: string; pathStyle: boolean; redirect: boolean;
+      /** An AWS shared credentials file and its profile, instead of the environment. */
+      credentialsFile?: { path: string; profile: string } };
 
-const FORMS = 'file:DIR or s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true';
-const S3_PARAMS = new Set(['endpoint', 'region', 'path_style', 'redirect']);
+const FORMS = 'file:DIR or s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true[&credentials_file=PATH]';
+const S3_PARAMS = new Set(['endpoint', 'region', 'path_style', 'redirect', 'credentials_file', 'profile']);
+const PROFILE = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A credentials file is a few lines: anything bigger is not one. */
+const MAX_CREDENTIALS_FILE = 64 * 1024;
 /** S3's bucket naming rules (lower case, digits, dots, hyphens; 3-63; no IP-address form). */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
@@ -79,10 +87,19 @@ export function parseStorageUrl(url: string, env: NodeJS.ProcessEnv = process.en
   if (!REGION.test(region)) throw usage('invalid region');
   const pathStyle = flag(params, 'path_style');
   const redirect = flag(params, 'redirect');
-  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
-    throw usage('S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment');
+  const file = params.get('credentials_file');
+  const profile = params.get('profile');
+  if (file === '') throw usage('credentials_file needs a path');
+  if (profile !== undefined && (file === undefined || !PROFILE.test(profile))) {
+    throw usage(file === undefined ? 'profile goes with credentials_file' : 'invalid profile (letters, digits, ".", "_", "-")');
   }
-  return { kind: 's3', bucket, prefix: segments.join('/'), endpoint, region, pathStyle, redirect };
+  if (file === undefined && (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY)) {
+    throw usage('S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or credentials_file=PATH');
+  }
+  return {
+    kind: 's3', bucket, prefix: segments.join('/'), endpoint, region, pathStyle, redirect,
+    ...(file !== undefined ? { credentialsFile: { path: resolve(file), profile: profile ?? 'default' } } : {}),
+  };
 }
 
 function flag(params: Map<string, string>, name: string): boolean {
@@ -90,6 +107,50 @@ function flag(params: Map<string, string>, name: string): boolean {
   if (v === undefined || v === 'false') return false;
   if (v === 'true') return true;
   throw usage(`${name} is true or false`);
+}
+
+/**
+ * Reads a profile's keys from an AWS shared credentials file (INI: `[profile]` sections of
+ * `aws_access_key_id = ...` and `aws_secret_access_key = ...` lines; `#` and `;` comments). The
+ * file must not be readable by group or others, as ssh insists for its keys. Errors name the file
+ * and the profile, never a value.
+ */
+export async function readCredentialsFile(path: string, profile: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const fail = (why: string): HarborError => new HarborError('USAGE', `--storage: credentials_file ${path}: ${why}`);
+  let text: string;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw fail('not a regular file');
+      if (st.mode & 0o077) throw fail(`readable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it`);
+      if (st.size > MAX_CREDENTIALS_FILE) throw fail('too large to be a credentials file');
+      text = await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    if (e instanceof HarborError) throw e;
+    throw fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let section: string | null = null;
+  const keys = new Map<string, string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const head = /^\[\s*([^\]]*?)\s*\]$/.exec(line);
+    if (head) {
+      section = head[1];
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (section !== profile || eq < 0) continue;
+    keys.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim());
+  }
+  const accessKeyId = keys.get('aws_access_key_id');
+  const secretAccessKey = keys.get('aws_secret_access_key');
+  if (!accessKeyId || !secretAccessKey) throw fail(`profile [${profile}] has no aws_access_key_id and aws_secret_access_key`);
+  return { accessKeyId, secretAccessKey };
 }
 
 /** Opens (and initializes) the configured blob store. */
@@ -101,10 +162,11 @@ export async function openBlobStore(cfg: StorageConfig, env: NodeJS.ProcessEnv =
     return store;
   }
   const { S3BlobStore } = await import('./s3/index.js');
-  const { kind: _kind, ...opts } = cfg;
-  const store = new S3BlobStore({
-    ...opts, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
-  });
+  const { kind: _kind, credentialsFile, ...opts } = cfg;
+  const credentials = credentialsFile
+    ? await readCredentialsFile(credentialsFile.path, credentialsFile.profile)
+    : { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' };
+  const store = new S3BlobStore({ ...opts, credentials });
   await store.init();
   return store;
 }

@@ -15,11 +15,14 @@ import type { IdentityStore } from './identity.js';
 import type { ImmutableRuleStore } from './immutable.js';
 import type { JobStore } from './jobs.js';
 import type { LabelStore } from './labels.js';
+import type { OidcStore } from './oidc.js';
+import type { LockStore } from './locks.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
 import type { RetentionStore } from './retention.js';
 import type { ScanReportStore } from './scan-reports.js';
 import type { ScannerStore } from './scanners.js';
+import type { SecretStore } from './secrets.js';
 import type { ScheduleStore } from './schedules.js';
 import type { UploadStore } from './uploads.js';
 import type { WebhookStore } from './webhooks.js';
@@ -35,12 +38,15 @@ export type * from './identity.js';
 export type * from './immutable.js';
 export type * from './jobs.js';
 export type * from './labels.js';
+export type * from './oidc.js';
+export type * from './locks.js';
 export type * from './projects.js';
 export type * from './registries.js';
 export type * from './retention.js';
 export type * from './scan-reports.js';
 export type * from './scanners.js';
 export type * from './schedules.js';
+export type * from './secrets.js';
 export type * from './uploads.js';
 export type * from './webhooks.js';
 
@@ -63,6 +69,9 @@ export interface MetaStores {
   gc: GcStore;
   scanners: ScannerStore;
   scanReports: ScanReportStore;
+  oidc: OidcStore;
+  locks: LockStore;
+  secrets: SecretStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

@@ -55,8 +55,11 @@ export interface RetentionStore {
   addRetentionTask(executionId: number, repository: string): Promise<RetentionTaskRecord>;
   finishRetentionTask(id: number, result: RetentionTaskResult): Promise<boolean>;
   listRetentionTasks(executionId: number): Promise<RetentionTaskRecord[]>;
-  /** Ends every Running execution and task as Error (a restart interrupted them); how many executions. */
-  interruptRetentionRuns(): Promise<number>;
+  /**
+   * Ends every Running execution and task as Error (a restart interrupted them), or only those of
+   * execution `executionId` (its replica died); how many executions.
+   */
+  interruptRetentionRuns(executionId?: number): Promise<number>;
   /** A task with its log. */
   getRetentionTask(id: number): Promise<(RetentionTaskRecord & { log: string }) | null>;
 }

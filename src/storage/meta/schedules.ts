@@ -47,6 +47,9 @@ export interface ScheduleStore {
   listExecutions(kind: string, page: { offset: number; limit: number }): Promise<{ items: ExecutionRecord[]; total: number }>;
   appendLog(id: number, text: string): Promise<void>;
   getLog(kind: string, id: number): Promise<string | null>;
-  /** Ends every execution left Running (a restart interrupted it) as Error; returns how many. */
-  failUnfinished(): Promise<number>;
+  /**
+   * Ends every execution left Running (its process died) as Error, or only those of `kind`;
+   * returns how many. The scheduler calls it for a kind while holding that kind's database lock.
+   */
+  failUnfinished(kind?: string): Promise<number>;
 }

@@ -11,12 +11,15 @@ import { identityStoreContract } from './identity.contract.js';
 import { immutableRuleStoreContract } from './immutable.contract.js';
 import { jobStoreContract } from './jobs.contract.js';
 import { labelStoreContract } from './labels.contract.js';
+import { oidcStoreContract } from './oidc.contract.js';
+import { lockStoreContract } from './locks.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
 import { scanReportStoreContract } from './scan-reports.contract.js';
 import { scannerStoreContract } from './scanners.contract.js';
 import { scheduleStoreContract } from './schedules.contract.js';
+import { secretStoreContract } from './secrets.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 import { webhookStoreContract } from './webhooks.contract.js';
 
@@ -39,4 +42,7 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   gcStoreContract(name, factory);
   scannerStoreContract(name, factory);
   scanReportStoreContract(name, factory);
+  oidcStoreContract(name, factory);
+  lockStoreContract(name, factory);
+  secretStoreContract(name, factory);
 }

@@ -34,6 +34,12 @@ export function retentionStoreContract(name: string, factory: StoresFactory): vo
       expect(await st.retention.finishRetentionExecution(e1.id, 'Success')).toBe(false);
       expect((await st.retention.getRetentionExecution(e1.id))?.status).toBe('Stopped');
       const t2 = await st.retention.addRetentionTask(e2.id, 'proj/app');
+      const e3 = await st.retention.createRetentionExecution(p.id, 'MANUAL', false);
+      const t3 = await st.retention.addRetentionTask(e3.id, 'proj/app');
+      expect(await st.retention.interruptRetentionRuns(e3.id)).toBe(1);
+      expect(await st.retention.getRetentionTask(t3.id)).toMatchObject({ status: 'Error' });
+      expect(await st.retention.getRetentionExecution(e2.id)).toMatchObject({ status: 'Running' });
+      expect(await st.retention.getRetentionTask(t2.id)).toMatchObject({ status: 'Running' });
       expect(await st.retention.interruptRetentionRuns()).toBe(1);
       expect(await st.retention.getRetentionExecution(e2.id)).toMatchObject({ status: 'Error', endTime: expect.any(String) });
       expect(await st.retention.getRetentionTask(t2.id)).toMatchObject({ status: 'Error', log: 'interrupted by a restart' });

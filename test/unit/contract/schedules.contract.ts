@@ -37,7 +37,9 @@ export function scheduleStoreContract(name: string, factory: StoresFactory): voi
       const page = await st.schedules.listExecutions('GC', { offset: 0, limit: 1 });
       expect(page).toMatchObject({ total: 2, items: [{ id: e2!.id }] });
       expect((await st.schedules.listExecutions('GC', { offset: 1, limit: 5 })).items.map((e) => e.id)).toEqual([e1!.id]);
-      expect(await st.schedules.failUnfinished()).toBe(2);
+      expect(await st.schedules.failUnfinished('AUDIT')).toBe(1);
+      expect(await st.schedules.getExecution('GC', e2!.id)).toMatchObject({ status: 'Running' });
+      expect(await st.schedules.failUnfinished()).toBe(1);
       expect(await st.schedules.getExecution('GC', e2!.id)).toMatchObject({ status: 'Error' });
       expect(await st.schedules.getExecution('AUDIT', other!.id)).toMatchObject({ status: 'Error' });
     });

@@ -9,6 +9,8 @@ export function register(program: Command, { act }: Kit): void {
     .option('--password-stdin', 'read the password from stdin')
     .option('--name <context>', 'context name (default USER@HOST)')
     .option('--docker-config', 'also write the credentials to $DOCKER_CONFIG/config.json (~/.docker) for docker, podman and skopeo')
+    .option('--oidc', 'sign in through the registry\'s OpenID provider in a browser; saves your CLI secret')
+    .option('--no-browser', 'with --oidc: only print the sign-in URL, do not open a browser')
     .action(act(() => import('./login.js')));
   program.command('logout [context]')
     .description('forget a saved context (the current one by default)')
@@ -21,7 +23,7 @@ export function register(program: Command, { act }: Kit): void {
 
 /** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
 export const examples: Examples = {
-  login: ['harborctl login harbor.example.com -u alice', 'echo "$PASSWORD" | harborctl login harbor.example.com -u ci --password-stdin --docker-config'],
+  login: ['harborctl login harbor.example.com -u alice', 'harborctl login --oidc harbor.example.com --docker-config', 'echo "$PASSWORD" | harborctl login harbor.example.com -u ci --password-stdin --docker-config'],
   logout: ['harborctl logout', 'harborctl logout alice@harbor.example.com --docker-config'],
   whoami: ['harborctl whoami', 'harborctl whoami --context local -o json'],
 };

@@ -1,4 +1,6 @@
 // harborctl login [SERVER] -u USER (--password-stdin | prompt) [--name CONTEXT] [--docker-config]
+// harborctl login --oidc [SERVER]: sign in through the registry's OpenID provider in a browser
+// (login-oidc.ts); the context then holds the user's CLI secret.
 // Verifies the credentials with GET /api/v2.0/users/current before saving anything.
 import { HarborError } from '../../../core/errors.js';
 import { currentUser } from '../../../client/users.js';
@@ -6,8 +8,9 @@ import { contextName, normalizeServer, writeDockerAuth } from '../../config.js';
 import { askPassword, askText, readStdin, withSpinner } from '../../output/interactive.js';
 import { renderResult } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
+import { oidcSignIn } from './login-oidc.js';
 
-export interface Options { username?: string; passwordStdin?: boolean; name?: string; dockerConfig?: boolean }
+export interface Options { username?: string; passwordStdin?: boolean; name?: string; dockerConfig?: boolean; oidc?: boolean; browser?: boolean }
 
 export async function run(rt: Runtime, [serverArg]: string[], o: Options): Promise<void> {
   const given = serverArg ?? rt.opts.server;
@@ -20,8 +23,15 @@ export async function run(rt: Runtime, [serverArg]: string[], o: Options): Promi
     server = t.server;
   }
   if (o.name !== undefined && !/^[\w.@:-]{1,100}$/.test(o.name)) throw new HarborError('USAGE', `invalid --name ${JSON.stringify(o.name)}: letters, digits and . _ @ : -`);
-  const username = o.username ?? await askText(rt, 'Username:', '-u USER');
-  const password = o.passwordStdin ? await readStdin(rt) : await askPassword(rt, `Password for ${username}:`, '--password-stdin');
+  if (o.oidc && (o.username !== undefined || o.passwordStdin)) throw new HarborError('USAGE', '--oidc signs in through the browser: it takes no -u or --password-stdin');
+  let username: string;
+  let password: string;
+  if (o.oidc) {
+    ({ username, secret: password } = await oidcSignIn(rt, server, { browser: o.browser !== false }));
+  } else {
+    username = o.username ?? await askText(rt, 'Username:', '-u USER');
+    password = o.passwordStdin ? await readStdin(rt) : await askPassword(rt, `Password for ${username}:`, '--password-stdin');
+  }
   if (!password) throw new HarborError('USAGE', 'the password is empty');
 
   const c = rt.client({ server, username, password });

@@ -4,7 +4,11 @@ import { renderObject } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
 
 export async function run(rt: Runtime): Promise<void> {
-  const out = await rt.withClient(async (c, t) => ({ context: t.context ?? null, server: t.server, user: await currentUser(c) }));
+  // An OIDC user's record holds its CLI secret: whoami never prints it (`user cli-secret` does, on request).
+  const out = await rt.withClient(async (c, t) => {
+    const { oidc_user_meta: _secret, ...user } = await currentUser(c);
+    return { context: t.context ?? null, server: t.server, user };
+  });
   renderObject(rt.io, rt.opts.output, out, [
     { header: 'USER', value: (o) => o.user.username },
     { header: 'ID', value: (o) => o.user.user_id },

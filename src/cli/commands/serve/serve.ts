@@ -1,5 +1,6 @@
 // harborctl serve: run the embedded registry until SIGINT/SIGTERM.
 import { readFile } from 'node:fs/promises';
+import { checkAuditEventTypes, eventTypeList } from '../../../core/audit-settings.js';
 import { HarborError } from '../../../core/errors.js';
 import { createLogger, isLogLevel } from '../../../core/log.js';
 import { parseDuration, parseListen } from '../../../core/units.js';
@@ -51,20 +52,30 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const maxConnectionsPerClient = Number(opts.maxConnectionsPerClient);
   const metricsListen = opts.metricsListen ?? DEFAULT_METRICS_LISTEN;
   const metricsAt = metricsListen === 'off' ? undefined : parseListen(metricsListen);
-  // The extended audit log's three settings, fixed for the process until a configuration API supplies them.
-  const forwardEndpoint = opts.auditLogForwardEndpoint ?? '';
-  if (forwardEndpoint) {
+  // The extended audit log's three settings: initial values of the configuration items of the same
+  // names (stored at the first start that gives them; PUT /configurations changes them afterwards).
+  const initialConfig: Record<string, string | boolean> = {};
+  if (opts.auditLogForwardEndpoint !== undefined) {
     try {
-      parseListen(forwardEndpoint);
+      parseListen(opts.auditLogForwardEndpoint);
     } catch {
-      throw new HarborError('USAGE', `invalid --audit-log-forward-endpoint ${JSON.stringify(forwardEndpoint)}: use HOST:PORT`);
+      throw new HarborError('USAGE', `invalid --audit-log-forward-endpoint ${JSON.stringify(opts.auditLogForwardEndpoint)}: use HOST:PORT`);
     }
+    initialConfig.audit_log_forward_endpoint = opts.auditLogForwardEndpoint;
   }
-  if (opts.skipAuditLogDatabase && !forwardEndpoint) throw new HarborError('USAGE', '--skip-audit-log-database needs --audit-log-forward-endpoint: records would go nowhere');
-  const auditSettings = {
-    forwardEndpoint, skipDatabase: Boolean(opts.skipAuditLogDatabase),
-    disabledEventTypes: new Set((opts.disabledAuditLogEventTypes ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)),
-  };
+  if (opts.skipAuditLogDatabase) {
+    if (!opts.auditLogForwardEndpoint) throw new HarborError('USAGE', '--skip-audit-log-database needs --audit-log-forward-endpoint: records would go nowhere');
+    initialConfig.skip_audit_log_database = true;
+  }
+  if (opts.disabledAuditLogEventTypes !== undefined) {
+    const types = eventTypeList(opts.disabledAuditLogEventTypes.toLowerCase()).join(',');
+    try {
+      checkAuditEventTypes(types, '--disabled-audit-log-event-types');
+    } catch (e) {
+      throw new HarborError('USAGE', (e as Error).message);
+    }
+    initialConfig.disabled_audit_log_event_types = types;
+  }
   const storageUrl = opts.storage ?? process.env.HARBORCTL_STORAGE;
   const storage = storageUrl ? parseStorageUrl(storageUrl) : undefined;
   const dbUrl = opts.db ?? process.env.HARBORCTL_DB;
@@ -81,7 +92,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const { createApp } = await import('../../../server/app.js');
   const app = await createApp({
     dataDir, storage, db, log, tls, uploadTtlMs, proxy: { revalidateMs: proxyRevalidateMs, upstreamTimeoutMs: proxyTimeoutMs }, bodyIdleTimeoutMs, maxConnectionsPerClient,
-    metrics: metricsAt ? {} : undefined, auditLog: () => auditSettings,
+    metrics: metricsAt ? {} : undefined, initialConfig,
   });
   // Signal handlers go in before anything is announced: a SIGTERM right after "listening" must
   // still shut down cleanly.

@@ -16,6 +16,10 @@ export function register(program: Command, { act, page, yes }: Kit): void {
   user.command('passwd [user]').description('set a user\'s password (your own by default)')
     .option('--password-stdin', 'read the new password from stdin')
     .action(act(() => import('./passwd.js')));
+  user.command('cli-secret').description('show your CLI secret (OIDC users sign in to docker, podman and harborctl with it)')
+    .option('--set', 'replace it with a new random one (the old one stops working; the context is updated)')
+    .option('--secret-stdin', 'with --set: read the new secret from stdin')
+    .action(act(() => import('./cli-secret.js')));
 }
 
 /** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
@@ -25,4 +29,5 @@ export const examples: Examples = {
   list: ['harborctl user list', 'harborctl user list --name ali -q'],
   delete: ['harborctl user delete alice', 'harborctl user delete 5 --yes'],
   passwd: ['harborctl user passwd', 'echo "$NEW" | harborctl user passwd alice --password-stdin'],
+  'cli-secret': ['harborctl user cli-secret', 'harborctl user cli-secret --set -o json'],
 };

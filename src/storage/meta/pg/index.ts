@@ -14,13 +14,16 @@ import { PgIdentityStore } from './identity.js';
 import { PgImmutableRuleStore } from './immutable.js';
 import { PgJobStore } from './jobs.js';
 import { PgLabelStore } from './labels.js';
+import { PgLockStore } from './locks.js';
 import { migrate } from './migrations.js';
+import { PgOidcStore } from './oidc.js';
 import { PgProjectStore } from './projects.js';
 import { PgRegistryStore } from './registries.js';
 import { PgRetentionStore } from './retention.js';
 import { PgScanReportStore } from './scan-reports.js';
 import { PgScannerStore } from './scanners.js';
 import { PgScheduleStore } from './schedules.js';
+import { PgSecretStore } from './secrets.js';
 import { PgUploadStore } from './uploads.js';
 import { PgWebhookStore } from './webhooks.js';
 
@@ -35,9 +38,10 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     throw e;
   }
   const content = new PgContentStore(pool, now);
+  const identity = new PgIdentityStore(pool, now);
   let closed = false;
   return {
-    identity: new PgIdentityStore(pool, now),
+    identity,
     projects: new PgProjectStore(pool, now),
     content,
     artifacts: new PgArtifactStore(pool, now),
@@ -55,6 +59,9 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     gc: new PgGcStore(pool, now, content),
     scanners: new PgScannerStore(pool, now),
     scanReports: new PgScanReportStore(pool, now),
+    oidc: new PgOidcStore(pool, now, identity),
+    locks: new PgLockStore(pool, now),
+    secrets: new PgSecretStore(pool, now),
     async close() {
       if (closed) return;
       closed = true;

@@ -320,7 +320,36 @@ export const MIGRATIONS: string[] = [
     updated_at TEXT NOT NULL
   );
   `,
-  /* scanners and scan reports (issue 14), as SQLite's */ `
+  /* 2: OIDC identities and web sessions (issue 17; SQLite's 21) */ `
+  CREATE TABLE oidc_users (
+    user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    subiss TEXT NOT NULL UNIQUE,
+    secret TEXT NOT NULL,
+    token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE web_sessions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+  `,
+  /* 3: scale-out (issue 16): leased named locks and shared secrets, as SQLite's 22 */ `
+  CREATE TABLE locks (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    lease_until BIGINT NOT NULL
+  );
+  CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
+  /* 4: scanners, scan reports and paused job queues (issue 14), as SQLite's 23 */ `
   CREATE TABLE scanner_registrations (
     uuid TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,

@@ -82,9 +82,14 @@ export class PgRetentionStore extends PgStore implements RetentionStore {
     return (await this.db.all<TaskRow>(`SELECT ${TASK_COLS} FROM retention_tasks WHERE execution_id = ? ORDER BY id`, executionId)).map(task);
   }
 
-  async interruptRetentionRuns(): Promise<number> {
+  async interruptRetentionRuns(executionId?: number): Promise<number> {
     return this.tx(async (c) => {
       const t = this.iso();
+      if (executionId !== undefined) {
+        await c.run(`UPDATE retention_tasks SET status = 'Error', status_code = 3, end_time = ?, log = log || 'interrupted by a restart'
+          WHERE status = 'Running' AND execution_id = ?`, t, executionId);
+        return c.run("UPDATE retention_executions SET status = 'Error', end_time = ? WHERE status = 'Running' AND id = ?", t, executionId);
+      }
       await c.run("UPDATE retention_tasks SET status = 'Error', status_code = 3, end_time = ?, log = log || 'interrupted by a restart' WHERE status = 'Running'", t);
       return c.run("UPDATE retention_executions SET status = 'Error', end_time = ? WHERE status = 'Running'", t);
     });

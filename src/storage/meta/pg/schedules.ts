@@ -74,7 +74,8 @@ export class PgScheduleStore extends PgStore implements ScheduleStore {
     return (await this.db.column<string>('SELECT l.text FROM execution_logs l WHERE l.execution_id = ? ORDER BY l.id', id)).join('');
   }
 
-  async failUnfinished(): Promise<number> {
+  async failUnfinished(kind?: string): Promise<number> {
+    if (kind !== undefined) return this.db.run("UPDATE executions SET status = 'Error', updated_at = ? WHERE status IN ('Pending', 'Running') AND kind = ?", this.iso(), kind);
     return this.db.run("UPDATE executions SET status = 'Error', updated_at = ? WHERE status IN ('Pending', 'Running')", this.iso());
   }
 }

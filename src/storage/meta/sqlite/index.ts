@@ -15,28 +15,48 @@ import { SqliteIdentityStore } from './identity.js';
 import { SqliteImmutableRuleStore } from './immutable.js';
 import { SqliteJobStore } from './jobs.js';
 import { SqliteLabelStore } from './labels.js';
+import { SqliteLockStore } from './locks.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteOidcStore } from './oidc.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
 import { SqliteRetentionStore } from './retention.js';
 import { SqliteScanReportStore } from './scan-reports.js';
 import { SqliteScannerStore } from './scanners.js';
 import { SqliteScheduleStore } from './schedules.js';
+import { SqliteSecretStore } from './secrets.js';
 import { SqliteUploadStore } from './uploads.js';
 import { SqliteWebhookStore } from './webhooks.js';
 
 export function migrate(db: Database.Database): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(`database schema version ${current} is newer than this harborctl (${MIGRATIONS.length}); upgrade harborctl`);
-  }
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
+  // One IMMEDIATE transaction that reads the version inside it: two replicas starting together on
+  // one file apply each migration once (the second waits, then finds nothing to do).
+  return db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`database schema version ${current} is newer than this harborctl (${MIGRATIONS.length}); upgrade harborctl`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
       db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
-  return MIGRATIONS.length;
+    }
+    return MIGRATIONS.length;
+  }).immediate();
+}
+
+/**
+ * Makes every transaction on `db` BEGIN IMMEDIATE. Several processes may share the file (replicas
+ * on one data dir): a deferred transaction that reads and then writes fails with SQLITE_BUSY when
+ * another process committed in between, since busy_timeout only covers waiting for a lock, never
+ * a stale snapshot. IMMEDIATE takes the write lock first (waiting up to busy_timeout). Within one
+ * process it changes nothing: better-sqlite3 runs one transaction at a time.
+ */
+export function immediateTransactions(db: Database.Database): void {
+  const plain = db.transaction.bind(db);
+  db.transaction = ((fn: Parameters<typeof plain>[0]) => {
+    const t = plain(fn);
+    return Object.assign((...args: unknown[]) => t.immediate(...args), { default: t.immediate, deferred: t.deferred, immediate: t.immediate, exclusive: t.exclusive });
+  }) as typeof db.transaction;
 }
 
 /** The stores with the database they share (tests look at its pragmas). */
@@ -52,6 +72,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     // The version check comes first: a database from a newer harborctl is left exactly as it is.
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    immediateTransactions(db);
     migrate(db);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -60,9 +81,10 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     throw e;
   }
   const content = new SqliteContentStore(db, now);
+  const identity = new SqliteIdentityStore(db, now);
   return {
     db,
-    identity: new SqliteIdentityStore(db, now),
+    identity,
     projects: new SqliteProjectStore(db, now),
     content,
     artifacts: new SqliteArtifactStore(db, now),
@@ -80,6 +102,9 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     gc: new SqliteGcStore(db, now, content),
     scanners: new SqliteScannerStore(db, now),
     scanReports: new SqliteScanReportStore(db, now),
+    oidc: new SqliteOidcStore(db, now, identity),
+    locks: new SqliteLockStore(db, now),
+    secrets: new SqliteSecretStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

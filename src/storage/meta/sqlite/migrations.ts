@@ -444,7 +444,42 @@ export const MIGRATIONS: string[] = [
     updated_at TEXT NOT NULL
   );
   `,
-  /* scanners and scan reports (issue 14) */ `
+  /* 21: OIDC identities and web sessions (issue 17) */ `
+  -- Harbor's oidc_user: the provider's subject+issuer of a local user, its CLI secret and token set
+  -- (both sealed by the service). Goes with the user.
+  CREATE TABLE oidc_users (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    subiss TEXT NOT NULL UNIQUE,
+    secret TEXT NOT NULL,
+    token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- Short-lived server-side state of browser sign-ins: id is a hash of the cookie or code the client
+  -- holds, data sealed JSON, expires_at Unix milliseconds.
+  CREATE TABLE web_sessions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+  `,
+  /* 22: scale-out (issue 16): leased named locks and shared secrets */ `
+  -- locks: one row per held lock; lease_until Unix ms, after which anyone may take it.
+  CREATE TABLE locks (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    lease_until BIGINT NOT NULL
+  );
+  -- secrets: the token signing key and the credential key, shared by every replica.
+  CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
+  /* 23: scanners, scan reports and paused job queues (issue 14) */ `
   -- Harbor's scanner_registration: name and url unique; at most one is_default (kept by the store).
   CREATE TABLE scanner_registrations (
     uuid TEXT PRIMARY KEY,

@@ -42,6 +42,9 @@ export class SqliteRetentionStore extends SqliteStore implements RetentionStore 
       listTasks: db.prepare(`SELECT ${TASK_COLS} FROM retention_tasks WHERE execution_id = ? ORDER BY id`),
       interruptExecs: db.prepare("UPDATE retention_executions SET status = 'Error', end_time = ? WHERE status = 'Running'"),
       interruptTasks: db.prepare("UPDATE retention_tasks SET status = 'Error', status_code = 3, end_time = ?, log = log || 'interrupted by a restart' WHERE status = 'Running'"),
+      interruptExec: db.prepare("UPDATE retention_executions SET status = 'Error', end_time = ? WHERE status = 'Running' AND id = ?"),
+      interruptTasksOf: db.prepare(`UPDATE retention_tasks SET status = 'Error', status_code = 3, end_time = ?, log = log || 'interrupted by a restart'
+        WHERE status = 'Running' AND execution_id = ?`),
       getTask: db.prepare(`SELECT ${TASK_COLS}, log FROM retention_tasks WHERE id = ?`),
     };
   }
@@ -108,9 +111,13 @@ export class SqliteRetentionStore extends SqliteStore implements RetentionStore 
     return (this.s.listTasks.all(executionId) as TaskRow[]).map(task);
   }
 
-  async interruptRetentionRuns(): Promise<number> {
+  async interruptRetentionRuns(executionId?: number): Promise<number> {
     return this.db.transaction(() => {
       const t = this.iso();
+      if (executionId !== undefined) {
+        this.s.interruptTasksOf.run(t, executionId);
+        return this.s.interruptExec.run(t, executionId).changes;
+      }
       this.s.interruptTasks.run(t);
       return this.s.interruptExecs.run(t).changes;
     })();

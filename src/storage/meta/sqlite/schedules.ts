@@ -28,6 +28,7 @@ export class SqliteScheduleStore extends SqliteStore implements ScheduleStore {
       appendLog: db.prepare('INSERT INTO execution_logs (execution_id, text) VALUES (?, ?)'),
       getLog: db.prepare('SELECT l.text FROM execution_logs l WHERE l.execution_id = ? ORDER BY l.id').pluck(),
       failUnfinished: db.prepare("UPDATE executions SET status = 'Error', updated_at = ? WHERE status IN ('Pending', 'Running')"),
+      failUnfinishedOf: db.prepare("UPDATE executions SET status = 'Error', updated_at = ? WHERE status IN ('Pending', 'Running') AND kind = ?"),
     };
   }
 
@@ -81,8 +82,8 @@ export class SqliteScheduleStore extends SqliteStore implements ScheduleStore {
     return (this.s.getLog.all(id) as string[]).join('');
   }
 
-  async failUnfinished(): Promise<number> {
-    return this.s.failUnfinished.run(this.iso()).changes;
+  async failUnfinished(kind?: string): Promise<number> {
+    return (kind === undefined ? this.s.failUnfinished.run(this.iso()) : this.s.failUnfinishedOf.run(this.iso(), kind)).changes;
   }
 }
 

@@ -1,0 +1,79 @@
+// What `harborctl serve` loads at start: nothing it does not need to answer /v2/ (issue 20). undici
+// (proxy cache, replication, webhooks: ~100 ms of CPU to import) and ldapts load at their first use,
+// prom-client at the first scrape; the requests served before that scrape are still counted. And a CLI command
+// reads its contexts without a schema validator (conf's ajv and semver: ~100 ms).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { ADMIN_AUTHORIZATION } from '../helpers/admin-auth.js';
+import { cliEnv, spawnCli } from '../helpers/cli.js';
+import { REPO_ROOT, startHarborctl } from '../helpers/registry-process.js';
+import { sample } from '../helpers/metrics.js';
+
+const PRELOAD = join(REPO_ROOT, 'test', 'fixtures', 'startup', 'loaded-packages.mjs');
+const dirs: string[] = [];
+afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scraped?: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'harborctl-startup-'));
+  dirs.push(dir);
+  const file = join(dir, 'packages.txt');
+  const srv = await startHarborctl({
+    args: ['--metrics-listen', '127.0.0.1:0'],
+    env: { HARBORCTL_NODE_FLAGS: `--import=${PRELOAD}`, LOADED_PACKAGES_FILE: file },
+  });
+  let scraped: string | undefined;
+  try {
+    const v2 = await fetch(`${srv.url}/v2/`, { headers: { authorization: ADMIN_AUTHORIZATION } });
+    expect(v2.status).toBe(200);
+    if (scrape) {
+      const port = /metrics listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(srv.logs.join('\n'))?.[1];
+      expect(port).toBeDefined();
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      scraped = await res.text();
+    }
+  } finally {
+    expect((await srv.stop()).code).toBe(0);
+  }
+  return { packages: (await readFile(file, 'utf8')).split('\n').filter(Boolean), scraped };
+}
+
+test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-client or pg', async () => {
+  const { packages } = await serveAndStop(false);
+  // The preload does see what serve loads, CommonJS and ES modules.
+  expect(packages).toEqual(expect.arrayContaining(['better-sqlite3', 'commander']));
+  expect(packages).not.toContain('undici');
+  expect(packages).not.toContain('prom-client');
+  expect(packages).not.toContain('ldapts');
+  expect(packages).not.toContain('openid-client');
+  expect(packages).not.toContain('pg');
+});
+
+test('the first scrape loads prom-client and counts the requests served before it', async () => {
+  const { packages, scraped } = await serveAndStop(true);
+  expect(packages).toContain('prom-client');
+  // The readiness poll's GET /v2/ and the test's own, both before prom-client was loaded.
+  expect(sample(scraped!, 'registry_http_requests_total{handler="base",code="200",method="get"}')).toBeGreaterThanOrEqual(2);
+  expect(sample(scraped!, 'harbor_core_http_inflight_requests')).toBe(0);
+});
+
+test('project list against the local server loads no schema validator', async () => {
+  const srv = await startHarborctl({ args: ['--metrics-listen', 'off'] });
+  const { env, dir, cleanup } = await cliEnv();
+  try {
+    const file = join(dir, 'cli-packages.txt');
+    const r = await spawnCli({ ...env, HARBORCTL_DATA_DIR: srv.dataDir, HARBORCTL_NODE_FLAGS: `--import=${PRELOAD}`, LOADED_PACKAGES_FILE: file }, ['project', 'list', '-o', 'json']);
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as { name: string }[]).map((p) => p.name)).toEqual(['library']);
+    const packages = (await readFile(file, 'utf8')).split('\n');
+    expect(packages).toContain('undici'); // the preload does see what the CLI loads
+    expect(packages).not.toContain('ajv');
+    expect(packages).not.toContain('semver');
+  } finally {
+    await cleanup();
+    await srv.stop();
+  }
+});
