@@ -2,7 +2,8 @@
 // Harbor speaks to the Trivy and Clair adapters): GET /api/v1/metadata, POST /api/v1/scan (202 with
 // the scan request id), GET /api/v1/scan/{id}/report (302 + Refresh-After while not ready, 200 with
 // the report in the MIME type asked for in Accept). No SQL; the caller decides what to do with it.
-import { Agent, request, type Dispatcher } from 'undici';
+// undici loads at the first call to an adapter, not at start (it is ~100 ms of CPU to import).
+import type { Dispatcher } from 'undici';
 import { HarborError } from '../core/errors.js';
 
 export const SCANNER_API_MIME = 'application/vnd.scanner.adapter.scan.request+json; version=1.0';
@@ -37,7 +38,7 @@ const MAX_BODY = 64 * 1024 * 1024;
 export class ScannerAdapterClient {
   private readonly agents = new Map<boolean, Dispatcher>();
 
-  private agent(insecure: boolean): Dispatcher {
+  private agent(Agent: typeof import('undici').Agent, insecure: boolean): Dispatcher {
     let a = this.agents.get(insecure);
     if (!a) this.agents.set(insecure, a = new Agent({ connect: { rejectUnauthorized: !insecure, timeout: TIMEOUT_MS } }));
     return a;
@@ -53,10 +54,11 @@ export class ScannerAdapterClient {
 
   private async call(e: AdapterEndpoint, method: 'GET' | 'POST', path: string, opts: { accept: string; body?: unknown; signal?: AbortSignal }):
     Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: unknown; text: string }> {
+    const { Agent, request } = await import('undici');
     let res: Dispatcher.ResponseData<unknown>;
     try {
       res = await request(`${e.url.replace(/\/+$/, '')}${path}`, {
-        method, dispatcher: this.agent(e.skipCertVerify), headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS,
+        method, dispatcher: this.agent(Agent, e.skipCertVerify), headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS,
         signal: opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(TIMEOUT_MS)]) : AbortSignal.timeout(TIMEOUT_MS),
         headers: { accept: opts.accept, ...this.headers(e), ...(opts.body !== undefined ? { 'content-type': SCANNER_API_MIME } : {}) },
         body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
