@@ -51,6 +51,11 @@ export class ClaimLoop<T> {
   }
 
   /** Resolves when nothing is being claimed or run. */
+  /** Items being worked on now. */
+  get active(): number {
+    return this.running;
+  }
+
   async idle(): Promise<void> {
     while (this.inFlight.size || this.ticking) await Promise.all([...this.inFlight, new Promise((r) => setTimeout(r, 10))]);
   }

@@ -298,6 +298,19 @@ export class WebhookService {
     this.emit({ type, projectId: project.id, occurAt: Math.floor(this.now() / 1000), operator: '', data: { ...data, scan: { scan_type: 'sbom' } } });
   }
 
+  /**
+   * A vulnerability scan ended (services/scans.ts): SCANNING_COMPLETED or SCANNING_FAILED, the
+   * resource with its scan_overview (keyed by the report's MIME type, as Harbor sends it).
+   */
+  async vulnerabilityScanEvent(repository: string, digest: string, ok: boolean, scanOverview: Record<string, unknown>): Promise<void> {
+    const type = ok ? 'SCANNING_COMPLETED' : 'SCANNING_FAILED';
+    const project = await this.stores.projects.getProject(repository.split('/')[0]);
+    if (!project || !this.wanted.get(project.id)?.has(type)) return;
+    const data = artifactEventData('', project, repository, digest, '');
+    (data.resources as Record<string, unknown>[])[0].scan_overview = scanOverview;
+    this.emit({ type, projectId: project.id, occurAt: Math.floor(this.now() / 1000), operator: '', data: { ...data, scan: { scan_type: 'vulnerability' } } });
+  }
+
   /** Writes the noted events as deliveries, one per enabled policy that wants them and target. */
   private async flush(): Promise<void> {
     const events = this.pending;
@@ -315,6 +328,11 @@ export class WebhookService {
     }
     if (items.length) await this.stores.webhooks.enqueue(items);
     this.kick();
+  }
+
+  /** Deliveries in flight and how many may be (/jobservice workers). */
+  deliveryLoad(): { running: number; concurrency: number } {
+    return { running: this.loop.active, concurrency: this.o.concurrency };
   }
 
   /** Waits until every noted event is queued (tests and close()). */

@@ -16,6 +16,9 @@ import type { ReplicationService } from '../../services/replication/service.js';
 import type { RetentionService } from '../../services/retention.js';
 import type { RobotService } from '../../services/robots.js';
 import type { Scheduler } from '../../services/scheduler.js';
+import type { ScannerService } from '../../services/scanners.js';
+import type { ScanService } from '../../services/scans.js';
+import type { JobMonitor } from '../../services/jobmonitor.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserGroupService } from '../../services/usergroups.js';
 import type { UserService } from '../../services/users.js';
@@ -56,6 +59,11 @@ export interface ApiServices {
   replication: ReplicationService;
   /** Background jobs: garbage collection, audit-log purge (/system/gc, /system/purgeaudit). */
   scheduler: Scheduler;
+  /** Scanner registrations (/scanners, a project's scanner) and vulnerability scans (scan-all, reports). */
+  scanners: ScannerService;
+  scans: ScanService;
+  /** The job service monitor: pools, workers and queues of our background work (/jobservice, /schedules). */
+  jobs: JobMonitor;
   /** The version systeminfo reports. */
   version: string;
   /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */

@@ -168,6 +168,11 @@ export class ReplicationService {
     this.kick();
   }
 
+  /** Tasks being copied now and how many may be (/jobservice workers). */
+  workerLoad(): { running: number; concurrency: number } {
+    return { running: this.loop.active, concurrency: this.o.concurrency };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.loop.close();

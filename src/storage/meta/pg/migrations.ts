@@ -406,6 +406,46 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX replication_tasks_execution ON replication_tasks(execution_id, id);
   CREATE INDEX replication_tasks_due ON replication_tasks(status, next_attempt_at);
   `,
+  /* 5: scanners, scan reports and paused job queues (issue 14), as SQLite's 24 */ `
+  CREATE TABLE scanner_registrations (
+    uuid TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL UNIQUE,
+    auth TEXT NOT NULL DEFAULT '',
+    access_credential TEXT,
+    skip_cert_verify BOOLEAN NOT NULL DEFAULT false,
+    use_internal_addr BOOLEAN NOT NULL DEFAULT false,
+    disabled BOOLEAN NOT NULL DEFAULT false,
+    is_default BOOLEAN NOT NULL DEFAULT false,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE project_scanners (
+    project_id BIGINT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+    registration_uuid TEXT NOT NULL
+  );
+  CREATE TABLE scan_reports (
+    uuid TEXT PRIMARY KEY,
+    manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+    registration_uuid TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_time TEXT,
+    end_time TEXT,
+    scan_request_id TEXT,
+    report TEXT,
+    execution_id BIGINT,
+    log TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX scan_reports_manifest ON scan_reports(manifest_id, mime_type);
+  CREATE INDEX scan_reports_execution ON scan_reports(execution_id);
+  CREATE TABLE job_queue_status (
+    job_type TEXT PRIMARY KEY,
+    paused BOOLEAN NOT NULL
+  );
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

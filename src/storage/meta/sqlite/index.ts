@@ -22,6 +22,8 @@ import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
 import { SqliteReplicationStore } from './replication.js';
 import { SqliteRetentionStore } from './retention.js';
+import { SqliteScanReportStore } from './scan-reports.js';
+import { SqliteScannerStore } from './scanners.js';
 import { SqliteScheduleStore } from './schedules.js';
 import { SqliteSecretStore } from './secrets.js';
 import { SqliteUploadStore } from './uploads.js';
@@ -99,6 +101,8 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     webhooks: new SqliteWebhookStore(db, now),
     schedules: new SqliteScheduleStore(db, now),
     gc: new SqliteGcStore(db, now, content),
+    scanners: new SqliteScannerStore(db, now),
+    scanReports: new SqliteScanReportStore(db, now),
     oidc: new SqliteOidcStore(db, now, identity),
     locks: new SqliteLockStore(db, now),
     secrets: new SqliteSecretStore(db, now),

@@ -538,4 +538,47 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX replication_tasks_execution ON replication_tasks(execution_id, id);
   CREATE INDEX replication_tasks_due ON replication_tasks(status, next_attempt_at);
   `,
+  /* 24: scanners, scan reports and paused job queues (issue 14) */ `
+  -- Harbor's scanner_registration: name and url unique; at most one is_default (kept by the store).
+  CREATE TABLE scanner_registrations (
+    uuid TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL UNIQUE,
+    auth TEXT NOT NULL DEFAULT '',
+    access_credential TEXT,
+    skip_cert_verify INTEGER NOT NULL DEFAULT 0,
+    use_internal_addr INTEGER NOT NULL DEFAULT 0,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    is_default INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE project_scanners (
+    project_id INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+    registration_uuid TEXT NOT NULL
+  );
+  -- The latest report per manifest and MIME type; Pending/Running rows are the durable scan jobs.
+  CREATE TABLE scan_reports (
+    uuid TEXT PRIMARY KEY,
+    manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+    registration_uuid TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_time TEXT,
+    end_time TEXT,
+    scan_request_id TEXT,
+    report TEXT,
+    execution_id INTEGER,
+    log TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX scan_reports_manifest ON scan_reports(manifest_id, mime_type);
+  CREATE INDEX scan_reports_execution ON scan_reports(execution_id);
+  -- Paused job queues (/jobservice/queues), Harbor's queue_status.
+  CREATE TABLE job_queue_status (
+    job_type TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL
+  );
+  `,
 ];
