@@ -3,7 +3,6 @@
 import * as fsp from 'node:fs/promises';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ProjectRowCache } from '../services/project-rows.js';
 import { join } from 'node:path';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -24,6 +23,7 @@ import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ImmutableService } from '../services/immutable.js';
 import { LdapService } from '../services/ldap.js';
 import { OidcService } from '../services/oidc.js';
+import { ProjectRowCache } from '../services/project-rows.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
