@@ -23,6 +23,7 @@ import { AuthService, type LoginDelay } from '../services/auth.js';
 import { ImmutableService } from '../services/immutable.js';
 import { LdapService } from '../services/ldap.js';
 import { OidcService } from '../services/oidc.js';
+import { ProjectRowCache } from '../services/project-rows.js';
 import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
@@ -170,6 +171,9 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   await fsp.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const blobs = await openBlobStore(cfg.storage ?? { kind: 'file', dir: join(cfg.dataDir, 'blobs') });
   const stores = await openMetaStores(cfg.db ?? { kind: 'sqlite', path: join(cfg.dataDir, 'registry.db') }, cfg.clock);
+  // Token pulls read project rows through a cache of at most 1 s; a project write made here drops it.
+  const projectRows = new ProjectRowCache(stores.projects, cfg.clock);
+  stores.projects = projectRows.wrapWrites(stores.projects);
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
   // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
   let sbom: SbomService | undefined;
@@ -318,7 +322,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const server = createHttpServer({
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
-      stores, auth, access, config, ldap, oidc, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
+      stores, auth, access, config, ldap, oidc, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens, projectRows,
       audit: auditLog, auditExt, webhooks, scheduler, replication, scanners, scans, jobs, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {

@@ -9,6 +9,7 @@ import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { AuditOperation } from '../services/audit.js';
 import type { RegistryService, ResolvedRepository } from '../services/registry.js';
+import type { ProjectRowCache } from '../services/project-rows.js';
 import type { TokenService } from '../services/token.js';
 import { buildApiRouter, handleApi, isApiPath } from './api/index.js';
 import { API_PREFIX } from './api/router.js';
@@ -24,7 +25,7 @@ import { handlePages, isPagePath } from './oidc.js';
 
 export interface HttpServerOptions {
   registry: RegistryService;
-  services: ApiServices & { tokens: TokenService };
+  services: ApiServices & { tokens: TokenService; projectRows?: ProjectRowCache };
   log: Logger;
   tls?: { cert: Buffer; key: Buffer };
   /** A request body (or a closing connection) that sends nothing for this long is cut (default 60 s). */
@@ -137,8 +138,21 @@ function accessLine(req: IncomingMessage, res: ServerResponse, ctx: RequestConte
   const len = res.getHeader('content-length') ?? '-';
   const ua = (req.headers['user-agent'] ?? '-').replace(/"/g, '\'');
   // An OIDC callback's code and state are one-time credentials: the log keeps their names only.
-  const target = (req.url ?? '').replace(/"/g, '%22').replace(/^(\/c\/[^?]*\?.*)$/, (t) => t.replace(/([?&](?:code|state|cli_state)=)[^&]*/g, '$1-'));
-  return `${remote} - - [${new Date().toISOString()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
+  let target = (req.url ?? '').replace(/"/g, '%22');
+  if (target.startsWith('/c/')) target = target.replace(/^(\/c\/[^?]*\?.*)$/, (t) => t.replace(/([?&](?:code|state|cli_state)=)[^&]*/g, '$1-'));
+  return `${remote} - - [${logTime()}] "${req.method} ${target} HTTP/${req.httpVersion}" ${res.statusCode} ${len} "${ua}" ${ms.toFixed(2)}ms ${ctx.requestId}`;
+}
+
+let lastMs = -1;
+let lastIso = '';
+/** The log's timestamp; one toISOString per millisecond, not per request. */
+function logTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
 
 /**

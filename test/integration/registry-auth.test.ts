@@ -195,4 +195,26 @@ describe('tokens and project lifetimes', () => {
       await s.close();
     }
   });
+
+  test('a project change made on this server is seen by the next token pull at once, with the clock standing still', async () => {
+    // Token pulls keep project rows for up to a second (services/project-rows.ts); a fixed clock never ages them.
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    const s = await startTestServer({ clock: () => now });
+    try {
+      await createProject(s.url, 'kept', { public: true });
+      const token = (await getToken(s.url, ['repository:kept/app:pull,push'], admin)).token!;
+      expect(await pushImageWith(s.url, 'kept/app', 'v1', bearer(token))).toMatchObject({ ok: true });
+      const pull = (): ReturnType<typeof http> => http(s.url, 'GET', '/v2/kept/app/manifests/v1', { headers: { ...bearer(token), accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      expect((await pull()).status).toBe(200);
+      expect((await api(s.url, 'PUT', '/projects/kept', { body: { metadata: { enable_content_trust_cosign: 'true' } } })).status).toBe(200);
+      expect((await pull()).status).toBe(412);
+      expect((await api(s.url, 'DELETE', '/projects/kept/repositories/app')).status).toBe(200);
+      expect((await api(s.url, 'DELETE', '/projects/kept')).status).toBe(200);
+      const gone = await pull();
+      expect(gone.status).toBe(404);
+      expect(gone.body.errors[0].code).toBe('NAME_UNKNOWN');
+    } finally {
+      await s.close();
+    }
+  });
 });

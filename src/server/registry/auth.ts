@@ -9,7 +9,8 @@ import type { AuthService } from '../../services/auth.js';
 import { isSysadmin, principalName, type AccessControl, type Principal } from '../../services/rbac.js';
 import type { RobotService } from '../../services/robots.js';
 import { grantAllows, TOKEN_SERVICE, type TokenGrant, type TokenService } from '../../services/token.js';
-import type { MetaStores } from '../../storage/meta/index.js';
+import type { ProjectRowCache } from '../../services/project-rows.js';
+import type { MetaStores, Project } from '../../storage/meta/index.js';
 import type { RequestContext } from '../context.js';
 import { ROUTE } from './routes.js';
 
@@ -29,7 +30,11 @@ export function registryNeed(method: string, path: string): RegistryNeed {
   return { kind: 'repository', name, action: 'pull' };
 }
 
-export interface RegistryAuthDeps { stores: Pick<MetaStores, 'projects'>; auth: AuthService; access: AccessControl; tokens: TokenService; robots: RobotService }
+export interface RegistryAuthDeps {
+  stores: Pick<MetaStores, 'projects'>; auth: AuthService; access: AccessControl; tokens: TokenService; robots: RobotService;
+  /** Project rows for token pulls, at most 1 s old (services/project-rows.ts); without it every request reads the row. */
+  projectRows?: ProjectRowCache;
+}
 
 function bearerChallenge(ctx: RequestContext, need: RegistryNeed, error?: string): string {
   const scheme = (ctx.req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
@@ -50,8 +55,8 @@ function unauthorized(ctx: RequestContext, need: RegistryNeed, message: string):
 export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthDeps): Promise<void> {
   const need = registryNeed(ctx.method, ctx.path);
   // The route needs the same project row: keep it on the request instead of reading it twice.
-  const lookup = async (name: string) => {
-    const project = await projectOf(deps.stores, name);
+  const lookup = async (name: string, cached = false) => {
+    const project = await projectOf(cached && deps.projectRows ? deps.projectRows : deps.stores.projects, name);
     if (project && need.kind === 'repository' && name === need.name) ctx.project = project;
     return project;
   };
@@ -72,7 +77,8 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
     const allows = async (name: string, action: string): Promise<boolean> => {
       if (!grantAllows(grant, 'repository', name, action)) return false;
       // A token must be newer than its project: one for a deleted project does not open a new one of the same name.
-      const project = await lookup(name);
+      // The token grants a pull for its whole lifetime, so its project row may be a second old (project-rows.ts).
+      const project = await lookup(name, action === 'pull' && need.kind === 'repository' && need.action === 'pull');
       return project === null || Math.floor(Date.parse(project.createdAt) / 1000) <= grant.issuedAt;
     };
     ctx.mayPull = (name) => allows(name, 'pull');
@@ -105,12 +111,12 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
   }
 }
 
-async function projectOf(stores: Pick<MetaStores, 'projects'>, name: string) {
+async function projectOf(projects: { getProject(name: string): Promise<Project | null> }, name: string) {
   let project: string;
   try {
     project = parseRepositoryName(name).project;
   } catch {
     return null;
   }
-  return stores.projects.getProject(project);
+  return projects.getProject(project);
 }

@@ -17,7 +17,7 @@ function methodNotAllowed(ctx: RequestContext): never {
 
 /** Dispatches a request whose path starts with /v2. */
 export async function handleRegistry(ctx: RequestContext, svc: RegistryService): Promise<void> {
-  ctx.res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+  // (The server has set Docker-Distribution-API-Version before the auth check, for its 401s too.)
   const { path, method } = ctx;
   if (path === '/v2/' || path === '/v2') {
     if (method !== 'GET' && method !== 'HEAD') methodNotAllowed(ctx);
@@ -35,13 +35,7 @@ export async function handleRegistry(ctx: RequestContext, svc: RegistryService):
     const to = await svc.redirectFor(repo);
     if (to !== null) return sendEmpty(ctx, 301, { Location: `/v2/${to}${path.slice(`/v2/${name}`.length)}${ctx.query.size ? `?${ctx.query.toString()}` : ''}` });
   }
-  let table: Record<string, Route>;
-  if (upload !== undefined) {
-    table = upload === '' ? { POST: startUpload } : { GET: uploadStatus, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload };
-  } else if (kind === 'blobs') table = { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob };
-  else if (kind === 'manifests') table = { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest };
-  else if (kind === 'referrers') table = { GET: referrers };
-  else table = { GET: tagsList };
+  const table = upload !== undefined ? (upload === '' ? TABLES.uploads : TABLES.upload) : TABLES[(kind ?? 'tags') as keyof typeof TABLES];
   const route = Object.hasOwn(table, method) ? table[method] : methodNotAllowed(ctx);
   return route(ctx, svc, repo, upload ?? arg);
 }
@@ -251,4 +245,14 @@ const referrers: Route = async (ctx, svc, repo, digest) => {
   const index = await svc.referrers(repo, digest, artifactType);
   const headers: Record<string, string> = artifactType !== undefined ? { 'OCI-Filters-Applied': 'artifactType' } : {};
   sendJson(ctx, 200, index, headers, index.mediaType);
+};
+
+/** Method → handler per kind of endpoint (made once, not per request). */
+const TABLES: Record<'uploads' | 'upload' | 'blobs' | 'manifests' | 'referrers' | 'tags', Record<string, Route>> = {
+  uploads: { POST: startUpload },
+  upload: { GET: uploadStatus, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload },
+  blobs: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob },
+  manifests: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest },
+  referrers: { GET: referrers },
+  tags: { GET: tagsList },
 };
