@@ -237,16 +237,19 @@ describe('groups, admin group and access by group', () => {
     op.accounts.set('adam', { preferred_username: 'adam', groups: ['harbor-admins'] });
     const b = new HttpBrowser();
     await signIn(b, 'adam');
+    // As Harbor's UserResp: the stored flag stays false, admin_role_in_auth says the provider made the admin.
     const me = await sessionApi(b, 'GET', '/users/current');
-    expect(me.body.sysadmin_flag).toBe(true);
+    expect(me.body).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: true });
+    expect((await sessionApi(b, 'GET', `/users/${me.body.user_id}`)).body).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: true });
     expect((await sessionApi(b, 'GET', '/users')).status).toBe(200);
     const stored = (await api(srv.url, 'GET', `/users/${me.body.user_id}`)).body;
-    expect(stored.sysadmin_flag).toBe(false);
+    expect(stored).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: false });
     // Out of the group: the next sign-in is no admin.
     op.accounts.set('adam', { preferred_username: 'adam', groups: [] });
     const b2 = new HttpBrowser();
     await signIn(b2, 'adam');
     expectApiError(await sessionApi(b2, 'GET', '/users'), 403, 'FORBIDDEN');
+    expect((await sessionApi(b2, 'GET', '/users/current')).body).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: false });
   });
 });
 
