@@ -6,7 +6,7 @@ import { HarborError, isHarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { OidcService, LoginOutcome } from '../services/oidc.js';
 import { checkCliRedirect, LOGIN_TTL_MS, SESSION_TTL_MS } from '../services/oidc.js';
-import { readObject, readText } from './api/router.js';
+import { optString, readObject, readText } from './api/router.js';
 import { sendJson, type RequestContext } from './context.js';
 import { cookie, cookies, escapeHtml, origin, redirect, sendPage } from './html.js';
 
@@ -40,12 +40,17 @@ function onboardForm(ctx: RequestContext, status: number, f: { username: string;
 </form>`);
 }
 
-/** Where a finished step sends the browser. */
-function outcome(ctx: RequestContext, o: LoginOutcome): void {
+/** Where a finished step sends the browser, and the cookies it sets. */
+function next(ctx: RequestContext, o: LoginOutcome): { location: string; cookies: string[] } {
   const clear = loginCookie(ctx, '', 0);
-  if (o.kind === 'onboard') return redirect(ctx, `${OIDC_PATH}/onboard`);
-  if (o.kind === 'cli') return redirect(ctx, o.location, { 'Set-Cookie': clear });
-  redirect(ctx, o.location, { 'Set-Cookie': [clear, cookie(ctx, SESSION_COOKIE, o.session, { path: '/', maxAgeSec: SESSION_TTL_MS / 1000 })] });
+  if (o.kind === 'onboard') return { location: `${OIDC_PATH}/onboard`, cookies: [] };
+  if (o.kind === 'cli') return { location: o.location, cookies: [clear] };
+  return { location: o.location, cookies: [clear, cookie(ctx, SESSION_COOKIE, o.session, { path: '/', maxAgeSec: SESSION_TTL_MS / 1000 })] };
+}
+
+function outcome(ctx: RequestContext, o: LoginOutcome): void {
+  const n = next(ctx, o);
+  redirect(ctx, n.location, n.cookies.length ? { 'Set-Cookie': n.cookies } : {});
 }
 
 function cliLogin(q: URLSearchParams): { redirect: string; state: string; challenge: string } | undefined {
@@ -74,7 +79,19 @@ export async function handlePages(ctx: RequestContext, deps: { oidc: OidcService
       case `GET ${OIDC_PATH}/onboard`:
         return onboardForm(ctx, 200, await oidc.onboarding(jar[LOGIN_COOKIE]));
       case `POST ${OIDC_PATH}/onboard`: {
-        if (!/^application\/x-www-form-urlencoded\b/i.test(ctx.req.headers['content-type'] ?? '')) throw new HarborError('UNSUPPORTED_MEDIA_TYPE', 'the onboarding form is sent as application/x-www-form-urlencoded');
+        const type = ctx.req.headers['content-type'] ?? '';
+        if (/^application\/json\b/i.test(type)) {
+          // Harbor's UI posts JSON {username} and reads JSON (errors in Harbor's envelope). No form
+          // token: a page of another site cannot send application/json here (that needs a CORS
+          // preflight, which this server never grants), so the request itself shows it is no forgery.
+          ctx.family = 'api';
+          const username = optString(await readObject(ctx), 'username') ?? '';
+          const { formToken } = await oidc.onboarding(jar[LOGIN_COOKIE]);
+          const n = next(ctx, await oidc.onboard(jar[LOGIN_COOKIE], formToken, username.trim()));
+          ctx.res.setHeader('Set-Cookie', n.cookies);
+          return sendJson(ctx, 200, { redirect_location: new URL(n.location, origin(ctx)).toString() }, { 'Cache-Control': 'no-store' });
+        }
+        if (!/^application\/x-www-form-urlencoded\b/i.test(type)) throw new HarborError('UNSUPPORTED_MEDIA_TYPE', 'the onboarding form is sent as application/x-www-form-urlencoded (or application/json {"username": ...})');
         const form = new URLSearchParams(await readText(ctx, MAX_FORM));
         const username = (form.get('username') ?? '').trim();
         try {

@@ -105,7 +105,7 @@ export class HttpBrowser {
   }
 
   /** One request; cookies stored from the answer. */
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
     const u = new URL(url);
     const headers: Record<string, string> = { ...init.headers };
     const ch = this.cookieHeader(u);
@@ -114,6 +114,10 @@ export class HttpBrowser {
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (init.json !== undefined) {
+      // The text as given (a test may send JSON that is not an object, or not JSON).
+      body = init.json;
+      headers['content-type'] ??= 'application/json';
     }
     const r = await fetch(u, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     for (const sc of r.headers.getSetCookie()) {

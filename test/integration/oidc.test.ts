@@ -176,6 +176,40 @@ describe('browser sign-in over HTTP', () => {
     expectApiError(await api(srv.url, 'GET', '/users/current', { as: null, headers: { cookie: `sid=${sid}` } }), 401, 'UNAUTHORIZED');
   });
 
+  test('POST /c/oidc/onboard with JSON {username} (what Harbor\'s UI sends): 200 and a session; every refusal in Harbor\'s error envelope', async () => {
+    op.accounts.set('jo', { email: 'jo@example.org' });
+    const b = new HttpBrowser();
+    expect((await signIn(b, 'jo')).location).toBe(`${srv.url}/c/oidc/onboard`);
+    const post = (json: string, headers?: Record<string, string>) => b.request(`${srv.url}/c/oidc/onboard`, { json, headers });
+    const code = (r: { text: string }) => (JSON.parse(r.text) as { errors: { code: string; message: string }[] }).errors[0];
+    for (const [body, message] of [
+      ['{"username":"admin"}', 'the username admin is already taken'],
+      ['{"username":"a,b"}', 'the username must be'],
+      ['{"username":""}', 'the username must be'],
+      ['{"username":7}', 'username must be a string'],
+      ['{}', 'the username must be'],
+      ['{"__proto__":{"username":"jo"}}', 'the username must be'],
+      ['["jo"]', 'the request body must be a JSON object'],
+      ['{"username":', 'JSON'],
+    ] as const) {
+      const r = await post(body);
+      expect(r.status, body).toBe(message.includes('taken') ? 409 : 400);
+      expect(r.headers.get('content-type'), body).toMatch(/^application\/json/);
+      expect(code(r).message, body).toContain(message);
+    }
+    expect((await post('{"username":"jo"}', { 'content-type': 'text/plain' })).status).toBe(415);
+    // The refusals kept the onboarding step; the name is free: onboarded and signed in.
+    const done = await post('{"username":"jo"}');
+    expect(done.status, done.text).toBe(200);
+    expect(JSON.parse(done.text)).toEqual({ redirect_location: `${srv.url}/c/oidc/signed-in` });
+    expect(done.headers.getSetCookie().join('\n')).toMatch(/sid=[^;]+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax/);
+    expect((await sessionApi(b, 'GET', '/users/current')).body).toMatchObject({ username: 'jo', email: 'jo@example.org' });
+    // Once only: the step is over.
+    const again = await post('{"username":"jo2"}');
+    expect(again.status).toBe(400);
+    expect(code(again)).toMatchObject({ code: 'BAD_REQUEST', message: 'no onboarding in progress (it expired or was completed): sign in again' });
+  });
+
   test('redirect_url: a local path is where the sign-in lands; another site is refused', async () => {
     op.accounts.set('rita', { name: 'rita' });
     await configure({ oidc_auto_onboard: true });
