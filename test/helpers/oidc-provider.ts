@@ -36,6 +36,8 @@ export async function startTestOp(redirectUris: () => string[], opts: { audience
   let provider: Provider | undefined;
   const clients = () => [opts.audience ?? CLIENT_ID, OTHER_CLIENT_ID].map((id) => ({
     client_id: id, client_secret: CLIENT_SECRET, redirect_uris: redirectUris(),
+    // RP-initiated logout returns to the registry's sign-in page (Harbor's post_logout_redirect_uri).
+    post_logout_redirect_uris: redirectUris().map((u) => `${new URL(u).origin}/account/sign-in`),
     grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' as const,
   }));
   const make = () => new Provider(issuer, {
