@@ -201,7 +201,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
         await handleLogout(ctx, services);
       } else if (ctx.path === OIDC_LOGOUT_PATH) {
         ctx.route = OIDC_LOGOUT_PATH;
-        await handleOidcLogout(ctx, { ...services, log });
+        await handleOidcLogout(ctx, { auditExt: services.auditExt, oidc: services.oidc, log });
       } else if (isPagePath(ctx.path)) {
         await handlePages(ctx, { oidc: services.oidc, log });
       } else if (ctx.path === '/' || ctx.path === '/healthz') {

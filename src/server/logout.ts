@@ -5,7 +5,7 @@
 // then anonymous, and its resolver skips a logout without a user name.
 // A browser signed in through OIDC (a session cookie, auth_mode oidc_auth) gets Harbor's answer for
 // an OIDC user: 403 with {"redirect_location": ".../c/oidc/logout"}, where its session ends (and,
-// with oidc_logout, the provider's: server/oidc.ts) and the logout is recorded (Harbor's
+// with oidc_logout, the provider's: handleOidcLogout below) and the logout is recorded (Harbor's
 // oidcLogoutResolver). Unlike Harbor, a client that signs in with Basic (harborctl logout with a
 // CLI secret) is not sent there: it has no browser session to end and is answered as any user.
 import { HarborError } from '../core/errors.js';
