@@ -1,4 +1,4 @@
-// /projects/{project}/members (swagger tag "member"). Members here are users (entity_type "u").
+// /projects/{project}/members (swagger tag "member"): users (entity_type "u") and user groups ("g").
 import { HarborError } from '../core/errors.js';
 import { nameOrId, seg, type HarborClient, type ListResult, type PageOptions } from './http.js';
 import { getProject, notFound } from './projects.js';
@@ -39,6 +39,25 @@ export async function addMember(c: HarborClient, project: string, username: stri
     throw new HarborError('NOT_FOUND', `user ${username} not found`, { detail: e.detail });
   }
   return findMember(c, project, username);
+}
+
+/** Harbor's user group types (swagger UserGroup.group_type). */
+export const GROUP_TYPES = { ldap: 1, http: 2, oidc: 3 } as const;
+export type GroupKind = keyof typeof GROUP_TYPES;
+
+/** Adds a user group as a member: an LDAP group by its DN, an HTTP or OIDC group by name (Harbor's member_group). */
+export async function addGroupMember(c: HarborClient, project: string, group: { kind: GroupKind; name: string }, roleId: number): Promise<ProjectMemberEntity> {
+  const p = nameOrId(project);
+  const memberGroup = group.kind === 'ldap' ? { ldap_group_dn: group.name } : { group_name: group.name, group_type: GROUP_TYPES[group.kind] };
+  let r;
+  try {
+    r = await c.request('POST', `/projects/${p.path}/members`, { body: { role_id: roleId, member_group: memberGroup }, headers: p.headers });
+  } catch (e) {
+    throw notFound(e, `project ${project} not found`);
+  }
+  const id = /\/members\/(\d+)$/.exec(r.headers.location ?? '')?.[1];
+  if (!id) throw new HarborError('INTERNAL_SERVER_ERROR', 'the server added the group but did not say its member id (no Location header)');
+  return findMember(c, project, id);
 }
 
 export async function updateMember(c: HarborClient, project: string, memberId: number, roleId: number): Promise<void> {

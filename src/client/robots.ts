@@ -3,10 +3,27 @@
 // (q=Level=project,ProjectID=N for a project's robots, q=Level=system otherwise).
 import { HarborError } from '../core/errors.js';
 import { seg, type HarborClient, type ListResult, type PageOptions } from './http.js';
+import { getConfigurations } from './config.js';
 import { getProject, notFound } from './projects.js';
+import { systemInfo } from './system.js';
 
 /** Harbor's login prefix for robots (robot_name_prefix, harbor-notes §3.3). */
 export const ROBOT_PREFIX = 'robot$';
+
+/**
+ * The server's robot_name_prefix: its configuration (system admins may read it), else /systeminfo
+ * (harborctl serve tells any signed-in caller), else Harbor's default.
+ */
+export async function robotNamePrefix(c: HarborClient): Promise<string> {
+  try {
+    const v = (await getConfigurations(c)).robot_name_prefix?.value;
+    if (typeof v === 'string' && v) return v;
+  } catch (e) {
+    if (!(e instanceof HarborError && (e.code === 'UNAUTHORIZED' || e.code === 'FORBIDDEN'))) throw e;
+  }
+  const v = (await systemInfo(c)).robot_name_prefix;
+  return typeof v === 'string' && v ? v : ROBOT_PREFIX;
+}
 
 export interface RobotAccess { resource: string; action: string; effect?: string }
 export interface RobotPermission { kind: 'system' | 'project'; namespace: string; access: RobotAccess[] }

@@ -139,6 +139,8 @@ export interface SystemInfo {
   auth_mode?: string;
   /** harborctl serve's own version (a field Harbor does not have). */
   harborctl_version?: string;
+  /** harborctl serve's robot_name_prefix, for any signed-in caller (Harbor has it in /configurations only). */
+  robot_name_prefix?: string;
   [k: string]: unknown;
 }
 

@@ -16,12 +16,12 @@ import { API_PREFIX } from './api/router.js';
 import type { ApiServices } from './api/services.js';
 import { sendJson, type RequestContext } from './context.js';
 import { writeError } from './errors.js';
-import { handleLogout, LOGOUT_PATH } from './logout.js';
+import { handleLogout, handleOidcLogout, LOGOUT_PATH } from './logout.js';
 import type { ServerMetrics } from './metrics.js';
 import { authorizeRegistry } from './registry/auth.js';
 import { handleRegistry } from './registry/routes.js';
 import { handleToken, TOKEN_PATH } from './token/routes.js';
-import { handlePages, isPagePath } from './oidc.js';
+import { handlePages, isPagePath, OIDC_LOGOUT_PATH } from './oidc.js';
 
 export interface HttpServerOptions {
   registry: RegistryService;
@@ -214,6 +214,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
       } else if (ctx.path === LOGOUT_PATH) {
         ctx.route = LOGOUT_PATH;
         await handleLogout(ctx, services);
+      } else if (ctx.path === OIDC_LOGOUT_PATH) {
+        ctx.route = OIDC_LOGOUT_PATH;
+        await handleOidcLogout(ctx, { auditExt: services.auditExt, oidc: services.oidc, log });
       } else if (isPagePath(ctx.path)) {
         await handlePages(ctx, { oidc: services.oidc, log });
       } else if (ctx.path === '/' || ctx.path === '/healthz') {

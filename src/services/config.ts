@@ -114,6 +114,7 @@ function items(defaultStorageLimit: number): Record<string, Item> {
     oidc_admin_group: { type: 'string', default: '' },
     oidc_group_filter: { type: 'string', default: '', check: (v: string) => { checkGroupFilter(v); } },
     oidc_extra_redirect_parms: { type: 'string', default: '{}', check: (v: string) => { checkExtraRedirectParams(v); } },
+    oidc_logout: { type: 'boolean', default: false },
   };
 }
 

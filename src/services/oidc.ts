@@ -62,12 +62,12 @@ export interface CliLogin { redirect: string; state: string; challenge: string }
 
 interface LoginState { state: string; nonce: string; verifier: string; redirectUri: string; redirectUrl: string; cli?: CliLogin }
 
-/** The provider's tokens as kept (sealed) for a user; expiresAt on the server's clock (ms). */
-interface TokenSet { accessToken: string; refreshToken?: string; expiresAt: number; claims: Claims }
+/** The provider's tokens as kept (sealed) for a user; expiresAt on the server's clock (ms); idToken the raw ID token (logout's id_token_hint). */
+interface TokenSet { accessToken: string; refreshToken?: string; idToken?: string; expiresAt: number; claims: Claims }
 
 interface OnboardState { info: OidcUserInfo; tokens: TokenSet; redirectUrl: string; cli?: CliLogin; formToken: string }
 
-interface WebSessionData { userId: number; adminInAuth: boolean; csrf: string }
+interface WebSessionData { userId: number; adminInAuth: boolean; csrf: string; idToken?: string }
 
 /** Where a finished step sends the browser: signed in (a session cookie), to the onboarding form, or to the CLI's loopback. */
 export type LoginOutcome =
@@ -337,7 +337,7 @@ export class OidcService implements ExternalDirectory {
       return { kind: 'cli', location: to.toString() };
     }
     const session = randomToken();
-    const data: WebSessionData = { userId: user.id, adminInAuth: info.adminGroupMember, csrf: randomToken() };
+    const data: WebSessionData = { userId: user.id, adminInAuth: info.adminGroupMember, csrf: randomToken(), idToken: tokens.idToken };
     await this.stores.oidc.putSession({ id: hashId(session), kind: WEB, data: this.seal(data), expiresAt: this.now() + SESSION_TTL_MS });
     return { kind: 'signed-in', session, location: redirectUrl || '/c/oidc/signed-in' };
   }
@@ -356,7 +356,7 @@ export class OidcService implements ExternalDirectory {
     if (!claims) throw new HarborError('BAD_REQUEST', 'the provider sent no ID token');
     const expiresIn = t.expiresIn();
     return {
-      accessToken: t.access_token, refreshToken: t.refresh_token ?? previous?.refreshToken, claims,
+      accessToken: t.access_token, refreshToken: t.refresh_token ?? previous?.refreshToken, idToken: t.id_token ?? previous?.idToken, claims,
       // No expires_in: treat it as valid for a minute, then refresh.
       expiresAt: this.now() + (expiresIn !== undefined ? expiresIn * 1000 : 60_000),
     };
@@ -391,6 +391,33 @@ export class OidcService implements ExternalDirectory {
 
   async logout(cookie: string): Promise<void> {
     await this.stores.oidc.deleteSession(hashId(cookie));
+  }
+
+  /**
+   * GET /c/oidc/logout (Harbor's RedirectLogout): the browser session ends here; with oidc_logout
+   * set, the browser then goes to the provider's end_session_endpoint (RP-initiated logout, with the
+   * session's ID token as id_token_hint and `afterwards` as post_logout_redirect_uri) so the
+   * provider's session ends too. Without oidc_logout, a session, an ID token or an
+   * end_session_endpoint, it goes to `afterwards` at once (as Harbor). `username`: whose session
+   * ended (the audit log's logout), when there was one.
+   */
+  async endSession(cookie: string | undefined, afterwards: string): Promise<{ username?: string; location: string }> {
+    const entry = cookie ? await this.stores.oidc.takeSession(hashId(cookie), this.now()) : null;
+    if (!entry || entry.kind !== WEB) return { location: afterwards };
+    const s = this.open<WebSessionData>(entry.data);
+    const username = (await this.stores.identity.getUserById(s.userId))?.username;
+    if (!this.active || !this.config.bool('oidc_logout') || !s.idToken) return { username, location: afterwards };
+    let config: oidc.Configuration;
+    try {
+      config = await this.provider();
+    } catch (e) {
+      throw new HarborError('UPSTREAM_ERROR', `you are signed out here, but the session at the OpenID provider could not be ended: ${e instanceof HarborError ? e.message : String(e)}`);
+    }
+    if (!config.serverMetadata().end_session_endpoint) {
+      this.log.warn('oidc_logout is set but the OpenID provider has no end_session_endpoint: its session is left as it is');
+      return { username, location: afterwards };
+    }
+    return { username, location: lib().buildEndSessionUrl(config, { id_token_hint: s.idToken, post_logout_redirect_uri: afterwards }).toString() };
   }
 
   /** POST /c/oidc/cli-token: the one-time code and the verifier of the CLI's challenge → the user name and CLI secret. */

@@ -36,6 +36,8 @@ export async function startTestOp(redirectUris: () => string[], opts: { audience
   let provider: Provider | undefined;
   const clients = () => [opts.audience ?? CLIENT_ID, OTHER_CLIENT_ID].map((id) => ({
     client_id: id, client_secret: CLIENT_SECRET, redirect_uris: redirectUris(),
+    // RP-initiated logout returns to the registry's sign-in page (Harbor's post_logout_redirect_uri).
+    post_logout_redirect_uris: redirectUris().map((u) => `${new URL(u).origin}/account/sign-in`),
     grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' as const,
   }));
   const make = () => new Provider(issuer, {
@@ -105,7 +107,7 @@ export class HttpBrowser {
   }
 
   /** One request; cookies stored from the answer. */
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
     const u = new URL(url);
     const headers: Record<string, string> = { ...init.headers };
     const ch = this.cookieHeader(u);
@@ -114,6 +116,10 @@ export class HttpBrowser {
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (init.json !== undefined) {
+      // The text as given (a test may send JSON that is not an object, or not JSON).
+      body = init.json;
+      headers['content-type'] ??= 'application/json';
     }
     const r = await fetch(u, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     for (const sc of r.headers.getSetCookie()) {

@@ -55,3 +55,31 @@ test('a nested repository name survives the double encoding, in a table and in Y
   expect(y.stdout).toContain('repository_name: library/a/b/c');
   expect(json(await h(['repo', 'delete', 'library/a/b/c', '--yes', '-o', 'json']))).toEqual({ kind: 'repository', name: 'library/a/b/c', deleted: true });
 });
+
+test('member add --group: an OIDC or HTTP group by name, an LDAP group by DN; listed as groups; bad input is a usage error', async () => {
+  expect((await h(['project', 'create', 'grp-proj'])).code).toBe(0);
+  const c = new HarborClient({ server: server.url, username: 'admin', password: 'Harbor12345' });
+  try {
+    await c.request('POST', '/usergroups', { body: { group_name: 'platform', group_type: 3 } });
+    await c.request('POST', '/usergroups', { body: { group_name: 'proxied', group_type: 2 } });
+  } finally { await c.close(); }
+  const m = json(await h(['member', 'add', 'grp-proj', 'platform', '--group', 'oidc', '--role', 'maintainer', '-o', 'json']));
+  expect(m).toMatchObject({ entity_name: 'platform', entity_type: 'g', role_id: 4 });
+  expect(json(await h(['member', 'add', 'grp-proj', 'proxied', '--group', 'http', '-o', 'json']))).toMatchObject({ entity_name: 'proxied', entity_type: 'g', role_id: 2 });
+  const t = await h(['member', 'list', 'grp-proj']);
+  expect(t.stdout).toMatch(/\bplatform\s+group\s+maintainer\n/);
+  // The server's refusal, as it says it: no such group.
+  const none = await h(['member', 'add', 'grp-proj', 'nobody', '--group', 'oidc']);
+  expect(none.code).not.toBe(0);
+  expect(none.stderr).toMatch(/^harborctl: .*nobody.*\n$/);
+  // With no LDAP configured, a DN is refused by the server; a DN that is no DN is refused before asking.
+  const ldap = await h(['member', 'add', 'grp-proj', 'cn=devs,ou=groups,dc=example,dc=org', '--group', 'ldap']);
+  expect(ldap.code).not.toBe(0);
+  for (const [args, line] of [
+    [['platform', '--group', 'oidcx'], 'invalid --group "oidcx": oidc, ldap or http'],
+    [['devs', '--group', 'ldap'], 'with --group ldap the member is the group\'s DN (cn=devs,ou=groups,dc=example,dc=org), not "devs"'],
+  ] as const) {
+    const r = await h(['member', 'add', 'grp-proj', ...args]);
+    expect([r.code, r.stderr]).toEqual([2, `harborctl: ${line}\n`]);
+  }
+});

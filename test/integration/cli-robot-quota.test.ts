@@ -299,6 +299,42 @@ describe('k8s pull-secret', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ kind: 'Secret', apiVersion: 'v1', metadata: { name: 'regcred' }, type: 'kubernetes.io/dockerconfigjson' });
   });
 
+  test('--robot takes the server\'s robot_name_prefix: /configurations for an admin, /systeminfo for other users, robot$ for a server with no context', async () => {
+    const host = new URL(server.url).host;
+    const loginOf = async (args: string[]): Promise<string> => {
+      const m = YAML.parse((await ok(['k8s', 'pull-secret', 'regcred', '--robot', ...args, '--password-stdin'], 'pw')).stdout);
+      return Object.values(JSON.parse(Buffer.from(m.data['.dockerconfigjson'], 'base64').toString()).auths as Record<string, { username: string }>)[0].username;
+    };
+    const admin = new HarborClient({ server: server.url, username: 'admin', password: 'Harbor12345' });
+    await admin.request('PUT', '/configurations', { body: { robot_name_prefix: 'bot-' } });
+    await admin.request('POST', '/users', { body: { username: 'pam', password: 'Pam12345678', email: 'pam@example.org', realname: 'Pam' } });
+    try {
+      // The local server's context (admin): its configuration says bot-.
+      expect(await loginOf(['ci+x', '--server', host])).toBe('bot-ci+x');
+      expect(await loginOf(['bot-ci+x', '--server', server.url])).toBe('bot-ci+x');
+      // No context for that server: Harbor's default, and no network call.
+      expect(await loginOf(['ci+x', '--server', server0])).toBe('robot$ci+x');
+      // A user who may not read the configuration: systeminfo tells.
+      await ok(['login', server.url, '-u', 'pam', '--password-stdin'], 'Pam12345678');
+      try {
+        expect(await loginOf(['ci+x', '--server', host])).toBe('bot-ci+x');
+        // A server that cannot tell (pam's password changed since): a warning, and Harbor's default.
+        const pam = (await admin.request<{ user_id: number }[]>('GET', '/users', { query: { q: 'username=pam' } })).data[0];
+        await admin.request('PUT', `/users/${pam.user_id}/password`, { body: { new_password: 'Pam-changed-1' } });
+        const r = await h(['k8s', 'pull-secret', 'regcred', '--robot', 'ci+x', '--server', host, '--password-stdin'], 'pw');
+        expect(r.code).toBe(0);
+        expect(r.stderr).toMatch(/^harborctl: warning: could not read robot_name_prefix from http:\/\/127\.0\.0\.1:\d+ \(.+\): using robot\$\n$/);
+        const auths = JSON.parse(Buffer.from(YAML.parse(r.stdout).data['.dockerconfigjson'], 'base64').toString()).auths as Record<string, { username: string }>;
+        expect(auths[host].username).toBe('robot$ci+x');
+      } finally {
+        expect((await h(['logout'])).code).toBe(0); // warns that the server could not be told (pam's password changed)
+      }
+    } finally {
+      await admin.request('PUT', '/configurations', { body: { robot_name_prefix: 'robot$' } });
+      await admin.close();
+    }
+  });
+
   test('errors: missing password input on a non-TTY is 4, bad flags are 2', async () => {
     await fails(['k8s', 'pull-secret', 'regcred', '--server', server0, '--robot', 'ci+x', '--password-stdin'], 4, 'no password on stdin (--password-stdin)');
     await fails(['k8s', 'pull-secret', 'regcred', '--server', server0, '--robot', 'ci+x'], 4, 'a password is required: pass --password-stdin (no terminal to ask on)');

@@ -102,7 +102,8 @@ describe('LDAP sign-in against slapd', () => {
 
   test('a member of ldap_group_admin_dn is a system admin while signed in through LDAP', async () => {
     const me = await api(srv.url, 'GET', '/users/current', { as: ann });
-    expect(me.body.sysadmin_flag).toBe(true);
+    expect(me.body).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: true });
+    expect((await api(srv.url, 'GET', '/users/current', { as: bob })).body).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: false });
     expect((await api(srv.url, 'GET', '/configurations', { as: ann })).status).toBe(200);
     expectApiError(await api(srv.url, 'GET', '/configurations', { as: bob }), 403, 'FORBIDDEN');
     // Not stored: the flag comes from the directory at each sign-in.

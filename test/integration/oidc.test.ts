@@ -166,14 +166,107 @@ describe('browser sign-in over HTTP', () => {
     // The second sign-in of the same subject goes straight to a session.
     const again = await signIn(new HttpBrowser(), 'olga');
     expect(again.location).toBe(`${srv.url}/c/oidc/signed-in`);
-    // Sign out: the session ends.
+    // Sign out as Harbor's UI does: /c/log_out answers an OIDC session with 403 and where to go,
+    // /c/oidc/logout ends the session (oidc_logout is off: straight to the sign-in page).
     const sid = b.cookie(srv.url, 'sid')!;
-    await b.request(`${srv.url}/c/log_out`);
+    const first = await b.request(`${srv.url}/c/log_out`);
+    expect(first.status).toBe(403);
+    expect(JSON.parse(first.text)).toEqual({ redirect_location: `${srv.url}/c/oidc/logout` });
+    expect(b.cookie(srv.url, 'sid')).toBe(sid);
+    const out1 = await b.request(`${srv.url}/c/oidc/logout`);
+    expect(out1.status).toBe(302);
+    expect(out1.location).toBe(`${srv.url}/account/sign-in`);
     expect(b.cookie(srv.url, 'sid')).toBeUndefined();
+    expect((await b.request(out1.location!)).text).toContain('<a id="sign-in" href="/c/oidc/login">');
     // The audit log names the session's user (the request carried no other credential).
     const out = await api(srv.url, 'GET', '/auditlog-exts', { query: { page_size: '100' } });
     expect((out.body as { operation: string; username: string }[]).filter((r) => r.operation === 'logout').map((r) => r.username)).toEqual(['olga']);
     expectApiError(await api(srv.url, 'GET', '/users/current', { as: null, headers: { cookie: `sid=${sid}` } }), 401, 'UNAUTHORIZED');
+  });
+
+  test('POST /c/oidc/onboard with JSON {username} (what Harbor\'s UI sends): 200 and a session; every refusal in Harbor\'s error envelope', async () => {
+    op.accounts.set('jo', { email: 'jo@example.org' });
+    const b = new HttpBrowser();
+    expect((await signIn(b, 'jo')).location).toBe(`${srv.url}/c/oidc/onboard`);
+    const post = (json: string, headers?: Record<string, string>) => b.request(`${srv.url}/c/oidc/onboard`, { json, headers });
+    const code = (r: { text: string }) => (JSON.parse(r.text) as { errors: { code: string; message: string }[] }).errors[0];
+    for (const [body, message] of [
+      ['{"username":"admin"}', 'the username admin is already taken'],
+      ['{"username":"a,b"}', 'the username must be'],
+      ['{"username":""}', 'the username must be'],
+      ['{"username":7}', 'username must be a string'],
+      ['{}', 'the username must be'],
+      ['{"__proto__":{"username":"jo"}}', 'the username must be'],
+      ['["jo"]', 'the request body must be a JSON object'],
+      ['{"username":', 'JSON'],
+    ] as const) {
+      const r = await post(body);
+      expect(r.status, body).toBe(message.includes('taken') ? 409 : 400);
+      expect(r.headers.get('content-type'), body).toMatch(/^application\/json/);
+      expect(code(r).message, body).toContain(message);
+    }
+    expect((await post('{"username":"jo"}', { 'content-type': 'text/plain' })).status).toBe(415);
+    // The refusals kept the onboarding step; the name is free: onboarded and signed in.
+    const done = await post('{"username":"jo"}');
+    expect(done.status, done.text).toBe(200);
+    expect(JSON.parse(done.text)).toEqual({ redirect_location: `${srv.url}/c/oidc/signed-in` });
+    expect(done.headers.getSetCookie().join('\n')).toMatch(/sid=[^;]+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax/);
+    expect((await sessionApi(b, 'GET', '/users/current')).body).toMatchObject({ username: 'jo', email: 'jo@example.org' });
+    // Once only: the step is over.
+    const again = await post('{"username":"jo2"}');
+    expect(again.status).toBe(400);
+    expect(code(again)).toMatchObject({ code: 'BAD_REQUEST', message: 'no onboarding in progress (it expired or was completed): sign in again' });
+  });
+
+  test('oidc_logout: /c/oidc/logout ends the session here and sends the browser to the provider\'s end_session_endpoint with id_token_hint and post_logout_redirect_uri', async () => {
+    expect((await api(srv.url, 'GET', '/configurations')).body.oidc_logout).toEqual({ value: false, editable: true });
+    await configure({ oidc_auto_onboard: true, oidc_user_claim: 'preferred_username', oidc_logout: true });
+    try {
+      expect((await api(srv.url, 'GET', '/configurations')).body.oidc_logout.value).toBe(true);
+      expectApiError(await configure({ oidc_logout: 'yes' }), 400, 'BAD_REQUEST');
+      op.accounts.set('lou', { preferred_username: 'lou' });
+      const b = new HttpBrowser();
+      await signIn(b, 'lou');
+      const sid = b.cookie(srv.url, 'sid')!;
+      expect((await sessionApi(b, 'GET', '/users/current')).status).toBe(200);
+      const out = await b.request(`${srv.url}/c/oidc/logout`);
+      expect(out.status).toBe(302);
+      const to = new URL(out.location!);
+      expect(`${to.origin}${to.pathname}`).toBe(`${op.issuer}/session/end`);
+      expect(to.searchParams.get('post_logout_redirect_uri')).toBe(`${srv.url}/account/sign-in`);
+      expect(to.searchParams.get('client_id')).toBe(CLIENT_ID);
+      // The hint is the ID token of this sign-in: the provider's own verifier accepts it.
+      const hint = JSON.parse(Buffer.from(to.searchParams.get('id_token_hint')!.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+      expect(hint).toMatchObject({ sub: 'lou', aud: CLIENT_ID, iss: op.issuer });
+      // The session here is over before the provider is asked.
+      expect(b.cookie(srv.url, 'sid')).toBeUndefined();
+      expectApiError(await api(srv.url, 'GET', '/users/current', { as: null, headers: { cookie: `sid=${sid}` } }), 401, 'UNAUTHORIZED');
+      // The provider asks to confirm, ends its session and sends the browser back to the sign-in page.
+      const confirm = await b.request(out.location!);
+      expect(confirm.status, confirm.text).toBe(200);
+      const action = /<form[^>]*action="([^"]+)"/.exec(confirm.text)![1];
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.text)![1];
+      const ended = await b.request(new URL(action, op.issuer).toString(), { form: { xsrf, logout: 'yes' } });
+      expect(ended.status).toBeGreaterThanOrEqual(300);
+      expect(ended.status).toBeLessThan(400);
+      expect(ended.location).toBe(`${srv.url}/account/sign-in`);
+      // The audit log has the logout once.
+      const log = (await api(srv.url, 'GET', '/auditlog-exts', { query: { page_size: '100' } })).body as { operation: string; username: string }[];
+      expect(log.filter((r) => r.operation === 'logout' && r.username === 'lou')).toHaveLength(1);
+      // No session (a second visit, a stale cookie): straight to the sign-in page, nothing recorded.
+      const again = await b.request(`${srv.url}/c/oidc/logout`, { headers: { cookie: `sid=${sid}` } });
+      expect(again.location).toBe(`${srv.url}/account/sign-in`);
+      expectApiError(await http(srv.url, 'POST', '/c/oidc/logout', { as: null }), 405, 'METHOD_NOT_ALLOWED');
+      // A provider that cannot be reached: an error page that says so; the session here has ended anyway.
+      await signIn(b, 'lou');
+      await configure({ oidc_endpoint: 'http://127.0.0.1:9/' });
+      const down = await b.request(`${srv.url}/c/oidc/logout`);
+      expect(down.status).toBe(502);
+      expect(errorOf(down)).toContain('you are signed out here, but the session at the OpenID provider could not be ended');
+      expect(b.cookie(srv.url, 'sid')).toBeUndefined();
+    } finally {
+      await configure({ oidc_logout: false, oidc_endpoint: op.issuer });
+    }
   });
 
   test('redirect_url: a local path is where the sign-in lands; another site is refused', async () => {
@@ -237,16 +330,19 @@ describe('groups, admin group and access by group', () => {
     op.accounts.set('adam', { preferred_username: 'adam', groups: ['harbor-admins'] });
     const b = new HttpBrowser();
     await signIn(b, 'adam');
+    // As Harbor's UserResp: the stored flag stays false, admin_role_in_auth says the provider made the admin.
     const me = await sessionApi(b, 'GET', '/users/current');
-    expect(me.body.sysadmin_flag).toBe(true);
+    expect(me.body).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: true });
+    expect((await sessionApi(b, 'GET', `/users/${me.body.user_id}`)).body).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: true });
     expect((await sessionApi(b, 'GET', '/users')).status).toBe(200);
     const stored = (await api(srv.url, 'GET', `/users/${me.body.user_id}`)).body;
-    expect(stored.sysadmin_flag).toBe(false);
+    expect(stored).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: false });
     // Out of the group: the next sign-in is no admin.
     op.accounts.set('adam', { preferred_username: 'adam', groups: [] });
     const b2 = new HttpBrowser();
     await signIn(b2, 'adam');
     expectApiError(await sessionApi(b2, 'GET', '/users'), 403, 'FORBIDDEN');
+    expect((await sessionApi(b2, 'GET', '/users/current')).body).toMatchObject({ sysadmin_flag: false, admin_role_in_auth: false });
   });
 });
 

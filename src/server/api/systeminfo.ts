@@ -26,6 +26,8 @@ export function systeminfoRoutes(r: ApiRouter): void {
         current_time: new Date().toISOString(), read_only: false, notification_enable: false,
         registry_url: host, project_creation_restriction: 'everyone', has_ca_root: (await c.svc.system.caCert()) !== null,
         registry_storage_provider_name: 'filesystem',
+        // Ours: a robot's login name for any signed-in caller (Harbor keeps it in /configurations, admins only).
+        robot_name_prefix: c.svc.config.str('robot_name_prefix'),
       });
     }
     sendJson(c.http, 200, info);

@@ -18,18 +18,29 @@ function requiredString(o: Record<string, unknown>, key: string): string {
   return v;
 }
 
+/**
+ * A user record as the caller may read it. The caller's own one says admin_role_in_auth when its
+ * sign-in made it an admin (the principal is an admin, the stored flag is not), as Harbor's user
+ * controller copies AdminRoleInAuth from the security context; sysadmin_flag is the stored flag.
+ */
+async function userRecord(c: ApiContext, id: number): Promise<Record<string, unknown>> {
+  const stored = await c.svc.users.get(c.principal, id);
+  const self = c.principal.kind === 'user' && c.principal.user.id === id ? c.principal.user : undefined;
+  return userResp(stored, !!self?.sysadmin && !stored.sysadmin);
+}
+
 /** The caller's own record; an OIDC user's oidc_user_meta holds its CLI secret (Harbor shows it to the user only). */
 async function currentUser(c: ApiContext): Promise<void> {
   const user = requireUser(c.principal);
   const meta = await c.svc.oidc.meta(user);
-  sendJson(c.http, 200, { ...userResp(user), ...(meta ? { oidc_user_meta: meta } : {}) });
+  sendJson(c.http, 200, { ...(await userRecord(c, user.id)), ...(meta ? { oidc_user_meta: meta } : {}) });
 }
 
 export function userRoutes(r: ApiRouter): void {
   r.add('GET', '/users', async (c) => {
     const all = await c.svc.users.list(c.principal);
     const items = sortBy(filterByQuery(all, parseQuery(c.http.query.get('q')), USER_FIELDS), c.http.query.get('sort'), USER_FIELDS);
-    sendPage(c.http, items, userResp);
+    sendPage(c.http, items, (u) => userResp(u));
   });
   r.add('POST', '/users', async (c) => {
     const b = await readObject(c.http);
@@ -47,7 +58,7 @@ export function userRoutes(r: ApiRouter): void {
     sendPage(c.http, items, (u) => ({ user_id: u.id, username: u.username }));
   });
   r.add('GET', '/users/{user_id}', async (c) => {
-    sendJson(c.http, 200, userResp(await c.svc.users.get(c.principal, idParam(c, 'user_id'))));
+    sendJson(c.http, 200, await userRecord(c, idParam(c, 'user_id')));
   });
   r.add('PUT', '/users/{user_id}', async (c) => {
     const b = await readObject(c.http);

@@ -8,10 +8,11 @@ import { ROLE_NAMES } from '../../services/rbac.js';
 import { SECRET_MASK } from '../../services/registries.js';
 import type { CveAllowlist, Label, Project, ProjectMember, RegistryEndpoint, Robot, RepositoryInfo, RoleId, TagInfo, User } from '../../storage/meta/index.js';
 
-export function userResp(u: User): Record<string, unknown> {
+/** `adminRoleInAuth`: the caller's own record, made an admin by its sign-in (oidc_admin_group, ldap_group_admin_dn), as Harbor's UserResp. */
+export function userResp(u: User, adminRoleInAuth = false): Record<string, unknown> {
   return {
     user_id: u.id, username: u.username, email: u.email, realname: u.realname, comment: u.comment,
-    sysadmin_flag: u.sysadmin, admin_role_in_auth: false, creation_time: u.createdAt, update_time: u.updatedAt,
+    sysadmin_flag: u.sysadmin, admin_role_in_auth: adminRoleInAuth, creation_time: u.createdAt, update_time: u.updatedAt,
   };
 }
 

@@ -6,7 +6,7 @@ export function register(program: Command, { act }: Kit): void {
   const k8s = program.command('k8s').description('Kubernetes manifests');
   k8s.command('pull-secret <name>').description('print a kubernetes.io/dockerconfigjson Secret, as kubectl create secret docker-registry would')
     .option('--server <url>', 'the registry, used verbatim as the key in auths (like --docker-server)')
-    .option('--robot <name>', 'log in as this robot (robot$ is added when missing)')
+    .option('--robot <name>', 'log in as this robot (the server\'s robot_name_prefix, robot$, is added when missing)')
     .option('-u, --username <user>', 'log in as this user')
     .option('--password-stdin', 'read the password or robot secret from stdin')
     .option('-n, --namespace <ns>', 'the Secret\'s namespace')

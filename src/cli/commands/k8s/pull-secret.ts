@@ -1,8 +1,10 @@
 // harborctl k8s pull-secret NAME --server URL (--robot NAME | --username U) --password-stdin [--namespace NS] [--secret-file PATH]
-// Prints the Secret kubectl would (see manifest.ts); no network call. With --secret-file the manifest,
-// which holds the password, goes to that file with mode 0600 instead of stdout.
+// Prints the Secret kubectl would (see manifest.ts). With --secret-file the manifest, which holds the
+// password, goes to that file with mode 0600 instead of stdout. The one network call: --robot asks
+// the server for its robot_name_prefix when harborctl has a context for it (robot$ otherwise).
 import { HarborError } from '../../../core/errors.js';
-import { ROBOT_PREFIX } from '../../../client/robots.js';
+import { ROBOT_PREFIX, robotNamePrefix } from '../../../client/robots.js';
+import { normalizeServer } from '../../config.js';
 import { askPassword, readStdin } from '../../output/interactive.js';
 import { renderResult } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
@@ -17,8 +19,9 @@ export async function run(rt: Runtime, [name]: string[], o: Options): Promise<vo
   if ((o.robot === undefined) === (o.username === undefined)) throw new HarborError('USAGE', 'pass exactly one of --robot NAME and --username USER');
   if (o.namespace !== undefined && !isValidNamespace(o.namespace)) throw new HarborError('USAGE', `invalid --namespace ${JSON.stringify(o.namespace)}`);
   if (o.secretFile !== undefined) await checkSecretFile(o.secretFile);
-  // A robot logs in as robot$NAME; accept the name with or without the prefix.
-  const username = o.robot !== undefined ? (o.robot.startsWith(ROBOT_PREFIX) ? o.robot : `${ROBOT_PREFIX}${o.robot}`) : o.username!;
+  // A robot logs in as PREFIX + NAME (robot$ unless the server says otherwise); accept the name with or without it.
+  const prefix = o.robot !== undefined ? await prefixOf(rt, o.server) : '';
+  const username = o.robot !== undefined ? (o.robot.startsWith(prefix) ? o.robot : `${prefix}${o.robot}`) : o.username!;
   let password: string;
   if (o.passwordStdin) {
     if (rt.io.stdin.isTTY) throw new HarborError('NEEDS_INPUT', '--password-stdin needs the password piped in, e.g. printf %s "$SECRET" | harborctl k8s pull-secret ...');
@@ -35,4 +38,24 @@ export async function run(rt: Runtime, [name]: string[], o: Options): Promise<vo
     return;
   }
   rt.io.stdout.write(text);
+}
+
+/** robot_name_prefix of `server` when harborctl has a context for it; robot$ otherwise, or (with a warning) when the server cannot tell. */
+async function prefixOf(rt: Runtime, server: string): Promise<string> {
+  let t;
+  try {
+    t = rt.contextFor(normalizeServer(server));
+  } catch {
+    return ROBOT_PREFIX; // --server is only the Secret's key: any text kubectl would take
+  }
+  if (!t) return ROBOT_PREFIX;
+  const c = rt.client(t);
+  try {
+    return await robotNamePrefix(c);
+  } catch (e) {
+    rt.warn(`could not read robot_name_prefix from ${t.server} (${(e as Error).message}): using ${ROBOT_PREFIX}`);
+    return ROBOT_PREFIX;
+  } finally {
+    await c.close();
+  }
 }
