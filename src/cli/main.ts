@@ -7,6 +7,7 @@ import * as access from './commands/access/index.js';
 import * as artifact from './commands/artifact/index.js';
 import * as auditLog from './commands/audit-log/index.js';
 import * as gc from './commands/gc/index.js';
+import * as scanAll from './commands/scan-all/index.js';
 import * as immutable from './commands/immutable/index.js';
 import * as cache from './commands/cache/index.js';
 import * as containerd from './commands/containerd/index.js';
@@ -79,7 +80,7 @@ function addAliases(c: Command): void {
     addAliases(sub);
   }
 }
-const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, config, immutable, retention, webhook, gc, k8s, registry, replication, cache, model, microk8s, containerd, sbom, scan, scanner, tls, auditLog];
+const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, config, immutable, retention, webhook, gc, k8s, registry, replication, cache, model, microk8s, containerd, sbom, scan, scanner, scanAll, tls, auditLog];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')

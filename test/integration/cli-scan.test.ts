@@ -56,3 +56,23 @@ test('bad flags are usage errors before any call', async () => {
   await fails(['scan', 'library/scanme:v1', '--timeout', '5s'], 2, /--timeout goes with --wait/);
   await fails(['scan', 'library/scanme'], 2, /./);
 });
+
+test('scan-all: refused without a vulnerability scanner; run --wait scans every artifact; schedule set and get; bad schedules are usage errors', async () => {
+  await fails(['scan-all', 'run'], 1, /no scanner is configured/);
+  await ok(['scanner', 'create', 'all-trivy', adapter.url, '--auth', 'Bearer', '--credential-stdin', '--default'], 'cli-scanner-token-7\n');
+  try {
+    const done = json(await ok(['scan-all', 'run', '--wait', '-o', 'json']));
+    expect(done).toMatchObject({ ongoing: false, total: 1, completed: 1, metrics: { Success: 1 }, trigger: 'Manual' });
+    expect((await ok(['scan-all', 'status'])).stdout).toMatch(/COMPLETED\s+1\/1/);
+
+    expect(json(await ok(['scan-all', 'schedule', 'set', '0 0 3 * * *', '-o', 'json']))).toEqual({ type: 'Custom', cron: '0 0 3 * * *' });
+    expect(json(await ok(['scan-all', 'schedule', 'get', '-o', 'json']))).toMatchObject({ type: 'Custom', cron: '0 0 3 * * *' });
+    await ok(['scan-all', 'schedule', 'set', 'off']);
+    expect(json(await ok(['scan-all', 'schedule', 'get', '-o', 'json']))).toMatchObject({ type: 'None', cron: null });
+
+    await fails(['scan-all', 'schedule', 'set', '0 3 * * *'], 2, /6-field cron/);
+    await fails(['scan-all', 'schedule', 'sometimes'], 2, /scan-all schedule get/);
+  } finally {
+    await ok(['scanner', 'delete', 'all-trivy', '--yes']);
+  }
+});
