@@ -123,14 +123,18 @@ export class MetaCopy {
       await c.query('BEGIN');
       try {
         if (opts.replace) await c.query(`TRUNCATE ${this.tables.map((t) => `"${t.name}"`).join(', ')} RESTART IDENTITY CASCADE`);
-        for (const t of this.tables) opts.onTable?.(t.name, await this.copyTable(c, t));
+        for (const t of this.tables) {
+          const rows = await this.copyTable(c, t);
+          opts.onTable?.(t.name, rows);
+        }
         for (const t of this.tables) {
           for (const col of t.columns.filter((x) => x.identity)) {
             // The next id is one past the highest copied (1 for an empty table).
             await c.query(`SELECT setval(pg_get_serial_sequence($1, $2), coalesce((SELECT max("${col.name}") FROM "${t.name}"), 0) + 1, false)`, [t.name, col.name]);
           }
         }
-        await c.query('COMMIT');
+        // A transaction PostgreSQL had aborted answers COMMIT with ROLLBACK, not an error.
+        if ((await c.query('COMMIT')).command !== 'COMMIT') throw new Error('the target database rolled the copy back');
       } catch (e) {
         await c.query('ROLLBACK').catch(() => undefined);
         throw e;
