@@ -2,7 +2,7 @@
 // an index, a referrer, a project with a quota, a robot), stopped, then moved into a real PostgreSQL
 // 15 and a real Ceph radosgw bucket; a `serve --db postgres://... --storage s3://...` on the result
 // answers as the first did. Also: a migration killed in the middle of the blob copy completes when
-// run again; a target with data is refused without --force; bad URLs are one line and exit 2; the
+// run again; a target with data, or a source a serve is running on, is refused; bad URLs are one line and exit 2; the
 // copier keeps ids and moves the sequences past them. Without PostgreSQL or Ceph this fails, never skips.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -118,6 +118,25 @@ describe('harborctl migrate', () => {
     expect(closed).toMatchObject({ code: 1, stdout: '' });
     expect(closed.stderr).toMatch(/^harborctl: cannot open the database postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/db: [^\n]+\n$/);
     expect(closed.stderr).not.toContain('s3cret-pw');
+  });
+
+  test('a source a running serve holds is refused (one line, exit 1) and the target is left untouched', async () => {
+    const running = await startHarborctl({ args: ['--metrics-listen', 'off'] });
+    try {
+      const url = await postgres.database();
+      const r = await spawnCli({ ...sandbox.env, ...s3env }, ['migrate', '--data-dir', running.dataDir, '--to-db', url, '--to-storage', ceph.storageUrl(await ceph.bucket())]);
+      expect(r).toMatchObject({ code: 1, stdout: '' });
+      expect(r.stderr).toMatch(/^harborctl: the source database is in use by a running harborctl serve \(its lease runs until [0-9TZ:.-]+\): stop it first\n$/);
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        expect((await c.query("SELECT to_regclass('users') AS t")).rows[0].t, 'no schema was created in the target').toBeNull();
+      } finally {
+        await c.end();
+      }
+    } finally {
+      expect(await running.stop()).toEqual({ code: 0, signal: null });
+    }
   });
 
   let db = '';
