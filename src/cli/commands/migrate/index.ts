@@ -18,7 +18,7 @@ export function register(program: Command, { act }: Kit): void {
 /** The Examples: section of each --help (main.ts adds them; '' is the group's own). */
 export const examples: Examples = {
   migrate: [
-    "AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... PGPASSWORD=... harborctl migrate --to-db 'postgres://harborctl@db:5432/harborctl' --to-storage 's3://registry?endpoint=http://rgw:7480&path_style=true'",
+    "PGPASSWORD=... harborctl migrate --to-db 'postgres://harborctl@db:5432/harborctl' --to-storage 's3://registry?endpoint=http://rgw:7480&path_style=true&credentials_file=/etc/harborctl/s3-credentials'",
     'harborctl migrate --from-db sqlite:/srv/harborctl/registry.db --from-storage file:/srv/harborctl/blobs --to-db postgres://harborctl@db/harborctl --to-storage file:/mnt/shared/blobs -o json',
   ],
 };
