@@ -22,10 +22,13 @@ import * as config from './commands/config/index.js';
 import * as registry from './commands/registry/index.js';
 import * as retention from './commands/retention/index.js';
 import * as webhook from './commands/webhook/index.js';
+import * as replication from './commands/replication/index.js';
 import * as repo from './commands/repo/index.js';
 import * as label from './commands/label/index.js';
 import * as robot from './commands/robot/index.js';
 import * as sbom from './commands/sbom/index.js';
+import * as scan from './commands/scan/index.js';
+import * as scanner from './commands/scanner/index.js';
 import * as serve from './commands/serve/index.js';
 import * as system from './commands/system/index.js';
 import * as tag from './commands/tag/index.js';
@@ -77,7 +80,7 @@ function addAliases(c: Command): void {
     addAliases(sub);
   }
 }
-const NOUNS: NounModule[] = [serve, migrate, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, config, immutable, retention, webhook, gc, k8s, registry, cache, model, microk8s, containerd, sbom, tls, auditLog];
+const NOUNS: NounModule[] = [serve, migrate, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, config, immutable, retention, webhook, gc, k8s, registry, replication, cache, model, microk8s, containerd, sbom, scan, scanner, tls, auditLog];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')

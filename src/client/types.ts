@@ -96,8 +96,17 @@ export interface Artifact {
   annotations?: Record<string, string> | null;
   references?: { child_digest: string; platform?: { os?: string; architecture?: string; variant?: string } }[] | null;
   sbom_overview?: SbomOverview | null;
+  /** Harbor's ScanOverview (with_scan_overview=true): NativeReportSummary by report MIME type. */
+  scan_overview?: Record<string, ScanSummary>;
   accessories?: Accessory[] | null;
   [k: string]: unknown;
+}
+
+/** Harbor's NativeReportSummary. */
+export interface ScanSummary {
+  report_id?: string; scan_status?: string; severity?: string; duration?: number; start_time?: string; end_time?: string;
+  summary?: { total?: number; fixable?: number; summary?: Record<string, number> };
+  scanner?: { name?: string; vendor?: string; version?: string };
 }
 
 /** Harbor's SBOMOverview (with_sbom_overview=true). */

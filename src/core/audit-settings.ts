@@ -18,6 +18,7 @@ export const AUDIT_EVENT_TYPES = [
   'create_retention_policy', 'update_retention_policy', 'delete_retention_policy',
   'create_immutable_rule', 'update_immutable_rule', 'delete_immutable_rule',
   'create_gc_schedule', 'update_gc_schedule', 'create_purge_audit_schedule', 'update_purge_audit_schedule',
+  'create_replication_policy', 'update_replication_policy', 'delete_replication_policy',
 ] as const;
 
 const KNOWN: ReadonlySet<string> = new Set(AUDIT_EVENT_TYPES);

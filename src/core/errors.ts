@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   REGISTRY_UNHEALTHY: { status: 400, exit: ExitCode.error, message: 'the registry is unhealthy' },
   QUOTA_DRIFT: { status: 500, exit: ExitCode.error, message: 'quota usage differs from a recount' },
   SBOM_FAILED: { status: 500, exit: ExitCode.error, message: 'SBOM generation failed' },
+  SCAN_FAILED: { status: 500, exit: ExitCode.error, message: 'the vulnerability scan failed' },
   QUOTA_EXCEEDED: { status: 403, exit: ExitCode.quota, message: 'the project\'s storage quota would be exceeded' },
   TIMEOUT: { status: 504, exit: ExitCode.error, message: 'timed out' },
   // Harbor's refusal of a pull its project's policy forbids (enable_content_trust_cosign: an unsigned image).

@@ -27,11 +27,16 @@ import { ProjectService } from '../services/projects.js';
 import { QuotaService } from '../services/quotas.js';
 import { RegistryEndpointService, SecretBox } from '../services/registries.js';
 import { RETENTION_KIND, RetentionService } from '../services/retention.js';
+import { REPLICATION_KIND, ReplicationService, type ReplicationOptions } from '../services/replication/service.js';
 import { RobotService } from '../services/robots.js';
 import { AccessControl } from '../services/rbac.js';
 import { ProxyRegistry, type ProxyOptions } from '../services/proxy.js';
 import { RegistryService, type RegistryOptions } from '../services/registry.js';
 import { SbomService } from '../services/sbom.js';
+import { ScannerAdapterClient } from '../services/scanner-adapter.js';
+import { ScannerService } from '../services/scanners.js';
+import { SCAN_ALL_KIND, ScanService } from '../services/scans.js';
+import { JobMonitor } from '../services/jobmonitor.js';
 import { Scheduler } from '../services/scheduler.js';
 import type { ScanLimits } from '../sbom/index.js';
 import { parseSize } from '../core/sizes.js';
@@ -92,6 +97,8 @@ export interface AppConfig {
   webhooks?: WebhookOptions;
   /** Where blobs live (`serve --storage`); default the filesystem under <dataDir>/blobs. */
   storage?: StorageConfig;
+  /** Replication workers: concurrency, lease, backoff (defaults in services/replication/service.ts). */
+  replication?: Omit<ReplicationOptions, 'clock' | 'onScheduleChange' | 'ensureProject' | 'onTaskEnd'>;
   /** The metadata database (`serve --db`); default SQLite in <dataDir>/registry.db. */
   db?: DbConfig;
 }
@@ -118,6 +125,10 @@ export interface App {
   auditExt: AuditExtService;
   /** Background jobs (GC, audit-log purge); `scheduler.wait(id)` waits for a run. */
   scheduler: Scheduler;
+  /** Replication policies, executions and their workers (issue 18). */
+  replication: ReplicationService;
+  /** Vulnerability scans through scanner adapters; `scans.idle()` waits for them. */
+  scans: ScanService;
   /**
    * Listens, then records the URL in <dataDir>/server.json (the same OS user's CLI finds the local
    * server there) before resolving with the port: once this returns, the file is in place.
@@ -162,6 +173,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const uploadTtlMs = cfg.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS;
   // Pushes tell the SBOM service (auto generation); it pushes its documents through the registry.
   let sbom: SbomService | undefined;
+  // Pulls ask the scan service (prevent_vul); it is built further down.
+  let scans: ScanService | undefined;
   const access = new AccessControl(stores);
   const immutable = new ImmutableService(stores, access);
   // The token key is generated on first start (RSA, ~200 ms off the main thread): begun now, awaited
@@ -179,6 +192,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     uploadTtlMs, clock: cfg.clock, onManifestPut: (e) => sbom?.onManifestPut(e), tagGuard: immutable.guard, locks,
     onQuotaExceeded: (repo, _q, message) => webhooks.quotaEvent(repo, message),
     onQuotaCharged: (repo, artifact) => webhooks.quotaCharged(repo, artifact),
+    pullPolicy: (repo, digest, mediaType, puller) => scans?.checkVulnerable(repo.project, repo.name, digest, mediaType, puller) ?? Promise.resolve(),
   };
   const registries = new RegistryEndpointService(stores, box);
   const registry = new ProxyRegistry(stores, blobs, cfg.log, registryOpts, (id) => registries.endpointFor(id), { ...cfg.proxy, locks: dbLocks });
@@ -189,6 +203,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     onFinished: (repository, digest, st) => void webhooks.scanEvent(repository, digest, st).catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
     scanLimits: { tmpDir: await sbomScratch(cfg.dataDir, dbLocks), ...sbomLimitsFromEnv(), ...cfg.sbomScanLimits },
     locks: dbLocks,
+    external: (projectId, repository, digest) => scans?.sbomDocument(projectId, repository, digest) ?? Promise.resolve(null),
   });
 
   const config = new ConfigService(stores, access, box, { defaultStorageLimit: cfg.defaultStorageLimit });
@@ -217,7 +232,16 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const usergroups = new UserGroupService(stores, access, config, () => ldap);
   const projects = new ProjectService(stores, access, config);
   const quotas = new QuotaService(stores, access);
-  const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard);
+  // Vulnerability scans through scanner adapters: they pull from the URL we listen on, with a pull-only token.
+  let listenUrl: string | null = null;
+  const adapterClient = new ScannerAdapterClient();
+  const scanners = new ScannerService(stores, access, box, adapterClient, { version: harborctlVersion() });
+  scans = new ScanService(stores, scanners, adapterClient, {
+    log: cfg.log, clock: cfg.clock, registryUrl: () => listenUrl, pullToken: (sub, repo, ttl) => tokens.pullToken(sub, repo, ttl),
+    onFinished: (r, overview) => void webhooks.vulnerabilityScanEvent(r.repository, r.digest, r.status === 'Success', overview)
+      .catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
+  });
+  const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard, scans);
   const auditLog = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows) });
   audit = auditLog;
   // A retention policy's cron runs on the scheduler as its own kind, RETENTION:<policy id>; the
@@ -226,6 +250,20 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const retention = new RetentionService(stores, access, immutable, {
     clock: cfg.clock, locks: dbLocks, flushPulls: () => auditLog.flush(), onScheduleChange: (id, cron) => scheduleRetention(id, cron),
     onTaskDone: (r) => webhooks.retentionEvent(r),
+  });
+  // A policy's cron runs on the scheduler as its own kind, REPLICATION:<policy id>, as retention's does.
+  let scheduleReplication: (policyId: number, cron: string | null) => Promise<void> = async () => undefined;
+  const replication = new ReplicationService(stores, new RegistryService(stores, blobs, cfg.log, registryOpts), (id) => registries.endpointFor(id), cfg.log, {
+    ...cfg.replication, clock: cfg.clock, onScheduleChange: (id, cron) => scheduleReplication(id, cron),
+    onTaskEnd: ({ projectName, ...e }) => void stores.projects.getProject(projectName).then((project) => {
+      if (project) webhooks.replicationEvent({ ...e, project });
+    }).catch((err: unknown) => cfg.log.error('webhook replication event failed', { error: err })),
+    ensureProject: async (name) => {
+      if (await stores.projects.getProject(name)) return;
+      await stores.projects.createProject({ name, public: false, storageLimit: config.storagePerProject }).catch(async (e: unknown) => {
+        if (!(await stores.projects.getProject(name))) throw e; // created meanwhile by another writer: fine
+      });
+    },
   });
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
@@ -239,6 +277,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   const gc = new GcService(stores, blobs, locks, registry);
   scheduler.register(GC_KIND, (ctx) => gc.run(gcParameters(ctx.execution.parameters), ctx));
   scheduler.register(PURGE_AUDIT_KIND, (ctx) => auditLog.purge(purgeParameters(ctx.execution.parameters), ctx));
+  scheduler.register(SCAN_ALL_KIND, (ctx) => scans.scanAll(ctx));
   scheduleRetention = async (policyId, cron) => {
     const kind = `${RETENTION_KIND}:${policyId}`;
     if (!scheduler.isRegistered(kind)) {
@@ -246,8 +285,18 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     }
     await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
   };
+  scheduleReplication = async (policyId, cron) => {
+    const kind = `${REPLICATION_KIND}:${policyId}`;
+    if (!scheduler.isRegistered(kind)) scheduler.register(kind, () => replication.startScheduled(policyId));
+    await scheduler.setSchedule(kind, cron ? 'Custom' : 'None', cron || undefined, {});
+  };
+  const jobs = new JobMonitor(stores, scheduler, scans, sbom, webhooks, replication, cfg.clock);
+  await jobs.start();
   await scheduler.start();
+  await scans.resume();
   for (const { policyId, cron } of await retention.scheduled()) await scheduleRetention(policyId, cron);
+  for (const { policyId, cron } of await replication.scheduled()) await scheduleReplication(policyId, cron);
+  await replication.start();
   const purger = setInterval(() => {
     registry.purgeUploads().catch((e: unknown) => cfg.log.error('upload purge failed', { error: e }));
     oidc.purge().catch((e: unknown) => cfg.log.error('sign-in state purge failed', { error: e }));
@@ -270,7 +319,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     registry, log: cfg.log, tls: cfg.tls, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, maxConnectionsPerClient: cfg.maxConnectionsPerClient, metrics,
     services: {
       stores, auth, access, config, ldap, oidc, users, usergroups, projects, artifacts, quotas, robots, immutable, retention, registries, tokens,
-      audit: auditLog, auditExt, webhooks, scheduler, version: harborctlVersion(),
+      audit: auditLog, auditExt, webhooks, scheduler, replication, scanners, scans, jobs, version: harborctlVersion(),
       labels: new LabelService(stores, access), overview: new OverviewService(stores, access),
       system: {
         volumes: async () => { const f = await fsp.statfs(cfg.dataDir); return { total: f.blocks * f.bsize, free: f.bavail * f.bsize }; },
@@ -281,10 +330,11 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   });
   let closing: Promise<void> | undefined;
   return {
-    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler,
+    server, registry, users, projects, quotas, robots, tokens, auth, stores, blobs, sbom, retention, webhooks, auditExt, scheduler, replication, scans,
     async listen(port, host) {
       const addr = await listenOn(server, port, host);
-      await writeServerInfo(cfg.dataDir, localUrl(addr.address, addr.port, Boolean(cfg.tls)), cfg.tls?.caFile);
+      listenUrl = localUrl(addr.address, addr.port, Boolean(cfg.tls));
+      await writeServerInfo(cfg.dataDir, listenUrl, cfg.tls?.caFile);
       return addr.port;
     },
     async listenMetrics(port, host) {
@@ -302,7 +352,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           s.closeIdleConnections();
           await done;
         }));
+        await scans.close(); // first: a scan-all the scheduler then stops leaves its scans for the next start
         await scheduler.close();
+        await replication.close();
+        await adapterClient.close();
         await sbom.close();
         await retention.close();
         await webhooks.close(); // after the SBOM queue: its last scans may still notify

@@ -160,6 +160,7 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     services.audit.record(op, this.username, repo.name, repo.project, reference);
     if (op === 'pull') metrics?.notePull(repo.project);
     services.webhooks.artifactEvent(op, this.username ?? '', this.requestId, this.req.headers.host ?? '', repo, reference, digest);
+    if (op !== 'pull') services.replication.artifactEvent(op, repo.name, reference, digest);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -15,6 +15,7 @@ import type { TagGuardFor } from './immutable.js';
 import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { quotaExceeded } from './quotas.js';
 import { SBOM_ARTIFACT_TYPE, sbomOverview, type SbomService } from './sbom.js';
+import type { ScanService } from './scans.js';
 
 export interface ArtifactView extends ArtifactInfo {
   /** IMAGE, CNAI for a ModelPack model, or UNKNOWN for other artifacts (Harbor's processor types). */
@@ -65,7 +66,7 @@ export function viewArtifact(a: ArtifactInfo): ArtifactView {
   };
 }
 
-/** Harbor's built-in icon digests by artifact type (src/lib/icon/const.go); GET /icons/{digest} is not served here. */
+/** Harbor's built-in icon digests by artifact type (src/lib/icon/const.go); GET /icons/{digest} serves our images under them. */
 export const ICONS: Record<string, string> = {
   IMAGE: 'sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06',
   SBOM: 'sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae',
@@ -145,6 +146,8 @@ export class ArtifactService {
     private readonly sbom?: SbomService,
     /** Refuses deleting an immutable tag (services/immutable.ts), inside the store's write. */
     private readonly tagGuard?: TagGuardFor,
+    /** Vulnerability scans through the project's scanner adapter (services/scans.ts). */
+    private readonly scans?: ScanService,
   ) {}
 
   /** A CNAI artifact's config document as extra_attrs (Harbor's base processor); {} when it cannot be read. */
@@ -307,13 +310,47 @@ export class ArtifactService {
   }
 
   /**
-   * GET …/additions/vulnerabilities: Harbor's answer for an artifact no vulnerability scanner has
-   * reported on, `{}` (the built-in scanner makes SBOMs only).
+   * GET …/additions/vulnerabilities: `{<report MIME type>: report}` of the latest finished scan in the
+   * first accepted MIME type (X-Accept-Vulnerabilities), `{}` when no scanner reported on it.
    */
-  async vulnerabilities(actor: Principal, p: Project, repo: string, reference: string): Promise<Addition> {
+  async vulnerabilities(actor: Principal, p: Project, repo: string, reference: string, accept?: string[]): Promise<Addition> {
     await this.access.require(actor, p, 'artifact-addition', 'read');
-    await this.findArtifact(p, repo, reference);
-    return { contentType: 'application/json', content: Buffer.from('{}') };
+    const a = await this.findArtifact(p, repo, reference);
+    const doc = this.scans ? await this.scans.vulnerabilities(this.fullName(p, repo), a.digest, accept) : {};
+    return { contentType: 'application/json', content: Buffer.from(JSON.stringify(doc)) };
+  }
+
+  /** `with_scan_overview`: Harbor's scan_overview, or null when the artifact was never scanned. */
+  async scanOverview(p: Project, repo: string, a: ArtifactView, accept?: string[]): Promise<Record<string, unknown> | null> {
+    return this.scans ? this.scans.overview(this.fullName(p, repo), a.digest, accept) : null;
+  }
+
+  /**
+   * POST …/scan/stop: the artifact's unfinished scan of that type; BAD_REQUEST when there is none
+   * (Harbor's "no scan job"). An SBOM generation runs to its end: it cannot be stopped here.
+   */
+  async stopScan(actor: Principal, p: Project, repo: string, reference: string, scanType: 'sbom' | 'vulnerability'): Promise<void> {
+    await this.access.require(actor, p, scanType === 'sbom' ? 'sbom' : 'scan', 'stop');
+    const a = await this.findArtifact(p, repo, reference);
+    const name = this.fullName(p, repo);
+    if (scanType === 'vulnerability' && this.scans) return this.scans.stop(name, a.digest);
+    const s = scanType === 'sbom' ? await this.sbom?.status(name, a.digest) : null;
+    if (s && (s.status === 'Pending' || s.status === 'Running')) throw new HarborError('PRECONDITION', 'an SBOM generation cannot be stopped: it ends by itself');
+    throw new HarborError('BAD_REQUEST', `no scan job for artifact digest=${a.digest}`);
+  }
+
+  /** GET …/scan/{report_id}/log: the log of one of the artifact's scan reports (an SBOM's says how it ended). */
+  async scanLog(actor: Principal, p: Project, repo: string, reference: string, reportId: string): Promise<string> {
+    await this.access.require(actor, p, 'scan', 'read');
+    const a = await this.findArtifact(p, repo, reference);
+    const name = this.fullName(p, repo);
+    const log = await this.scans?.reportLog(name, a.digest, reportId);
+    if (log !== null && log !== undefined) return log;
+    const s = await this.sbom?.status(name, a.digest);
+    if (s && s.reportId === reportId) {
+      return `${s.startTime ?? ''} SBOM generation ${s.status}${s.error ? `: ${s.error}` : ''}${s.endTime ? `\n${s.endTime} ended` : ''}\n`;
+    }
+    throw new HarborError('NOT_FOUND', `report with uuid ${reportId.slice(0, 100)} does not exist`);
   }
 
   /**
@@ -387,12 +424,17 @@ export class ArtifactService {
   }
 
   /**
-   * POST …/scan (Harbor's scanArtifact): `sbom` queues SBOM generation (202); `vulnerability` needs
-   * a scanner we do not have. The permission comes before the artifact, as in Harbor.
+   * POST …/scan (Harbor's scanArtifact): `sbom` queues SBOM generation with the built-in generator
+   * (202); `vulnerability` a scan by the project's scanner adapter. The permission comes before the
+   * artifact, as in Harbor.
    */
   async scan(actor: Principal, p: Project, repo: string, reference: string, scanType: 'sbom' | 'vulnerability'): Promise<void> {
     await this.access.require(actor, p, scanType === 'sbom' ? 'sbom' : 'scan', 'create');
     const a = await this.findArtifact(p, repo, reference);
+    if (scanType === 'vulnerability' && this.scans) {
+      await this.scans.request(p.id, this.fullName(p, repo), a.digest, a.mediaType);
+      return;
+    }
     if (scanType === 'vulnerability' || !this.sbom) {
       throw new HarborError('PRECONDITION', `no available scanner for project ${p.name}: this registry generates SBOMs (scan_type "sbom") but has no vulnerability scanner`);
     }

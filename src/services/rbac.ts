@@ -6,7 +6,7 @@ import { HarborError } from '../core/errors.js';
 import type { MetaStores, Project, Robot, RoleId, User } from '../storage/meta/index.js';
 
 export type Resource = 'project' | 'member' | 'metadata' | 'repository' | 'artifact' | 'artifact-addition' | 'tag' | 'quota' | 'log' | 'label' | 'robot'
-  | 'accessory' | 'scan' | 'sbom' | 'immutable-tag' | 'tag-retention' | 'notification-policy' | 'artifact-label';
+  | 'accessory' | 'scan' | 'sbom' | 'immutable-tag' | 'tag-retention' | 'notification-policy' | 'artifact-label' | 'scanner';
 export type Action = 'create' | 'read' | 'update' | 'delete' | 'list' | 'pull' | 'push' | 'stop' | 'operate';
 
 /** Who is asking: nobody, a user, or a robot account (its permissions are all it may do). */
@@ -38,8 +38,9 @@ type Grants = Partial<Record<Resource, readonly Action[]>>;
 const CRUDL = ['create', 'read', 'update', 'delete', 'list'] as const;
 // Scans and SBOMs (rbac_role.go): admins and maintainers start and stop them, every role reads them
 // and lists accessories.
-const SCAN_WRITE: Grants = { accessory: ['list'], scan: ['create', 'read', 'stop'], sbom: ['create', 'read', 'stop'] };
-const SCAN_READ: Grants = { accessory: ['list'], scan: ['read'], sbom: ['read'] };
+// Only project admins choose the project's scanner; every role sees which it is.
+const SCAN_WRITE: Grants = { accessory: ['list'], scan: ['create', 'read', 'stop'], sbom: ['create', 'read', 'stop'], scanner: ['read'] };
+const SCAN_READ: Grants = { accessory: ['list'], scan: ['read'], sbom: ['read'], scanner: ['read'] };
 // Tag retention: admins, maintainers and developers (since goharbor/harbor#16514); immutable tag
 // rules: admins and maintainers (rbac_role.go).
 const RETENTION: Grants = { 'tag-retention': [...CRUDL, 'operate'] };
@@ -50,7 +51,7 @@ const MATRIX: Record<RoleId, Grants> = {
     project: ['read', 'update', 'delete'], member: CRUDL, metadata: ['create', 'read', 'update', 'delete'], log: ['list'],
     label: CRUDL, quota: ['read'], repository: [...CRUDL, 'pull', 'push'], artifact: ['create', 'read', 'delete', 'list'],
     tag: ['create', 'delete', 'list'], robot: CRUDL, 'artifact-addition': ['read'], 'artifact-label': ['create', 'delete'], 'notification-policy': CRUDL,
-    ...SCAN_WRITE, ...RETENTION, ...IMMUTABLE,
+    ...SCAN_WRITE, scanner: ['create', 'read'], ...RETENTION, ...IMMUTABLE,
   },
   4: {
     project: ['read'], member: ['read', 'list'], metadata: ['read'], label: CRUDL, quota: ['read'],
@@ -78,7 +79,7 @@ const MATRIX: Record<RoleId, Grants> = {
 /** What a public project grants everybody (rbac_util.go publicProjectPolicies). */
 const PUBLIC: Grants = {
   project: ['read'], label: ['read', 'list'], repository: ['list', 'pull'], tag: ['list'], artifact: ['read', 'list'],
-  'artifact-addition': ['read'], accessory: ['list'], scan: ['read'],
+  'artifact-addition': ['read'], accessory: ['list'], scan: ['read'], scanner: ['read'],
 };
 
 /** What grants give on a resource; never the prototype's (a resource named `constructor` grants nothing). */

@@ -7,6 +7,7 @@ import { HarborError } from '../core/errors.js';
 import { checkRegistryType as checkType, normalizeRegistryUrl } from '../core/upstream.js';
 import type { MetaStores, RegistryEndpoint, RegistryEndpointPatch } from '../storage/meta/index.js';
 import type { Principal } from './rbac.js';
+import { createAdapter } from './replication/adapters/index.js';
 import { UpstreamClient, UpstreamError, type UpstreamEndpoint } from './upstream.js';
 import { requireSysadmin } from './users.js';
 
@@ -50,7 +51,7 @@ export interface RegistryChange {
 
 export type PingResult = { healthy: true } | { healthy: false; reason: string };
 
-interface Target { type: string; url: string; insecure: boolean; ca: string | null; accessKey: string | null; secret: string | null }
+interface Target { type: string; url: string; insecure: boolean; ca: string | null; accessKey: string | null; secret: string | null; credentialType: string | null }
 
 function str(v: unknown, field: string): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -82,7 +83,7 @@ function checkCa(v: unknown): string | null | undefined {
 export class RegistryEndpointService {
   private readonly fetchTimeoutMs: number;
 
-  constructor(private readonly stores: Pick<MetaStores, 'registries'>, private readonly box: SecretBox, opts: { pingTimeoutMs?: number } = {}) {
+  constructor(private readonly stores: Pick<MetaStores, 'registries'> & Partial<Pick<MetaStores, 'replication'>>, private readonly box: SecretBox, opts: { pingTimeoutMs?: number } = {}) {
     this.fetchTimeoutMs = opts.pingTimeoutMs ?? PING_TIMEOUT_MS;
   }
 
@@ -110,7 +111,7 @@ export class RegistryEndpointService {
       const key = str(c.access_key, 'credential.access_key') ?? '';
       const secret = str(c.access_secret, 'credential.access_secret') ?? '';
       if (key !== '' || secret !== '') {
-        credentialType = checkCredentialType(str(c.type, 'credential.type'));
+        credentialType = checkCredentialType(str(c.type, 'credential.type'), type);
         if (key === '' || secret === '') throw new HarborError('BAD_REQUEST', 'a credential needs both access_key and access_secret');
         accessKey = key;
         accessSecretEnc = this.box.seal(secret);
@@ -144,7 +145,7 @@ export class RegistryEndpointService {
     if (insecure !== undefined) patch.insecure = insecure;
     const ca = checkCa(b.ca_certificate);
     if (ca !== undefined) patch.caCertificate = ca;
-    Object.assign(patch, this.credentialPatch(cur, b));
+    Object.assign(patch, this.credentialPatch(cur, b, str(b.type, 'type') ?? cur.type));
     const r = await this.stores.registries.updateRegistry(id, patch);
     if (!r) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
     return r;
@@ -155,6 +156,11 @@ export class RegistryEndpointService {
     const users = await this.stores.registries.projectsUsingRegistry(id);
     if (users.length) {
       throw new HarborError('PRECONDITION', `registry ${id} is the upstream of the proxy-cache project(s) ${users.join(', ')}: delete them first`);
+    }
+    // As Harbor: a registry a replication policy names cannot go.
+    const policies = (await this.stores.replication?.listPolicies() ?? []).filter((p) => p.srcRegistryId === id || p.destRegistryId === id);
+    if (policies.length) {
+      throw new HarborError('PRECONDITION', `registry ${id} is used by the replication policy(ies) ${policies.map((p) => p.name).join(', ')}: delete them first`);
     }
     if (!(await this.stores.registries.deleteRegistry(id))) throw new HarborError('NOT_FOUND', `registry ${id} not found`);
   }
@@ -170,7 +176,8 @@ export class RegistryEndpointService {
     if (b.id !== undefined && b.id !== null) {
       if (typeof b.id !== 'number' || !Number.isSafeInteger(b.id)) throw new HarborError('BAD_REQUEST', 'id must be an integer');
       stored = await this.find(b.id);
-      const cred = this.credentialPatch(stored, b);
+      const type = checkType(str(b.type, 'type') ?? stored.type);
+      const cred = this.credentialPatch(stored, b, type);
       const encSecret = cred.accessSecretEnc === undefined ? stored.accessSecretEnc : cred.accessSecretEnc;
       const key = cred.accessKey === undefined ? stored.accessKey : cred.accessKey;
       const url = normalizeRegistryUrl(str(b.url, 'url') ?? stored.url);
@@ -180,21 +187,23 @@ export class RegistryEndpointService {
         throw new HarborError('BAD_REQUEST', 'the stored credential is sent only to the endpoint\'s own URL: give access_key and access_secret again to ping another URL with a credential');
       }
       t = {
-        type: checkType(str(b.type, 'type') ?? stored.type),
+        type,
         url,
         insecure: bool(b.insecure, 'insecure') ?? stored.insecure,
         ca: checkCa(b.ca_certificate) ?? stored.caCertificate,
         accessKey: key, secret: key && encSecret ? this.box.open(encSecret) : null,
+        credentialType: key ? (cred.credentialType ?? stored.credentialType) : null,
       };
     } else {
       const url = str(b.url, 'url');
       if (!url) throw new HarborError('BAD_REQUEST', 'url is required');
       const key = str(b.access_key, 'access_key') || null;
       const secret = str(b.access_secret, 'access_secret') || null;
-      if (key || secret) checkCredentialType(str(b.credential_type, 'credential_type'));
+      const type = checkType(str(b.type, 'type') ?? 'docker-registry');
+      const credentialType = key || secret ? checkCredentialType(str(b.credential_type, 'credential_type'), type) : null;
       t = {
-        type: checkType(str(b.type, 'type') ?? 'docker-registry'), url: normalizeRegistryUrl(url), insecure: bool(b.insecure, 'insecure') ?? false,
-        ca: checkCa(b.ca_certificate) ?? null, accessKey: key, secret,
+        type, url: normalizeRegistryUrl(url), insecure: bool(b.insecure, 'insecure') ?? false,
+        ca: checkCa(b.ca_certificate) ?? null, accessKey: key, secret, credentialType,
       };
     }
     const result = await this.probe(t);
@@ -208,13 +217,13 @@ export class RegistryEndpointService {
     return r;
   }
 
-  private credentialPatch(cur: RegistryEndpoint, b: RegistryChange): Pick<RegistryEndpointPatch, 'credentialType' | 'accessKey' | 'accessSecretEnc'> {
+  private credentialPatch(cur: RegistryEndpoint, b: RegistryChange, registryType: string): Pick<RegistryEndpointPatch, 'credentialType' | 'accessKey' | 'accessSecretEnc'> {
     const type = str(b.credential_type, 'credential_type');
     const key = str(b.access_key, 'access_key');
     const secret = str(b.access_secret, 'access_secret');
     if (key === '') return { credentialType: null, accessKey: null, accessSecretEnc: null };
     const out: Pick<RegistryEndpointPatch, 'credentialType' | 'accessKey' | 'accessSecretEnc'> = {};
-    if (type !== undefined) out.credentialType = checkCredentialType(type);
+    if (type !== undefined) out.credentialType = checkCredentialType(type, registryType);
     if (key !== undefined) {
       out.accessKey = key;
       if (!cur.credentialType && type === undefined) out.credentialType = 'basic';
@@ -235,6 +244,20 @@ export class RegistryEndpointService {
    * its realm (the Docker token dance), which must succeed.
    */
   private async probe(t: Target): Promise<PingResult> {
+    // Credentials that are no registry password (an Azure AD token, an Alibaba AccessKey pair): only
+    // the adapter knows how to turn them into one, and the secret must not go to the registry as Basic.
+    if (t.credentialType === 'oauth' || (t.type === 'ali-acr' && t.accessKey)) {
+      const adapter = createAdapter({ type: t.type, url: t.url, insecure: t.insecure, ca: t.ca, username: t.accessKey, password: t.secret, credentialType: t.credentialType });
+      try {
+        await adapter.healthCheck();
+        return { healthy: true };
+      } catch (e) {
+        if (e instanceof UpstreamError) return { healthy: false, reason: e.message };
+        throw e;
+      } finally {
+        await adapter.close?.();
+      }
+    }
     const up = new UpstreamClient({ type: t.type, url: t.url, insecure: t.insecure, ca: t.ca, username: t.accessKey, password: t.secret }, this.fetchTimeoutMs);
     try {
       await up.ping();
@@ -248,18 +271,19 @@ export class RegistryEndpointService {
   }
 
   /** The endpoint as the proxy cache connects to it, the secret unsealed. */
-  async endpointFor(id: number): Promise<(UpstreamEndpoint & { id: number; name: string; updatedAt: string }) | null> {
+  async endpointFor(id: number): Promise<(UpstreamEndpoint & { id: number; name: string; updatedAt: string; credentialType: string | null }) | null> {
     const r = await this.stores.registries.getRegistryById(id);
     if (!r) return null;
     return {
-      id: r.id, name: r.name, updatedAt: r.updatedAt, type: r.type, url: r.url, insecure: r.insecure, ca: r.caCertificate,
+      id: r.id, name: r.name, updatedAt: r.updatedAt, type: r.type, url: r.url, insecure: r.insecure, ca: r.caCertificate, credentialType: r.credentialType,
       username: r.accessKey, password: r.accessKey && r.accessSecretEnc ? this.box.open(r.accessSecretEnc) : null,
     };
   }
 }
 
-function checkCredentialType(t: string | undefined): string {
+/** Harbor's credential types: `basic` everywhere; `oauth` (an Azure AD access token) for azure-acr only. */
+function checkCredentialType(t: string | undefined, registryType: string): string {
   const v = t ?? 'basic';
-  if (v !== 'basic') throw new HarborError('BAD_REQUEST', 'credential type must be basic');
-  return v;
+  if (v === 'basic' || (v === 'oauth' && registryType === 'azure-acr')) return v;
+  throw new HarborError('BAD_REQUEST', registryType === 'azure-acr' ? 'credential type must be basic or oauth' : 'credential type must be basic (oauth is for azure-acr only)');
 }

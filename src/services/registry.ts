@@ -36,6 +36,11 @@ export interface RegistryOptions {
   onQuotaCharged?: (repo: ResolvedRepository, artifact?: { digest: string; tag: string }) => void;
   /** The write barrier shared with garbage collection (one per process; services/gc.ts). */
   locks?: BlobLocks;
+  /**
+   * A pull policy beyond content trust, checked on manifest GET after it (prevent_vul: services/scans.ts);
+   * `puller` is who asks (the token's subject or the user). Throws to refuse.
+   */
+  pullPolicy?: (repo: ResolvedRepository, digest: string, mediaType: string, puller: string) => Promise<void>;
 }
 
 export interface ManifestPutEvent {
@@ -335,7 +340,12 @@ export class RegistryService {
    * PROJECTPOLICYVIOLATION), unless it is itself a signature or the caller is a signing tool that
    * may push there (cosign and notation read the manifest before they sign it).
    */
-  async checkPullPolicy(repo: ResolvedRepository, m: StoredManifest, signer: () => Promise<boolean>): Promise<void> {
+  async checkPullPolicy(repo: ResolvedRepository, m: StoredManifest, signer: () => Promise<boolean>, puller = ''): Promise<void> {
+    await this.checkCosign(repo, m, signer);
+    await this.opts.pullPolicy?.(repo, m.digest, m.mediaType, puller);
+  }
+
+  private async checkCosign(repo: ResolvedRepository, m: StoredManifest, signer: () => Promise<boolean>): Promise<void> {
     if (repo.project.metadata.enable_content_trust_cosign !== 'true') return;
     const doc = parseStoredJson(m.content.toString('utf8')) as { subject?: unknown; artifactType?: unknown; config?: { mediaType?: unknown } } | null;
     const type = doc?.artifactType ?? doc?.config?.mediaType;

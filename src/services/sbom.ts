@@ -51,6 +51,11 @@ export interface SbomServiceOptions {
   /** Told when a generation ends, Success or Error (webhooks' SCANNING_COMPLETED and SCANNING_FAILED). */
   onFinished?: (repository: string, digest: string, status: SbomStatus) => void;
   /**
+   * The SPDX document from the project's scanner adapter when it makes SBOMs (services/scans.ts),
+   * null to generate it here. An adapter's SBOM is stored alone, as Harbor stores it (no CycloneDX twin).
+   */
+  external?: (projectId: number, repository: string, digest: string) => Promise<{ document: Buffer; scanner: string } | null>;
+  /**
    * Database locks, for replicas sharing one database: a generation runs under `sbom:<repo>@<digest>`
    * and only while its status is still Pending or Running, so each request is generated once
    * however many replicas queued it; sweep() takes over what a dead replica left.
@@ -117,6 +122,8 @@ export class SbomService {
   private readonly queue: Job[] = [];
   private readonly queued = new Set<string>();
   private running: Promise<void> | null = null;
+  /** The job in progress, for /jobservice. */
+  private current: { repository: string; digest: string; startedAt: number } | null = null;
   /** Enqueues still writing their Pending status. */
   private starting = 0;
   private closed = false;
@@ -233,13 +240,20 @@ export class SbomService {
     if (this.running || this.closed || this.holds > 0) return;
     const job = this.queue.shift();
     if (!job) return;
+    this.current = { repository: job.repository, digest: job.digest, startedAt: this.now() };
     this.running = this.run(job)
       .catch((e: unknown) => this.opts.log.error('SBOM generation failed', { repository: job.repository, digest: job.digest, error: e }))
       .finally(() => {
         this.queued.delete(`${job.repository}@${job.digest}`);
         this.running = null;
+        this.current = null;
         this.kick();
       });
+  }
+
+  /** The job in progress (/jobservice workers), null when none. */
+  runningJob(): { repository: string; digest: string; startedAt: number } | null {
+    return this.current;
   }
 
   /** The queue for /metrics: jobs waiting, and jobs that ended well or with an error since start. */
@@ -345,7 +359,14 @@ export class SbomService {
   }
 
   /** Scans the image's layers and stores both documents; removes the image's earlier SBOMs. */
-  private async generate(repo: ResolvedRepository, subject: { mediaType: string; digest: string; size: number }, doc: ManifestDoc): Promise<Record<SbomFormat, string>> {
+  private async generate(repo: ResolvedRepository, subject: { mediaType: string; digest: string; size: number }, doc: ManifestDoc): Promise<{ spdx: string; cyclonedx: string | null }> {
+    const ext = await this.opts.external?.(repo.project.id, repo.name, subject.digest);
+    if (ext) {
+      const spdx = await this.store(repo, subject, ext.document, 'spdx');
+      await this.removeOther(repo, subject.digest, [spdx]);
+      this.opts.log.info('stored the scanner adapter\'s SBOM', { repository: repo.name, digest: subject.digest, scanner: ext.scanner });
+      return { spdx, cyclonedx: null };
+    }
     const layers: LayerSource[] = (doc.layers ?? []).filter((l) => !l.urls?.length).map((l) => ({
       digest: l.digest,
       mediaType: l.mediaType,
@@ -368,12 +389,15 @@ export class SbomService {
       await this.stores.content.deleteManifest(repo.name, spdx);
       throw e;
     }
-    const stored = { spdx, cyclonedx };
-    // Harbor keeps one SBOM per artifact: a new generation replaces the previous accessories.
-    for (const r of await this.stores.content.listReferrers(repo.name, subject.digest, SBOM_ARTIFACT_TYPE)) {
-      if (r.digest !== stored.spdx && r.digest !== stored.cyclonedx) await this.stores.content.deleteManifest(repo.name, r.digest);
+    await this.removeOther(repo, subject.digest, [spdx, cyclonedx]);
+    return { spdx, cyclonedx };
+  }
+
+  /** Harbor keeps one SBOM per artifact: a new generation replaces the previous accessories. */
+  private async removeOther(repo: ResolvedRepository, subject: string, keep: string[]): Promise<void> {
+    for (const r of await this.stores.content.listReferrers(repo.name, subject, SBOM_ARTIFACT_TYPE)) {
+      if (!keep.includes(r.digest)) await this.stores.content.deleteManifest(repo.name, r.digest);
     }
-    return stored;
   }
 
   private async *blobStream(digest: string): AsyncGenerator<Uint8Array> {

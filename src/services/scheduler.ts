@@ -58,6 +58,15 @@ export function parseCron(cron: string): Cron {
   }
 }
 
+/** Harbor's job queue of the scheduler itself: paused, no schedule fires (GET /schedules/all/paused). */
+export const SCHEDULER_QUEUE = 'SCHEDULER';
+
+/** A kind's job type: the part before `:` (RETENTION:3 → RETENTION). */
+export function jobType(kind: string): string {
+  const i = kind.indexOf(':');
+  return i < 0 ? kind : kind.slice(0, i);
+}
+
 const LOG_CHUNK = 200;
 /** How long a tick's claim is kept: far longer than replicas' clocks and timers may disagree. */
 const TICK_CLAIM_MS = 10 * 60_000;
@@ -68,7 +77,9 @@ export interface ScheduleView extends ScheduleRecord { nextScheduledTime: string
 export class Scheduler {
   private readonly jobs = new Map<string, JobRun>();
   private readonly timers = new Map<string, { cron: Cron; updatedAt: string }>();
-  private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<number, { controller: AbortController; done: Promise<void>; kind: string; startedAt: number }>();
+  /** Paused queues (/jobservice): SCHEDULER skips every tick; a job kind (GARBAGE_COLLECTION, RETENTION, ...) starts no run. */
+  private readonly paused = new Set<string>();
   private started = false;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly locks: Locks;
@@ -136,6 +147,10 @@ export class Scheduler {
     this.timers.delete(s.kind);
     if (!this.started || !this.jobs.has(s.kind)) return;
     const cron = new Cron(s.cron, { timezone: 'UTC', mode: '6-part', unref: true }, () => {
+      if (this.paused.has(SCHEDULER_QUEUE)) {
+        this.log.info('scheduled job skipped: the scheduler is paused', { kind: s.kind });
+        return;
+      }
       // The occurrence this call is for: the latest one not after now (a timer never fires early).
       const [at] = cron.previousRuns(1, new Date(Date.now() + 1));
       this.tick(s.kind, at ?? new Date()).catch((e: unknown) => {
@@ -192,6 +207,7 @@ export class Scheduler {
   /** Starts a run now (in the background); CONFLICT while one of the kind is running. */
   async trigger(kind: string, trigger: ExecutionTrigger, parameters: Record<string, unknown>): Promise<ExecutionRecord> {
     const run = this.job(kind);
+    if (this.paused.has(jobType(kind))) throw new HarborError('PRECONDITION', `the ${jobType(kind)} job queue is paused: resume it first (PUT /jobservice/queues/${jobType(kind)})`);
     const conflict = (): HarborError => new HarborError('CONFLICT', `a ${kind} job is already running`);
     const lease = await this.locks.tryAcquire(`job:${kind}`);
     if (!lease) throw conflict();
@@ -245,7 +261,7 @@ export class Scheduler {
         await lease.release().catch((e: unknown) => this.log.warn('could not release a job lock', { kind, error: e }));
       }
     })();
-    this.running.set(execution.id, { controller, done });
+    this.running.set(execution.id, { controller, done, kind, startedAt: Date.now() });
     return execution;
   }
 
@@ -265,6 +281,36 @@ export class Scheduler {
   async stop(kind: string, id: number): Promise<void> {
     if (!(await this.stores.schedules.getExecution(kind, id))) throw new HarborError('NOT_FOUND', `${kind} execution ${id} not found`);
     this.running.get(id)?.controller.abort();
+  }
+
+  /** Every persisted schedule, by kind. */
+  async schedules(): Promise<ScheduleRecord[]> {
+    return this.stores.schedules.listSchedules();
+  }
+
+  /** The registered kinds. */
+  kinds(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  /** The job types of the registered kinds (RETENTION:<id> is RETENTION), for /jobservice. */
+  jobTypes(): string[] {
+    return [...new Set([...this.jobs.keys()].map(jobType))].sort();
+  }
+
+  /** The executions running in this process. */
+  runningJobs(): { id: number; kind: string; startedAt: number }[] {
+    return [...this.running.entries()].map(([id, r]) => ({ id, kind: r.kind, startedAt: r.startedAt }));
+  }
+
+  /** Pauses or resumes a queue: SCHEDULER (every tick) or a job type. */
+  setPaused(queue: string, paused: boolean): void {
+    if (paused) this.paused.add(queue);
+    else this.paused.delete(queue);
+  }
+
+  isPaused(queue: string): boolean {
+    return this.paused.has(queue);
   }
 
   /** Resolves when the execution (if running here) has ended. */

@@ -94,6 +94,19 @@ export class TokenService {
   }
 
   /**
+   * A pull-only token for one repository, for a scanner adapter to read the artifact it scans (Harbor
+   * gives the adapter a short-lived scanner robot; we give it a token of the same power). `subject`
+   * names the scan in the registry's logs; it is never a robot's name.
+   */
+  pullToken(subject: string, repository: string, ttlSec: number): string {
+    const iat = Math.floor(this.now() / 1000);
+    return signJwt({
+      iss: TOKEN_ISSUER, sub: subject, aud: TOKEN_SERVICE, exp: iat + ttlSec, nbf: iat, iat, jti: randomUUID(),
+      access: [{ type: 'repository', name: repository, actions: ['pull'] }],
+    }, this.key.privateKey, this.key.kid);
+  }
+
+  /**
    * Checks signature, expiry, issuer and audience; UNAUTHORIZED with the reason otherwise. A client
    * sends the same token with every request of a pull, so a verified token is remembered until it
    * expires: the RSA check runs once per token, not once per manifest or blob request.

@@ -1,14 +1,18 @@
-// The registry's own client of an upstream registry, for proxy-cache projects and endpoint pings:
-// reads only (manifest HEAD/GET, blob HEAD/GET, tags), with the Docker token dance answered from
-// the endpoint's credential or anonymously, and every failure sorted into a kind the proxy can act
-// on (serve the cache, or tell the client what went wrong upstream). Bodies are streamed, never
-// buffered, except manifests (at most 4 MiB).
+// The registry's own client of another registry, for proxy-cache projects, endpoint pings and
+// replication: reads (manifest HEAD/GET, blob HEAD/GET, tags, catalog, referrers) and, for
+// replication, writes (blob upload whole or in chunks, cross-repository mount, manifest PUT and
+// DELETE). Requests are authorized by a RegistryAuth (replication/adapter.ts): the Docker token dance
+// answered with a user and password (the endpoint's credential by default) or anonymously, or a
+// bearer token an adapter obtains its own way. Every failure is sorted into a kind the callers act
+// on. Bodies are streamed, never buffered, except manifests (at most 4 MiB).
 import type { Readable } from 'node:stream';
 // undici loads at the first upstream request, not at start (it is ~100 ms of CPU to import).
 import type { Agent, Dispatcher } from 'undici';
+import type { RegistryAuth } from './replication/adapter.js';
 import { digestOf, parseDigest } from '../oci/digest.js';
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.js';
 import { MANIFEST_MEDIA_TYPES } from '../oci/mediatypes.js';
+import type { Descriptor } from '../oci/manifest.js';
 import { parseChallenge } from '../core/upstream.js';
 
 export interface UpstreamEndpoint {
@@ -32,6 +36,17 @@ export class UpstreamError extends Error {
 
 export interface UpstreamManifest { digest: string; mediaType: string; size: number }
 
+export interface UpstreamOptions {
+  /** The /v2/ base URL when it is not the endpoint's (an adapter's v2Base()). */
+  base?: string;
+  /** How requests are authorized, asked again after a 401; default: the endpoint's user and password, else anonymous. */
+  auth?: () => Promise<RegistryAuth>;
+}
+
+/** What a pull or a push of one repository needs: `repository:<name>:pull[,push]`. */
+export const pullScope = (repo: string): string => `repository:${repo}:pull`;
+export const pushScope = (repo: string): string => `repository:${repo}:pull,push`;
+
 const ACCEPT = [...MANIFEST_MEDIA_TYPES].join(', ');
 
 /** Docker Hub's registry API host for an endpoint that names the Hub's web address. */
@@ -42,17 +57,29 @@ export function registryBase(e: Pick<UpstreamEndpoint, 'type' | 'url'>): string 
 export class UpstreamClient {
   private readonly base: string;
   private agent: Agent | undefined;
-  private readonly basic: string | undefined;
+  private basic: string | undefined;
+  private credential: Promise<RegistryAuth> | null = null;
   /** Bearer tokens by scope, refreshed a little before they expire. */
   private readonly tokens = new Map<string, { header: string; expires: number }>();
   /** The scheme the upstream asked for the last time (bearer realm, or basic), so later requests send it at once. */
   private challenge: { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service?: string } | null = null;
 
-  constructor(readonly endpoint: UpstreamEndpoint, private readonly timeoutMs: number) {
-    this.base = registryBase(endpoint);
-    this.basic = endpoint.username && endpoint.password
-      ? `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`
-      : undefined;
+  constructor(readonly endpoint: UpstreamEndpoint, private readonly timeoutMs: number, private readonly opts: UpstreamOptions = {}) {
+    this.base = opts.base ?? registryBase(endpoint);
+    this.basic = endpoint.username && endpoint.password ? basicHeader(endpoint.username, endpoint.password) : undefined;
+  }
+
+  /** The credential for the next request, from the adapter (asked once, and again after a 401). */
+  private async auth(): Promise<RegistryAuth> {
+    if (!this.opts.auth) return this.basic ? { kind: 'basic', username: this.endpoint.username!, password: this.endpoint.password! } : { kind: 'anonymous' };
+    this.credential ??= this.opts.auth().catch((e: unknown) => {
+      this.credential = null;
+      if (e instanceof UpstreamError) throw e;
+      throw new UpstreamError('auth', `could not obtain a credential for ${this.base}: ${(e as Error).message}`);
+    });
+    const a = await this.credential;
+    this.basic = a.kind === 'basic' ? basicHeader(a.username, a.password) : undefined;
+    return a;
   }
 
   get url(): string {
@@ -69,6 +96,12 @@ export class UpstreamClient {
    * realm (the Docker token dance), which must succeed.
    */
   async ping(): Promise<void> {
+    const a = await this.auth();
+    if (a.kind === 'bearer') {
+      const res = await this.send('GET', '/v2/', [], {});
+      await res.body.dump();
+      return this.check(res, 'GET /v2/');
+    }
     const res = await this.raw('GET', `${this.base}/v2/`, this.basic ? { authorization: this.basic } : {});
     await res.body.dump();
     if (res.statusCode === 401 && !this.basic) return;
@@ -76,14 +109,14 @@ export class UpstreamClient {
       const c = parseChallenge(header(res, 'www-authenticate'));
       if (c?.scheme !== 'bearer' || !c.params.realm) throw new UpstreamError('auth', 'the upstream rejected the credential', 401);
       this.challenge = { scheme: 'bearer', realm: c.params.realm, service: c.params.service };
-      await this.authorization(undefined);
+      await this.authorization([]);
       return;
     }
     this.check(res, 'GET /v2/');
   }
 
   async headManifest(repo: string, reference: string): Promise<UpstreamManifest> {
-    const res = await this.send('HEAD', `/v2/${repo}/manifests/${reference}`, repo, { accept: ACCEPT });
+    const res = await this.send('HEAD', `/v2/${repo}/manifests/${reference}`, [pullScope(repo)], { accept: ACCEPT });
     await res.body.dump();
     this.check(res, `manifest ${repo}:${reference}`);
     const digest = header(res, 'docker-content-digest');
@@ -101,7 +134,7 @@ export class UpstreamClient {
 
   /** The manifest's bytes, checked against the reference when it is a digest (else against the digest header). */
   async getManifest(repo: string, reference: string): Promise<UpstreamManifest & { content: Buffer }> {
-    const res = await this.send('GET', `/v2/${repo}/manifests/${reference}`, repo, { accept: ACCEPT });
+    const res = await this.send('GET', `/v2/${repo}/manifests/${reference}`, [pullScope(repo)], { accept: ACCEPT });
     this.check(res, `manifest ${repo}:${reference}`, () => res.body.dump());
     const declared = Number(header(res, 'content-length') ?? 0);
     if (declared > MAX_MANIFEST_BYTES) {
@@ -131,7 +164,7 @@ export class UpstreamClient {
 
   /** HEAD of a blob: its size. */
   async blobSize(repo: string, digest: string): Promise<number> {
-    const res = await this.send('HEAD', `/v2/${repo}/blobs/${digest}`, repo, {});
+    const res = await this.send('HEAD', `/v2/${repo}/blobs/${digest}`, [pullScope(repo)], {});
     await res.body.dump();
     this.check(res, `blob ${digest}`);
     const size = Number(header(res, 'content-length'));
@@ -139,15 +172,18 @@ export class UpstreamClient {
     return size;
   }
 
-  /** GET of a blob (redirects to storage followed): the stream and its size. The caller checks the digest. */
-  async getBlob(repo: string, digest: string): Promise<{ size: number; body: Readable }> {
-    let res = await this.send('GET', `/v2/${repo}/blobs/${digest}`, repo, {});
+  /**
+   * GET of a blob (redirects to storage followed), or of the bytes `range` (inclusive) of it: the
+   * stream and its length. The caller checks the digest.
+   */
+  async getBlob(repo: string, digest: string, range?: { start: number; end: number }): Promise<{ size: number; body: Readable }> {
+    let res = await this.send('GET', `/v2/${repo}/blobs/${digest}`, [pullScope(repo)], range ? { range: `bytes=${range.start}-${range.end}` } : {});
     for (let hops = 0; (res.statusCode === 307 || res.statusCode === 302 || res.statusCode === 301 || res.statusCode === 303) && hops < 3; hops++) {
       const location = header(res, 'location');
       await res.body.dump();
       if (!location) throw new UpstreamError('protocol', `the upstream redirected blob ${digest} without a Location`);
       // Object storage behind a redirect takes no registry credential.
-      res = await this.raw('GET', new URL(location, this.base).toString(), {});
+      res = await this.raw('GET', new URL(location, this.base).toString(), range ? { range: `bytes=${range.start}-${range.end}` } : {});
     }
     this.check(res, `blob ${digest}`, () => res.body.dump());
     const size = Number(header(res, 'content-length'));
@@ -159,7 +195,7 @@ export class UpstreamClient {
   }
 
   async tags(repo: string): Promise<string[]> {
-    const res = await this.send('GET', `/v2/${repo}/tags/list`, repo, {});
+    const res = await this.send('GET', `/v2/${repo}/tags/list`, [pullScope(repo)], {});
     this.check(res, `tags of ${repo}`, () => res.body.dump());
     try {
       const body = (await res.body.json()) as { tags?: unknown };
@@ -167,6 +203,161 @@ export class UpstreamClient {
     } catch {
       throw new UpstreamError('protocol', `the upstream's tag list of ${repo} is not JSON`);
     }
+  }
+
+  /** Every repository in the registry's catalog (GET /v2/_catalog, following its Link pages). */
+  async catalog(): Promise<string[]> {
+    const out: string[] = [];
+    let next: string | undefined = '/v2/_catalog?n=1000';
+    for (let pages = 0; next && pages < 10_000; pages++) {
+      const res = await this.send('GET', next, ['registry:catalog:*'], {});
+      this.check(res, 'the catalog', () => res.body.dump());
+      let body: { repositories?: unknown };
+      try {
+        body = (await res.body.json()) as typeof body;
+      } catch {
+        throw new UpstreamError('protocol', 'the catalog is not JSON');
+      }
+      if (Array.isArray(body.repositories)) out.push(...body.repositories.filter((r): r is string => typeof r === 'string'));
+      const link = /<([^>]+)>;\s*rel="?next"?/.exec(header(res, 'link') ?? '')?.[1];
+      next = link && link.startsWith('/v2/') ? link : undefined;
+    }
+    return out;
+  }
+
+  // ---- writes (replication)
+
+  /** Whether the repository has the blob (HEAD; 404 is false). */
+  async hasBlob(repo: string, digest: string, scopes = [pushScope(repo)]): Promise<boolean> {
+    const res = await this.send('HEAD', `/v2/${repo}/blobs/${digest}`, scopes, {});
+    await res.body.dump();
+    if (res.statusCode === 404) return false;
+    this.check(res, `blob ${digest}`);
+    return true;
+  }
+
+  /** The digest a manifest reference resolves to, null when the repository has no such manifest. */
+  async manifestDigest(repo: string, reference: string, scopes = [pushScope(repo)]): Promise<string | null> {
+    const res = await this.send('HEAD', `/v2/${repo}/manifests/${reference}`, scopes, { accept: ACCEPT });
+    await res.body.dump();
+    if (res.statusCode === 404) return null;
+    this.check(res, `manifest ${repo}:${reference}`);
+    const d = header(res, 'docker-content-digest');
+    if (d) return d;
+    return (await this.getManifest(repo, reference)).digest;
+  }
+
+  /** Cross-repository mount; false when the registry wants the bytes uploaded instead (its session is cancelled). */
+  async mountBlob(repo: string, digest: string, from: string): Promise<boolean> {
+    const q = new URLSearchParams({ mount: digest, from });
+    const res = await this.send('POST', `/v2/${repo}/blobs/uploads/?${q}`, [pushScope(repo), pullScope(from)], { 'content-length': '0' }, () => '');
+    await res.body.dump();
+    if (res.statusCode === 201) return true;
+    this.check(res, `mount of ${digest}`);
+    const location = header(res, 'location');
+    if (location) {
+      const del = await this.send('DELETE', new URL(location, this.base).toString(), [pushScope(repo)], {}).catch(() => null);
+      await del?.body.dump();
+    }
+    return false;
+  }
+
+  /**
+   * Uploads a blob of `size` bytes: in one PUT of the stream `open()` gives, or, with `chunkSize`, as
+   * PATCHes of at most that many bytes (each opened as a range) and a closing PUT. The registry
+   * checks the digest.
+   */
+  async pushBlob(repo: string, digest: string, size: number, open: (range?: { start: number; end: number }) => Promise<Readable>, chunkSize?: number): Promise<void> {
+    const scopes = [pushScope(repo)];
+    const start = await this.send('POST', `/v2/${repo}/blobs/uploads/`, scopes, { 'content-length': '0' }, () => '');
+    await start.body.dump();
+    this.check(start, `an upload to ${repo}`);
+    let location = header(start, 'location');
+    if (!location) throw new UpstreamError('protocol', `the registry started an upload to ${repo} without a Location`);
+    const put = (loc: string): URL => {
+      const u = new URL(loc, this.base);
+      u.searchParams.set('digest', digest);
+      return u;
+    };
+    if (chunkSize && size > 0) {
+      for (let offset = 0; offset < size; offset += chunkSize) {
+        const end = Math.min(size, offset + chunkSize) - 1;
+        const body = await open({ start: offset, end });
+        const res = await this.send('PATCH', new URL(location, this.base).toString(), scopes, {
+          'content-type': 'application/octet-stream', 'content-range': `${offset}-${end}`, 'content-length': String(end - offset + 1),
+        }, () => body);
+        await res.body.dump();
+        this.check(res, `a chunk of blob ${digest}`);
+        location = header(res, 'location') ?? location;
+      }
+      const res = await this.send('PUT', put(location).toString(), scopes, { 'content-length': '0' }, () => '');
+      await res.body.dump();
+      return this.check(res, `blob ${digest}`);
+    }
+    const body = size > 0 ? await open() : '';
+    const res = await this.send('PUT', put(location).toString(), scopes, {
+      'content-type': 'application/octet-stream', 'content-length': String(size),
+    }, () => body);
+    await res.body.dump();
+    this.check(res, `blob ${digest}`);
+  }
+
+  /** PUT of a manifest; `subjectSeen` when the registry said it processed the subject (OCI-Subject). */
+  async putManifest(repo: string, reference: string, mediaType: string, content: Buffer): Promise<{ subjectSeen: boolean }> {
+    const res = await this.send('PUT', `/v2/${repo}/manifests/${reference}`, [pushScope(repo)], {
+      'content-type': mediaType, 'content-length': String(content.length),
+    }, () => content);
+    await res.body.dump();
+    this.check(res, `manifest ${repo}:${reference}`);
+    return { subjectSeen: header(res, 'oci-subject') !== undefined };
+  }
+
+  /** DELETE of a manifest by digest; false when it was not there. */
+  async deleteManifest(repo: string, digest: string): Promise<boolean> {
+    const res = await this.send('DELETE', `/v2/${repo}/manifests/${digest}`, [`repository:${repo}:delete`, pushScope(repo)], {});
+    await res.body.dump();
+    if (res.statusCode === 404) return false;
+    this.check(res, `deleting ${repo}@${digest}`);
+    return true;
+  }
+
+  /**
+   * The manifests whose subject is `digest` (OCI referrers API); on a registry without it, the
+   * referrers tag schema's index (`sha256-<hex>`); none when neither is there.
+   */
+  async referrers(repo: string, digest: string): Promise<Descriptor[]> {
+    const res = await this.send('GET', `/v2/${repo}/referrers/${digest}`, [pullScope(repo)], { accept: 'application/vnd.oci.image.index.v1+json' });
+    if (res.statusCode === 200 && (header(res, 'content-type') ?? '').includes('application/vnd.oci.image.index.v1+json')) {
+      return manifestsOf(await res.body.text());
+    }
+    await res.body.dump();
+    if (res.statusCode !== 404 && res.statusCode !== 200 && res.statusCode !== 405) this.check(res, `referrers of ${digest}`);
+    try {
+      return manifestsOf((await this.getManifest(repo, referrersTag(digest))).content.toString('utf8'));
+    } catch (e) {
+      if (e instanceof UpstreamError && e.kind === 'not-found') return [];
+      throw e;
+    }
+  }
+
+  /**
+   * A JSON request to the registry's own API (Harbor's /api/v2.0) with the endpoint's credential
+   * as Basic: the status and the parsed body (null when empty or not JSON).
+   */
+  async api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    await this.auth();
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.basic) headers.authorization = this.basic;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await this.raw(method, `${this.base}${path}`, headers, body === undefined ? undefined : JSON.stringify(body));
+    const text = await res.body.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    return { status: res.statusCode, body: parsed };
   }
 
   // ---- requests
@@ -183,34 +374,50 @@ export class UpstreamClient {
     throw new UpstreamError('protocol', `the upstream answered ${s} for ${what}`, s);
   }
 
-  /** One request with the authorization the upstream asked for; a 401 is answered once (token or Basic). */
-  private async send(method: string, path: string, repo: string | undefined, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
-    const url = `${this.base}${path}`;
-    const first = await this.authorization(repo);
-    const res = await this.raw(method, url, first ? { ...headers, authorization: first } : headers);
+  /**
+   * One request with the authorization the upstream asked for; a 401 is answered once (token or
+   * Basic, the adapter's credential asked again). A body is sent only on that second try when it
+   * can be sent again (`body` a function); a stream body is opened once.
+   */
+  private async send(method: string, pathOrUrl: string, scopes: string[], headers: Record<string, string>, body?: () => Body): Promise<Dispatcher.ResponseData> {
+    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base}${pathOrUrl}`;
+    const first = await this.authorization(scopes);
+    const res = await this.raw(method, url, first ? { ...headers, authorization: first } : headers, body?.());
     if (res.statusCode !== 401) return res;
     const c = parseChallenge(header(res, 'www-authenticate'));
     await res.body.dump();
-    if (c?.scheme === 'bearer' && c.params.realm) this.challenge = { scheme: 'bearer', realm: c.params.realm, service: c.params.service };
-    else if (c?.scheme === 'basic') this.challenge = { scheme: 'basic' };
-    else throw new UpstreamError('auth', `the upstream asks for an authentication scheme harborctl does not speak`, 401);
+    if ((await this.auth()).kind !== 'bearer') {
+      if (c?.scheme === 'bearer' && c.params.realm) this.challenge = { scheme: 'bearer', realm: c.params.realm, service: c.params.service };
+      else if (c?.scheme === 'basic') this.challenge = { scheme: 'basic' };
+      else throw new UpstreamError('auth', `the upstream asks for an authentication scheme harborctl does not speak`, 401);
+    }
     this.tokens.clear();
-    const again = await this.authorization(repo);
-    if (!again || again === first) throw new UpstreamError('auth', `the upstream refused ${this.basic ? 'the endpoint\'s credential' : 'anonymous access'} (401)`, 401);
-    return this.raw(method, url, { ...headers, authorization: again });
+    this.credential = null;
+    const again = await this.authorization(scopes);
+    if (!again || again === first) throw new UpstreamError('auth', `the upstream refused ${this.who()} (401)`, 401);
+    return this.raw(method, url, { ...headers, authorization: again }, body?.());
   }
 
-  private async authorization(repo: string | undefined): Promise<string | undefined> {
+  private who(): string {
+    return this.basic ? 'the endpoint\'s credential' : this.opts.auth ? 'the credential' : 'anonymous access';
+  }
+
+  private async authorization(scopes: string[]): Promise<string | undefined> {
+    const a = await this.auth();
+    if (a.kind === 'bearer') {
+      const t = await a.token(scopes);
+      return t.startsWith('Bearer ') ? t : `Bearer ${t}`;
+    }
     const c = this.challenge;
     if (!c) return undefined;
     if (c.scheme === 'basic') return this.basic;
-    const scope = repo ? `repository:${repo}:pull` : '';
+    const scope = scopes.join(' ');
     const cached = this.tokens.get(scope);
     if (cached && cached.expires > Date.now()) return cached.header;
     const realm = new URL(c.realm);
     if (realm.protocol !== 'http:' && realm.protocol !== 'https:') throw new UpstreamError('protocol', 'the upstream token realm is not http(s)');
     if (c.service) realm.searchParams.set('service', c.service);
-    if (scope) realm.searchParams.set('scope', scope);
+    for (const sc of scopes) realm.searchParams.append('scope', sc);
     const res = await this.raw('GET', realm.toString(), this.basic ? { authorization: this.basic } : {});
     if (res.statusCode === 401 || res.statusCode === 403) {
       await res.body.dump();
@@ -231,7 +438,7 @@ export class UpstreamClient {
     return value;
   }
 
-  private async raw(method: string, url: string, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
+  private async raw(method: string, url: string, headers: Record<string, string>, body?: Body): Promise<Dispatcher.ResponseData> {
     const { Agent, request } = await import('undici');
     this.agent ??= new Agent({
       connect: { rejectUnauthorized: !this.endpoint.insecure, ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}), timeout: this.timeoutMs },
@@ -242,8 +449,9 @@ export class UpstreamClient {
     try {
       return await request(url, {
         method: method as Dispatcher.HttpMethod,
-        headers: { 'user-agent': 'harborctl-proxy', ...headers },
+        headers: { 'user-agent': 'harborctl', ...headers },
         dispatcher: this.agent,
+        ...(body !== undefined ? { body } : {}),
       });
     } catch (e) {
       const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
@@ -253,6 +461,27 @@ export class UpstreamClient {
       throw new UpstreamError('unreachable', `cannot reach the upstream ${this.base}: ${why}`);
     }
   }
+}
+
+type Body = string | Buffer | Readable;
+
+/** The referrers tag schema (distribution-spec v1.1): `<alg>-<hex>`, truncated to a tag's 128 characters. */
+export function referrersTag(digest: string): string {
+  return digest.replace(':', '-').slice(0, 128);
+}
+
+function manifestsOf(text: string): Descriptor[] {
+  try {
+    const doc = JSON.parse(text) as { manifests?: unknown };
+    return Array.isArray(doc.manifests) ? doc.manifests.filter((d): d is Descriptor => typeof d === 'object' && d !== null
+      && typeof (d as Descriptor).digest === 'string' && typeof (d as Descriptor).mediaType === 'string') : [];
+  } catch {
+    throw new UpstreamError('protocol', 'a referrers index is not JSON');
+  }
+}
+
+function basicHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
 function header(res: Dispatcher.ResponseData, name: string): string | undefined {

@@ -23,6 +23,7 @@ import type {
 import type { AuditOperation } from './audit.js';
 import { humanBytes, UNLIMITED } from './quotas.js';
 import { principalName, type AccessControl, type Principal } from './rbac.js';
+import { ClaimLoop } from './claim-loop.js';
 import { SECRET_MASK, type SecretBox } from './registries.js';
 import { shortName, type RuleBody } from './selectors.js';
 
@@ -162,10 +163,7 @@ export class WebhookService {
   /** Events still reading what they need (quotaCharged) before emit(): settle() waits for them. */
   private readonly reading = new Set<Promise<void>>();
   private flushQueued = false;
-  private running = 0;
-  private readonly inFlight = new Set<Promise<void>>();
-  private ticking = false;
-  private again = false;
+  private readonly loop: ClaimLoop<WebhookDelivery>;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly agents = new Map<boolean, Dispatcher>();
@@ -179,6 +177,16 @@ export class WebhookService {
       perTarget: opts.perTarget ?? 2, pollMs: opts.pollMs ?? 1000, timeoutMs: opts.timeoutMs ?? 10_000,
     };
     this.now = opts.clock ?? Date.now;
+    // Claims what is due while there is room, and delivers it.
+    this.loop = new ClaimLoop(this.o.concurrency, (room) => {
+      const now = this.now();
+      return this.stores.webhooks.claim(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), room, this.o.perTarget);
+    }, (d) => this.attempt(d).catch((e: unknown) => this.log.error('webhook delivery failed to record', { id: d.id, error: e })),
+    (e) => this.log.error('could not claim webhook deliveries', { error: e }));
+  }
+
+  private kick(): void {
+    if (!this.closed) this.loop.kick();
   }
 
   /** Loads which projects want which events and starts delivering what the queue holds. */
@@ -290,6 +298,19 @@ export class WebhookService {
     this.emit({ type, projectId: project.id, occurAt: Math.floor(this.now() / 1000), operator: '', data: { ...data, scan: { scan_type: 'sbom' } } });
   }
 
+  /**
+   * A vulnerability scan ended (services/scans.ts): SCANNING_COMPLETED or SCANNING_FAILED, the
+   * resource with its scan_overview (keyed by the report's MIME type, as Harbor sends it).
+   */
+  async vulnerabilityScanEvent(repository: string, digest: string, ok: boolean, scanOverview: Record<string, unknown>): Promise<void> {
+    const type = ok ? 'SCANNING_COMPLETED' : 'SCANNING_FAILED';
+    const project = await this.stores.projects.getProject(repository.split('/')[0]);
+    if (!project || !this.wanted.get(project.id)?.has(type)) return;
+    const data = artifactEventData('', project, repository, digest, '');
+    (data.resources as Record<string, unknown>[])[0].scan_overview = scanOverview;
+    this.emit({ type, projectId: project.id, occurAt: Math.floor(this.now() / 1000), operator: '', data: { ...data, scan: { scan_type: 'vulnerability' } } });
+  }
+
   /** Writes the noted events as deliveries, one per enabled policy that wants them and target. */
   private async flush(): Promise<void> {
     const events = this.pending;
@@ -309,6 +330,11 @@ export class WebhookService {
     this.kick();
   }
 
+  /** Deliveries in flight and how many may be (/jobservice workers). */
+  deliveryLoad(): { running: number; concurrency: number } {
+    return { running: this.loop.active, concurrency: this.o.concurrency };
+  }
+
   /** Waits until every noted event is queued (tests and close()). */
   async settle(): Promise<void> {
     await Promise.all(this.reading);
@@ -325,43 +351,6 @@ export class WebhookService {
       for (const t of p.eventTypes) s.add(t);
     }
     this.wanted = wanted;
-  }
-
-  /** Claims what is due while there is room, and delivers it. One claim loop at a time. */
-  private kick(): void {
-    if (this.closed) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = true;
-    void (async () => {
-      try {
-        do {
-          this.again = false;
-          const room = this.o.concurrency - this.running;
-          if (room <= 0) break;
-          const now = this.now();
-          const claimed = await this.stores.webhooks.claim(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), room, this.o.perTarget);
-          for (const d of claimed) this.track(d);
-          if (claimed.length === room) this.again = true;
-        } while (this.again && !this.closed);
-      } catch (e) {
-        this.log.error('could not claim webhook deliveries', { error: e });
-      } finally {
-        this.ticking = false;
-      }
-    })();
-  }
-
-  private track(d: WebhookDelivery): void {
-    this.running++;
-    const p = this.attempt(d).catch((e: unknown) => this.log.error('webhook delivery failed to record', { id: d.id, error: e })).finally(() => {
-      this.running--;
-      this.inFlight.delete(p);
-      this.kick();
-    });
-    this.inFlight.add(p);
   }
 
   private async attempt(d: WebhookDelivery): Promise<void> {
@@ -422,7 +411,7 @@ export class WebhookService {
   /** Waits until the noted events are queued and no attempt is under way (tests). */
   async idle(): Promise<void> {
     await this.settle();
-    while (this.inFlight.size || this.ticking) await Promise.all([...this.inFlight, new Promise((r) => setTimeout(r, 10))]);
+    await this.loop.idle();
   }
 
   /** Stops claiming and waits for the attempts under way (each bounded by the timeout). */
@@ -430,6 +419,7 @@ export class WebhookService {
     if (this.closed) return;
     await this.settle().catch((e: unknown) => this.log.error('could not queue webhook deliveries', { error: e }));
     this.closed = true;
+    this.loop.close();
     clearInterval(this.timer);
     await this.idle();
     await Promise.all([...this.agents.values()].map((a) => a.close()));

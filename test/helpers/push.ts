@@ -1,4 +1,4 @@
-// Pushes a tiny OCI image to a registry that may require Harbor's token dance: GET /v2/, and on a
+// Pushes a tiny OCI image to a registry that may require the token dance (Harbor's, or a cloud stand-in's): GET /v2/, and on a
 // Bearer challenge fetch a token for repository:<repo>:pull,push with Basic credentials.
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
@@ -17,9 +17,11 @@ async function token(base: string, repo: string, user: string, password: string)
   u.searchParams.set('service', service);
   u.searchParams.set('scope', `repository:${repo}:pull,push`);
   const r = await request(u, { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
-  const body = await r.body.json() as { token?: string };
-  if (r.statusCode !== 200 || !body.token) throw new Error(`token service answered ${r.statusCode}`);
-  return body.token;
+  const body = await r.body.json() as { token?: string; access_token?: string };
+  // The token spec names it `token`; OAuth-style services (ACR) answer `access_token` only.
+  const t = body.token ?? body.access_token;
+  if (r.statusCode !== 200 || !t) throw new Error(`token service answered ${r.statusCode}`);
+  return t;
 }
 
 /** Pushes config + one layer + manifest under `tag`; returns the manifest digest. */
@@ -28,8 +30,16 @@ export async function pushTinyImage(base: string, repo: string, tag: string, cre
   const auth: Record<string, string> = t ? { authorization: `Bearer ${t}` } : {};
   const blob = async (data: Buffer, mediaType: string): Promise<{ mediaType: string; digest: string; size: number }> => {
     const digest = sha(data);
-    const r = await request(`${base}/v2/${repo}/blobs/uploads/?digest=${digest}`, { method: 'POST', body: data, headers: { ...auth, 'content-type': 'application/octet-stream' } });
-    const text = await r.body.text();
+    let r = await request(`${base}/v2/${repo}/blobs/uploads/?digest=${digest}`, { method: 'POST', body: data, headers: { ...auth, 'content-type': 'application/octet-stream' } });
+    let text = await r.body.text();
+    // A registry may ignore a monolithic POST and open a session instead (distribution 2.8 does): PUT it.
+    const location = r.headers.location;
+    if (r.statusCode === 202 && typeof location === 'string') {
+      const u = new URL(location, base);
+      u.searchParams.set('digest', digest);
+      r = await request(u, { method: 'PUT', body: data, headers: { ...auth, 'content-type': 'application/octet-stream' } });
+      text = await r.body.text();
+    }
     if (r.statusCode !== 201) throw new Error(`blob push answered ${r.statusCode}: ${text}`);
     return { mediaType, digest, size: data.length };
   };

@@ -7,18 +7,22 @@ import { RegistryClient } from '../../src/client/registry.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { buildApiRouter } from '../../src/server/api/index.js';
 import { addMember, admin, api, basicHeader, createProject, createUser, pushImageWith } from '../helpers/api.js';
+import { waitExecution } from '../helpers/replication.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { CLIENT_ID, CLIENT_SECRET, HttpBrowser, startTestOp, type TestOp } from '../helpers/oidc-provider.js';
+import { startScannerAdapter, type ScannerAdapter } from '../helpers/scanner-adapter.js';
 import { BASE_DN, loadDirectory, startSlapd, type Slapd } from '../helpers/slapd.js';
 import { findOperation, seenOperations, SWAGGER_AVAILABLE, validateResponse } from '../helpers/swagger.js';
 
 let srv: TestServer;
 let slapd: Slapd;
+let adapter: ScannerAdapter;
 /** A second registry in oidc_auth mode (an auth mode cannot change once users exist) and its provider. */
 let oidcSrv: TestServer;
 let op: TestOp;
 beforeAll(async () => {
   srv = await startTestServer();
+  adapter = await startScannerAdapter();
   op = await startTestOp(() => [`${oidcSrv.url}/c/oidc/callback`]);
   oidcSrv = await startTestServer();
   slapd = await startSlapd();
@@ -27,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await srv.close();
   await slapd?.stop();
+  await adapter?.close();
   await oidcSrv?.close();
   await op?.stop();
 });
@@ -126,6 +131,49 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', '/systeminfo/volumes');
   await is2xx('PUT', '/system/CVEAllowlist', { items: [{ cve_id: 'CVE-2024-1' }] });
   await is2xx('GET', '/system/CVEAllowlist');
+  // Scanners and scans, with a spec adapter (helpers/scanner-adapter.ts).
+  const scanner = await is2xx('POST', '/scanners', { name: 'schema-scanner', url: adapter.url });
+  const sid = scanner.headers.location.split('/').pop()!;
+  await is2xx('GET', '/scanners');
+  await is2xx('POST', '/scanners/ping', { name: 'schema-scanner', url: adapter.url });
+  await is2xx('GET', `/scanners/${sid}`);
+  await is2xx('GET', `/scanners/${sid}/metadata`);
+  await is2xx('PUT', `/scanners/${sid}`, { name: 'schema-scanner', url: adapter.url, description: 'schema' });
+  await is2xx('PATCH', `/scanners/${sid}`, { is_default: true });
+  await is2xx('GET', '/projects/schema/scanner');
+  await is2xx('PUT', '/projects/schema/scanner', { uuid: sid });
+  await is2xx('GET', '/projects/schema/scanner/candidates');
+  await is2xx('POST', '/projects/schema/repositories/nested%252Fapp/artifacts/v3/scan');
+  await srv.app.scans.idle();
+  const scanned = await is2xx('GET', '/projects/schema/repositories/nested%252Fapp/artifacts/v3?with_scan_overview=true');
+  const reportId = (Object.values(scanned.body.scan_overview)[0] as { report_id: string }).report_id;
+  await is2xx('GET', `/projects/schema/repositories/nested%252Fapp/artifacts/v3/scan/${reportId}/log`);
+  let release = adapter.hold();
+  await is2xx('POST', '/projects/schema/repositories/nested%252Fapp/artifacts/v3/scan');
+  await is2xx('POST', '/projects/schema/repositories/nested%252Fapp/artifacts/v3/scan/stop', { scan_type: 'vulnerability' });
+  release();
+  await is2xx('PUT', '/system/scanAll/schedule', { schedule: { type: 'Daily' } });
+  await is2xx('GET', '/system/scanAll/schedule');
+  release = adapter.hold();
+  await is2xx('POST', '/system/scanAll/schedule', { schedule: { type: 'Manual' } });
+  await is2xx('POST', '/system/scanAll/stop');
+  release();
+  await srv.app.scheduler.wait((await srv.app.scheduler.history('SCAN_ALL', { offset: 0, limit: 1 })).items[0].id);
+  await srv.app.scans.idle();
+  await is2xx('GET', '/scans/all/metrics');
+  await is2xx('GET', '/scans/schedule/metrics');
+  await is2xx('GET', `/icons/${scanned.body.icon}`, undefined, null);
+  // The job service monitor and the schedules.
+  await is2xx('GET', '/schedules');
+  await is2xx('GET', '/schedules/all/paused');
+  const pools = await is2xx('GET', '/jobservice/pools');
+  await is2xx('GET', `/jobservice/pools/${encodeURIComponent(pools.body[0].worker_pool_id)}/workers`);
+  await is2xx('GET', '/jobservice/queues');
+  await is2xx('PUT', '/jobservice/queues/IMAGE_SCAN', { action: 'pause' });
+  await is2xx('PUT', '/jobservice/queues/IMAGE_SCAN', { action: 'resume' });
+  await is2xx('PUT', '/jobservice/jobs/all');
+  const latest = await is2xx('GET', '/projects/schema/repositories/nested%252Fapp/artifacts/v3?with_scan_overview=true');
+  await is2xx('GET', `/jobservice/jobs/scan-${(Object.values(latest.body.scan_overview)[0] as { report_id: string }).report_id}/log`);
   // getcert's 200 needs a server started with tls init's certificate: tls.test.ts has it; here its declared 404.
   expect((await api(s, 'GET', '/systeminfo/getcert', { as: null })).status).toBe(404);
   const label = await is2xx('POST', '/labels', { name: 'schema', scope: 'p', project_id: pid });
@@ -239,7 +287,29 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', `/system/purgeaudit/${purgeId}`);
   await is2xx('GET', `/system/purgeaudit/${purgeId}/log`);
   await is2xx('PUT', `/system/purgeaudit/${purgeId}`);
+  // Replication: a push-based policy from this server to itself (registered as type harbor).
+  await createProject(s, 'replsrc');
+  expect(await pushImageWith(s, 'replsrc/app', 'v1', basicHeader(admin))).toMatchObject({ ok: true });
+  await is2xx('GET', '/replication/adapters');
+  await is2xx('GET', '/replication/adapterinfos');
+  const self = await is2xx('POST', '/registries', { name: 'schema-self', type: 'harbor', url: s, credential: { type: 'basic', access_key: 'admin', access_secret: admin.password } });
+  const selfId = Number(self.headers.location.split('/').pop());
+  const rp = { name: 'schema-repl', enabled: true, dest_registry: { id: selfId }, dest_namespace: 'replmirror', filters: [{ type: 'name', value: 'replsrc/**' }] };
+  const rpId = Number((await is2xx('POST', '/replication/policies', rp)).headers.location.split('/').pop());
+  await is2xx('GET', '/replication/policies');
+  await is2xx('GET', `/replication/policies/${rpId}`);
+  await is2xx('PUT', `/replication/policies/${rpId}`, { ...rp, description: 'schema' });
+  const run = await is2xx('POST', '/replication/executions', { policy_id: rpId });
+  const runId = Number(run.headers.location.split('/').pop());
+  await waitExecution(s, runId);
+  await is2xx('GET', `/replication/executions?policy_id=${rpId}`);
+  await is2xx('GET', `/replication/executions/${runId}`);
+  const replTasks = await is2xx('GET', `/replication/executions/${runId}/tasks`);
+  await is2xx('GET', `/replication/executions/${runId}/tasks/${replTasks.body[0].id}/log`);
+  await is2xx('PUT', `/replication/executions/${runId}`);
+  await is2xx('DELETE', `/replication/policies/${rpId}`);
   await is2xx('DELETE', `/projects/schema/members/${mid}`);
+  await is2xx('DELETE', `/scanners/${sid}`);
   await is2xx('DELETE', '/projects/schema');
   await is2xx('DELETE', `/users/${uid}`);
   await createProject(s, 'schema-post'); // createProject's 201

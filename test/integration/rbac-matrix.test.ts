@@ -32,7 +32,8 @@ type Cell =
   | 'repository.read' | 'repository.create' | 'repository.update' | 'repository.delete'
   | 'artifact.read' | 'artifact.create' | 'artifact.copy' | 'artifact.delete'
   | 'label.read' | 'label.create' | 'artifact-label.create' | 'artifact-label.delete'
-  | 'webhook.read' | 'webhook.create';
+  | 'webhook.read' | 'webhook.create'
+  | 'scanner.read' | 'scanner.create' | 'scan.stop' | 'scan.log';
 
 // Harbor's matrix, written out per cell: who may.
 const ALL_ROLES: RoleSubject[] = ['projectAdmin', 'maintainer', 'developer', 'guest', 'limitedGuest', 'sysadmin'];
@@ -67,6 +68,12 @@ const EXPECTED: Record<Cell, RoleSubject[]> = {
   // notification-policy: project admins manage webhooks, maintainers read them (rbac_role.go)
   'webhook.read': ['projectAdmin', 'maintainer', 'sysadmin'],
   'webhook.create': ['projectAdmin', 'sysadmin'],
+  // The project's scanner (scanner R for every role, C for project admins) and scans (scan C R stop:
+  // admins and maintainers start and stop, every role reads), rbac_role.go.
+  'scanner.read': ALL_ROLES,
+  'scanner.create': ['projectAdmin', 'sysadmin'],
+  'scan.stop': ['projectAdmin', 'maintainer', 'sysadmin'],
+  'scan.log': ALL_ROLES,
 };
 
 // What a public project adds for everybody with valid or no credentials (publicProjectPolicies).
@@ -76,6 +83,8 @@ const PUBLIC_EXPECTED: Partial<Record<Cell, RoleSubject[]>> = {
   'repository.read': ['anonymous', ...ALL_ROLES],
   'artifact.read': ['anonymous', ...ALL_ROLES],
   'label.read': ['anonymous', ...ALL_ROLES],
+  // scan R is public; the project's scanner needs a signed-in caller all the same (handler/project.go).
+  'scan.log': ['anonymous', ...ALL_ROLES],
 };
 
 let srv: TestServer;
@@ -134,9 +143,9 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   const validCreds = subject !== 'anonymous' && subject !== 'wrong-password' && subject !== 'deleted-user';
   const result = {} as Record<Cell, boolean>;
   /** An API call's verdict; a denial must be 401 without valid credentials and 403 with them. */
-  const apiCell = async (cell: Cell, method: string, path: string, body?: unknown): Promise<void> => {
+  const apiCell = async (cell: Cell, method: string, path: string, body?: unknown, allowedStatus?: number): Promise<void> => {
     const r = await api(srv.url, method, path, { as: who, body });
-    result[cell] = ok(r.status);
+    result[cell] = allowedStatus === undefined ? ok(r.status) : r.status === allowedStatus;
     if (!result[cell]) expect({ cell, status: r.status }).toEqual({ cell, status: validCreds ? 403 : 401 });
   };
 
@@ -168,6 +177,11 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   await apiCell('webhook.read', 'GET', `/projects/${p}/webhook/policies`);
   await apiCell('webhook.create', 'POST', `/projects/${p}/webhook/policies`, { name: 'w', event_types: ['PUSH_ARTIFACT'], targets: [{ address: 'http://127.0.0.1:9/' }] });
   await apiCell('project.create', 'POST', '/projects', { project_name: `c-${tag}` });
+  await apiCell('scanner.read', 'GET', `/projects/${p}/scanner`);
+  await apiCell('scanner.create', 'PUT', `/projects/${p}/scanner`, { uuid: '00000000-0000-4000-8000-686172626f72' });
+  // Allowed: Harbor's 400 "no scan job" (none runs) and 404 for a report that is not there.
+  await apiCell('scan.stop', 'POST', `/projects/${p}/repositories/app/artifacts/v1/scan/stop`, { scan_type: 'vulnerability' }, 400);
+  await apiCell('scan.log', 'GET', `/projects/${p}/repositories/app/artifacts/v1/scan/nope/log`, undefined, 404);
   await apiCell('member.create', 'POST', `/projects/${p}/members`, { role_id: 2, member_user: { username: `j-${tag}` } });
   await apiCell('artifact.create', 'POST', `/projects/${p}/repositories/app/artifacts/v1/tags`, { name: 'extra' });
   const pid = (await api(srv.url, 'GET', `/projects/${p}`)).body.project_id;

@@ -11,6 +11,8 @@ import { api, createUser, expectApiError, type ApiReply } from '../helpers/api.j
 import { freePort, startDistribution, type RegistryProcess } from '../helpers/registry-process.js';
 import { CREDENTIAL_KEY_SECRET } from '../../src/server/bootstrap.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startAliAcrStandin } from '../helpers/standins/ali-acr.js';
+import { startAzureAcrStandin } from '../helpers/standins/azure-acr.js';
 
 const SECRET = 'Upstream-S3cret-Never-Shown';
 const HT_USER = 'puller';
@@ -160,6 +162,45 @@ describe('registry endpoints', () => {
     expectApiError(await call('POST', '/registries/ping', { body: { id } }), 400, 'BAD_REQUEST');
     expect((await call('GET', `/registries/${id}`)).body.status).toBe('unhealthy');
     expect((await call('DELETE', `/registries/${id}`)).status).toBe(200);
+  });
+
+  test("azure-acr takes an Azure AD access token as an oauth credential: the ping exchanges it at ACR's /oauth2/exchange", async () => {
+    const acr = await startAzureAcrStandin();
+    try {
+      const id = await create({ name: 'acr-aad', type: 'azure-acr', url: acr.url, credential: { type: 'oauth', access_key: 'aad', access_secret: acr.aadToken() } });
+      expect((await call('GET', `/registries/${id}`)).body.credential).toEqual({ type: 'oauth', access_key: 'aad', access_secret: '*****' });
+      expect((await call('POST', '/registries/ping', { body: { id } })).status).toBe(200);
+      expect(acr.requests).toContain('POST /oauth2/exchange');
+      // An expired token fails the ping; the token never shows in the reason.
+      const expired = acr.aadToken({ expiresInSeconds: -60 });
+      const bad = await call('POST', '/registries/ping', { body: { type: 'azure-acr', url: acr.url, credential_type: 'oauth', access_key: 'aad', access_secret: expired } });
+      expectApiError(bad, 400, 'BAD_REQUEST');
+      expect(bad.text).not.toContain(expired.split('.')[2]);
+      // The admin user stays a basic credential.
+      expect((await call('POST', '/registries/ping', {
+        body: { type: 'azure-acr', url: acr.url, credential_type: 'basic', access_key: acr.admin.username, access_secret: acr.admin.password },
+      })).status).toBe(200);
+      // oauth means something only to azure-acr.
+      expectApiError(await call('POST', '/registries', {
+        body: { name: 'x', type: 'docker-registry', url: open.url, credential: { type: 'oauth', access_key: 'a', access_secret: 'b' } },
+      }), 400, 'BAD_REQUEST');
+      expect((await call('DELETE', `/registries/${id}`)).status).toBe(200);
+    } finally {
+      await acr.close();
+    }
+  });
+
+  test('ali-acr: a ping signs GetAuthorizationToken with the AccessKey and uses the temporary credential; the secret never reaches the registry', async () => {
+    const acr = await startAliAcrStandin('ee');
+    try {
+      const body = { type: 'ali-acr', url: acr.url, credential_type: 'basic', access_key: acr.accessKey.id, access_secret: acr.accessKey.secret };
+      expect((await call('POST', '/registries/ping', { body })).status).toBe(200);
+      expect(acr.requests.some((r) => r.includes('Action=GetAuthorizationToken'))).toBe(true);
+      expect([...acr.authorizations].join('\n')).not.toContain(acr.accessKey.secret);
+      expectApiError(await call('POST', '/registries/ping', { body: { ...body, access_secret: 'wrong-secret' } }), 400, 'BAD_REQUEST');
+    } finally {
+      await acr.close();
+    }
   });
 
   test('the secret is sealed at rest: ciphertext only in its row (the key is a shared secret of the replicas), never in a reply or log line', async () => {

@@ -13,7 +13,8 @@ import { openSqliteStores } from '../../src/storage/meta/sqlite/index.js';
 
 const DELAY = { freeFailures: 3, addressFreeFailures: 10, baseMs: 250, maxMs: 8000 };
 
-describe('login throttling holds under parallel attempts', () => {
+// 40 password verifications per test: CPU-bound, so more than the default 5 s on a loaded machine.
+describe('login throttling holds under parallel attempts', { timeout: 60_000 }, () => {
   let dir: string;
   let meta: MetaStores;
   let slept: number[];

@@ -61,14 +61,25 @@ export async function readStdin(rt: Runtime): Promise<string> {
 
 /** Runs fn under an ora spinner on stderr when a person is watching; otherwise just runs it. */
 export async function withSpinner<T>(rt: Runtime, text: string, fn: () => Promise<T>): Promise<T> {
+  return withProgress(rt, text, () => fn());
+}
+
+/**
+ * withSpinner whose text fn changes as it goes (a progress bar). Without a person watching, each
+ * new text goes to stderr as a line through rt.info (so -o json and -q stay quiet).
+ */
+export async function withProgress<T>(rt: Runtime, text: string, fn: (show: (text: string) => void) => Promise<T>): Promise<T> {
   // A terminal that reports no width (a bare pty) would make ora redraw forever: no spinner there.
   const columns = (rt.io.stderr as { columns?: number }).columns ?? 0;
-  const show = rt.opts.output === 'table' && !rt.opts.debug && Boolean(rt.io.stderr.isTTY) && Boolean(rt.io.stdout.isTTY) && columns > 0;
-  if (!show) return fn();
+  const tty = rt.opts.output === 'table' && !rt.opts.debug && Boolean(rt.io.stderr.isTTY) && Boolean(rt.io.stdout.isTTY) && columns > 0;
+  if (!tty) {
+    let last = '';
+    return fn((t) => { if (t !== last) rt.info(`${text}: ${t}`); last = t; });
+  }
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: rt.io.stderr as NodeJS.WritableStream, discardStdin: false }).start();
   try {
-    return await fn();
+    return await fn((t) => { spinner.text = `${text} ${t}`; });
   } finally {
     spinner.stop();
   }

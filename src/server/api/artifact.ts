@@ -1,6 +1,6 @@
 // Harbor tag "artifact": artifacts of a repository (list, get, delete), their tags (list, create,
-// delete), their accessories and additions (a model's README, LICENSE and file tree; an SBOM), and
-// scans (Harbor tag "scan": SBOM generation).
+// delete), their accessories and additions (a model's README, LICENSE and file tree; an SBOM; the
+// vulnerability report), and scans (Harbor tag "scan": SBOM generation, vulnerability scans).
 import { HarborError } from '../../core/errors.js';
 import { ADDITION_NAMES, type ArtifactView } from '../../services/artifacts.js';
 import type { Project, TagInfo } from '../../storage/meta/index.js';
@@ -44,12 +44,33 @@ function artifactQuery(all: ArtifactView[], q: Map<string, QValue>): ArtifactVie
   return filterByQuery(items, q, ARTIFACT_FIELDS);
 }
 
+/** X-Accept-Vulnerabilities: report MIME types, first preferred (Harbor's default when absent). */
+function acceptVulnerabilities(c: ApiContext): string[] | undefined {
+  const h = c.http.req.headers['x-accept-vulnerabilities'];
+  const list = (Array.isArray(h) ? h.join(',') : h ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  return list.length ? list.slice(0, 10) : undefined;
+}
+
+/** The ScanType body of scan and scan/stop; go-swagger checks the enum before the handler runs: 422, whoever asks. */
+async function scanTypeBody(c: ApiContext): Promise<'sbom' | 'vulnerability'> {
+  const b = await readObject(c.http, { optional: true });
+  const scanType = b.scan_type === undefined ? 'vulnerability' : b.scan_type;
+  if (scanType !== 'sbom' && scanType !== 'vulnerability') {
+    throw new HarborError('UNPROCESSABLE_ENTITY', 'scanType.scan_type in body should be one of [vulnerability sbom]');
+  }
+  return scanType;
+}
+
 /** An artifact as the query asks for it: with_tag (default on), with_accessory, with_sbom_overview. */
 async function renderArtifact(c: ApiContext, p: Project, repo: string, a: ArtifactView): Promise<Record<string, unknown>> {
   const body = artifactResp(a, p, `${p.name}/${repo}`);
   if (c.http.query.get('with_tag') === 'false') delete body.tags;
   if (c.http.query.get('with_label') === 'true') body.labels = a.labels.map(labelResp);
   if (c.http.query.get('with_accessory') === 'true') body.accessories = (await c.svc.artifacts.accessories(p, repo, a)).map(accessoryResp);
+  if (c.http.query.get('with_scan_overview') === 'true') {
+    const o = await c.svc.artifacts.scanOverview(p, repo, a, acceptVulnerabilities(c));
+    if (o) body.scan_overview = o;
+  }
   if (c.http.query.get('with_sbom_overview') === 'true') {
     const o = await c.svc.artifacts.sbomOverview(p, repo, a);
     if (o) body.sbom_overview = o;
@@ -114,17 +135,27 @@ export function artifactRoutes(r: ApiRouter): void {
     sendPage(c.http, all, accessoryResp);
   });
 
-  // Harbor tag "scan": {"scan_type":"sbom"} generates an SBOM in the background (202).
+  // Harbor tag "scan": {"scan_type":"sbom"} generates an SBOM in the background, "vulnerability"
+  // asks the project's scanner adapter (202 both).
   r.add('POST', `${BASE}/{reference}/scan`, async (c) => {
-    const b = await readObject(c.http, { optional: true });
-    const scanType = b.scan_type === undefined ? 'vulnerability' : b.scan_type;
-    // go-swagger checks the enum before the handler runs: 422, whoever asks.
-    if (scanType !== 'sbom' && scanType !== 'vulnerability') {
-      throw new HarborError('UNPROCESSABLE_ENTITY', 'scanType.scan_type in body should be one of [vulnerability sbom]');
-    }
+    const scanType = await scanTypeBody(c);
     const p = await repositoryProject(c);
     await c.svc.artifacts.scan(c.principal, p, c.params.repository_name, c.params.reference, scanType);
     sendEmpty(c.http, 202);
+  });
+
+  r.add('POST', `${BASE}/{reference}/scan/stop`, async (c) => {
+    const scanType = await scanTypeBody(c);
+    const p = await repositoryProject(c);
+    await c.svc.artifacts.stopScan(c.principal, p, c.params.repository_name, c.params.reference, scanType);
+    sendEmpty(c.http, 202);
+  });
+
+  r.add('GET', `${BASE}/{reference}/scan/{report_id}/log`, async (c) => {
+    const p = await repositoryProject(c);
+    const body = Buffer.from(await c.svc.artifacts.scanLog(c.principal, p, c.params.repository_name, c.params.reference, c.params.report_id));
+    c.http.res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length });
+    c.http.res.end(body);
   });
 
   r.add('DELETE', `${BASE}/{reference}`, async (c) => {
@@ -153,7 +184,7 @@ export function artifactRoutes(r: ApiRouter): void {
 
   r.add('GET', `${BASE}/{reference}/additions/vulnerabilities`, async (c) => {
     const p = await repositoryProject(c);
-    const a = await c.svc.artifacts.vulnerabilities(c.principal, p, c.params.repository_name, c.params.reference);
+    const a = await c.svc.artifacts.vulnerabilities(c.principal, p, c.params.repository_name, c.params.reference, acceptVulnerabilities(c));
     c.http.res.writeHead(200, { 'Content-Type': a.contentType, 'Content-Length': a.content.length });
     c.http.res.end(a.content);
   });

@@ -47,6 +47,10 @@ const webhook: Namer = async (svc, p, id) => {
   const w = id === undefined ? null : await svc.stores.webhooks.getPolicy(id);
   return pr ? { resource: w?.name ?? String(id), projectId: pr.id } : null;
 };
+const replicationPolicy: Namer = async (svc, _p, id) => {
+  const r = id === undefined ? null : await svc.stores.replication.getPolicy(id);
+  return r ? { resource: r.name } : id === undefined ? null : { resource: String(id) };
+};
 const configuration: Namer = async () => ({ resource: 'configuration' });
 /** A policy with no name of its own (retention, immutable rule): its id, in its project. */
 const retention: Namer = async (svc, _p, id) => {
@@ -89,6 +93,9 @@ const AUDITED: Record<string, { type: string; name: Namer; idParam?: string }> =
   'POST /projects/{project_name_or_id}/webhook/policies': { type: 'webhook_policy', name: webhook },
   'PUT /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}': { type: 'webhook_policy', name: webhook, idParam: 'webhook_policy_id' },
   'DELETE /projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}': { type: 'webhook_policy', name: webhook, idParam: 'webhook_policy_id' },
+  'POST /replication/policies': { type: 'replication_policy', name: replicationPolicy },
+  'PUT /replication/policies/{id}': { type: 'replication_policy', name: replicationPolicy, idParam: 'id' },
+  'DELETE /replication/policies/{id}': { type: 'replication_policy', name: replicationPolicy, idParam: 'id' },
   'PUT /quotas/{id}': { type: 'quota', name: quota, idParam: 'id' },
   'POST /retentions': { type: 'retention_policy', name: retention },
   'PUT /retentions/{id}': { type: 'retention_policy', name: retention, idParam: 'id' },

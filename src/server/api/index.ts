@@ -23,9 +23,13 @@ import { projectRoutes } from './project.js';
 import { purgeRoutes } from './purge.js';
 import { quotaRoutes } from './quota.js';
 import { registryRoutes } from './registry.js';
+import { replicationRoutes } from './replication.js';
 import { robotRoutes } from './robot.js';
 import { repositoryRoutes } from './repository.js';
 import { retentionRoutes } from './retention.js';
+import { scannerRoutes } from './scanner.js';
+import { jobserviceRoutes } from './jobservice.js';
+import { iconRoutes } from './icon.js';
 import { API_PREFIX, ApiRouter } from './router.js';
 import type { ApiServices } from './services.js';
 import { systeminfoRoutes } from './systeminfo.js';
@@ -35,7 +39,8 @@ import { webhookRoutes } from './webhook.js';
 
 export function buildApiRouter(): ApiRouter {
   const r = new ApiRouter();
-  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes, webhookRoutes, gcRoutes, purgeRoutes, oidcRoutes]) add(r);
+  for (const add of [pingRoutes, healthRoutes, systeminfoRoutes, userRoutes, projectRoutes, memberRoutes, projectMetadataRoutes, repositoryRoutes, artifactRoutes, quotaRoutes, robotRoutes, registryRoutes, auditLogRoutes, labelRoutes, overviewRoutes, immutableRoutes, retentionRoutes, configureRoutes, userGroupRoutes, ldapRoutes, webhookRoutes, gcRoutes, purgeRoutes, oidcRoutes, replicationRoutes,
+    scannerRoutes, jobserviceRoutes, iconRoutes]) add(r);
   return r;
 }
 

@@ -7,6 +7,7 @@ import { sendEmpty, sendJson } from '../context.js';
 import { filterByQuery, pageParams, parseQuery, sendPage, sortBy } from './paging.js';
 import { idParam, readObject, type ApiRouter } from './router.js';
 import { registryResp } from './views.js';
+import { adapterInfos } from '../../services/replication/adapters/index.js';
 
 const REGISTRY_FIELDS: Record<string, (r: RegistryEndpoint) => string | number | boolean | null> = {
   id: (r) => r.id, name: (r) => r.name, type: (r) => r.type, url: (r) => r.url, description: (r) => r.description,
@@ -52,13 +53,15 @@ export function registryRoutes(r: ApiRouter): void {
     sendEmpty(c.http, 200);
   });
 
-  // What Harbor's native adapter declares; replication is not implemented, so this is informative only.
+  // What the type's replication adapter declares (Harbor's native adapter's for a type without one).
   r.add('GET', '/registries/{id}/info', async (c) => {
     const reg = await c.svc.registries.get(c.principal, idParam(c, 'id'));
+    const info = adapterInfos()[reg.type];
     sendJson(c.http, 200, {
       type: reg.type, description: reg.description,
-      supported_resource_filters: [{ type: 'name', style: 'input' }, { type: 'tag', style: 'input' }],
-      supported_triggers: ['manual', 'scheduled'],
+      supported_resource_filters: info?.supported_resource_filters ?? [{ type: 'name', style: 'input' }, { type: 'tag', style: 'input' }],
+      supported_triggers: info?.supported_triggers ?? ['manual', 'scheduled'],
+      ...(info?.supported_copy_by_chunk !== undefined ? { supported_copy_by_chunk: info.supported_copy_by_chunk } : {}),
     });
   });
 }

@@ -12,9 +12,13 @@ import type { OidcService } from '../../services/oidc.js';
 import type { ProjectService } from '../../services/projects.js';
 import type { QuotaService } from '../../services/quotas.js';
 import type { RegistryEndpointService } from '../../services/registries.js';
+import type { ReplicationService } from '../../services/replication/service.js';
 import type { RetentionService } from '../../services/retention.js';
 import type { RobotService } from '../../services/robots.js';
 import type { Scheduler } from '../../services/scheduler.js';
+import type { ScannerService } from '../../services/scanners.js';
+import type { ScanService } from '../../services/scans.js';
+import type { JobMonitor } from '../../services/jobmonitor.js';
 import type { AccessControl } from '../../services/rbac.js';
 import type { UserGroupService } from '../../services/usergroups.js';
 import type { UserService } from '../../services/users.js';
@@ -23,7 +27,7 @@ import type { MetaStores } from '../../storage/meta/index.js';
 
 export interface ApiServices {
   /** The few direct lookups handlers make (a project or user by name or id); everything else goes through a service. */
-  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks' | 'retention'>;
+  stores: Pick<MetaStores, 'identity' | 'projects' | 'registries' | 'webhooks' | 'retention' | 'replication'>;
   auth: AuthService;
   access: AccessControl;
   /** System configuration (/configurations; the read-only mode the server enforces). */
@@ -51,8 +55,15 @@ export interface ApiServices {
   auditExt: AuditExtService;
   /** Webhook policies and their deliveries. */
   webhooks: WebhookService;
+  /** Replication policies, executions and tasks. */
+  replication: ReplicationService;
   /** Background jobs: garbage collection, audit-log purge (/system/gc, /system/purgeaudit). */
   scheduler: Scheduler;
+  /** Scanner registrations (/scanners, a project's scanner) and vulnerability scans (scan-all, reports). */
+  scanners: ScannerService;
+  scans: ScanService;
+  /** The job service monitor: pools, workers and queues of our background work (/jobservice, /schedules). */
+  jobs: JobMonitor;
   /** The version systeminfo reports. */
   version: string;
   /** Told after a password change (app.ts keeps admin.password in step for the local CLI). */

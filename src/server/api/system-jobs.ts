@@ -45,7 +45,7 @@ async function execution(c: ApiContext, job: SystemJob): Promise<ExecutionRecord
 }
 
 /** A Schedule body → (type, cron, parameters). */
-function scheduleBody(job: SystemJob, body: Record<string, unknown>): { type: string; cron: string | undefined; parameters: Record<string, unknown> } {
+export function scheduleBody(job: Pick<SystemJob, 'parameters'>, body: Record<string, unknown>): { type: string; cron: string | undefined; parameters: Record<string, unknown> } {
   const s = body.schedule;
   if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new HarborError('BAD_REQUEST', 'schedule is required: {"schedule":{"type":"Manual"}}');
   const { type, cron } = s as Record<string, unknown>;

@@ -196,7 +196,7 @@ const getManifest: Route = async (ctx, svc, repo, reference) => {
   const m = await svc.getManifest(repo, reference);
   // Harbor checks content trust on GET only (HEAD tells nothing of the content).
   if (ctx.method === 'GET') {
-    await svc.checkPullPolicy(repo, m, async () => /cosign|notation/.test(String(ctx.req.headers['user-agent'] ?? '')) && (await ctx.mayPush?.(repo.name)) === true);
+    await svc.checkPullPolicy(repo, m, async () => /cosign|notation/.test(String(ctx.req.headers['user-agent'] ?? '')) && (await ctx.mayPush?.(repo.name)) === true, ctx.username ?? '');
   }
   ctx.res.writeHead(200, {
     'Content-Type': m.mediaType,

@@ -25,6 +25,7 @@ export type RegistryAuth =
   | { kind: 'anonymous' }
   | { kind: 'basic'; username: string; password: string }
   | { kind: 'bearer'; token(scopes: string[]): Promise<string> };
+// (`token` may answer the bare token or the whole `Bearer …` value; UpstreamClient takes either.)
 
 export interface Adapter {
   readonly info: AdapterInfo;
@@ -39,6 +40,22 @@ export interface Adapter {
   listTags(repository: string): Promise<string[]>;
   /** Creates what a push into these repositories needs first (Harbor projects, ACR EE namespaces). */
   prepareForPush(repositories: string[]): Promise<void>;
+  /**
+   * Optional: a repository's artifacts with their tags and labels, where the registry's own API says
+   * (Harbor's artifact list). Without it a pull-based policy lists tags, and cannot filter by label.
+   */
+  listArtifacts?(repository: string): Promise<RemoteArtifact[]>;
+  /** Optional: deletes one tag and leaves its artifact (Harbor's API); false when it was not there. Without it, a replicated tag deletion fails. */
+  deleteTag?(repository: string, tag: string): Promise<boolean>;
+  /** Frees what the adapter holds (connections); optional. */
+  close?(): Promise<void>;
 }
 
-export type AdapterFactory = (endpoint: UpstreamEndpoint & { id?: number; name?: string }) => Adapter;
+/** An artifact as an adapter's listArtifacts() sees it; `type` is Harbor's (IMAGE, SBOM, ...). */
+export interface RemoteArtifact { digest: string; tags: string[]; labels: string[]; type: string }
+
+/**
+ * `credentialType`: Harbor's credential type of the endpoint (`basic`, `oauth`); azure-acr reads an
+ * `oauth` credential's secret as an Azure AD access token to exchange, as ACR's /oauth2/exchange does.
+ */
+export type AdapterFactory = (endpoint: UpstreamEndpoint & { id?: number; name?: string; credentialType?: string | null }) => Adapter;

@@ -19,7 +19,10 @@ import type { OidcStore } from './oidc.js';
 import type { LockStore } from './locks.js';
 import type { ProjectStore } from './projects.js';
 import type { RegistryStore } from './registries.js';
+import type { ReplicationStore } from './replication.js';
 import type { RetentionStore } from './retention.js';
+import type { ScanReportStore } from './scan-reports.js';
+import type { ScannerStore } from './scanners.js';
 import type { SecretStore } from './secrets.js';
 import type { ScheduleStore } from './schedules.js';
 import type { UploadStore } from './uploads.js';
@@ -40,7 +43,10 @@ export type * from './oidc.js';
 export type * from './locks.js';
 export type * from './projects.js';
 export type * from './registries.js';
+export type * from './replication.js';
 export type * from './retention.js';
+export type * from './scan-reports.js';
+export type * from './scanners.js';
 export type * from './schedules.js';
 export type * from './secrets.js';
 export type * from './uploads.js';
@@ -63,9 +69,12 @@ export interface MetaStores {
   webhooks: WebhookStore;
   schedules: ScheduleStore;
   gc: GcStore;
+  scanners: ScannerStore;
+  scanReports: ScanReportStore;
   oidc: OidcStore;
   locks: LockStore;
   secrets: SecretStore;
+  replication: ReplicationStore;
   /** Closes the database (every store shares it); a second call does nothing. */
   close(): Promise<void>;
 }

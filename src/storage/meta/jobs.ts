@@ -24,4 +24,8 @@ export interface JobStore {
   getSbomStatus(repository: string, digest: string): Promise<SbomStatus | null>;
   /** Manifests whose generation was Pending or Running (a restart requeues them). */
   listUnfinishedSbom(): Promise<{ repository: string; digest: string }[]>;
+  /** Pauses or resumes a job queue (/jobservice/queues): kept across restarts. */
+  setQueuePaused(jobType: string, paused: boolean): Promise<void>;
+  /** The job types whose queue is paused. */
+  listPausedQueues(): Promise<string[]>;
 }

@@ -15,7 +15,10 @@ import { oidcStoreContract } from './oidc.contract.js';
 import { lockStoreContract } from './locks.contract.js';
 import { projectStoreContract } from './projects.contract.js';
 import { registryStoreContract } from './registries.contract.js';
+import { replicationStoreContract } from './replication.contract.js';
 import { retentionStoreContract } from './retention.contract.js';
+import { scanReportStoreContract } from './scan-reports.contract.js';
+import { scannerStoreContract } from './scanners.contract.js';
 import { scheduleStoreContract } from './schedules.contract.js';
 import { secretStoreContract } from './secrets.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
@@ -38,7 +41,10 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   webhookStoreContract(name, factory);
   scheduleStoreContract(name, factory);
   gcStoreContract(name, factory);
+  scannerStoreContract(name, factory);
+  scanReportStoreContract(name, factory);
   oidcStoreContract(name, factory);
   lockStoreContract(name, factory);
   secretStoreContract(name, factory);
+  replicationStoreContract(name, factory);
 }

@@ -28,5 +28,13 @@ export function jobStoreContract(name: string, factory: StoresFactory): void {
         expect(await st.jobs.getSbomStatus('proj/app', image.digest)).toBeNull();
       });
     });
+
+    test('paused job queues are kept; resuming one unpauses it', async () => {
+      expect(await st.jobs.listPausedQueues()).toEqual([]);
+      await st.jobs.setQueuePaused('IMAGE_SCAN', true);
+      await st.jobs.setQueuePaused('SCHEDULER', true);
+      await st.jobs.setQueuePaused('IMAGE_SCAN', false);
+      expect(await st.jobs.listPausedQueues()).toEqual(['SCHEDULER']);
+    });
   });
 }

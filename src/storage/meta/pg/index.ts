@@ -19,7 +19,10 @@ import { migrate } from './migrations.js';
 import { PgOidcStore } from './oidc.js';
 import { PgProjectStore } from './projects.js';
 import { PgRegistryStore } from './registries.js';
+import { PgReplicationStore } from './replication.js';
 import { PgRetentionStore } from './retention.js';
+import { PgScanReportStore } from './scan-reports.js';
+import { PgScannerStore } from './scanners.js';
 import { PgScheduleStore } from './schedules.js';
 import { PgSecretStore } from './secrets.js';
 import { PgUploadStore } from './uploads.js';
@@ -55,9 +58,12 @@ export async function openPgStores(url: string, opts: { clock?: Clock } = {}): P
     webhooks: new PgWebhookStore(pool, now),
     schedules: new PgScheduleStore(pool, now),
     gc: new PgGcStore(pool, now, content),
+    scanners: new PgScannerStore(pool, now),
+    scanReports: new PgScanReportStore(pool, now),
     oidc: new PgOidcStore(pool, now, identity),
     locks: new PgLockStore(pool, now),
     secrets: new PgSecretStore(pool, now),
+    replication: new PgReplicationStore(pool, now),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,4 +1,4 @@
-// Job state: SBOM generation status (table sbom_status), as sqlite/jobs.ts.
+// Job state: SBOM generation status (table sbom_status) and paused job queues (job_queue_status), as sqlite/jobs.ts.
 import type { JobStore, SbomStatus } from '../index.js';
 import { PgStore } from './common.js';
 
@@ -26,5 +26,14 @@ export class PgJobStore extends PgStore implements JobStore {
   async listUnfinishedSbom(): Promise<{ repository: string; digest: string }[]> {
     return this.db.all(`SELECT r.name AS repository, m.digest FROM sbom_status s JOIN manifests m ON m.id = s.manifest_id
         JOIN repositories r ON r.id = m.repository_id WHERE s.status IN ('Pending', 'Running') ORDER BY s.manifest_id`);
+  }
+
+  async setQueuePaused(jobType: string, paused: boolean): Promise<void> {
+    await this.db.run(`INSERT INTO job_queue_status (job_type, paused) VALUES (?, ?)
+      ON CONFLICT (job_type) DO UPDATE SET paused = excluded.paused`, jobType, paused);
+  }
+
+  async listPausedQueues(): Promise<string[]> {
+    return this.db.column<string>('SELECT job_type FROM job_queue_status WHERE paused ORDER BY job_type');
   }
 }

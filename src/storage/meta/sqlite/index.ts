@@ -20,7 +20,10 @@ import { MIGRATIONS } from './migrations.js';
 import { SqliteOidcStore } from './oidc.js';
 import { SqliteProjectStore } from './projects.js';
 import { SqliteRegistryStore } from './registries.js';
+import { SqliteReplicationStore } from './replication.js';
 import { SqliteRetentionStore } from './retention.js';
+import { SqliteScanReportStore } from './scan-reports.js';
+import { SqliteScannerStore } from './scanners.js';
 import { SqliteScheduleStore } from './schedules.js';
 import { SqliteSecretStore } from './secrets.js';
 import { SqliteUploadStore } from './uploads.js';
@@ -98,9 +101,12 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     webhooks: new SqliteWebhookStore(db, now),
     schedules: new SqliteScheduleStore(db, now),
     gc: new SqliteGcStore(db, now, content),
+    scanners: new SqliteScannerStore(db, now),
+    scanReports: new SqliteScanReportStore(db, now),
     oidc: new SqliteOidcStore(db, now, identity),
     locks: new SqliteLockStore(db, now),
     secrets: new SqliteSecretStore(db, now),
+    replication: new SqliteReplicationStore(db, now),
     async close() {
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');

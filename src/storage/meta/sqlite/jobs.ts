@@ -1,4 +1,5 @@
-// Job state: SBOM generation status (table sbom_status, one row per manifest, deleted with it).
+// Job state: SBOM generation status (table sbom_status, one row per manifest, deleted with it) and
+// paused job queues (table job_queue_status).
 // Beyond its own table: reads repositories and manifests to find the manifest.
 import type Database from 'better-sqlite3';
 import type { JobStore, SbomStatus } from '../index.js';
@@ -19,6 +20,9 @@ export class SqliteJobStore extends SqliteStore implements JobStore {
         JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?`),
       unfinishedSbom: db.prepare(`SELECT r.name AS repository, m.digest FROM sbom_status s JOIN manifests m ON m.id = s.manifest_id
         JOIN repositories r ON r.id = m.repository_id WHERE s.status IN ('Pending', 'Running') ORDER BY s.rowid`),
+      setPaused: db.prepare(`INSERT INTO job_queue_status (job_type, paused) VALUES (?, ?)
+        ON CONFLICT (job_type) DO UPDATE SET paused = excluded.paused`),
+      paused: db.prepare('SELECT job_type FROM job_queue_status WHERE paused = 1 ORDER BY job_type').pluck(),
     };
   }
 
@@ -40,5 +44,13 @@ export class SqliteJobStore extends SqliteStore implements JobStore {
 
   async listUnfinishedSbom(): Promise<{ repository: string; digest: string }[]> {
     return this.s.unfinishedSbom.all() as { repository: string; digest: string }[];
+  }
+
+  async setQueuePaused(jobType: string, paused: boolean): Promise<void> {
+    this.s.setPaused.run(jobType, paused ? 1 : 0);
+  }
+
+  async listPausedQueues(): Promise<string[]> {
+    return this.s.paused.all() as string[];
   }
 }

@@ -479,4 +479,106 @@ export const MIGRATIONS: string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  /* 23: replication (issue 18) */ `
+  -- Harbor's replication_policy, and its execution/task rows of vendor REPLICATION. A NULL registry
+  -- is this registry. Filters and trigger are JSON, read and written whole with the policy.
+  CREATE TABLE replication_policies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    src_registry_id INTEGER REFERENCES registries(id),
+    dest_registry_id INTEGER REFERENCES registries(id),
+    dest_namespace TEXT NOT NULL DEFAULT '',
+    dest_namespace_replace_count INTEGER NOT NULL DEFAULT -1,
+    trigger_json TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    replicate_deletion INTEGER NOT NULL DEFAULT 0,
+    override INTEGER NOT NULL DEFAULT 0,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    speed INTEGER NOT NULL DEFAULT 0,
+    copy_by_chunk INTEGER NOT NULL DEFAULT 0,
+    single_active INTEGER NOT NULL DEFAULT 0,
+    creator TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE replication_executions (
+    id INTEGER PRIMARY KEY,
+    policy_id INTEGER NOT NULL REFERENCES replication_policies(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    status_text TEXT NOT NULL DEFAULT '',
+    trigger_type TEXT NOT NULL,
+    planned INTEGER NOT NULL DEFAULT 0,
+    event TEXT,
+    start_time TEXT NOT NULL,
+    end_time TEXT
+  );
+  CREATE INDEX replication_executions_policy ON replication_executions(policy_id, id);
+  CREATE TABLE replication_tasks (
+    id INTEGER PRIMARY KEY,
+    execution_id INTEGER NOT NULL REFERENCES replication_executions(id) ON DELETE CASCADE,
+    operation TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    src_resource TEXT NOT NULL,
+    dst_resource TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_message TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    lease_until TEXT,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    total_bytes INTEGER NOT NULL DEFAULT 0,
+    log TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    start_time TEXT,
+    end_time TEXT
+  );
+  CREATE INDEX replication_tasks_execution ON replication_tasks(execution_id, id);
+  CREATE INDEX replication_tasks_due ON replication_tasks(status, next_attempt_at);
+  `,
+  /* 24: scanners, scan reports and paused job queues (issue 14) */ `
+  -- Harbor's scanner_registration: name and url unique; at most one is_default (kept by the store).
+  CREATE TABLE scanner_registrations (
+    uuid TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL UNIQUE,
+    auth TEXT NOT NULL DEFAULT '',
+    access_credential TEXT,
+    skip_cert_verify INTEGER NOT NULL DEFAULT 0,
+    use_internal_addr INTEGER NOT NULL DEFAULT 0,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    is_default INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE project_scanners (
+    project_id INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+    registration_uuid TEXT NOT NULL
+  );
+  -- The latest report per manifest and MIME type; Pending/Running rows are the durable scan jobs.
+  CREATE TABLE scan_reports (
+    uuid TEXT PRIMARY KEY,
+    manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+    registration_uuid TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_time TEXT,
+    end_time TEXT,
+    scan_request_id TEXT,
+    report TEXT,
+    execution_id INTEGER,
+    log TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX scan_reports_manifest ON scan_reports(manifest_id, mime_type);
+  CREATE INDEX scan_reports_execution ON scan_reports(execution_id);
+  -- Paused job queues (/jobservice/queues), Harbor's queue_status.
+  CREATE TABLE job_queue_status (
+    job_type TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL
+  );
+  `,
 ];

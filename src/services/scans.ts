@@ -1,0 +1,455 @@
+// Vulnerability scans through a scanner adapter (Harbor's src/controller/scan and its IMAGE_SCAN job):
+// - a scan is a report row (store scanReports) that is also the durable job: Pending → Running →
+//   Success | Error | Stopped; Pending and Running ones are taken up again after a restart (a Running
+//   one keeps the adapter's scan request id and only polls again);
+// - a job asks the adapter to scan (POST /api/v1/scan) giving it our registry's URL and a pull-only
+//   token for the one repository (TokenService.pullToken, what Harbor's scanner robot is), then polls
+//   the report (302 + Refresh-After while not ready) and keeps it;
+// - at most `concurrency` jobs run at once; the IMAGE_SCAN queue can be paused (/jobservice);
+// - scan-all is a scheduler kind (SCAN_ALL): it asks a scan of every image and waits for them.
+// No HTTP server code and no SQL here.
+import { randomUUID } from 'node:crypto';
+import { HarborError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { parseStoredJson } from '../core/json.js';
+import { isIndexMediaType, MediaType } from '../oci/mediatypes.js';
+import type { MetaStores, Project, ScanReport, ScanReportStatus } from '../storage/meta/index.js';
+import { viewArtifact } from './artifacts.js';
+import { JobStopped, type JobContext } from './scheduler.js';
+import { SBOM_REPORT_MIME, VULN_REPORT_MIME, VULN_REPORT_MIME_V10, type AdapterEndpoint, type AdapterMetadata, type ScanRequest, type ScannerAdapterClient } from './scanner-adapter.js';
+import type { ScannerService, ScannerView } from './scanners.js';
+
+export const IMAGE_SCAN_JOB = 'IMAGE_SCAN';
+export const SCAN_ALL_KIND = 'SCAN_ALL';
+/** The report MIME types Harbor accepts by default (X-Accept-Vulnerabilities), first preferred. */
+export const DEFAULT_ACCEPT = [VULN_REPORT_MIME, VULN_REPORT_MIME_V10];
+/** Harbor's severities, lowest first. */
+const SEVERITIES = ['None', 'Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'];
+/** The SBOM format Harbor asks adapters for. */
+const SPDX_JSON = 'application/spdx+json';
+/** The token subject of a scanner's pulls (never a user's or robot's name). */
+export const SCANNER_SUBJECT_PREFIX = 'scanner:';
+
+/** A severity's rank, case-insensitive (a project's `severity` is lower case); Unknown for anything else. */
+function severityOf(s: string): number {
+  const i = SEVERITIES.findIndex((x) => x.toLowerCase() === s.toLowerCase());
+  return i < 0 ? 1 : i;
+}
+/** What Harbor's scan job pulls: images (manifests and indexes). */
+const SCANNABLE = new Set<string>([MediaType.ociManifest, MediaType.dockerManifest, MediaType.ociIndex, MediaType.dockerManifestList]);
+
+export interface ScanServiceOptions {
+  log: Logger;
+  clock?: () => number;
+  /** Jobs at once (default 2). */
+  concurrency?: number;
+  /** The registry URL given to adapters (where they pull from); null while the server is not listening. */
+  registryUrl: () => string | null;
+  /** A pull-only token for one repository (TokenService.pullToken). */
+  pullToken: (subject: string, repository: string, ttlSec: number) => string;
+  /** How long an adapter may take for one scan before it is an Error (default 1 h). */
+  timeoutMs?: number;
+  /** Told when a scan ends (webhooks' SCANNING_COMPLETED / SCANNING_FAILED). */
+  onFinished?: (r: ScanReport, overview: Record<string, unknown>) => void;
+}
+
+/** Harbor's VulnerabilitySummary of a report: counts per severity and how many have a fix. */
+export function summarize(report: unknown): { severity: string; total: number; fixable: number; summary: Record<string, number> } {
+  const vulns = Array.isArray((report as { vulnerabilities?: unknown })?.vulnerabilities) ? (report as { vulnerabilities: unknown[] }).vulnerabilities : [];
+  const summary: Record<string, number> = {};
+  let fixable = 0;
+  let top = -1;
+  for (const v of vulns) {
+    const x = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+    const sev = SEVERITIES[severityOf(typeof x.severity === 'string' ? x.severity : '')];
+    summary[sev] = (summary[sev] ?? 0) + 1;
+    if (typeof x.fix_version === 'string' && x.fix_version !== '') fixable++;
+    top = Math.max(top, SEVERITIES.indexOf(sev));
+  }
+  return { severity: SEVERITIES[Math.max(top, 0)], total: vulns.length, fixable, summary };
+}
+
+interface Waiter { promise: Promise<void>; resolve: () => void }
+
+export class ScanService {
+  private readonly now: () => number;
+  private readonly queue: string[] = [];
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; startedAt: number; repository: string }>();
+  private readonly finished = new Map<string, Waiter>();
+  private paused = false;
+  private closed = false;
+
+  constructor(
+    private readonly stores: Pick<MetaStores, 'scanReports' | 'jobs' | 'artifacts' | 'projects'>,
+    private readonly scanners: ScannerService,
+    private readonly client: ScannerAdapterClient,
+    private readonly opts: ScanServiceOptions,
+  ) {
+    this.now = opts.clock ?? Date.now;
+  }
+
+  get concurrency(): number {
+    return this.opts.concurrency ?? 2;
+  }
+
+  /** Takes up what a previous run left Pending or Running, and the queue's paused state. */
+  async resume(): Promise<void> {
+    this.paused = (await this.stores.jobs.listPausedQueues()).includes(IMAGE_SCAN_JOB);
+    for (const r of await this.stores.scanReports.listUnfinishedReports()) this.enqueue(r.uuid);
+  }
+
+  private waiter(uuid: string): Waiter {
+    let w = this.finished.get(uuid);
+    if (!w) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => { resolve = r; });
+      this.finished.set(uuid, w = { promise, resolve });
+    }
+    return w;
+  }
+
+  private enqueue(uuid: string): void {
+    this.waiter(uuid);
+    this.queue.push(uuid);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.closed && !this.paused && this.running.size < this.concurrency && this.queue.length > 0) {
+      const uuid = this.queue.shift()!;
+      const controller = new AbortController();
+      const entry = { controller, startedAt: this.now(), repository: '', done: Promise.resolve() };
+      this.running.set(uuid, entry);
+      entry.done = this.run(uuid, controller.signal, entry)
+        .catch((e: unknown) => this.opts.log.error('scan job failed', { report: uuid, error: e }))
+        .finally(() => {
+          this.running.delete(uuid);
+          this.finished.get(uuid)?.resolve();
+          this.finished.delete(uuid);
+          this.pump();
+        });
+    }
+  }
+
+  /**
+   * Asks for a vulnerability scan of one artifact with the project's scanner: PRECONDITION when that
+   * scanner cannot scan for vulnerabilities or is disabled, CONFLICT while a scan of it is unfinished.
+   */
+  async request(projectId: number, repository: string, digest: string, mediaType: string, executionId: number | null = null, start = true): Promise<ScanReport> {
+    const reg = await this.scanners.ofProject(projectId);
+    if (reg.builtin) {
+      throw new HarborError('PRECONDITION', `no available scanner for project: ${projectId}: its scanner ${reg.name} makes SBOMs only (scan_type "sbom"); register a vulnerability scanner (POST /scanners)`);
+    }
+    if (reg.disabled) throw new HarborError('PRECONDITION', `scanner ${reg.name} is deactivated`);
+    if (!SCANNABLE.has(mediaType)) throw new HarborError('BAD_REQUEST', `the configured scanner ${reg.name} does not support scanning artifact with mime type ${mediaType}`);
+    const r = await this.stores.scanReports.startReport({ uuid: randomUUID(), repository, digest, registrationUuid: reg.uuid, mimeType: VULN_REPORT_MIME, executionId });
+    if (r === null) throw new HarborError('NOT_FOUND', `artifact ${repository.slice(0, 300)}@${digest} not found`);
+    if (r === 'running') throw new HarborError('CONFLICT', `a previous scan process is running for ${repository.slice(0, 300)}@${digest}`);
+    await this.log(r.uuid, `scan of ${repository}@${digest} queued for scanner ${reg.name} (${reg.url})`);
+    if (start) this.enqueue(r.uuid);
+    return r;
+  }
+
+  private async log(uuid: string, line: string): Promise<void> {
+    await this.stores.scanReports.appendReportLog(uuid, `${new Date(this.now()).toISOString()} ${line}\n`);
+  }
+
+  private async run(uuid: string, signal: AbortSignal, entry: { repository: string }): Promise<void> {
+    const r = await this.stores.scanReports.getReport(uuid);
+    if (!r || (r.status !== 'Pending' && r.status !== 'Running')) return;
+    entry.repository = r.repository;
+    const startTime = r.startTime ?? new Date(this.now()).toISOString();
+    await this.stores.scanReports.updateReport(uuid, { status: 'Running', startTime });
+    let status: ScanReportStatus = 'Error';
+    try {
+      const endpoint = await this.scanners.endpoint(r.registrationUuid);
+      const meta = await this.client.metadata(endpoint);
+      const mime = reportMime(meta);
+      const report = await this.onAdapter(endpoint, meta, { repository: r.repository, digest: r.digest, subject: `${SCANNER_SUBJECT_PREFIX}${uuid}` },
+        { type: 'vulnerability', produces_mime_types: [mime] }, mime, {
+          id: r.scanRequestId, signal, log: (line) => this.log(uuid, line), accepted: (id) => this.stores.scanReports.updateReport(uuid, { scanRequestId: id }),
+        });
+      const s = summarize(report);
+      await this.stores.scanReports.updateReport(uuid, { report: JSON.stringify(report) });
+      await this.log(uuid, `report received: ${s.total} vulnerabilities, ${s.fixable} fixable, severity ${s.severity}`);
+      status = 'Success';
+    } catch (e) {
+      if (signal.aborted) {
+        status = this.closed ? 'Running' : 'Stopped';
+        if (!this.closed) await this.log(uuid, 'stopped');
+      } else {
+        await this.log(uuid, `failed: ${(e as Error).message}`);
+      }
+    }
+    if (status === 'Running') return; // shutting down: the next start takes it up again
+    const endTime = new Date(this.now()).toISOString();
+    if (!(await this.stores.scanReports.updateReport(uuid, { status, endTime }))) return; // the artifact went meanwhile
+    if (status !== 'Stopped') {
+      const done = await this.stores.scanReports.getReport(uuid);
+      if (done) this.opts.onFinished?.(done, { [done.mimeType]: await this.overviewOf(done) });
+    }
+  }
+
+  /**
+   * One scan on an adapter: submits it (unless `id` says it was accepted before a restart), giving
+   * the adapter our registry's URL and a pull-only token for the repository, then polls the report
+   * (302 + Refresh-After) until it is there or the time is up.
+   */
+  private async onAdapter(endpoint: AdapterEndpoint, meta: AdapterMetadata, art: { repository: string; digest: string; subject: string },
+    capability: ScanRequest['enabled_capabilities'][number], mime: string,
+    o: { id: string | null; signal?: AbortSignal; log(line: string): Promise<void>; accepted(id: string): Promise<unknown>; query?: string }): Promise<unknown> {
+    let id = o.id;
+    const timeoutMs = this.opts.timeoutMs ?? 3600_000;
+    if (!id) {
+      const base = this.opts.registryUrl();
+      if (!base) throw new Error('the registry is not listening: there is no URL for the scanner to pull from');
+      const m = await this.stores.artifacts.getArtifact(art.repository, art.digest);
+      if (!m) throw new Error('the artifact is gone');
+      id = await this.client.scan(endpoint, {
+        registry: { url: base, authorization: `Bearer ${this.opts.pullToken(art.subject, art.repository, Math.ceil(timeoutMs / 1000))}` },
+        artifact: { repository: art.repository, digest: art.digest, mime_type: m.mediaType, size: m.size, ...(m.tags[0] ? { tag: m.tags[0].name } : {}) },
+        enabled_capabilities: [capability],
+      }, o.signal);
+      await o.accepted(id);
+      await o.log(`${meta.scanner.name} ${meta.scanner.version} accepted the scan as ${id}; waiting for its report (${mime})`);
+    } else {
+      await o.log(`resumed: waiting for the report of scan ${id}`);
+    }
+    const deadline = this.now() + timeoutMs;
+    for (;;) {
+      const poll = await this.client.report(endpoint, id, mime, o.signal, o.query);
+      if (poll.ready) return poll.report;
+      if (this.now() >= deadline) throw new Error(`the scanner gave no report within ${Math.round(timeoutMs / 1000)} s`);
+      await sleep(Math.min(60_000, Math.max(200, poll.retryAfterSec * 1000)), o.signal ?? new AbortController().signal);
+    }
+  }
+
+  /**
+   * The SPDX SBOM of an image from the project's scanner, when that is an adapter with the sbom
+   * capability (Harbor asks SPDX JSON only: sbom_media_types, ?sbom_media_type=); null when the
+   * project scans with the built-in generator. Called by the SBOM service's job.
+   */
+  async sbomDocument(projectId: number, repository: string, digest: string): Promise<{ document: Buffer; scanner: string } | null> {
+    const reg = await this.scanners.ofProject(projectId);
+    if (reg.builtin || reg.disabled) return null;
+    const endpoint = await this.scanners.endpoint(reg.uuid);
+    const meta = await this.client.metadata(endpoint);
+    if (!meta.capabilities.some((c) => c.type === 'sbom' && c.produces_mime_types.includes(SBOM_REPORT_MIME))) return null;
+    const report = await this.onAdapter(endpoint, meta, { repository, digest, subject: `${SCANNER_SUBJECT_PREFIX}sbom-${randomUUID()}` },
+      { type: 'sbom', produces_mime_types: [SBOM_REPORT_MIME], parameters: { sbom_media_types: [SPDX_JSON] } }, SBOM_REPORT_MIME,
+      { id: null, log: async (line) => this.opts.log.info(line, { repository, digest }), accepted: async () => undefined, query: `sbom_media_type=${encodeURIComponent(SPDX_JSON)}` });
+    const sbom = (report as { sbom?: unknown }).sbom;
+    if (typeof sbom !== 'object' || sbom === null || Array.isArray(sbom)) throw new Error(`${meta.scanner.name}'s SBOM report has no "sbom" document`);
+    return { document: Buffer.from(JSON.stringify(sbom)), scanner: `${meta.scanner.name} ${meta.scanner.version}` };
+  }
+
+  /** Stops the unfinished scan of an artifact: BAD_REQUEST when there is none (Harbor's answer). */
+  async stop(repository: string, digest: string): Promise<void> {
+    const r = await this.stores.scanReports.latestReport(repository, digest, VULN_REPORT_MIME);
+    if (!r || (r.status !== 'Pending' && r.status !== 'Running')) throw new HarborError('BAD_REQUEST', `no scan job for artifact digest=${digest}`);
+    await this.stopReport(r.uuid);
+  }
+
+  private async stopReport(uuid: string): Promise<void> {
+    const run = this.running.get(uuid);
+    if (run) {
+      run.controller.abort();
+      await run.done;
+      return;
+    }
+    const i = this.queue.indexOf(uuid);
+    if (i >= 0) this.queue.splice(i, 1);
+    await this.stores.scanReports.updateReport(uuid, { status: 'Stopped', endTime: new Date(this.now()).toISOString() });
+    await this.log(uuid, 'stopped before it started');
+    this.finished.get(uuid)?.resolve();
+    this.finished.delete(uuid);
+  }
+
+  /** A report's log, when the report belongs to this artifact; null otherwise. */
+  async reportLog(repository: string, digest: string, reportId: string): Promise<string | null> {
+    const r = await this.stores.scanReports.getReport(reportId);
+    if (!r || r.repository !== repository || r.digest !== digest) return null;
+    return this.stores.scanReports.getReportLog(reportId);
+  }
+
+  /** A report's log by its id (/jobservice/jobs/{id}/log); null when there is no such report. */
+  async logOf(reportId: string): Promise<string | null> {
+    return this.stores.scanReports.getReportLog(reportId);
+  }
+
+  /** The latest report in the first accepted MIME type there is one for. */
+  private async latest(repository: string, digest: string, accept: string[]): Promise<ScanReport | null> {
+    for (const mime of accept) {
+      // Reports are asked in v1.1; a v1.0 reader gets the same summary.
+      const r = await this.stores.scanReports.latestReport(repository, digest, mime === VULN_REPORT_MIME_V10 ? VULN_REPORT_MIME : mime);
+      if (r) return r;
+    }
+    return null;
+  }
+
+  private async overviewOf(r: ScanReport): Promise<Record<string, unknown>> {
+    const o: Record<string, unknown> = { report_id: r.uuid, scan_status: r.status, complete_percent: r.status === 'Success' ? 100 : 0 };
+    if (r.startTime) o.start_time = r.startTime;
+    if (r.endTime) o.end_time = r.endTime;
+    if (r.startTime && r.endTime) o.duration = Math.max(0, Math.round((Date.parse(r.endTime) - Date.parse(r.startTime)) / 1000));
+    const reg = await this.scanners.find(r.registrationUuid).catch(() => null);
+    const doc = r.report ? JSON.parse(r.report) as { scanner?: unknown } : null;
+    const sc = doc?.scanner as { name?: unknown; vendor?: unknown; version?: unknown } | undefined;
+    o.scanner = { name: typeof sc?.name === 'string' ? sc.name : reg?.name ?? '', vendor: typeof sc?.vendor === 'string' ? sc.vendor : '', version: typeof sc?.version === 'string' ? sc.version : '' };
+    if (doc) {
+      const s = summarize(doc);
+      o.severity = s.severity;
+      o.summary = { total: s.total, fixable: s.fixable, summary: s.summary };
+    }
+    return o;
+  }
+
+  /** Harbor's scan_overview: `{<mime>: NativeReportSummary}`, null when the artifact was never scanned. */
+  async overview(repository: string, digest: string, accept: string[] = DEFAULT_ACCEPT): Promise<Record<string, unknown> | null> {
+    const r = await this.latest(repository, digest, accept);
+    if (!r) return null;
+    const mime = accept.find((m) => m === r.mimeType || (m === VULN_REPORT_MIME_V10 && r.mimeType === VULN_REPORT_MIME)) ?? r.mimeType;
+    return { [mime]: await this.overviewOf(r) };
+  }
+
+  /** The `vulnerabilities` addition: `{<mime>: report}` of the latest finished report, `{}` when there is none. */
+  async vulnerabilities(repository: string, digest: string, accept: string[] = DEFAULT_ACCEPT): Promise<Record<string, unknown>> {
+    const r = await this.latest(repository, digest, accept);
+    if (!r?.report) return {};
+    const mime = accept.find((m) => m === r.mimeType || (m === VULN_REPORT_MIME_V10 && r.mimeType === VULN_REPORT_MIME)) ?? r.mimeType;
+    return { [mime]: JSON.parse(r.report) as unknown };
+  }
+
+  /**
+   * Harbor's vulnerability prevention on pull (middleware/vulnerable): in a project with prevent_vul,
+   * refuses (412 PROJECTPOLICYVIOLATION) an image its scanner could scan but has no report for, one
+   * whose scan did not succeed, and one with a vulnerability of the project's `severity` or higher
+   * that the effective CVE allowlist (the project's, or the system's with reuse_sys_cve_allowlist;
+   * none once expired) does not exempt. The scanner's own pulls and image indexes pass.
+   */
+  async checkVulnerable(project: Project, repository: string, digest: string, mediaType: string, puller: string): Promise<void> {
+    if (project.metadata.prevent_vul !== 'true' || puller.startsWith(SCANNER_SUBJECT_PREFIX) || isIndexMediaType(mediaType)) return;
+    const threshold = severityOf(project.metadata.severity ?? '');
+    const policy = `'Prevent images with vulnerability severity of "${SEVERITIES[threshold]}" or higher from running.'`;
+    const r = await this.stores.scanReports.latestReport(repository, digest, VULN_REPORT_MIME);
+    if (!r) {
+      const reg = await this.scanners.ofProject(project.id);
+      if (reg.builtin || reg.disabled || !SCANNABLE.has(mediaType)) return;
+      throw new HarborError('PROJECTPOLICYVIOLATION', `current image without vulnerability scanning cannot be pulled due to configured policy in ${policy} To continue with pull, please contact your project administrator for help.`);
+    }
+    if (r.status !== 'Success' || !r.report) {
+      throw new HarborError('PROJECTPOLICYVIOLATION', `current image with "${r.status}" status of vulnerability scanning cannot be pulled due to configured policy in ${policy} To continue with pull, please contact your project administrator for help.`);
+    }
+    const list = await this.stores.projects.getCveAllowlist(project.metadata.reuse_sys_cve_allowlist === 'true' ? 0 : project.id);
+    const now = Math.floor(this.now() / 1000);
+    const allowed = new Set(list && (list.expiresAt === null || list.expiresAt > now) ? list.items : []);
+    const vulns = (JSON.parse(r.report) as { vulnerabilities?: unknown }).vulnerabilities;
+    const count = (Array.isArray(vulns) ? vulns : []).filter((v) => {
+      const x = (typeof v === 'object' && v !== null ? v : {}) as { id?: unknown; severity?: unknown };
+      return !(typeof x.id === 'string' && allowed.has(x.id)) && severityOf(typeof x.severity === 'string' ? x.severity : '') >= threshold;
+    }).length;
+    if (count > 0) {
+      throw new HarborError('PROJECTPOLICYVIOLATION', `current image with ${count} ${count > 1 ? 'vulnerabilities' : 'vulnerability'} cannot be pulled due to configured policy in ${policy} To continue with pull, please contact your project administrator to exempt matched vulnerabilities through configuring the CVE allowlist.`);
+    }
+  }
+
+  /** The scan-all job (scheduler kind SCAN_ALL): a scan of every image, then waits for them all. */
+  async scanAll(ctx: JobContext): Promise<Record<string, unknown>> {
+    const started: string[] = [];
+    for (const repo of await this.stores.artifacts.listAllRepositories(null)) {
+      for (const a of await this.stores.artifacts.listArtifacts(repo.name)) {
+        if (ctx.signal.aborted) break;
+        // Images only: not accessories (an SBOM or a signature has a subject), not other artifacts.
+        const v = viewArtifact(a);
+        if (v.type !== 'IMAGE' || (parseStoredJson(a.content.toString('utf8')) as { subject?: unknown } | null)?.subject) continue;
+        try {
+          started.push((await this.request(repo.projectId, repo.name, a.digest, a.mediaType, ctx.execution.id, false)).uuid);
+        } catch (e) {
+          await ctx.log(`${repo.name}@${a.digest}: ${(e as Error).message}`);
+        }
+      }
+    }
+    // Every report exists before the first scan starts: the metrics count them all from then on.
+    for (const u of started) this.enqueue(u);
+    await ctx.log(`${started.length} scans asked for`);
+    const all = Promise.all(started.map((u) => this.finished.get(u)?.promise));
+    const stopped = new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await Promise.race([all, stopped]);
+    if (ctx.signal.aborted) {
+      // Stopped by a user: its scans stop too. Shut down: they stay queued for the next start.
+      if (!this.closed) for (const u of started) await this.stopReport(u).catch(() => undefined);
+      throw new JobStopped();
+    }
+    return { total: started.length };
+  }
+
+  /** Harbor's Stats of a scan-all execution. */
+  async scanAllStats(executionId: number, running: boolean, trigger: string): Promise<Record<string, unknown>> {
+    const by = await this.stores.scanReports.countReportsByExecution(executionId);
+    const total = Object.values(by).reduce((a, b) => a + (b ?? 0), 0);
+    const completed = (by.Success ?? 0) + (by.Error ?? 0) + (by.Stopped ?? 0);
+    return { total, completed, metrics: by, ongoing: running, trigger };
+  }
+
+  /** The IMAGE_SCAN queue for /jobservice: waiting jobs, whether paused, and what runs. */
+  queueInfo(): { waiting: number; oldestMs: number | null; paused: boolean; running: { id: string; repository: string; startedAt: number }[] } {
+    return {
+      waiting: this.queue.length, oldestMs: null, paused: this.paused,
+      running: [...this.running.entries()].map(([id, r]) => ({ id, repository: r.repository, startedAt: r.startedAt })),
+    };
+  }
+
+  /** Pauses or resumes taking jobs (kept across restarts). */
+  async setPaused(paused: boolean): Promise<void> {
+    await this.stores.jobs.setQueuePaused(IMAGE_SCAN_JOB, paused);
+    this.paused = paused;
+    this.pump();
+  }
+
+  /** Stops every waiting job (/jobservice/queues/IMAGE_SCAN stop). */
+  async stopPending(): Promise<void> {
+    for (const uuid of [...this.queue]) await this.stopReport(uuid);
+  }
+
+  /** Stops a running job by report id; false when none runs under that id. */
+  async stopRunning(uuid: string): Promise<boolean> {
+    if (!this.running.has(uuid)) return false;
+    await this.stopReport(uuid);
+    return true;
+  }
+
+  /** Resolves once nothing is queued or running (tests), unless paused. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0 || (this.queue.length > 0 && !this.paused)) {
+      await Promise.all([...this.running.values()].map((r) => r.done));
+      if (this.running.size === 0 && this.queue.length > 0 && !this.paused) this.pump();
+    }
+  }
+
+  /** Stops taking work; running jobs are left Running for the next start to poll again. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const runs = [...this.running.values()];
+    for (const r of runs) r.controller.abort();
+    await Promise.all(runs.map((r) => r.done));
+  }
+}
+
+/** The report MIME type to ask for: v1.1 when the adapter produces it, else v1.0; NOT a vulnerability scanner otherwise. */
+function reportMime(meta: AdapterMetadata): string {
+  const produced = meta.capabilities.filter((c) => c.type === 'vulnerability').flatMap((c) => c.produces_mime_types);
+  if (produced.includes(VULN_REPORT_MIME)) return VULN_REPORT_MIME;
+  if (produced.includes(VULN_REPORT_MIME_V10)) return VULN_REPORT_MIME_V10;
+  throw new Error(`${meta.scanner.name} produces no vulnerability report Harbor reads (${VULN_REPORT_MIME})`);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new JobStopped());
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = (): void => { clearTimeout(t); reject(new JobStopped()); };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export type { ScannerView };

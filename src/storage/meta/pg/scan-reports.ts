@@ -1,0 +1,72 @@
+// Scan reports and their logs (table scan_reports), as sqlite/scan-reports.ts. startReport locks the
+// manifest's row, so two replicas asking for the same scan at once make one report.
+import type { ScanReport, ScanReportStatus, ScanReportStore, ScanReportUpdate } from '../index.js';
+import { PgStore } from './common.js';
+
+interface Row {
+  uuid: string; repository: string; digest: string; registration_uuid: string; mime_type: string; status: ScanReportStatus; start_time: string | null;
+  end_time: string | null; scan_request_id: string | null; report: string | null; execution_id: number | null;
+}
+
+const COLS = `s.uuid, r.name AS repository, m.digest, s.registration_uuid, s.mime_type, s.status, s.start_time, s.end_time, s.scan_request_id,
+  s.report, s.execution_id`;
+const FROM = 'scan_reports s JOIN manifests m ON m.id = s.manifest_id JOIN repositories r ON r.id = m.repository_id';
+
+function toReport(r: Row): ScanReport {
+  return {
+    uuid: r.uuid, repository: r.repository, digest: r.digest, registrationUuid: r.registration_uuid, mimeType: r.mime_type, status: r.status,
+    startTime: r.start_time, endTime: r.end_time, scanRequestId: r.scan_request_id, report: r.report, executionId: r.execution_id,
+  };
+}
+
+export class PgScanReportStore extends PgStore implements ScanReportStore {
+  async startReport(x: Pick<ScanReport, 'uuid' | 'repository' | 'digest' | 'registrationUuid' | 'mimeType' | 'executionId'>): Promise<ScanReport | 'running' | null> {
+    return this.tx(async (c): Promise<ScanReport | 'running' | null> => {
+      const id = await c.value<number>(`SELECT m.id FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?
+        FOR UPDATE OF m`, x.repository, x.digest);
+      if (id === undefined) return null;
+      if (await c.value("SELECT 1 FROM scan_reports WHERE manifest_id = ? AND mime_type = ? AND status IN ('Pending', 'Running')", id, x.mimeType)) return 'running';
+      await c.run('DELETE FROM scan_reports WHERE manifest_id = ? AND mime_type = ?', id, x.mimeType);
+      await c.run(`INSERT INTO scan_reports (uuid, manifest_id, registration_uuid, mime_type, status, execution_id, log, created_at)
+        VALUES (?, ?, ?, ?, 'Pending', ?, '', ?)`, x.uuid, id, x.registrationUuid, x.mimeType, x.executionId, this.iso());
+      return toReport((await c.get<Row>(`SELECT ${COLS} FROM ${FROM} WHERE s.uuid = ?`, x.uuid))!);
+    });
+  }
+
+  async updateReport(uuid: string, u: ScanReportUpdate): Promise<boolean> {
+    const cols = { status: u.status, start_time: u.startTime, end_time: u.endTime, scan_request_id: u.scanRequestId, report: u.report };
+    const set = Object.entries(cols).filter(([, v]) => v !== undefined);
+    if (set.length === 0) return (await this.db.value('SELECT 1 FROM scan_reports WHERE uuid = ?', uuid)) !== undefined;
+    return (await this.db.run(`UPDATE scan_reports SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE uuid = ?`, ...set.map(([, v]) => v), uuid)) > 0;
+  }
+
+  async getReport(uuid: string): Promise<ScanReport | null> {
+    const r = await this.db.get<Row>(`SELECT ${COLS} FROM ${FROM} WHERE s.uuid = ?`, uuid);
+    return r ? toReport(r) : null;
+  }
+
+  async latestReport(repository: string, digest: string, mimeType: string): Promise<ScanReport | null> {
+    const r = await this.db.get<Row>(`SELECT ${COLS} FROM ${FROM} WHERE r.name = ? AND m.digest = ? AND s.mime_type = ?`, repository, digest, mimeType);
+    return r ? toReport(r) : null;
+  }
+
+  async listUnfinishedReports(): Promise<ScanReport[]> {
+    return (await this.db.all<Row>(`SELECT ${COLS} FROM ${FROM} WHERE s.status IN ('Pending', 'Running') ORDER BY s.created_at, s.uuid`)).map(toReport);
+  }
+
+  async appendReportLog(uuid: string, text: string): Promise<void> {
+    await this.db.run('UPDATE scan_reports SET log = log || ? WHERE uuid = ?', text, uuid);
+  }
+
+  async getReportLog(uuid: string): Promise<string | null> {
+    return (await this.db.value<string>('SELECT log FROM scan_reports WHERE uuid = ?', uuid)) ?? null;
+  }
+
+  async countReportsByExecution(executionId: number): Promise<Partial<Record<ScanReportStatus, number>>> {
+    const out: Partial<Record<ScanReportStatus, number>> = {};
+    for (const r of await this.db.all<{ status: ScanReportStatus; n: number }>('SELECT status, count(*) AS n FROM scan_reports WHERE execution_id = ? GROUP BY status', executionId)) {
+      out[r.status] = r.n;
+    }
+    return out;
+  }
+}
