@@ -15,6 +15,7 @@ import * as context from './commands/context/index.js';
 import * as k8s from './commands/k8s/index.js';
 import * as member from './commands/member/index.js';
 import * as microk8s from './commands/microk8s/index.js';
+import * as migrate from './commands/migrate/index.js';
 import * as model from './commands/model/index.js';
 import * as project from './commands/project/index.js';
 import * as quota from './commands/quota/index.js';
@@ -80,7 +81,7 @@ function addAliases(c: Command): void {
     addAliases(sub);
   }
 }
-const NOUNS: NounModule[] = [serve, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, config, immutable, retention, webhook, gc, k8s, registry, replication, cache, model, microk8s, containerd, sbom, scan, scanner, scanAll, tls, auditLog];
+const NOUNS: NounModule[] = [serve, migrate, access, system, context, project, member, user, repo, artifact, tag, label, robot, quota, config, immutable, retention, webhook, gc, k8s, registry, replication, cache, model, microk8s, containerd, sbom, scan, scanner, scanAll, tls, auditLog];
 
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('harborctl')

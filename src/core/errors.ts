@@ -65,6 +65,11 @@ export const ERROR_CODES = {
   TIMEOUT: { status: 504, exit: ExitCode.error, message: 'timed out' },
   // Harbor's refusal of a pull its project's policy forbids (enable_content_trust_cosign: an unsigned image).
   PROJECTPOLICYVIOLATION: { status: 412, exit: ExitCode.error, message: 'the project\'s policy forbids this' },
+  // harborctl migrate: a target that holds data (without --force), a source a running serve uses,
+  // and a copy whose verification found a difference.
+  TARGET_NOT_EMPTY: { status: 409, exit: ExitCode.error, message: 'the migration target is not empty' },
+  SOURCE_IN_USE: { status: 409, exit: ExitCode.error, message: 'the migration source is in use' },
+  MIGRATION_MISMATCH: { status: 500, exit: ExitCode.error, message: 'the copy differs from the source' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

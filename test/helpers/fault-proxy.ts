@@ -15,13 +15,16 @@ export interface FaultProxy {
   /** `METHOD path` of every request that reached the upstream. */
   forwarded: string[];
   count(method: string, pathPattern: RegExp): number;
+  /** Hears each `METHOD path` as it is forwarded, before the upstream answers (a test may change `mode` there). */
+  onForward?: (line: string) => void;
   /** Stops listening: connections are refused until `start()`. */
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+/** `keepHost`: forward the client's Host header (a signed request, S3's SigV4, signs it). */
+export async function startFaultProxy(upstream: string, opts: { keepHost?: boolean } = {}): Promise<FaultProxy> {
   const target = new URL(upstream);
   const sockets = new Set<Socket>();
   let port = 0;
@@ -59,8 +62,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         return;
       }
       self.forwarded.push(`${req.method} ${req.url}`);
+      self.onForward?.(`${req.method} ${req.url}`);
       if (self.blobDelayMs && req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '')) await new Promise((r) => setTimeout(r, self.blobDelayMs));
-      const headers = { ...req.headers, host: target.host };
+      const headers = opts.keepHost ? req.headers : { ...req.headers, host: target.host };
       const out = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         pipeline(up, res).catch(() => undefined);

@@ -11,8 +11,12 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const src = join(root, 'src');
 const COMPOSITION_ROOT = join(src, 'server', 'app.ts');
-/** Factories inside storage/ that open the backend a URL names (`serve --storage`); only app.ts calls them. */
-const FACTORIES = [join(src, 'storage', 'blobs', 'config.ts')];
+/**
+ * Factories inside storage/ that open the backend a URL names (`serve --storage`); only app.ts calls
+ * them. And `migrate`'s copier (storage/meta/copy.ts), the one file that opens both metadata backends
+ * to copy one into the other.
+ */
+const FACTORIES = [join(src, 'storage', 'blobs', 'config.ts'), join(src, 'storage', 'meta', 'copy.ts')];
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

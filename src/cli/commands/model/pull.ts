@@ -12,7 +12,8 @@ import { FileTarSource, readTar } from '../../../sbom/tar.js';
 import { ANNOTATION_FILE_METADATA, checkFilepath, safeTarget } from '../../../model/modelpack.js';
 import { plural, renderResult } from '../../output/render.js';
 import type { Runtime } from '../../runtime.js';
-import { ProgressLine, connect, parseConcurrency, pool, type CredentialFlags } from './common.js';
+import { connect, parseConcurrency, pool, type CredentialFlags } from './common.js';
+import { ProgressLine } from '../../output/progress.js';
 import { fetchModel, type ModelLayer } from './fetch.js';
 
 export interface Options extends CredentialFlags { concurrency?: string }

@@ -18,9 +18,10 @@ import {
 } from '../../../model/modelpack.js';
 import { tarStream } from '../../../model/tar.js';
 import { plural, renderResult } from '../../output/render.js';
+import { ProgressLine } from '../../output/progress.js';
 import type { Runtime } from '../../runtime.js';
 import {
-  PushStateFile, ProgressLine, checkQuota, connect, loadPushState, parseConcurrency, pool, pushStatePath, type CredentialFlags,
+  PushStateFile, checkQuota, connect, loadPushState, parseConcurrency, pool, pushStatePath, type CredentialFlags,
 } from './common.js';
 
 export interface Options extends CredentialFlags {
