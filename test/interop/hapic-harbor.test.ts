@@ -133,10 +133,10 @@ describe('@hapic/harbor repositories and artifacts', () => {
     expect(labelId).toBeGreaterThan(0);
     await harbor.projectRepositoryArtifactLabel.create({ projectName: 'hapic', repositoryName: 'app', tagOrDigest: '1', labelId });
     const withLabel = await harbor.projectRepositoryArtifact.getMany({ projectName: 'hapic', repositoryName: 'app', query: { with_label: true } });
-    expect(withLabel[0]!.labels?.map((l) => l.name)).toEqual(['hapic-label']);
+    expect(withLabel.find((a) => a.digest === digest)?.labels?.map((l) => l.name)).toEqual(['hapic-label']);
     await harbor.projectRepositoryArtifactLabel.delete({ projectName: 'hapic', repositoryName: 'app', tagOrDigest: digest, labelId });
     const after = await harbor.projectRepositoryArtifact.getMany({ projectName: 'hapic', repositoryName: 'app', query: { with_label: true } });
-    expect(after[0]!.labels ?? []).toEqual([]);
+    expect(after.find((a) => a.digest === digest)!.labels ?? []).toEqual([]);
   });
 
   test('repository delete, then an empty project is deleted by name', async () => {
