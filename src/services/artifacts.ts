@@ -216,10 +216,11 @@ export class ArtifactService {
 
   async listArtifacts(actor: Principal, p: Project, repo: string): Promise<ArtifactView[]> {
     await this.access.require(actor, p, 'artifact', 'list');
-    const r = await this.findRepository(p, repo);
+    // Harbor's ListArtifacts filters by repository name without looking the repository up: one that has
+    // no artifacts (never had, or just lost its last) lists none, it is not a 404.
     // One config read at a time: a repository of many models must not open a file per artifact at once.
     const out: ArtifactView[] = [];
-    for (const a of await this.stores.artifacts.listArtifacts(r.name)) out.push(await this.withExtraAttrs(viewArtifact(a)));
+    for (const a of await this.stores.artifacts.listArtifacts(this.fullName(p, repo))) out.push(await this.withExtraAttrs(viewArtifact(a)));
     return this.withLabels(out);
   }
 

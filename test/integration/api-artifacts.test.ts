@@ -66,6 +66,16 @@ describe('artifacts', () => {
     expect(q.body.map((x: { tags: { name: string }[] }) => x.tags[0].name)).toEqual(['v2']);
   });
 
+  test('a repository with no artifacts lists none (200, total 0), as Harbor\'s ListArtifacts filters without a lookup', async () => {
+    // @hapic/harbor lists a repository right after deleting its last artifact; Harbor answers [] there.
+    const r = await api(srv.url, 'GET', '/projects/shop/repositories/none-yet/artifacts');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual([]);
+    expect(r.headers['x-total-count']).toBe('0');
+    // The project is still looked up first: an unknown one stays 404 (Harbor: project not found).
+    expectApiError(await api(srv.url, 'GET', '/projects/no-such-project/repositories/web/artifacts'), 404, 'NOT_FOUND');
+  });
+
   test('an explicit artifactType is reported as artifact_type', async () => {
     const { createHash } = await import('node:crypto');
     const dig = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
