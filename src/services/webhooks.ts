@@ -126,6 +126,29 @@ function quotaEventData(repo: { name: string; project: Project }, message: strin
 /** What is queued: the event with a CloudEvents id fixed once, so a retry sends the same event. */
 interface QueuedEvent extends WebhookEvent { id: string }
 
+/**
+ * The body a delivery sends: Harbor's Default JSON, CloudEvents 1.0 (structured mode), or a Slack
+ * message. It holds no secret, so it is also what /webhook/jobs shows as a job's `job_detail`.
+ */
+export function payload(d: WebhookDelivery): { contentType: string; body: string } {
+  const e = d.event as QueuedEvent;
+  if (d.target.type === 'slack') {
+    const text = `*Harbor webhook event* ${e.type} by ${e.operator || 'anonymous'} at ${new Date(e.occurAt * 1000).toISOString()}`;
+    return { contentType: 'application/json', body: JSON.stringify({ text, blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${JSON.stringify(e.data, null, 2).slice(0, 2800)}\`\`\`` } },
+    ] }) };
+  }
+  if (d.target.payloadFormat === 'CloudEvents') {
+    return { contentType: 'application/cloudevents+json', body: JSON.stringify({
+      specversion: '1.0', id: e.id, requestid: e.requestId ?? '', source: `/projects/${d.projectId}/webhook/policies/${d.policyId}`,
+      type: CLOUDEVENT_TYPE[e.type], datacontenttype: 'application/json', time: new Date(e.occurAt * 1000).toISOString(),
+      data: e.data, operator: e.operator,
+    }) };
+  }
+  return { contentType: 'application/json', body: JSON.stringify({ type: e.type, occur_at: e.occurAt, operator: e.operator, event_data: e.data }) };
+}
+
 /** Harbor's event_data of an artifact event. */
 export function artifactEventData(host: string, project: Project, repository: string, digest: string, tag: string, repoCreatedAt?: string): Record<string, unknown> {
   const name = repository.slice(project.name.length + 1);
@@ -385,27 +408,12 @@ export class WebhookService {
     return a;
   }
 
-  /** The request of one delivery: Harbor's Default JSON, CloudEvents 1.0 (structured mode), or a Slack message. */
+  /** The request of one delivery: its payload with the target's auth header. */
   private format(d: WebhookDelivery): { headers: Record<string, string>; body: string } {
-    const e = d.event as QueuedEvent;
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'harborctl-webhook' };
+    const { contentType, body } = payload(d);
+    const headers: Record<string, string> = { 'content-type': contentType, 'user-agent': 'harborctl-webhook' };
     if (d.target.authHeader) headers.authorization = this.box.open(d.target.authHeader);
-    if (d.target.type === 'slack') {
-      const text = `*Harbor webhook event* ${e.type} by ${e.operator || 'anonymous'} at ${new Date(e.occurAt * 1000).toISOString()}`;
-      return { headers, body: JSON.stringify({ text, blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text } },
-        { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${JSON.stringify(e.data, null, 2).slice(0, 2800)}\`\`\`` } },
-      ] }) };
-    }
-    if (d.target.payloadFormat === 'CloudEvents') {
-      headers['content-type'] = 'application/cloudevents+json';
-      return { headers, body: JSON.stringify({
-        specversion: '1.0', id: e.id, requestid: e.requestId ?? '', source: `/projects/${d.projectId}/webhook/policies/${d.policyId}`,
-        type: CLOUDEVENT_TYPE[e.type], datacontenttype: 'application/json', time: new Date(e.occurAt * 1000).toISOString(),
-        data: e.data, operator: e.operator,
-      }) };
-    }
-    return { headers, body: JSON.stringify({ type: e.type, occur_at: e.occurAt, operator: e.operator, event_data: e.data }) };
+    return { headers, body };
   }
 
   /** Waits until the noted events are queued and no attempt is under way (tests). */
@@ -464,11 +472,23 @@ export class WebhookService {
     await this.reloadWanted();
   }
 
-  /** A policy's deliveries (Harbor's executions), newest first. */
-  async listDeliveries(actor: Principal, project: Project, policyId: number, page: { offset: number; limit: number }): Promise<{ items: WebhookDelivery[]; total: number }> {
-    await this.access.require(actor, project, 'notification-policy', 'read');
+  /** A policy's deliveries (Harbor's executions, and its older "jobs"), newest first; only those of `statuses` when given. */
+  async listDeliveries(actor: Principal, project: Project, policyId: number, page: { offset: number; limit: number },
+    statuses?: string[]): Promise<{ items: WebhookDelivery[]; total: number }> {
+    await this.access.require(actor, project, 'notification-policy', 'list');
     await this.policyOf(project, policyId);
-    return this.stores.webhooks.listDeliveries(policyId, page);
+    return this.stores.webhooks.listDeliveries(policyId, page, statuses);
+  }
+
+  /** Harbor's LastTrigger: each policy of the project and each of its event types, with when it last queued a delivery. */
+  async lastTriggers(actor: Principal, project: Project): Promise<{ policy: WebhookPolicy; eventType: string; at: string | null }[]> {
+    await this.access.require(actor, project, 'notification-policy', 'read');
+    const out: { policy: WebhookPolicy; eventType: string; at: string | null }[] = [];
+    for (const policy of await this.stores.webhooks.listPolicies(project.id)) {
+      const times = await this.stores.webhooks.lastDeliveryTimes(policy.id);
+      for (const eventType of policy.eventTypes) out.push({ policy, eventType, at: times.get(eventType) ?? null });
+    }
+    return out;
   }
 
   async getDelivery(actor: Principal, project: Project, policyId: number, id: number): Promise<WebhookDelivery> {

@@ -265,6 +265,8 @@ test('a successful call of every operation validates against its response schema
   await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions`);
   await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${whEid}/tasks`);
   await is2xx('GET', `/projects/schema/webhook/policies/${hid}/executions/${whEid}/tasks/${whEid}/log`);
+  await is2xx('GET', '/projects/schema/webhook/lasttrigger');
+  await is2xx('GET', `/projects/schema/webhook/jobs?policy_id=${hid}`);
   await is2xx('DELETE', `/projects/schema/webhook/policies/${hid}`);
   await is2xx('POST', '/system/gc/schedule', { schedule: { type: 'Custom', cron: '0 0 3 * * *' }, parameters: { delete_untagged: true } });
   await is2xx('PUT', '/system/gc/schedule', { schedule: { type: 'Daily' }, parameters: { dry_run: true } });

@@ -32,7 +32,7 @@ type Cell =
   | 'repository.read' | 'repository.create' | 'repository.update' | 'repository.delete'
   | 'artifact.read' | 'artifact.create' | 'artifact.copy' | 'artifact.delete'
   | 'label.read' | 'label.create' | 'artifact-label.create' | 'artifact-label.delete'
-  | 'webhook.read' | 'webhook.create'
+  | 'webhook.read' | 'webhook.create' | 'webhook.lasttrigger' | 'webhook.jobs'
   | 'scanner.read' | 'scanner.create' | 'scan.stop' | 'scan.log';
 
 // Harbor's matrix, written out per cell: who may.
@@ -68,6 +68,9 @@ const EXPECTED: Record<Cell, RoleSubject[]> = {
   // notification-policy: project admins manage webhooks, maintainers read them (rbac_role.go)
   'webhook.read': ['projectAdmin', 'maintainer', 'sysadmin'],
   'webhook.create': ['projectAdmin', 'sysadmin'],
+  // Harbor's deprecated LastTrigger (notification-policy read) and ListWebhookJobs (notification-policy list)
+  'webhook.lasttrigger': ['projectAdmin', 'maintainer', 'sysadmin'],
+  'webhook.jobs': ['projectAdmin', 'maintainer', 'sysadmin'],
   // The project's scanner (scanner R for every role, C for project admins) and scans (scan C R stop:
   // admins and maintainers start and stop, every role reads), rbac_role.go.
   'scanner.read': ALL_ROLES,
@@ -175,6 +178,10 @@ async function walk(subject: Subject, isPublic: boolean): Promise<Record<Cell, b
   await apiCell('repository.read', 'GET', `/projects/${p}/repositories`);
   await apiCell('artifact.read', 'GET', `/projects/${p}/repositories/app/artifacts`);
   await apiCell('webhook.read', 'GET', `/projects/${p}/webhook/policies`);
+  await apiCell('webhook.lasttrigger', 'GET', `/projects/${p}/webhook/lasttrigger`);
+  const hook = await api(srv.url, 'POST', `/projects/${p}/webhook/policies`, { body: { name: 'seed', event_types: ['PUSH_ARTIFACT'], targets: [{ address: 'http://127.0.0.1:9/' }] } });
+  expect(hook.status, hook.text).toBe(201);
+  await apiCell('webhook.jobs', 'GET', `/projects/${p}/webhook/jobs?policy_id=${hook.headers.location.split('/').pop()}`);
   await apiCell('webhook.create', 'POST', `/projects/${p}/webhook/policies`, { name: 'w', event_types: ['PUSH_ARTIFACT'], targets: [{ address: 'http://127.0.0.1:9/' }] });
   await apiCell('project.create', 'POST', '/projects', { project_name: `c-${tag}` });
   await apiCell('scanner.read', 'GET', `/projects/${p}/scanner`);

@@ -274,6 +274,59 @@ describe('the durable queue', () => {
   });
 });
 
+describe("Harbor's deprecated lasttrigger and jobs", () => {
+  test('lasttrigger: one row per policy and event type, with the newest delivery time; jobs: the deliveries in the old job shape', async () => {
+    await createProject(srv.url, 'oldapi');
+    const pid = await createPolicy('oldapi', { name: 'o', event_types: ['PUSH_ARTIFACT', 'PULL_ARTIFACT'], targets: [target('/oldapi')] });
+    const before = await api(srv.url, 'GET', '/projects/oldapi/webhook/lasttrigger');
+    expect(before.status, before.text).toBe(200);
+    expect(before.body).toEqual([
+      { policy_name: 'o', event_type: 'PUSH_ARTIFACT', enabled: true, creation_time: expect.any(String) },
+      { policy_name: 'o', event_type: 'PULL_ARTIFACT', enabled: true, creation_time: expect.any(String) },
+    ]);
+    await pushImage(srv.url, 'oldapi/app', 'v1');
+    await rx.next((r) => r.path === '/oldapi' && r.json?.type === 'PUSH_ARTIFACT');
+    await srv.app.webhooks.idle();
+    const jobs = await api(srv.url, 'GET', `/projects/oldapi/webhook/jobs?policy_id=${pid}`);
+    expect(jobs.status, jobs.text).toBe(200);
+    expect(jobs.headers['x-total-count']).toBe('1');
+    expect(jobs.body).toEqual([{ id: expect.any(Number), policy_id: pid, event_type: 'PUSH_ARTIFACT', notify_type: 'http', status: 'Success',
+      job_detail: expect.any(String), creation_time: expect.any(String), update_time: expect.any(String) }]);
+    expect(JSON.parse(jobs.body[0].job_detail)).toMatchObject({ type: 'PUSH_ARTIFACT', event_data: { resources: [{ tag: 'v1' }] } });
+    const after = await api(srv.url, 'GET', '/projects/oldapi/webhook/lasttrigger');
+    expect(after.body[0]).toMatchObject({ event_type: 'PUSH_ARTIFACT', last_trigger_time: jobs.body[0].creation_time });
+    expect(after.body[1]).not.toHaveProperty('last_trigger_time');
+
+    // status= filters (an array in csv form); an unknown one matches nothing.
+    expect((await api(srv.url, 'GET', `/projects/oldapi/webhook/jobs?policy_id=${pid}&status=Error,Success`)).body).toHaveLength(1);
+    expect((await api(srv.url, 'GET', `/projects/oldapi/webhook/jobs?policy_id=${pid}&status=Error`)).body).toEqual([]);
+    const unknown = await api(srv.url, 'GET', `/projects/oldapi/webhook/jobs?policy_id=${pid}&status=__proto__`);
+    expect(unknown.body).toEqual([]);
+    expect(unknown.headers['x-total-count']).toBe('0');
+  });
+
+  test('bad input and permissions', async () => {
+    await createProject(srv.url, 'oldbad');
+    await createProject(srv.url, 'oldother');
+    const pid = await createPolicy('oldbad', { name: 'b', event_types: ['PUSH_ARTIFACT'], targets: [target('/oldbad')] });
+    expectApiError(await api(srv.url, 'GET', '/projects/oldbad/webhook/jobs'), 422, 'UNPROCESSABLE_ENTITY');
+    expectApiError(await api(srv.url, 'GET', '/projects/oldbad/webhook/jobs?policy_id=abc'), 422, 'UNPROCESSABLE_ENTITY');
+    expectApiError(await api(srv.url, 'GET', '/projects/oldbad/webhook/jobs?policy_id=99999'), 404, 'NOT_FOUND');
+    // Another project's policy is not found through this one.
+    expectApiError(await api(srv.url, 'GET', `/projects/oldother/webhook/jobs?policy_id=${pid}`), 404, 'NOT_FOUND');
+    expectApiError(await api(srv.url, 'GET', `/projects/oldbad/webhook/jobs?policy_id=${pid}&q=nonsense`), 400, 'BAD_REQUEST');
+    const many = Array.from({ length: 11 }, (_, i) => `s${i}`).join(',');
+    expectApiError(await api(srv.url, 'GET', `/projects/oldbad/webhook/jobs?policy_id=${pid}&status=${many}`), 400, 'BAD_REQUEST');
+    expectApiError(await api(srv.url, 'GET', '/projects/nosuch/webhook/lasttrigger'), 404, 'NOT_FOUND');
+    await createUser(srv.url, 'old-dev', 'Devel12345');
+    await addMember(srv.url, 'oldbad', 'old-dev', 2);
+    const dev = { username: 'old-dev', password: 'Devel12345' };
+    expectApiError(await api(srv.url, 'GET', '/projects/oldbad/webhook/lasttrigger', { as: dev }), 403, 'FORBIDDEN');
+    expectApiError(await api(srv.url, 'GET', `/projects/oldbad/webhook/jobs?policy_id=${pid}`, { as: dev }), 403, 'FORBIDDEN');
+    expectApiError(await api(srv.url, 'GET', '/projects/oldbad/webhook/lasttrigger', { as: null }), 401, 'UNAUTHORIZED');
+  });
+});
+
 describe('targets', () => {
   test('skip_cert_verify decides whether a self-signed HTTPS target is reached', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'harborctl-webhook-tls-'));

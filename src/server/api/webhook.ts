@@ -6,8 +6,8 @@ import { HarborError } from '../../core/errors.js';
 import { sendEmpty, sendJson } from '../context.js';
 import type { WebhookDelivery, WebhookPolicy } from '../../storage/meta/index.js';
 import { SECRET_MASK } from '../../services/registries.js';
-import { WEBHOOK_EVENT_TYPES } from '../../services/webhooks.js';
-import { filterByQuery, linkHeader, pageParams, parseQuery, sendPage, sortBy, type Fields } from './paging.js';
+import { payload, WEBHOOK_EVENT_TYPES } from '../../services/webhooks.js';
+import { filterByQuery, linkHeader, pageParams, parseQuery, sendPage, sortBy, type Fields, type PageParams } from './paging.js';
 import { projectParam } from './project.js';
 import { idParam, readObject, type ApiContext, type ApiRouter } from './router.js';
 
@@ -15,6 +15,7 @@ const BASE = '/projects/{project_name_or_id}/webhook';
 const POLICY = `${BASE}/policies/{webhook_policy_id}`;
 /** Harbor's zero time, for an execution or task that has not ended. */
 const ZERO_TIME = '0001-01-01T00:00:00.000Z';
+const MAX_STATUSES = 10;
 
 const POLICY_FIELDS: Fields<WebhookPolicy> = {
   id: (p) => p.id, name: (p) => p.name, enabled: (p) => p.enabled, creation_time: (p) => p.createdAt, update_time: (p) => p.updatedAt,
@@ -49,6 +50,14 @@ function taskResp(d: WebhookDelivery): Record<string, unknown> {
     id: d.id, execution_id: d.id, status: d.status, status_message: d.statusMessage, run_count: d.attempts, extra_attrs: attrs(d),
     creation_time: d.createdAt, update_time: d.updatedAt, start_time: d.startTime ?? ZERO_TIME, end_time: d.endTime ?? ZERO_TIME,
   };
+}
+
+/** One page the store counted: X-Total-Count and Link as Harbor sends them. */
+function sendCounted(c: ApiContext, pp: PageParams, total: number, body: unknown[]): void {
+  const headers: Record<string, string> = { 'X-Total-Count': String(total) };
+  const link = linkHeader(c.http, pp, total);
+  if (link) headers.Link = link;
+  sendJson(c.http, 200, body, headers);
 }
 
 async function delivery(c: ApiContext, param: string): Promise<WebhookDelivery> {
@@ -90,10 +99,7 @@ export function webhookRoutes(r: ApiRouter): void {
     const p = await projectParam(c);
     const { items, total } = await c.svc.webhooks.listDeliveries(c.principal, p, idParam(c, 'webhook_policy_id'),
       { offset: (pp.page - 1) * pp.pageSize, limit: pp.pageSize });
-    const headers: Record<string, string> = { 'X-Total-Count': String(total) };
-    const link = linkHeader(c.http, pp, total);
-    if (link) headers.Link = link;
-    sendJson(c.http, 200, items.map(executionResp), headers);
+    sendCounted(c, pp, total, items.map(executionResp));
   });
 
   r.add('GET', `${POLICY}/executions/{execution_id}/tasks`, async (c) => {
@@ -115,6 +121,29 @@ export function webhookRoutes(r: ApiRouter): void {
       event_type: WEBHOOK_EVENT_TYPES, notify_type: ['http', 'slack'],
       payload_formats: [{ notify_type: 'http', formats: ['Default', 'CloudEvents'] }, { notify_type: 'slack', formats: ['Default'] }],
     });
+  });
+
+  // Harbor's deprecated LastTrigger: one row per policy and event type.
+  r.add('GET', `${BASE}/lasttrigger`, async (c) => {
+    const rows = await c.svc.webhooks.lastTriggers(c.principal, await projectParam(c));
+    sendJson(c.http, 200, rows.map((t) => ({ policy_name: t.policy.name, event_type: t.eventType, enabled: t.policy.enabled,
+      creation_time: t.policy.createdAt, ...(t.at ? { last_trigger_time: t.at } : {}) })));
+  });
+
+  // Harbor's deprecated ListWebhookJobs: a policy's executions (one task each) in the old job shape.
+  r.add('GET', `${BASE}/jobs`, async (c) => {
+    const raw = c.http.query.get('policy_id');
+    // go-swagger checks the parameter before the handler runs: 422, whoever asks.
+    if (raw === null || !/^[0-9]{1,15}$/.test(raw)) throw new HarborError('UNPROCESSABLE_ENTITY', 'policy_id in query is required and must be an integer');
+    const pp = pageParams(c.http);
+    parseQuery(c.http.query.get('q'));
+    // An array in csv form (status=Success,Error); an unknown status matches nothing, as in Harbor.
+    const statuses = [...new Set(c.http.query.getAll('status').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))];
+    if (statuses.length > MAX_STATUSES) throw new HarborError('BAD_REQUEST', `at most ${MAX_STATUSES} status values`);
+    const p = await projectParam(c);
+    const { items, total } = await c.svc.webhooks.listDeliveries(c.principal, p, Number(raw), { offset: (pp.page - 1) * pp.pageSize, limit: pp.pageSize }, statuses);
+    sendCounted(c, pp, total, items.map((d) => ({ id: d.id, policy_id: d.policyId, event_type: d.eventType, notify_type: d.target.type,
+      status: d.status, job_detail: payload(d).body, creation_time: d.createdAt, update_time: d.updatedAt })));
   });
 
   r.addExtension('POST', `${POLICY}/test`, async (c) => {

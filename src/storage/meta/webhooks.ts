@@ -86,7 +86,9 @@ export interface WebhookStore {
   claim(now: string, leaseUntil: string, limit: number, perTarget: number): Promise<WebhookDelivery[]>;
   /** Records an attempt of a claimed delivery (attempts + 1, the log line appended). */
   finishAttempt(id: number, a: WebhookAttempt): Promise<void>;
-  /** A policy's deliveries, newest first. */
-  listDeliveries(policyId: number, page: { offset: number; limit: number }): Promise<{ items: WebhookDelivery[]; total: number }>;
+  /** A policy's deliveries, newest first; only those whose status is one of `statuses` when it is non-empty. */
+  listDeliveries(policyId: number, page: { offset: number; limit: number }, statuses?: string[]): Promise<{ items: WebhookDelivery[]; total: number }>;
+  /** When a policy's newest delivery of each event type was queued (ISO), by event type. */
+  lastDeliveryTimes(policyId: number): Promise<Map<string, string>>;
   getDelivery(id: number): Promise<WebhookDelivery | null>;
 }

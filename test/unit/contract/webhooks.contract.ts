@@ -53,6 +53,22 @@ export function webhookStoreContract(name: string, factory: StoresFactory): void
       expect((await st.webhooks.claim(at(2 * 10 ** 9), at(2 * 10 ** 9 + 60), 10, 2)).map((d) => d.id)).toEqual([ids[0], ids[2]]);
       const page = await st.webhooks.listDeliveries(p.id, { offset: 1, limit: 2 });
       expect(page).toMatchObject({ total: 4, items: [{ id: ids[2] }, { id: ids[1] }] });
+      const pending = await st.webhooks.listDeliveries(p.id, { offset: 0, limit: 10 }, ['Success', 'Error']);
+      expect(pending).toMatchObject({ total: 2, items: [{ id: ids[3] }, { id: ids[1] }] });
+    });
+
+    test('the newest delivery of each event type of a policy', async () => {
+      const p = await st.webhooks.createPolicy(policy({ eventTypes: ['PUSH_ARTIFACT', 'PULL_ARTIFACT'] }));
+      const other = await st.webhooks.createPolicy(policy({ name: 'q' }));
+      expect(await st.webhooks.lastDeliveryTimes(p.id)).toEqual(new Map());
+      const item = (policyId: number, eventType: string): Parameters<typeof st.webhooks.enqueue>[0][number] =>
+        ({ policyId, projectId: st.project.id, eventType, event: {}, target: target('http://a/') });
+      const [first] = await st.webhooks.enqueue([item(p.id, 'PUSH_ARTIFACT')]);
+      const [second] = await st.webhooks.enqueue([item(p.id, 'PUSH_ARTIFACT'), item(other.id, 'PULL_ARTIFACT')]);
+      const times = await st.webhooks.lastDeliveryTimes(p.id);
+      expect([...times.keys()]).toEqual(['PUSH_ARTIFACT']);
+      const [a, b] = [(await st.webhooks.getDelivery(first))!.createdAt, (await st.webhooks.getDelivery(second))!.createdAt];
+      expect(times.get('PUSH_ARTIFACT')).toBe(a > b ? a : b);
     });
   });
 }

@@ -104,10 +104,17 @@ export class PgWebhookStore extends PgStore implements WebhookStore {
     a.status, a.nextAttemptAt ?? null, `${a.logLine}\n`, a.statusMessage.slice(0, 1000), at, a.status === 'Pending' ? null : at, id);
   }
 
-  async listDeliveries(policyId: number, page: { offset: number; limit: number }): Promise<{ items: WebhookDelivery[]; total: number }> {
-    const items = (await this.db.all<DeliveryRow>('SELECT * FROM webhook_deliveries WHERE policy_id = ? ORDER BY id DESC LIMIT ? OFFSET ?', policyId, page.limit, page.offset))
-      .map(delivery);
-    return { items, total: (await this.db.value<number>('SELECT COUNT(*) FROM webhook_deliveries WHERE policy_id = ?', policyId))! };
+  async listDeliveries(policyId: number, page: { offset: number; limit: number }, statuses: string[] = []): Promise<{ items: WebhookDelivery[]; total: number }> {
+    const where = statuses.length === 0 ? 'WHERE policy_id = ?' : `WHERE policy_id = ? AND status IN (${statuses.map(() => '?').join(', ')})`;
+    const items = (await this.db.all<DeliveryRow>(`SELECT * FROM webhook_deliveries ${where} ORDER BY id DESC LIMIT ? OFFSET ?`, policyId, ...statuses,
+      page.limit, page.offset)).map(delivery);
+    return { items, total: (await this.db.value<number>(`SELECT COUNT(*) FROM webhook_deliveries ${where}`, policyId, ...statuses))! };
+  }
+
+  async lastDeliveryTimes(policyId: number): Promise<Map<string, string>> {
+    const rows = await this.db.all<{ event_type: string; at: string }>(
+      'SELECT event_type, MAX(created_at) AS at FROM webhook_deliveries WHERE policy_id = ? GROUP BY event_type', policyId);
+    return new Map(rows.map((r) => [r.event_type, r.at]));
   }
 
   async getDelivery(id: number): Promise<WebhookDelivery | null> {

@@ -58,8 +58,7 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
       finish: db.prepare(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = coalesce(?, next_attempt_at),
         lease_until = NULL, log = log || ?, status_message = ?, updated_at = ?, end_time = ? WHERE id = ?`),
       getDelivery: db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?'),
-      listDeliveries: db.prepare('SELECT * FROM webhook_deliveries WHERE policy_id = ? ORDER BY id DESC LIMIT ? OFFSET ?'),
-      countDeliveries: db.prepare('SELECT COUNT(*) FROM webhook_deliveries WHERE policy_id = ?').pluck(),
+      lastDeliveryTimes: db.prepare('SELECT event_type, MAX(created_at) AS at FROM webhook_deliveries WHERE policy_id = ? GROUP BY event_type'),
     };
   }
 
@@ -113,9 +112,16 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
     this.s.finish.run(a.status, a.nextAttemptAt ?? null, `${a.logLine}\n`, a.statusMessage.slice(0, 1000), at, a.status === 'Pending' ? null : at, id);
   }
 
-  async listDeliveries(policyId: number, page: { offset: number; limit: number }): Promise<{ items: WebhookDelivery[]; total: number }> {
-    const items = (this.s.listDeliveries.all(policyId, page.limit, page.offset) as DeliveryRow[]).map(delivery);
-    return { items, total: this.s.countDeliveries.get(policyId) as number };
+  async listDeliveries(policyId: number, page: { offset: number; limit: number }, statuses: string[] = []): Promise<{ items: WebhookDelivery[]; total: number }> {
+    const where = statuses.length === 0 ? 'WHERE policy_id = ?' : `WHERE policy_id = ? AND status IN (${statuses.map(() => '?').join(', ')})`;
+    const items = (this.db.prepare(`SELECT * FROM webhook_deliveries ${where} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(policyId, ...statuses, page.limit, page.offset) as DeliveryRow[]).map(delivery);
+    return { items, total: this.db.prepare(`SELECT COUNT(*) FROM webhook_deliveries ${where}`).pluck().get(policyId, ...statuses) as number };
+  }
+
+  async lastDeliveryTimes(policyId: number): Promise<Map<string, string>> {
+    const rows = this.s.lastDeliveryTimes.all(policyId) as { event_type: string; at: string }[];
+    return new Map(rows.map((r) => [r.event_type, r.at]));
   }
 
   async getDelivery(id: number): Promise<WebhookDelivery | null> {
