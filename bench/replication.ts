@@ -3,7 +3,7 @@
 // replication policy of the source (a push policy, registry type harbor) and once by `skopeo copy`
 // into a second fresh destination, so neither copy finds bytes the other sent. A fresh image per
 // run. Wall-clock per copy and the CPU of every harborctl process involved (source and destination)
-// are reported; skopeo's own CPU is counted too (its child's rusage).
+// are reported (skopeo's own CPU, a client's, is not in that column).
 // Prints a Markdown table of the runs and the medians; docs/benchmarks.md carries the last one.
 //
 //   npm run build && node dist/bench/replication.js [--runs 3] [--blob-mib 256] [--keep]
