@@ -42,3 +42,20 @@ export interface ScanReportStore {
   /** How many reports of a scan-all execution are in each status. */
   countReportsByExecution(executionId: number): Promise<Partial<Record<ScanReportStatus, number>>>;
 }
+
+/** A scan_reports row joined with its manifest and repository, as both backends read it. */
+export interface ScanReportRow {
+  uuid: string; repository: string; digest: string; registration_uuid: string; mime_type: string; status: ScanReportStatus; start_time: string | null;
+  end_time: string | null; scan_request_id: string | null; report: string | null; execution_id: number | null;
+}
+
+export const SCAN_REPORT_COLS = `s.uuid, r.name AS repository, m.digest, s.registration_uuid, s.mime_type, s.status, s.start_time, s.end_time, s.scan_request_id,
+  s.report, s.execution_id`;
+export const SCAN_REPORT_FROM = 'scan_reports s JOIN manifests m ON m.id = s.manifest_id JOIN repositories r ON r.id = m.repository_id';
+
+export function scanReportOf(r: ScanReportRow): ScanReport {
+  return {
+    uuid: r.uuid, repository: r.repository, digest: r.digest, registrationUuid: r.registration_uuid, mimeType: r.mime_type, status: r.status,
+    startTime: r.start_time, endTime: r.end_time, scanRequestId: r.scan_request_id, report: r.report, executionId: r.execution_id,
+  };
+}

@@ -1,23 +1,8 @@
 // Scan reports and their logs (table scan_reports), as sqlite/scan-reports.ts. startReport locks the
 // manifest's row, so two replicas asking for the same scan at once make one report.
 import type { ScanReport, ScanReportStatus, ScanReportStore, ScanReportUpdate } from '../index.js';
+import { SCAN_REPORT_COLS, SCAN_REPORT_FROM, scanReportOf, type ScanReportRow } from '../scan-reports.js';
 import { PgStore } from './common.js';
-
-interface Row {
-  uuid: string; repository: string; digest: string; registration_uuid: string; mime_type: string; status: ScanReportStatus; start_time: string | null;
-  end_time: string | null; scan_request_id: string | null; report: string | null; execution_id: number | null;
-}
-
-const COLS = `s.uuid, r.name AS repository, m.digest, s.registration_uuid, s.mime_type, s.status, s.start_time, s.end_time, s.scan_request_id,
-  s.report, s.execution_id`;
-const FROM = 'scan_reports s JOIN manifests m ON m.id = s.manifest_id JOIN repositories r ON r.id = m.repository_id';
-
-function toReport(r: Row): ScanReport {
-  return {
-    uuid: r.uuid, repository: r.repository, digest: r.digest, registrationUuid: r.registration_uuid, mimeType: r.mime_type, status: r.status,
-    startTime: r.start_time, endTime: r.end_time, scanRequestId: r.scan_request_id, report: r.report, executionId: r.execution_id,
-  };
-}
 
 export class PgScanReportStore extends PgStore implements ScanReportStore {
   async startReport(x: Pick<ScanReport, 'uuid' | 'repository' | 'digest' | 'registrationUuid' | 'mimeType' | 'executionId'>): Promise<ScanReport | 'running' | null> {
@@ -29,7 +14,7 @@ export class PgScanReportStore extends PgStore implements ScanReportStore {
       await c.run('DELETE FROM scan_reports WHERE manifest_id = ? AND mime_type = ?', id, x.mimeType);
       await c.run(`INSERT INTO scan_reports (uuid, manifest_id, registration_uuid, mime_type, status, execution_id, log, created_at)
         VALUES (?, ?, ?, ?, 'Pending', ?, '', ?)`, x.uuid, id, x.registrationUuid, x.mimeType, x.executionId, this.iso());
-      return toReport((await c.get<Row>(`SELECT ${COLS} FROM ${FROM} WHERE s.uuid = ?`, x.uuid))!);
+      return scanReportOf((await c.get<ScanReportRow>(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE s.uuid = ?`, x.uuid))!);
     });
   }
 
@@ -41,17 +26,17 @@ export class PgScanReportStore extends PgStore implements ScanReportStore {
   }
 
   async getReport(uuid: string): Promise<ScanReport | null> {
-    const r = await this.db.get<Row>(`SELECT ${COLS} FROM ${FROM} WHERE s.uuid = ?`, uuid);
-    return r ? toReport(r) : null;
+    const r = await this.db.get<ScanReportRow>(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE s.uuid = ?`, uuid);
+    return r ? scanReportOf(r) : null;
   }
 
   async latestReport(repository: string, digest: string, mimeType: string): Promise<ScanReport | null> {
-    const r = await this.db.get<Row>(`SELECT ${COLS} FROM ${FROM} WHERE r.name = ? AND m.digest = ? AND s.mime_type = ?`, repository, digest, mimeType);
-    return r ? toReport(r) : null;
+    const r = await this.db.get<ScanReportRow>(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE r.name = ? AND m.digest = ? AND s.mime_type = ?`, repository, digest, mimeType);
+    return r ? scanReportOf(r) : null;
   }
 
   async listUnfinishedReports(): Promise<ScanReport[]> {
-    return (await this.db.all<Row>(`SELECT ${COLS} FROM ${FROM} WHERE s.status IN ('Pending', 'Running') ORDER BY s.created_at, s.uuid`)).map(toReport);
+    return (await this.db.all<ScanReportRow>(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE s.status IN ('Pending', 'Running') ORDER BY s.created_at, s.uuid`)).map(scanReportOf);
   }
 
   async appendReportLog(uuid: string, text: string): Promise<void> {

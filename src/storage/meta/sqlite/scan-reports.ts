@@ -2,23 +2,8 @@
 // manifests to find the manifest; a report goes with its manifest (ON DELETE CASCADE).
 import type Database from 'better-sqlite3';
 import type { ScanReport, ScanReportStatus, ScanReportStore, ScanReportUpdate } from '../index.js';
+import { SCAN_REPORT_COLS, SCAN_REPORT_FROM, scanReportOf, type ScanReportRow } from '../scan-reports.js';
 import { type Clock, SqliteStore } from './common.js';
-
-interface Row {
-  uuid: string; repository: string; digest: string; registration_uuid: string; mime_type: string; status: ScanReportStatus; start_time: string | null;
-  end_time: string | null; scan_request_id: string | null; report: string | null; execution_id: number | null;
-}
-
-const COLS = `s.uuid, r.name AS repository, m.digest, s.registration_uuid, s.mime_type, s.status, s.start_time, s.end_time, s.scan_request_id,
-  s.report, s.execution_id`;
-const FROM = 'scan_reports s JOIN manifests m ON m.id = s.manifest_id JOIN repositories r ON r.id = m.repository_id';
-
-function toReport(r: Row): ScanReport {
-  return {
-    uuid: r.uuid, repository: r.repository, digest: r.digest, registrationUuid: r.registration_uuid, mimeType: r.mime_type, status: r.status,
-    startTime: r.start_time, endTime: r.end_time, scanRequestId: r.scan_request_id, report: r.report, executionId: r.execution_id,
-  };
-}
 
 export class SqliteScanReportStore extends SqliteStore implements ScanReportStore {
   private readonly s;
@@ -31,9 +16,9 @@ export class SqliteScanReportStore extends SqliteStore implements ScanReportStor
       deleteOld: db.prepare('DELETE FROM scan_reports WHERE manifest_id = ? AND mime_type = ?'),
       insert: db.prepare(`INSERT INTO scan_reports (uuid, manifest_id, registration_uuid, mime_type, status, execution_id, log, created_at)
         VALUES (?, ?, ?, ?, 'Pending', ?, '', ?)`),
-      get: db.prepare(`SELECT ${COLS} FROM ${FROM} WHERE s.uuid = ?`),
-      latest: db.prepare(`SELECT ${COLS} FROM ${FROM} WHERE r.name = ? AND m.digest = ? AND s.mime_type = ?`),
-      unfinished: db.prepare(`SELECT ${COLS} FROM ${FROM} WHERE s.status IN ('Pending', 'Running') ORDER BY s.created_at, s.uuid`),
+      get: db.prepare(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE s.uuid = ?`),
+      latest: db.prepare(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE r.name = ? AND m.digest = ? AND s.mime_type = ?`),
+      unfinished: db.prepare(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE s.status IN ('Pending', 'Running') ORDER BY s.created_at, s.uuid`),
       appendLog: db.prepare('UPDATE scan_reports SET log = log || ? WHERE uuid = ?'),
       getLog: db.prepare('SELECT log FROM scan_reports WHERE uuid = ?').pluck(),
       byExecution: db.prepare('SELECT status, count(*) AS n FROM scan_reports WHERE execution_id = ? GROUP BY status'),
@@ -47,7 +32,7 @@ export class SqliteScanReportStore extends SqliteStore implements ScanReportStor
       if (this.s.unfinishedOf.get(id, x.mimeType)) return 'running';
       this.s.deleteOld.run(id, x.mimeType);
       this.s.insert.run(x.uuid, id, x.registrationUuid, x.mimeType, x.executionId, this.iso());
-      return toReport(this.s.get.get(x.uuid) as Row);
+      return scanReportOf(this.s.get.get(x.uuid) as ScanReportRow);
     })();
   }
 
@@ -60,17 +45,17 @@ export class SqliteScanReportStore extends SqliteStore implements ScanReportStor
   }
 
   async getReport(uuid: string): Promise<ScanReport | null> {
-    const r = this.s.get.get(uuid) as Row | undefined;
-    return r ? toReport(r) : null;
+    const r = this.s.get.get(uuid) as ScanReportRow | undefined;
+    return r ? scanReportOf(r) : null;
   }
 
   async latestReport(repository: string, digest: string, mimeType: string): Promise<ScanReport | null> {
-    const r = this.s.latest.get(repository, digest, mimeType) as Row | undefined;
-    return r ? toReport(r) : null;
+    const r = this.s.latest.get(repository, digest, mimeType) as ScanReportRow | undefined;
+    return r ? scanReportOf(r) : null;
   }
 
   async listUnfinishedReports(): Promise<ScanReport[]> {
-    return (this.s.unfinished.all() as Row[]).map(toReport);
+    return (this.s.unfinished.all() as ScanReportRow[]).map(scanReportOf);
   }
 
   async appendReportLog(uuid: string, text: string): Promise<void> {
