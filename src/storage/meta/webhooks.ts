@@ -92,3 +92,28 @@ export interface WebhookStore {
   lastDeliveryTimes(policyId: number): Promise<Map<string, string>>;
   getDelivery(id: number): Promise<WebhookDelivery | null>;
 }
+
+/** A webhook_policies row as both backends read it (SQLite gives `enabled` as 0/1). */
+export interface WebhookPolicyRow {
+  id: number; project_id: number; name: string; description: string; enabled: boolean | number; event_types: string; targets: string;
+  creator: string; created_at: string; updated_at: string;
+}
+
+/** A webhook_deliveries row. */
+export interface WebhookDeliveryRow {
+  id: number; policy_id: number; project_id: number; event_type: string; event: string; target: string; status: WebhookDelivery['status'];
+  attempts: number; next_attempt_at: string; log: string; status_message: string; created_at: string; updated_at: string;
+  start_time: string | null; end_time: string | null;
+}
+
+export const webhookPolicyOf = (r: WebhookPolicyRow): WebhookPolicy => ({
+  id: r.id, projectId: r.project_id, name: r.name, description: r.description, enabled: Boolean(r.enabled),
+  eventTypes: JSON.parse(r.event_types) as string[], targets: JSON.parse(r.targets) as WebhookPolicy['targets'],
+  creator: r.creator, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+export const webhookDeliveryOf = (r: WebhookDeliveryRow): WebhookDelivery => ({
+  id: r.id, policyId: r.policy_id, projectId: r.project_id, eventType: r.event_type, event: JSON.parse(r.event) as unknown,
+  target: JSON.parse(r.target) as WebhookDelivery['target'], status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
+  log: r.log, statusMessage: r.status_message, createdAt: r.created_at, updatedAt: r.updated_at, startTime: r.start_time, endTime: r.end_time,
+});

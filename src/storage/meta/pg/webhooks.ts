@@ -4,30 +4,8 @@
 import type {
   NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
 } from '../index.js';
+import { webhookDeliveryOf, webhookPolicyOf, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
 import { PgStore, unique } from './common.js';
-
-interface PolicyRow {
-  id: number; project_id: number; name: string; description: string; enabled: boolean; event_types: string; targets: string;
-  creator: string; created_at: string; updated_at: string;
-}
-
-interface DeliveryRow {
-  id: number; policy_id: number; project_id: number; event_type: string; event: string; target: string; status: WebhookDelivery['status'];
-  attempts: number; next_attempt_at: string; log: string; status_message: string; created_at: string; updated_at: string;
-  start_time: string | null; end_time: string | null;
-}
-
-const policy = (r: PolicyRow): WebhookPolicy => ({
-  id: r.id, projectId: r.project_id, name: r.name, description: r.description, enabled: r.enabled,
-  eventTypes: JSON.parse(r.event_types) as string[], targets: JSON.parse(r.targets) as WebhookPolicy['targets'],
-  creator: r.creator, createdAt: r.created_at, updatedAt: r.updated_at,
-});
-
-const delivery = (r: DeliveryRow): WebhookDelivery => ({
-  id: r.id, policyId: r.policy_id, projectId: r.project_id, eventType: r.event_type, event: JSON.parse(r.event) as unknown,
-  target: JSON.parse(r.target) as WebhookDelivery['target'], status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
-  log: r.log, statusMessage: r.status_message, createdAt: r.created_at, updatedAt: r.updated_at, startTime: r.start_time, endTime: r.end_time,
-});
 
 /** The advisory lock key of the delivery queue's claims. */
 const CLAIM_LOCK = 0x776562686f6f6b;
@@ -35,29 +13,29 @@ const CLAIM_LOCK = 0x776562686f6f6b;
 export class PgWebhookStore extends PgStore implements WebhookStore {
   async createPolicy(p: NewWebhookPolicy): Promise<WebhookPolicy> {
     const at = this.iso();
-    return policy((await unique(`webhook policy ${p.name}`, () => this.db.get<PolicyRow>(`INSERT INTO webhook_policies (project_id, name, description, enabled,
+    return webhookPolicyOf((await unique(`webhook policy ${p.name}`, () => this.db.get<WebhookPolicyRow>(`INSERT INTO webhook_policies (project_id, name, description, enabled,
       event_types, targets, creator, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`, p.projectId, p.name, p.description, p.enabled,
     JSON.stringify(p.eventTypes), JSON.stringify(p.targets), p.creator, at, at)))!);
   }
 
   async getPolicy(id: number): Promise<WebhookPolicy | null> {
-    const r = await this.db.get<PolicyRow>('SELECT * FROM webhook_policies WHERE id = ?', id);
-    return r ? policy(r) : null;
+    const r = await this.db.get<WebhookPolicyRow>('SELECT * FROM webhook_policies WHERE id = ?', id);
+    return r ? webhookPolicyOf(r) : null;
   }
 
   async listPolicies(projectId?: number): Promise<WebhookPolicy[]> {
     const rows = projectId === undefined
-      ? await this.db.all<PolicyRow>('SELECT * FROM webhook_policies ORDER BY id')
-      : await this.db.all<PolicyRow>('SELECT * FROM webhook_policies WHERE project_id = ? ORDER BY id', projectId);
-    return rows.map(policy);
+      ? await this.db.all<WebhookPolicyRow>('SELECT * FROM webhook_policies ORDER BY id')
+      : await this.db.all<WebhookPolicyRow>('SELECT * FROM webhook_policies WHERE project_id = ? ORDER BY id', projectId);
+    return rows.map(webhookPolicyOf);
   }
 
   async updatePolicy(id: number, patch: WebhookPolicyPatch): Promise<WebhookPolicy | null> {
     return unique(`webhook policy ${patch.name ?? ''}`, () => this.tx(async (c) => {
-      const r = await c.get<PolicyRow>('SELECT * FROM webhook_policies WHERE id = ? FOR UPDATE', id);
+      const r = await c.get<WebhookPolicyRow>('SELECT * FROM webhook_policies WHERE id = ? FOR UPDATE', id);
       if (!r) return null;
-      const n = { ...policy(r), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as WebhookPolicy;
-      return policy((await c.get<PolicyRow>(`UPDATE webhook_policies SET name = ?, description = ?, enabled = ?, event_types = ?, targets = ?, updated_at = ?
+      const n = { ...webhookPolicyOf(r), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as WebhookPolicy;
+      return webhookPolicyOf((await c.get<WebhookPolicyRow>(`UPDATE webhook_policies SET name = ?, description = ?, enabled = ?, event_types = ?, targets = ?, updated_at = ?
         WHERE id = ? RETURNING *`, n.name, n.description, n.enabled, JSON.stringify(n.eventTypes), JSON.stringify(n.targets), this.iso(), id))!);
     }));
   }
@@ -91,9 +69,9 @@ export class PgWebhookStore extends PgStore implements WebhookStore {
         ) AS c WHERE rn + running <= ? ORDER BY id LIMIT ?`, now, now, now, perTarget, limit);
       if (ids.length === 0) return [];
       const at = this.iso();
-      const rows = await c.all<DeliveryRow>(`UPDATE webhook_deliveries SET status = 'Running', lease_until = ?, updated_at = ?,
+      const rows = await c.all<WebhookDeliveryRow>(`UPDATE webhook_deliveries SET status = 'Running', lease_until = ?, updated_at = ?,
         start_time = coalesce(start_time, ?) WHERE id = ANY(?) RETURNING *`, leaseUntil, at, at, ids);
-      return rows.sort((a, b) => a.id - b.id).map(delivery);
+      return rows.sort((a, b) => a.id - b.id).map(webhookDeliveryOf);
     });
   }
 
@@ -106,8 +84,8 @@ export class PgWebhookStore extends PgStore implements WebhookStore {
 
   async listDeliveries(policyId: number, page: { offset: number; limit: number }, statuses: string[] = []): Promise<{ items: WebhookDelivery[]; total: number }> {
     const where = statuses.length === 0 ? 'WHERE policy_id = ?' : `WHERE policy_id = ? AND status IN (${statuses.map(() => '?').join(', ')})`;
-    const items = (await this.db.all<DeliveryRow>(`SELECT * FROM webhook_deliveries ${where} ORDER BY id DESC LIMIT ? OFFSET ?`, policyId, ...statuses,
-      page.limit, page.offset)).map(delivery);
+    const items = (await this.db.all<WebhookDeliveryRow>(`SELECT * FROM webhook_deliveries ${where} ORDER BY id DESC LIMIT ? OFFSET ?`, policyId, ...statuses,
+      page.limit, page.offset)).map(webhookDeliveryOf);
     return { items, total: (await this.db.value<number>(`SELECT COUNT(*) FROM webhook_deliveries ${where}`, policyId, ...statuses))! };
   }
 
@@ -118,7 +96,7 @@ export class PgWebhookStore extends PgStore implements WebhookStore {
   }
 
   async getDelivery(id: number): Promise<WebhookDelivery | null> {
-    const r = await this.db.get<DeliveryRow>('SELECT * FROM webhook_deliveries WHERE id = ?', id);
-    return r ? delivery(r) : null;
+    const r = await this.db.get<WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE id = ?', id);
+    return r ? webhookDeliveryOf(r) : null;
   }
 }

@@ -4,30 +4,8 @@ import type Database from 'better-sqlite3';
 import type {
   NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
 } from '../index.js';
+import { webhookDeliveryOf, webhookPolicyOf, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
 import { type Clock, SqliteStore, unique } from './common.js';
-
-interface PolicyRow {
-  id: number; project_id: number; name: string; description: string; enabled: number; event_types: string; targets: string;
-  creator: string; created_at: string; updated_at: string;
-}
-
-interface DeliveryRow {
-  id: number; policy_id: number; project_id: number; event_type: string; event: string; target: string; status: WebhookDelivery['status'];
-  attempts: number; next_attempt_at: string; log: string; status_message: string; created_at: string; updated_at: string;
-  start_time: string | null; end_time: string | null;
-}
-
-const policy = (r: PolicyRow): WebhookPolicy => ({
-  id: r.id, projectId: r.project_id, name: r.name, description: r.description, enabled: r.enabled === 1,
-  eventTypes: JSON.parse(r.event_types) as string[], targets: JSON.parse(r.targets) as WebhookPolicy['targets'],
-  creator: r.creator, createdAt: r.created_at, updatedAt: r.updated_at,
-});
-
-const delivery = (r: DeliveryRow): WebhookDelivery => ({
-  id: r.id, policyId: r.policy_id, projectId: r.project_id, eventType: r.event_type, event: JSON.parse(r.event) as unknown,
-  target: JSON.parse(r.target) as WebhookDelivery['target'], status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
-  log: r.log, statusMessage: r.status_message, createdAt: r.created_at, updatedAt: r.updated_at, startTime: r.start_time, endTime: r.end_time,
-});
 
 export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
   private readonly s;
@@ -66,17 +44,17 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
     const at = this.iso();
     const id = unique(`webhook policy ${p.name}`, () => this.s.insertPolicy.run(p.projectId, p.name, p.description, p.enabled ? 1 : 0,
       JSON.stringify(p.eventTypes), JSON.stringify(p.targets), p.creator, at, at)).lastInsertRowid;
-    return policy(this.s.getPolicy.get(id) as PolicyRow);
+    return webhookPolicyOf(this.s.getPolicy.get(id) as WebhookPolicyRow);
   }
 
   async getPolicy(id: number): Promise<WebhookPolicy | null> {
-    const r = this.s.getPolicy.get(id) as PolicyRow | undefined;
-    return r ? policy(r) : null;
+    const r = this.s.getPolicy.get(id) as WebhookPolicyRow | undefined;
+    return r ? webhookPolicyOf(r) : null;
   }
 
   async listPolicies(projectId?: number): Promise<WebhookPolicy[]> {
-    const rows = (projectId === undefined ? this.s.listAll.all() : this.s.listProject.all(projectId)) as PolicyRow[];
-    return rows.map(policy);
+    const rows = (projectId === undefined ? this.s.listAll.all() : this.s.listProject.all(projectId)) as WebhookPolicyRow[];
+    return rows.map(webhookPolicyOf);
   }
 
   async updatePolicy(id: number, patch: WebhookPolicyPatch): Promise<WebhookPolicy | null> {
@@ -103,7 +81,7 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
       const ids = this.s.due.all(now, now, now, perTarget, limit) as number[];
       const at = this.iso();
       for (const id of ids) this.s.take.run(leaseUntil, at, at, id);
-      return ids.map((id) => delivery(this.s.getDelivery.get(id) as DeliveryRow));
+      return ids.map((id) => webhookDeliveryOf(this.s.getDelivery.get(id) as WebhookDeliveryRow));
     }).immediate();
   }
 
@@ -115,7 +93,7 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
   async listDeliveries(policyId: number, page: { offset: number; limit: number }, statuses: string[] = []): Promise<{ items: WebhookDelivery[]; total: number }> {
     const where = statuses.length === 0 ? 'WHERE policy_id = ?' : `WHERE policy_id = ? AND status IN (${statuses.map(() => '?').join(', ')})`;
     const items = (this.db.prepare(`SELECT * FROM webhook_deliveries ${where} ORDER BY id DESC LIMIT ? OFFSET ?`)
-      .all(policyId, ...statuses, page.limit, page.offset) as DeliveryRow[]).map(delivery);
+      .all(policyId, ...statuses, page.limit, page.offset) as WebhookDeliveryRow[]).map(webhookDeliveryOf);
     return { items, total: this.db.prepare(`SELECT COUNT(*) FROM webhook_deliveries ${where}`).pluck().get(policyId, ...statuses) as number };
   }
 
@@ -125,7 +103,7 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
   }
 
   async getDelivery(id: number): Promise<WebhookDelivery | null> {
-    const r = this.s.getDelivery.get(id) as DeliveryRow | undefined;
-    return r ? delivery(r) : null;
+    const r = this.s.getDelivery.get(id) as WebhookDeliveryRow | undefined;
+    return r ? webhookDeliveryOf(r) : null;
   }
 }
