@@ -40,3 +40,21 @@ export interface ArtifactStore {
   listArtifacts(repository: string): Promise<ArtifactInfo[]>;
   getArtifact(repository: string, digest: string): Promise<ArtifactInfo | null>;
 }
+
+// What both backends read for the views above (the same SQL on SQLite and PostgreSQL).
+export type RepoRow = { id: number; name: string; project_id: number; description: string; created_at: string; updated_at: string; artifact_count: number; pull_count: number };
+
+export function repoInfo(r: RepoRow): RepositoryInfo {
+  return { id: r.id, name: r.name, projectId: r.project_id, description: r.description, artifactCount: r.artifact_count, pullCount: r.pull_count,
+    createdAt: r.created_at, updatedAt: r.updated_at };
+}
+
+export const REPO_COLS = `SELECT r.id, r.name, r.project_id, r.description, r.created_at, r.updated_at, r.pull_count,
+  (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count FROM repositories r`;
+export const REPO_HAS_MANIFEST = 'EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)';
+
+// An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
+export const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at, m.pull_time,
+  m.size + coalesce((SELECT sum(b.size) FROM manifest_refs x JOIN blobs b ON b.digest = x.digest
+    WHERE x.manifest_id = m.id AND x.kind = 'blob'), 0) AS size
+  FROM manifests m JOIN repositories r ON r.id = m.repository_id`;

@@ -1,25 +1,10 @@
 // Harbor's listing and reading views of content, as sqlite/artifacts.ts: reads repositories,
 // manifests, manifest_refs, blobs and repository_tags, writes nothing but a description.
 import type { ArtifactInfo, ArtifactStore, RepositoryInfo, TagInfo } from '../index.js';
+import { ARTIFACT_COLS, REPO_COLS, REPO_HAS_MANIFEST, repoInfo, type RepoRow } from '../artifacts.js';
 import { PgStore } from './common.js';
 
-type RepoRow = { id: number; name: string; project_id: number; description: string; created_at: string; updated_at: string; artifact_count: number; pull_count: number };
 type ArtifactRow = { id: number; repository_id: number; digest: string; media_type: string; size: number; content: Buffer; pushed_at: string; pull_time: string | null };
-
-function repoInfo(r: RepoRow): RepositoryInfo {
-  return { id: r.id, name: r.name, projectId: r.project_id, description: r.description, artifactCount: r.artifact_count, pullCount: r.pull_count,
-    createdAt: r.created_at, updatedAt: r.updated_at };
-}
-
-const REPO_COLS = `SELECT r.id, r.name, r.project_id, r.description, r.created_at, r.updated_at, r.pull_count,
-  (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count FROM repositories r`;
-const REPO_HAS_MANIFEST = 'EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)';
-
-// An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
-const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at, m.pull_time,
-  m.size + coalesce((SELECT sum(b.size) FROM manifest_refs x JOIN blobs b ON b.digest = x.digest
-    WHERE x.manifest_id = m.id AND x.kind = 'blob'), 0) AS size
-  FROM manifests m JOIN repositories r ON r.id = m.repository_id`;
 
 export class PgArtifactStore extends PgStore implements ArtifactStore {
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
