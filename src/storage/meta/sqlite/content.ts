@@ -14,6 +14,9 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
   constructor(db: Database.Database, now: Clock) {
     super(db, now);
     this.s = {
+      // data_version moves when another connection (another process) commits; total_changes() with
+      // every row this connection changes.
+      changeToken: db.prepare('SELECT total_changes() || \':\' || data_version FROM pragma_data_version').pluck(),
       deleteRepo: db.prepare('DELETE FROM repositories WHERE name = ?'),
       tagExists: db.prepare('SELECT 1 FROM repository_tags WHERE repository_id = ? AND name = ?').pluck(),
       insertTag: db.prepare('INSERT INTO repository_tags (repository_id, name, manifest_id, pushed_at) VALUES (?, ?, ?, ?)'),
@@ -249,6 +252,10 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     const stmt = reference.includes(':') ? this.s.manifestByDigest : this.s.manifestByTag;
     const r = stmt.get(repository, reference) as { digest: string; media_type: string; size: number; content: Buffer } | undefined;
     return r ? { digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content } : null;
+  }
+
+  changeToken(): string {
+    return this.s.changeToken.get() as string;
   }
 
   async deleteManifest(repository: string, digest: string, guard?: TagGuard): Promise<boolean> {
