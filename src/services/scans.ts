@@ -146,7 +146,8 @@ export class ScanService {
       }, (e: unknown) => this.opts.log.warn('could not renew the lease of a scan', { report: r.uuid, error: e }));
     }, Math.max(1, Math.min(1000, Math.floor(this.leaseMs / 3))));
     renew.unref();
-    if (r.stopRequested) this.abort(entry, 'stop'); // asked while the replica that ran it died
+    if (this.closed) this.abort(entry, 'close'); // claimed while shutting down: its lease ends at once
+    else if (r.stopRequested) this.abort(entry, 'stop'); // asked while the replica that ran it died
     entry.done = this.run(r, entry)
       .catch((e: unknown) => this.opts.log.error('scan job failed', { report: r.uuid, error: e }))
       .finally(() => {
