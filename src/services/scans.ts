@@ -95,6 +95,8 @@ export class ScanService {
   private readonly settled = new Set<() => void>();
   private poller: NodeJS.Timeout | undefined;
   private closed = false;
+  /** This replica's name on the scans it claims. */
+  private readonly owner = randomUUID();
 
   constructor(
     private readonly stores: Pick<MetaStores, 'scanReports' | 'jobs' | 'artifacts' | 'projects'>,
@@ -132,7 +134,7 @@ export class ScanService {
 
   private async claim(room: number): Promise<ScanReport[]> {
     if (this.closed || (await this.isPaused())) return [];
-    return this.stores.scanReports.claimReports(new Date().toISOString(), isoIn(this.leaseMs), room);
+    return this.stores.scanReports.claimReports(this.owner, new Date().toISOString(), isoIn(this.leaseMs), room);
   }
 
   /** Runs a claimed scan here, renewing its lease every second (at most a third of it) until it ends. */
@@ -140,7 +142,7 @@ export class ScanService {
     const entry: Run = { controller: new AbortController(), startedAt: this.now(), repository: r.repository, why: null, done: Promise.resolve() };
     this.running.set(r.uuid, entry);
     const renew = setInterval(() => {
-      this.stores.scanReports.renewReport(r.uuid, isoIn(this.leaseMs)).then((cur) => {
+      this.stores.scanReports.renewReport(r.uuid, this.owner, isoIn(this.leaseMs)).then((cur) => {
         if (!cur) this.abort(entry, 'gone');
         else if (cur.stopRequested) this.abort(entry, 'stop');
       }, (e: unknown) => this.opts.log.warn('could not renew the lease of a scan', { report: r.uuid, error: e }));
@@ -191,17 +193,18 @@ export class ScanService {
     const signal = entry.controller.signal;
     if (!r.startTime) await this.stores.scanReports.updateReport(uuid, { startTime: new Date(this.now()).toISOString() });
     let status: ScanReportStatus = 'Error';
+    let report: string | undefined;
     try {
       signal.throwIfAborted();
       const endpoint = await this.scanners.endpoint(r.registrationUuid);
       const meta = await this.client.metadata(endpoint);
       const mime = reportMime(meta);
-      const report = await this.onAdapter(endpoint, meta, { repository: r.repository, digest: r.digest, subject: `${SCANNER_SUBJECT_PREFIX}${uuid}` },
+      const doc = await this.onAdapter(endpoint, meta, { repository: r.repository, digest: r.digest, subject: `${SCANNER_SUBJECT_PREFIX}${uuid}` },
         { type: 'vulnerability', produces_mime_types: [mime] }, mime, {
           id: r.scanRequestId, signal, log: (line) => this.log(uuid, line), accepted: (id) => this.stores.scanReports.updateReport(uuid, { scanRequestId: id }),
         });
-      const s = summarize(report);
-      await this.stores.scanReports.updateReport(uuid, { report: JSON.stringify(report) });
+      const s = summarize(doc);
+      report = JSON.stringify(doc);
       await this.log(uuid, `report received: ${s.total} vulnerabilities, ${s.fixable} fixable, severity ${s.severity}`);
       status = 'Success';
     } catch (e) {
@@ -213,12 +216,14 @@ export class ScanService {
       } else {
         // Shutting down: the lease ends now, so another replica (or the next start) takes it up at
         // once. Gone: the artifact was deleted, or another replica took it over.
-        if (entry.why === 'close') await this.stores.scanReports.renewReport(uuid, new Date().toISOString());
+        if (entry.why === 'close') await this.stores.scanReports.renewReport(uuid, this.owner, new Date().toISOString());
         return;
       }
     }
+    // Only while it is still ours: a replica that stalled past its lease leaves the end to the one that took over.
+    if (!(await this.stores.scanReports.renewReport(uuid, this.owner, isoIn(this.leaseMs)))) return;
     const endTime = new Date(this.now()).toISOString();
-    if (!(await this.stores.scanReports.updateReport(uuid, { status, endTime }))) return; // the artifact went meanwhile
+    if (!(await this.stores.scanReports.updateReport(uuid, { status, endTime, report }))) return; // the artifact went meanwhile
     if (status !== 'Stopped') {
       const done = await this.stores.scanReports.getReport(uuid);
       if (done) this.opts.onFinished?.(done, { [done.mimeType]: await this.overviewOf(done) });

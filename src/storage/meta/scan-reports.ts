@@ -43,13 +43,16 @@ export interface ScanReportStore {
   /** Pending and Running reports, oldest first. */
   listUnfinishedReports(): Promise<ScanReport[]>;
   /**
-   * Claims up to `limit` reports, oldest first: Pending ones, and Running ones whose lease ended at or
-   * before `now`; each becomes Running with its lease until `leaseUntil`. Of replicas claiming at
-   * once, each report goes to exactly one.
+   * Claims up to `limit` reports for `owner`, oldest first: Pending ones, and Running ones whose
+   * lease ended at or before `now`; each becomes Running, `owner`'s until `leaseUntil`. Of replicas
+   * claiming at once, each report goes to exactly one.
    */
-  claimReports(now: string, leaseUntil: string, limit: number): Promise<ScanReport[]>;
-  /** Extends a Running report's lease: the report, or null when it is no longer Running. */
-  renewReport(uuid: string, leaseUntil: string): Promise<ScanReport | null>;
+  claimReports(owner: string, now: string, leaseUntil: string, limit: number): Promise<ScanReport[]>;
+  /**
+   * Extends `owner`'s lease of a Running report: the report, or null when it is no longer Running or
+   * no longer `owner`'s (its lease lapsed and another replica claimed it).
+   */
+  renewReport(uuid: string, owner: string, leaseUntil: string): Promise<ScanReport | null>;
   /**
    * Stops a report: a Pending one becomes Stopped at `endTime` ('stopped'), a Running one is asked
    * to stop by its runner ('requested'); null when it is neither. One transaction.

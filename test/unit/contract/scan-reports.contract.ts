@@ -36,25 +36,28 @@ export function scanReportStoreContract(name: string, factory: StoresFactory): v
       const b = await st.push('proj/app', { seed: 'b' }, 'b');
       await start('ca', a.digest);
       await start('cb', b.digest);
-      const [first] = await st.scanReports.claimReports(T(0), T(10), 1);
+      const [first] = await st.scanReports.claimReports('A', T(0), T(10), 1);
       expect(first).toMatchObject({ uuid: 'ca', status: 'Running', leaseUntil: T(10), stopRequested: false });
       // Claimed reports are not claimed again while their lease runs.
-      expect((await st.scanReports.claimReports(T(1), T(11), 5)).map((r) => r.uuid)).toEqual(['cb']);
-      expect(await st.scanReports.claimReports(T(2), T(12), 5)).toEqual([]);
-      expect(await st.scanReports.renewReport('ca', T(30))).toMatchObject({ uuid: 'ca', leaseUntil: T(30) });
-      // cb's lease lapsed (its replica died): claimed again, ca's is still alive.
-      expect((await st.scanReports.claimReports(T(20), T(40), 5)).map((r) => [r.uuid, r.leaseUntil])).toEqual([['cb', T(40)]]);
+      expect((await st.scanReports.claimReports('B', T(1), T(11), 5)).map((r) => r.uuid)).toEqual(['cb']);
+      expect(await st.scanReports.claimReports('C', T(2), T(12), 5)).toEqual([]);
+      expect(await st.scanReports.renewReport('ca', 'A', T(30))).toMatchObject({ uuid: 'ca', leaseUntil: T(30) });
+      expect(await st.scanReports.renewReport('ca', 'B', T(31))).toBeNull();
+      // cb's lease lapsed (B died, or stalled): C claims it, and B's renewals fail from then on.
+      expect((await st.scanReports.claimReports('C', T(20), T(40), 5)).map((r) => [r.uuid, r.leaseUntil])).toEqual([['cb', T(40)]]);
+      expect(await st.scanReports.renewReport('cb', 'B', T(41))).toBeNull();
+      expect(await st.scanReports.renewReport('cb', 'C', T(41))).toMatchObject({ leaseUntil: T(41) });
       expect(await st.scanReports.stopReport('ca', T(21))).toBe('requested');
-      expect(await st.scanReports.renewReport('ca', T(31))).toMatchObject({ status: 'Running', stopRequested: true });
+      expect(await st.scanReports.renewReport('ca', 'A', T(31))).toMatchObject({ status: 'Running', stopRequested: true });
       await st.scanReports.updateReport('ca', { status: 'Stopped', endTime: T(22) });
-      expect(await st.scanReports.renewReport('ca', T(32))).toBeNull();
+      expect(await st.scanReports.renewReport('ca', 'A', T(32))).toBeNull();
       expect(await st.scanReports.stopReport('ca', T(23))).toBeNull();
       // A Pending one is stopped at once, and never claimed.
       await st.scanReports.updateReport('cb', { status: 'Success' });
       await start('cb2', b.digest);
       expect(await st.scanReports.stopReport('cb2', T(24))).toBe('stopped');
       expect(await st.scanReports.getReport('cb2')).toMatchObject({ status: 'Stopped', endTime: T(24), stopRequested: false });
-      expect(await st.scanReports.claimReports(T(50), T(60), 5)).toEqual([]);
+      expect(await st.scanReports.claimReports('A', T(50), T(60), 5)).toEqual([]);
       expect(await st.scanReports.stopReport('nope', T(25))).toBeNull();
     });
 
@@ -64,7 +67,7 @@ export function scanReportStoreContract(name: string, factory: StoresFactory): v
       for (const [i, d] of digests.entries()) await start(`race${i}`, d);
       const now = new Date().toISOString();
       const later = new Date(Date.now() + 60_000).toISOString();
-      const got = await Promise.all([1, 2, 3].map(() => st.scanReports.claimReports(now, later, 4)));
+      const got = await Promise.all(['A', 'B', 'C'].map((owner) => st.scanReports.claimReports(owner, now, later, 4)));
       const ids = got.flat().map((r) => r.uuid);
       expect(ids.sort()).toEqual(digests.map((_, i) => `race${i}`).sort());
     });

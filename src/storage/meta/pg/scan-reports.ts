@@ -40,17 +40,17 @@ export class PgScanReportStore extends PgStore implements ScanReportStore {
     return (await this.db.all<ScanReportRow>(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE s.status IN ('Pending', 'Running') ORDER BY s.created_at, s.uuid`)).map(scanReportOf);
   }
 
-  async claimReports(now: string, leaseUntil: string, limit: number): Promise<ScanReport[]> {
+  async claimReports(owner: string, now: string, leaseUntil: string, limit: number): Promise<ScanReport[]> {
     return this.tx(async (c) => {
       const ids = await c.column<string>(`${CLAIMABLE_REPORTS} FOR UPDATE SKIP LOCKED`, now, limit);
       if (ids.length === 0) return [];
-      await c.run("UPDATE scan_reports SET status = 'Running', lease_until = ? WHERE uuid = ANY(?)", leaseUntil, ids);
+      await c.run("UPDATE scan_reports SET status = 'Running', claimed_by = ?, lease_until = ? WHERE uuid = ANY(?)", owner, leaseUntil, ids);
       return (await c.all<ScanReportRow>(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE s.uuid = ANY(?) ORDER BY s.created_at, s.uuid`, ids)).map(scanReportOf);
     });
   }
 
-  async renewReport(uuid: string, leaseUntil: string): Promise<ScanReport | null> {
-    if ((await this.db.run("UPDATE scan_reports SET lease_until = ? WHERE uuid = ? AND status = 'Running'", leaseUntil, uuid)) === 0) return null;
+  async renewReport(uuid: string, owner: string, leaseUntil: string): Promise<ScanReport | null> {
+    if ((await this.db.run("UPDATE scan_reports SET lease_until = ? WHERE uuid = ? AND claimed_by = ? AND status = 'Running'", leaseUntil, uuid, owner)) === 0) return null;
     return this.getReport(uuid);
   }
 

@@ -23,8 +23,8 @@ export class SqliteScanReportStore extends SqliteStore implements ScanReportStor
       getLog: db.prepare('SELECT log FROM scan_reports WHERE uuid = ?').pluck(),
       byExecution: db.prepare('SELECT status, count(*) AS n FROM scan_reports WHERE execution_id = ? GROUP BY status'),
       claimable: db.prepare(CLAIMABLE_REPORTS).pluck(),
-      claim: db.prepare("UPDATE scan_reports SET status = 'Running', lease_until = ? WHERE uuid = ?"),
-      renew: db.prepare("UPDATE scan_reports SET lease_until = ? WHERE uuid = ? AND status = 'Running'"),
+      claim: db.prepare("UPDATE scan_reports SET status = 'Running', claimed_by = ?, lease_until = ? WHERE uuid = ?"),
+      renew: db.prepare("UPDATE scan_reports SET lease_until = ? WHERE uuid = ? AND claimed_by = ? AND status = 'Running'"),
       stopPending: db.prepare("UPDATE scan_reports SET status = 'Stopped', end_time = ? WHERE uuid = ? AND status = 'Pending'"),
       stopRunning: db.prepare("UPDATE scan_reports SET stop_requested = 1 WHERE uuid = ? AND status = 'Running'"),
     };
@@ -63,17 +63,17 @@ export class SqliteScanReportStore extends SqliteStore implements ScanReportStor
     return (this.s.unfinished.all() as ScanReportRow[]).map(scanReportOf);
   }
 
-  async claimReports(now: string, leaseUntil: string, limit: number): Promise<ScanReport[]> {
+  async claimReports(owner: string, now: string, leaseUntil: string, limit: number): Promise<ScanReport[]> {
     // One write transaction: no other connection claims between the SELECT and the UPDATE.
     return this.db.transaction((): ScanReport[] => {
       const ids = this.s.claimable.all(now, limit) as string[];
-      for (const id of ids) this.s.claim.run(leaseUntil, id);
+      for (const id of ids) this.s.claim.run(owner, leaseUntil, id);
       return ids.map((id) => scanReportOf(this.s.get.get(id) as ScanReportRow));
     }).immediate();
   }
 
-  async renewReport(uuid: string, leaseUntil: string): Promise<ScanReport | null> {
-    if (this.s.renew.run(leaseUntil, uuid).changes === 0) return null;
+  async renewReport(uuid: string, owner: string, leaseUntil: string): Promise<ScanReport | null> {
+    if (this.s.renew.run(leaseUntil, uuid, owner).changes === 0) return null;
     return this.getReport(uuid);
   }
 
