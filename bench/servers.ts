@@ -7,6 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpClient } from './images.js';
 
 export type RegistryName = 'harborctl' | 'docker-registry';
 
@@ -50,13 +51,6 @@ function get(url: string): Promise<{ status: number; headers: http.IncomingHttpH
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
-}
-
-export function withoutCredentials(url: string): string {
-  const u = new URL(url);
-  u.username = '';
-  u.password = '';
-  return u.origin;
 }
 
 function readText(file: string): string {
@@ -193,5 +187,47 @@ export async function startDockerRegistry(opts: StartOptions & { proxyOf?: strin
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+export function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.origin;
+}
+
+/**
+ * The Authorization a real puller sends: for a registry URL that carries credentials, a Bearer
+ * token for pull on the repository from its token service; none otherwise.
+ */
+export async function pullAuth(url: string, repo: string): Promise<Record<string, string>> {
+  if (!new URL(url).username) return {};
+  const c = new HttpClient(url, 1);
+  try {
+    const res = await c.request('GET', `/service/token?service=harbor-registry&scope=repository:${repo}:pull`);
+    if (res.status !== 200) throw new Error(`the token service of ${withoutCredentials(url)} answered ${res.status}`);
+    return { Authorization: `Bearer ${(JSON.parse(res.body.toString()) as { token: string }).token}` };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * What a phase started beyond the two registries (more servers, PostgreSQL, Ceph, HAProxy, a
+ * receiver): each stop is registered as it starts and run once, last first, when the phase ends or
+ * the bench is interrupted.
+ */
+export class Cleanup {
+  private readonly stops: (() => Promise<unknown>)[] = [];
+
+  add(stop: () => Promise<unknown>): void {
+    this.stops.push(stop);
+  }
+
+  async run(): Promise<void> {
+    for (let stop = this.stops.pop(); stop; stop = this.stops.pop()) {
+      await stop().catch((e: unknown) => process.stderr.write(`[bench] a cleanup step failed: ${String(e)}\n`));
+    }
   }
 }
