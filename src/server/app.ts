@@ -181,10 +181,10 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   let scans: ScanService | undefined;
   const access = new AccessControl(stores);
   const immutable = new ImmutableService(stores, access);
-  // The token key is generated on first start (RSA, ~200 ms off the main thread): begun now, awaited
-  // after the admin and library are in place.
+  // The token key is generated on first start (RSA, 50-500 ms off the main thread): the server
+  // answers meanwhile, and token requests wait for it (services/token.ts).
   const tokenKey = loadTokenKey(stores.secrets, cfg.dataDir, cfg.log);
-  tokenKey.catch(() => undefined); // awaited below; a failure before that must not be an unhandled rejection
+  tokenKey.catch((e: unknown) => cfg.log.error('the token signing key could not be loaded or made: token requests fail', { error: e }));
   // One key seals every stored secret: registry credentials, the configuration's passwords, webhook auth headers.
   const box = new SecretBox(await loadRegistryKey(stores.secrets, cfg.dataDir, cfg.log));
   const webhooks = new WebhookService(stores, access, box, cfg.log, { clock: cfg.clock, ...cfg.webhooks });
@@ -272,7 +272,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
 
   await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
   await ensureLibrary(stores, cfg.log);
-  const tokens = new TokenService(stores, access, await tokenKey, { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
+  const tokens = new TokenService(stores, access, tokenKey, { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
   await registry.purgeUploads();
   await sbom.resume();
   await retention.recover();

@@ -54,7 +54,7 @@ export interface ScanServiceOptions {
   /** The registry URL given to adapters (where they pull from); null while the server is not listening. */
   registryUrl: () => string | null;
   /** A pull-only token for one repository (TokenService.pullToken). */
-  pullToken: (subject: string, repository: string, ttlSec: number) => string;
+  pullToken: (subject: string, repository: string, ttlSec: number) => Promise<string>;
   /** How long an adapter may take for one scan before it is an Error (default 1 h). */
   timeoutMs?: number;
   /** Told when a scan ends (webhooks' SCANNING_COMPLETED / SCANNING_FAILED). */
@@ -246,7 +246,7 @@ export class ScanService {
       const m = await this.stores.artifacts.getArtifact(art.repository, art.digest);
       if (!m) throw new Error('the artifact is gone');
       id = await this.client.scan(endpoint, {
-        registry: { url: base, authorization: `Bearer ${this.opts.pullToken(art.subject, art.repository, Math.ceil(timeoutMs / 1000))}` },
+        registry: { url: base, authorization: `Bearer ${await this.opts.pullToken(art.subject, art.repository, Math.ceil(timeoutMs / 1000))}` },
         artifact: { repository: art.repository, digest: art.digest, mime_type: m.mediaType, size: m.size, ...(m.tags[0] ? { tag: m.tags[0].name } : {}) },
         enabled_capabilities: [capability],
       }, o.signal);

@@ -41,14 +41,22 @@ export class TokenService {
   private readonly ttl: number;
   private readonly verified = new Map<string, { grant: TokenGrant; exp: number }>();
 
+  /** The signing key once loaded (or, on a first start, generated): until then no token can be valid. */
+  private key: TokenKey | undefined;
+  private readonly keyReady: Promise<TokenKey>;
+
+  /** `key` may still be coming: a first start answers while its RSA key is generated (~50-500 ms). */
   constructor(
     private readonly stores: Pick<MetaStores, 'projects'>,
     private readonly access: AccessControl,
-    private readonly key: TokenKey,
+    key: TokenKey | Promise<TokenKey>,
     opts: { clock?: () => number; ttlSec?: number } = {},
   ) {
     this.now = opts.clock ?? Date.now;
     this.ttl = opts.ttlSec ?? DEFAULT_TOKEN_TTL_SEC;
+    if (!(key instanceof Promise)) this.key = key;
+    this.keyReady = Promise.resolve(key).then((k) => (this.key = k));
+    this.keyReady.catch(() => undefined); // told by every token request that waits for it
   }
 
   /** The actions of one requested scope that the caller is allowed (creator.go's filters). */
@@ -84,12 +92,13 @@ export class TokenService {
       if (!want) throw new HarborError('BAD_REQUEST', `malformed scope ${JSON.stringify(s.slice(0, 200))}`);
       access.push({ type: want.type, name: want.name, actions: await this.grant(p, want) });
     }
+    const key = this.key ?? await this.keyReady;
     const nowMs = this.now();
     const iat = Math.floor(nowMs / 1000);
     const token = signJwt({
       iss: TOKEN_ISSUER, sub: principalName(p), aud: TOKEN_SERVICE,
       exp: iat + this.ttl, nbf: iat, iat, jti: randomUUID(), access, ...(p.kind === 'robot' ? { harborctl_robot: p.robot.id } : {}),
-    }, this.key.privateKey, this.key.kid);
+    }, key.privateKey, key.kid);
     return { token, expires_in: this.ttl, issued_at: new Date(iat * 1000).toISOString() };
   }
 
@@ -98,12 +107,13 @@ export class TokenService {
    * gives the adapter a short-lived scanner robot; we give it a token of the same power). `subject`
    * names the scan in the registry's logs; it is never a robot's name.
    */
-  pullToken(subject: string, repository: string, ttlSec: number): string {
+  async pullToken(subject: string, repository: string, ttlSec: number): Promise<string> {
+    const key = this.key ?? await this.keyReady;
     const iat = Math.floor(this.now() / 1000);
     return signJwt({
       iss: TOKEN_ISSUER, sub: subject, aud: TOKEN_SERVICE, exp: iat + ttlSec, nbf: iat, iat, jti: randomUUID(),
       access: [{ type: 'repository', name: repository, actions: ['pull'] }],
-    }, this.key.privateKey, this.key.kid);
+    }, key.privateKey, key.kid);
   }
 
   /**
@@ -122,6 +132,7 @@ export class TokenService {
   }
 
   private verifySignature(token: string, now: number): TokenGrant {
+    if (!this.key) throw new HarborError('UNAUTHORIZED', 'invalid token: the token service is starting');
     const r = verifyJwt(token, this.key.publicKey, { iss: TOKEN_ISSUER, aud: TOKEN_SERVICE, now });
     if (!r.ok) throw new HarborError('UNAUTHORIZED', `invalid token: ${r.reason}`);
     const raw = Array.isArray(r.claims.access) ? (r.claims.access as unknown[]) : [];
