@@ -14,6 +14,9 @@
 // Relative error bound: |returned − exact| ≤ (√γ − 1)·exact < 1% for a value in 1 µs..300 s (the
 // clamp only moves the answer towards the exact value). Below 1 µs the error is under 1 µs; above
 // 300 s the answer is the window's largest value. No values in the window: 0, as prom-client says.
+//
+// Memory: 988 counts of 4 bytes per age bucket, allocated when the bucket first takes a value and
+// reused after: at most 20 KB per label set.
 
 const MIN = 1e-6;
 const GAMMA = 1.02;
