@@ -26,7 +26,7 @@ const LOG_MIN = Math.log(MIN);
 const N = Math.ceil((Math.log(300) - LOG_MIN) / LOG_GAMMA);
 /** The bound stated above, for tests and the curious. */
 export const QUANTILE_RELATIVE_ERROR = Math.sqrt(GAMMA) - 1;
-export const WINDOW_SECONDS = 600;
+const WINDOW_SECONDS = 600;
 const AGE_BUCKETS = 5;
 const AGE_BUCKET_SECONDS = WINDOW_SECONDS / AGE_BUCKETS;
 

@@ -9,7 +9,7 @@ import { InventoryService } from '../../src/services/metrics.js';
 import type { MetaStores, Project } from '../../src/storage/meta/index.js';
 
 type InventoryStores = ConstructorParameters<typeof InventoryService>[0];
-import { expectPromtoolAccepts, HARBOR_NAME_LINT, promtoolCheck, sample } from '../helpers/metrics.js';
+import { expectPromtoolAccepts, HARBOR_NAME_LINT, nearestRank, prng, promtoolCheck, sample } from '../helpers/metrics.js';
 
 function project(id: number, name: string, storageUsed = 0): Project {
   return { id, name, public: false, ownerId: null, storageLimit: -1, storageUsed, metadata: {}, registryId: null, createdAt: '', updatedAt: '' };
@@ -108,16 +108,6 @@ it('labels requests by route, never by path, and folds unknown methods into OTHE
   expect(sample(text, 'harbor_core_http_inflight_requests')).toBe(0);
 });
 
-/** A reproducible uniform [0, 1) (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The lines of one metric family, sorted (the order of series within a family means nothing). */
 function family(text: string, name: string): string[] {
   const own = new RegExp(`^(# (HELP|TYPE) ${name} |${name}(_bucket|_sum|_count)?[{ ])`);
@@ -175,7 +165,7 @@ it('the request series are what prom-client\'s Counter, Histogram and Summary wr
   for (const [labels, values] of seen) {
     const sorted = [...values].sort((a, b) => a - b);
     for (const q of [0.5, 0.9, 0.99]) {
-      const want = sorted[Math.ceil(Math.round(q * sorted.length * 1e6) / 1e6) - 1];
+      const want = nearestRank(sorted, q);
       const got = sample(ours, `harbor_core_http_request_duration_seconds{quantile="${q}",${labels}}`)!;
       expect(Math.abs(got - want), `${labels} q=${q}`).toBeLessThanOrEqual(QUANTILE_RELATIVE_ERROR * want + 1e-6);
     }

@@ -2,21 +2,7 @@
 // 10-minute window in 5 age buckets, on an injected clock.
 import { expect, it } from 'vitest';
 import { QUANTILE_RELATIVE_ERROR, WindowedQuantiles } from '../../src/core/quantiles.js';
-
-/** A reproducible uniform [0, 1) (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The nearest-rank quantile: the ceil(q·n)-th smallest value. */
-function exact(sorted: number[], q: number): number {
-  return sorted[Math.max(1, Math.ceil(Math.round(q * sorted.length * 1e6) / 1e6)) - 1];
-}
+import { nearestRank, prng } from '../helpers/metrics.js';
 
 const QS = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1];
 
@@ -40,7 +26,7 @@ it.each([
   const sorted = [...values].sort((a, b) => a - b);
   const got = w.quantiles(QS, 1030);
   QS.forEach((q, i) => {
-    const want = exact(sorted, q);
+    const want = nearestRank(sorted, q);
     expect(Math.abs(got[i] - want), `q=${q}: ${got[i]} against ${want}`).toBeLessThanOrEqual(QUANTILE_RELATIVE_ERROR * want + 1e-15);
   });
 });
