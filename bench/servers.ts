@@ -7,6 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpClient } from './images.js';
 
 export type RegistryName = 'harborctl' | 'docker-registry';
 
@@ -16,8 +17,10 @@ export interface RegistryProcess {
   pid: number;
   logFile: string;
   dataDir: string;
-  /** Milliseconds from spawn to the first 200 on GET /v2/. */
+  /** Milliseconds from spawn to the first 200 on GET /v2/ (harborctl's with Basic auth: one password check). */
   startupMs: number;
+  /** Milliseconds from spawn to the first answer of any status on GET /v2/ without credentials (harborctl: its 401 challenge). */
+  firstAnswerMs: number;
   /** SIGTERM to our own child, SIGKILL to the same PID if it has not exited after 10 s. */
   stop(): Promise<void>;
 }
@@ -80,22 +83,29 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /**
- * Polls until `ready()` yields a URL that answers 200 on /v2/ with the distribution API header.
- * Fails early when the child exits.
+ * Polls until `ready()` yields a URL that answers 200 on /v2/ with the distribution API header, noting
+ * when /v2/ first answered at all without the URL's credentials. Fails early when the child exits.
  */
-async function waitReady(name: RegistryName, child: ChildProcess, logFile: string, started: bigint, ready: () => string | null): Promise<{ url: string; startupMs: number }> {
+async function waitReady(name: RegistryName, child: ChildProcess, logFile: string, started: bigint, ready: () => string | null): Promise<{ url: string; startupMs: number; firstAnswerMs: number }> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  const since = (): number => Number(process.hrtime.bigint() - started) / 1e6;
+  let firstAnswerMs: number | undefined;
   while (Date.now() < deadline) {
     if (spawnErrors.has(child)) throw new Error(`${name} could not be started: ${spawnErrors.get(child)!.message}`);
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${name} exited during start-up (code ${child.exitCode}, signal ${child.signalCode}):\n${tail(logFile)}`);
     }
     const url = ready();
-    if (url) {
+    if (url && firstAnswerMs === undefined) {
+      const r = await get(`${withoutCredentials(url)}/v2/`).catch(() => null);
+      if (r) firstAnswerMs = since();
+    }
+    if (url && firstAnswerMs !== undefined) {
       const r = await get(`${url}/v2/`).catch(() => null);
       if (r?.status === 200 && r.headers['docker-distribution-api-version'] === 'registry/2.0') {
-        return { url, startupMs: Number(process.hrtime.bigint() - started) / 1e6 };
+        return { url, startupMs: since(), firstAnswerMs };
       }
+      continue;
     }
     await sleep(10);
   }
@@ -126,13 +136,13 @@ export async function startHarborctl(opts: StartOptions & { projectRoot: string;
   closeSync(fd);
   const stop = stopper(child);
   try {
-    const { url, startupMs } = await waitReady('harborctl', child, logFile, started, () => {
+    const { url, startupMs, firstAnswerMs } = await waitReady('harborctl', child, logFile, started, () => {
       // harborctl wants credentials on every /v2 request: the admin's go in the URL, which curl and
       // node:http turn into Basic auth (wrk gets a Bearer token instead, as real pullers do).
       const m = /listening on http:\/\/(127\.0\.0\.1:\d+)/.exec(readText(logFile));
       return m ? `http://admin:${BENCH_ADMIN_PASSWORD}@${m[1]}` : null;
     });
-    return { name: 'harborctl', url, pid: child.pid!, logFile, dataDir, startupMs, stop };
+    return { name: 'harborctl', url, pid: child.pid!, logFile, dataDir, startupMs, firstAnswerMs, stop };
   } catch (e) {
     await stop();
     throw e;
@@ -171,11 +181,53 @@ export async function startDockerRegistry(opts: StartOptions & { proxyOf?: strin
   const stop = stopper(child);
   try {
     // Wait for its own "listening on" line so a stranger that grabbed the port is never measured.
-    const { url, startupMs } = await waitReady('docker-registry', child, logFile, started, () =>
+    const { url, startupMs, firstAnswerMs } = await waitReady('docker-registry', child, logFile, started, () =>
       readText(logFile).includes(`listening on 127.0.0.1:${port}`) ? `http://127.0.0.1:${port}` : null);
-    return { name: 'docker-registry', url, pid: child.pid!, logFile, dataDir, startupMs, stop };
+    return { name: 'docker-registry', url, pid: child.pid!, logFile, dataDir, startupMs, firstAnswerMs, stop };
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+export function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.origin;
+}
+
+/**
+ * The Authorization a real puller sends: for a registry URL that carries credentials, a Bearer
+ * token for pull on the repository from its token service; none otherwise.
+ */
+export async function pullAuth(url: string, repo: string): Promise<Record<string, string>> {
+  if (!new URL(url).username) return {};
+  const c = new HttpClient(url, 1);
+  try {
+    const res = await c.request('GET', `/service/token?service=harbor-registry&scope=repository:${repo}:pull`);
+    if (res.status !== 200) throw new Error(`the token service of ${withoutCredentials(url)} answered ${res.status}`);
+    return { Authorization: `Bearer ${(JSON.parse(res.body.toString()) as { token: string }).token}` };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * What a phase started beyond the two registries (more servers, PostgreSQL, Ceph, HAProxy, a
+ * receiver): each stop is registered as it starts and run once, last first, when the phase ends or
+ * the bench is interrupted.
+ */
+export class Cleanup {
+  private readonly stops: (() => Promise<unknown>)[] = [];
+
+  add(stop: () => Promise<unknown>): void {
+    this.stops.push(stop);
+  }
+
+  async run(): Promise<void> {
+    for (let stop = this.stops.pop(); stop; stop = this.stops.pop()) {
+      await stop().catch((e: unknown) => process.stderr.write(`[bench] a cleanup step failed: ${String(e)}\n`));
+    }
   }
 }

@@ -20,13 +20,19 @@ interface Job { harborctlSbomScan: true; layers: { digest: string; mediaType?: s
 type ToWorker = { layer: number; chunk?: Uint8Array; end?: true; error?: string };
 type FromWorker = { pull: number } | { inventory: Inventory } | { failed: { code?: ErrorCode; message: string } };
 
+/** The file a scan worker starts from: this module's own, built (tsc's .js or the bundle's .mjs); null from the TypeScript sources. */
+export function workerEntry(): URL | null {
+  const entry = new URL(import.meta.url);
+  return /\.m?js$/.test(entry.pathname) && existsSync(fileURLToPath(entry)) ? entry : null;
+}
+
 /**
  * scanLayers() in a worker thread. When this module runs from the TypeScript sources (the test
  * runner), there is no JavaScript file to start a worker from, and the scan runs in this thread.
  */
 export async function scanInWorker(layers: readonly LayerSource[], subject: ImageSubject, limits: Partial<ScanLimits> = {}): Promise<Inventory> {
-  const entry = new URL(import.meta.url);
-  if (!entry.pathname.endsWith('.js') || !existsSync(fileURLToPath(entry))) return scanLayers(layers, subject, { limits });
+  const entry = workerEntry();
+  if (!entry) return scanLayers(layers, subject, { limits });
   const job: Job = { harborctlSbomScan: true, layers: layers.map((l) => ({ digest: l.digest, ...(l.mediaType ? { mediaType: l.mediaType } : {}) })), subject, limits };
   const worker = new Worker(entry, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MIB } });
   const open = new Map<number, AsyncIterator<Uint8Array>>();

@@ -356,6 +356,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
           s.closeIdleConnections();
           await done;
         }));
+        jobs.close();
         await scans.close(); // first: a scan-all the scheduler then stops leaves its scans for the next start
         await scheduler.close();
         await replication.close();

@@ -1,7 +1,10 @@
 // What Harbor's job service monitor shows (/jobservice, /schedules; src/controller/jobmonitor), read
 // from our real background work: one worker pool (this process), whose workers are the real slots of
 // each queue (scan jobs, the SBOM generator, webhook deliveries, replication tasks, one per scheduler job type), and the
-// queues with what waits in them. Pausing a queue is kept across restarts (JobStore):
+// queues with what waits in them. Pausing a queue is kept in the store (JobStore), so it holds across
+// restarts and on every replica of one database: the scan queue reads it at every claim, the SBOM
+// queue and the scheduler's take it up within a second (refresh()), and what /jobservice shows of
+// the queues is read from the store, the same on every replica:
 //   IMAGE_SCAN  scans wait in the queue            SBOM       generations wait in the queue
 //   SCHEDULER   no schedule fires                  a scheduler job type (GARBAGE_COLLECTION, ...): no run starts
 // Webhook deliveries and replication tasks are durable tables with their own retries: their workers are shown, their queues
@@ -22,10 +25,14 @@ export interface WorkerPoolView { id: string; pid: number; host: string; startAt
 export interface WorkerView { id: string; poolId: string; jobName?: string; jobId?: string; startAt?: number }
 export interface QueueView { jobType: string; count: number; latency: number; paused: boolean }
 
+/** How often a replica takes up the pauses set on the others. */
+const PAUSE_REFRESH_MS = 1000;
+
 export class JobMonitor {
   private readonly poolId: string;
   private readonly startAt: number;
   private sbomHold: { release(): void } | null = null;
+  private refresher: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly stores: Pick<MetaStores, 'jobs'>,
@@ -40,11 +47,39 @@ export class JobMonitor {
     this.poolId = `${hostname()}-${process.pid}`;
   }
 
-  /** Applies the paused queues kept in the store (the scan service reads its own). */
+  /** Applies the paused queues kept in the store, now and every second (the scan service reads its own). */
   async start(): Promise<void> {
-    for (const t of await this.stores.jobs.listPausedQueues()) {
-      if (t === SBOM_JOB) this.sbomHold ??= this.sbom.hold();
-      else if (t !== IMAGE_SCAN_JOB) this.scheduler.setPaused(t, true);
+    await this.refresh();
+    this.refresher = setInterval(() => {
+      this.refresh().catch(() => undefined); // the next one tries again; a store that is down shows elsewhere
+    }, PAUSE_REFRESH_MS);
+    this.refresher.unref();
+  }
+
+  close(): void {
+    clearInterval(this.refresher);
+  }
+
+  /** The queues paused on any replica, as the store has them. */
+  async pausedQueues(): Promise<Set<string>> {
+    return new Set(await this.stores.jobs.listPausedQueues());
+  }
+
+  /** Pauses and resumes the SBOM queue and the scheduler's here as the store says (set here or on another replica). */
+  private async refresh(): Promise<void> {
+    const paused = await this.pausedQueues();
+    this.applyPause(SBOM_JOB, paused.has(SBOM_JOB));
+    for (const t of [SCHEDULER_QUEUE, ...this.scheduler.jobTypes()]) this.applyPause(t, paused.has(t));
+  }
+
+  private applyPause(q: string, paused: boolean): void {
+    if (q !== SBOM_JOB) {
+      this.scheduler.setPaused(q, paused);
+    } else if (paused) {
+      this.sbomHold ??= this.sbom.hold();
+    } else {
+      this.sbomHold?.release();
+      this.sbomHold = null;
     }
   }
 
@@ -60,9 +95,9 @@ export class JobMonitor {
   /** Every worker slot, busy ones with their job. Job ids: scan-<report>, exec-<execution>, sbom-<digest>. */
   workers(): WorkerView[] {
     const out: WorkerView[] = [];
-    const scan = this.scans.queueInfo();
+    const scan = this.scans.runningJobs();
     for (let i = 0; i < this.scans.concurrency; i++) {
-      const r = scan.running[i];
+      const r = scan[i];
       out.push({ id: `${IMAGE_SCAN_JOB}-${i + 1}`, poolId: this.poolId, ...(r ? { jobName: IMAGE_SCAN_JOB, jobId: `scan-${r.id}`, startAt: r.startedAt } : {}) });
     }
     const s = this.sbom.runningJob();
@@ -85,19 +120,18 @@ export class JobMonitor {
     return this.workers();
   }
 
-  queues(): QueueView[] {
-    const scan = this.scans.queueInfo();
+  async queues(): Promise<QueueView[]> {
+    const paused = await this.pausedQueues();
     return [
-      { jobType: IMAGE_SCAN_JOB, count: scan.waiting, latency: 0, paused: scan.paused },
-      { jobType: SBOM_JOB, count: this.sbom.queueStats().waiting, latency: 0, paused: this.sbomHold !== null },
-      { jobType: SCHEDULER_QUEUE, count: 0, latency: 0, paused: this.scheduler.isPaused(SCHEDULER_QUEUE) },
+      { jobType: IMAGE_SCAN_JOB, count: await this.scans.waiting(), latency: 0, paused: paused.has(IMAGE_SCAN_JOB) },
+      { jobType: SBOM_JOB, count: this.sbom.queueStats().waiting, latency: 0, paused: paused.has(SBOM_JOB) },
       // A scheduler job never waits: it runs at once or is refused while one of its type runs.
-      ...this.scheduler.jobTypes().map((t) => ({ jobType: t, count: 0, latency: 0, paused: this.scheduler.isPaused(t) })),
+      ...[SCHEDULER_QUEUE, ...this.scheduler.jobTypes()].map((t) => ({ jobType: t, count: 0, latency: 0, paused: paused.has(t) })),
     ];
   }
 
-  schedulerPaused(): boolean {
-    return this.scheduler.isPaused(SCHEDULER_QUEUE);
+  async schedulerPaused(): Promise<boolean> {
+    return (await this.pausedQueues()).has(SCHEDULER_QUEUE);
   }
 
   /** PUT /jobservice/queues/{job_type}: stop (drop what waits), pause or resume one queue or `all`. */
@@ -114,22 +148,19 @@ export class JobMonitor {
         continue;
       }
       const paused = action === 'pause';
-      await this.stores.jobs.setQueuePaused(q, paused);
-      if (q === IMAGE_SCAN_JOB) await this.scans.setPaused(paused);
-      else if (q === SBOM_JOB) {
-        if (paused) this.sbomHold ??= this.sbom.hold();
-        else {
-          this.sbomHold?.release();
-          this.sbomHold = null;
-        }
-      } else this.scheduler.setPaused(q, paused);
+      if (q === IMAGE_SCAN_JOB) {
+        await this.scans.setPaused(paused);
+      } else {
+        await this.stores.jobs.setQueuePaused(q, paused);
+        this.applyPause(q, paused);
+      }
     }
   }
 
   /** PUT /jobservice/jobs/{job_id}: stops a running scan or scheduler job (`all`: every one). Unknown or finished: nothing to do, as Harbor. */
   async stopJob(id: string): Promise<void> {
     if (id === 'all') {
-      for (const r of this.scans.queueInfo().running) await this.scans.stopRunning(r.id);
+      await this.scans.stopAllRunning();
       for (const r of this.scheduler.runningJobs()) await this.scheduler.stop(r.kind, r.id);
       return;
     }

@@ -379,6 +379,7 @@ export class ProxyRegistry extends RegistryService {
           await this.linkHeld(repo, digest);
         });
       } catch (e) {
+        toStore.destroy(); // nobody reads it any more: the copy below stops feeding it
         await this.blobs.cancelUpload(id).catch(() => undefined);
         throw e;
       } finally {

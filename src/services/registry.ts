@@ -13,6 +13,7 @@ import type { MetaStores, Page, Project, QuotaShortfall, ReferrerDescriptor, Sto
 import { parseStoredJson } from '../core/json.js';
 import { accessoryType } from './artifacts.js';
 import { BlobLocks } from './blob-locks.js';
+import { ManifestCache } from './manifest-cache.js';
 import type { TagGuardFor } from './immutable.js';
 import { quotaExceeded } from './quotas.js';
 
@@ -67,6 +68,8 @@ const MAX_TAGS_UNPAGED = 10_000;
 
 export class RegistryService {
   private readonly now: () => number;
+  /** Manifests read by GET/HEAD, exact while the database is unchanged (services/manifest-cache.ts). */
+  private readonly manifests = new ManifestCache();
   protected readonly locks: BlobLocks;
 
   constructor(
@@ -329,7 +332,8 @@ export class RegistryService {
 
   async getManifest(repo: ResolvedRepository, reference: string): Promise<StoredManifest> {
     this.readReference(reference);
-    const m = await this.stores.content.getManifest(repo.name, reference);
+    const content = this.stores.content;
+    const m = await this.manifests.get(repo.name, reference, content.changeToken(), () => content.getManifest(repo.name, reference));
     if (!m) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
     return m;
   }

@@ -1,16 +1,24 @@
 // Vulnerability scans through a scanner adapter (Harbor's src/controller/scan and its IMAGE_SCAN job):
 // - a scan is a report row (store scanReports) that is also the durable job: Pending → Running →
-//   Success | Error | Stopped; Pending and Running ones are taken up again after a restart (a Running
-//   one keeps the adapter's scan request id and only polls again);
+//   Success | Error | Stopped. Every replica on the database claims from the same rows (a claim
+//   loop, as replication tasks and webhook deliveries): a scan asked on one replica runs once, on
+//   whichever claims it, with a lease its runner renews; a Running one whose replica died or shut
+//   down is claimed again once its lease has run out (it keeps the adapter's scan request id, so
+//   it only polls again). A stop asked on any replica is a flag on the row its runner reads when it
+//   renews (every second);
 // - a job asks the adapter to scan (POST /api/v1/scan) giving it our registry's URL and a pull-only
 //   token for the one repository (TokenService.pullToken, what Harbor's scanner robot is), then polls
 //   the report (302 + Refresh-After while not ready) and keeps it;
-// - at most `concurrency` jobs run at once; the IMAGE_SCAN queue can be paused (/jobservice);
-// - scan-all is a scheduler kind (SCAN_ALL): it asks a scan of every image and waits for them.
+// - at most `concurrency` jobs run at once per replica; the IMAGE_SCAN queue can be paused
+//   (/jobservice): the pause is read from the store at every claim, so it holds on every replica;
+// - scan-all is a scheduler kind (SCAN_ALL): it asks a scan of every image and waits for them,
+//   wherever they run.
 // No HTTP server code and no SQL here.
 import { randomUUID } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { ClaimLoop } from './claim-loop.js';
+import { DEFAULT_LEASE_MS } from './locks.js';
 import { parseStoredJson } from '../core/json.js';
 import { isIndexMediaType, MediaType } from '../oci/mediatypes.js';
 import type { MetaStores, Project, ScanReport, ScanReportStatus } from '../storage/meta/index.js';
@@ -51,6 +59,10 @@ export interface ScanServiceOptions {
   timeoutMs?: number;
   /** Told when a scan ends (webhooks' SCANNING_COMPLETED / SCANNING_FAILED). */
   onFinished?: (r: ScanReport, overview: Record<string, unknown>) => void;
+  /** How often the queue is looked at for scans asked on other replicas and lapsed leases (default 1 s). */
+  pollMs?: number;
+  /** How long a claimed scan stays this replica's without a renewal (default 15 s). */
+  leaseMs?: number;
 }
 
 /** Harbor's VulnerabilitySummary of a report: counts per severity and how many have a fix. */
@@ -69,15 +81,22 @@ export function summarize(report: unknown): { severity: string; total: number; f
   return { severity: SEVERITIES[Math.max(top, 0)], total: vulns.length, fixable, summary };
 }
 
-interface Waiter { promise: Promise<void>; resolve: () => void }
+/** A scan this replica runs; `why` says what aborted it: a stop, the report gone (or taken by another replica), shutdown. */
+interface Run { controller: AbortController; done: Promise<void>; startedAt: number; repository: string; why: 'stop' | 'gone' | 'close' | null }
+
+/** Lease times are wall-clock ISO times (Date.now, as services/locks.ts): replicas compare them. */
+const isoIn = (ms: number): string => new Date(Date.now() + ms).toISOString();
 
 export class ScanService {
   private readonly now: () => number;
-  private readonly queue: string[] = [];
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; startedAt: number; repository: string }>();
-  private readonly finished = new Map<string, Waiter>();
-  private paused = false;
+  private readonly loop: ClaimLoop<ScanReport>;
+  private readonly running = new Map<string, Run>();
+  /** Woken when a run here ends (scan-all looks at its scans again). */
+  private readonly settled = new Set<() => void>();
+  private poller: NodeJS.Timeout | undefined;
   private closed = false;
+  /** This replica's name on the scans it claims. */
+  private readonly owner = randomUUID();
 
   constructor(
     private readonly stores: Pick<MetaStores, 'scanReports' | 'jobs' | 'artifacts' | 'projects'>,
@@ -86,49 +105,64 @@ export class ScanService {
     private readonly opts: ScanServiceOptions,
   ) {
     this.now = opts.clock ?? Date.now;
+    this.loop = new ClaimLoop(this.concurrency, (room) => this.claim(room), (r) => this.start(r),
+      (e) => opts.log.error('could not claim scan jobs', { error: e }));
   }
 
   get concurrency(): number {
     return this.opts.concurrency ?? 2;
   }
 
-  /** Takes up what a previous run left Pending or Running, and the queue's paused state. */
+  private get leaseMs(): number {
+    return this.opts.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  /**
+   * Starts claiming: what a previous run left Pending or Running, what any replica asks, and (every
+   * pollMs) what another replica left behind when its lease ran out.
+   */
   async resume(): Promise<void> {
-    this.paused = (await this.stores.jobs.listPausedQueues()).includes(IMAGE_SCAN_JOB);
-    for (const r of await this.stores.scanReports.listUnfinishedReports()) this.enqueue(r.uuid);
+    this.poller = setInterval(() => this.loop.kick(), this.opts.pollMs ?? 1000);
+    this.poller.unref();
+    this.loop.kick();
   }
 
-  private waiter(uuid: string): Waiter {
-    let w = this.finished.get(uuid);
-    if (!w) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => { resolve = r; });
-      this.finished.set(uuid, w = { promise, resolve });
-    }
-    return w;
+  /** Whether the IMAGE_SCAN queue is paused, on any replica (read from the store). */
+  async isPaused(): Promise<boolean> {
+    return (await this.stores.jobs.listPausedQueues()).includes(IMAGE_SCAN_JOB);
   }
 
-  private enqueue(uuid: string): void {
-    this.waiter(uuid);
-    this.queue.push(uuid);
-    this.pump();
+  private async claim(room: number): Promise<ScanReport[]> {
+    if (this.closed || (await this.isPaused())) return [];
+    return this.stores.scanReports.claimReports(this.owner, new Date().toISOString(), isoIn(this.leaseMs), room);
   }
 
-  private pump(): void {
-    while (!this.closed && !this.paused && this.running.size < this.concurrency && this.queue.length > 0) {
-      const uuid = this.queue.shift()!;
-      const controller = new AbortController();
-      const entry = { controller, startedAt: this.now(), repository: '', done: Promise.resolve() };
-      this.running.set(uuid, entry);
-      entry.done = this.run(uuid, controller.signal, entry)
-        .catch((e: unknown) => this.opts.log.error('scan job failed', { report: uuid, error: e }))
-        .finally(() => {
-          this.running.delete(uuid);
-          this.finished.get(uuid)?.resolve();
-          this.finished.delete(uuid);
-          this.pump();
-        });
-    }
+  /** Runs a claimed scan here, renewing its lease every second (at most a third of it) until it ends. */
+  private start(r: ScanReport): Promise<void> {
+    const entry: Run = { controller: new AbortController(), startedAt: this.now(), repository: r.repository, why: null, done: Promise.resolve() };
+    this.running.set(r.uuid, entry);
+    const renew = setInterval(() => {
+      this.stores.scanReports.renewReport(r.uuid, this.owner, isoIn(this.leaseMs)).then((cur) => {
+        if (!cur) this.abort(entry, 'gone');
+        else if (cur.stopRequested) this.abort(entry, 'stop');
+      }, (e: unknown) => this.opts.log.warn('could not renew the lease of a scan', { report: r.uuid, error: e }));
+    }, Math.max(1, Math.min(1000, Math.floor(this.leaseMs / 3))));
+    renew.unref();
+    if (this.closed) this.abort(entry, 'close'); // claimed while shutting down: its lease ends at once
+    else if (r.stopRequested) this.abort(entry, 'stop'); // asked while the replica that ran it died
+    entry.done = this.run(r, entry)
+      .catch((e: unknown) => this.opts.log.error('scan job failed', { report: r.uuid, error: e }))
+      .finally(() => {
+        clearInterval(renew);
+        this.running.delete(r.uuid);
+        for (const wake of this.settled) wake();
+      });
+    return entry.done;
+  }
+
+  private abort(run: Run, why: NonNullable<Run['why']>): void {
+    run.why ??= why;
+    run.controller.abort();
   }
 
   /**
@@ -146,7 +180,7 @@ export class ScanService {
     if (r === null) throw new HarborError('NOT_FOUND', `artifact ${repository.slice(0, 300)}@${digest} not found`);
     if (r === 'running') throw new HarborError('CONFLICT', `a previous scan process is running for ${repository.slice(0, 300)}@${digest}`);
     await this.log(r.uuid, `scan of ${repository}@${digest} queued for scanner ${reg.name} (${reg.url})`);
-    if (start) this.enqueue(r.uuid);
+    if (start) this.loop.kick();
     return r;
   }
 
@@ -154,36 +188,42 @@ export class ScanService {
     await this.stores.scanReports.appendReportLog(uuid, `${new Date(this.now()).toISOString()} ${line}\n`);
   }
 
-  private async run(uuid: string, signal: AbortSignal, entry: { repository: string }): Promise<void> {
-    const r = await this.stores.scanReports.getReport(uuid);
-    if (!r || (r.status !== 'Pending' && r.status !== 'Running')) return;
-    entry.repository = r.repository;
-    const startTime = r.startTime ?? new Date(this.now()).toISOString();
-    await this.stores.scanReports.updateReport(uuid, { status: 'Running', startTime });
+  private async run(r: ScanReport, entry: Run): Promise<void> {
+    const { uuid } = r;
+    const signal = entry.controller.signal;
+    if (!r.startTime) await this.stores.scanReports.updateReport(uuid, { startTime: new Date(this.now()).toISOString() });
     let status: ScanReportStatus = 'Error';
+    let report: string | undefined;
     try {
+      signal.throwIfAborted();
       const endpoint = await this.scanners.endpoint(r.registrationUuid);
       const meta = await this.client.metadata(endpoint);
       const mime = reportMime(meta);
-      const report = await this.onAdapter(endpoint, meta, { repository: r.repository, digest: r.digest, subject: `${SCANNER_SUBJECT_PREFIX}${uuid}` },
+      const doc = await this.onAdapter(endpoint, meta, { repository: r.repository, digest: r.digest, subject: `${SCANNER_SUBJECT_PREFIX}${uuid}` },
         { type: 'vulnerability', produces_mime_types: [mime] }, mime, {
           id: r.scanRequestId, signal, log: (line) => this.log(uuid, line), accepted: (id) => this.stores.scanReports.updateReport(uuid, { scanRequestId: id }),
         });
-      const s = summarize(report);
-      await this.stores.scanReports.updateReport(uuid, { report: JSON.stringify(report) });
+      const s = summarize(doc);
+      report = JSON.stringify(doc);
       await this.log(uuid, `report received: ${s.total} vulnerabilities, ${s.fixable} fixable, severity ${s.severity}`);
       status = 'Success';
     } catch (e) {
-      if (signal.aborted) {
-        status = this.closed ? 'Running' : 'Stopped';
-        if (!this.closed) await this.log(uuid, 'stopped');
-      } else {
+      if (!signal.aborted) {
         await this.log(uuid, `failed: ${(e as Error).message}`);
+      } else if (entry.why === 'stop') {
+        status = 'Stopped';
+        await this.log(uuid, 'stopped');
+      } else {
+        // Shutting down: the lease ends now, so another replica (or the next start) takes it up at
+        // once. Gone: the artifact was deleted, or another replica took it over.
+        if (entry.why === 'close') await this.stores.scanReports.renewReport(uuid, this.owner, new Date().toISOString());
+        return;
       }
     }
-    if (status === 'Running') return; // shutting down: the next start takes it up again
+    // Only while it is still ours: a replica that stalled past its lease leaves the end to the one that took over.
+    if (!(await this.stores.scanReports.renewReport(uuid, this.owner, isoIn(this.leaseMs)))) return;
     const endTime = new Date(this.now()).toISOString();
-    if (!(await this.stores.scanReports.updateReport(uuid, { status, endTime }))) return; // the artifact went meanwhile
+    if (!(await this.stores.scanReports.updateReport(uuid, { status, endTime, report }))) return; // the artifact went meanwhile
     if (status !== 'Stopped') {
       const done = await this.stores.scanReports.getReport(uuid);
       if (done) this.opts.onFinished?.(done, { [done.mimeType]: await this.overviewOf(done) });
@@ -250,19 +290,20 @@ export class ScanService {
     await this.stopReport(r.uuid);
   }
 
+  /**
+   * Stops a scan: one running here at once; a Pending one is Stopped before any replica claims it;
+   * one running on another replica is flagged, and that replica stops it within a second.
+   */
   private async stopReport(uuid: string): Promise<void> {
     const run = this.running.get(uuid);
     if (run) {
-      run.controller.abort();
+      this.abort(run, 'stop');
       await run.done;
       return;
     }
-    const i = this.queue.indexOf(uuid);
-    if (i >= 0) this.queue.splice(i, 1);
-    await this.stores.scanReports.updateReport(uuid, { status: 'Stopped', endTime: new Date(this.now()).toISOString() });
-    await this.log(uuid, 'stopped before it started');
-    this.finished.get(uuid)?.resolve();
-    this.finished.delete(uuid);
+    if ((await this.stores.scanReports.stopReport(uuid, new Date(this.now()).toISOString())) === 'stopped') {
+      await this.log(uuid, 'stopped before it started');
+    }
   }
 
   /** A report's log, when the report belongs to this artifact; null otherwise. */
@@ -370,17 +411,36 @@ export class ScanService {
       }
     }
     // Every report exists before the first scan starts: the metrics count them all from then on.
-    for (const u of started) this.enqueue(u);
+    this.loop.kick();
     await ctx.log(`${started.length} scans asked for`);
-    const all = Promise.all(started.map((u) => this.finished.get(u)?.promise));
-    const stopped = new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.race([all, stopped]);
+    // They run on any replica: wait until none is Pending or Running, looking again whenever a run
+    // here ends and every pollMs.
+    while (!ctx.signal.aborted) {
+      const by = await this.stores.scanReports.countReportsByExecution(ctx.execution.id);
+      if (!by.Pending && !by.Running) break;
+      await this.settle(ctx.signal);
+    }
     if (ctx.signal.aborted) {
       // Stopped by a user: its scans stop too. Shut down: they stay queued for the next start.
       if (!this.closed) for (const u of started) await this.stopReport(u).catch(() => undefined);
       throw new JobStopped();
     }
     return { total: started.length };
+  }
+
+  /** Resolves when a run here ends, after pollMs, or when `signal` aborts. */
+  private settle(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.settled.delete(wake);
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, this.opts.pollMs ?? 1000);
+      this.settled.add(wake);
+      signal.addEventListener('abort', wake, { once: true });
+    });
   }
 
   /** Harbor's Stats of a scan-all execution. */
@@ -391,47 +451,64 @@ export class ScanService {
     return { total, completed, metrics: by, ongoing: running, trigger };
   }
 
-  /** The IMAGE_SCAN queue for /jobservice: waiting jobs, whether paused, and what runs. */
-  queueInfo(): { waiting: number; oldestMs: number | null; paused: boolean; running: { id: string; repository: string; startedAt: number }[] } {
-    return {
-      waiting: this.queue.length, oldestMs: null, paused: this.paused,
-      running: [...this.running.entries()].map(([id, r]) => ({ id, repository: r.repository, startedAt: r.startedAt })),
-    };
+  /** The scans running on this replica (its /jobservice workers). */
+  runningJobs(): { id: string; repository: string; startedAt: number }[] {
+    return [...this.running.entries()].map(([id, r]) => ({ id, repository: r.repository, startedAt: r.startedAt }));
   }
 
-  /** Pauses or resumes taking jobs (kept across restarts). */
+  /** How many scans wait to be claimed, on every replica. */
+  async waiting(): Promise<number> {
+    return (await this.stores.scanReports.listUnfinishedReports()).filter((r) => r.status === 'Pending').length;
+  }
+
+  /** Pauses or resumes claiming on every replica (kept in the store, across restarts). */
   async setPaused(paused: boolean): Promise<void> {
     await this.stores.jobs.setQueuePaused(IMAGE_SCAN_JOB, paused);
-    this.paused = paused;
-    this.pump();
+    if (!paused) this.loop.kick();
   }
 
   /** Stops every waiting job (/jobservice/queues/IMAGE_SCAN stop). */
   async stopPending(): Promise<void> {
-    for (const uuid of [...this.queue]) await this.stopReport(uuid);
+    for (const r of await this.stores.scanReports.listUnfinishedReports()) if (r.status === 'Pending') await this.stopReport(r.uuid);
   }
 
-  /** Stops a running job by report id; false when none runs under that id. */
+  /** Stops a running job by report id, on whichever replica runs it; false when it is not Running. */
   async stopRunning(uuid: string): Promise<boolean> {
-    if (!this.running.has(uuid)) return false;
+    if ((await this.stores.scanReports.getReport(uuid))?.status !== 'Running') return false;
     await this.stopReport(uuid);
     return true;
   }
 
-  /** Resolves once nothing is queued or running (tests), unless paused. */
+  /** Stops every running job, on every replica. */
+  async stopAllRunning(): Promise<void> {
+    for (const r of await this.stores.scanReports.listUnfinishedReports()) if (r.status === 'Running') await this.stopReport(r.uuid);
+  }
+
+  /**
+   * Resolves once this replica has nothing running and nothing it could claim (tests): no Pending
+   * scan, no Running one with a lapsed lease, unless the queue is paused.
+   */
   async idle(): Promise<void> {
-    while (this.running.size > 0 || (this.queue.length > 0 && !this.paused)) {
-      await Promise.all([...this.running.values()].map((r) => r.done));
-      if (this.running.size === 0 && this.queue.length > 0 && !this.paused) this.pump();
+    for (;;) {
+      await this.loop.idle();
+      if (this.closed || (await this.isPaused())) return;
+      const now = new Date().toISOString();
+      const due = (await this.stores.scanReports.listUnfinishedReports()).some((r) => r.status === 'Pending' || (r.leaseUntil ?? '') <= now);
+      if (!due) return;
+      this.loop.kick();
+      await new Promise((r) => setTimeout(r, 10));
     }
   }
 
-  /** Stops taking work; running jobs are left Running for the next start to poll again. */
+  /** Stops claiming; running jobs stay Running with their lease ended, for another replica or the next start. */
   async close(): Promise<void> {
     this.closed = true;
+    this.loop.close();
+    clearInterval(this.poller);
     const runs = [...this.running.values()];
-    for (const r of runs) r.controller.abort();
+    for (const r of runs) this.abort(r, 'close');
     await Promise.all(runs.map((r) => r.done));
+    await this.loop.idle();
   }
 }
 

@@ -106,7 +106,7 @@ export function spawnCli(env: NodeJS.ProcessEnv, args: string[], opts: { stdin?:
 export const HARBORCTL_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'harborctl');
 
 /**
- * `tsc -p .` into a private copy (bin/harborctl + dist/ + package.json) under node_modules/.cache, so
+ * `npm run build` (tsc, then the bundle) into a private copy (bin/harborctl + dist/ + package.json) under node_modules/.cache, so
  * suites that spawn the shared dist/ never see it half-written; node_modules still resolves.
  */
 export async function buildPrivateBinary(tag: string): Promise<{ bin: string; dispose(): Promise<void> }> {
@@ -114,6 +114,7 @@ export async function buildPrivateBinary(tag: string): Promise<{ bin: string; di
   const build = join(root, 'node_modules', '.cache', `harborctl-${tag}-${process.pid}`);
   await mkdir(join(build, 'bin'), { recursive: true });
   execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', root, '--outDir', join(build, 'dist')], { stdio: 'pipe' });
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), join(build, 'dist')], { stdio: 'pipe' });
   await copyFile(join(root, 'bin', 'harborctl'), join(build, 'bin', 'harborctl'));
   await copyFile(join(root, 'package.json'), join(build, 'package.json'));
   return { bin: join(build, 'bin', 'harborctl'), dispose: () => rm(build, { recursive: true, force: true }) };

@@ -14,7 +14,7 @@ import { distributionEnv } from './exec.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HARBORCTL_BIN = join(REPO_ROOT, 'bin', 'harborctl');
-const HARBORCTL_MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const HARBORCTL_MAIN = join(REPO_ROOT, 'dist', 'bundle', 'harborctl.mjs');
 
 export interface RegistryProcess {
   name: string;
@@ -138,7 +138,7 @@ const ACCESS_LINE = /^\S+ - - \[[^\]]+\] "[A-Z]+ /;
 /** `dataDir`: reuse a data dir kept by an earlier `stop({ keepData: true })`; default a fresh temp dir. */
 /** `env`: added to the process's environment (the S3 credentials of `--storage s3://...`). */
 export async function startHarborctl(opts: { logLevel?: string; dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RegistryProcess> {
-  if (!existsSync(HARBORCTL_MAIN)) throw new Error(`${HARBORCTL_MAIN} is missing: build first (npx tsc -p .)`);
+  if (!existsSync(HARBORCTL_MAIN)) throw new Error(`${HARBORCTL_MAIN} is missing: build first (npm run build)`);
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'harborctl-interop-data-')));
   const logs: string[] = [];
   const child = spawn(HARBORCTL_BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', opts.logLevel ?? 'info', ...(opts.args ?? [])], {

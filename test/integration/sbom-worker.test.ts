@@ -1,18 +1,19 @@
-// scanInWorker (issue 13.1) as the built server runs it: from dist/, where the scan goes to a
-// worker thread that pulls each layer's bytes from this thread a chunk at a time. (From the
-// TypeScript sources it runs inline, which the walker's own tests cover.) Needs `npm run build`.
+// scanInWorker (issue 13.1) as the built server runs it: from the bundle bin/harborctl runs
+// (dist/bundle, scripts/bundle.mjs), where the scan goes to a worker thread that pulls each layer's
+// bytes from this thread a chunk at a time. (From the TypeScript sources it runs inline, which the
+// walker's own tests cover.) Needs `npm run build`.
 import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type * as SbomLib from '../../src/sbom/index.js';
+import type * as SbomWorker from '../../src/sbom/worker.js';
 import { scanLayers, type LayerSource } from '../../src/sbom/index.js';
 import { makeTar, makeZip } from '../unit/sbom-fixtures.js';
 
-const DIST = new URL('../../dist/src/sbom/index.js', import.meta.url);
-let built: typeof SbomLib;
+const DIST = new URL('../../dist/bundle/sbom-worker.mjs', import.meta.url);
+let built: typeof SbomWorker;
 beforeAll(async () => {
   if (!existsSync(DIST)) throw new Error('dist/ is missing: run npm run build first');
-  built = await import(DIST.href) as typeof SbomLib;
+  built = await import(DIST.href) as typeof SbomWorker;
 });
 
 /** A layer served in small chunks, as a blob stream is; counts how often it was opened and ended. */
@@ -38,6 +39,10 @@ const IMAGE = makeTar([
 ]);
 
 describe('scanInWorker (built)', () => {
+  it('runs in a worker thread from the bundle, started from its own chunk', () => {
+    expect(built.workerEntry()?.href).toMatch(/\/dist\/bundle\/.*\.mjs$/);
+  });
+
   it('gives the inventory scanLayers gives, and ends every layer stream', async () => {
     const seen = { opened: 0, ended: 0 };
     const inv = await built.scanInWorker([layer(IMAGE, 'sha256:one', seen), layer(IMAGE, 'sha256:two', seen)], { name: 'x' });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { digestOf } from '../../src/oci/digest.js';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { FsBlobStore } from '../../src/storage/blobs/fs/index.js';
 import { isSendable, type SendableBlob } from '../../src/storage/blobs/types.js';
 import { blobStoreContract, putBlob } from './blob-store.contract.js';
@@ -47,6 +47,44 @@ describe('FsBlobStore specifics', () => {
   beforeEach(async () => {
     root = await freshRoot();
     store = await open(root);
+  });
+
+  test('a stream of many chunks over several write batches, paused while a write is in flight, arrives byte for byte', async () => {
+    const id = randomUUID();
+    await store.createUpload(id);
+    // 3.5 MiB in 64 KiB chunks, pushed as fast as the stream takes them (its buffer holds 1 MiB).
+    const body = Buffer.alloc(3.5 * 1024 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31 + (i >> 12)) & 0xff;
+    let paused = 0;
+    let at = 0;
+    const src = new Readable({
+      highWaterMark: 1 << 20,
+      read() {
+        while (at < body.length) {
+          const more = this.push(body.subarray(at, at += 64 * 1024));
+          if (!more) return;
+        }
+        this.push(null);
+      },
+    });
+    src.on('pause', () => { paused++; });
+    expect(await store.append(id, src, 0, body.length)).toBe(body.length);
+    expect(paused).toBeGreaterThan(0);
+    expect(await store.commit(id, digestOf(body))).toBe(body.length);
+    expect((await readAll(await store.read(digestOf(body)))).equals(body)).toBe(true);
+  });
+
+  test('a stream destroyed midway (the client went away) fails the append and leaves the upload as it was', async () => {
+    const id = randomUUID();
+    await store.createUpload(id);
+    await store.append(id, source('kept '), 0);
+    const src = new Readable({ read() { /* fed below */ } });
+    const appending = store.append(id, src, 5);
+    src.push(Buffer.alloc(2 * 1024 * 1024, 1));
+    setImmediate(() => src.destroy());
+    await expect(appending).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    expect(await store.uploadSize(id)).toBe(5);
+    expect(await store.commit(id, digestOf('kept '))).toBe(5);
   });
 
   test('init creates the uploads directory and may be called again', async () => {

@@ -75,6 +75,17 @@ describe('SQLite stores specifics', () => {
     expect(art.tags.every((t) => Number.isInteger(t.id))).toBe(true);
   });
 
+  test("the content change token moves when another connection (another replica's process) commits", async () => {
+    const path = dbPath();
+    const a = open(path);
+    const b = open(path);
+    const project = await b.projects.createProject({ name: 'p', public: false });
+    const before = a.content.changeToken();
+    expect(a.content.changeToken()).toBe(before);
+    await b.content.putManifest('p/app', project.id, manifestRecord({ seed: 'other-process' }), 'v1');
+    expect(a.content.changeToken()).not.toBe(before);
+  });
+
   test('reopening the same file keeps every kind of data', async () => {
     const path = dbPath();
     const first = open(path);

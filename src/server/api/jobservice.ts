@@ -46,7 +46,7 @@ export function jobserviceRoutes(r: ApiRouter): void {
 
   r.add('GET', '/jobservice/queues', async (c) => {
     await requireMonitor(c, 'list');
-    sendJson(c.http, 200, c.svc.jobs.queues().map((q) => ({ job_type: q.jobType, count: q.count, latency: q.latency, paused: q.paused })));
+    sendJson(c.http, 200, (await c.svc.jobs.queues()).map((q) => ({ job_type: q.jobType, count: q.count, latency: q.latency, paused: q.paused })));
   });
 
   r.add('PUT', '/jobservice/queues/{job_type}', async (c) => {
@@ -64,12 +64,13 @@ export function jobserviceRoutes(r: ApiRouter): void {
   r.add('GET', '/schedules', async (c) => {
     await requireMonitor(c, 'list');
     const all = await c.svc.scheduler.schedules();
+    const paused = await c.svc.jobs.pausedQueues();
     sendPage(c.http, all.map((s, i) => ({ s, id: i + 1 })), ({ s, id }) => {
       const type = jobType(s.kind);
       const vendorId = s.kind.length > type.length ? Number(s.kind.slice(type.length + 1)) : 0;
       return {
         id, vendor_type: type, vendor_id: Number.isSafeInteger(vendorId) ? vendorId : 0, cron: s.cron, update_time: s.updatedAt,
-        paused: c.svc.scheduler.isPaused(SCHEDULER_QUEUE) || c.svc.scheduler.isPaused(type),
+        paused: paused.has(SCHEDULER_QUEUE) || paused.has(type),
       };
     });
   });
@@ -77,6 +78,6 @@ export function jobserviceRoutes(r: ApiRouter): void {
   r.add('GET', '/schedules/{job_type}/paused', async (c) => {
     if (c.principal.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
     if (c.params.job_type.toLowerCase() !== 'all') throw new HarborError('BAD_REQUEST', 'job_type can only be \'all\'');
-    sendJson(c.http, 200, { paused: c.svc.jobs.schedulerPaused() });
+    sendJson(c.http, 200, { paused: await c.svc.jobs.schedulerPaused() });
   });
 }

@@ -75,6 +75,12 @@ export interface ContentStore {
   /** By tag or by digest. */
   getManifest(repository: string, reference: string): Promise<StoredManifest | null>;
   /**
+   * A value that differs once any change has been committed to the database since it was read, by
+   * this process or another one, or null when the backend cannot tell that cheaply (PostgreSQL). A
+   * cache of what was read stays exact by keeping an entry only while the value is unchanged.
+   */
+  changeToken(): string | null;
+  /**
    * Removes a manifest and every tag on it, with its accessories (manifests of the repository whose
    * subject it is, and theirs: SBOMs, signatures; every accessory kind is a hard reference in
    * Harbor, pkg/accessory/model), and releases

@@ -6,11 +6,10 @@
 // Uploads live on the same filesystem as blobs so a commit is fsync + rename: a reader never sees a
 // partial blob, and two concurrent commits of one digest leave one file. Hashing happens while bytes
 // stream in; the running hash is kept in memory per upload and rebuilt from disk after a restart.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import { finished, Readable, type Writable } from 'node:stream';
 import type { Hash } from 'node:crypto';
 import { HarborError } from '../../../core/errors.js';
 import { newHash, parseDigest, type DigestAlgorithm } from '../../../oci/digest.js';
@@ -132,23 +131,24 @@ export class FsBlobStore implements BlobStore {
       // Work on a copy of the running hash so a failed chunk leaves the session untouched.
       const hash = (await this.hashAt(id, size, 'sha256')).copy();
       let written = 0;
-      async function* hashed(src: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-        for await (const chunk of src) {
-          if (length !== undefined && written + chunk.length > length) {
-            throw new HarborError('SIZE_INVALID', `body is longer than the declared length ${length}`);
-          }
-          hash.update(chunk);
-          written += chunk.length;
-          yield chunk;
+      const take = (chunk: Buffer): void => {
+        if (length !== undefined && written + chunk.length > length) {
+          throw new HarborError('SIZE_INVALID', `body is longer than the declared length ${length}`);
+        }
+        hash.update(chunk);
+        written += chunk.length;
+      };
+      this.appending.set(id, size);
+      try {
+        const fh = await fsp.open(file, 'r+');
+        try {
+          await writeChunks(source instanceof Readable ? source : Readable.from(source), fh, size, take);
+        } finally {
+          await fh.close();
         }
         if (length !== undefined && written !== length) {
           throw new HarborError('SIZE_INVALID', `body has ${written} bytes but ${length} were declared`);
         }
-      }
-      this.appending.set(id, size);
-      try {
-        // A write stream batches buffered chunks into writev calls while hashing goes on.
-        await pipeline(source, hashed, createWriteStream(file, { flags: 'r+', start: size, highWaterMark: 1 << 20 }));
       } catch (e) {
         await fsp.truncate(file, size).catch(() => undefined);
         throw e;
@@ -193,6 +193,101 @@ export class FsBlobStore implements BlobStore {
 
   async listUploads(): Promise<string[]> {
     return (await fsp.readdir(this.uploadsDir).catch(() => [] as string[])).filter((n) => UPLOAD_ID.test(n));
+  }
+}
+
+/** Bytes gathered while a write is in flight before the source is paused. */
+const WRITE_BATCH = 1 << 20;
+
+/**
+ * Writes what `source` sends to `fh` from `position`, each chunk first given to `take` (which may
+ * throw to refuse it); resolves with the bytes written once the source has ended and every write is
+ * done. The chunks are taken as they arrive ('data', not async iteration, which joins whatever is
+ * buffered into a fresh copy) and written as they are: at once when no write is in flight, else all
+ * that came meanwhile in one writev when it is done (no copy). The source is paused once WRITE_BATCH
+ * bytes wait behind a write in flight, so little is held and the buffers die young (a stream
+ * pipeline into a write stream cost a 256 MiB push more CPU, most of it the GC: docs/benchmarks.md).
+ * On a failure the source is left paused to whoever owns it.
+ */
+function writeChunks(source: Readable, fh: fsp.FileHandle, position: number, take: (chunk: Buffer) => void): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let pos = position;
+    let writing = false;
+    let ended = false;
+    let settled = false;
+    let stopWatching = (): void => undefined;
+    const finish = (e?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      source.off('data', onData);
+      stopWatching();
+      // A late error of a source finished with must not be an uncaught one.
+      source.on('error', () => undefined);
+      if (e === undefined) return resolve(pos - position);
+      // The rest of the source is its owner's to discard (an HTTP request's connection answers first).
+      source.pause();
+      reject(e);
+    };
+    const flush = (): void => {
+      if (writing || settled) return;
+      if (batchBytes === 0) {
+        if (ended) finish();
+        return;
+      }
+      const chunks = batch;
+      const n = batchBytes;
+      batch = [];
+      batchBytes = 0;
+      writing = true;
+      writevAll(fh, chunks, pos).then(() => {
+        pos += n;
+        writing = false;
+        if (!ended && source.isPaused()) source.resume();
+        flush();
+      }).catch(finish);
+    };
+    const onData = (chunk: Buffer): void => {
+      try {
+        take(chunk);
+      } catch (e) {
+        return finish(e);
+      }
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (!writing) flush();
+      else if (batchBytes >= WRITE_BATCH) source.pause();
+    };
+    source.on('data', onData);
+    // The end, an error, or a close before the end (the client went away), also one that happened
+    // before this was called.
+    stopWatching = finished(source, { writable: false }, (err) => {
+      if (err) return finish(err);
+      ended = true;
+      flush();
+    });
+    source.resume();
+  });
+}
+
+/** fh.writev until every byte is written (a regular file may take fewer at a time). */
+async function writevAll(fh: fsp.FileHandle, chunks: Buffer[], position: number): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest, position);
+    if (bytesWritten === 0) throw new Error('the upload file takes no more bytes');
+    position += bytesWritten;
+    let skip = bytesWritten;
+    const next: Buffer[] = [];
+    for (const c of rest) {
+      if (skip >= c.length) skip -= c.length;
+      else {
+        next.push(skip > 0 ? c.subarray(skip) : c);
+        skip = 0;
+      }
+    }
+    rest = next;
   }
 }
 

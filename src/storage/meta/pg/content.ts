@@ -201,6 +201,11 @@ export class PgContentStore extends PgStore implements ContentStore {
     return { ok: true };
   }
 
+  /** Replicas write on connections of their own and PostgreSQL has no cheap counter of commits: no cache over this store. */
+  changeToken(): null {
+    return null;
+  }
+
   async getManifest(repository: string, reference: string): Promise<StoredManifest | null> {
     const sql = reference.includes(':')
       ? `SELECT m.digest, m.media_type, m.size, m.content FROM manifests m

@@ -446,6 +446,12 @@ export const MIGRATIONS: string[] = [
     paused BOOLEAN NOT NULL
   );
   `,
+  `
+  ALTER TABLE scan_reports ADD COLUMN claimed_by TEXT;
+  ALTER TABLE scan_reports ADD COLUMN lease_until TEXT;
+  ALTER TABLE scan_reports ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX scan_reports_status ON scan_reports(status, created_at);
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

@@ -1,7 +1,8 @@
 // Scan reports and their logs (table scan_reports), as sqlite/scan-reports.ts. startReport locks the
-// manifest's row, so two replicas asking for the same scan at once make one report.
+// manifest's row, so two replicas asking for the same scan at once make one report; claimReports
+// skips the rows another replica is claiming (FOR UPDATE SKIP LOCKED).
 import type { ScanReport, ScanReportStatus, ScanReportStore, ScanReportUpdate } from '../index.js';
-import { SCAN_REPORT_COLS, SCAN_REPORT_FROM, scanReportOf, type ScanReportRow } from '../scan-reports.js';
+import { CLAIMABLE_REPORTS, SCAN_REPORT_COLS, SCAN_REPORT_FROM, scanReportOf, type ScanReportRow } from '../scan-reports.js';
 import { PgStore } from './common.js';
 
 export class PgScanReportStore extends PgStore implements ScanReportStore {
@@ -37,6 +38,26 @@ export class PgScanReportStore extends PgStore implements ScanReportStore {
 
   async listUnfinishedReports(): Promise<ScanReport[]> {
     return (await this.db.all<ScanReportRow>(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE s.status IN ('Pending', 'Running') ORDER BY s.created_at, s.uuid`)).map(scanReportOf);
+  }
+
+  async claimReports(owner: string, now: string, leaseUntil: string, limit: number): Promise<ScanReport[]> {
+    return this.tx(async (c) => {
+      const ids = await c.column<string>(`${CLAIMABLE_REPORTS} FOR UPDATE SKIP LOCKED`, now, limit);
+      if (ids.length === 0) return [];
+      await c.run("UPDATE scan_reports SET status = 'Running', claimed_by = ?, lease_until = ? WHERE uuid = ANY(?)", owner, leaseUntil, ids);
+      return (await c.all<ScanReportRow>(`SELECT ${SCAN_REPORT_COLS} FROM ${SCAN_REPORT_FROM} WHERE s.uuid = ANY(?) ORDER BY s.created_at, s.uuid`, ids)).map(scanReportOf);
+    });
+  }
+
+  async renewReport(uuid: string, owner: string, leaseUntil: string): Promise<ScanReport | null> {
+    if ((await this.db.run("UPDATE scan_reports SET lease_until = ? WHERE uuid = ? AND claimed_by = ? AND status = 'Running'", leaseUntil, uuid, owner)) === 0) return null;
+    return this.getReport(uuid);
+  }
+
+  async stopReport(uuid: string, endTime: string): Promise<'stopped' | 'requested' | null> {
+    // Each UPDATE is atomic on its row: a claim between the two makes the second one find it Running.
+    if ((await this.db.run("UPDATE scan_reports SET status = 'Stopped', end_time = ? WHERE uuid = ? AND status = 'Pending'", endTime, uuid)) > 0) return 'stopped';
+    return (await this.db.run("UPDATE scan_reports SET stop_requested = 1 WHERE uuid = ? AND status = 'Running'", uuid)) > 0 ? 'requested' : null;
   }
 
   async appendReportLog(uuid: string, text: string): Promise<void> {

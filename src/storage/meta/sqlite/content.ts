@@ -14,6 +14,11 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
   constructor(db: Database.Database, now: Clock) {
     super(db, now);
     this.s = {
+      // total_changes() moves with every row this connection changes, data_version when another
+      // connection (another process) commits. Two statements: the pragma as a table-valued function
+      // cost half as much again (bench: ~4 µs against ~2.6 µs here).
+      totalChanges: db.prepare('SELECT total_changes()').pluck(),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       deleteRepo: db.prepare('DELETE FROM repositories WHERE name = ?'),
       tagExists: db.prepare('SELECT 1 FROM repository_tags WHERE repository_id = ? AND name = ?').pluck(),
       insertTag: db.prepare('INSERT INTO repository_tags (repository_id, name, manifest_id, pushed_at) VALUES (?, ?, ?, ?)'),
@@ -249,6 +254,10 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     const stmt = reference.includes(':') ? this.s.manifestByDigest : this.s.manifestByTag;
     const r = stmt.get(repository, reference) as { digest: string; media_type: string; size: number; content: Buffer } | undefined;
     return r ? { digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content } : null;
+  }
+
+  changeToken(): string {
+    return `${this.s.totalChanges.get() as number}:${this.s.dataVersion.get() as number}`;
   }
 
   async deleteManifest(repository: string, digest: string, guard?: TagGuard): Promise<boolean> {

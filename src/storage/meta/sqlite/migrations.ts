@@ -581,4 +581,12 @@ export const MIGRATIONS: string[] = [
     paused INTEGER NOT NULL
   );
   `,
+  `
+  -- A scan job is claimed with a lease by whichever replica is free (services/scans.ts); a stop
+  -- asked on one replica reaches the replica running the scan through stop_requested.
+  ALTER TABLE scan_reports ADD COLUMN claimed_by TEXT;
+  ALTER TABLE scan_reports ADD COLUMN lease_until TEXT;
+  ALTER TABLE scan_reports ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX scan_reports_status ON scan_reports(status, created_at);
+  `,
 ];

@@ -2,7 +2,7 @@
 // manifests to find the manifest; a report goes with its manifest (ON DELETE CASCADE).
 import type Database from 'better-sqlite3';
 import type { ScanReport, ScanReportStatus, ScanReportStore, ScanReportUpdate } from '../index.js';
-import { SCAN_REPORT_COLS, SCAN_REPORT_FROM, scanReportOf, type ScanReportRow } from '../scan-reports.js';
+import { CLAIMABLE_REPORTS, SCAN_REPORT_COLS, SCAN_REPORT_FROM, scanReportOf, type ScanReportRow } from '../scan-reports.js';
 import { type Clock, SqliteStore } from './common.js';
 
 export class SqliteScanReportStore extends SqliteStore implements ScanReportStore {
@@ -22,6 +22,11 @@ export class SqliteScanReportStore extends SqliteStore implements ScanReportStor
       appendLog: db.prepare('UPDATE scan_reports SET log = log || ? WHERE uuid = ?'),
       getLog: db.prepare('SELECT log FROM scan_reports WHERE uuid = ?').pluck(),
       byExecution: db.prepare('SELECT status, count(*) AS n FROM scan_reports WHERE execution_id = ? GROUP BY status'),
+      claimable: db.prepare(CLAIMABLE_REPORTS).pluck(),
+      claim: db.prepare("UPDATE scan_reports SET status = 'Running', claimed_by = ?, lease_until = ? WHERE uuid = ?"),
+      renew: db.prepare("UPDATE scan_reports SET lease_until = ? WHERE uuid = ? AND claimed_by = ? AND status = 'Running'"),
+      stopPending: db.prepare("UPDATE scan_reports SET status = 'Stopped', end_time = ? WHERE uuid = ? AND status = 'Pending'"),
+      stopRunning: db.prepare("UPDATE scan_reports SET stop_requested = 1 WHERE uuid = ? AND status = 'Running'"),
     };
   }
 
@@ -56,6 +61,27 @@ export class SqliteScanReportStore extends SqliteStore implements ScanReportStor
 
   async listUnfinishedReports(): Promise<ScanReport[]> {
     return (this.s.unfinished.all() as ScanReportRow[]).map(scanReportOf);
+  }
+
+  async claimReports(owner: string, now: string, leaseUntil: string, limit: number): Promise<ScanReport[]> {
+    // One write transaction: no other connection claims between the SELECT and the UPDATE.
+    return this.db.transaction((): ScanReport[] => {
+      const ids = this.s.claimable.all(now, limit) as string[];
+      for (const id of ids) this.s.claim.run(owner, leaseUntil, id);
+      return ids.map((id) => scanReportOf(this.s.get.get(id) as ScanReportRow));
+    }).immediate();
+  }
+
+  async renewReport(uuid: string, owner: string, leaseUntil: string): Promise<ScanReport | null> {
+    if (this.s.renew.run(leaseUntil, uuid, owner).changes === 0) return null;
+    return this.getReport(uuid);
+  }
+
+  async stopReport(uuid: string, endTime: string): Promise<'stopped' | 'requested' | null> {
+    return this.db.transaction(() => {
+      if (this.s.stopPending.run(endTime, uuid).changes > 0) return 'stopped' as const;
+      return this.s.stopRunning.run(uuid).changes > 0 ? 'requested' as const : null;
+    }).immediate();
   }
 
   async appendReportLog(uuid: string, text: string): Promise<void> {

@@ -1,0 +1,67 @@
+// The verdicts of the bench's observe and replicas rows: B ÷ A against the spread of the rounds, and
+// the ratios' direction (the numbers come from real runs; here only what the table makes of them).
+import { describe, expect, test } from 'vitest';
+import { observeRows, type ObserveResult, type ObserveRun } from '../../bench/observe.js';
+import { replicasRows, type ReplicasResult } from '../../bench/replicas.js';
+
+const run = (rps: number, p50ms = 1, p99ms = 5, cpu = 1, drainCpu = 0): ObserveRun =>
+  ({ requests: rps, rps, p50ms, p99ms, non2xx: 0, socketErrors: 0, cpu, drainCpu });
+
+function result(a: ObserveRun[], b: ObserveRun[], deliveries = 10, pulls = 10): ObserveResult {
+  return { runs: { A: { 1: a, 16: a }, B: { 1: b, 16: b } }, deliveries, pulls, wrkGets: pulls, scrapes: 3, scrapeErrors: 0 };
+}
+
+const verdict = (r: ReturnType<typeof observeRows>[number]): boolean | undefined => r.target?.met(r.values.harborctl!, NaN);
+const row = (rows: ReturnType<typeof observeRows>, part: string) => rows.find((r) => r.figure.includes('c16') && r.figure.includes(part))!;
+
+describe('observe rows', () => {
+  test('a loss smaller than the spread of the rounds is within noise; one larger is not', () => {
+    const a = [run(1000), run(900), run(1100)]; // spread 20 %
+    const close = observeRows(result(a, [run(950), run(900), run(1000)]));
+    expect(row(close, 'req/s').values.harborctl).toBeCloseTo(0.95);
+    expect(verdict(row(close, 'req/s'))).toBe(true);
+    const far = observeRows(result(a, [run(500), run(480), run(520)]));
+    expect(verdict(row(far, 'req/s'))).toBe(false);
+  });
+
+  test('for lower-is-better figures a rise beyond the spread is a loss, a fall is not', () => {
+    const a = [run(1000, 1.0), run(1000, 1.1), run(1000, 0.9)];
+    expect(verdict(row(observeRows(result(a, [run(1000, 2), run(1000, 2), run(1000, 2)])), 'p50'))).toBe(false);
+    expect(verdict(row(observeRows(result(a, [run(1000, 0.5), run(1000, 0.5), run(1000, 0.5)])), 'p50'))).toBe(true);
+  });
+
+  test('CPU per 1,000 GETs counts the queue drained after the load only in its own row, which has no target', () => {
+    const a = [run(1000, 1, 5, 0.1), run(1000, 1, 5, 0.1), run(1000, 1, 5, 0.1)];
+    const b = [run(1000, 1, 5, 0.1, 0.9), run(1000, 1, 5, 0.1, 0.9), run(1000, 1, 5, 0.1, 0.9)];
+    const rows = observeRows(result(a, b));
+    expect(row(rows, 'while loaded').values.harborctl).toBeCloseTo(1);
+    const drained = row(rows, 'drained');
+    expect(drained.values.harborctl).toBeCloseTo(10);
+    expect(drained.target).toBeUndefined();
+  });
+
+  test('deliveries meet "one per pull" only when every pull was delivered', () => {
+    const a = [run(1000), run(1000), run(1000)];
+    const last = (d: number, p: number) => observeRows(result(a, a, d, p)).at(-1)!;
+    expect(verdict(last(10, 10))).toBe(true);
+    expect(verdict(last(9, 10))).toBe(false);
+    expect(last(9, 10).notes?.harborctl).toBe('(9 of 10)');
+  });
+});
+
+describe('replicas rows', () => {
+  test('ratios are 2 replicas ÷ 1 and S3 ÷ filesystem, in throughput (not time)', () => {
+    const get = (rps: number) => ({ requests: rps, rps, p50ms: 1, p99ms: 5, non2xx: 0, socketErrors: 0, cpu: 1 });
+    const blob = (seconds: number) => ({ push: { seconds, requests: 2 }, pushCpu: 1, pull: { seconds: seconds / 2, requests: 1 }, pullCpu: 0.5 });
+    const r: ReplicasResult = {
+      get: { 1: [get(1000), get(1000), get(1000)], 2: [get(1500), get(1500), get(1500)] },
+      blob: { file: [blob(1), blob(1), blob(1)], s3: [blob(4), blob(4), blob(4)] },
+      blobBytes: 1e6,
+    };
+    const rows = replicasRows(r, 1);
+    const scale = rows.find((x) => x.figure.includes('2 replicas ÷ 1 (req/s'))!;
+    expect(scale.values.harborctl).toBeCloseTo(1.5);
+    expect(scale.target?.met(1.5, NaN)).toBe(true);
+    expect(rows.find((x) => x.figure.includes('push 1 MiB'))!.values.harborctl).toBeCloseTo(0.25);
+  });
+});
