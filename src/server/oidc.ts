@@ -127,6 +127,7 @@ ${oidc.active ? `<p><a id="sign-in" href="${OIDC_PATH}/login">Sign in with your 
         return sendJson(ctx, 200, r, { 'Cache-Control': 'no-store' });
       }
       default:
+        ctx.route = undefined; // /metrics' operation label: a page's path, never any other
         throw new HarborError('NOT_FOUND', `no page ${ctx.method} ${ctx.path.slice(0, 200)}`);
     }
   } catch (e) {

@@ -39,3 +39,18 @@ export async function expectPromtoolAccepts(text: string): Promise<void> {
   const { code, problems } = await promtoolCheck(text);
   expect({ code, problems: problems.sort() }).toEqual({ code: 3, problems: HARBOR_NAME_LINT });
 }
+
+/** A reproducible uniform [0, 1) (mulberry32), for generated request durations. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The exact nearest-rank quantile of sorted values: the ceil(q·n)-th smallest (q·n's rounding error aside). */
+export function nearestRank(sorted: number[], q: number): number {
+  return sorted[Math.max(1, Math.ceil(Math.round(q * sorted.length * 1e6) / 1e6)) - 1];
+}

@@ -120,3 +120,12 @@ it('serve: a chosen --metrics-listen that is taken or malformed is a usage error
     await sandbox.cleanup();
   }
 });
+
+it('a path under /c/ that is no page is counted as operation "unknown", never by its path', async () => {
+  const before = sample(await scrape(), 'harbor_core_http_request_total{method="GET",code="404",operation="unknown"}') ?? 0;
+  const r = await call(server.url, '/c/secret-page-in-a-label');
+  expect(r.status).toBe(404);
+  const after = await scrape();
+  expect(after).not.toContain('secret-page-in-a-label');
+  expect(sample(after, 'harbor_core_http_request_total{method="GET",code="404",operation="unknown"}')).toBe(before + 1);
+});

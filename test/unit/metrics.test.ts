@@ -2,13 +2,14 @@
 // failing, and request labels that never take a path.
 import { expect, it } from 'vitest';
 import { createLogger } from '../../src/core/log.js';
+import { QUANTILE_RELATIVE_ERROR } from '../../src/core/quantiles.js';
 import type { RequestContext } from '../../src/server/context.js';
 import { registryHandler, ServerMetrics } from '../../src/server/metrics.js';
 import { InventoryService } from '../../src/services/metrics.js';
 import type { MetaStores, Project } from '../../src/storage/meta/index.js';
 
 type InventoryStores = ConstructorParameters<typeof InventoryService>[0];
-import { HARBOR_NAME_LINT, promtoolCheck, sample } from '../helpers/metrics.js';
+import { expectPromtoolAccepts, HARBOR_NAME_LINT, nearestRank, prng, promtoolCheck, sample } from '../helpers/metrics.js';
 
 function project(id: number, name: string, storageUsed = 0): Project {
   return { id, name, public: false, ownerId: null, storageLimit: -1, storageUsed, metadata: {}, registryId: null, createdAt: '', updatedAt: '' };
@@ -105,4 +106,87 @@ it('labels requests by route, never by path, and folds unknown methods into OTHE
   expect(sample(text, 'harbor_core_http_request_total{method="GET",code="404",operation="v2_others"}')).toBe(1);
   expect(sample(text, 'harbor_core_http_request_total{method="OTHER",code="404",operation="unknown"}')).toBe(1);
   expect(sample(text, 'harbor_core_http_inflight_requests')).toBe(0);
+});
+
+/** The lines of one metric family, sorted (the order of series within a family means nothing). */
+function family(text: string, name: string): string[] {
+  const own = new RegExp(`^(# (HELP|TYPE) ${name} |${name}(_bucket|_sum|_count)?[{ ])`);
+  return text.split('\n').filter((l) => own.test(l)).sort();
+}
+
+it('the request series are what prom-client\'s Counter, Histogram and Summary write for the same requests', async () => {
+  const prom = await import('prom-client');
+  const registry = new prom.Registry();
+  const registers = [registry];
+  const coreRequests = new prom.Counter({ name: 'harbor_core_http_request_total', help: 'The total number of requests', labelNames: ['method', 'code', 'operation'], registers });
+  const coreDuration = new prom.Summary({
+    name: 'harbor_core_http_request_duration_seconds', help: 'The time duration of the requests', labelNames: ['method', 'operation'],
+    percentiles: [0.5, 0.9, 0.99], maxAgeSeconds: 600, ageBuckets: 5, registers,
+  });
+  const registryRequests = new prom.Counter({ name: 'registry_http_requests_total', help: 'Total number of HTTP requests made.', labelNames: ['handler', 'code', 'method'], registers });
+  const registryDuration = new prom.Histogram({
+    name: 'registry_http_request_duration_seconds', help: 'The HTTP request latencies in seconds.', labelNames: ['handler', 'method'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60], registers,
+  });
+
+  const { metrics } = metricsOver(fakeStore([project(1, 'p')]));
+  const r = prng(7);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  // Bucket bounds exactly, zero and beyond the last bound among them; label values that are Object.prototype's keys.
+  const durations = [0, 0.005, 0.01, 0.0050001, 60, 61, 1e-7];
+  const seen = new Map<string, number[]>();
+  const N = 5000;
+  for (let i = 0; i < N; i++) {
+    const method = pick(['GET', 'HEAD', 'PUT', 'OTHER']);
+    const status = pick([200, 201, 404, 500]);
+    const operation = pick(['v2_manifest', '/projects', '__proto__', 'constructor', 'hasOwnProperty']);
+    const handler = pick(['manifest', 'blob', undefined, '__proto__', 'toString']);
+    const seconds = i % 10 === 0 ? durations[(i / 10) % durations.length] : 0.0002 * Math.pow(1e4, r());
+    metrics.requests.add(method, status, operation, handler, seconds, metrics.requests.now());
+    coreRequests.inc({ method, code: String(status), operation });
+    coreDuration.observe({ method, operation }, seconds);
+    const key = `method="${method}",operation="${operation}"`;
+    seen.set(key, [...(seen.get(key) ?? []), seconds]);
+    if (handler !== undefined) {
+      registryRequests.inc({ handler, code: String(status), method: method.toLowerCase() });
+      registryDuration.observe({ handler, method: method.toLowerCase() }, seconds);
+    }
+  }
+  const ours = await metrics.render();
+  const theirs = await registry.metrics();
+  for (const name of ['harbor_core_http_request_total', 'registry_http_requests_total', 'registry_http_request_duration_seconds']) {
+    expect(family(ours, name), name).toEqual(family(theirs, name));
+  }
+  // The summary: the same series, _sum and _count exact; the quantiles our own (prom-client's t-digest is no reference).
+  const withoutQuantiles = (lines: string[]): string[] => lines.map((l) => l.replace(/^(\S+\{quantile=.*\}) \S+$/, '$1 Q'));
+  const summary = family(ours, 'harbor_core_http_request_duration_seconds');
+  expect(withoutQuantiles(summary)).toEqual(withoutQuantiles(family(theirs, 'harbor_core_http_request_duration_seconds')));
+  expect(summary.filter((l) => l.includes('quantile='))).toHaveLength(3 * seen.size);
+  for (const [labels, values] of seen) {
+    const sorted = [...values].sort((a, b) => a - b);
+    for (const q of [0.5, 0.9, 0.99]) {
+      const want = nearestRank(sorted, q);
+      const got = sample(ours, `harbor_core_http_request_duration_seconds{quantile="${q}",${labels}}`)!;
+      expect(Math.abs(got - want), `${labels} q=${q}`).toBeLessThanOrEqual(QUANTILE_RELATIVE_ERROR * want + 1e-6);
+    }
+  }
+  // And in plain figures, for one label set.
+  const manifestGets = sample(ours, 'registry_http_request_duration_seconds_count{handler="manifest",method="get"}')!;
+  expect(manifestGets).toBeGreaterThan(100);
+  expect(sample(ours, 'registry_http_request_duration_seconds_bucket{le="+Inf",handler="manifest",method="get"}')).toBe(manifestGets);
+  expect([...seen.values()].reduce((n, v) => n + v.length, 0)).toBe(N);
+  await expectPromtoolAccepts(ours);
+});
+
+it('label values that are Object.prototype\'s keys, or that would join into the same string, are series of their own', async () => {
+  const { metrics } = metricsOver(fakeStore([]));
+  const now = metrics.requests.now();
+  const requests: [string, string][] = [['__proto__', 'GET'], ['constructor', 'GET'], ['a', 'b c'], ['a b', 'c'], ['a,b', 'c'], ['a', 'b,c'], ['toString', 'valueOf']];
+  requests.forEach(([operation, method], i) => { for (let k = 0; k <= i; k++) metrics.requests.add(method, 200, operation, operation, 0.001, now); });
+  const text = await metrics.render();
+  requests.forEach(([operation, method], i) => {
+    expect(sample(text, `harbor_core_http_request_total{method="${method}",code="200",operation="${operation}"}`), operation).toBe(i + 1);
+    expect(sample(text, `harbor_core_http_request_duration_seconds_count{method="${method}",operation="${operation}"}`), operation).toBe(i + 1);
+    expect(sample(text, `registry_http_requests_total{handler="${operation}",code="200",method="${method.toLowerCase()}"}`), operation).toBe(i + 1);
+  });
 });
