@@ -1,8 +1,16 @@
 // The blob store: content-addressed bytes, and the upload sessions that become them.
 // Content becomes visible only when an upload is committed under its verified digest.
 import type { Readable, Writable } from 'node:stream';
+import { HarborError } from '../../core/errors.js';
 
 export interface ByteRange { start: number; end: number } // inclusive, as HTTP Range
+
+/** A chunk that does not start where the upload ends (416), with the upload's Range as the client needs it. */
+export function staleChunk(offset: number, size: number, why = ''): HarborError {
+  return new HarborError('RANGE_INVALID', `chunk starts at ${offset} but the upload has ${size} bytes${why}`, {
+    headers: { Range: `0-${Math.max(size - 1, 0)}` },
+  });
+}
 
 /**
  * A blob stream that can also write itself to a sink through a few reused buffers, instead of a new

@@ -45,7 +45,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { HarborError } from '../../../core/errors.js';
 import { newHash, parseDigest, tryParseDigest, type DigestAlgorithm, type ParsedDigest } from '../../../oci/digest.js';
 import { KeyedSerializer } from '../serial.js';
-import type { BlobStore, ByteRange } from '../types.js';
+import { staleChunk, type BlobStore, type ByteRange } from '../types.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -240,9 +240,7 @@ export class S3BlobStore implements BlobStore {
     return this.serial.run(id, async () => {
       const { size } = await this.existing(id);
       if (offset !== size) {
-        throw new HarborError('RANGE_INVALID', `chunk starts at ${offset} but the upload has ${size} bytes`, {
-          headers: { Range: `0-${Math.max(size - 1, 0)}` },
-        });
+        throw staleChunk(offset, size);
       }
       // A copy of the running hash, only when this process saw every byte so far.
       const known = this.hashes.get(id);

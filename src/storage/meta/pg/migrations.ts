@@ -446,6 +446,11 @@ export const MIGRATIONS: string[] = [
     paused BOOLEAN NOT NULL
   );
   `,
+  /* 6: upload writers: the accepted size and the one request writing the bytes (compare-and-set across replicas), as SQLite's 25 */ `
+  ALTER TABLE uploads ADD COLUMN size BIGINT;
+  ALTER TABLE uploads ADD COLUMN writer TEXT;
+  ALTER TABLE uploads ADD COLUMN claimed_at BIGINT;
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

@@ -581,4 +581,9 @@ export const MIGRATIONS: string[] = [
     paused INTEGER NOT NULL
   );
   `,
+  /* 25: upload writers: the accepted size and the one request writing the bytes (compare-and-set across replicas) */ `
+  ALTER TABLE uploads ADD COLUMN size INTEGER;
+  ALTER TABLE uploads ADD COLUMN writer TEXT;
+  ALTER TABLE uploads ADD COLUMN claimed_at INTEGER;
+  `,
 ];
