@@ -189,11 +189,11 @@ export class RegistryService {
   }
 
   /** The session and the size the database accepted (the blob store's for a session older than that column). */
-  private async session(repo: ResolvedRepository, id: string): Promise<{ id: string; size: number }> {
+  private async session(repo: ResolvedRepository, id: string): Promise<{ id: string; size: number; claimed: boolean }> {
     const s = await this.stores.uploads.getUpload(id);
     const size = s && s.repository === repo.name ? s.size ?? await this.blobs.uploadSize(id) : null;
     if (size === null || size === undefined) throw new HarborError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { uuid: id } });
-    return { id, size };
+    return { id, size, claimed: (s?.claimedAt ?? null) !== null };
   }
 
   /**
@@ -203,7 +203,12 @@ export class RegistryService {
   private writing<T>(repo: ResolvedRepository, id: string, start: number | undefined, write: (w: UploadWriter, size: number) => Promise<T>): Promise<T> {
     return this.uploadQueue.run(id, async () => {
       const s = await this.session(repo, id);
-      return write(await UploadWriter.claim(this.stores.uploads, id, s.size, start ?? s.size, this.now), s.size);
+      const at = start ?? s.size;
+      const w = await UploadWriter.claim(this.stores.uploads, id, s.size, at, this.now);
+      // Someone held a claim when we looked: if it was a replica that died writing, drop whatever of
+      // its chunk it stored past the size the database accepted (which the claim just proved is `at`).
+      if (s.claimed) await this.blobs.truncateUpload(id, at).catch(async (e: unknown) => { await w.release(null); throw e; });
+      return write(w, at);
     });
   }
 

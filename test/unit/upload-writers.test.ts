@@ -12,14 +12,17 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../../src/core/log.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { RegistryService, type ResolvedRepository } from '../../src/services/registry.js';
+import { CLAIM_TTL_MS } from '../../src/services/upload-writer.js';
 import { FsBlobStore } from '../../src/storage/blobs/fs/index.js';
 import { openSqliteStores, type SqliteStores } from '../../src/storage/meta/sqlite/index.js';
-import { expectHarborError, readAll } from './helpers.js';
+import { expectHarborError, readAll, source } from './helpers.js';
 
 let dir: string;
 let dbs: SqliteStores[];
 let replicas: RegistryService[];
 let repo: ResolvedRepository;
+/** Added to the replicas' clock: moves them past a claim's lease. */
+let skew = 0;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'harborctl-upload-writers-'));
@@ -28,8 +31,9 @@ beforeEach(async () => {
   replicas = await Promise.all(dbs.map(async (stores) => {
     const blobs = new FsBlobStore(join(dir, 'blobs'));
     await blobs.init();
-    return new RegistryService(stores, blobs, log, { uploadTtlMs: 3_600_000 });
+    return new RegistryService(stores, blobs, log, { uploadTtlMs: 3_600_000, clock: () => Date.now() + skew });
   }));
+  skew = 0;
   repo = { name: 'race/app', project: await dbs[0].projects.createProject({ name: 'race', public: false }) };
 });
 afterEach(async () => {
@@ -85,6 +89,22 @@ describe('one upload, two replicas, two PATCHes at the same offset at once', () 
       start = await replicas[i % 2].appendUpload(repo, id, (async function* () { yield part; })(), { start, length: part.length });
     }
     const all = Buffer.concat(parts);
+    expect(await replicas[0].completeUpload(repo, id, digestOf(all), null, {})).toBe(all.length);
+  });
+  test('a replica that died writing a chunk holds the upload until its claim is stale; then the chunk sent again to another replica is accepted, without the dead one\'s bytes', async () => {
+    const id = await replicas[0].startUpload(repo);
+    const first = Buffer.from('accepted-');
+    await replicas[0].appendUpload(repo, id, source(first), { start: 0, length: first.length });
+    // The dead replica: it claimed the session, stored part of its chunk, and never released or renewed.
+    expect(await dbs[0].uploads.claimUpload(id, first.length, 'dead-replica', Date.now(), 0)).toBe(true);
+    const dead = new FsBlobStore(join(dir, 'blobs'));
+    await dead.append(id, source('part of a lost chu'), first.length);
+    const second = Buffer.from('second chunk');
+    await expectHarborError(replicas[1].appendUpload(repo, id, source(second), { start: first.length }), 'RANGE_INVALID');
+    skew = CLAIM_TTL_MS + 1;
+    expect(await replicas[1].appendUpload(repo, id, source(second), { start: first.length })).toBe(first.length + second.length);
+    const all = Buffer.concat([first, second]);
+    expect(await replicas[0].uploadStatus(repo, id)).toBe(all.length);
     expect(await replicas[0].completeUpload(repo, id, digestOf(all), null, {})).toBe(all.length);
   });
 });

@@ -52,6 +52,8 @@ export interface BlobStore {
   append(id: string, source: AsyncIterable<Uint8Array>, offset: number, length?: number): Promise<number>;
   /** Verifies the upload's content against `digest` and moves it into place. Returns the size. */
   commit(id: string, digest: string): Promise<number>;
+  /** Drops the upload's bytes past `size`: a chunk whose writer died before the database accepted it. */
+  truncateUpload(id: string, size: number): Promise<void>;
   /** Forgets an upload and its bytes. */
   cancelUpload(id: string): Promise<void>;
   /** Ids of every upload that has bytes on disk (to sweep leftovers of sessions that no longer exist). */

@@ -3,8 +3,9 @@
 /**
  * `size`: the bytes accepted so far (what a status request reports and where the next chunk must
  * start); null for a session created before the database kept it, whose blob store knows.
+ * `claimedAt`: when a writer last claimed or renewed it (null: nobody is writing it).
  */
-export interface UploadSession { id: string; repository: string; createdAt: number; updatedAt: number; size?: number | null }
+export interface UploadSession { id: string; repository: string; createdAt: number; updatedAt: number; size?: number | null; claimedAt?: number | null }
 
 /**
  * Upload sessions, by id; times are Unix milliseconds. A request writes an upload's bytes only as
@@ -32,12 +33,14 @@ export interface UploadStore {
 
 /** The statements both backends run (`?` placeholders; the PostgreSQL one numbers them). */
 export const UPLOAD_SQL = {
-  columns: 'id, repository, created_at, updated_at, size',
+  columns: 'id, repository, created_at, updated_at, size, claimed_at',
   claim: 'UPDATE uploads SET writer = ?, claimed_at = ?, updated_at = ? WHERE id = ? AND (size = ? OR size IS NULL) AND (writer IS NULL OR claimed_at < ?)',
   renew: 'UPDATE uploads SET claimed_at = ?, updated_at = ? WHERE id = ? AND writer = ?',
   release: 'UPDATE uploads SET writer = NULL, claimed_at = NULL, size = COALESCE(?, size), updated_at = ? WHERE id = ? AND writer = ?',
 };
 
-export type UploadRow = { id: string; repository: string; created_at: number; updated_at: number; size: number | null };
+export type UploadRow = { id: string; repository: string; created_at: number; updated_at: number; size: number | null; claimed_at: number | null };
 
-export const toUpload = (x: UploadRow): UploadSession => ({ id: x.id, repository: x.repository, createdAt: x.created_at, updatedAt: x.updated_at, size: x.size });
+export const toUpload = (x: UploadRow): UploadSession => ({
+  id: x.id, repository: x.repository, createdAt: x.created_at, updatedAt: x.updated_at, size: x.size, claimedAt: x.claimed_at,
+});

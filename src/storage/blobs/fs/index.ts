@@ -181,6 +181,15 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
+  truncateUpload(id: string, size: number): Promise<void> {
+    return this.serial.run(id, async () => {
+      const now = await this.uploadSize(id);
+      if (now === null || now <= size) return;
+      await fsp.truncate(this.uploadFile(id), size);
+      if ((this.hashes.get(id)?.offset ?? 0) > size) this.hashes.delete(id);
+    });
+  }
+
   cancelUpload(id: string): Promise<void> {
     return this.serial.run(id, async () => {
       this.uploadFile(id);

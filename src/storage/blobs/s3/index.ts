@@ -385,6 +385,17 @@ export class S3BlobStore implements BlobStore {
     for (const key of keys) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
+  truncateUpload(id: string, size: number): Promise<void> {
+    return this.serial.run(id, async () => {
+      const prefix = this.uploadPrefix(id);
+      for await (const { key } of this.keys(prefix)) {
+        const m = /^chunk-(\d{16})$/.exec(key.slice(prefix.length));
+        if (m && Number(m[1]) >= size) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      }
+      if ((this.hashes.get(id)?.offset ?? 0) > size) this.hashes.delete(id);
+    });
+  }
+
   cancelUpload(id: string): Promise<void> {
     return this.serial.run(id, () => this.removeUpload(id));
   }
