@@ -29,8 +29,8 @@
 // append), reads and re-hashes stream, nothing holds a whole blob.
 //
 // Cross-replica concurrency: operations on one upload are serialized within a process; across
-// replicas the registry protocol makes a client send one chunk after the other, and two PUTs of the
-// same chunk key (two replicas appending at the same offset at once) would leave the later one.
+// replicas the registry service lets only the request that claimed the session in the database
+// append (services/upload-writer.ts), so two replicas never PUT the same chunk key at once.
 // Multipart uploads of a process killed mid-append stay as incomplete uploads: the README
 // recommends a bucket lifecycle rule (AbortIncompleteMultipartUpload) as for Distribution's driver.
 import { Readable } from 'node:stream';
