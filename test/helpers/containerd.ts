@@ -267,21 +267,7 @@ export class MirrorStack {
  * plugin reading hosts.toml from `certsDir` (config_path), as MicroK8s and kubelet setups do.
  */
 export function containerdToml(dir: string, certsDir: string): string {
-  const cd = join(dir, 'containerd');
-  return `version = 2
-root = "${cd}/root"
-state = "${cd}/state"
-disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
-
-[grpc]
-  address = "${cd}/containerd.sock"
-
-[ttrpc]
-  address = "${cd}/containerd.sock.ttrpc"
-
-[plugins."io.containerd.metadata.v1.bolt"]
-  content_sharing_policy = "isolated"
-
+  return `${coreToml(join(dir, 'containerd'), [])}
 [plugins."io.containerd.grpc.v1.cri"]
   disable_tcp_service = true
   stream_server_address = "127.0.0.1"
@@ -291,6 +277,25 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     conf_dir = "${dir}/net.d"
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = "${certsDir}"
+`;
+}
+
+/** Everything but the CRI plugin: root, state and socket under `cd`, and `disabled` plugins besides the snapshotters. */
+function coreToml(cd: string, disabled: string[]): string {
+  const off = [...disabled, 'io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.aufs'];
+  return `version = 2
+root = "${cd}/root"
+state = "${cd}/state"
+disabled_plugins = [${off.map((p) => `"${p}"`).join(', ')}]
+
+[grpc]
+  address = "${cd}/containerd.sock"
+
+[ttrpc]
+  address = "${cd}/containerd.sock.ttrpc"
+
+[plugins."io.containerd.metadata.v1.bolt"]
+  content_sharing_policy = "isolated"
 `;
 }
 
@@ -313,20 +318,7 @@ export async function startContainerd(): Promise<PlainContainerd> {
   const dir = await mkdtemp(join(tmpdir(), 'harborctl-containerd-'));
   const cd = join(dir, 'containerd');
   const config = join(dir, 'containerd.toml');
-  await writeFile(config, `version = 2
-root = "${cd}/root"
-state = "${cd}/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
-
-[grpc]
-  address = "${cd}/containerd.sock"
-
-[ttrpc]
-  address = "${cd}/containerd.sock.ttrpc"
-
-[plugins."io.containerd.metadata.v1.bolt"]
-  content_sharing_policy = "isolated"
-`);
+  await writeFile(config, coreToml(cd, ['io.containerd.grpc.v1.cri']));
   const logs: string[] = [];
   const child = spawn('containerd', ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error('could not spawn containerd (apt-get install containerd)');
