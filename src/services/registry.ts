@@ -223,7 +223,7 @@ export class RegistryService {
       try {
         size = await this.blobs.append(id, w.guard(body), start, chunk.length);
       } catch (e) {
-        await w.release(null);
+        await w.release(null).catch(() => false); // the write's own error is the one to report
         throw e;
       }
       if (!(await w.release(size))) throw new HarborError('BLOB_UPLOAD_INVALID', 'another request took the upload over');
