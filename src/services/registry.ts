@@ -8,12 +8,14 @@ import { digestOf, parseDigest } from '../oci/digest.js';
 import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
 import { MediaType } from '../oci/mediatypes.js';
 import { isValidTag, parseRepositoryName } from '../oci/name.js';
+import { KeyedSerializer } from '../storage/blobs/serial.js';
 import type { BlobStore, ByteRange } from '../storage/blobs/types.js';
 import type { MetaStores, Page, Project, QuotaShortfall, ReferrerDescriptor, StoredManifest } from '../storage/meta/index.js';
 import { parseStoredJson } from '../core/json.js';
 import { accessoryType } from './artifacts.js';
 import { BlobLocks } from './blob-locks.js';
 import { ManifestCache } from './manifest-cache.js';
+import { UploadWriter } from './upload-writer.js';
 import type { TagGuardFor } from './immutable.js';
 import { quotaExceeded } from './quotas.js';
 
@@ -81,6 +83,9 @@ export class RegistryService {
     this.now = opts.clock ?? Date.now;
     this.locks = opts.locks ?? new BlobLocks();
   }
+
+  /** Writes to one upload within this process, in arrival order (across replicas: UploadWriter). */
+  private readonly uploadQueue = new KeyedSerializer();
 
   /** Validates a repository name and finds its project; NAME_UNKNOWN when the project does not exist. */
   async resolveRepository(name: string, known?: Project): Promise<ResolvedRepository> {
@@ -186,11 +191,28 @@ export class RegistryService {
     }
   }
 
-  private async session(repo: ResolvedRepository, id: string): Promise<{ id: string; size: number }> {
+  /** The session and the size the database accepted (the blob store's for a session older than that column). */
+  private async session(repo: ResolvedRepository, id: string): Promise<{ id: string; size: number; claimed: boolean }> {
     const s = await this.stores.uploads.getUpload(id);
-    const size = s && s.repository === repo.name ? await this.blobs.uploadSize(id) : null;
-    if (size === null) throw new HarborError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { uuid: id } });
-    return { id, size };
+    const size = s && s.repository === repo.name ? s.size ?? await this.blobs.uploadSize(id) : null;
+    if (size === null || size === undefined) throw new HarborError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { uuid: id } });
+    return { id, size, claimed: (s?.claimedAt ?? null) !== null };
+  }
+
+  /**
+   * Runs `write` as the upload's only writer (services/upload-writer.ts), one request after the
+   * other within this process as well, so chunks a client sends back to back queue up here.
+   */
+  private writing<T>(repo: ResolvedRepository, id: string, start: number | undefined, write: (w: UploadWriter, size: number) => Promise<T>): Promise<T> {
+    return this.uploadQueue.run(id, async () => {
+      const s = await this.session(repo, id);
+      const at = start ?? s.size;
+      const w = await UploadWriter.claim(this.stores.uploads, id, s.size, at, this.now);
+      // Someone held a claim when we looked: if it was a replica that died writing, drop whatever of
+      // its chunk it stored past the size the database accepted (which the claim just proved is `at`).
+      if (s.claimed) await this.blobs.truncateUpload(id, at).catch(async (e: unknown) => { await w.release(null); throw e; });
+      return write(w, at);
+    });
   }
 
   async uploadStatus(repo: ResolvedRepository, id: string): Promise<number> {
@@ -199,19 +221,35 @@ export class RegistryService {
 
   /** PATCH: appends one chunk; a chunk that does not start at the current size is refused (416). */
   async appendUpload(repo: ResolvedRepository, id: string, body: AsyncIterable<Uint8Array>, chunk: ChunkInfo): Promise<number> {
-    const s = await this.session(repo, id);
-    await this.stores.uploads.touchUpload(id, this.now());
-    const size = await this.blobs.append(id, body, chunk.start ?? s.size, chunk.length);
-    await this.stores.uploads.touchUpload(id, this.now());
-    return size;
+    return this.writing(repo, id, chunk.start, async (w, start) => {
+      let size: number;
+      try {
+        size = await this.blobs.append(id, w.guard(body), start, chunk.length);
+      } catch (e) {
+        await w.release(null).catch(() => false); // the write's own error is the one to report
+        throw e;
+      }
+      if (!(await w.release(size))) throw new HarborError('BLOB_UPLOAD_INVALID', 'another request took the upload over');
+      return size;
+    });
   }
 
   /** PUT ?digest=: the optional last chunk, then verify and commit. */
   async completeUpload(repo: ResolvedRepository, id: string, digest: string | undefined, body: AsyncIterable<Uint8Array> | null, chunk: ChunkInfo): Promise<number> {
     const d = parseDigest(digest, 'digest parameter');
-    const s = await this.session(repo, id);
-    if (body) await this.blobs.append(id, body, chunk.start ?? s.size, chunk.length);
-    return this.commit(repo, id, d.digest);
+    return this.writing(repo, id, chunk.start, async (w, start) => {
+      let size: number | null = null;
+      try {
+        if (body) size = await this.blobs.append(id, w.guard(body), start, chunk.length);
+        const committed = await this.commit(repo, id, d.digest);
+        w.done();
+        return committed;
+      } catch (e) {
+        // The session may be gone (a refused quota ends it): then there is nothing to release.
+        await w.release(size).catch(() => false);
+        throw e;
+      }
+    });
   }
 
   /**

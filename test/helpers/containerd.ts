@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { TEST_ADMIN_PASSWORD } from './admin-auth.js';
 import { HARBORCTL_BIN } from './cli.js';
 import { describeRun, distributionEnv, run, type RunOptions, type RunResult } from './exec.js';
+import { collectLines, makeStop, track } from './registry-process.js';
 
 export const UPSTREAM = '127.0.0.1:5001';
 export const MIRROR_PORT = 5280;
@@ -266,21 +267,7 @@ export class MirrorStack {
  * plugin reading hosts.toml from `certsDir` (config_path), as MicroK8s and kubelet setups do.
  */
 export function containerdToml(dir: string, certsDir: string): string {
-  const cd = join(dir, 'containerd');
-  return `version = 2
-root = "${cd}/root"
-state = "${cd}/state"
-disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
-
-[grpc]
-  address = "${cd}/containerd.sock"
-
-[ttrpc]
-  address = "${cd}/containerd.sock.ttrpc"
-
-[plugins."io.containerd.metadata.v1.bolt"]
-  content_sharing_policy = "isolated"
-
+  return `${coreToml(join(dir, 'containerd'), [])}
 [plugins."io.containerd.grpc.v1.cri"]
   disable_tcp_service = true
   stream_server_address = "127.0.0.1"
@@ -291,4 +278,69 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = "${certsDir}"
 `;
+}
+
+/** Everything but the CRI plugin: root, state and socket under `cd`, and `disabled` plugins besides the snapshotters. */
+function coreToml(cd: string, disabled: string[]): string {
+  const off = [...disabled, 'io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.aufs'];
+  return `version = 2
+root = "${cd}/root"
+state = "${cd}/state"
+disabled_plugins = [${off.map((p) => `"${p}"`).join(', ')}]
+
+[grpc]
+  address = "${cd}/containerd.sock"
+
+[ttrpc]
+  address = "${cd}/containerd.sock.ttrpc"
+
+[plugins."io.containerd.metadata.v1.bolt"]
+  content_sharing_policy = "isolated"
+`;
+}
+
+/** containerd as a plain process on the machine's own network (no namespace): a client of registries on 127.0.0.1. */
+export interface PlainContainerd {
+  pid: number;
+  socket: string;
+  logs: string[];
+  /** `ctr --address SOCKET ...`, to completion; throws on a non-zero exit. */
+  ctr(args: readonly string[]): Promise<RunResult>;
+  stop(): Promise<unknown>;
+}
+
+/**
+ * Debian's containerd with its own root, state and socket in a temp dir, CRI off (nothing but the
+ * content store and the native snapshotter is needed by `ctr images pull/push`, which speak HTTP
+ * themselves); stop() signals exactly its PID and removes the dir.
+ */
+export async function startContainerd(): Promise<PlainContainerd> {
+  const dir = await mkdtemp(join(tmpdir(), 'harborctl-containerd-'));
+  const cd = join(dir, 'containerd');
+  const config = join(dir, 'containerd.toml');
+  await writeFile(config, coreToml(cd, ['io.containerd.grpc.v1.cri']));
+  const logs: string[] = [];
+  const child = spawn('containerd', ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error('could not spawn containerd (apt-get install containerd)');
+  const pid = child.pid;
+  track(pid);
+  collectLines(child, logs);
+  const stop = makeStop('containerd', child, pid, dir, logs);
+  for (let i = 0; i < 300 && !logs.some((l) => l.includes('containerd successfully booted')); i++) {
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    await sleep(100);
+  }
+  if (!logs.some((l) => l.includes('containerd successfully booted'))) {
+    await stop().catch(() => undefined);
+    throw new Error(`containerd never booted\n${logs.slice(-30).join('\n')}`);
+  }
+  const socket = join(cd, 'containerd.sock');
+  return {
+    pid, socket, logs, stop: () => stop(),
+    async ctr(args) {
+      const r = await run('ctr', ['--address', socket, ...args], { timeoutMs: 120_000 });
+      if (r.code !== 0) throw new Error(`ctr failed\n${describeRun(r)}`);
+      return r;
+    },
+  };
 }

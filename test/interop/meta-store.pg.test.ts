@@ -91,7 +91,7 @@ describe('PostgreSQL stores specifics', () => {
     const second = await open(url);
     expect(await second.projects.getProject('keep')).toEqual({ ...p, storageUsed: 3 + m.size });
     expect(await second.content.getManifest('keep/app', 'v1')).toEqual({ digest: m.digest, mediaType: m.mediaType, size: m.size, content: m.content });
-    expect(await second.uploads.getUpload('u-1')).toEqual({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
+    expect(await second.uploads.getUpload('u-1')).toEqual({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20, size: 0, claimedAt: null });
   });
 
   test('timestamps come from the injected clock', async () => {

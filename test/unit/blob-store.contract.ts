@@ -158,6 +158,19 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory): void
         expect(await store.commit(id, digestOf('hello'))).toBe(5);
       });
 
+      test('truncateUpload drops the chunks past a size (a dead writer\'s), keeps what is before it, and the upload goes on from there', async () => {
+        const id = randomUUID();
+        await store.createUpload(id);
+        await store.append(id, source('kept '), 0);
+        await store.truncateUpload(id, 5);
+        expect(await store.uploadSize(id)).toBe(5);
+        await store.append(id, source('lost bytes'), 5);
+        await store.truncateUpload(id, 5);
+        expect(await store.uploadSize(id)).toBe(5);
+        await store.append(id, source('and more'), 5);
+        expect(await store.commit(id, digestOf('kept and more'))).toBe(13);
+      });
+
       test('a source that fails midway leaves the upload exactly as it was, and a retry works', async () => {
         const id = randomUUID();
         await store.createUpload(id);

@@ -106,7 +106,7 @@ describe('SQLite stores specifics', () => {
     expect(await second.content.listTags('keep/app', {})).toEqual(['v1']);
     expect(await second.content.listRepositories({})).toEqual(['keep/app']);
     expect((await second.content.listReferrers('keep/app', m.digest)).map((d) => d.digest)).toEqual([sig.digest]);
-    expect(await second.uploads.getUpload('u-1')).toEqual({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20 });
+    expect(await second.uploads.getUpload('u-1')).toEqual({ id: 'u-1', repository: 'keep/app', createdAt: 10, updatedAt: 20, size: 0, claimedAt: null });
     expect(second.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
   });
 

@@ -1,8 +1,16 @@
 // The blob store: content-addressed bytes, and the upload sessions that become them.
 // Content becomes visible only when an upload is committed under its verified digest.
 import type { Readable, Writable } from 'node:stream';
+import { HarborError } from '../../core/errors.js';
 
 export interface ByteRange { start: number; end: number } // inclusive, as HTTP Range
+
+/** A chunk that does not start where the upload ends (416), with the upload's Range as the client needs it. */
+export function staleChunk(offset: number, size: number, why = ''): HarborError {
+  return new HarborError('RANGE_INVALID', `chunk starts at ${offset} but the upload has ${size} bytes${why}`, {
+    headers: { Range: `0-${Math.max(size - 1, 0)}` },
+  });
+}
 
 /**
  * A blob stream that can also write itself to a sink through a few reused buffers, instead of a new
@@ -44,6 +52,8 @@ export interface BlobStore {
   append(id: string, source: AsyncIterable<Uint8Array>, offset: number, length?: number): Promise<number>;
   /** Verifies the upload's content against `digest` and moves it into place. Returns the size. */
   commit(id: string, digest: string): Promise<number>;
+  /** Drops the upload's bytes past `size`: a chunk whose writer died before the database accepted it. */
+  truncateUpload(id: string, size: number): Promise<void>;
   /** Forgets an upload and its bytes. */
   cancelUpload(id: string): Promise<void>;
   /** Ids of every upload that has bytes on disk (to sweep leftovers of sessions that no longer exist). */

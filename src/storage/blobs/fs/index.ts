@@ -14,7 +14,7 @@ import type { Hash } from 'node:crypto';
 import { HarborError } from '../../../core/errors.js';
 import { newHash, parseDigest, type DigestAlgorithm } from '../../../oci/digest.js';
 import { KeyedSerializer } from '../serial.js';
-import type { BlobStore, ByteRange, SendableBlob } from '../types.js';
+import { staleChunk, type BlobStore, type ByteRange, type SendableBlob } from '../types.js';
 
 interface HashState { algorithm: DigestAlgorithm; hash: Hash; offset: number }
 
@@ -124,9 +124,7 @@ export class FsBlobStore implements BlobStore {
       const size = await this.uploadSize(id);
       if (size === null) throw new HarborError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { id } });
       if (offset !== size) {
-        throw new HarborError('RANGE_INVALID', `chunk starts at ${offset} but the upload has ${size} bytes`, {
-          headers: { Range: `0-${Math.max(size - 1, 0)}` },
-        });
+        throw staleChunk(offset, size);
       }
       // Work on a copy of the running hash so a failed chunk leaves the session untouched.
       const hash = (await this.hashAt(id, size, 'sha256')).copy();
@@ -180,6 +178,15 @@ export class FsBlobStore implements BlobStore {
       this.hashes.delete(id);
       await fsp.rm(join(this.uploadsDir, id), { recursive: true, force: true });
       return size;
+    });
+  }
+
+  truncateUpload(id: string, size: number): Promise<void> {
+    return this.serial.run(id, async () => {
+      const now = await this.uploadSize(id);
+      if (now === null || now <= size) return;
+      await fsp.truncate(this.uploadFile(id), size);
+      if ((this.hashes.get(id)?.offset ?? 0) > size) this.hashes.delete(id);
     });
   }
 

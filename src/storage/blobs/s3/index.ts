@@ -29,8 +29,8 @@
 // append), reads and re-hashes stream, nothing holds a whole blob.
 //
 // Cross-replica concurrency: operations on one upload are serialized within a process; across
-// replicas the registry protocol makes a client send one chunk after the other, and two PUTs of the
-// same chunk key (two replicas appending at the same offset at once) would leave the later one.
+// replicas the registry service lets only the request that claimed the session in the database
+// append (services/upload-writer.ts), so two replicas never PUT the same chunk key at once.
 // Multipart uploads of a process killed mid-append stay as incomplete uploads: the README
 // recommends a bucket lifecycle rule (AbortIncompleteMultipartUpload) as for Distribution's driver.
 import { Readable } from 'node:stream';
@@ -45,7 +45,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { HarborError } from '../../../core/errors.js';
 import { newHash, parseDigest, tryParseDigest, type DigestAlgorithm, type ParsedDigest } from '../../../oci/digest.js';
 import { KeyedSerializer } from '../serial.js';
-import type { BlobStore, ByteRange } from '../types.js';
+import { staleChunk, type BlobStore, type ByteRange } from '../types.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -240,9 +240,7 @@ export class S3BlobStore implements BlobStore {
     return this.serial.run(id, async () => {
       const { size } = await this.existing(id);
       if (offset !== size) {
-        throw new HarborError('RANGE_INVALID', `chunk starts at ${offset} but the upload has ${size} bytes`, {
-          headers: { Range: `0-${Math.max(size - 1, 0)}` },
-        });
+        throw staleChunk(offset, size);
       }
       // A copy of the running hash, only when this process saw every byte so far.
       const known = this.hashes.get(id);
@@ -385,6 +383,17 @@ export class S3BlobStore implements BlobStore {
     // The marker goes last: a crash half-way leaves an upload that still lists and can be cancelled.
     keys.sort((a, b) => Number(a.endsWith('/info')) - Number(b.endsWith('/info')));
     for (const key of keys) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  truncateUpload(id: string, size: number): Promise<void> {
+    return this.serial.run(id, async () => {
+      const prefix = this.uploadPrefix(id);
+      for await (const { key } of this.keys(prefix)) {
+        const m = /^chunk-(\d{16})$/.exec(key.slice(prefix.length));
+        if (m && Number(m[1]) >= size) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      }
+      if ((this.hashes.get(id)?.offset ?? 0) > size) this.hashes.delete(id);
+    });
   }
 
   cancelUpload(id: string): Promise<void> {

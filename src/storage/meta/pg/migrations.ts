@@ -452,6 +452,11 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE scan_reports ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX scan_reports_status ON scan_reports(status, created_at);
   `,
+  /* 7: upload writers: the accepted size and the one request writing the bytes (compare-and-set across replicas), as SQLite's 26 */ `
+  ALTER TABLE uploads ADD COLUMN size BIGINT;
+  ALTER TABLE uploads ADD COLUMN writer TEXT;
+  ALTER TABLE uploads ADD COLUMN claimed_at BIGINT;
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

@@ -1,17 +1,15 @@
 // Upload sessions (table uploads), as sqlite/uploads.ts keeps them.
 import type { UploadSession, UploadStore } from '../index.js';
+import { toUpload, UPLOAD_SQL, type UploadRow } from '../uploads.js';
 import { PgStore } from './common.js';
-
-type Row = { id: string; repository: string; created_at: number; updated_at: number };
-const toUpload = (x: Row): UploadSession => ({ id: x.id, repository: x.repository, createdAt: x.created_at, updatedAt: x.updated_at });
 
 export class PgUploadStore extends PgStore implements UploadStore {
   async createUpload(s: UploadSession): Promise<void> {
-    await this.db.run('INSERT INTO uploads (id, repository, created_at, updated_at) VALUES (?, ?, ?, ?)', s.id, s.repository, s.createdAt, s.updatedAt);
+    await this.db.run('INSERT INTO uploads (id, repository, created_at, updated_at, size) VALUES (?, ?, ?, ?, 0)', s.id, s.repository, s.createdAt, s.updatedAt);
   }
 
   async getUpload(id: string): Promise<UploadSession | null> {
-    const r = await this.db.get<Row>('SELECT id, repository, created_at, updated_at FROM uploads WHERE id = ?', id);
+    const r = await this.db.get<UploadRow>(`SELECT ${UPLOAD_SQL.columns} FROM uploads WHERE id = ?`, id);
     return r ? toUpload(r) : null;
   }
 
@@ -24,6 +22,18 @@ export class PgUploadStore extends PgStore implements UploadStore {
   }
 
   async listUploadsBefore(updatedBefore: number): Promise<UploadSession[]> {
-    return (await this.db.all<Row>('SELECT id, repository, created_at, updated_at FROM uploads WHERE updated_at < ? ORDER BY updated_at', updatedBefore)).map(toUpload);
+    return (await this.db.all<UploadRow>(`SELECT ${UPLOAD_SQL.columns} FROM uploads WHERE updated_at < ? ORDER BY updated_at`, updatedBefore)).map(toUpload);
+  }
+
+  async claimUpload(id: string, offset: number, writer: string, at: number, staleBefore: number): Promise<boolean> {
+    return (await this.db.run(UPLOAD_SQL.claim, writer, at, at, id, offset, staleBefore)) === 1;
+  }
+
+  async renewClaim(id: string, writer: string, at: number): Promise<boolean> {
+    return (await this.db.run(UPLOAD_SQL.renew, at, at, id, writer)) === 1;
+  }
+
+  async releaseUpload(id: string, writer: string, size: number | null, at: number): Promise<boolean> {
+    return (await this.db.run(UPLOAD_SQL.release, size, at, id, writer)) === 1;
   }
 }

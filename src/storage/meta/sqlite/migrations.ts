@@ -589,4 +589,9 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE scan_reports ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX scan_reports_status ON scan_reports(status, created_at);
   `,
+  /* 26: upload writers: the accepted size and the one request writing the bytes (compare-and-set across replicas) */ `
+  ALTER TABLE uploads ADD COLUMN size INTEGER;
+  ALTER TABLE uploads ADD COLUMN writer TEXT;
+  ALTER TABLE uploads ADD COLUMN claimed_at INTEGER;
+  `,
 ];

@@ -1,6 +1,7 @@
 // Upload sessions (table uploads).
 import type Database from 'better-sqlite3';
 import type { UploadSession, UploadStore } from '../index.js';
+import { toUpload, UPLOAD_SQL, type UploadRow } from '../uploads.js';
 import { type Clock, SqliteStore } from './common.js';
 
 export class SqliteUploadStore extends SqliteStore implements UploadStore {
@@ -9,11 +10,14 @@ export class SqliteUploadStore extends SqliteStore implements UploadStore {
   constructor(db: Database.Database, now: Clock) {
     super(db, now);
     this.s = {
-      createUpload: db.prepare('INSERT INTO uploads (id, repository, created_at, updated_at) VALUES (?, ?, ?, ?)'),
-      getUpload: db.prepare('SELECT id, repository, created_at, updated_at FROM uploads WHERE id = ?'),
+      createUpload: db.prepare('INSERT INTO uploads (id, repository, created_at, updated_at, size) VALUES (?, ?, ?, ?, 0)'),
+      getUpload: db.prepare(`SELECT ${UPLOAD_SQL.columns} FROM uploads WHERE id = ?`),
       touchUpload: db.prepare('UPDATE uploads SET updated_at = ? WHERE id = ?'),
       deleteUpload: db.prepare('DELETE FROM uploads WHERE id = ?'),
-      uploadsBefore: db.prepare('SELECT id, repository, created_at, updated_at FROM uploads WHERE updated_at < ? ORDER BY updated_at'),
+      uploadsBefore: db.prepare(`SELECT ${UPLOAD_SQL.columns} FROM uploads WHERE updated_at < ? ORDER BY updated_at`),
+      claim: db.prepare(UPLOAD_SQL.claim),
+      renew: db.prepare(UPLOAD_SQL.renew),
+      release: db.prepare(UPLOAD_SQL.release),
     };
   }
 
@@ -22,7 +26,8 @@ export class SqliteUploadStore extends SqliteStore implements UploadStore {
   }
 
   async getUpload(id: string): Promise<UploadSession | null> {
-    return toUpload(this.s.getUpload.get(id));
+    const r = this.s.getUpload.get(id) as UploadRow | undefined;
+    return r ? toUpload(r) : null;
   }
 
   async touchUpload(id: string, at: number): Promise<void> {
@@ -34,12 +39,18 @@ export class SqliteUploadStore extends SqliteStore implements UploadStore {
   }
 
   async listUploadsBefore(updatedBefore: number): Promise<UploadSession[]> {
-    return (this.s.uploadsBefore.all(updatedBefore) as unknown[]).map((r) => toUpload(r)!);
+    return (this.s.uploadsBefore.all(updatedBefore) as UploadRow[]).map(toUpload);
   }
-}
 
-function toUpload(r: unknown): UploadSession | null {
-  if (!r) return null;
-  const x = r as { id: string; repository: string; created_at: number; updated_at: number };
-  return { id: x.id, repository: x.repository, createdAt: x.created_at, updatedAt: x.updated_at };
+  async claimUpload(id: string, offset: number, writer: string, at: number, staleBefore: number): Promise<boolean> {
+    return this.s.claim.run(writer, at, at, id, offset, staleBefore).changes === 1;
+  }
+
+  async renewClaim(id: string, writer: string, at: number): Promise<boolean> {
+    return this.s.renew.run(at, at, id, writer).changes === 1;
+  }
+
+  async releaseUpload(id: string, writer: string, size: number | null, at: number): Promise<boolean> {
+    return this.s.release.run(size, at, id, writer).changes === 1;
+  }
 }
