@@ -446,6 +446,9 @@ export const MIGRATIONS: string[] = [
     paused BOOLEAN NOT NULL
   );
   `,
+  /* 6: webhook claims (issue 19), as SQLite's 25 */ `
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, address, next_attempt_at, id);
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */
