@@ -127,8 +127,9 @@ export const webhookDeliveryOf = (r: WebhookDeliveryRow): WebhookDelivery => ({
  * perTarget oldest due are read, and Running rows are few (they are leased). `oldestDue` is the
  * backend's join of each `addrs a` with those rows as `w` (SQLite has no LATERAL).
  * Parameters: now, now, perTarget, now, perTarget, limit.
- * A claim of 8 (perTarget 2) from 100k Pending rows: SQLite ~0.3 ms, PostgreSQL ~1 ms, for 1 or
- * 50 addresses; it was 10 s from 10k rows on SQLite, O(n²) (bench/webhook-claim.ts).
+ * A claim of 8 (perTarget 2), 1 or 50 addresses, 1k to 100k Pending: SQLite 0.5-1.3 ms, PostgreSQL
+ * 2-13 ms on a loaded machine, flat in the length; before: SQLite 0.2 s at 1k and 10-49 s at 10k
+ * (O(n²)), PostgreSQL 0.4 s at 100k (bench/webhook-claim.ts).
  */
 export const claimDueSql = (oldestDue: string): string => `WITH RECURSIVE addrs(address) AS (
     SELECT MIN(address) FROM webhook_deliveries WHERE status = 'Pending'
