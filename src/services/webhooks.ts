@@ -187,6 +187,8 @@ export class WebhookService {
   private readonly reading = new Set<Promise<void>>();
   private flushQueued = false;
   private readonly loop: ClaimLoop<WebhookDelivery>;
+  /** Target address → this process's deliveries to it under way. */
+  private readonly busy = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly agents = new Map<boolean, Dispatcher>();
@@ -204,7 +206,13 @@ export class WebhookService {
     this.loop = new ClaimLoop(this.o.concurrency, (room) => {
       const now = this.now();
       return this.stores.webhooks.claim(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), room, this.o.perTarget);
-    }, (d) => this.attempt(d).catch((e: unknown) => this.log.error('webhook delivery failed to record', { id: d.id, error: e })),
+    }, (d) => {
+      this.busy.set(d.target.address, (this.busy.get(d.target.address) ?? 0) + 1);
+      return this.attempt(d).catch((e: unknown) => this.log.error('webhook delivery failed to record', { id: d.id, error: e })).finally(() => {
+        const n = this.busy.get(d.target.address)! - 1;
+        if (n) this.busy.set(d.target.address, n); else this.busy.delete(d.target.address);
+      });
+    },
     (e) => this.log.error('could not claim webhook deliveries', { error: e }));
   }
 
@@ -350,7 +358,9 @@ export class WebhookService {
       }
     }
     if (items.length) await this.stores.webhooks.enqueue(items);
-    this.kick();
+    // Claim them now, unless each goes to a target whose every slot holds one of our deliveries: the
+    // end of one of those claims again (a claim per flush was a transaction per pull under load).
+    if (items.some((i) => (this.busy.get(i.target.address) ?? 0) < this.o.perTarget)) this.kick();
   }
 
   /** Deliveries in flight and how many may be (/jobservice workers). */

@@ -7,7 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { digestOf } from '../../src/oci/digest.js';
 import type { MetaStores } from '../../src/storage/meta/index.js';
 import { openPgStores } from '../../src/storage/meta/pg/index.js';
+import { numberParams } from '../../src/storage/meta/pg/common.js';
 import { MIGRATIONS, migrate } from '../../src/storage/meta/pg/migrations.js';
+import { CLAIM_DUE } from '../../src/storage/meta/pg/webhooks.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { manifestRecord } from '../unit/contract/harness.js';
 import { metaStoresContract } from '../unit/contract/index.js';
@@ -131,5 +133,24 @@ describe('PostgreSQL stores specifics', () => {
     const got = await Promise.allSettled([a.projects.createProject({ name: 'twin', public: false }), b.projects.createProject({ name: 'twin', public: false })]);
     expect(got.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect((got.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' });
+  });
+
+  test('a webhook claim reads a few rows of the queue, not all of it (index probes per address)', async () => {
+    const url = await cluster.database();
+    const s = await open(url);
+    const project = await s.projects.createProject({ name: 'hooks', public: false });
+    const target = (address: string) => ({ type: 'http' as const, address, authHeader: '', skipCertVerify: false, payloadFormat: 'Default' as const });
+    const p = await s.webhooks.createPolicy({ projectId: project.id, name: 'p', description: '', enabled: true, eventTypes: ['PULL_ARTIFACT'],
+      targets: [target('http://a/')], creator: 'admin' });
+    await s.webhooks.enqueue(Array.from({ length: 5000 }, (_, i) =>
+      ({ policyId: p.id, projectId: project.id, eventType: 'PULL_ARTIFACT', event: {}, target: target(`http://receiver-${i % 5}/`) })));
+    const now = new Date(Date.now() + 1000).toISOString();
+    await s.webhooks.claim(now, new Date(Date.now() + 60_000).toISOString(), 3, 2);
+    const [{ 'QUERY PLAN': [plan] }] = await query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(url, `EXPLAIN (ANALYZE, FORMAT JSON) ${numberParams(CLAIM_DUE)}`,
+      [now, now, 2, now, 2, 8]);
+    // Every row any node of the plan produced: the old query's ranked the whole queue (> 5000).
+    type PlanNode = { 'Actual Rows': number; 'Actual Loops': number; Plans?: PlanNode[] };
+    const rows = (n: PlanNode): number => n['Actual Rows'] * n['Actual Loops'] + (n.Plans ?? []).reduce((a, c) => a + rows(c), 0);
+    expect(rows(plan.Plan)).toBeLessThan(200);
   });
 });

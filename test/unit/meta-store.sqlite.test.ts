@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { migrate, openSqliteStores, type SqliteStores } from '../../src/storage/meta/sqlite/index.js';
 import { MIGRATIONS } from '../../src/storage/meta/sqlite/migrations.js';
+import { CLAIM_DUE } from '../../src/storage/meta/sqlite/webhooks.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { manifestRecord } from './contract/harness.js';
 import { metaStoresContract } from './contract/index.js';
@@ -149,6 +150,14 @@ describe('SQLite stores specifics', () => {
       }
     })();
     expect(otherGotWriteLock).toBe(false);
+  });
+
+  test('a webhook claim reads the queue through index searches only, never a scan of it', () => {
+    const s = open(dbPath());
+    const plan = (s.db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_DUE}`).all('x', 'x', 2, 'x', 2, 8) as { detail: string }[]).map((r) => r.detail);
+    expect(plan.some((d) => d.startsWith('SEARCH'))).toBe(true);
+    // Scans only of the CTEs (addrs a, the ranked c) and subqueries; no automatic index over the table either.
+    expect(plan.filter((d) => (d.startsWith('SCAN') && !/^SCAN (a|c|\(subquery-\d+\))$/.test(d)) || /AUTOMATIC.*webhook_deliveries/.test(d))).toEqual([]);
   });
 
   test('close may be called twice', async () => {

@@ -117,3 +117,37 @@ export const webhookDeliveryOf = (r: WebhookDeliveryRow): WebhookDelivery => ({
   target: JSON.parse(r.target) as WebhookDelivery['target'], status: r.status, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
   log: r.log, statusMessage: r.status_message, createdAt: r.created_at, updatedAt: r.updated_at, startTime: r.start_time, endTime: r.end_time,
 });
+
+/**
+ * The ids a claim takes, as both backends select them (WebhookStore.claim): due is Pending and due,
+ * or Running with a lapsed lease; per address the due ones are ranked oldest first and taken while
+ * they and the live Running ones stay within perTarget; of those, the `limit` first by id.
+ * Bounded, whatever the queue's length (issue 19): the addresses with Pending rows are walked one
+ * index probe each (a loose index scan on webhook_deliveries_due), of each address only the
+ * perTarget oldest due are read, and Running rows are few (they are leased). `oldestDue` is the
+ * backend's join of each `addrs a` with those rows as `w` (SQLite has no LATERAL).
+ * Parameters: now, now, perTarget, now, perTarget, limit.
+ * A claim of 8 (perTarget 2), 1 or 50 addresses, 1k to 100k Pending: SQLite 0.5-1.3 ms, PostgreSQL
+ * 2-13 ms on a loaded machine, flat in the length; before: SQLite 0.2 s at 1k and 10-49 s at 10k
+ * (O(n²)), PostgreSQL 0.4 s at 100k (bench/webhook-claim.ts).
+ */
+export const claimDueSql = (oldestDue: string): string => `WITH RECURSIVE addrs(address) AS (
+    SELECT MIN(address) FROM webhook_deliveries WHERE status = 'Pending'
+    UNION ALL
+    SELECT (SELECT MIN(x.address) FROM webhook_deliveries x WHERE x.status = 'Pending' AND x.address > a.address)
+    FROM addrs a WHERE a.address IS NOT NULL
+  ),
+  live AS (SELECT address, COUNT(*) AS n FROM webhook_deliveries WHERE status = 'Running' AND lease_until > ? GROUP BY address),
+  due AS (
+    SELECT w.id, w.address, w.next_attempt_at FROM ${oldestDue}
+    UNION ALL
+    SELECT id, address, next_attempt_at FROM webhook_deliveries WHERE status = 'Running' AND lease_until <= ?
+  )
+  SELECT id FROM (
+    SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.address ORDER BY d.next_attempt_at, d.id) + coalesce(l.n, 0) AS k
+    FROM due d LEFT JOIN live l ON l.address = d.address
+  ) AS c WHERE k <= ? ORDER BY id LIMIT ?`;
+
+/** The perTarget oldest due Pending rows of one address `a.address` (a subquery both backends read). */
+export const OLDEST_DUE_OF_ADDRESS = `SELECT y.id, y.address, y.next_attempt_at FROM webhook_deliveries y
+  WHERE y.status = 'Pending' AND y.address = a.address AND y.next_attempt_at <= ? ORDER BY y.next_attempt_at, y.id LIMIT ?`;

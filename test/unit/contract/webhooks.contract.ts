@@ -57,6 +57,87 @@ export function webhookStoreContract(name: string, factory: StoresFactory): void
       expect(pending).toMatchObject({ total: 2, items: [{ id: ids[3] }, { id: ids[1] }] });
     });
 
+    // The claim's rule, as a model to hold the store to (the store reads the queue with bounded
+    // index probes, issue 19): due is Pending and due or Running with a lapsed lease; per address
+    // the oldest due (next attempt, then id) while they and the live Running stay within perTarget;
+    // of those, the `limit` first by id.
+    type Row = { id: number; address: string; status: string; nextAttemptAt: string };
+    const expectedClaim = (rows: Row[], leases: Map<number, string>, now: string, limit: number, perTarget: number): number[] => {
+      const live = new Map<string, number>();
+      for (const r of rows) if (r.status === 'Running' && leases.get(r.id)! > now) live.set(r.address, (live.get(r.address) ?? 0) + 1);
+      const due = rows.filter((r) => (r.status === 'Pending' && r.nextAttemptAt <= now) || (r.status === 'Running' && leases.get(r.id)! <= now))
+        .sort((a, b) => (a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : a.id - b.id));
+      const taken = new Map<string, number>();
+      const ids = due.filter((r) => {
+        const n = (taken.get(r.address) ?? 0) + 1;
+        taken.set(r.address, n);
+        return n + (live.get(r.address) ?? 0) <= perTarget;
+      }).map((r) => r.id);
+      return ids.sort((a, b) => a - b).slice(0, limit);
+    };
+    /** A deterministic stream of numbers in [0, 1). */
+    const prng = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const queue = async (policyId: number): Promise<Row[]> => (await st.webhooks.listDeliveries(policyId, { offset: 0, limit: 100_000 })).items
+      .map((d) => ({ id: d.id, address: d.target.address, status: d.status, nextAttemptAt: d.nextAttemptAt }));
+
+    test('the queue: with many addresses and a long queue, claims keep the per-target bound and take the oldest due first', async () => {
+      const p = await st.webhooks.createPolicy(policy());
+      const rnd = prng(19);
+      const addresses = Array.from({ length: 25 }, (_, i) => `http://receiver-${i}/`);
+      const enqueue = (n: number) => st.webhooks.enqueue(Array.from({ length: n }, () => {
+        const address = addresses[Math.floor(rnd() * rnd() * addresses.length)];
+        return { policyId: p.id, projectId: st.project.id, eventType: 'PUSH_ARTIFACT', event: {}, target: target(address) };
+      }));
+      await enqueue(1500);
+      const leases = new Map<number, string>();
+      const base = 10 ** 9;
+      for (let round = 0; round < 12; round++) {
+        const now = at(base + round * 100);
+        const [limit, perTarget] = [5 + (round % 4) * 10, 1 + (round % 3)];
+        const expected = expectedClaim(await queue(p.id), leases, now, limit, perTarget);
+        expect(expected.length).toBeGreaterThan(0);
+        const claimed = await st.webhooks.claim(now, at(base + round * 100 + 150), limit, perTarget);
+        expect(claimed.map((d) => d.id)).toEqual(expected);
+        const after = await queue(p.id);
+        for (const d of claimed) leases.set(d.id, at(base + round * 100 + 150));
+        const running = new Map<string, number>();
+        for (const r of after) if (r.status === 'Running' && leases.get(r.id)! > now) running.set(r.address, (running.get(r.address) ?? 0) + 1);
+        expect(Math.max(...running.values())).toBeLessThanOrEqual(perTarget);
+        // Some succeed, some fail and are retried later than newer deliveries, some keep running.
+        for (const d of claimed) {
+          const x = rnd();
+          if (x < 0.4) await st.webhooks.finishAttempt(d.id, { status: 'Success', logLine: 'ok', statusMessage: '' });
+          else if (x < 0.8) {
+            await st.webhooks.finishAttempt(d.id, { status: 'Pending', nextAttemptAt: at(base + round * 100 + Math.floor(rnd() * 300) - 100), logLine: 'retry', statusMessage: 'HTTP 500' });
+          }
+        }
+        if (round % 4 === 3) await enqueue(200);
+      }
+    });
+
+    test('the queue: among many rows, lapsed leases are taken again and live ones hold their slots, each row by one claim only', async () => {
+      const p = await st.webhooks.createPolicy(policy());
+      const addresses = Array.from({ length: 10 }, (_, i) => `http://receiver-${i}/`);
+      await st.webhooks.enqueue(Array.from({ length: 1500 }, (_, i) =>
+        ({ policyId: p.id, projectId: st.project.id, eventType: 'PUSH_ARTIFACT', event: {}, target: target(addresses[i % addresses.length]) })));
+      const leases = new Map<number, string>();
+      const base = 10 ** 9;
+      // Two per address: the first with a lease that lapses at base+100, the second one that does not.
+      const short = await st.webhooks.claim(at(base), at(base + 100), 10, 1);
+      for (const d of short) leases.set(d.id, at(base + 100));
+      const long = await st.webhooks.claim(at(base), at(base + 10 ** 6), 10, 2);
+      for (const d of long) leases.set(d.id, at(base + 10 ** 6));
+      expect([short.length, long.length]).toEqual([10, 10]);
+      const now = at(base + 200);
+      const expected = expectedClaim(await queue(p.id), leases, now, 100, 2);
+      // Two claims at once (replicas): between them, exactly what one claim would take.
+      const [a, b] = await Promise.all([st.webhooks.claim(now, at(base + 10 ** 6), 100, 2), st.webhooks.claim(now, at(base + 10 ** 6), 100, 2)]);
+      expect([...a, ...b].map((d) => d.id).sort((x, y) => x - y)).toEqual(expected);
+      // Each address: its lapsed one again (the oldest due), next to the one whose lease lives.
+      expect(expected).toEqual(short.map((d) => d.id));
+      expect(await st.webhooks.claim(now, at(base + 10 ** 6), 100, 2)).toEqual([]);
+    });
+
     test('the newest delivery of each event type of a policy', async () => {
       const p = await st.webhooks.createPolicy(policy({ eventTypes: ['PUSH_ARTIFACT', 'PULL_ARTIFACT'] }));
       const other = await st.webhooks.createPolicy(policy({ name: 'q' }));

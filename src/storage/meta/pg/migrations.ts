@@ -457,6 +457,9 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE uploads ADD COLUMN writer TEXT;
   ALTER TABLE uploads ADD COLUMN claimed_at BIGINT;
   `,
+  /* 8: webhook claims (issue 19), as SQLite's 27 */ `
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, address, next_attempt_at, id);
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

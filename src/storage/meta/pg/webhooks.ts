@@ -4,11 +4,14 @@
 import type {
   NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
 } from '../index.js';
-import { webhookDeliveryOf, webhookPolicyOf, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
+import { claimDueSql, OLDEST_DUE_OF_ADDRESS, webhookDeliveryOf, webhookPolicyOf, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
 import { PgStore, unique } from './common.js';
 
 /** The advisory lock key of the delivery queue's claims. */
 const CLAIM_LOCK = 0x776562686f6f6b;
+
+/** The ids a claim takes (claimDueSql). */
+export const CLAIM_DUE = claimDueSql(`addrs a CROSS JOIN LATERAL (${OLDEST_DUE_OF_ADDRESS}) w`);
 
 export class PgWebhookStore extends PgStore implements WebhookStore {
   async createPolicy(p: NewWebhookPolicy): Promise<WebhookPolicy> {
@@ -59,14 +62,7 @@ export class PgWebhookStore extends PgStore implements WebhookStore {
   async claim(now: string, leaseUntil: string, limit: number, perTarget: number): Promise<WebhookDelivery[]> {
     return this.tx(async (c) => {
       await c.run('SELECT pg_advisory_xact_lock(?)', CLAIM_LOCK);
-      // Due: Pending and due, or Running with a lapsed lease. Per address, the due ones are numbered
-      // and taken only while they and the live Running ones stay within perTarget.
-      const ids = await c.column<number>(`SELECT id FROM (
-          SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.address ORDER BY d.next_attempt_at, d.id) AS rn,
-            (SELECT COUNT(*) FROM webhook_deliveries r WHERE r.address = d.address AND r.status = 'Running' AND r.lease_until > ?) AS running
-          FROM webhook_deliveries d
-          WHERE (d.status = 'Pending' AND d.next_attempt_at <= ?) OR (d.status = 'Running' AND d.lease_until <= ?)
-        ) AS c WHERE rn + running <= ? ORDER BY id LIMIT ?`, now, now, now, perTarget, limit);
+      const ids = await c.column<number>(CLAIM_DUE, now, now, perTarget, now, perTarget, limit);
       if (ids.length === 0) return [];
       const at = this.iso();
       const rows = await c.all<WebhookDeliveryRow>(`UPDATE webhook_deliveries SET status = 'Running', lease_until = ?, updated_at = ?,

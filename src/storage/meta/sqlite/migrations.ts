@@ -594,4 +594,9 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE uploads ADD COLUMN writer TEXT;
   ALTER TABLE uploads ADD COLUMN claimed_at INTEGER;
   `,
+  /* 27: webhook claims (issue 19) */ `
+  -- The claim's probes: the addresses with Pending rows, the oldest due of one address, the Running
+  -- ones of an address (their lease). Without it a claim read the whole queue.
+  CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(status, address, next_attempt_at, id);
+  `,
 ];

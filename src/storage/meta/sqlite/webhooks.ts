@@ -4,8 +4,11 @@ import type Database from 'better-sqlite3';
 import type {
   NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
 } from '../index.js';
-import { webhookDeliveryOf, webhookPolicyOf, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
+import { claimDueSql, OLDEST_DUE_OF_ADDRESS, webhookDeliveryOf, webhookPolicyOf, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
 import { type Clock, SqliteStore, unique } from './common.js';
+
+/** The ids a claim takes (claimDueSql); SQLite has no LATERAL: each address's rows are found by id among its oldest due. */
+export const CLAIM_DUE = claimDueSql(`addrs a JOIN webhook_deliveries w ON w.id IN (SELECT id FROM (${OLDEST_DUE_OF_ADDRESS}))`);
 
 export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
   private readonly s;
@@ -23,14 +26,7 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
       deletePolicy: db.prepare('DELETE FROM webhook_policies WHERE id = ?'),
       insertDelivery: db.prepare(`INSERT INTO webhook_deliveries (policy_id, project_id, event_type, event, target, address, status, attempts,
         next_attempt_at, log, status_message, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'Pending', 0, ?, '', '', ?, ?)`),
-      // Due: Pending and due, or Running with a lapsed lease. Per address, the due ones are numbered
-      // and taken only while they and the live Running ones stay within perTarget.
-      due: db.prepare(`SELECT id FROM (
-          SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.address ORDER BY d.next_attempt_at, d.id) AS rn,
-            (SELECT COUNT(*) FROM webhook_deliveries r WHERE r.address = d.address AND r.status = 'Running' AND r.lease_until > ?) AS running
-          FROM webhook_deliveries d
-          WHERE (d.status = 'Pending' AND d.next_attempt_at <= ?) OR (d.status = 'Running' AND d.lease_until <= ?)
-        ) AS c WHERE rn + running <= ? ORDER BY id LIMIT ?`).pluck(),
+      due: db.prepare(CLAIM_DUE).pluck(),
       take: db.prepare(`UPDATE webhook_deliveries SET status = 'Running', lease_until = ?, updated_at = ?,
         start_time = coalesce(start_time, ?) WHERE id = ?`),
       finish: db.prepare(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = coalesce(?, next_attempt_at),
@@ -78,7 +74,7 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
 
   async claim(now: string, leaseUntil: string, limit: number, perTarget: number): Promise<WebhookDelivery[]> {
     return this.db.transaction(() => {
-      const ids = this.s.due.all(now, now, now, perTarget, limit) as number[];
+      const ids = this.s.due.all(now, now, perTarget, now, perTarget, limit) as number[];
       const at = this.iso();
       for (const id of ids) this.s.take.run(leaseUntil, at, at, id);
       return ids.map((id) => webhookDeliveryOf(this.s.getDelivery.get(id) as WebhookDeliveryRow));
