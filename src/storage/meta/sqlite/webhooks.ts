@@ -4,11 +4,26 @@ import type Database from 'better-sqlite3';
 import type {
   NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
 } from '../index.js';
-import { claimDueSql, OLDEST_DUE_OF_ADDRESS, webhookDeliveryOf, webhookPolicyOf, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
+import { pickDue, webhookDeliveryOf, webhookPolicyOf, type DueRow, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
 import { type Clock, SqliteStore, unique } from './common.js';
 
-/** The ids a claim takes (claimDueSql); SQLite has no LATERAL: each address's rows are found by id among its oldest due. */
-export const CLAIM_DUE = claimDueSql(`addrs a JOIN webhook_deliveries w ON w.id IN (SELECT id FROM (${OLDEST_DUE_OF_ADDRESS}))`);
+/** What a claim reads (pickDue ranks it): each an index search of webhook_deliveries_due, whatever the queue's length. */
+export const CLAIM_PARTS = {
+  /** The addresses with Pending rows, one probe each (a loose index scan). */
+  pendingAddresses: `WITH RECURSIVE addrs(address) AS (
+      SELECT MIN(address) FROM webhook_deliveries WHERE status = 'Pending'
+      UNION ALL
+      SELECT (SELECT MIN(x.address) FROM webhook_deliveries x WHERE x.status = 'Pending' AND x.address > a.address)
+      FROM addrs a WHERE a.address IS NOT NULL
+    ) SELECT address FROM addrs WHERE address IS NOT NULL`,
+  /** Per address, the Running ones whose lease is live. */
+  live: `SELECT address, COUNT(*) AS n FROM webhook_deliveries WHERE status = 'Running' AND lease_until > ? GROUP BY address`,
+  /** Running ones whose lease lapsed: due again. */
+  lapsed: `SELECT id, address, next_attempt_at FROM webhook_deliveries WHERE status = 'Running' AND lease_until <= ?`,
+  /** One address's perTarget oldest due Pending rows. */
+  oldestDue: `SELECT id, address, next_attempt_at FROM webhook_deliveries
+    WHERE status = 'Pending' AND address = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+};
 
 export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
   private readonly s;
@@ -26,7 +41,10 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
       deletePolicy: db.prepare('DELETE FROM webhook_policies WHERE id = ?'),
       insertDelivery: db.prepare(`INSERT INTO webhook_deliveries (policy_id, project_id, event_type, event, target, address, status, attempts,
         next_attempt_at, log, status_message, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'Pending', 0, ?, '', '', ?, ?)`),
-      due: db.prepare(CLAIM_DUE).pluck(),
+      pendingAddresses: db.prepare(CLAIM_PARTS.pendingAddresses).pluck(),
+      live: db.prepare(CLAIM_PARTS.live),
+      lapsed: db.prepare(CLAIM_PARTS.lapsed),
+      oldestDue: db.prepare(CLAIM_PARTS.oldestDue),
       take: db.prepare(`UPDATE webhook_deliveries SET status = 'Running', lease_until = ?, updated_at = ?,
         start_time = coalesce(start_time, ?) WHERE id = ?`),
       finish: db.prepare(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = coalesce(?, next_attempt_at),
@@ -74,7 +92,10 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
 
   async claim(now: string, leaseUntil: string, limit: number, perTarget: number): Promise<WebhookDelivery[]> {
     return this.db.transaction(() => {
-      const ids = this.s.due.all(now, now, perTarget, now, perTarget, limit) as number[];
+      const live = new Map((this.s.live.all(now) as { address: string; n: number }[]).map((r) => [r.address, r.n]));
+      const due = this.s.lapsed.all(now) as DueRow[];
+      for (const address of this.s.pendingAddresses.all() as string[]) due.push(...(this.s.oldestDue.all(address, now, perTarget) as DueRow[]));
+      const ids = pickDue(due, live, perTarget, limit);
       const at = this.iso();
       for (const id of ids) this.s.take.run(leaseUntil, at, at, id);
       return ids.map((id) => webhookDeliveryOf(this.s.getDelivery.get(id) as WebhookDeliveryRow));
