@@ -60,6 +60,8 @@ const HELP = `usage: npm run bench [-- options]
   --only observe        manifest GET by tag at c1 and c16 (--duration, --warmup), --runs rounds alternating
                         A (audit of pulls, webhooks, metrics off) and B (all on: a PULL_ARTIFACT webhook to a
                         receiver of the bench, /metrics scraped every second); B ÷ A, webhooks received
+  --observe-events LIST observe: the event types of B's webhook policy (default PULL_ARTIFACT; e.g.
+                        PUSH_ARTIFACT,DELETE_ARTIFACT for a policy that a pull does not trigger)
   --only replicas       a real PostgreSQL 15, radosgw and HAProxy (Debian's; fails at once without them):
                         manifest GET c16 through HAProxy to 1 vs 2 replicas; a --blob-mib blob pushed and
                         pulled through one replica on S3 vs the filesystem; as ratios
@@ -76,7 +78,17 @@ interface Options {
   runs: number; blobMiB: number; chunkMiB: number; duration: number; warmup: number;
   images: number; imageConcurrency: number; only: Set<Phase>; out: string; write: boolean; keep: boolean;
   scaleRepos: number; scaleTags: number; scaleReps: number; clients: number; concurrentSeconds: number; concurrentMiB: number; hugeGiB: number;
+  /** The event types of observe B's webhook policy. */
+  observeEvents: string[];
   profileDir?: string; nodeFlags: string[]; argv: string[];
+}
+
+/** --observe-events: Harbor's event type names, upper case, comma separated. */
+function observeEvents(v: string | undefined): string[] {
+  const events = (v ?? 'PULL_ARTIFACT').split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = events.find((e) => !/^[A-Z_]{1,40}$/.test(e));
+  if (!events.length || bad !== undefined) throw new Error(`--observe-events: event types such as PULL_ARTIFACT,PUSH_ARTIFACT${bad ? ` (not ${JSON.stringify(bad)})` : ''}`);
+  return events;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -89,6 +101,7 @@ function parseOptions(argv: string[]): Options {
       'no-write': { type: 'boolean' }, keep: { type: 'boolean' }, profile: { type: 'string' }, 'node-flags': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       'scale-repos': { type: 'string' }, 'scale-tags': { type: 'string' }, 'scale-reps': { type: 'string' }, clients: { type: 'string' },
       'concurrent-seconds': { type: 'string' }, 'concurrent-mib': { type: 'string' }, 'huge-gib': { type: 'string' },
+      'observe-events': { type: 'string' },
     },
     strict: true,
   });
@@ -123,6 +136,7 @@ function parseOptions(argv: string[]): Options {
     concurrentSeconds: int('concurrent-seconds', values['concurrent-seconds'], 60, 1, 3600),
     concurrentMiB: int('concurrent-mib', values['concurrent-mib'], 10, 1, 1024),
     hugeGiB: int('huge-gib', values['huge-gib'], 10, 1, 1024),
+    observeEvents: observeEvents(values['observe-events']),
     only,
     out: resolve(PROJECT_ROOT, values.out ?? 'docs/benchmarks.md'),
     write: !values['no-write'] && values.profile === undefined && values['node-flags'] === undefined,
@@ -473,7 +487,7 @@ class Bench {
 
   async observePhase(): Promise<void> {
     const { o, workDir, raw, warnings, cleanup } = this;
-    this.observe = await observePhase({ workDir, projectRoot: PROJECT_ROOT, rounds: o.runs, duration: o.duration, warmup: o.warmup, say, raw, warnings, cleanup });
+    this.observe = await observePhase({ workDir, projectRoot: PROJECT_ROOT, rounds: o.runs, duration: o.duration, warmup: o.warmup, events: o.observeEvents, say, raw, warnings, cleanup });
   }
 
   async replicasPhase(): Promise<void> {

@@ -7,8 +7,8 @@ import { replicasRows, type ReplicasResult } from '../../bench/replicas.js';
 const run = (rps: number, p50ms = 1, p99ms = 5, cpu = 1, drainCpu = 0): ObserveRun =>
   ({ requests: rps, rps, p50ms, p99ms, non2xx: 0, socketErrors: 0, cpu, drainCpu });
 
-function result(a: ObserveRun[], b: ObserveRun[], deliveries = 10, pulls = 10): ObserveResult {
-  return { runs: { A: { 1: a, 16: a }, B: { 1: b, 16: b } }, deliveries, pulls, wrkGets: pulls, scrapes: 3, scrapeErrors: 0 };
+function result(a: ObserveRun[], b: ObserveRun[], deliveries = 10, pulls = 10, events = ['PULL_ARTIFACT']): ObserveResult {
+  return { runs: { A: { 1: a, 16: a }, B: { 1: b, 16: b } }, events, deliveries, pulls, wrkGets: pulls, scrapes: 3, scrapeErrors: 0 };
 }
 
 const verdict = (r: ReturnType<typeof observeRows>[number]): boolean | undefined => r.target?.met(r.values.harborctl!, NaN);
@@ -46,6 +46,15 @@ describe('observe rows', () => {
     expect(verdict(last(10, 10))).toBe(true);
     expect(verdict(last(9, 10))).toBe(false);
     expect(last(9, 10).notes?.harborctl).toBe('(9 of 10)');
+  });
+
+  test('with a policy a pull does not trigger (--observe-events), no pull may be delivered', () => {
+    const a = [run(1000), run(1000), run(1000)];
+    const last = (d: number) => observeRows(result(a, a, d, 10, ['PUSH_ARTIFACT'])).at(-1)!;
+    expect(last(0).target?.text).toBe('none (no PULL_ARTIFACT in the policy)');
+    expect(verdict(last(0))).toBe(true);
+    expect(verdict(last(1))).toBe(false);
+    expect(row(observeRows(result(a, a, 0, 10, ['PUSH_ARTIFACT'])), 'req/s').figure).toContain('webhook for PUSH_ARTIFACT');
   });
 });
 
