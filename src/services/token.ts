@@ -59,6 +59,11 @@ export class TokenService {
     this.keyReady.catch(() => undefined); // told by every token request that waits for it
   }
 
+  /** Until the signing key is there (a start loading or generating it), what to wait on before verify(); then undefined. */
+  get loadingKey(): Promise<unknown> | undefined {
+    return this.key ? undefined : this.keyReady;
+  }
+
   /** The actions of one requested scope that the caller is allowed (creator.go's filters). */
   async grant(p: Principal, want: AccessEntry): Promise<string[]> {
     if (want.type === 'registry') {

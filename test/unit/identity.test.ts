@@ -253,18 +253,20 @@ describe('with a store', () => {
     await expect(ensureAdmin(meta, new UserService(meta), dir, createLogger('silent'), 'weak')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
-  test('tokens while the key is still being made: verify refuses, issue and pullToken wait for it', async () => {
+  test('tokens while the key is still being made: verify refuses (the /v2 check waits on loadingKey first), issue and pullToken wait for it', async () => {
     const admin = await new UserService(meta).createAdmin('Admin12345');
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     let give!: (k: { privateKey: typeof privateKey; publicKey: ReturnType<typeof publicKeyOf>; kid: string }) => void;
     const coming = new Promise<{ privateKey: typeof privateKey; publicKey: ReturnType<typeof publicKeyOf>; kid: string }>((r) => { give = r; });
     const tokens = new TokenService(meta, new AccessControl(meta), coming);
+    expect(tokens.loadingKey).toBeInstanceOf(Promise);
     expect(() => tokens.verify('a.b.c')).toThrow(/the token service is starting/);
     const issued = tokens.issue({ kind: 'user', user: admin }, ['repository:p/app:pull']);
     const pull = tokens.pullToken('scan', 'p/app', 60);
     give({ privateKey, publicKey: publicKeyOf(privateKey), kid: 'K' });
     expect(tokens.verify((await issued).token).subject).toBe(admin.username);
     expect(tokens.verify(await pull).access).toEqual([{ type: 'repository', name: 'p/app', actions: ['pull'] }]);
+    expect(tokens.loadingKey).toBeUndefined();
   });
 
   test('the token key is generated once into the database (no file) and loaded again with the same kid, from another data dir too', async () => {

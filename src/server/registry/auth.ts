@@ -67,6 +67,9 @@ export async function authorizeRegistry(ctx: RequestContext, deps: RegistryAuthD
   if (bearer) {
     let grant: TokenGrant;
     try {
+      // A token sent while this process still loads its key (just started) waits for it, not a 401.
+      const loading = deps.tokens.loadingKey;
+      if (loading) await loading;
       grant = deps.tokens.verify(bearer[1]);
     } catch (e) {
       throw unauthorized(ctx, need, e instanceof Error ? e.message : 'invalid token');
