@@ -15,7 +15,7 @@ import { parseStoredJson } from '../core/json.js';
 import { accessoryType } from './artifacts.js';
 import { BlobLocks } from './blob-locks.js';
 import { ManifestCache } from './manifest-cache.js';
-import { UploadWriter } from './upload-writer.js';
+import { tookOver, UploadWriter } from './upload-writer.js';
 import type { TagGuardFor } from './immutable.js';
 import { quotaExceeded } from './quotas.js';
 
@@ -229,7 +229,7 @@ export class RegistryService {
         await w.release(null).catch(() => false); // the write's own error is the one to report
         throw e;
       }
-      if (!(await w.release(size))) throw new HarborError('BLOB_UPLOAD_INVALID', 'another request took the upload over');
+      if (!(await w.release(size))) throw tookOver();
       return size;
     });
   }

@@ -64,4 +64,5 @@ export class UploadWriter {
   }
 }
 
-const tookOver = (): HarborError => new HarborError('BLOB_UPLOAD_INVALID', 'another request took the upload over');
+/** What a writer whose claim another request took over is told. */
+export const tookOver = (): HarborError => new HarborError('BLOB_UPLOAD_INVALID', 'another request took the upload over');
