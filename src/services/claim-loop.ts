@@ -1,6 +1,7 @@
 // A bounded pool of workers fed from a durable queue (webhook deliveries, replication tasks): it
 // claims what is due while fewer than `concurrency` items run, runs each, and claims again when one
 // ends or when kick() is called. One claim at a time: a kick during a claim makes it look again.
+// A claim starts on the turn of the event loop after the kick, so kicks of one turn share it.
 export class ClaimLoop<T> {
   private running = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -22,7 +23,9 @@ export class ClaimLoop<T> {
       return;
     }
     this.ticking = true;
-    void (async () => {
+    // On the next turn of the loop, so that the items that end in one poll of the event loop are
+    // followed by one claim, not one each.
+    setImmediate(async () => {
       try {
         do {
           this.again = false;
@@ -37,7 +40,7 @@ export class ClaimLoop<T> {
       } finally {
         this.ticking = false;
       }
-    })();
+    });
   }
 
   private start(item: T): void {

@@ -79,3 +79,48 @@ test('events queued for a target whose slots this process fills cost no claim; t
   expect(rx.count()).toBe(22);
   expect((await stores.webhooks.listDeliveries(1, { offset: 0, limit: 100 }, ['Success'])).total).toBe(22);
 });
+
+test('an ended attempt is recorded by the claim that follows it, in its transaction; a claim that fails keeps it for the next', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'harborctl-webhook-claims-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const stores: SqliteStores = openSqliteStores(join(dir, 'meta.db'));
+  cleanup.push(() => stores.close());
+  const rx = await heldReceiver();
+  rx.release();
+  const project = await stores.projects.createProject({ name: 'hooks', public: false });
+  await stores.webhooks.createPolicy({ projectId: project.id, name: 'p', description: '', enabled: true, eventTypes: ['PULL_ARTIFACT'],
+    targets: [{ type: 'http', address: rx.url, authHeader: '', skipCertVerify: false, payloadFormat: 'Default' }], creator: 'admin' });
+  const given: number[][] = [];
+  let failNext = false;
+  let finishes = 0;
+  const webhooks: WebhookStore = Object.create(stores.webhooks, {
+    claim: { value: (...a: Parameters<WebhookStore['claim']>) => {
+      given.push((a[4] ?? []).map((f) => f.id));
+      if (failNext && a[4]?.length) {
+        failNext = false;
+        return Promise.reject(new Error('database is locked'));
+      }
+      return stores.webhooks.claim(...a);
+    } },
+    finishAttempt: { value: (...a: Parameters<WebhookStore['finishAttempt']>) => { finishes++; return stores.webhooks.finishAttempt(...a); } },
+  });
+  const svc = new WebhookService({ webhooks, projects: stores.projects }, {} as AccessControl, {} as SecretBox, createLogger('silent'),
+    { perTarget: 1, concurrency: 1, pollMs: 3_600_000 });
+  await svc.start();
+  cleanup.push(() => svc.close());
+  const pull = (): WebhookEvent => ({ type: 'PULL_ARTIFACT', projectId: project.id, occurAt: 0, operator: 'u', data: {} });
+  failNext = true;
+  svc.emit(pull());
+  await svc.idle();
+  // The delivery was made; the claim that was to record it failed, so it is still Running.
+  expect(rx.count()).toBe(1);
+  expect(await stores.webhooks.getDelivery(1)).toMatchObject({ status: 'Running', attempts: 0 });
+  // The next claim (a new event kicks one) records it, then takes and delivers the new one.
+  svc.emit(pull());
+  await svc.idle();
+  expect(rx.count()).toBe(2);
+  expect(given.filter((ids) => ids.includes(1))).toEqual([[1], [1]]);
+  expect(await stores.webhooks.getDelivery(1)).toMatchObject({ status: 'Success', attempts: 1 });
+  expect(await stores.webhooks.getDelivery(2)).toMatchObject({ status: 'Success', attempts: 1 });
+  expect(finishes).toBe(0);
+});

@@ -66,6 +66,9 @@ export interface WebhookAttempt {
   statusMessage: string;
 }
 
+/** An attempt of one claimed delivery, to be recorded. */
+export interface FinishedAttempt { id: number; attempt: WebhookAttempt }
+
 export interface WebhookStore {
   /** CONFLICT when the project has a policy of that name. */
   createPolicy(p: NewWebhookPolicy): Promise<WebhookPolicy>;
@@ -82,8 +85,10 @@ export interface WebhookStore {
    * Takes up to `limit` due deliveries (Pending and due, or Running with an expired lease), marks
    * them Running until `leaseUntil`, and returns them oldest first. No target (address) gets more
    * than `perTarget` Running deliveries with a live lease, counting those already running.
+   * `finished` attempts are recorded first (as finishAttempt), in the same transaction: a process
+   * that ends a delivery and takes the next pays one commit, not two.
    */
-  claim(now: string, leaseUntil: string, limit: number, perTarget: number): Promise<WebhookDelivery[]>;
+  claim(now: string, leaseUntil: string, limit: number, perTarget: number, finished?: FinishedAttempt[]): Promise<WebhookDelivery[]>;
   /** Records an attempt of a claimed delivery (attempts + 1, the log line appended). */
   finishAttempt(id: number, a: WebhookAttempt): Promise<void>;
   /** A policy's deliveries, newest first; only those whose status is one of `statuses` when it is non-empty. */

@@ -57,6 +57,25 @@ export function webhookStoreContract(name: string, factory: StoresFactory): void
       expect(pending).toMatchObject({ total: 2, items: [{ id: ids[3] }, { id: ids[1] }] });
     });
 
+    test('the queue: a claim records the attempts it is given first, in its transaction, so their slots are free for it', async () => {
+      const p = await st.webhooks.createPolicy(policy());
+      const item = { policyId: p.id, projectId: st.project.id, eventType: 'PULL_ARTIFACT', event: {}, target: target('http://a/') };
+      const ids = await st.webhooks.enqueue([item, item, item, item]);
+      const now = new Date().toISOString();
+      expect((await st.webhooks.claim(now, at(10 ** 9), 10, 2)).map((d) => d.id)).toEqual([ids[0], ids[1]]);
+      // Both slots of http://a/ are held; the attempts given to the claim free them for it.
+      const next = await st.webhooks.claim(now, at(10 ** 9), 10, 2, [
+        { id: ids[0], attempt: { status: 'Success', logLine: 'a1', statusMessage: '' } },
+        { id: ids[1], attempt: { status: 'Pending', nextAttemptAt: at(10 ** 9), logLine: 'b1', statusMessage: 'HTTP 500' } },
+      ]);
+      expect(next.map((d) => d.id)).toEqual([ids[2], ids[3]]);
+      expect(await st.webhooks.getDelivery(ids[0])).toMatchObject({ status: 'Success', attempts: 1, log: 'a1\n', endTime: expect.any(String) });
+      expect(await st.webhooks.getDelivery(ids[1])).toMatchObject({ status: 'Pending', attempts: 1, log: 'b1\n', statusMessage: 'HTTP 500' });
+      // A claim of nothing still records what it is given.
+      expect(await st.webhooks.claim(now, at(10 ** 9), 0, 2, [{ id: ids[2], attempt: { status: 'Error', logLine: 'c1', statusMessage: 'HTTP 404' } }])).toEqual([]);
+      expect(await st.webhooks.getDelivery(ids[2])).toMatchObject({ status: 'Error', attempts: 1, statusMessage: 'HTTP 404' });
+    });
+
     // The claim's rule, as a model to hold the store to (the store reads the queue with bounded
     // index probes, issue 19): due is Pending and due or Running with a lapsed lease; per address
     // the oldest due (next attempt, then id) while they and the live Running stay within perTarget;

@@ -460,6 +460,9 @@ export const MIGRATIONS: string[] = [
   /* 8: webhook claims (issue 19), as SQLite's 27 */ `
   CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, address, next_attempt_at, id);
   `,
+  /* 9: as SQLite's 28: webhook_deliveries_open is read by no query */ `
+  DROP INDEX IF EXISTS webhook_deliveries_open;
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

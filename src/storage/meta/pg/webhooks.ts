@@ -2,10 +2,10 @@
 // sqlite/webhooks.ts. Claims from several replicas take a transaction-level advisory lock, so the
 // per-target bound counts every replica's running deliveries.
 import type {
-  NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
+  FinishedAttempt, NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
 } from '../index.js';
 import { claimDueSql, OLDEST_DUE_OF_ADDRESS, webhookDeliveryOf, webhookPolicyOf, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
-import { PgStore, unique } from './common.js';
+import { type Conn, PgStore, unique } from './common.js';
 
 /** The advisory lock key of the delivery queue's claims. */
 const CLAIM_LOCK = 0x776562686f6f6b;
@@ -59,8 +59,10 @@ export class PgWebhookStore extends PgStore implements WebhookStore {
     items.map((d) => JSON.stringify(d.target)), items.map((d) => d.target.address));
   }
 
-  async claim(now: string, leaseUntil: string, limit: number, perTarget: number): Promise<WebhookDelivery[]> {
+  async claim(now: string, leaseUntil: string, limit: number, perTarget: number, finished: FinishedAttempt[] = []): Promise<WebhookDelivery[]> {
     return this.tx(async (c) => {
+      for (const f of finished) await this.finish(c, f.id, f.attempt);
+      if (limit <= 0) return [];
       await c.run('SELECT pg_advisory_xact_lock(?)', CLAIM_LOCK);
       const ids = await c.column<number>(CLAIM_DUE, now, now, perTarget, now, perTarget, limit);
       if (ids.length === 0) return [];
@@ -72,8 +74,12 @@ export class PgWebhookStore extends PgStore implements WebhookStore {
   }
 
   async finishAttempt(id: number, a: WebhookAttempt): Promise<void> {
+    await this.finish(this.db, id, a);
+  }
+
+  private async finish(c: Conn, id: number, a: WebhookAttempt): Promise<void> {
     const at = this.iso();
-    await this.db.run(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = coalesce(?, next_attempt_at),
+    await c.run(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = coalesce(?, next_attempt_at),
         lease_until = NULL, log = log || ?, status_message = ?, updated_at = ?, end_time = ? WHERE id = ?`,
     a.status, a.nextAttemptAt ?? null, `${a.logLine}\n`, a.statusMessage.slice(0, 1000), at, a.status === 'Pending' ? null : at, id);
   }

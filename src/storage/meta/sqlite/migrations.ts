@@ -599,4 +599,8 @@ export const MIGRATIONS: string[] = [
   -- ones of an address (their lease). Without it a claim read the whole queue.
   CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(status, address, next_attempt_at, id);
   `,
+  /* 28: webhook_deliveries_open is read by no query since 27 (the claim reads webhook_deliveries_due); each
+     delivery written or finished paid for it */ `
+  DROP INDEX IF EXISTS webhook_deliveries_open;
+  `,
 ];

@@ -2,7 +2,7 @@
 // Event types and targets are kept as JSON text: they are read and written whole with the policy.
 import type Database from 'better-sqlite3';
 import type {
-  NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
+  FinishedAttempt, NewWebhookDelivery, NewWebhookPolicy, WebhookAttempt, WebhookDelivery, WebhookPolicy, WebhookPolicyPatch, WebhookStore,
 } from '../index.js';
 import { pickDue, webhookDeliveryOf, webhookPolicyOf, type DueRow, type WebhookDeliveryRow, type WebhookPolicyRow } from '../webhooks.js';
 import { type Clock, SqliteStore, unique } from './common.js';
@@ -90,8 +90,10 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
       JSON.stringify(d.event), JSON.stringify(d.target), d.target.address, at, at, at).lastInsertRowid)))();
   }
 
-  async claim(now: string, leaseUntil: string, limit: number, perTarget: number): Promise<WebhookDelivery[]> {
+  async claim(now: string, leaseUntil: string, limit: number, perTarget: number, finished: FinishedAttempt[] = []): Promise<WebhookDelivery[]> {
     return this.db.transaction(() => {
+      for (const f of finished) this.finish(f.id, f.attempt);
+      if (limit <= 0) return [];
       const live = new Map((this.s.live.all(now) as { address: string; n: number }[]).map((r) => [r.address, r.n]));
       const due = this.s.lapsed.all(now) as DueRow[];
       for (const address of this.s.pendingAddresses.all() as string[]) due.push(...(this.s.oldestDue.all(address, now, perTarget) as DueRow[]));
@@ -103,6 +105,10 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
   }
 
   async finishAttempt(id: number, a: WebhookAttempt): Promise<void> {
+    this.finish(id, a);
+  }
+
+  private finish(id: number, a: WebhookAttempt): void {
     const at = this.iso();
     this.s.finish.run(a.status, a.nextAttemptAt ?? null, `${a.logLine}\n`, a.statusMessage.slice(0, 1000), at, a.status === 'Pending' ? null : at, id);
   }
