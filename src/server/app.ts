@@ -1,5 +1,6 @@
 // Builds the whole registry from a config: stores, services, the HTTP server (not yet listening),
 // the first-start defaults and the upload purger. `close()` undoes all of it.
+import { existsSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -50,7 +51,7 @@ import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetaStores } from '../storage/meta/index.js';
 import { type DbConfig, redactDbUrl } from '../storage/meta/db-url.js';
 import { openSqliteStores } from '../storage/meta/sqlite/index.js';
-import { ensureAdmin, ensureLibrary, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
+import { ensureAdmin, ensureLibrary, firstAdminPassword, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
 import { createHttpServer } from './http.js';
 import { createMetricsServer, ServerMetrics } from './metrics.js';
 
@@ -169,8 +170,11 @@ function sbomLimitsFromEnv(): Partial<ScanLimits> {
 
 export async function createApp(cfg: AppConfig): Promise<App> {
   await fsp.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
+  const db: DbConfig = cfg.db ?? { kind: 'sqlite', path: join(cfg.dataDir, 'registry.db') };
+  // A first start: the admin's password hash is made on the thread pool while the database is created.
+  const firstAdmin = db.kind === 'sqlite' && !existsSync(db.path) ? firstAdminPassword(cfg.adminPassword) : undefined;
   const blobs = await openBlobStore(cfg.storage ?? { kind: 'file', dir: join(cfg.dataDir, 'blobs') });
-  const stores = await openMetaStores(cfg.db ?? { kind: 'sqlite', path: join(cfg.dataDir, 'registry.db') }, cfg.clock);
+  const stores = await openMetaStores(db, cfg.clock);
   // Token pulls read project rows through a cache of at most 1 s; a project write made here drops it.
   const projectRows = new ProjectRowCache(stores.projects, cfg.clock);
   stores.projects = projectRows.wrapWrites(stores.projects);
@@ -270,7 +274,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
     },
   });
 
-  await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice);
+  await ensureAdmin(stores, users, cfg.dataDir, cfg.log, cfg.adminPassword, cfg.notice, firstAdmin);
   await ensureLibrary(stores, cfg.log);
   const tokens = new TokenService(stores, access, tokenKey, { clock: cfg.clock, ttlSec: cfg.tokenTtlSec });
   await registry.purgeUploads();

@@ -13,6 +13,7 @@ import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { libtrustKeyId, publicKeyOf } from '../core/jwt.js';
 import { HarborError } from '../core/errors.js';
+import { hashPassword } from '../core/passwords.js';
 import type { Logger } from '../core/log.js';
 import type { TokenKey } from '../services/token.js';
 import { checkPasswordPolicy, generatePassword, type UserService } from '../services/users.js';
@@ -42,19 +43,34 @@ async function firstOf(create: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
+/** The first start's admin password and its hash (scrypt, ~50 ms on the thread pool), started at once. */
+export interface FirstAdminPassword { password: string; generated: boolean; hash: Promise<string> }
+
 /**
- * Creates the `admin` system admin on first start. The password is `given` (AppConfig), else
- * HARBOR_ADMIN_PASSWORD, else generated and printed once to stderr; it is kept in admin.password.
+ * The admin's first password: `given` (AppConfig), else HARBOR_ADMIN_PASSWORD, else generated
+ * (BAD_REQUEST when a given one breaks the password policy). Its hash starts now, so that a fresh
+ * start makes it while the database is created.
  */
-export async function ensureAdmin(stores: Pick<MetaStores, 'identity'>, users: UserService, dataDir: string, log: Logger,
-  given: string | undefined, stderr: { write(s: string): unknown } = process.stderr): Promise<void> {
-  if (await stores.identity.getUserByName('admin')) return;
+export function firstAdminPassword(given: string | undefined): FirstAdminPassword {
   const password = given ?? process.env.HARBOR_ADMIN_PASSWORD;
   const generated = password === undefined || password === '';
   const pw = generated ? generatePassword() : password;
   if (!generated) checkPasswordPolicy(pw);
+  const hash = hashPassword(pw);
+  hash.catch(() => undefined); // awaited by ensureAdmin; a start that fails before it must not also fail on this
+  return { password: pw, generated, hash };
+}
+
+/**
+ * Creates the `admin` system admin on first start, with `first` (firstAdminPassword(given) when not
+ * given); a generated password is printed once to stderr. The password is kept in admin.password.
+ */
+export async function ensureAdmin(stores: Pick<MetaStores, 'identity'>, users: UserService, dataDir: string, log: Logger,
+  given: string | undefined, stderr: { write(s: string): unknown } = process.stderr, first?: FirstAdminPassword): Promise<void> {
+  if (await stores.identity.getUserByName('admin')) return;
+  const { password: pw, generated, hash } = first ?? firstAdminPassword(given);
   // Another replica starting at the same moment may create it first: then it is there, and this one is done.
-  if (await firstOf(() => users.createAdmin(pw))) return;
+  if (await firstOf(() => users.createAdmin(pw, hash))) return;
   await writeSecretFile(join(dataDir, ADMIN_PASSWORD_FILE), pw + '\n');
   if (generated) {
     // The one place a secret is printed: once, to the operator's terminal, never into the log.

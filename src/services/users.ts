@@ -72,8 +72,10 @@ export class UserService {
   }
 
   /** The first-start admin: a system admin named `admin` (Harbor's user id 1). */
-  async createAdmin(password: string): Promise<User> {
-    return this.stores.identity.createUser({ username: 'admin', realname: 'system admin', comment: 'admin user', passwordHash: await hashPassword(password), sysadmin: true });
+  /** The `admin` system admin, with `password` or the hash of it made already (bootstrap starts it early). */
+  async createAdmin(password: string, passwordHash?: Promise<string>): Promise<User> {
+    return this.stores.identity.createUser({ username: 'admin', realname: 'system admin', comment: 'admin user',
+      passwordHash: await (passwordHash ?? hashPassword(password)), sysadmin: true });
   }
 
   async list(actor: Principal): Promise<User[]> {

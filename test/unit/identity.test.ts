@@ -9,7 +9,7 @@ import { libtrustKeyId, publicKeyOf, signJwt, verifyJwt } from '../../src/core/j
 import { createLogger } from '../../src/core/log.js';
 import { hashPassword, verifyPassword } from '../../src/core/passwords.js';
 import { filterByQuery, parseQuery, sortBy } from '../../src/server/api/paging.js';
-import { ensureAdmin, loadRegistryKey, loadTokenKey, localUrl, TOKEN_KEY_SECRET } from '../../src/server/bootstrap.js';
+import { ensureAdmin, firstAdminPassword, loadRegistryKey, loadTokenKey, localUrl, TOKEN_KEY_SECRET } from '../../src/server/bootstrap.js';
 import { AuthService, parseBasic } from '../../src/services/auth.js';
 import { AccessControl, isRoleId, publicAllows, roleAllows, type Principal } from '../../src/services/rbac.js';
 import { parseScope, TokenService, grantAllows } from '../../src/services/token.js';
@@ -247,6 +247,18 @@ describe('with a store', () => {
     await ensureAdmin(meta, users, dir, log, 'Other12345', { write: (s: string) => printed.push(s) });
     expect(printed).toHaveLength(1);
     expect((await readFile(join(dir, 'admin.password'), 'utf8')).trim()).toBe(pw);
+  });
+
+  test('first start: the admin gets the hash started early (firstAdminPassword), not a second one', async () => {
+    const first = firstAdminPassword('Early12345');
+    const made = await first.hash;
+    await ensureAdmin(meta, new UserService(meta), dir, createLogger('silent'), undefined, { write: () => undefined }, first);
+    const admin = await meta.identity.getUserByName('admin');
+    expect(admin?.passwordHash).toBe(made);
+    expect(await verifyPassword('Early12345', admin!.passwordHash)).toBe(true);
+    expect((await readFile(join(dir, 'admin.password'), 'utf8')).trim()).toBe('Early12345');
+    // A weak given password is refused before anything is hashed.
+    expect(() => firstAdminPassword('weak')).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 
   test('first start with a given password that breaks the policy fails loudly', async () => {
