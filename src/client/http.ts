@@ -1,10 +1,13 @@
-// The Harbor /api/v2.0 client core: one undici Agent per server (CA file, --insecure), Basic auth,
-// X-Request-Id on every request, Harbor's {"errors":[{code,message}]} envelope turned into a
-// HarborError, and page/page_size pagination that follows Link rel="next" (harbor-notes §2.2).
-// Resource modules (projects.ts, users.ts ...) are thin functions over `request` and `list`.
+// The Harbor /api/v2.0 client core: one keep-alive node:http(s) Agent per server (CA file,
+// --insecure), Basic auth, X-Request-Id on every request, Harbor's {"errors":[{code,message}]}
+// envelope turned into a HarborError, and page/page_size pagination that follows Link rel="next"
+// (harbor-notes §2.2). Resource modules (projects.ts, users.ts ...) are thin functions over
+// `request` and `list`. Node's own HTTP client, not undici: a command that only talks to /api/v2.0
+// then does not load undici (~80 ms of a ~280 ms `project list`, issue 20); the OCI registry client
+// (registry.ts), which streams blobs, stays on undici.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { ERROR_CODES, HarborError, type ErrorCode } from '../core/errors.js';
 
 export interface ClientOptions {
@@ -67,21 +70,23 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   409: 'CONFLICT', 412: 'PRECONDITION', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'TOOMANYREQUESTS',
 };
 
-/** Our code for a Harbor error: its own code when we know it, else the one its HTTP status implies. */
-/** An undici Agent that trusts --ca-file (a clear usage error when it cannot be read) or, with --insecure, anything. */
-export function tlsAgent(opts: { caFile?: string; insecure?: boolean }, timeoutMs: number): Agent {
-  let ca: Buffer | undefined;
-  if (opts.caFile) {
-    try {
-      ca = readFileSync(opts.caFile);
-    } catch (e) {
-      throw new HarborError('USAGE', `cannot read --ca-file ${opts.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+/** The CA certificate(s) of --ca-file, read before any request (a clear usage error when it cannot be read). */
+export function readCa(caFile: string | undefined): Buffer | undefined {
+  if (!caFile) return undefined;
+  try {
+    return readFileSync(caFile);
+  } catch (e) {
+    throw new HarborError('USAGE', `cannot read --ca-file ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  // An idle timeout, never one for the whole transfer: headers and each body chunk must come within it.
-  return new Agent({ connect: { ca, rejectUnauthorized: !opts.insecure }, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 
+/**
+ * The most an API answer may hold. The idle timeout ends a server that stalls; this ends one that
+ * never stops sending (Harbor's largest answers, SBOM documents and job logs, are far below it).
+ */
+export const MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
+
+/** Our code for a Harbor error: its own code when we know it, else the one its HTTP status implies. */
 export function errorCodeFor(status: number, wireCode: string | undefined): ErrorCode {
   if (wireCode && Object.hasOwn(WIRE_ALIASES, wireCode)) return WIRE_ALIASES[wireCode];
   // A 401/403 always means authentication or permission, whatever code the server chose.
@@ -98,7 +103,9 @@ const TLS_ERRORS = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
-const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+/** The code of HarborClient's idle timeout (node:http has none of its own); the others are undici's (registry.ts). */
+const IDLE_TIMEOUT = 'HARBORCTL_IDLE_TIMEOUT';
+const TIMEOUTS = new Set([IDLE_TIMEOUT, 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** "30s", "2m", "1m30s" for a timeout in messages. */
 function seconds(ms: number): string {
@@ -109,7 +116,9 @@ function seconds(ms: number): string {
 export function networkError(server: string, e: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): HarborError {
   if (e instanceof HarborError) return e;
   const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  const code = err.code ?? err.cause?.code ?? '';
+  let code = err.code ?? err.cause?.code ?? '';
+  // node:http's names for a server that closed the connection before or during its answer.
+  if (code === 'ECONNRESET' && (err.message === 'socket hang up' || err.message === 'aborted')) code = 'UND_ERR_SOCKET';
   if (TIMEOUTS.has(code)) {
     return new HarborError('TIMEOUT', `${server} did not answer within ${seconds(timeoutMs)}: raise --timeout if it is just slow`);
   }
@@ -162,11 +171,15 @@ export function apiUrl(server: string, path: string, query: RequestOptions['quer
   return url;
 }
 
+/** A whole answer, read into memory (at most MAX_RESPONSE_BYTES). */
+interface RawResponse { status: number; headers: Record<string, string>; text: string }
+
 export class HarborClient {
   readonly server: string;
   readonly username: string | undefined;
   private readonly password: string | undefined;
-  private readonly agent: Agent;
+  private readonly agent: HttpAgent;
+  private readonly send: typeof httpRequest;
   private readonly debug: ((line: string) => void) | undefined;
   private readonly userAgent: string;
   private readonly timeoutMs: number;
@@ -178,11 +191,57 @@ export class HarborClient {
     this.debug = opts.debug;
     this.userAgent = opts.userAgent ?? 'harborctl';
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.agent = tlsAgent(opts, this.timeoutMs);
+    const ca = readCa(opts.caFile);
+    if (new URL(this.server).protocol === 'https:') {
+      // node:https (and node:tls under it, ~7 ms) only for an https server.
+      const https = process.getBuiltinModule('node:https');
+      this.agent = new https.Agent({ keepAlive: true, ca, rejectUnauthorized: !opts.insecure });
+      this.send = https.request;
+    } else {
+      this.agent = new HttpAgent({ keepAlive: true });
+      this.send = httpRequest;
+    }
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    this.agent.destroy();
+  }
+
+  /**
+   * One exchange. The socket's idle timeout covers connecting (TLS too), waiting for the headers and
+   * every gap between body chunks, never the whole transfer; an answer beyond MAX_RESPONSE_BYTES is cut off.
+   */
+  private exchange(method: string, url: URL, headers: Record<string, string>, body?: string): Promise<RawResponse> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (e: Error): void => {
+        if (settled) return;
+        settled = true;
+        req.destroy();
+        reject(e);
+      };
+      const req = this.send(url, { method, headers, agent: this.agent, timeout: this.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES) {
+            fail(new HarborError('INTERNAL_SERVER_ERROR', `${this.server} answered ${method} ${url.pathname} with more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB: not an API answer`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', fail);
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), text: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+      req.on('timeout', () => fail(Object.assign(new Error('idle timeout'), { code: IDLE_TIMEOUT })));
+      req.on('error', fail);
+      req.end(body);
+    });
   }
 
   /** One request under /api/v2.0 (or an absolute path from a Link header, or under /c/). Throws HarborError on non-2xx. */
@@ -204,26 +263,19 @@ export class HarborClient {
       headers['content-type'] = 'application/json';
     }
     this.debug?.(`> ${method} ${url.pathname}${url.search} x-request-id=${requestId}`);
-    let res;
+    let res: RawResponse;
     try {
-      res = await undiciRequest(url, { method: method as 'GET', headers, body, dispatcher: this.agent });
+      res = await this.exchange(method, url, headers, body);
     } catch (e) {
       throw networkError(this.server, e, this.timeoutMs);
     }
-    let text: string;
-    try {
-      text = await res.body.text();
-    } catch (e) {
-      throw networkError(this.server, e, this.timeoutMs);
-    }
-    const resHeaders: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-    this.debug?.(`< ${res.statusCode} ${method} ${url.pathname} x-request-id=${resHeaders['x-request-id'] ?? requestId}`);
-    if (res.statusCode === 404 && !isEnvelope(text) && !(await this.hasHarborApi())) {
+    const { status, headers: resHeaders, text } = res;
+    this.debug?.(`< ${status} ${method} ${url.pathname} x-request-id=${resHeaders['x-request-id'] ?? requestId}`);
+    if (status === 404 && !isEnvelope(text) && !(await this.hasHarborApi())) {
       throw new HarborError('UNSUPPORTED', `${this.server} has no Harbor API (GET ${url.pathname} and /api/v2.0/ping answered 404): a plain registry? `
         + 'these commands need a Harbor or harborctl serve', { status: 404, detail: { status: 404 } });
     }
-    if (res.statusCode < 200 || res.statusCode >= 300) throw this.toError(res.statusCode, text, resHeaders);
+    if (status < 200 || status >= 300) throw this.toError(status, text, resHeaders);
     let data: unknown = text;
     if (text && (resHeaders['content-type'] ?? '').includes('json')) {
       try {
@@ -234,7 +286,7 @@ export class HarborClient {
     } else if (!text) {
       data = undefined;
     }
-    return { status: res.statusCode, headers: resHeaders, data: data as T };
+    return { status, headers: resHeaders, data: data as T };
   }
 
   private harborApi: Promise<boolean> | undefined;
@@ -243,9 +295,8 @@ export class HarborClient {
   private hasHarborApi(): Promise<boolean> {
     this.harborApi ??= (async () => {
       try {
-        const r = await undiciRequest(new URL(`${this.server}/api/v2.0/ping`), { method: 'GET', headers: { 'user-agent': this.userAgent }, dispatcher: this.agent });
-        const body = await r.body.text();
-        return r.statusCode !== 404 || /pong/i.test(body);
+        const r = await this.exchange('GET', new URL(`${this.server}/api/v2.0/ping`), { 'user-agent': this.userAgent });
+        return r.status !== 404 || /pong/i.test(r.text);
       } catch {
         return true; // the network failed: the 404 is the answer to report
       }
@@ -301,6 +352,13 @@ export class HarborClient {
 /** Harbor's {"errors":[...]} envelope: a 404 in it is a real "not found", whatever the server. */
 function isEnvelope(text: string): boolean {
   try { return Array.isArray((JSON.parse(text) as { errors?: unknown }).errors); } catch { return false; }
+}
+
+/** Header values as strings; a repeated header's values joined with ", ". */
+function flatHeaders(h: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
 }
 
 function totalOf(h: Record<string, string>): number | undefined {

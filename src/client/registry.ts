@@ -15,7 +15,7 @@ import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { ERROR_CODES, HarborError } from '../core/errors.js';
 import { newHash, parseDigest } from '../oci/digest.js';
 import { parseChallenge } from '../core/upstream.js';
-import { DEFAULT_TIMEOUT_MS, errorCodeFor, networkError, tlsAgent } from './http.js';
+import { DEFAULT_TIMEOUT_MS, errorCodeFor, networkError, readCa } from './http.js';
 
 export { parseChallenge };
 
@@ -55,6 +55,12 @@ interface CallOptions {
   body?: () => Readable | Buffer | string;
   /** Statuses the caller handles; anything else becomes a HarborError. */
   ok: number[];
+}
+
+/** An undici Agent that trusts --ca-file or, with --insecure, anything (http.ts is on node:http, so importing it loads no undici). */
+function tlsAgent(opts: { caFile?: string; insecure?: boolean }, timeoutMs: number): Agent {
+  // An idle timeout, never one for the whole transfer: headers and each body chunk must come within it.
+  return new Agent({ connect: { ca: readCa(opts.caFile), rejectUnauthorized: !opts.insecure }, connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 
 /** The number of bytes an upload holds from its `Range: 0-N` header (0-0 is read as empty, as clients do). */

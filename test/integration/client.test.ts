@@ -1,11 +1,13 @@
 // The Harbor API client against a test double of a remote Harbor (test/helpers/fake-harbor.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HarborError } from '../../src/core/errors.js';
-import { errorCodeFor, HarborClient, parseLink, repoSeg } from '../../src/client/http.js';
+import { errorCodeFor, HarborClient, MAX_RESPONSE_BYTES, parseLink, repoSeg } from '../../src/client/http.js';
 import { createProject, deleteProject, getProject, listProjects, updateProject } from '../../src/client/projects.js';
 import { changePassword, createUser, currentUser, deleteUser, findUser, listUsers } from '../../src/client/users.js';
 import { addMember, findMember, listMembers, removeMember, updateMember } from '../../src/client/members.js';
@@ -245,5 +247,49 @@ describe('TLS', () => {
       expect((await currentUser(withCa)).username).toBe('admin');
       expect((await currentUser(insecure)).username).toBe('admin');
     } finally { await withCa.close(); await insecure.close(); }
+  });
+});
+
+describe('a server that misbehaves mid-answer', () => {
+  let srv: ReturnType<typeof createServer>;
+  let url: string;
+  beforeAll(async () => {
+    srv = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url!.includes('stall')) { res.write('[{"name":"lib'); return; } // and then nothing, connection open
+      if (req.url!.includes('close')) { res.write('[{"name":"lib'); res.socket!.destroy(); return; }
+      // endless: 1 MiB after 1 MiB while the client reads
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const more = (): void => { while (!res.destroyed && res.write(chunk)); };
+      res.on('drain', more);
+      more();
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => { srv.closeAllConnections(); await new Promise<void>((r) => srv.close(() => r())); });
+
+  test('a body that stops mid-way ends in the timeout error, not a hang', async () => {
+    const k = new HarborClient({ server: url, timeoutMs: 1000 });
+    try {
+      const e = await caught(k.request('GET', '/stall'));
+      expect([e.code, e.message, e.exitCode]).toEqual(['TIMEOUT', `${url} did not answer within 1s: raise --timeout if it is just slow`, 1]);
+    } finally { await k.close(); }
+  });
+
+  test('a connection closed mid-body is "connection closed"', async () => {
+    const k = new HarborClient({ server: url });
+    try {
+      const e = await caught(k.request('GET', '/close'));
+      expect([e.code, e.message]).toEqual(['UNREACHABLE', `cannot reach ${url}: connection closed`]);
+    } finally { await k.close(); }
+  });
+
+  test(`a body that never ends is cut off after ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`, async () => {
+    const k = new HarborClient({ server: url });
+    try {
+      const e = await caught(k.request('GET', '/endless'));
+      expect([e.code, e.message]).toEqual(['INTERNAL_SERVER_ERROR', `${url} answered GET /api/v2.0/endless with more than 128 MiB: not an API answer`]);
+    } finally { await k.close(); }
   });
 });
