@@ -165,6 +165,25 @@ describe('a batch is written in chunks, a turn each (better-sqlite3 blocks the e
     await ext.close();
   });
 
+  test('the two logs writing at once: one chunk per turn between them too', async () => {
+    const t = turnsAndTransactions();
+    const stores = { ...meta, audit: t.audit };
+    let pulls!: AuditLogService;
+    const ext = new AuditExtService(stores, new AccessControl(meta), log, undefined, { writeChunk: 100, flushMs: 3_600_000, flushFeeds: () => pulls.flush() });
+    pulls = new AuditLogService(stores, new AccessControl(meta), log, { maxBatch: 1000, writeChunk: 100, flushMs: 3_600_000 });
+    for (let i = 0; i < 300; i++) pulls.record('pull', 'u', 'p/a', project, `v${i}`);
+    const pulled = pulls.flush();
+    for (let i = 0; i < 500; i++) ext.event({ operation: 'create', resourceType: 'user', resource: `user${i}`, username: 'admin' }); // a full batch: written now
+    await pulled;
+    await ext.flush();
+    t.stop();
+    expect(transactions(t.seen).filter((x) => x.startsWith('pull'))).toEqual(['pull:100', 'pull:100', 'pull:100']);
+    expect(transactions(t.seen).filter((x) => x.startsWith('ext'))).toEqual(['ext:100', 'ext:100', 'ext:100', 'ext:100', 'ext:100']);
+    expect(sameTurn(t.seen)).toEqual([]);
+    await pulls.close();
+    await ext.close();
+  });
+
   test('a chunk that fails is logged and the rest of the batch is still written', async () => {
     const lines: string[] = [];
     let calls = 0;
