@@ -21,6 +21,7 @@
 // scrape, not at start; the requests served before it are counted all the same.
 import http from 'node:http';
 import type { Counter, Gauge, Metric, Registry } from 'prom-client';
+import { inChunks } from '../core/chunks.js';
 import { WindowedQuantiles } from '../core/quantiles.js';
 import type { Logger } from '../core/log.js';
 import { MAX_PROJECT_SERIES, type InventoryService } from '../services/metrics.js';
@@ -47,6 +48,8 @@ const REGISTRY_OPERATION: Record<string, string> = {
   base: 'v2_others', catalog: 'v2_catalog', tags: 'v2_tags', manifest: 'v2_manifest', blob: 'v2_blob',
   blob_upload: 'v2_blob_upload', blob_upload_chunk: 'v2_blob_upload', referrers: 'v2_referrers',
 };
+/** Metrics formatted per event loop turn of a scrape (~25 µs each; the event loop lag's ~0.3 ms). */
+export const METRICS_PER_TURN = 8;
 /** docker/go-metrics' default duration buckets (registry_http_request_duration_seconds). */
 const REGISTRY_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60];
 
@@ -281,7 +284,14 @@ class PromMetrics {
     this.taskTotal.reset();
     this.taskTotal.inc({ type: 'SBOM', status: 'success' }, sbom.succeeded);
     this.taskTotal.inc({ type: 'SBOM', status: 'fail' }, sbom.failed);
-    return this.registry.metrics();
+    // registry.metrics() formats all ~50 metrics in one turn (1.2 ms back to back, 2-9 ms in a server
+    // under load, measured 2026-12-06): a few per turn instead, joined as it joins them.
+    const metrics = this.registry.getMetricsAsArray();
+    const parts: string[] = new Array<string>(metrics.length);
+    await inChunks(metrics.length, METRICS_PER_TURN, async (start, end) => {
+      for (let i = start; i < end; i++) parts[i] = await this.registry.getSingleMetricAsString(metrics[i].name);
+    });
+    return `${parts.join('\n\n')}\n`;
   }
 }
 

@@ -13,11 +13,13 @@
 // AuditSettingsSource on every record, so a PUT /configurations takes effect at once: a new endpoint
 // gets a new forwarder (the old one sends what it holds and closes).
 //
-// event() never waits and never throws: records are buffered and written in one transaction every
-// FLUSH_MS (or MAX_BATCH at a time, and on close), as the pull log is; a list flushes first.
+// event() never waits and never throws: records are buffered and written every FLUSH_MS (or
+// MAX_BATCH at a time, and on close) in transactions of WRITE_CHUNK rows, a turn each, as the pull
+// log is; a list flushes first.
 import type { Logger } from '../core/log.js';
 import type { AuditLogExtRecord, AuditQuery, MetaStores, NewAuditLog, NewAuditLogExt, Project } from '../storage/meta/index.js';
-import { visibleProjects } from './audit.js';
+import { inChunks } from '../core/chunks.js';
+import { visibleProjects, WRITE_CHUNK } from './audit.js';
 import type { AccessControl, Principal } from './rbac.js';
 import { SyslogForwarder } from './syslog.js';
 
@@ -60,7 +62,7 @@ const MAX_BATCH = 500;
 const MAX_FIELD = 1024;
 
 export interface AuditExtOptions {
-  clock?: () => number; flushMs?: number;
+  clock?: () => number; flushMs?: number; writeChunk?: number;
   /** Flushes what feeds artifactBatch() (the pull log), so a flush here writes every request already answered. */
   flushFeeds?: () => Promise<void> | undefined;
 }
@@ -72,6 +74,7 @@ export class AuditExtService {
   private closed = false;
   private readonly now: () => number;
   private readonly flushMs: number;
+  private readonly writeChunk: number;
   private readonly flushFeeds: () => Promise<void> | undefined;
   /** The batches being written, in order (as services/audit.ts). */
   private writing: Promise<void> = Promise.resolve();
@@ -85,6 +88,7 @@ export class AuditExtService {
   ) {
     this.now = opts.clock ?? Date.now;
     this.flushMs = opts.flushMs ?? FLUSH_MS;
+    this.writeChunk = opts.writeChunk ?? WRITE_CHUNK;
     this.flushFeeds = opts.flushFeeds ?? (() => undefined);
   }
 
@@ -136,20 +140,21 @@ export class AuditExtService {
     }
   }
 
-  /** Writes what the feeds (the pull log) and this buffer hold, each batch in one transaction; resolves once written. */
+  /** Writes what the feeds (the pull log) and this buffer hold; resolves once written. */
   async flush(): Promise<void> {
     await this.flushFeeds();
     await this.write();
   }
 
-  /** Takes the buffer as one batch, written after the batches before it; a failure is logged, not thrown. */
+  /** Takes the buffer as one batch, written after the batches before it, WRITE_CHUNK rows per transaction; a failure is logged, not thrown. */
   private write(): Promise<void> {
     if (this.buffer.length === 0) return this.writing;
     const rows = this.buffer;
     this.buffer = [];
-    this.writing = this.writing.then(() => this.stores.audit.insertExt(rows)).catch((e: unknown) => {
-      this.log.error('could not write audit log entries', { rows: rows.length, error: e });
-    });
+    this.writing = this.writing.then(() => inChunks(rows.length, this.writeChunk, (start, end) =>
+      this.stores.audit.insertExt(rows.slice(start, end)).catch((e: unknown) => {
+        this.log.error('could not write audit log entries', { rows: end - start, error: e });
+      })));
     return this.writing;
   }
 

@@ -4,6 +4,7 @@
 // a few seconds and concurrent scrapes share one reading. Its cost is bounded: per-project series for
 // at most MAX_PROJECT_SERIES projects, and the reading yields to the event loop between projects
 // (better-sqlite3 is synchronous: one long reading would stall every request behind it).
+import { nextTurn } from '../core/chunks.js';
 import type { MetaStores, Project } from '../storage/meta/index.js';
 
 /** Per-project series (5 each) are kept for at most this many projects: those using the most storage. */
@@ -71,7 +72,7 @@ export class InventoryService {
     const chosen = [...all].sort((a, b) => b.storageUsed - a.storageUsed || (a.name < b.name ? -1 : 1)).slice(0, this.maxProjects);
     const projects: ProjectStats[] = [];
     for (const p of chosen) {
-      await new Promise((resolve) => setImmediate(resolve)); // let waiting requests run between projects
+      await nextTurn(); // let waiting requests run between projects
       const repos = await this.stores.artifacts.listProjectRepositories(p.id);
       projects.push({
         name: p.name, public: p.public, repoCount: repos.length,

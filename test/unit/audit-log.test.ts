@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../../src/core/log.js';
 import { AccessControl } from '../../src/services/rbac.js';
 import { AuditLogService, auditResource } from '../../src/services/audit.js';
+import { AuditExtService } from '../../src/services/audit-ext.js';
 import type { AuditLogStore, MetaStores, Project } from '../../src/storage/meta/index.js';
 import { openSqliteStores } from '../../src/storage/meta/sqlite/index.js';
 
@@ -30,14 +31,15 @@ afterEach(async () => {
 });
 
 describe('AuditLogService', () => {
-  test('record() only buffers; a full batch is written on the next turn in one go; close writes the rest', async () => {
+  test('record() only buffers; a full batch is taken on the next turn and written on the one after; close writes the rest', async () => {
     const svc = new AuditLogService(meta, new AccessControl(meta), log, { maxBatch: 3, flushMs: 3_600_000 });
     svc.record('pull', 'u', 'p/a', project, 'v1');
     svc.record('pull', '', 'p/a', project, 'v1');
     expect((await store.list(all)).total).toBe(0);
     svc.record('create', 'robot$p+ci', 'p/a', project, 'sha256:' + 'a'.repeat(64));
     expect((await store.list(all)).total).toBe(0); // the request path never writes
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r)); // the batch is taken
+    await new Promise((r) => setImmediate(r)); // its one chunk is written
     expect((await store.list(all)).total).toBe(3);
     svc.record('delete', 'u', 'p/a', project, 'v2');
     await svc.close();
@@ -90,6 +92,119 @@ describe('AuditLogService', () => {
     svc.record('pull', 'u', 'p/a', project, 'v1');
     await expect(svc.close()).resolves.toBeUndefined();
     expect(lines.join('')).toContain('could not write audit log entries');
+  });
+});
+
+/**
+ * The event loop's turns and the audit transactions in the order they happened: a ticker notes 't'
+ * on every turn (setImmediate), the store double 'pull:<rows>' or 'ext:<rows>' per transaction, so
+ * two transactions side by side ran in one turn.
+ */
+function turnsAndTransactions(): { seen: string[]; audit: AuditLogStore; stop: () => void } {
+  const seen: string[] = [];
+  let on = true;
+  const tick = (): void => {
+    if (!on) return;
+    seen.push('t');
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  const audit: AuditLogStore = {
+    ...store,
+    insertMany: async (rows, pulls = []) => {
+      // The pull counts written with these rows are those of these rows.
+      expect(pulls.reduce((n, p) => n + p.count, 0)).toBe(rows.filter((r) => r.operation === 'pull').length);
+      seen.push(`pull:${rows.length}`);
+      await store.insertMany(rows, pulls);
+    },
+    insertExt: async (rows) => {
+      seen.push(`ext:${rows.length}`);
+      await store.insertExt(rows);
+    },
+    list: (q) => store.list(q),
+    listExt: (q) => store.listExt(q),
+  };
+  return { seen, audit, stop: () => { on = false; } };
+}
+
+/** The two logs wired as the server wires them (the pull log feeds the extended one), writing 100 rows per transaction. */
+function bothLogs(audit: AuditLogStore): { pulls: AuditLogService; ext: AuditExtService } {
+  const stores = { ...meta, audit };
+  const opts = { writeChunk: 100, flushMs: 3_600_000 };
+  const ext: AuditExtService = new AuditExtService(stores, new AccessControl(meta), log, undefined, { ...opts, flushFeeds: () => pulls.flush() });
+  const pulls = new AuditLogService(stores, new AccessControl(meta), log, { ...opts, maxBatch: 1000, onBatch: (rows) => ext.artifactBatch(rows) });
+  return { pulls, ext };
+}
+
+const transactions = (seen: string[]): string[] => seen.filter((x) => x !== 't');
+/** Transactions that ran in the same turn as the one before them. */
+const sameTurn = (seen: string[]): string[] => seen.filter((x, i) => x !== 't' && i > 0 && seen[i - 1] !== 't');
+
+describe('a batch is written in chunks, a turn each (better-sqlite3 blocks the event loop while it writes)', () => {
+  test('the pull log: chunks of writeChunk rows in order, each with its own pull counts; flush() resolves after the last', async () => {
+    const t = turnsAndTransactions();
+    const svc = new AuditLogService({ ...meta, audit: t.audit }, new AccessControl(meta), log, { maxBatch: 1000, writeChunk: 100, flushMs: 3_600_000 });
+    for (let i = 0; i < 250; i++) svc.record(i % 5 === 0 ? 'create' : 'pull', `u${i % 3}`, 'p/a', project, `v${i}`);
+    await svc.flush();
+    t.stop();
+    expect(transactions(t.seen)).toEqual(['pull:100', 'pull:100', 'pull:50']);
+    expect(sameTurn(t.seen)).toEqual([]);
+    const rows = (await store.list({ ...all, limit: 1000, order: { column: 'id', dir: 'asc' } })).items;
+    expect(rows.map((r) => r.resource)).toEqual(Array.from({ length: 250 }, (_, i) => `p/a:v${i}`));
+    await svc.close();
+  });
+
+  test('the extended log, fed by the pull log: chunks in order, never two transactions in one turn; its flush waits for both logs', async () => {
+    const t = turnsAndTransactions();
+    const { pulls, ext } = bothLogs(t.audit);
+    for (let i = 0; i < 120; i++) ext.event({ operation: 'create', resourceType: 'user', resource: `user${i}`, username: 'admin' });
+    for (let i = 0; i < 250; i++) pulls.record('pull', 'u', 'p/a', project, `v${i}`);
+    await ext.flush();
+    t.stop();
+    expect(transactions(t.seen)).toEqual(['pull:100', 'pull:100', 'pull:50', 'ext:100', 'ext:100', 'ext:100', 'ext:70']);
+    expect(sameTurn(t.seen)).toEqual([]);
+    const rows = (await store.listExt({ ...all, limit: 1000, order: { column: 'id', dir: 'asc' } })).items;
+    expect(rows.map((r) => r.resource)).toEqual([
+      ...Array.from({ length: 120 }, (_, i) => `user${i}`), ...Array.from({ length: 250 }, (_, i) => `p/a:v${i}`),
+    ]);
+    await pulls.close();
+    await ext.close();
+  });
+
+  test('the two logs writing at once: one chunk per turn between them too', async () => {
+    const t = turnsAndTransactions();
+    const { pulls, ext } = bothLogs(t.audit);
+    for (let i = 0; i < 300; i++) pulls.record('pull', 'u', 'p/a', project, `v${i}`);
+    const pulled = pulls.flush();
+    for (let i = 0; i < 500; i++) ext.event({ operation: 'create', resourceType: 'user', resource: `user${i}`, username: 'admin' }); // a full batch: written now
+    await pulled;
+    await ext.flush();
+    t.stop();
+    expect(transactions(t.seen).filter((x) => x.startsWith('pull'))).toEqual(['pull:100', 'pull:100', 'pull:100']);
+    expect(transactions(t.seen).filter((x) => x.startsWith('ext'))).toEqual(new Array(8).fill('ext:100')); // its 500, then the 300 pulls
+    expect(sameTurn(t.seen)).toEqual([]);
+    await pulls.close();
+    await ext.close();
+  });
+
+  test('a chunk that fails is logged and the rest of the batch is still written', async () => {
+    const lines: string[] = [];
+    let calls = 0;
+    const failing: AuditLogStore = {
+      ...store,
+      insertMany: async (rows, p) => {
+        if (calls++ === 1) throw new Error('disk full');
+        await store.insertMany(rows, p);
+      },
+      list: (q) => store.list(q),
+    };
+    const svc = new AuditLogService({ ...meta, audit: failing }, new AccessControl(meta), createLogger('error', { write: (s: string) => { lines.push(s); } }),
+      { maxBatch: 1000, writeChunk: 10, flushMs: 3_600_000 });
+    for (let i = 0; i < 30; i++) svc.record('pull', 'u', 'p/a', project, `v${i}`);
+    await expect(svc.close()).resolves.toBeUndefined();
+    expect(lines.join('')).toContain('could not write audit log entries');
+    const rows = (await store.list({ ...all, order: { column: 'id', dir: 'asc' } })).items;
+    expect(rows.map((r) => r.resource)).toEqual([...Array.from({ length: 10 }, (_, i) => `p/a:v${i}`), ...Array.from({ length: 10 }, (_, i) => `p/a:v${i + 20}`)]);
   });
 });
 

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { createLogger } from '../../src/core/log.js';
 import { QUANTILE_RELATIVE_ERROR } from '../../src/core/quantiles.js';
 import type { RequestContext } from '../../src/server/context.js';
-import { registryHandler, ServerMetrics } from '../../src/server/metrics.js';
+import { METRICS_PER_TURN, registryHandler, ServerMetrics } from '../../src/server/metrics.js';
 import { InventoryService } from '../../src/services/metrics.js';
 import type { MetaStores, Project } from '../../src/storage/meta/index.js';
 
@@ -189,4 +189,27 @@ it('label values that are Object.prototype\'s keys, or that would join into the 
     expect(sample(text, `harbor_core_http_request_duration_seconds_count{method="${method}",operation="${operation}"}`), operation).toBe(i + 1);
     expect(sample(text, `registry_http_requests_total{handler="${operation}",code="200",method="${method.toLowerCase()}"}`), operation).toBe(i + 1);
   });
+});
+
+it('a scrape formats its metrics a few per event loop turn (requests run between them), as prom-client joins them', async () => {
+  const { metrics } = metricsOver(fakeStore([project(1, 'p')])); // the inventory's reading waits for one turn (per project)
+  await metrics.render(); // prom-client loaded
+  let turns = 0;
+  let on = true;
+  const tick = (): void => {
+    if (!on) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  const text = await metrics.render();
+  on = false;
+  const registry = (metrics as unknown as { prom: { registry: import('prom-client').Registry } }).prom.registry;
+  const count = registry.getMetricsAsArray().length;
+  expect(turns).toBeGreaterThanOrEqual(Math.ceil(count / METRICS_PER_TURN));
+  const headers = (t: string): string[] => t.split('\n').filter((l) => l.startsWith('# '));
+  expect(headers(text)).toEqual(headers(await registry.metrics()));
+  expect(text.endsWith('\n') && !text.endsWith('\n\n')).toBe(true);
+  expect(text.split('\n\n')).toHaveLength(count);
+  await expectPromtoolAccepts(text);
 });
