@@ -45,7 +45,8 @@ async function heldReceiver(): Promise<{ url: string; held(n: number): Promise<v
   };
 }
 
-test('events queued for a target whose slots this process fills cost no claim; they are delivered as slots free up', async () => {
+/** A database with one project whose policy sends PULL_ARTIFACT to a held receiver. */
+async function queueWithPolicy(): Promise<{ stores: SqliteStores; rx: Awaited<ReturnType<typeof heldReceiver>>; project: { id: number } }> {
   const dir = await mkdtemp(join(tmpdir(), 'harborctl-webhook-claims-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   const stores: SqliteStores = openSqliteStores(join(dir, 'meta.db'));
@@ -54,15 +55,25 @@ test('events queued for a target whose slots this process fills cost no claim; t
   const project = await stores.projects.createProject({ name: 'hooks', public: false });
   await stores.webhooks.createPolicy({ projectId: project.id, name: 'p', description: '', enabled: true, eventTypes: ['PULL_ARTIFACT'],
     targets: [{ type: 'http', address: rx.url, authHeader: '', skipCertVerify: false, payloadFormat: 'Default' }], creator: 'admin' });
+  return { stores, rx, project };
+}
+
+/** A started dispatcher on `webhooks`; no poll during a test (it would claim too), and nothing reaches the access control or the secret box. */
+async function dispatcher(webhooks: WebhookStore, stores: SqliteStores, perTarget: number, concurrency: number): Promise<WebhookService> {
+  const svc = new WebhookService({ webhooks, projects: stores.projects }, {} as AccessControl, {} as SecretBox, createLogger('silent'),
+    { perTarget, concurrency, pollMs: 3_600_000 });
+  await svc.start();
+  cleanup.push(() => svc.close());
+  return svc;
+}
+
+test('events queued for a target whose slots this process fills cost no claim; they are delivered as slots free up', async () => {
+  const { stores, rx, project } = await queueWithPolicy();
   let claims = 0;
   const webhooks: WebhookStore = Object.create(stores.webhooks, {
     claim: { value: (...a: Parameters<WebhookStore['claim']>) => { claims++; return stores.webhooks.claim(...a); } },
   });
-  // No poll during the test (it would claim too); nothing here reaches the access control or the secret box.
-  const svc = new WebhookService({ webhooks, projects: stores.projects }, {} as AccessControl, {} as SecretBox, createLogger('silent'),
-    { perTarget: 2, concurrency: 8, pollMs: 3_600_000 });
-  await svc.start();
-  cleanup.push(() => svc.close());
+  const svc = await dispatcher(webhooks, stores, 2, 8);
   const pull = (): WebhookEvent => ({ type: 'PULL_ARTIFACT', projectId: project.id, occurAt: 0, operator: 'u', data: {} });
   svc.emit(pull());
   svc.emit(pull());
@@ -81,15 +92,8 @@ test('events queued for a target whose slots this process fills cost no claim; t
 });
 
 test('an ended attempt is recorded by the claim that follows it, in its transaction; a claim that fails keeps it for the next', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'harborctl-webhook-claims-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  const stores: SqliteStores = openSqliteStores(join(dir, 'meta.db'));
-  cleanup.push(() => stores.close());
-  const rx = await heldReceiver();
+  const { stores, rx, project } = await queueWithPolicy();
   rx.release();
-  const project = await stores.projects.createProject({ name: 'hooks', public: false });
-  await stores.webhooks.createPolicy({ projectId: project.id, name: 'p', description: '', enabled: true, eventTypes: ['PULL_ARTIFACT'],
-    targets: [{ type: 'http', address: rx.url, authHeader: '', skipCertVerify: false, payloadFormat: 'Default' }], creator: 'admin' });
   const given: number[][] = [];
   let failNext = false;
   let finishes = 0;
@@ -104,10 +108,7 @@ test('an ended attempt is recorded by the claim that follows it, in its transact
     } },
     finishAttempt: { value: (...a: Parameters<WebhookStore['finishAttempt']>) => { finishes++; return stores.webhooks.finishAttempt(...a); } },
   });
-  const svc = new WebhookService({ webhooks, projects: stores.projects }, {} as AccessControl, {} as SecretBox, createLogger('silent'),
-    { perTarget: 1, concurrency: 1, pollMs: 3_600_000 });
-  await svc.start();
-  cleanup.push(() => svc.close());
+  const svc = await dispatcher(webhooks, stores, 1, 1);
   const pull = (): WebhookEvent => ({ type: 'PULL_ARTIFACT', projectId: project.id, occurAt: 0, operator: 'u', data: {} });
   failNext = true;
   svc.emit(pull());
