@@ -250,7 +250,8 @@ export async function createApp(cfg: AppConfig): Promise<App> {
       .catch((e: unknown) => cfg.log.error('webhook scan event failed', { error: e })),
   });
   const artifacts = new ArtifactService(stores, access, blobs, sbom, immutable.guard, scans);
-  const auditLog = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows) });
+  const auditLog = new AuditLogService(stores, access, cfg.log, { clock: cfg.clock, onBatch: (rows) => auditExt.artifactBatch(rows),
+    extOperations: () => auditExt.inlineArtifactOperations() });
   audit = auditLog;
   // A retention policy's cron runs on the scheduler as its own kind, RETENTION:<policy id>; the
   // scheduler's execution records the trigger, the retention execution the work.

@@ -50,6 +50,11 @@ export interface AuditLogOptions {
   clock?: () => number; flushMs?: number; maxBatch?: number; writeChunk?: number;
   /** Told the rows of each transaction after it is written (the extended log records artifact operations too). */
   onBatch?: (rows: NewAuditLog[]) => void;
+  /**
+   * The operations whose rows the store writes to the extended log itself, in the same transaction
+   * (AuditExtService.inlineArtifactOperations); null: onBatch is told the rows instead (the default).
+   */
+  extOperations?: () => readonly string[] | null;
 }
 
 /** What one entry says apart from its project and time; entries of a batch share these. */
@@ -79,6 +84,7 @@ export class AuditLogService {
   private readonly maxBatch: number;
   private readonly writeChunk: number;
   private readonly onBatch: ((rows: NewAuditLog[]) => void) | undefined;
+  private readonly extOperations: () => readonly string[] | null;
 
   constructor(
     private readonly stores: Pick<MetaStores, 'audit' | 'projects'>,
@@ -91,6 +97,7 @@ export class AuditLogService {
     this.maxBatch = opts.maxBatch ?? MAX_BATCH;
     this.writeChunk = opts.writeChunk ?? WRITE_CHUNK;
     this.onBatch = opts.onBatch;
+    this.extOperations = opts.extOperations ?? (() => null);
     // Room for twice a batch: a full batch is taken on the next turn, while pulls keep coming.
     this.kindOf = new Int32Array(2 * this.maxBatch);
     this.projectOf = new Int32Array(2 * this.maxBatch);
@@ -160,8 +167,9 @@ export class AuditLogService {
         if (opTime > p.last) p.last = opTime;
       }
     }
-    return this.stores.audit.insertMany(rows, [...pulls.values()]).then(
-      () => this.onBatch?.(rows),
+    const ext = this.extOperations();
+    return this.stores.audit.insertMany(rows, [...pulls.values()], ext ?? []).then(
+      () => { if (ext === null) this.onBatch?.(rows); },
       (e: unknown) => this.log.error('could not write audit log entries', { rows: rows.length, error: e }),
     );
   }

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../../src/core/log.js';
 import { AccessControl } from '../../src/services/rbac.js';
 import { AuditLogService, auditResource } from '../../src/services/audit.js';
-import { AuditExtService } from '../../src/services/audit-ext.js';
+import { AuditExtService, DEFAULT_AUDIT_SETTINGS, type AuditSettings } from '../../src/services/audit-ext.js';
 import type { AuditLogStore, MetaStores, Project } from '../../src/storage/meta/index.js';
 import { openSqliteStores } from '../../src/storage/meta/sqlite/index.js';
 
@@ -111,11 +111,11 @@ function turnsAndTransactions(): { seen: string[]; audit: AuditLogStore; stop: (
   setImmediate(tick);
   const audit: AuditLogStore = {
     ...store,
-    insertMany: async (rows, pulls = []) => {
+    insertMany: async (rows, pulls = [], extOperations = []) => {
       // The pull counts written with these rows are those of these rows.
       expect(pulls.reduce((n, p) => n + p.count, 0)).toBe(rows.filter((r) => r.operation === 'pull').length);
-      seen.push(`pull:${rows.length}`);
-      await store.insertMany(rows, pulls);
+      seen.push(`pull:${rows.length}${extOperations.length ? `+ext(${extOperations.join(',')})` : ''}`);
+      await store.insertMany(rows, pulls, extOperations);
     },
     insertExt: async (rows) => {
       seen.push(`ext:${rows.length}`);
@@ -127,12 +127,17 @@ function turnsAndTransactions(): { seen: string[]; audit: AuditLogStore; stop: (
   return { seen, audit, stop: () => { on = false; } };
 }
 
-/** The two logs wired as the server wires them (the pull log feeds the extended one), writing 100 rows per transaction. */
-function bothLogs(audit: AuditLogStore): { pulls: AuditLogService; ext: AuditExtService } {
+/**
+ * The two logs wired as the server wires them (the pull log feeds the extended one: its store writes
+ * the artifact rows there itself, or hands them over when they are forwarded), 100 rows per transaction.
+ */
+function bothLogs(audit: AuditLogStore, settings?: () => AuditSettings): { pulls: AuditLogService; ext: AuditExtService } {
   const stores = { ...meta, audit };
   const opts = { writeChunk: 100, flushMs: 3_600_000 };
-  const ext: AuditExtService = new AuditExtService(stores, new AccessControl(meta), log, undefined, { ...opts, flushFeeds: () => pulls.flush() });
-  const pulls = new AuditLogService(stores, new AccessControl(meta), log, { ...opts, maxBatch: 1000, onBatch: (rows) => ext.artifactBatch(rows) });
+  const ext: AuditExtService = new AuditExtService(stores, new AccessControl(meta), log, settings, { ...opts, flushFeeds: () => pulls.flush() });
+  const pulls = new AuditLogService(stores, new AccessControl(meta), log, {
+    ...opts, maxBatch: 1000, onBatch: (rows) => ext.artifactBatch(rows), extOperations: () => ext.inlineArtifactOperations(),
+  });
   return { pulls, ext };
 }
 
@@ -161,11 +166,13 @@ describe('a batch is written in chunks, a turn each (better-sqlite3 blocks the e
     for (let i = 0; i < 250; i++) pulls.record('pull', 'u', 'p/a', project, `v${i}`);
     await ext.flush();
     t.stop();
-    expect(transactions(t.seen)).toEqual(['pull:100', 'pull:100', 'pull:50', 'ext:100', 'ext:100', 'ext:100', 'ext:70']);
+    // The pulls reach the extended log in the pull log's own transactions; only the users' rows are written apart.
+    const inline = 'pull:100+ext(pull,create,delete)';
+    expect(transactions(t.seen)).toEqual([inline, inline, 'pull:50+ext(pull,create,delete)', 'ext:100', 'ext:20']);
     expect(sameTurn(t.seen)).toEqual([]);
     const rows = (await store.listExt({ ...all, limit: 1000, order: { column: 'id', dir: 'asc' } })).items;
     expect(rows.map((r) => r.resource)).toEqual([
-      ...Array.from({ length: 120 }, (_, i) => `user${i}`), ...Array.from({ length: 250 }, (_, i) => `p/a:v${i}`),
+      ...Array.from({ length: 250 }, (_, i) => `p/a:v${i}`), ...Array.from({ length: 120 }, (_, i) => `user${i}`),
     ]);
     await pulls.close();
     await ext.close();
@@ -180,9 +187,27 @@ describe('a batch is written in chunks, a turn each (better-sqlite3 blocks the e
     await pulled;
     await ext.flush();
     t.stop();
-    expect(transactions(t.seen).filter((x) => x.startsWith('pull'))).toEqual(['pull:100', 'pull:100', 'pull:100']);
-    expect(transactions(t.seen).filter((x) => x.startsWith('ext'))).toEqual(new Array(8).fill('ext:100')); // its 500, then the 300 pulls
+    expect(transactions(t.seen).filter((x) => x.startsWith('pull'))).toEqual(new Array(3).fill('pull:100+ext(pull,create,delete)'));
+    expect(transactions(t.seen).filter((x) => x.startsWith('ext'))).toEqual(new Array(5).fill('ext:100')); // its 500 (the pulls went with the pull log)
     expect(sameTurn(t.seen)).toEqual([]);
+    await pulls.close();
+    await ext.close();
+  });
+
+  test('the artifact rows go with the pull log only for the operations not disabled, and through the extended log when forwarded', async () => {
+    const settings: AuditSettings = { ...DEFAULT_AUDIT_SETTINGS, disabledEventTypes: new Set(['pull_artifact']) };
+    const t = turnsAndTransactions();
+    const { pulls, ext } = bothLogs(t.audit, () => settings);
+    pulls.record('pull', 'u', 'p/a', project, 'v1');
+    pulls.record('create', 'u', 'p/a', project, 'v2');
+    await ext.flush();
+    expect(transactions(t.seen)).toEqual(['pull:2+ext(create,delete)']);
+    expect((await store.listExt(all)).items.map((r) => [r.operation, r.resource, r.operationDescription])).toEqual([['create', 'p/a:v2', 'create artifact: p/a:v2']]);
+    // A forward endpoint needs every row in the extended log's hands: none is written inline then.
+    expect(ext.inlineArtifactOperations()).toEqual(['create', 'delete']);
+    settings.forwardEndpoint = '127.0.0.1:1';
+    expect(ext.inlineArtifactOperations()).toBeNull();
+    t.stop();
     await pulls.close();
     await ext.close();
   });

@@ -53,8 +53,12 @@ export interface AuditQuery {
 
 /** The audit log. Every method returns a promise (a network database answers later); the writer batches. */
 export interface AuditLogStore {
-  /** All rows and pulls in one transaction; a pull of something deleted since is skipped. */
-  insertMany(rows: NewAuditLog[], pulls?: PullBatch[]): Promise<void>;
+  /**
+   * All rows and pulls in one transaction; a pull of something deleted since is skipped. The rows
+   * whose operation is in `extOperations` are also written to the extended log in that transaction,
+   * as Harbor 2.13 records artifact operations there (EXT_ARTIFACT_DESCRIPTION, result true).
+   */
+  insertMany(rows: NewAuditLog[], pulls?: PullBatch[], extOperations?: readonly string[]): Promise<void>;
   list(q: AuditQuery): Promise<{ items: AuditLogRecord[]; total: number }>;
   /** Extended entries (auditlog-exts), in one transaction. */
   insertExt(rows: NewAuditLogExt[]): Promise<void>;
@@ -65,6 +69,10 @@ export interface AuditLogStore {
   /** How many entries purge would delete in all. */
   countPurgeable(before: string, operations: string[]): Promise<number>;
 }
+
+/** The extended log's description of an artifact operation, and the same as an SQL expression over an audit_logs row. */
+export const extArtifactDescription = (operation: string, resource: string): string => `${operation} artifact: ${resource}`;
+export const EXT_ARTIFACT_DESCRIPTION = "operation || ' artifact: ' || resource";
 
 const COLUMNS: ReadonlySet<string> = new Set(['username', 'resource', 'resource_type', 'operation', 'op_time']);
 

@@ -54,6 +54,22 @@ export function auditLogStoreContract(name: string, factory: StoresFactory): voi
       });
     });
 
+    test('insertMany with extOperations writes those rows to the extended log too, in order, described as Harbor 2.13 does', async () => {
+      // Rows already in the log (before this batch) are not copied again.
+      await st.audit.insertMany([{ projectId: st.project.id, username: 'u', resource: 'p/old:1', resourceType: 'artifact', operation: 'pull', opTime: '2026-01-01T00:00:00.000Z' }]);
+      const ops = ['pull', 'create', 'delete', 'pull'];
+      const rows = Array.from({ length: 123 }, (_, i) => ({
+        projectId: st.project.id, username: `u${i}`, resource: `p/r:${i}`, resourceType: 'artifact', operation: ops[i % 4], opTime: `2026-04-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`,
+      }));
+      await st.audit.insertMany(rows, [], ['pull', 'create']);
+      expect((await st.audit.list(all)).total).toBe(124);
+      const got = await st.audit.listExt({ where: [], offset: 0, limit: 200, order: { column: 'id', dir: 'asc' } });
+      const expected = rows.filter((r) => r.operation !== 'delete');
+      expect(got.total).toBe(expected.length);
+      expect(got.items.map((r) => [r.resource, r.username, r.operation, r.opTime, r.projectId])).toEqual(expected.map((r) => [r.resource, r.username, r.operation, r.opTime, r.projectId]));
+      expect(got.items[1]).toMatchObject({ resourceType: 'artifact', operationDescription: 'create artifact: p/r:1', operationResult: true });
+    });
+
     test('purge: older than the cut-off, of the given operations only, in batches; count without deleting', async () => {
       const row = (operation: string, opTime: string) => ({ projectId: st.project.id, username: 'u', resource: 'p/r:1', resourceType: 'artifact', operation, opTime });
       (await st.audit.insertMany([row('pull', '2026-01-01T00:00:00.000Z'), row('pull', '2026-01-02T00:00:00.000Z'), row('create', '2026-01-01T00:00:00.000Z'),

@@ -1,6 +1,6 @@
 // The audit logs (audit_logs, audit_log_exts), as sqlite/audit.ts: a batch is one transaction, its
 // rows one INSERT over unnest()ed arrays, and its pull counts and times written beside them.
-import { auditFilter } from '../audit.js';
+import { auditFilter, EXT_ARTIFACT_DESCRIPTION } from '../audit.js';
 import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 import { type Conn, PgStore } from './common.js';
 
@@ -17,14 +17,20 @@ const record = (r: Row): AuditLogRecord => ({
 const LATER = 'CASE WHEN pull_time IS NULL OR pull_time < ? THEN ? ELSE pull_time END';
 
 export class PgAuditLogStore extends PgStore implements AuditLogStore {
-  async insertMany(rows: NewAuditLog[], pulls: PullBatch[] = []): Promise<void> {
+  async insertMany(rows: NewAuditLog[], pulls: PullBatch[] = [], extOperations: readonly string[] = []): Promise<void> {
     if (rows.length === 0 && pulls.length === 0) return;
     await this.tx(async (c) => {
       if (rows.length) {
+        const columns = [rows.map((r) => r.projectId), rows.map((r) => r.username), rows.map((r) => r.resource), rows.map((r) => r.resourceType),
+          rows.map((r) => r.operation), rows.map((r) => r.opTime)];
+        const unnest = 'unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS x(project_id, username, resource, resource_type, operation, op_time, n)';
         await c.run(`INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time)
-          SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])`,
-        rows.map((r) => r.projectId), rows.map((r) => r.username), rows.map((r) => r.resource), rows.map((r) => r.resourceType),
-        rows.map((r) => r.operation), rows.map((r) => r.opTime));
+          SELECT project_id, username, resource, resource_type, operation, op_time FROM ${unnest} ORDER BY n`, ...columns);
+        if (extOperations.length) {
+          await c.run(`INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description, operation_result, op_time)
+            SELECT project_id, username, resource, resource_type, operation, ${EXT_ARTIFACT_DESCRIPTION}, true, op_time FROM ${unnest}
+            WHERE operation = ANY(?::text[]) ORDER BY n`, ...columns, [...extOperations]);
+        }
       }
       for (const x of pulls) await this.pull(c, x);
     });

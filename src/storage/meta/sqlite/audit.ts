@@ -3,7 +3,7 @@
 // counts and times (repositories.pull_count, manifests.pull_time, repository_tags.pull_time) in the
 // same transaction.
 import type Database from 'better-sqlite3';
-import { auditFilter } from '../audit.js';
+import { auditFilter, EXT_ARTIFACT_DESCRIPTION } from '../audit.js';
 import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 
 /** Rows per INSERT statement: one statement of 50 rows costs about half of 50 single-row ones. */
@@ -11,6 +11,10 @@ const ROWS_PER_INSERT = 50;
 const INSERT = 'INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time) VALUES ';
 const INSERT_EXT = `INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description,
   operation_result, op_time) VALUES `;
+
+/** insertMany's copy of its artifact rows into the extended log (the rows after id ?). */
+const COPY_TO_EXT = `INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description, operation_result, op_time)
+  SELECT project_id, username, resource, resource_type, operation, ${EXT_ARTIFACT_DESCRIPTION}, 1, op_time FROM audit_logs WHERE id > ?`;
 
 interface Row {
   id: number; project_id: number; username: string; resource: string; resource_type: string; operation: string; op_time: string;
@@ -25,11 +29,14 @@ export class SqliteAuditLogStore implements AuditLogStore {
   private readonly insertExtOne;
   private readonly insertExtChunk;
   private readonly insertOne;
+  private readonly lastId;
+  private readonly copies = new Map<number, Database.Statement>();
   private readonly insertChunk;
   private readonly p;
 
   constructor(private readonly db: Database.Database) {
     this.insertOne = db.prepare(`${INSERT}(?, ?, ?, ?, ?, ?)`);
+    this.lastId = db.prepare('SELECT coalesce(max(id), 0) FROM audit_logs').pluck();
     this.insertExtOne = db.prepare(`${INSERT_EXT}(?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertExtChunk = db.prepare(INSERT_EXT + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
     this.insertChunk = db.prepare(INSERT + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?)').join(', '));
@@ -53,13 +60,16 @@ export class SqliteAuditLogStore implements AuditLogStore {
    * All rows and pulls in one transaction (one WAL commit for a whole batch), rows in chunks of
    * ROWS_PER_INSERT. A pull of something deleted since is skipped.
    */
-  async insertMany(rows: NewAuditLog[], pulls: PullBatch[] = []): Promise<void> {
+  async insertMany(rows: NewAuditLog[], pulls: PullBatch[] = [], extOperations: readonly string[] = []): Promise<void> {
     if (rows.length === 0 && pulls.length === 0) return;
     const values = (r: NewAuditLog): (string | number)[] => [r.projectId, r.username, r.resource, r.resourceType, r.operation, r.opTime];
     this.db.transaction(() => {
+      // Copied by SQLite from the rows just written (one writer: the transaction is IMMEDIATE).
+      const before = extOperations.length && rows.length ? this.lastId.get() as number : -1;
       let i = 0;
       for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) this.insertChunk.run(rows.slice(i, i + ROWS_PER_INSERT).flatMap(values));
       for (; i < rows.length; i++) this.insertOne.run(values(rows[i]));
+      if (before >= 0) this.copyToExt(extOperations.length).run(before, ...extOperations);
       for (const x of pulls) {
         const repoId = this.p.count.get(x.count, x.repository) as number | undefined;
         if (repoId === undefined) continue;
@@ -71,6 +81,13 @@ export class SqliteAuditLogStore implements AuditLogStore {
         this.p.parents.run(x.last, x.last, m.digest, repoId);
       }
     })();
+  }
+
+  /** The copy for `n` operations (prepared once per n: at most the three artifact operations). */
+  private copyToExt(n: number): Database.Statement {
+    let st = this.copies.get(n);
+    if (!st) this.copies.set(n, st = this.db.prepare(`${COPY_TO_EXT} AND operation IN (${new Array(n).fill('?').join(', ')}) ORDER BY id`));
+    return st;
   }
 
   async list(q: AuditQuery): Promise<{ items: AuditLogRecord[]; total: number }> {
