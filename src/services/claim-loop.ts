@@ -53,12 +53,12 @@ export class ClaimLoop<T> {
     this.inFlight.add(p);
   }
 
-  /** Resolves when nothing is being claimed or run. */
   /** Items being worked on now. */
   get active(): number {
     return this.running;
   }
 
+  /** Resolves when nothing is being claimed or run. */
   async idle(): Promise<void> {
     while (this.inFlight.size || this.ticking) await Promise.all([...this.inFlight, new Promise((r) => setTimeout(r, 10))]);
   }
