@@ -2,8 +2,10 @@
 // headers, byte ranges, the per-repository access check, DELETE, and concurrent identical pushes.
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ADMIN_AUTH_LINE } from '../helpers/admin-auth.js';
 import { call, digestOf, expectError, pushBlob } from '../helpers/oci.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -84,6 +86,57 @@ describe('GET and HEAD', () => {
       expect(r.body.equals(data)).toBe(true);
     }
   });
+});
+
+/**
+ * GET of `path` on a raw connection that is dropped the moment the last body byte arrives, as curl
+ * does when it exits: the bytes received, then the access-log line of that request.
+ */
+async function getAndDrop(path: string): Promise<{ received: number; line: string }> {
+  const { port } = new URL(srv.url);
+  const sock = connect(Number(port), '127.0.0.1');
+  const id = `drop-${Math.random().toString(16).slice(2)}`;
+  sock.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n${ADMIN_AUTH_LINE}X-Request-Id: ${id}\r\n\r\n`);
+  const received = await new Promise<number>((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    let length = -1;
+    let body = 0;
+    sock.on('error', reject);
+    sock.on('data', (chunk: Buffer) => {
+      if (length < 0) {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        length = Number(/content-length: (\d+)/i.exec(head.subarray(0, end).toString())![1]);
+        body = head.length - end - 4;
+      } else {
+        body += chunk.length;
+      }
+      if (body >= length) { sock.destroy(); resolve(body); }
+    });
+  });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const line = srv.logs.find((l) => l.includes(id));
+    if (line) return { received, line };
+    if (Date.now() > deadline) throw new Error(`no access-log line for ${id}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('a download the client closes as soon as it has every byte is logged as complete, not aborted', async () => {
+  const repo = 'library/blob-drop';
+  const data = randomBytes(3 * 1024 * 1024 + 5);
+  const digest = digestOf(data);
+  await pushBlob(srv.url, repo, data);
+  // Each try is a separate race between the server ending the response and the client's close;
+  // before the fix most of them lost it.
+  for (let i = 0; i < 8; i++) {
+    const { received, line } = await getAndDrop(`/v2/${repo}/blobs/${digest}`);
+    expect(received).toBe(data.length);
+    expect(line).toContain(`" 200 ${data.length} `);
+    expect(line).not.toMatch(/ aborted$/);
+  }
 });
 
 test('an empty blob is served with Content-Length 0', async () => {

@@ -212,6 +212,7 @@ describe('sending a blob with reused buffers (sendTo)', () => {
     const a = sink({ ackMs: 20 });
     await (whole as SendableBlob).sendTo(a.w);
     expect(a.data().equals(data)).toBe(true);
+    expect(a.w.writableEnded).toBe(true); // ended by sendTo, as pipeline ends its sink
     const part = await s.read(digest, { start: 1_000_001, end: 3_500_000 });
     const b = sink();
     await (part as SendableBlob).sendTo(b.w);

@@ -90,7 +90,7 @@ const getBlob: Route = async (ctx, svc, repo, digest) => {
     ctx.res.end();
     return;
   }
-  const sent = isSendable(stream) ? stream.sendTo(ctx.res).then(() => { ctx.res.end(); }) : pipeline(stream, ctx.res);
+  const sent = isSendable(stream) ? stream.sendTo(ctx.res) : pipeline(stream, ctx.res);
   await sent.catch((e: NodeJS.ErrnoException) => {
     // A client that goes away mid-download is not a server error.
     if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE' && e.code !== 'ECONNRESET' && e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;

@@ -15,7 +15,8 @@ export function staleChunk(offset: number, size: number, why = ''): HarborError 
 /**
  * A blob stream that can also write itself to a sink through a few reused buffers, instead of a new
  * buffer per chunk: a 256 MiB download then allocates 1 MiB, not 256 MiB that the GC must collect.
- * Consumers that can use it call `sendTo` instead of reading the stream (never both).
+ * Consumers that can use it call `sendTo` instead of reading the stream (never both); it ends the
+ * sink after the last byte, as `pipeline` does.
  */
 export interface SendableBlob extends Readable {
   sendTo(sink: Writable): Promise<void>;

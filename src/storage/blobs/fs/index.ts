@@ -309,7 +309,7 @@ const SEND_BUFFER_SIZE = 1024 * 1024;
 /**
  * `length` bytes of an open blob file from `start`: a plain stream (1 MiB reads) for consumers that
  * read, or `sendTo(sink)`, which cycles up to four 1 MiB buffers and reuses one only after the sink's
- * write callback said the kernel has its bytes. Allocating a fresh buffer per chunk made the GC the
+ * write callback said the kernel has its bytes, then ends the sink. Allocating a fresh buffer per chunk made the GC the
  * largest cost of a big pull (a third of the server's CPU); the reuse roughly halves the CPU per pull.
  */
 class FileBlobStream extends Readable implements SendableBlob {
@@ -373,6 +373,9 @@ class FileBlobStream extends Readable implements SendableBlob {
         inFlight[i]!.catch(() => undefined);
       }
       await Promise.race([Promise.all(inFlight), closed]);
+      // Ended before the file is closed: a client that leaves as soon as it has every byte (curl
+      // does) must not find the response still open and be logged as gone mid-download.
+      sink.end();
     } finally {
       sink.off('close', gone);
       await this.release();
