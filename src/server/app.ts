@@ -174,7 +174,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
   // A first start: the admin's password hash is made on the thread pool while the database is created.
   const firstAdmin = db.kind === 'sqlite' && !existsSync(db.path) ? firstAdminPassword(cfg.adminPassword) : undefined;
   const blobs = await openBlobStore(cfg.storage ?? { kind: 'file', dir: join(cfg.dataDir, 'blobs') });
-  const stores = await openMetaStores(db, cfg.clock);
+  const stores = await openMetaStores(db, cfg.clock, cfg.log);
   // Token pulls read project rows through a cache of at most 1 s; a project write made here drops it.
   const projectRows = new ProjectRowCache(stores.projects, cfg.clock);
   stores.projects = projectRows.wrapWrites(stores.projects);
@@ -381,7 +381,7 @@ export async function createApp(cfg: AppConfig): Promise<App> {
 }
 
 /** Opens the metadata backend the configuration names: the one place above storage/ that picks one. */
-async function openMetaStores(db: DbConfig, clock: (() => number) | undefined): Promise<MetaStores> {
+async function openMetaStores(db: DbConfig, clock: (() => number) | undefined, log: Logger): Promise<MetaStores> {
   const opts = clock ? { clock: () => new Date(clock()) } : {};
   if (db.kind === 'postgres') {
     const { openPgStores } = await import('../storage/meta/pg/index.js');
@@ -396,7 +396,10 @@ async function openMetaStores(db: DbConfig, clock: (() => number) | undefined): 
   // The database holds password hashes: 0600, and SQLite gives its -wal and -shm files the same mode.
   await (await fsp.open(db.path, 'a', 0o600)).close();
   for (const f of [db.path, `${db.path}-wal`, `${db.path}-shm`]) await fsp.chmod(f, 0o600).catch(() => undefined);
-  return openSqliteStores(db.path, opts);
+  return openSqliteStores(db.path, {
+    ...opts,
+    checkpoints: { onError: (e) => log.warn('WAL checkpoints are made by the serving connection again: the checkpoint worker failed', { error: e.message }) },
+  });
 }
 
 function listenOn(server: http.Server, port: number, host: string): Promise<AddressInfo> {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { MetaStores } from '../index.js';
 import { SqliteArtifactStore } from './artifacts.js';
 import { SqliteAuditLogStore } from './audit.js';
+import { WalCheckpointer, type CheckpointOptions } from './checkpoint.js';
 import type { Clock } from './common.js';
 import { SqliteConfigStore } from './config.js';
 import { SqliteContentStore } from './content.js';
@@ -63,10 +64,11 @@ export function immediateTransactions(db: Database.Database): void {
 /** The stores with the database they share (tests look at its pragmas). */
 export interface SqliteStores extends MetaStores {
   readonly db: Database.Database;
+  readonly checkpoints: WalCheckpointer;
 }
 
 /** Opens (creating and migrating) the database at `path` and builds every store on it. */
-export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): SqliteStores {
+export function openSqliteStores(path: string, opts: { clock?: Clock; checkpoints?: CheckpointOptions } = {}): SqliteStores {
   const now = opts.clock ?? (() => new Date());
   const db = new Database(path);
   try {
@@ -81,10 +83,12 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     db.close();
     throw e;
   }
+  const checkpoints = new WalCheckpointer(db, path, opts.checkpoints);
   const content = new SqliteContentStore(db, now);
   const identity = new SqliteIdentityStore(db, now);
   return {
     db,
+    checkpoints,
     identity,
     projects: new SqliteProjectStore(db, now),
     content,
@@ -108,6 +112,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock } = {}): Sq
     secrets: new SqliteSecretStore(db, now),
     replication: new SqliteReplicationStore(db, now),
     async close() {
+      await checkpoints.close();
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
