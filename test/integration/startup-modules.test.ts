@@ -16,7 +16,7 @@ const PRELOAD = join(REPO_ROOT, 'test', 'fixtures', 'startup', 'loaded-packages.
 const dirs: string[] = [];
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
 
-async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scraped?: string }> {
+async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scraped?: string; argv: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'harborctl-startup-'));
   dirs.push(dir);
   const file = join(dir, 'packages.txt');
@@ -25,7 +25,9 @@ async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scra
     env: { HARBORCTL_NODE_FLAGS: `--import=${PRELOAD}`, LOADED_PACKAGES_FILE: file },
   });
   let scraped: string | undefined;
+  let argv: string[] = [];
   try {
+    argv = (await readFile(`/proc/${srv.pid}/cmdline`, 'utf8')).split('\0');
     const v2 = await fetch(`${srv.url}/v2/`, { headers: { authorization: ADMIN_AUTHORIZATION } });
     expect(v2.status).toBe(200);
     if (scrape) {
@@ -39,11 +41,13 @@ async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scra
   } finally {
     expect((await srv.stop()).code).toBe(0);
   }
-  return { packages: (await readFile(file, 'utf8')).split('\n').filter(Boolean), scraped };
+  return { packages: (await readFile(file, 'utf8')).split('\n').filter(Boolean), scraped, argv };
 }
 
 test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-client or pg', async () => {
-  const { packages } = await serveAndStop(false);
+  const { packages, argv } = await serveAndStop(false);
+  // bin/harborctl: node with a 4 MiB semi-space, then HARBORCTL_NODE_FLAGS (which may override it).
+  expect(argv.slice(0, 3)).toEqual([expect.stringMatching(/node$/), '--max-semi-space-size=4', `--import=${PRELOAD}`]);
   // The preload does see what serve loads, CommonJS and ES modules.
   expect(packages).toEqual(expect.arrayContaining(['better-sqlite3', 'commander']));
   expect(packages).not.toContain('undici');
