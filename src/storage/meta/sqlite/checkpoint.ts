@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
 /** SQLite's own automatic checkpoint size: 1000 pages of 4 KiB. */
-export const CHECKPOINT_PAGES = 1000;
+const CHECKPOINT_PAGES = 1000;
 const CHECK_MS = 250;
 
 /** The worker's whole code: it opens the database and answers each message with one checkpoint. */
