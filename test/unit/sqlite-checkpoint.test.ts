@@ -37,7 +37,7 @@ test('the serving connection does not checkpoint; the worker starts once the WAL
   write(s, 200); // ~50 KiB: under the start size
   expect(await s.checkpoints.tick()).toBeNull();
   expect(s.checkpoints.started).toBe(false);
-  write(s, 3000); // ~700 KiB, more than SQLite's own trigger would let through at this page count
+  write(s, 3000); // ~600 KB of rows: past the 256 KiB start size
   const r = await s.checkpoints.tick();
   expect(s.checkpoints.started).toBe(true);
   expect(r).toMatchObject({ busy: 0 });
