@@ -16,18 +16,20 @@ const PRELOAD = join(REPO_ROOT, 'test', 'fixtures', 'startup', 'loaded-packages.
 const dirs: string[] = [];
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
 
-async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scraped?: string; argv: string[] }> {
+async function serveAndStop(scrape: boolean, env: NodeJS.ProcessEnv = {}): Promise<{ packages: string[]; scraped?: string; argv: string[]; environ: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'harborctl-startup-'));
   dirs.push(dir);
   const file = join(dir, 'packages.txt');
   const srv = await startHarborctl({
     args: ['--metrics-listen', '127.0.0.1:0'],
-    env: { HARBORCTL_NODE_FLAGS: `--import=${PRELOAD}`, LOADED_PACKAGES_FILE: file },
+    env: { HARBORCTL_NODE_FLAGS: `--import=${PRELOAD}`, LOADED_PACKAGES_FILE: file, ...env },
   });
   let scraped: string | undefined;
   let argv: string[] = [];
+  let environ: string[] = [];
   try {
     argv = (await readFile(`/proc/${srv.pid}/cmdline`, 'utf8')).split('\0');
+    environ = (await readFile(`/proc/${srv.pid}/environ`, 'utf8')).split('\0');
     const v2 = await fetch(`${srv.url}/v2/`, { headers: { authorization: ADMIN_AUTHORIZATION } });
     expect(v2.status).toBe(200);
     if (scrape) {
@@ -41,13 +43,16 @@ async function serveAndStop(scrape: boolean): Promise<{ packages: string[]; scra
   } finally {
     expect((await srv.stop()).code).toBe(0);
   }
-  return { packages: (await readFile(file, 'utf8')).split('\n').filter(Boolean), scraped, argv };
+  return { packages: (await readFile(file, 'utf8')).split('\n').filter(Boolean), scraped, argv, environ };
 }
 
 test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-client or pg', async () => {
-  const { packages, argv } = await serveAndStop(false);
+  // Unset here whatever the test's own environment has: bin/harborctl's defaults apply.
+  const { packages, argv, environ } = await serveAndStop(false, { MALLOC_ARENA_MAX: undefined, MALLOC_MMAP_THRESHOLD_: undefined });
   // bin/harborctl: node with a 4 MiB semi-space, then HARBORCTL_NODE_FLAGS (which may override it).
   expect(argv.slice(0, 3)).toEqual([expect.stringMatching(/node$/), '--max-semi-space-size=4', `--import=${PRELOAD}`]);
+  // and glibc's malloc with one arena and a fixed mmap threshold.
+  expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=1', 'MALLOC_MMAP_THRESHOLD_=4194304']));
   // The preload does see what serve loads, CommonJS and ES modules.
   expect(packages).toEqual(expect.arrayContaining(['better-sqlite3', 'commander']));
   expect(packages).not.toContain('undici');
@@ -58,7 +63,9 @@ test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-c
 });
 
 test('the first scrape loads prom-client and counts the requests served before it', async () => {
-  const { packages, scraped } = await serveAndStop(true);
+  // (and bin/harborctl leaves malloc settings the caller chose as they are)
+  const { packages, scraped, environ } = await serveAndStop(true, { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' });
+  expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=1048576']));
   expect(packages).toContain('prom-client');
   // The readiness poll's GET /v2/ and the test's own, both before prom-client was loaded.
   expect(sample(scraped!, 'registry_http_requests_total{handler="base",code="200",method="get"}')).toBeGreaterThanOrEqual(2);
