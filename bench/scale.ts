@@ -115,7 +115,8 @@ export function dirBytes(dir: string, filter: (path: string) => boolean = () => 
 export interface ConcurrentResult {
   pushed: number; pushErrors: number; pushSeconds: number;
   pulled: number; pullErrors: number; pullSeconds: number;
-  peakRssKiB: number; firstError?: string;
+  /** The server's peak RSS while the clients pushed, and while they pulled. */
+  pushPeakRssKiB: number; pullPeakRssKiB: number; firstError?: string;
 }
 
 /**
@@ -127,9 +128,9 @@ export async function concurrentPushPull(r: RegistryProcess, clients: number, se
   const c = new HttpClient(r.url, clients);
   const layerBase = randomBytes(mib * MIB);
   const images: { repo: string; tag: string; layer: string; size: number }[] = [];
-  const res: ConcurrentResult = { pushed: 0, pushErrors: 0, pushSeconds: 0, pulled: 0, pullErrors: 0, pullSeconds: 0, peakRssKiB: 0 };
+  const res: ConcurrentResult = { pushed: 0, pushErrors: 0, pushSeconds: 0, pulled: 0, pullErrors: 0, pullSeconds: 0, pushPeakRssKiB: 0, pullPeakRssKiB: 0 };
   const fail = (e: unknown): void => { res.firstError ??= e instanceof Error ? e.message : String(e); };
-  const rss = new RssSampler(r.pid).start();
+  let rss = new RssSampler(r.pid).start();
   try {
     let n = 0;
     const t0 = process.hrtime.bigint();
@@ -162,6 +163,8 @@ export async function concurrentPushPull(r: RegistryProcess, clients: number, se
     };
     await Promise.all(Array.from({ length: clients }, (_, w) => pusher(w)));
     res.pushSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    res.pushPeakRssKiB = rss.stop();
+    rss = new RssSampler(r.pid).start();
     let k = 0;
     const t1 = process.hrtime.bigint();
     const puller = async (): Promise<void> => {
@@ -183,7 +186,9 @@ export async function concurrentPushPull(r: RegistryProcess, clients: number, se
     await Promise.all(Array.from({ length: clients }, puller));
     res.pullSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
   } finally {
-    res.peakRssKiB = rss.stop();
+    const peak = rss.stop();
+    if (res.pushPeakRssKiB === 0) res.pushPeakRssKiB = peak; // the pushes failed before the pulls began
+    else res.pullPeakRssKiB = peak;
     c.close();
   }
   return res;
