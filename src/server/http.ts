@@ -239,9 +239,11 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => { void handle(req, res); };
-  // 1 MiB stream buffers: with node's 16 KiB default, a blob push pauses and resumes the socket
-  // about once per 300 KiB (bench/: ~800 epoll_ctl calls per 256 MiB push).
-  const serverOpts = { highWaterMark: 1 << 20 };
+  // 256 KiB stream buffers: with node's 16 KiB default, a blob push paused and resumed the socket
+  // about once per 300 KiB (bench/: ~800 epoll_ctl calls per 256 MiB push). A paused upload holds up
+  // to this much: with 1 MiB, 64 clients pushing at once took the server's RSS ~40 MB higher, at the
+  // same CPU per push (docs/benchmarks.md).
+  const serverOpts = { highWaterMark: 256 * 1024 };
   const server = opts.tls
     ? https.createServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key }, listener)
     : http.createServer(serverOpts, listener);

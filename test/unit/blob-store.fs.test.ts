@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { digestOf } from '../../src/oci/digest.js';
 import { Readable, Writable } from 'node:stream';
-import { FsBlobStore } from '../../src/storage/blobs/fs/index.js';
+import { FsBlobStore, SendBufferPool, uploadBytesHeld } from '../../src/storage/blobs/fs/index.js';
 import { isSendable, type SendableBlob } from '../../src/storage/blobs/types.js';
 import { blobStoreContract, putBlob } from './blob-store.contract.js';
 import { failingSource, readAll, source } from './helpers.js';
@@ -227,11 +227,71 @@ describe('sending a blob with reused buffers (sendTo)', () => {
     await expect((stream as SendableBlob).sendTo(c.w)).rejects.toMatchObject({ code: expect.stringMatching(/PREMATURE_CLOSE|DESTROYED/) });
   });
 
+  test('70 downloads at once, more than the two pools lend, each arrive byte for byte', async () => {
+    // 16 MiB buffers go 4 to a download, then 64 of 256 KiB one each, then a download has its own.
+    const s = await open(await freshRoot());
+    const data = Buffer.alloc(1536 * 1024 + 7);
+    for (let i = 0; i + 4 <= data.length; i += 4) data.writeUInt32LE(i * 7, i);
+    const digest = await putBlob(s, data);
+    const sinks = Array.from({ length: 70 }, () => sink({ ackMs: 2 }));
+    await Promise.all(sinks.map(async (k) => ((await s.read(digest)) as SendableBlob).sendTo(k.w)));
+    for (const k of sinks) expect(k.data().equals(data)).toBe(true);
+  });
+
   test('read as a plain stream, the same bytes', async () => {
     const s = await open(await freshRoot());
     const data = Buffer.from('plain stream '.repeat(200_000));
     const digest = await putBlob(s, data);
     expect((await readAll(await s.read(digest))).equals(data)).toBe(true);
     expect((await readAll(await s.read(digest, { start: 13, end: 25 }))).toString()).toBe('plain stream ');
+  });
+});
+
+describe('memory that transfers share', () => {
+  test('the send buffer pool lends at most its max, reuses what comes back whole, and keeps none once none is lent', () => {
+    const pool = new SendBufferPool(16, 3);
+    const a = pool.take(2);
+    const b = pool.take(2);
+    expect([a.length, b.length, pool.take(1).length]).toEqual([2, 1, 0]);
+    pool.give(a[0], true);
+    pool.give(a[1], false); // a write may still read it: never lent again
+    const c = pool.take(3);
+    expect(c).toHaveLength(2); // b's one is still lent
+    expect(c).toContain(a[0]);
+    expect(c).not.toContain(a[1]);
+    expect(pool.take(1)).toEqual([]);
+    for (const x of [...b, ...c]) pool.give(x, true);
+    // None lent: the free ones were let go, so these are new.
+    const d = pool.take(3);
+    expect(d).toHaveLength(3);
+    for (const x of d) expect([...a, ...b, ...c]).not.toContain(x);
+  });
+
+  test('uploads at once that hold more than their shared budget: each blob whole, and nothing counted as held after', async () => {
+    const s = await open(await freshRoot());
+    const chunk = 64 * 1024;
+    const blobs = Array.from({ length: 12 }, (_, k) => Buffer.alloc(3 * 1024 * 1024, k + 1));
+    async function* chunks(b: Buffer, failAt?: number): AsyncGenerator<Uint8Array> {
+      for (let off = 0; off < b.length; off += chunk) {
+        if (failAt !== undefined && off >= failAt) throw new Error('client went away');
+        yield b.subarray(off, off + chunk);
+      }
+    }
+    const ids = blobs.map(() => randomUUID());
+    for (const id of ids) await s.createUpload(id);
+    const failing = randomUUID();
+    await s.createUpload(failing);
+    const results = await Promise.allSettled([
+      ...blobs.map((b, k) => s.append(ids[k], chunks(b), 0, b.length)),
+      s.append(failing, chunks(Buffer.alloc(3 * 1024 * 1024), 1024 * 1024), 0),
+    ]);
+    expect(results.slice(0, 12).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results[12]).toMatchObject({ status: 'rejected', reason: { message: 'client went away' } });
+    expect(uploadBytesHeld()).toBe(0);
+    for (const [k, b] of blobs.entries()) {
+      const digest = digestOf(b);
+      await s.commit(ids[k], digest);
+      expect((await readAll(await s.read(digest))).equals(b)).toBe(true);
+    }
   });
 });

@@ -205,6 +205,19 @@ export class FsBlobStore implements BlobStore {
 
 /** Bytes gathered while a write is in flight before the source is paused. */
 const WRITE_BATCH = 1 << 20;
+/**
+ * Bytes that all uploads of the process together may hold, gathered or being written: past it, an
+ * upload with a write in flight is paused at its next chunk. 64 clients pushing at once otherwise
+ * held up to 2 MiB each (bench/: the concurrent phase). An upload with no write in flight always
+ * writes what it has, so each one goes on.
+ */
+const UPLOADS_HELD = 16 << 20;
+let uploadsHeld = 0;
+
+/** Bytes all uploads of the process hold now, gathered or being written (0 when none is under way). */
+export function uploadBytesHeld(): number {
+  return uploadsHeld;
+}
 
 /**
  * Writes what `source` sends to `fh` from `position`, each chunk first given to `take` (which may
@@ -212,9 +225,9 @@ const WRITE_BATCH = 1 << 20;
  * done. The chunks are taken as they arrive ('data', not async iteration, which joins whatever is
  * buffered into a fresh copy) and written as they are: at once when no write is in flight, else all
  * that came meanwhile in one writev when it is done (no copy). The source is paused once WRITE_BATCH
- * bytes wait behind a write in flight, so little is held and the buffers die young (a stream
- * pipeline into a write stream cost a 256 MiB push more CPU, most of it the GC: docs/benchmarks.md).
- * On a failure the source is left paused to whoever owns it.
+ * bytes wait behind a write in flight, or once all uploads together hold UPLOADS_HELD, so little is
+ * held and the buffers die young (a stream pipeline into a write stream cost a 256 MiB push more
+ * CPU, most of it the GC: docs/benchmarks.md). On a failure the source is left paused to whoever owns it.
  */
 function writeChunks(source: Readable, fh: fsp.FileHandle, position: number, take: (chunk: Buffer) => void): Promise<number> {
   return new Promise<number>((resolve, reject) => {
@@ -228,6 +241,9 @@ function writeChunks(source: Readable, fh: fsp.FileHandle, position: number, tak
     const finish = (e?: unknown): void => {
       if (settled) return;
       settled = true;
+      uploadsHeld -= batchBytes; // never written (the write in flight gives back its own)
+      batch = [];
+      batchBytes = 0;
       source.off('data', onData);
       stopWatching();
       // A late error of a source finished with must not be an uncaught one.
@@ -248,7 +264,7 @@ function writeChunks(source: Readable, fh: fsp.FileHandle, position: number, tak
       batch = [];
       batchBytes = 0;
       writing = true;
-      writevAll(fh, chunks, pos).then(() => {
+      writevAll(fh, chunks, pos).finally(() => { uploadsHeld -= n; }).then(() => {
         pos += n;
         writing = false;
         if (!ended && source.isPaused()) source.resume();
@@ -263,8 +279,9 @@ function writeChunks(source: Readable, fh: fsp.FileHandle, position: number, tak
       }
       batch.push(chunk);
       batchBytes += chunk.length;
+      uploadsHeld += chunk.length;
       if (!writing) flush();
-      else if (batchBytes >= WRITE_BATCH) source.pause();
+      else if (batchBytes >= WRITE_BATCH || uploadsHeld > UPLOADS_HELD) source.pause();
     };
     source.on('data', onData);
     // The end, an error, or a close before the end (the client went away), also one that happened
@@ -307,9 +324,47 @@ const SEND_BUFFERS = 4;
 const SEND_BUFFER_SIZE = 1024 * 1024;
 
 /**
+ * Send buffers of one size that all downloads of the process share: at most `max` exist at once. A
+ * download takes some and gives them back when it ends, for the next one; once none is lent, the
+ * free ones are let go too, so an idle server keeps none.
+ */
+export class SendBufferPool {
+  private readonly free: Buffer[] = [];
+  private lent = 0;
+
+  constructor(readonly size: number, private readonly max: number) {}
+
+  /** Up to `n` buffers; fewer, or none, when `max` are lent. */
+  take(n: number): Buffer[] {
+    const out = this.free.splice(Math.max(0, this.free.length - n));
+    while (out.length < n && this.lent + out.length + this.free.length < this.max) out.push(Buffer.allocUnsafeSlow(this.size));
+    this.lent += out.length;
+    return out;
+  }
+
+  /** Gives back a buffer from `take`; `reuse` false when a write may still read it (it is let go). */
+  give(b: Buffer, reuse: boolean): void {
+    this.lent--;
+    if (reuse) this.free.push(b);
+    if (this.lent === 0) this.free.length = 0;
+  }
+}
+
+/**
+ * A download of at least 1 MiB takes up to SEND_BUFFERS of the first pool; one that finds it all lent
+ * (or a blob of 256 KiB to 1 MiB) takes one buffer of the second. 32 MiB in all; past that, and for
+ * smaller blobs, a download has one buffer of its own. With four 1 MiB buffers each, 64 clients
+ * pulling at once held 256 MiB (bench/: the concurrent phase).
+ */
+const SEND_POOLS = [
+  { pool: new SendBufferPool(SEND_BUFFER_SIZE, 16), each: SEND_BUFFERS },
+  { pool: new SendBufferPool(256 * 1024, 64), each: 1 },
+];
+
+/**
  * `length` bytes of an open blob file from `start`: a plain stream (1 MiB reads) for consumers that
- * read, or `sendTo(sink)`, which cycles up to four 1 MiB buffers and reuses one only after the sink's
- * write callback said the kernel has its bytes, then ends the sink. Allocating a fresh buffer per
+ * read, or `sendTo(sink)`, which cycles up to four 1 MiB buffers of the pool above and reuses one only
+ * after the sink's write callback said the kernel has its bytes, then ends the sink. Allocating a fresh buffer per
  * chunk made the GC the largest cost of a big pull (a third of the server's CPU); the reuse roughly
  * halves the CPU per pull.
  */
@@ -349,11 +404,20 @@ class FileBlobStream extends Readable implements SendableBlob {
   }
 
   async sendTo(sink: Writable): Promise<void> {
-    // A small blob gets one buffer of its own size: memory per download is at most 4 MiB, usually far less.
     const length = this.end - this.pos;
-    const size = Math.max(1, Math.min(SEND_BUFFER_SIZE, length));
-    const buffers = Array.from({ length: Math.min(SEND_BUFFERS, Math.ceil(length / size)) }, () => Buffer.allocUnsafeSlow(size));
+    let pool: SendBufferPool | undefined;
+    let pooled: Buffer[] = [];
+    for (const p of SEND_POOLS) {
+      if (length < p.pool.size) continue;
+      pooled = p.pool.take(Math.min(p.each, Math.ceil(length / p.pool.size)));
+      if (pooled.length > 0) {
+        pool = p.pool;
+        break;
+      }
+    }
+    const buffers = pool ? pooled : [Buffer.allocUnsafeSlow(Math.max(1, Math.min(length, SEND_POOLS[1].pool.size)))];
     const inFlight: (Promise<void> | undefined)[] = [];
+    const writing: boolean[] = []; // a write of buffers[i] has not called back yet
     // A sink that closes (the client left) fails every wait at once.
     let gone: () => void = () => undefined;
     const closed = new Promise<never>((_, reject) => {
@@ -365,11 +429,12 @@ class FileBlobStream extends Readable implements SendableBlob {
       for (let i = 0; this.pos < this.end; i = (i + 1) % buffers.length) {
         if (inFlight[i]) await Promise.race([inFlight[i], closed]);
         const buf = buffers[i];
-        const { bytesRead } = await this.fh.read(buf, 0, Math.min(size, this.end - this.pos), this.pos);
+        const { bytesRead } = await this.fh.read(buf, 0, Math.min(buf.length, this.end - this.pos), this.pos);
         if (bytesRead === 0) throw new Error('the blob file is shorter than its recorded size');
         this.pos += bytesRead;
+        writing[i] = true;
         inFlight[i] = new Promise<void>((resolve, reject) => {
-          sink.write(buf.subarray(0, bytesRead), (e) => (e ? reject(e) : resolve()));
+          sink.write(buf.subarray(0, bytesRead), (e) => { writing[i] = false; if (e) reject(e); else resolve(); });
         });
         inFlight[i]!.catch(() => undefined);
       }
@@ -379,6 +444,8 @@ class FileBlobStream extends Readable implements SendableBlob {
       sink.end();
     } finally {
       sink.off('close', gone);
+      // A buffer whose write has not called back may still be read: it is not lent again.
+      for (const [j, b] of pooled.entries()) pool!.give(b, !writing[j]);
       await this.release();
     }
   }
