@@ -11,6 +11,11 @@ export class PgArtifactStore extends PgStore implements ArtifactStore {
     return (await this.db.all<RepoRow>(`${REPO_COLS} WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST} ORDER BY r.name`, projectId)).map(repoInfo);
   }
 
+  async getRepository(projectId: number, name: string): Promise<RepositoryInfo | null> {
+    const r = await this.db.get<RepoRow>(`${REPO_COLS} WHERE r.project_id = ? AND r.name = ? AND ${REPO_HAS_MANIFEST}`, projectId, name);
+    return r ? repoInfo(r) : null;
+  }
+
   async listAllRepositories(projectIds: number[] | null): Promise<RepositoryInfo[]> {
     if (projectIds === null) return (await this.db.all<RepoRow>(`${REPO_COLS} WHERE ${REPO_HAS_MANIFEST} ORDER BY r.name`)).map(repoInfo);
     return (await this.db.all<RepoRow>(`${REPO_COLS} WHERE r.project_id = ANY(?) AND ${REPO_HAS_MANIFEST} ORDER BY r.name`, projectIds)).map(repoInfo);
