@@ -363,10 +363,10 @@ const SEND_POOLS = [
 
 /**
  * `length` bytes of an open blob file from `start`: a plain stream (1 MiB reads) for consumers that
- * read, or `sendTo(sink)`, which cycles up to four 1 MiB buffers of the pool above and reuses one only
- * after the sink's write callback said the kernel has its bytes, then ends the sink. Allocating a fresh buffer per
- * chunk made the GC the largest cost of a big pull (a third of the server's CPU); the reuse roughly
- * halves the CPU per pull.
+ * read, or `sendTo(sink)`, which cycles up to four buffers of the pools above and reuses one only
+ * after the sink's write callback said the kernel has its bytes, then ends the sink. Allocating a
+ * fresh buffer per chunk made the GC the largest cost of a big pull (a third of the server's CPU);
+ * the reuse roughly halves the CPU per pull.
  */
 class FileBlobStream extends Readable implements SendableBlob {
   private pos: number;
