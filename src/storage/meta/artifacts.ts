@@ -27,6 +27,8 @@ export interface ArtifactInfo {
 export interface ArtifactStore {
   /** The project's repositories that hold at least one manifest, by name. */
   listProjectRepositories(projectId: number): Promise<RepositoryInfo[]>;
+  /** How many repositories listProjectRepositories shows, without reading them. */
+  countProjectRepositories(projectId: number): Promise<number>;
   /** One of the project's repositories by its full name, as listProjectRepositories shows it; null when it holds no manifest. */
   getRepository(projectId: number, name: string): Promise<RepositoryInfo | null>;
   /** The same across projects: those of the given projects, or of every project when `projectIds` is null; by name. */

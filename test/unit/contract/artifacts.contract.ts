@@ -17,6 +17,8 @@ export function artifactStoreContract(name: string, factory: StoresFactory): voi
         await st.content.putManifest('other/c', other.id, manifestRecord({ seed: 'c' }), null);
         const repos = await st.artifacts.listProjectRepositories(st.project.id);
         expect(repos.map((r) => [r.name, r.artifactCount, r.projectId])).toEqual([['proj/a', 1, st.project.id], ['proj/b', 2, st.project.id]]);
+        expect(await st.artifacts.countProjectRepositories(st.project.id)).toBe(2);
+        expect(await st.artifacts.countProjectRepositories(other.id)).toBe(1);
         // One of them by name: the same row; none for a repository without manifests, of another project, or unknown.
         expect(await st.artifacts.getRepository(st.project.id, 'proj/b')).toEqual(repos[1]);
         expect(await st.artifacts.getRepository(st.project.id, 'proj/blobs-only')).toBeNull();

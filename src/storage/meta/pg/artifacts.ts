@@ -11,6 +11,10 @@ export class PgArtifactStore extends PgStore implements ArtifactStore {
     return (await this.db.all<RepoRow>(`${REPO_COLS} WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST} ORDER BY r.name`, projectId)).map(repoInfo);
   }
 
+  async countProjectRepositories(projectId: number): Promise<number> {
+    return (await this.db.value<number>(`SELECT count(*) FROM repositories r WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST}`, projectId))!;
+  }
+
   async getRepository(projectId: number, name: string): Promise<RepositoryInfo | null> {
     const r = await this.db.get<RepoRow>(`${REPO_COLS} WHERE r.project_id = ? AND r.name = ? AND ${REPO_HAS_MANIFEST}`, projectId, name);
     return r ? repoInfo(r) : null;

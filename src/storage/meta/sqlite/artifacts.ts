@@ -14,6 +14,7 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
       projectRepos: db.prepare(`${REPO_COLS} WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST} ORDER BY r.name`),
       allRepos: db.prepare(`${REPO_COLS} WHERE ${REPO_HAS_MANIFEST} ORDER BY r.name`),
       repo: db.prepare(`${REPO_COLS} WHERE r.project_id = ? AND r.name = ? AND ${REPO_HAS_MANIFEST}`),
+      countRepos: db.prepare(`SELECT count(*) FROM repositories r WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST}`).pluck(),
       stored: db.prepare(`SELECT coalesce(sum(size), 0) FROM (SELECT digest, size FROM blobs UNION SELECT digest, size FROM manifests)`).pluck(),
       describe: db.prepare('UPDATE repositories SET description = ? WHERE name = ?'),
       // Harbor's artifact list (pkg/artifact/dao): tagged artifacts and those no index references,
@@ -31,6 +32,10 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
 
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
     return (this.s.projectRepos.all(projectId) as RepoRow[]).map(repoInfo);
+  }
+
+  async countProjectRepositories(projectId: number): Promise<number> {
+    return this.s.countRepos.get(projectId) as number;
   }
 
   async getRepository(projectId: number, name: string): Promise<RepositoryInfo | null> {
