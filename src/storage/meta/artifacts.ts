@@ -56,6 +56,8 @@ export function repoInfo(r: RepoRow): RepositoryInfo {
 export const REPO_COLS = `SELECT r.id, r.name, r.project_id, r.description, r.created_at, r.updated_at, r.pull_count,
   (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count FROM repositories r`;
 export const REPO_HAS_MANIFEST = 'EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)';
+/** The repositories of one project (the parameter) that Harbor lists: those holding a manifest. */
+export const PROJECT_REPOS = `r.project_id = ? AND ${REPO_HAS_MANIFEST}`;
 
 // An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
 export const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at, m.pull_time,

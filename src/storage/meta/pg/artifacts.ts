@@ -1,22 +1,22 @@
 // Harbor's listing and reading views of content, as sqlite/artifacts.ts: reads repositories,
 // manifests, manifest_refs, blobs and repository_tags, writes nothing but a description.
 import type { ArtifactInfo, ArtifactStore, RepositoryInfo, TagInfo } from '../index.js';
-import { ARTIFACT_COLS, REPO_COLS, REPO_HAS_MANIFEST, repoInfo, type RepoRow } from '../artifacts.js';
+import { ARTIFACT_COLS, PROJECT_REPOS, REPO_COLS, REPO_HAS_MANIFEST, repoInfo, type RepoRow } from '../artifacts.js';
 import { PgStore } from './common.js';
 
 type ArtifactRow = { id: number; repository_id: number; digest: string; media_type: string; size: number; content: Buffer; pushed_at: string; pull_time: string | null };
 
 export class PgArtifactStore extends PgStore implements ArtifactStore {
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
-    return (await this.db.all<RepoRow>(`${REPO_COLS} WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST} ORDER BY r.name`, projectId)).map(repoInfo);
+    return (await this.db.all<RepoRow>(`${REPO_COLS} WHERE ${PROJECT_REPOS} ORDER BY r.name`, projectId)).map(repoInfo);
   }
 
   async countProjectRepositories(projectId: number): Promise<number> {
-    return (await this.db.value<number>(`SELECT count(*) FROM repositories r WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST}`, projectId))!;
+    return (await this.db.value<number>(`SELECT count(*) FROM repositories r WHERE ${PROJECT_REPOS}`, projectId))!;
   }
 
   async getRepository(projectId: number, name: string): Promise<RepositoryInfo | null> {
-    const r = await this.db.get<RepoRow>(`${REPO_COLS} WHERE r.project_id = ? AND r.name = ? AND ${REPO_HAS_MANIFEST}`, projectId, name);
+    const r = await this.db.get<RepoRow>(`${REPO_COLS} WHERE ${PROJECT_REPOS} AND r.name = ?`, projectId, name);
     return r ? repoInfo(r) : null;
   }
 

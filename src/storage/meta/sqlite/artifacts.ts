@@ -2,7 +2,7 @@
 // blobs and repository_tags, writes nothing.
 import type Database from 'better-sqlite3';
 import type { ArtifactInfo, ArtifactStore, RepositoryInfo, TagInfo } from '../index.js';
-import { ARTIFACT_COLS, REPO_COLS, REPO_HAS_MANIFEST, repoInfo, type RepoRow } from '../artifacts.js';
+import { ARTIFACT_COLS, PROJECT_REPOS, REPO_COLS, REPO_HAS_MANIFEST, repoInfo, type RepoRow } from '../artifacts.js';
 import { type Clock, SqliteStore } from './common.js';
 
 export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
@@ -11,10 +11,10 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
   constructor(db: Database.Database, now: Clock) {
     super(db, now);
     this.s = {
-      projectRepos: db.prepare(`${REPO_COLS} WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST} ORDER BY r.name`),
+      projectRepos: db.prepare(`${REPO_COLS} WHERE ${PROJECT_REPOS} ORDER BY r.name`),
       allRepos: db.prepare(`${REPO_COLS} WHERE ${REPO_HAS_MANIFEST} ORDER BY r.name`),
-      repo: db.prepare(`${REPO_COLS} WHERE r.project_id = ? AND r.name = ? AND ${REPO_HAS_MANIFEST}`),
-      countRepos: db.prepare(`SELECT count(*) FROM repositories r WHERE r.project_id = ? AND ${REPO_HAS_MANIFEST}`).pluck(),
+      repo: db.prepare(`${REPO_COLS} WHERE ${PROJECT_REPOS} AND r.name = ?`),
+      countRepos: db.prepare(`SELECT count(*) FROM repositories r WHERE ${PROJECT_REPOS}`).pluck(),
       stored: db.prepare(`SELECT coalesce(sum(size), 0) FROM (SELECT digest, size FROM blobs UNION SELECT digest, size FROM manifests)`).pluck(),
       describe: db.prepare('UPDATE repositories SET description = ? WHERE name = ?'),
       // Harbor's artifact list (pkg/artifact/dao): tagged artifacts and those no index references,
