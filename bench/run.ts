@@ -52,7 +52,8 @@ const HELP = `usage: npm run bench [-- options]
                         at-scale phases scale,concurrent,huge and observe,replicas (only when named)
   --scale-repos N       scale: repositories (default 10000), each with --scale-tags tags (default 10);
                         listings are measured at 1% of them and at all of them
-  --scale-reps N        scale: GETs of each listing per measurement (default 50; CPU is read in 10 ms ticks)
+  --scale-reps N        scale: at least N GETs of each listing per measurement (default 50), more
+                        until 2 s have passed (at most 20 N): CPU is read in 10 ms ticks
   --clients N           concurrent: clients pushing at once (default 64)
   --concurrent-seconds S  concurrent: how long they push (default 60)
   --concurrent-mib N    concurrent: size of each image's layer (default 10)
