@@ -9,7 +9,7 @@ import { MediaType, isIndexMediaType } from '../oci/mediatypes.js';
 import { isValidTag, parseRepositoryName } from '../oci/name.js';
 import { ModelMediaType } from '../model/modelpack.js';
 import type { BlobStore } from '../storage/blobs/types.js';
-import type { ArtifactInfo, Label, MetaStores, Project, RepositoryInfo, TagInfo } from '../storage/meta/index.js';
+import type { ArtifactInfo, Label, MetaStores, Project, RepositoryInfo, RepositoryQuery, TagInfo } from '../storage/meta/index.js';
 import { ADDITION_LIMIT, MODEL_ADDITIONS, modelAddition, type Addition, type ModelAddition, type ModelLayer } from './model-additions.js';
 import type { TagGuardFor } from './immutable.js';
 import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
@@ -176,17 +176,21 @@ export class ArtifactService {
     return `${p.name}/${repo}`;
   }
 
-  async listRepositories(actor: Principal, p: Project): Promise<RepositoryInfo[]> {
+  /**
+   * A page of the project's repositories, filtered and ordered by the store. The query is read after
+   * the access check, as Harbor's handler does: a bad q= from a caller without access is refused as such.
+   */
+  async listRepositories(actor: Principal, p: Project, query: () => Omit<RepositoryQuery, 'projectIds'>): Promise<{ items: RepositoryInfo[]; total: number }> {
     await this.access.require(actor, p, 'repository', 'list');
-    return this.stores.artifacts.listProjectRepositories(p.id);
+    return this.stores.artifacts.queryRepositories({ ...query(), projectIds: [p.id] });
   }
 
   /**
    * GET /repositories (Harbor's ListAllRepositories): the repositories of `visible` projects (those
    * the caller may see: public ones and its own), of every project for a system admin.
    */
-  async listAllRepositories(actor: Principal, visible: Project[]): Promise<RepositoryInfo[]> {
-    return this.stores.artifacts.listAllRepositories(isSysadmin(actor) ? null : visible.map((p) => p.id));
+  async listAllRepositories(actor: Principal, visible: Project[], q: Omit<RepositoryQuery, 'projectIds'>): Promise<{ items: RepositoryInfo[]; total: number }> {
+    return this.stores.artifacts.queryRepositories({ ...q, projectIds: isSysadmin(actor) ? null : visible.map((p) => p.id) });
   }
 
   /** PUT a repository: only its description, HTML-escaped as Harbor stores it (template.HTMLEscapeString). */

@@ -31,18 +31,20 @@ export class OverviewService {
   async statistic(actor: Principal): Promise<Statistic> {
     if (actor.kind === 'anonymous') throw new HarborError('UNAUTHORIZED', 'authentication required');
     const all = await this.stores.projects.listProjects();
-    const repos = await this.stores.artifacts.listAllRepositories(null);
-    const reposIn = (ps: Project[]): number => { const ids = new Set(ps.map((p) => p.id)); return repos.filter((r) => ids.has(r.projectId)).length; };
+    // The projects' kept counts (no repository is read).
+    const reposIn = async (ps: Project[] | null): Promise<number> =>
+      (await this.stores.artifacts.queryRepositories({ projectIds: ps && ps.map((p) => p.id), where: [], order: [], offset: 0, limit: 0 })).total;
     const pub = all.filter((p) => p.public);
-    const s: Statistic = { publicProjects: pub.length, publicRepos: reposIn(pub), privateProjects: 0, privateRepos: 0, totalProjects: 0, totalRepos: 0, totalStorage: 0 };
+    const s: Statistic = { publicProjects: pub.length, publicRepos: await reposIn(pub), privateProjects: 0, privateRepos: 0, totalProjects: 0, totalRepos: 0, totalStorage: 0 };
     if (isSysadmin(actor)) {
-      return { ...s, totalProjects: all.length, privateProjects: all.length - pub.length, totalRepos: repos.length, privateRepos: repos.length - s.publicRepos,
+      const total = await reposIn(null);
+      return { ...s, totalProjects: all.length, privateProjects: all.length - pub.length, totalRepos: total, privateRepos: total - s.publicRepos,
         totalStorage: await this.stores.artifacts.totalStoredBytes() };
     }
     // Harbor counts a user's private memberships; a robot's are none.
     const mine: Project[] = [];
     if (actor.kind === 'user') for (const p of all) if (!p.public && (await this.access.roleOf(actor, p)) !== null) mine.push(p);
-    return { ...s, privateProjects: mine.length, privateRepos: reposIn(mine) };
+    return { ...s, privateProjects: mine.length, privateRepos: await reposIn(mine) };
   }
 
   /** GET /permissions: what robots may be given; system admins see both lists, project admins the project list, others 403. */

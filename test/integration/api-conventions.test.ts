@@ -72,6 +72,29 @@ describe('unknown q and sort keys are ignored (src/lib/orm/query.go)', () => {
     expect(names(r)).toEqual(['conv/api', 'conv/web']);
   });
 
+  test('repositories filter, sort and page in the store as Harbor does: prototype keys ignored, case-blind substrings, integers as integers', async () => {
+    const get = (query: string) => api(srv.url, 'GET', `/projects/conv/repositories?${query}`);
+    const q = (v: string): string => `q=${encodeURIComponent(v)}`;
+    for (const query of [q('__proto__=x,constructor=~y,toString=[1~2]'), 'sort=__proto__,constructor', q('hasOwnProperty={a b}')]) {
+      const r = await get(query);
+      expect(r.status).toBe(200);
+      expect(r.headers['x-total-count']).toBe('2');
+      expect(names(r)).toHaveLength(2);
+    }
+    expect(names(await get(q('name=~CONV/W')))).toEqual(['conv/web']);
+    for (const v of ['name=~%', 'name=~_', 'artifact_count=abc', 'artifact_count=02', 'artifact_count=[x~]', 'repository_id={}']) {
+      const r = await get(q(v));
+      expect([r.status, r.body, r.headers['x-total-count']]).toEqual([200, [], '0']);
+    }
+    expect(names(await get(q('artifact_count=[1.5~]')))).toEqual(['conv/web']);
+    expect(names(await get(`sort=-artifact_count,name&${q('artifact_count={1 2}')}`))).toEqual(['conv/web', 'conv/api']);
+    const one = await get('sort=name&page=2&page_size=1');
+    expect([names(one), one.headers['x-total-count']]).toEqual([['conv/web'], '2']);
+    expect(one.headers.link).toBe('</api/v2.0/projects/conv/repositories?sort=name&page=1&page_size=1>; rel="prev"');
+    const past = await get('page=9&page_size=100');
+    expect([past.status, past.body, past.headers['x-total-count']]).toEqual([200, [], '2']);
+  });
+
   test('projects, users and audit logs ignore unknown q and sort keys too', async () => {
     expect((await api(srv.url, 'GET', '/projects?q=nope%3D1&sort=-nope')).body.length).toBeGreaterThan(1);
     expect((await api(srv.url, 'GET', '/users?q=nope%3D1&sort=nope')).body.length).toBeGreaterThan(0);

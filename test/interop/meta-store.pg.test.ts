@@ -127,6 +127,51 @@ describe('PostgreSQL stores specifics', () => {
     expect(after.storageUsed).toBe(await replicas[2].projects.recountUsage(p.id));
   });
 
+  test('migration 10 counts the manifests of every repository and the listed repositories of every project', async () => {
+    const url = await cluster.database();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      for (let v = 0; v < 9; v++) {
+        await c.query(MIGRATIONS[v]);
+        await c.query('INSERT INTO schema_migrations VALUES ($1, $2)', [v + 1, 't']);
+      }
+      await c.query(`INSERT INTO projects (id, name, created_at, updated_at) VALUES (1, 'old', 't', 't'), (2, 'empty', 't', 't');
+        INSERT INTO repositories (id, project_id, name, created_at, updated_at) VALUES (1, 1, 'old/a', 't', 't'), (2, 1, 'old/b', 't', 't'), (3, 1, 'old/blobs', 't', 't');
+        INSERT INTO manifests (repository_id, digest, media_type, size, content, pushed_at) VALUES
+          (1, 'sha256:a1', 'x', 1, '\\x00', 't'), (1, 'sha256:a2', 'x', 1, '\\x00', 't'), (2, 'sha256:b1', 'x', 1, '\\x00', 't');`);
+    } finally {
+      await c.end();
+    }
+    const s = await open(url);
+    expect((await s.artifacts.listProjectRepositories(1)).map((r) => [r.name, r.artifactCount])).toEqual([['old/a', 2], ['old/b', 1]]);
+    expect(await s.artifacts.countProjectRepositories(1)).toBe(2);
+    expect(await s.artifacts.countProjectRepositories(2)).toBe(0);
+  });
+
+  test('repository counts stay exact under concurrent pushes and deletes from several replicas', async () => {
+    const url = await cluster.database();
+    const replicas = [await open(url), await open(url), await open(url)];
+    const p = await replicas[0].projects.createProject({ name: 'busy', public: false });
+    const pushed = await Promise.all(Array.from({ length: 48 }, async (_, i) => {
+      const m = manifestRecord({ seed: `m-${i}` });
+      expect(await replicas[i % 3].content.putManifest(`busy/r${i % 6}`, p.id, m, null)).toMatchObject({ ok: true });
+      return { repository: `busy/r${i % 6}`, digest: m.digest };
+    }));
+    // Every manifest of r0 and r1 deleted (so they leave the list), r2 deleted whole, all at once.
+    await Promise.all([
+      ...pushed.filter((x) => x.repository === 'busy/r0' || x.repository === 'busy/r1').map((x, i) => replicas[i % 3].content.deleteManifest(x.repository, x.digest)),
+      replicas[2].content.deleteRepository('busy/r2'),
+      ...Array.from({ length: 6 }, (_, i) => replicas[i % 3].content.putManifest('busy/r5', p.id, manifestRecord({ seed: `late-${i}` }), null)),
+    ]);
+    const truth = await query<{ name: string; n: number }>(url, `SELECT r.name, count(m.id)::int AS n FROM repositories r JOIN manifests m ON m.repository_id = r.id
+      WHERE r.project_id = $1 GROUP BY r.name ORDER BY r.name`, [p.id]);
+    expect(truth.map((t) => [t.name, t.n])).toEqual([['busy/r3', 8], ['busy/r4', 8], ['busy/r5', 14]]);
+    expect((await replicas[1].artifacts.listProjectRepositories(p.id)).map((r) => [r.name, r.artifactCount])).toEqual(truth.map((t) => [t.name, t.n]));
+    expect(await replicas[0].artifacts.countProjectRepositories(p.id)).toBe(3);
+  });
+
   test('two creates of one name racing: one wins, the other is CONFLICT (never a 500)', async () => {
     const url = await cluster.database();
     const [a, b] = [await open(url), await open(url)];

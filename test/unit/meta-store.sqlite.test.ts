@@ -76,6 +76,22 @@ describe('SQLite stores specifics', () => {
     expect(art.tags.every((t) => Number.isInteger(t.id))).toBe(true);
   });
 
+  test('migration 29 counts the manifests of every repository and the listed repositories of every project', async () => {
+    const path = dbPath();
+    const raw = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 28)) raw.exec(m);
+    raw.pragma('user_version = 28');
+    raw.exec(`INSERT INTO projects (id, name, public, created_at, updated_at) VALUES (1, 'old', 1, 't', 't'), (2, 'empty', 0, 't', 't');
+      INSERT INTO repositories (id, project_id, name, created_at, updated_at) VALUES (1, 1, 'old/a', 't', 't'), (2, 1, 'old/b', 't', 't'), (3, 1, 'old/blobs', 't', 't');
+      INSERT INTO manifests (repository_id, digest, media_type, size, content, pushed_at) VALUES
+        (1, 'sha256:a1', 'x', 1, x'00', 't'), (1, 'sha256:a2', 'x', 1, x'00', 't'), (2, 'sha256:b1', 'x', 1, x'00', 't');`);
+    raw.close();
+    const s = open(path);
+    expect((await s.artifacts.listProjectRepositories(1)).map((r) => [r.name, r.artifactCount])).toEqual([['old/a', 2], ['old/b', 1]]);
+    expect(await s.artifacts.countProjectRepositories(1)).toBe(2);
+    expect(await s.artifacts.countProjectRepositories(2)).toBe(0);
+  });
+
   test("the content change token moves when another connection (another replica's process) commits", async () => {
     const path = dbPath();
     const a = open(path);

@@ -8,7 +8,7 @@ import type { AuditCondition, AuditColumn, AuditLogExtRecord, AuditLogRecord, Au
 import { AUDIT_EVENT_TYPES } from '../../services/audit-ext.js';
 import { isSysadmin } from '../../services/rbac.js';
 import { sendJson } from '../context.js';
-import { linkHeader, pageParams, parseQuery, type QValue } from './paging.js';
+import { pageWindow, parseQuery, qCondition, sendStorePage, type QValue } from './paging.js';
 import type { ApiContext, ApiRouter } from './router.js';
 
 const Q_KEYS: readonly AuditColumn[] = ['operation', 'resource', 'resource_type', 'username', 'op_time'];
@@ -22,16 +22,10 @@ function isoTime(v: string): string {
 }
 
 function condition(column: AuditColumn, v: QValue): AuditCondition {
-  const norm = column === 'op_time' ? isoTime : (x: string): string => x;
-  switch (v.kind) {
-    case 'exact':
-      // A time to the second matches every entry within that second.
-      return column === 'op_time' ? { column, kind: 'range', min: norm(v.value), max: new Date(Date.parse(norm(v.value)) + 999).toISOString() } : { column, kind: 'exact', value: v.value };
-    case 'fuzzy': return { column, kind: 'fuzzy', value: v.value };
-    case 'or': return { column, kind: 'in', values: v.values.map(norm) };
-    case 'and': return { column, kind: 'in', values: new Set(v.values).size <= 1 ? v.values.map(norm) : [] };
-    case 'range': return { column, kind: 'range', min: v.min === undefined ? undefined : norm(v.min), max: v.max === undefined ? undefined : norm(v.max) };
-  }
+  if (column !== 'op_time') return qCondition(column, v);
+  // A time to the second matches every entry within that second.
+  if (v.kind === 'exact') return { column, kind: 'range', min: isoTime(v.value), max: new Date(Date.parse(isoTime(v.value)) + 999).toISOString() };
+  return qCondition(column, v, isoTime);
 }
 
 /**
@@ -51,8 +45,7 @@ export function auditQuery(c: ApiContext): Omit<AuditQuery, 'projectIds'> {
       break;
     }
   }
-  const p = pageParams(c.http);
-  return { where, order, offset: (p.page - 1) * p.pageSize, limit: p.pageSize };
+  return { where, order, ...pageWindow(c.http) };
 }
 
 export function auditLogResp(r: AuditLogRecord): Record<string, unknown> {
@@ -66,10 +59,8 @@ export function auditLogExtResp(r: AuditLogExtRecord): Record<string, unknown> {
 async function sendAuditLogs(c: ApiContext, project?: Project, ext = false): Promise<void> {
   const query = auditQuery(c);
   const { items, total } = ext ? await c.svc.auditExt.list(c.principal, query, project) : await c.svc.audit.list(c.principal, query, project);
-  const headers: Record<string, string> = { 'X-Total-Count': String(total) };
-  const link = linkHeader(c.http, pageParams(c.http), total);
-  if (link) headers.Link = link;
-  sendJson(c.http, 200, ext ? (items as AuditLogExtRecord[]).map(auditLogExtResp) : items.map(auditLogResp), headers);
+  if (ext) sendStorePage(c.http, items as AuditLogExtRecord[], total, auditLogExtResp);
+  else sendStorePage(c.http, items, total, auditLogResp);
 }
 
 export function auditLogRoutes(r: ApiRouter): void {

@@ -1,8 +1,10 @@
 // Harbor's list conventions (harbor-notes §2.2): `page` (default 1) and `page_size` (default 10, at
 // most 100), `X-Total-Count` and a `Link` header with rel="prev"/"next" joined by " , "; and the
 // `q=` query language: `k=v` exact, `k=~v` fuzzy (substring), `k=[min~max]` range, `k={a b}` any of,
-// `k=(a b)` all of (src/lib/q). Lists are filtered and paged here, after the service's access check.
+// `k=(a b)` all of (src/lib/q). Lists are filtered and paged here, after the service's access check,
+// or in the store when they grow with use (audit logs, repositories: qCondition, sortKeys).
 import { HarborError } from '../../core/errors.js';
+import type { Condition, SortKey } from '../../storage/meta/index.js';
 import { sendJson, type RequestContext } from '../context.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -66,7 +68,7 @@ function matches(v: FieldValue, q: QValue): boolean {
   const s = String(v);
   switch (q.kind) {
     case 'exact': return s === q.value;
-    case 'fuzzy': return s.includes(q.value);
+    case 'fuzzy': return s.toLowerCase().includes(q.value.toLowerCase()); // Harbor's __icontains
     case 'or': return q.values.includes(s);
     case 'and': return q.values.every((x) => x === s);
     case 'range': {
@@ -93,20 +95,43 @@ export function filterByQuery<T>(items: T[], q: Map<string, QValue>, fields: Fie
  * `dflt` applies (Harbor's setSorts and the model's default sorts); without one, the order stays.
  */
 export function sortBy<T>(items: T[], sort: string | null, fields: Fields<T>, dflt?: string): T[] {
-  const parse = (s: string | null | undefined): { k: string; dir: number }[] => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)
-    .map((x) => (x.startsWith('-') ? { k: x.slice(1), dir: -1 } : { k: x, dir: 1 })).filter(({ k }) => Object.hasOwn(fields, k));
-  let keys = parse(sort);
-  if (keys.length === 0) keys = parse(dflt);
+  const known = Object.keys(fields);
+  let keys = sortKeys(sort, known);
+  if (keys.length === 0) keys = sortKeys(dflt ?? null, known);
   if (keys.length === 0) return items;
   return [...items].sort((a, b) => {
-    for (const { k, dir } of keys) {
-      const x = fields[k](a);
-      const y = fields[k](b);
+    for (const { column, dir } of keys) {
+      const x = fields[column](a);
+      const y = fields[column](b);
       const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x ?? '').localeCompare(String(y ?? ''));
-      if (c !== 0) return c * dir;
+      if (c !== 0) return dir === 'desc' ? -c : c;
     }
     return 0;
   });
+}
+
+/** `sort=f1,-f2` as keys, skipping those not in `known` (Harbor's setSorts). */
+export function sortKeys<C extends string>(sort: string | null, known: readonly C[]): SortKey<C>[] {
+  return (sort ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+    .map((x) => (x.startsWith('-') ? { column: x.slice(1), dir: 'desc' as const } : { column: x, dir: 'asc' as const }))
+    .filter((k): k is SortKey<C> => (known as readonly string[]).includes(k.column));
+}
+
+/** A q= term as a store's condition on `column` (storage/meta/query.ts); `norm` gives a value's stored form. */
+export function qCondition<C extends string>(column: C, v: QValue, norm: (x: string) => string = (x) => x): Condition<C> {
+  switch (v.kind) {
+    case 'exact': return { column, kind: 'exact', value: norm(v.value) };
+    case 'fuzzy': return { column, kind: 'fuzzy', value: v.value };
+    case 'or': return { column, kind: 'in', values: v.values.map(norm) };
+    // Every value equal to the one the row holds: only when they are all the same.
+    case 'and': return { column, kind: 'in', values: new Set(v.values).size <= 1 ? v.values.map(norm) : [] };
+    case 'range': return { column, kind: 'range', min: v.min === undefined ? undefined : norm(v.min), max: v.max === undefined ? undefined : norm(v.max) };
+  }
+}
+
+/** q= over the keys a store filters on, as its conditions (other keys are ignored, as Harbor's ORM does). */
+export function qConditions<C extends string>(raw: string | null, known: readonly C[]): Condition<C>[] {
+  return [...parseQuery(raw)].filter(([k]) => (known as readonly string[]).includes(k)).map(([k, v]) => qCondition(k as C, v));
 }
 
 export interface PageParams { page: number; pageSize: number }
@@ -128,6 +153,12 @@ export function pageParams(ctx: RequestContext): PageParams {
   return { page, pageSize };
 }
 
+/** The rows a page asks for, for a store that pages in SQL. */
+export function pageWindow(ctx: RequestContext): { offset: number; limit: number } {
+  const p = pageParams(ctx);
+  return { offset: (p.page - 1) * p.pageSize, limit: p.pageSize };
+}
+
 /** Harbor's Link header: the request path and query with page/page_size replaced (base.go Links). */
 export function linkHeader(ctx: RequestContext, p: PageParams, total: number): string | undefined {
   const raw = ctx.req.url ?? '';
@@ -143,6 +174,18 @@ export function linkHeader(ctx: RequestContext, p: PageParams, total: number): s
   if (p.page > 1 && total > 0) links.push(link(p.page - 1, 'prev'));
   if (p.page * p.pageSize < total) links.push(link(p.page + 1, 'next'));
   return links.length ? links.join(' , ') : undefined;
+}
+
+/** Sends a page the store already cut, with X-Total-Count and Link for its `total`. */
+export function sendStorePage<T>(ctx: RequestContext, items: T[], total: number, render: (t: T) => unknown): void {
+  sendJson(ctx, 200, items.map(render), pageHeaders(ctx, pageParams(ctx), total));
+}
+
+function pageHeaders(ctx: RequestContext, p: PageParams, total: number): Record<string, string> {
+  const headers: Record<string, string> = { 'X-Total-Count': String(total) };
+  const link = linkHeader(ctx, p, total);
+  if (link) headers.Link = link;
+  return headers;
 }
 
 /** Pages a full list and sends it with X-Total-Count and Link. */
@@ -161,8 +204,5 @@ export async function sendPageAsync<T>(ctx: RequestContext, items: T[], render: 
 
 function pageOf<T>(ctx: RequestContext, items: T[]): { slice: T[]; headers: Record<string, string> } {
   const p = pageParams(ctx);
-  const headers: Record<string, string> = { 'X-Total-Count': String(items.length) };
-  const link = linkHeader(ctx, p, items.length);
-  if (link) headers.Link = link;
-  return { slice: items.slice((p.page - 1) * p.pageSize, p.page * p.pageSize), headers };
+  return { slice: items.slice((p.page - 1) * p.pageSize, p.page * p.pageSize), headers: pageHeaders(ctx, p, items.length) };
 }

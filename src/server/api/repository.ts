@@ -1,16 +1,24 @@
 // Harbor tag "repository": /projects/{project_name}/repositories[/{repository_name}]. Names in the
 // path are without the project (`{repository_name}` = `a%252Fb` for `<project>/a/b`); responses carry
 // the full name, as Harbor's do.
-import type { RepositoryInfo } from '../../storage/meta/index.js';
+// Both lists filter, sort and page in the store: a project may hold 10,000 repositories.
+import type { RepositoryColumn, RepositoryQuery } from '../../storage/meta/index.js';
 import { sendEmpty, sendJson } from '../context.js';
-import { filterByQuery, parseQuery, sendPage, sortBy, type Fields } from './paging.js';
+import { pageWindow, qConditions, sendStorePage, sortKeys } from './paging.js';
 import { optString, readObject, type ApiContext, type ApiRouter } from './router.js';
 import { repositoryResp } from './views.js';
 
-const REPO_FIELDS: Fields<RepositoryInfo> = {
-  name: (r) => r.name, id: (r) => r.id, description: (r) => r.description, repository_id: (r) => r.id, project_id: (r) => r.projectId, artifact_count: (r) => r.artifactCount,
-  pull_count: (r) => r.pullCount, creation_time: (r) => r.createdAt, update_time: (r) => r.updatedAt,
-};
+const REPO_KEYS: readonly RepositoryColumn[] = ['name', 'id', 'repository_id', 'description', 'project_id', 'artifact_count', 'pull_count', 'creation_time', 'update_time'];
+
+/** q= (`name` is the full name, `<project>/<repo>`, as in Harbor), sort= (newest update first by default) and the page. */
+function repositoryQuery(c: ApiContext): Omit<RepositoryQuery, 'projectIds'> {
+  const order = sortKeys(c.http.query.get('sort'), REPO_KEYS);
+  return {
+    where: qConditions(c.http.query.get('q'), REPO_KEYS),
+    order: order.length ? order : [{ column: 'update_time', dir: 'desc' }],
+    ...pageWindow(c.http),
+  };
+}
 
 async function project(c: ApiContext) {
   // {project_name} is always a name here (Harbor's repository API takes no id).
@@ -21,19 +29,16 @@ export function repositoryRoutes(r: ApiRouter): void {
   r.add('GET', '/projects/{project_name}/repositories', async (c) => {
     const p = await project(c);
     await c.svc.audit.flush(); // pull counts are written in batches: count what was served
-    const all = await c.svc.artifacts.listRepositories(c.principal, p);
-    const q = parseQuery(c.http.query.get('q'));
-    // `q=name=...` matches the full name (`<project>/<repo>`), as in Harbor.
-    const items = sortBy(filterByQuery(all, q, REPO_FIELDS), c.http.query.get('sort'), REPO_FIELDS, '-update_time');
-    sendPage(c.http, items, repositoryResp);
+    const { items, total } = await c.svc.artifacts.listRepositories(c.principal, p, () => repositoryQuery(c));
+    sendStorePage(c.http, items, total, repositoryResp);
   });
 
   // Across projects: those the caller may see (an anonymous caller, the public ones), as Harbor lists them.
   r.add('GET', '/repositories', async (c) => {
+    const q = repositoryQuery(c);
     await c.svc.audit.flush();
-    const all = await c.svc.artifacts.listAllRepositories(c.principal, await c.svc.projects.list(c.principal));
-    const items = sortBy(filterByQuery(all, parseQuery(c.http.query.get('q')), REPO_FIELDS), c.http.query.get('sort'), REPO_FIELDS, '-update_time');
-    sendPage(c.http, items, repositoryResp);
+    const { items, total } = await c.svc.artifacts.listAllRepositories(c.principal, await c.svc.projects.list(c.principal), q);
+    sendStorePage(c.http, items, total, repositoryResp);
   });
 
   r.add('PUT', '/projects/{project_name}/repositories/{repository_name}', async (c) => {

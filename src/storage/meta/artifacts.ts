@@ -1,5 +1,7 @@
 // Harbor's views of content: repositories and artifacts as /api/v2.0 lists and reads them (sizes,
-// tags, pull counts). Read-only: content changes through the ContentStore.
+// tags, pull counts). Read-only: content changes through the ContentStore, which also keeps the
+// counts these views read (repositories.artifact_count, projects.repo_count).
+import { conditionsSql, orderSql, type Column, type Condition, type Dialect, type SortKey } from './query.js';
 
 /** A repository with what Harbor's repository listing shows. */
 export interface RepositoryInfo {
@@ -23,8 +25,24 @@ export interface ArtifactInfo {
   tags: TagInfo[];
 }
 
+/** What Harbor's repository lists filter (q=) and sort (sort=) on. */
+export type RepositoryColumn = 'name' | 'id' | 'repository_id' | 'description' | 'project_id' | 'artifact_count' | 'pull_count' | 'creation_time' | 'update_time';
+
+/** One page of a repository list, filtered and ordered in the database. */
+export interface RepositoryQuery {
+  /** The projects whose repositories are listed; null: every project. */
+  projectIds: number[] | null;
+  where: Condition<RepositoryColumn>[];
+  /** Then by name. */
+  order: SortKey<RepositoryColumn>[];
+  offset: number;
+  limit: number;
+}
+
 /** Repositories and artifacts as Harbor's API shows them. */
 export interface ArtifactStore {
+  /** A page of the repositories that hold at least one manifest, and how many match in all. */
+  queryRepositories(q: RepositoryQuery): Promise<{ items: RepositoryInfo[]; total: number }>;
   /** The project's repositories that hold at least one manifest, by name. */
   listProjectRepositories(projectId: number): Promise<RepositoryInfo[]>;
   /** How many repositories listProjectRepositories shows, without reading them. */
@@ -46,18 +64,51 @@ export interface ArtifactStore {
 }
 
 // What both backends read for the views above (the same SQL on SQLite and PostgreSQL).
-export type RepoRow = { id: number; name: string; project_id: number; description: string; created_at: string; updated_at: string; artifact_count: number; pull_count: number };
+export type RepoRow = { id: number; name: string; project_id: number; description: string; created_at: string; updated_at: string; artifact_count: number; pull_count: number; total?: number };
 
 export function repoInfo(r: RepoRow): RepositoryInfo {
   return { id: r.id, name: r.name, projectId: r.project_id, description: r.description, artifactCount: r.artifact_count, pullCount: r.pull_count,
     createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
-export const REPO_COLS = `SELECT r.id, r.name, r.project_id, r.description, r.created_at, r.updated_at, r.pull_count,
-  (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id) AS artifact_count FROM repositories r`;
-export const REPO_HAS_MANIFEST = 'EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)';
+const REPO_FIELDS = 'r.id, r.name, r.project_id, r.description, r.created_at, r.updated_at, r.pull_count, r.artifact_count';
+export const REPO_COLS = `SELECT ${REPO_FIELDS} FROM repositories r`;
+export const REPO_HAS_MANIFEST = 'r.artifact_count > 0';
 /** The repositories of one project (the parameter) that Harbor lists: those holding a manifest. */
 export const PROJECT_REPOS = `r.project_id = ? AND ${REPO_HAS_MANIFEST}`;
+
+const REPOSITORY_COLUMNS: Record<RepositoryColumn, Column> = {
+  name: { sql: 'r.name' }, id: { sql: 'r.id', int: true }, repository_id: { sql: 'r.id', int: true }, description: { sql: 'r.description' },
+  project_id: { sql: 'r.project_id', int: true }, artifact_count: { sql: 'r.artifact_count', int: true }, pull_count: { sql: 'r.pull_count', int: true },
+  creation_time: { sql: 'r.created_at' }, update_time: { sql: 'r.updated_at' },
+};
+
+type Args = (string | number)[];
+
+/**
+ * queryRepositories on either backend, given its way to run a query (`?` placeholders) and its
+ * dialect. Unfiltered, the page is read from an index and the total is the projects' kept
+ * repo_count (a count over 10,000 repositories costs as much as the page). Filtered, every match is
+ * read anyway: the page carries the total (count(*) OVER (), one pass instead of two), and it is
+ * counted apart only for a page past the end.
+ */
+export async function queryRepositoriesWith(q: RepositoryQuery, dialect: Dialect, all: (sql: string, args: Args) => Promise<RepoRow[]>,
+  value: (sql: string, args: Args) => Promise<number>): Promise<{ items: RepositoryInfo[]; total: number }> {
+  if (q.projectIds?.length === 0) return { items: [], total: 0 };
+  const ids = q.projectIds ?? [];
+  const inProjects = (col: string): string => `${col} IN (${ids.map(() => '?').join(', ')})`;
+  const w = conditionsSql(REPOSITORY_COLUMNS, q.where, dialect);
+  const filtered = w.clauses.length > 0;
+  const where = `WHERE ${[...(q.projectIds ? [inProjects('r.project_id')] : []), REPO_HAS_MANIFEST, ...w.clauses].join(' AND ')}`;
+  const args = [...ids, ...w.args];
+  const rows = await all(`SELECT ${REPO_FIELDS}${filtered ? ', count(*) OVER () AS total' : ''} FROM repositories r ${where}
+    ${orderSql(REPOSITORY_COLUMNS, q.order, 'r.name')} LIMIT ? OFFSET ?`, [...args, q.limit, q.offset]);
+  let total: number;
+  if (!filtered) total = await value(`SELECT coalesce(sum(repo_count), 0) FROM projects${q.projectIds ? ` WHERE ${inProjects('id')}` : ''}`, ids);
+  else if (rows.length) total = rows[0].total!;
+  else total = q.offset > 0 ? await value(`SELECT count(*) FROM repositories r ${where}`, args) : 0;
+  return { items: rows.map(repoInfo), total };
+}
 
 // An artifact's size is its manifest plus every blob it references (Harbor's artifact size).
 export const ARTIFACT_COLS = `SELECT m.id, m.repository_id, m.digest, m.media_type, m.content, m.pushed_at, m.pull_time,

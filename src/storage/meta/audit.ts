@@ -3,6 +3,7 @@
 // written in batches by one writer (services/audit.ts), and a list query built from Harbor's q= filters.
 // The same batch carries pull counts and times (repositories.pull_count, manifests and tags'
 // pull_time), written in the same transaction as the rows.
+import { conditionsSql, type Column, type Condition, type Dialect } from './query.js';
 
 export interface AuditLogRecord {
   id: number;
@@ -34,12 +35,8 @@ export interface PullBatch { repository: string; reference: string; count: numbe
 
 export type AuditColumn = 'username' | 'resource' | 'resource_type' | 'operation' | 'op_time';
 
-/** One condition on a column: exact, substring, any of, or a range (inclusive). */
-export type AuditCondition =
-  | { column: AuditColumn; kind: 'exact'; value: string }
-  | { column: AuditColumn; kind: 'fuzzy'; value: string }
-  | { column: AuditColumn; kind: 'in'; values: string[] }
-  | { column: AuditColumn; kind: 'range'; min?: string; max?: string };
+/** One condition on a column of the audit log (storage/meta/query.ts). */
+export type AuditCondition = Condition<AuditColumn>;
 
 export interface AuditQuery {
   /** Only these projects (undefined: every project). */
@@ -74,14 +71,15 @@ export interface AuditLogStore {
 export const extArtifactDescription = (operation: string, resource: string): string => `${operation} artifact: ${resource}`;
 export const EXT_ARTIFACT_DESCRIPTION = "operation || ' artifact: ' || resource";
 
-const COLUMNS: ReadonlySet<string> = new Set(['username', 'resource', 'resource_type', 'operation', 'op_time']);
+const COLUMNS: Record<AuditColumn, Column> = {
+  username: { sql: 'username' }, resource: { sql: 'resource' }, resource_type: { sql: 'resource_type' }, operation: { sql: 'operation' }, op_time: { sql: 'op_time' },
+};
 
 /**
  * The WHERE clause (with `?` placeholders, the same SQL on every backend) and ORDER BY of a
- * query; null when it can match nothing (no visible project). Column names come from a fixed set,
- * never from the request text.
+ * query; null when it can match nothing (no visible project).
  */
-export function auditFilter(q: AuditQuery): { where: string; args: (string | number)[]; orderBy: string } | null {
+export function auditFilter(q: AuditQuery, dialect: Dialect): { where: string; args: (string | number)[]; orderBy: string } | null {
   const clauses: string[] = [];
   const args: (string | number)[] = [];
   if (q.projectIds) {
@@ -89,18 +87,9 @@ export function auditFilter(q: AuditQuery): { where: string; args: (string | num
     clauses.push(`project_id IN (${q.projectIds.map(() => '?').join(', ')})`);
     args.push(...q.projectIds);
   }
-  for (const c of q.where) {
-    if (!COLUMNS.has(c.column)) throw new Error(`unknown audit log column ${c.column}`);
-    switch (c.kind) {
-      case 'exact': clauses.push(`${c.column} = ?`); args.push(c.value); break;
-      case 'fuzzy': clauses.push(`${c.column} LIKE ? ESCAPE '\\'`); args.push(`%${c.value.replace(/[\\%_]/g, (x) => `\\${x}`)}%`); break;
-      case 'in': clauses.push(c.values.length === 0 ? '1 = 0' : `${c.column} IN (${c.values.map(() => '?').join(', ')})`); args.push(...c.values); break;
-      case 'range':
-        if (c.min !== undefined) { clauses.push(`${c.column} >= ?`); args.push(c.min); }
-        if (c.max !== undefined) { clauses.push(`${c.column} <= ?`); args.push(c.max); }
-        break;
-    }
-  }
+  const w = conditionsSql(COLUMNS, q.where, dialect);
+  clauses.push(...w.clauses);
+  args.push(...w.args);
   // Newest first by default: id order, which is time order (rows are appended as they happen).
   const order = q.order ?? { column: 'id', dir: 'desc' };
   const dir = order.dir === 'asc' ? 'ASC' : 'DESC';

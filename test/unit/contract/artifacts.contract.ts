@@ -77,6 +77,106 @@ export function artifactStoreContract(name: string, factory: StoresFactory): voi
         expect(await st.content.listTags('proj/app', {})).toEqual(['v1', 'v2']);
       });
 
+      test('queryRepositories filters, sorts and pages in the store; the total counts every match', async () => {
+        await st.push('proj/team/api', { seed: 'api1' });
+        await st.push('proj/team/api', { seed: 'api2' });
+        await st.push('proj/team/web', { seed: 'web' });
+        await st.push('proj/tools_x', { seed: 'tx' });
+        await st.push('proj/toolsyx', { seed: 'ty' });
+        await st.content.linkBlob('proj/blobs-only', st.project.id, blob('x'));
+        const other = await st.projects.createProject({ name: 'other', public: false });
+        await st.content.putManifest('other/c', other.id, manifestRecord({ seed: 'c' }), null);
+        type Q = Parameters<typeof st.artifacts.queryRepositories>[0];
+        const byName: Q['order'] = [{ column: 'name', dir: 'asc' }];
+        const list = async (where: Q['where'], extra: Partial<Q> = {}): Promise<[string[], number]> => {
+          const r = await st.artifacts.queryRepositories({ projectIds: [st.project.id], where, order: byName, offset: 0, limit: 100, ...extra });
+          return [r.items.map((x) => x.name), r.total];
+        };
+        const all = ['proj/team/api', 'proj/team/web', 'proj/tools_x', 'proj/toolsyx'];
+        expect(await list([])).toEqual([all, 4]);
+        expect(await list([], { offset: 1, limit: 2 })).toEqual([all.slice(1, 3), 4]);
+        expect(await list([], { offset: 10 })).toEqual([[], 4]);
+        // Substrings ignore case (Harbor's __icontains); `_` and `%` are themselves.
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: 'TEAM' }])).toEqual([['proj/team/api', 'proj/team/web'], 2]);
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: 'team' }], { offset: 1, limit: 1 })).toEqual([['proj/team/web'], 2]);
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: 'team' }], { offset: 5 })).toEqual([[], 2]);
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: 'tools_' }])).toEqual([['proj/tools_x'], 1]);
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: '%' }])).toEqual([[], 0]);
+        expect(await list([{ column: 'name', kind: 'exact', value: 'proj/team/web' }])).toEqual([['proj/team/web'], 1]);
+        expect(await list([{ column: 'name', kind: 'range', min: 'proj/team/', max: 'proj/team/z' }])).toEqual([['proj/team/api', 'proj/team/web'], 2]);
+        // Integer columns: a value that is not an integer as the column shows it matches nothing.
+        expect(await list([{ column: 'artifact_count', kind: 'in', values: ['2', 'x'] }])).toEqual([['proj/team/api'], 1]);
+        for (const value of ['02', 'abc', '2.0', '']) expect(await list([{ column: 'artifact_count', kind: 'exact', value }])).toEqual([[], 0]);
+        expect(await list([{ column: 'artifact_count', kind: 'range', min: '1.5' }])).toEqual([['proj/team/api'], 1]);
+        expect(await list([{ column: 'artifact_count', kind: 'range', max: 'many' }])).toEqual([[], 0]);
+        expect(await list([{ column: 'artifact_count', kind: 'fuzzy', value: '2' }])).toEqual([['proj/team/api'], 1]);
+        expect(await list([{ column: 'name', kind: 'in', values: [] }])).toEqual([[], 0]);
+        // Several keys, then the name.
+        expect((await list([], { order: [{ column: 'artifact_count', dir: 'desc' }] }))[0]).toEqual(all);
+        expect((await list([], { order: [{ column: 'artifact_count', dir: 'asc' }] }))[0]).toEqual([...all.slice(1), all[0]]);
+        expect((await list([], { order: [{ column: 'name', dir: 'desc' }] }))[0]).toEqual([...all].reverse());
+        // Across projects: every one (null), some, none.
+        expect(await list([], { projectIds: null })).toEqual([['other/c', ...all], 5]);
+        expect(await list([], { projectIds: [other.id] })).toEqual([['other/c'], 1]);
+        expect(await list([], { projectIds: [] })).toEqual([[], 0]);
+        expect(await list([{ column: 'project_id', kind: 'exact', value: String(other.id) }], { projectIds: null })).toEqual([['other/c'], 1]);
+        const [api] = (await st.artifacts.queryRepositories({ projectIds: null, where: [{ column: 'name', kind: 'exact', value: 'proj/team/api' }], order: [], offset: 0, limit: 1 })).items;
+        expect(api).toEqual(await st.artifacts.getRepository(st.project.id, 'proj/team/api'));
+        expect(api).toMatchObject({ artifactCount: 2, projectId: st.project.id, pullCount: 0 });
+      });
+
+      test('the counts the lists read follow every push, copy and delete', async () => {
+        // The expected state, kept beside the store: repository → its manifests.
+        const model = new Map<string, number>();
+        const check = async (): Promise<void> => {
+          const want = [...model].filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : 1));
+          const r = await st.artifacts.queryRepositories({ projectIds: [st.project.id], where: [], order: [{ column: 'name', dir: 'asc' }], offset: 0, limit: 100 });
+          expect(r.items.map((x) => [x.name, x.artifactCount])).toEqual(want);
+          expect(r.total).toBe(want.length);
+          expect(await st.artifacts.countProjectRepositories(st.project.id)).toBe(want.length);
+          // The kept total against a count of the rows.
+          const counted = await st.artifacts.queryRepositories({ projectIds: [st.project.id], where: [{ column: 'name', kind: 'fuzzy', value: 'proj/' }], order: [], offset: 0, limit: 1 });
+          expect(counted.total).toBe(want.length);
+        };
+        const push = async (repo: string, seed: string, extra: Parameters<typeof st.push>[1] = { seed }, tag: string | null = null) => {
+          const m = await st.push(repo, { ...extra, seed }, tag);
+          model.set(repo, (model.get(repo) ?? 0) + 1);
+          return m;
+        };
+        const a1 = await push('proj/a', 'a1', undefined, 'v1');
+        await check();
+        await st.content.putManifest('proj/a', st.project.id, manifestRecord({ seed: 'a1' }), 'v2'); // the same manifest again: no new artifact
+        const a2 = await push('proj/a', 'a2');
+        await push('proj/b', 'b1');
+        await check();
+        expect(await st.content.deleteManifest('proj/a', a2.digest)).toBe(true);
+        model.set('proj/a', 1);
+        await check();
+        expect(await st.content.deleteManifest('proj/a', a1.digest)).toBe(true);
+        model.set('proj/a', 0);
+        await check();
+        expect(await st.content.deleteManifest('proj/a', a1.digest)).toBe(false);
+        await push('proj/a', 'a3');
+        await check();
+        // An accessory goes with its subject: two artifacts, then none.
+        const subject = await push('proj/c', 'c1');
+        await push('proj/c', 'sbom', { seed: 'sbom', subject: subject.digest });
+        await check();
+        expect(await st.content.deleteManifests([{ repository: 'proj/c', digest: subject.digest }])).toEqual([true]);
+        model.set('proj/c', 0);
+        await check();
+        // A copy into a new repository lists it.
+        expect(await st.content.copyManifests('proj/b', 'proj/d', st.project.id, [manifestRecord({ seed: 'b1' }).digest], { digest: '', tags: [] })).toEqual({ ok: true });
+        model.set('proj/d', 1);
+        await check();
+        // Deleting a listed repository, and one that holds only blobs.
+        await st.content.linkBlob('proj/blobs-only', st.project.id, blob('x'));
+        expect(await st.content.deleteRepository('proj/b')).toBe(true);
+        model.delete('proj/b');
+        expect(await st.content.deleteRepository('proj/blobs-only')).toBe(true);
+        await check();
+      });
+
       test('deleteRepository removes the repository with its manifests and tags', async () => {
         const m = await st.push('proj/app', { seed: 'x' }, 'v1');
         expect(await st.content.deleteRepository('proj/app')).toBe(true);

@@ -14,6 +14,10 @@ export function auditLogStoreContract(name: string, factory: StoresFactory): voi
         await st.audit.insertMany([row('p/a_b:1', 'x', '2026-01-01T00:00:00.000Z'), row('p/axb:1', 'y', '2026-02-01T00:00:00.000Z'), row('p/100%:1', 'x', '2026-03-01T00:00:00.000Z')]);
       });
 
+      test('fuzzy ignores case on every backend (Harbor\'s __icontains)', async () => {
+        expect((await st.audit.list({ ...all, where: [{ column: 'resource', kind: 'fuzzy', value: 'P/A' }] })).items.map((r) => r.resource)).toEqual(['p/axb:1', 'p/a_b:1']);
+      });
+
       test('fuzzy treats % and _ literally', async () => {
         expect((await st.audit.list({ ...all, where: [{ column: 'resource', kind: 'fuzzy', value: 'a_b' }] })).items.map((r) => r.resource)).toEqual(['p/a_b:1']);
         expect((await st.audit.list({ ...all, where: [{ column: 'resource', kind: 'fuzzy', value: '0%' }] })).items.map((r) => r.resource)).toEqual(['p/100%:1']);

@@ -1,18 +1,23 @@
 // Harbor's listing and reading views of content, as sqlite/artifacts.ts: reads repositories,
 // manifests, manifest_refs, blobs and repository_tags, writes nothing but a description.
-import type { ArtifactInfo, ArtifactStore, RepositoryInfo, TagInfo } from '../index.js';
-import { ARTIFACT_COLS, PROJECT_REPOS, REPO_COLS, REPO_HAS_MANIFEST, repoInfo, type RepoRow } from '../artifacts.js';
+import type { ArtifactInfo, ArtifactStore, RepositoryInfo, RepositoryQuery, TagInfo } from '../index.js';
+import { ARTIFACT_COLS, PROJECT_REPOS, REPO_COLS, REPO_HAS_MANIFEST, queryRepositoriesWith, repoInfo, type RepoRow } from '../artifacts.js';
+import { PG_DIALECT } from '../query.js';
 import { PgStore } from './common.js';
 
 type ArtifactRow = { id: number; repository_id: number; digest: string; media_type: string; size: number; content: Buffer; pushed_at: string; pull_time: string | null };
 
 export class PgArtifactStore extends PgStore implements ArtifactStore {
+  async queryRepositories(q: RepositoryQuery): Promise<{ items: RepositoryInfo[]; total: number }> {
+    return queryRepositoriesWith(q, PG_DIALECT, (sql, args) => this.db.all<RepoRow>(sql, ...args), async (sql, args) => (await this.db.value<number>(sql, ...args))!);
+  }
+
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
     return (await this.db.all<RepoRow>(`${REPO_COLS} WHERE ${PROJECT_REPOS} ORDER BY r.name`, projectId)).map(repoInfo);
   }
 
   async countProjectRepositories(projectId: number): Promise<number> {
-    return (await this.db.value<number>(`SELECT count(*) FROM repositories r WHERE ${PROJECT_REPOS}`, projectId))!;
+    return (await this.db.value<number>('SELECT repo_count FROM projects WHERE id = ?', projectId)) ?? 0;
   }
 
   async getRepository(projectId: number, name: string): Promise<RepositoryInfo | null> {

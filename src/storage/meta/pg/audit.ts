@@ -1,6 +1,7 @@
 // The audit logs (audit_logs, audit_log_exts), as sqlite/audit.ts: a batch is one transaction, its
 // rows one INSERT over unnest()ed arrays, and its pull counts and times written beside them.
 import { auditFilter, EXT_ARTIFACT_DESCRIPTION } from '../audit.js';
+import { PG_DIALECT } from '../query.js';
 import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 import { type Conn, PgStore } from './common.js';
 
@@ -74,7 +75,7 @@ export class PgAuditLogStore extends PgStore implements AuditLogStore {
 
   /** One of the two logs, filtered, ordered and paged (the table and the extra columns are ours, never the request's). */
   private async select(table: 'audit_logs' | 'audit_log_exts', extra: string, q: AuditQuery): Promise<{ rows: Row[]; total: number }> {
-    const f = auditFilter(q);
+    const f = auditFilter(q, PG_DIALECT);
     if (!f) return { rows: [], total: 0 };
     const total = (await this.db.value<number>(`SELECT count(*) FROM ${table} ${f.where}`, ...f.args))!;
     const rows = await this.db.all<Row>(`SELECT id, project_id, username, resource, resource_type, operation, op_time${extra} FROM ${table} ${f.where}

@@ -4,6 +4,7 @@
 // UPDATE), so its quota check, its "is this digest already counted" check and its usage update
 // cannot interleave with another write to the same project on any replica.
 import type { BlobRecord, ContentStore, CopyResult, TagGuard, LinkResult, ManifestRecord, Page, PutManifestResult, QuotaShortfall, ReferrerDescriptor, Repository, StoredManifest } from '../index.js';
+import { REPO_HAS_MANIFEST } from '../artifacts.js';
 import { type Conn, PgStore, RECOUNT, limit } from './common.js';
 
 type ManifestRow = { id: number; media_type: string; artifact_type: string | null; size: number; content: Buffer; subject: string | null; annotations: string | null };
@@ -24,7 +25,7 @@ export class PgContentStore extends PgStore implements ContentStore {
 
   async listRepositories(page: Page): Promise<string[]> {
     return this.db.column<string>(`SELECT r.name FROM repositories r WHERE r.name > ?
-      AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id) ORDER BY r.name LIMIT ?`, page.last ?? '', limit(page));
+      AND ${REPO_HAS_MANIFEST} ORDER BY r.name LIMIT ?`, page.last ?? '', limit(page));
   }
 
   /** Locks the project's row for the rest of the transaction; its quota (undefined: no such project). */
@@ -38,7 +39,9 @@ export class PgContentStore extends PgStore implements ContentStore {
       if (!repo) return false;
       await this.lock(c, repo.project_id);
       if (guard) for (const t of await c.column<string>('SELECT name FROM repository_tags WHERE repository_id = ? ORDER BY name', repo.id)) guard(t, 'delete');
-      if (await c.run('DELETE FROM repositories WHERE id = ?', repo.id) === 0) return false;
+      const listed = await c.value<number>('DELETE FROM repositories WHERE id = ? RETURNING artifact_count', repo.id);
+      if (listed === undefined) return false;
+      if (listed > 0) await this.countRepo(c, repo.project_id, -1);
       await this.resetUsage(c, repo.project_id);
       return true;
     });
@@ -61,6 +64,11 @@ export class PgContentStore extends PgStore implements ContentStore {
 
   private async resetUsage(c: Conn, projectId: number): Promise<void> {
     await c.run(`UPDATE projects SET storage_used = (${RECOUNT}) WHERE id = ?`, projectId, projectId, projectId);
+  }
+
+  /** A project's repositories holding a manifest, as the repository lists count them. */
+  private async countRepo(c: Conn, projectId: number, delta: number): Promise<void> {
+    await c.run('UPDATE projects SET repo_count = repo_count + ? WHERE id = ?', delta, projectId);
   }
 
   private async addUsage(c: Conn, projectId: number, delta: number, q: Quota | undefined): Promise<void> {
@@ -164,7 +172,9 @@ export class PgContentStore extends PgStore implements ContentStore {
       await c.run(`INSERT INTO repository_tags (repository_id, name, manifest_id, pushed_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, pushed_at = excluded.pushed_at`, repoId, tag, id, t);
     }
-    await c.run('UPDATE repositories SET updated_at = ? WHERE id = ?', t, repoId);
+    // The counts the repository lists read (SQLite's migration 29), under the project's lock.
+    const count = await c.value<number>('UPDATE repositories SET updated_at = ?, artifact_count = artifact_count + ? WHERE id = ? RETURNING artifact_count', t, created ? 1 : 0, repoId);
+    if (created && count === 1) await this.countRepo(c, projectId, 1);
     return { ok: true, created };
   }
 
@@ -251,6 +261,9 @@ export class PgContentStore extends PgStore implements ContentStore {
           AND NOT EXISTS (SELECT 1 FROM manifest_refs y JOIN manifests o ON o.id = y.manifest_id
             WHERE o.repository_id = ? AND o.id <> x.manifest_id AND y.digest = x.digest AND y.kind = 'blob')`, item.id, repo.id);
         await c.run('DELETE FROM manifests WHERE id = ?', item.id);
+        if (await c.value<number>('UPDATE repositories SET artifact_count = artifact_count - 1 WHERE id = ? RETURNING artifact_count', repo.id) === 0) {
+          await this.countRepo(c, repo.project_id, -1);
+        }
         if (orphaned.length) await c.run('UPDATE repository_blobs SET released = true WHERE repository_id = ? AND digest = ANY(?)', repo.id, orphaned);
       }
       projects.add(repo.project_id);

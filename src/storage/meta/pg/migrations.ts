@@ -463,6 +463,14 @@ export const MIGRATIONS: string[] = [
   /* 9: as SQLite's 28: webhook_deliveries_open is read by no query */ `
   DROP INDEX IF EXISTS webhook_deliveries_open;
   `,
+  /* 10: repository lists in SQL, as SQLite's 29 */ `
+  ALTER TABLE repositories ADD COLUMN artifact_count BIGINT NOT NULL DEFAULT 0;
+  UPDATE repositories SET artifact_count = (SELECT count(*) FROM manifests m WHERE m.repository_id = repositories.id);
+  ALTER TABLE projects ADD COLUMN repo_count BIGINT NOT NULL DEFAULT 0;
+  UPDATE projects SET repo_count = (SELECT count(*) FROM repositories r WHERE r.project_id = projects.id AND r.artifact_count > 0);
+  CREATE INDEX repositories_listed_name ON repositories(project_id, name) WHERE artifact_count > 0;
+  CREATE INDEX repositories_listed_updated ON repositories(project_id, updated_at) WHERE artifact_count > 0;
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

@@ -72,8 +72,7 @@ export class PgProjectStore extends PgStore implements ProjectStore {
 
   async deleteProject(id: number): Promise<boolean> {
     return this.tx(async (c) => {
-      await c.run(`DELETE FROM repositories WHERE project_id = ?
-        AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = repositories.id)`, id);
+      await c.run('DELETE FROM repositories WHERE project_id = ? AND artifact_count = 0', id);
       await c.run('DELETE FROM cve_allowlists WHERE project_id = ?', id);
       return await c.run('DELETE FROM projects WHERE id = ?', id) > 0;
     });

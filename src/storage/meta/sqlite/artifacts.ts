@@ -1,8 +1,9 @@
 // Harbor's listing and reading views of content: reads repositories, manifests, manifest_refs,
 // blobs and repository_tags, writes nothing.
 import type Database from 'better-sqlite3';
-import type { ArtifactInfo, ArtifactStore, RepositoryInfo, TagInfo } from '../index.js';
-import { ARTIFACT_COLS, PROJECT_REPOS, REPO_COLS, REPO_HAS_MANIFEST, repoInfo, type RepoRow } from '../artifacts.js';
+import type { ArtifactInfo, ArtifactStore, RepositoryInfo, RepositoryQuery, TagInfo } from '../index.js';
+import { ARTIFACT_COLS, PROJECT_REPOS, REPO_COLS, REPO_HAS_MANIFEST, queryRepositoriesWith, repoInfo, type RepoRow } from '../artifacts.js';
+import { SQLITE_DIALECT } from '../query.js';
 import { type Clock, SqliteStore } from './common.js';
 
 export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
@@ -14,7 +15,7 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
       projectRepos: db.prepare(`${REPO_COLS} WHERE ${PROJECT_REPOS} ORDER BY r.name`),
       allRepos: db.prepare(`${REPO_COLS} WHERE ${REPO_HAS_MANIFEST} ORDER BY r.name`),
       repo: db.prepare(`${REPO_COLS} WHERE ${PROJECT_REPOS} AND r.name = ?`),
-      countRepos: db.prepare(`SELECT count(*) FROM repositories r WHERE ${PROJECT_REPOS}`).pluck(),
+      countRepos: db.prepare('SELECT repo_count FROM projects WHERE id = ?').pluck(),
       stored: db.prepare(`SELECT coalesce(sum(size), 0) FROM (SELECT digest, size FROM blobs UNION SELECT digest, size FROM manifests)`).pluck(),
       describe: db.prepare('UPDATE repositories SET description = ? WHERE name = ?'),
       // Harbor's artifact list (pkg/artifact/dao): tagged artifacts and those no index references,
@@ -30,12 +31,30 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
     };
   }
 
+  /** Statements of queryRepositories by their text: the combinations of q= and sort= in use are few. */
+  private readonly queries = new Map<string, Database.Statement>();
+
+  private query(sql: string): Database.Statement {
+    let st = this.queries.get(sql);
+    if (!st) {
+      if (this.queries.size >= 200) this.queries.clear();
+      st = this.db.prepare(sql);
+      this.queries.set(sql, st);
+    }
+    return st;
+  }
+
+  async queryRepositories(q: RepositoryQuery): Promise<{ items: RepositoryInfo[]; total: number }> {
+    return queryRepositoriesWith(q, SQLITE_DIALECT, async (sql, args) => this.query(sql).all(...args) as RepoRow[],
+      async (sql, args) => this.query(sql).pluck().get(...args) as number);
+  }
+
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {
     return (this.s.projectRepos.all(projectId) as RepoRow[]).map(repoInfo);
   }
 
   async countProjectRepositories(projectId: number): Promise<number> {
-    return this.s.countRepos.get(projectId) as number;
+    return (this.s.countRepos.get(projectId) as number | undefined) ?? 0;
   }
 
   async getRepository(projectId: number, name: string): Promise<RepositoryInfo | null> {

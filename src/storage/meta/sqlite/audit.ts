@@ -4,6 +4,7 @@
 // same transaction.
 import type Database from 'better-sqlite3';
 import { auditFilter, EXT_ARTIFACT_DESCRIPTION } from '../audit.js';
+import { SQLITE_DIALECT } from '../query.js';
 import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 
 /** Rows per INSERT statement: one statement of 50 rows costs about half of 50 single-row ones. */
@@ -117,7 +118,7 @@ export class SqliteAuditLogStore implements AuditLogStore {
 
   /** One of the two logs, filtered, ordered and paged (the table and the extra columns are ours, never the request's). */
   private select(table: 'audit_logs' | 'audit_log_exts', extra: string, q: AuditQuery): { rows: Row[]; total: number } {
-    const f = auditFilter(q);
+    const f = auditFilter(q, SQLITE_DIALECT);
     if (!f) return { rows: [], total: 0 };
     const { where, args } = f;
     const total = (this.db.prepare(`SELECT count(*) AS n FROM ${table} ${where}`).get(...args) as { n: number }).n;

@@ -603,4 +603,14 @@ export const MIGRATIONS: string[] = [
      delivery written or finished paid for it */ `
   DROP INDEX IF EXISTS webhook_deliveries_open;
   `,
+  /* 29: repository lists filtered, sorted and paged in SQL (issue 20): counts kept by the content store */ `
+  -- A repository's manifests, and a project's repositories holding at least one (what Harbor lists).
+  ALTER TABLE repositories ADD COLUMN artifact_count INTEGER NOT NULL DEFAULT 0;
+  UPDATE repositories SET artifact_count = (SELECT count(*) FROM manifests m WHERE m.repository_id = repositories.id);
+  ALTER TABLE projects ADD COLUMN repo_count INTEGER NOT NULL DEFAULT 0;
+  UPDATE projects SET repo_count = (SELECT count(*) FROM repositories r WHERE r.project_id = projects.id AND r.artifact_count > 0);
+  -- A page by name or by update time reads its rows and skips its offset in these, never the rest.
+  CREATE INDEX repositories_listed_name ON repositories(project_id, name) WHERE artifact_count > 0;
+  CREATE INDEX repositories_listed_updated ON repositories(project_id, updated_at) WHERE artifact_count > 0;
+  `,
 ];

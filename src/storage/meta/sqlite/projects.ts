@@ -20,8 +20,7 @@ export class SqliteProjectStore extends SqliteStore implements ProjectStore {
       insertProject: db.prepare('INSERT INTO projects (name, public, owner_id, storage_limit, registry_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       updateProject: db.prepare(`UPDATE projects SET public = coalesce(?, public), storage_limit = coalesce(?, storage_limit),
         updated_at = ? WHERE id = ?`),
-      deleteEmptyRepos: db.prepare(`DELETE FROM repositories WHERE project_id = ?
-        AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = repositories.id)`),
+      deleteEmptyRepos: db.prepare('DELETE FROM repositories WHERE project_id = ? AND artifact_count = 0'),
       deleteProject: db.prepare('DELETE FROM projects WHERE id = ?'),
       deleteAllowlist: db.prepare('DELETE FROM cve_allowlists WHERE project_id = ?'),
       getAllowlist: db.prepare('SELECT * FROM cve_allowlists WHERE project_id = ?'),
