@@ -148,6 +148,8 @@ describe('PostgreSQL stores specifics', () => {
     expect((await s.artifacts.listProjectRepositories(1)).map((r) => [r.name, r.artifactCount])).toEqual([['old/a', 2], ['old/b', 1]]);
     expect(await s.artifacts.countProjectRepositories(1)).toBe(2);
     expect(await s.artifacts.countProjectRepositories(2)).toBe(0);
+    expect((await s.artifacts.queryRepositories({ projectIds: [1], where: [{ column: 'name', kind: 'fuzzy', value: 'LD/A' }], order: [], offset: 0, limit: 10 })).items.map((r) => r.name))
+      .toEqual(['old/a']); // the trigrams of names already there (migration 11)
   });
 
   test('repository counts stay exact under concurrent pushes and deletes from several replicas', async () => {

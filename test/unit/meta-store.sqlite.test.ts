@@ -76,6 +76,22 @@ describe('SQLite stores specifics', () => {
     expect(art.tags.every((t) => Number.isInteger(t.id))).toBe(true);
   });
 
+  test('a name substring whose every piece more than 256 repositories hold is a scan; a rarer piece narrows it', async () => {
+    const s = open(dbPath());
+    const p = await s.projects.createProject({ name: 'many', public: false });
+    // 300 repositories, each with a manifest, in one transaction (the content store's path, not raw rows).
+    s.db.transaction(() => {
+      for (let i = 0; i < 300; i++) void s.content.putManifest(`many/common-${i}`, p.id, manifestRecord({ seed: String(i) }), null);
+    })();
+    const find = async (value: string): Promise<[number, string[]]> => {
+      const r = await s.artifacts.queryRepositories({ projectIds: [p.id], where: [{ column: 'name', kind: 'fuzzy', value }], order: [{ column: 'name', dir: 'asc' }], offset: 0, limit: 3 });
+      return [r.total, r.items.map((x) => x.name)];
+    };
+    expect(await find('COMMON')).toEqual([300, ['many/common-0', 'many/common-1', 'many/common-10']]);
+    expect(await find('mon-10')).toEqual([11, ['many/common-10', 'many/common-100', 'many/common-101']]);
+    expect(await find('n-29')).toEqual([11, ['many/common-29', 'many/common-290', 'many/common-291']]);
+  });
+
   test('migration 29 counts the manifests of every repository and the listed repositories of every project', async () => {
     const path = dbPath();
     const raw = new Database(path);
@@ -90,6 +106,8 @@ describe('SQLite stores specifics', () => {
     expect((await s.artifacts.listProjectRepositories(1)).map((r) => [r.name, r.artifactCount])).toEqual([['old/a', 2], ['old/b', 1]]);
     expect(await s.artifacts.countProjectRepositories(1)).toBe(2);
     expect(await s.artifacts.countProjectRepositories(2)).toBe(0);
+    expect((await s.artifacts.queryRepositories({ projectIds: [1], where: [{ column: 'name', kind: 'fuzzy', value: 'LD/A' }], order: [], offset: 0, limit: 10 })).items.map((r) => r.name))
+      .toEqual(['old/a']); // the trigrams of names already there (migration 30)
   });
 
   test("the content change token moves when another connection (another replica's process) commits", async () => {

@@ -85,6 +85,15 @@ const REPOSITORY_COLUMNS: Record<RepositoryColumn, Column> = {
 
 type Args = (string | number)[];
 
+/** The distinct three-character pieces of a lowercased repository name (repository_name_trigrams). */
+export function nameTrigrams(name: string): string[] {
+  const s = name.toLowerCase();
+  return [...new Set(Array.from({ length: Math.max(0, s.length - 2) }, (_, i) => s.slice(i, i + 3)))];
+}
+
+/** A substring's piece held by the fewest repositories, counted up to this; none (a scan) when every piece is this common. */
+const TRIGRAM_CAP = 256;
+
 /**
  * queryRepositories on either backend, given its way to run a query (`?` placeholders) and its
  * dialect. Unfiltered, the page is read from an index and the total is the projects' kept
@@ -93,20 +102,31 @@ type Args = (string | number)[];
  * counted apart only for a page past the end.
  */
 export async function queryRepositoriesWith(q: RepositoryQuery, dialect: Dialect, all: (sql: string, args: Args) => Promise<RepoRow[]>,
-  value: (sql: string, args: Args) => Promise<number>): Promise<{ items: RepositoryInfo[]; total: number }> {
+  value: (sql: string, args: Args) => Promise<unknown>): Promise<{ items: RepositoryInfo[]; total: number }> {
   if (q.projectIds?.length === 0) return { items: [], total: 0 };
   const ids = q.projectIds ?? [];
   const inProjects = (col: string): string => `${col} IN (${ids.map(() => '?').join(', ')})`;
   const w = conditionsSql(REPOSITORY_COLUMNS, q.where, dialect);
   const filtered = w.clauses.length > 0;
-  const where = `WHERE ${[...(q.projectIds ? [inProjects('r.project_id')] : []), REPO_HAS_MANIFEST, ...w.clauses].join(' AND ')}`;
-  const args = [...ids, ...w.args];
+  // A name substring of 3+ characters: only the repositories holding its rarest piece can match.
+  const narrow: string[] = [];
+  for (const c of q.where) {
+    const pieces = c.column === 'name' && c.kind === 'fuzzy' ? nameTrigrams(c.value) : [];
+    if (pieces.length === 0) continue;
+    const rarest = await value(`SELECT p FROM (SELECT v.column1 AS p, (SELECT count(*) FROM (SELECT 1 FROM repository_name_trigrams t
+      WHERE t.trigram = v.column1 LIMIT ${TRIGRAM_CAP + 1}) AS c) AS n FROM (VALUES ${pieces.map(() => '(CAST(? AS TEXT))').join(', ')}) AS v) AS x
+      WHERE n <= ${TRIGRAM_CAP} ORDER BY n, p LIMIT 1`, pieces);
+    if (typeof rarest === 'string') narrow.push(rarest);
+  }
+  const where = `WHERE ${[...(q.projectIds ? [inProjects('r.project_id')] : []), REPO_HAS_MANIFEST, ...w.clauses,
+    ...narrow.map(() => 'r.id IN (SELECT t.repository_id FROM repository_name_trigrams t WHERE t.trigram = ?)')].join(' AND ')}`;
+  const args = [...ids, ...w.args, ...narrow];
   const rows = await all(`SELECT ${REPO_FIELDS}${filtered ? ', count(*) OVER () AS total' : ''} FROM repositories r ${where}
     ${orderSql(REPOSITORY_COLUMNS, q.order, 'r.name')} LIMIT ? OFFSET ?`, [...args, q.limit, q.offset]);
   let total: number;
-  if (!filtered) total = await value(`SELECT coalesce(sum(repo_count), 0) FROM projects${q.projectIds ? ` WHERE ${inProjects('id')}` : ''}`, ids);
+  if (!filtered) total = await value(`SELECT coalesce(sum(repo_count), 0) FROM projects${q.projectIds ? ` WHERE ${inProjects('id')}` : ''}`, ids) as number;
   else if (rows.length) total = rows[0].total!;
-  else total = q.offset > 0 ? await value(`SELECT count(*) FROM repositories r ${where}`, args) : 0;
+  else total = q.offset > 0 ? await value(`SELECT count(*) FROM repositories r ${where}`, args) as number : 0;
   return { items: rows.map(repoInfo), total };
 }
 

@@ -102,6 +102,10 @@ export function artifactStoreContract(name: string, factory: StoresFactory): voi
         expect(await list([{ column: 'name', kind: 'fuzzy', value: 'team' }], { offset: 5 })).toEqual([[], 2]);
         expect(await list([{ column: 'name', kind: 'fuzzy', value: 'tools_' }])).toEqual([['proj/tools_x'], 1]);
         expect(await list([{ column: 'name', kind: 'fuzzy', value: '%' }])).toEqual([[], 0]);
+        // 3+ characters are looked for among the repositories holding their rarest three-character piece.
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: 'J/TEAM/W' }])).toEqual([['proj/team/web'], 1]);
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: 'zzz' }])).toEqual([[], 0]);
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: 'oolsy' }])).toEqual([['proj/toolsyx'], 1]);
         expect(await list([{ column: 'name', kind: 'exact', value: 'proj/team/web' }])).toEqual([['proj/team/web'], 1]);
         expect(await list([{ column: 'name', kind: 'range', min: 'proj/team/', max: 'proj/team/z' }])).toEqual([['proj/team/api', 'proj/team/web'], 2]);
         // Integer columns: a value that is not an integer as the column shows it matches nothing.
@@ -175,6 +179,10 @@ export function artifactStoreContract(name: string, factory: StoresFactory): voi
         model.delete('proj/b');
         expect(await st.content.deleteRepository('proj/blobs-only')).toBe(true);
         await check();
+        // A repository made again after its delete is found by a substring again.
+        await push('proj/b', 'b2');
+        const found = await st.artifacts.queryRepositories({ projectIds: null, where: [{ column: 'name', kind: 'fuzzy', value: 'proj/b' }], order: [], offset: 0, limit: 10 });
+        expect(found.items.map((x) => x.name)).toEqual(['proj/b']);
       });
 
       test('deleteRepository removes the repository with its manifests and tags', async () => {

@@ -9,7 +9,7 @@ type ArtifactRow = { id: number; repository_id: number; digest: string; media_ty
 
 export class PgArtifactStore extends PgStore implements ArtifactStore {
   async queryRepositories(q: RepositoryQuery): Promise<{ items: RepositoryInfo[]; total: number }> {
-    return queryRepositoriesWith(q, PG_DIALECT, (sql, args) => this.db.all<RepoRow>(sql, ...args), async (sql, args) => (await this.db.value<number>(sql, ...args))!);
+    return queryRepositoriesWith(q, PG_DIALECT, (sql, args) => this.db.all<RepoRow>(sql, ...args), (sql, args) => this.db.value(sql, ...args));
   }
 
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {

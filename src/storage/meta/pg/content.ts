@@ -4,7 +4,7 @@
 // UPDATE), so its quota check, its "is this digest already counted" check and its usage update
 // cannot interleave with another write to the same project on any replica.
 import type { BlobRecord, ContentStore, CopyResult, TagGuard, LinkResult, ManifestRecord, Page, PutManifestResult, QuotaShortfall, ReferrerDescriptor, Repository, StoredManifest } from '../index.js';
-import { REPO_HAS_MANIFEST } from '../artifacts.js';
+import { nameTrigrams, REPO_HAS_MANIFEST } from '../artifacts.js';
 import { type Conn, PgStore, RECOUNT, limit } from './common.js';
 
 type ManifestRow = { id: number; media_type: string; artifact_type: string | null; size: number; content: Buffer; subject: string | null; annotations: string | null };
@@ -49,8 +49,12 @@ export class PgContentStore extends PgStore implements ContentStore {
 
   private async ensureRepo(c: Conn, name: string, projectId: number): Promise<number> {
     const t = this.iso();
-    await c.run('INSERT INTO repositories (project_id, name, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING', projectId, name, t, t);
-    return (await c.value<number>('SELECT id FROM repositories WHERE name = ?', name))!;
+    const created = await c.value<number>('INSERT INTO repositories (project_id, name, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id',
+      projectId, name, t, t);
+    if (created === undefined) return (await c.value<number>('SELECT id FROM repositories WHERE name = ?', name))!;
+    // What q=name=~ looks up (SQLite's migration 30); a repository's rows go with it (ON DELETE CASCADE).
+    await c.run('INSERT INTO repository_name_trigrams (trigram, repository_id) SELECT unnest(?::text[]), ? ON CONFLICT DO NOTHING', nameTrigrams(name), created);
+    return created;
   }
 
   /** What storing `digest` adds to the project's usage, or the shortfall; inside a transaction holding the project's lock. */

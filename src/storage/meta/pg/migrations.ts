@@ -471,6 +471,16 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX repositories_listed_name ON repositories(project_id, name) WHERE artifact_count > 0;
   CREATE INDEX repositories_listed_updated ON repositories(project_id, updated_at) WHERE artifact_count > 0;
   `,
+  /* 11: the trigrams of repository names, as SQLite's 30 */ `
+  CREATE TABLE repository_name_trigrams (
+    trigram TEXT NOT NULL,
+    repository_id BIGINT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    PRIMARY KEY (trigram, repository_id)
+  );
+  CREATE INDEX repository_name_trigrams_repository ON repository_name_trigrams(repository_id);
+  INSERT INTO repository_name_trigrams (trigram, repository_id)
+    SELECT DISTINCT substr(lower(r.name), i, 3), r.id FROM repositories r, generate_series(1, length(r.name) - 2) AS i;
+  `,
 ];
 
 /** The advisory lock (one bigint key: "harborctl" in hex, truncated) that migrations run under. */

@@ -46,7 +46,7 @@ export class SqliteArtifactStore extends SqliteStore implements ArtifactStore {
 
   async queryRepositories(q: RepositoryQuery): Promise<{ items: RepositoryInfo[]; total: number }> {
     return queryRepositoriesWith(q, SQLITE_DIALECT, async (sql, args) => this.query(sql).all(...args) as RepoRow[],
-      async (sql, args) => this.query(sql).pluck().get(...args) as number);
+      async (sql, args) => this.query(sql).pluck().get(...args));
   }
 
   async listProjectRepositories(projectId: number): Promise<RepositoryInfo[]> {

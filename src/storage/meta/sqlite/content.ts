@@ -4,7 +4,7 @@
 // transaction (one database, one transaction per push); sbom_status rows go with their manifest.
 import type Database from 'better-sqlite3';
 import type { BlobRecord, ContentStore, CopyResult, TagGuard, LinkResult, ManifestRecord, Page, PutManifestResult, QuotaShortfall, ReferrerDescriptor, Repository, StoredManifest } from '../index.js';
-import { REPO_HAS_MANIFEST } from '../artifacts.js';
+import { nameTrigrams, REPO_HAS_MANIFEST } from '../artifacts.js';
 import { type Clock, RECOUNT, SqliteStore, limit } from './common.js';
 
 type ManifestRow = { id: number; media_type: string; artifact_type: string | null; size: number; content: Buffer; subject: string | null; annotations: string | null };
@@ -27,6 +27,8 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
       insertRepo: db.prepare('INSERT INTO repositories (project_id, name, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING'),
       // The counts the repository lists read (migration 29): a repository's manifests, a project's
       // repositories holding one. RETURNING tells when a repository starts or stops being listed.
+      // What q=name=~ looks up (migration 30); a repository's rows go with it (ON DELETE CASCADE).
+      insertTrigram: db.prepare('INSERT INTO repository_name_trigrams (trigram, repository_id) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       touchRepo: db.prepare('UPDATE repositories SET updated_at = ?, artifact_count = artifact_count + ? WHERE id = ? RETURNING artifact_count').pluck(),
       uncountManifest: db.prepare('UPDATE repositories SET artifact_count = artifact_count - 1 WHERE id = ? RETURNING artifact_count').pluck(),
       countRepo: db.prepare('UPDATE projects SET repo_count = repo_count + ? WHERE id = ?'),
@@ -109,8 +111,10 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
 
   private ensureRepo(name: string, projectId: number): number {
     const t = this.iso();
-    this.s.insertRepo.run(projectId, name, t, t);
-    return (this.s.getRepo.get(name) as { id: number }).id;
+    const created = this.s.insertRepo.run(projectId, name, t, t).changes > 0;
+    const id = (this.s.getRepo.get(name) as { id: number }).id;
+    if (created) for (const piece of nameTrigrams(name)) this.s.insertTrigram.run(piece, id);
+    return id;
   }
 
   /**

@@ -613,4 +613,18 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX repositories_listed_name ON repositories(project_id, name) WHERE artifact_count > 0;
   CREATE INDEX repositories_listed_updated ON repositories(project_id, updated_at) WHERE artifact_count > 0;
   `,
+  /* 30: the trigrams of repository names, for q=name=~ (issue 20) */ `
+  -- Each distinct three-character piece of a repository's lowercased name. A substring of three or
+  -- more characters is looked for among the repositories holding its rarest piece, not all of them.
+  CREATE TABLE repository_name_trigrams (
+    trigram TEXT NOT NULL,
+    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    PRIMARY KEY (trigram, repository_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX repository_name_trigrams_repository ON repository_name_trigrams(repository_id);
+  WITH RECURSIVE piece(id, name, i) AS (
+    SELECT id, lower(name), 1 FROM repositories WHERE length(name) >= 3
+    UNION ALL SELECT id, name, i + 1 FROM piece WHERE i + 3 <= length(name))
+  INSERT OR IGNORE INTO repository_name_trigrams (trigram, repository_id) SELECT substr(name, i, 3), id FROM piece;
+  `,
 ];
