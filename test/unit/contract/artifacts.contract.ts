@@ -106,6 +106,9 @@ export function artifactStoreContract(name: string, factory: StoresFactory): voi
         expect(await list([{ column: 'name', kind: 'fuzzy', value: 'J/TEAM/W' }])).toEqual([['proj/team/web'], 1]);
         expect(await list([{ column: 'name', kind: 'fuzzy', value: 'zzz' }])).toEqual([[], 0]);
         expect(await list([{ column: 'name', kind: 'fuzzy', value: 'oolsy' }])).toEqual([['proj/toolsyx'], 1]);
+        // Shorter than a trigram: every name is looked at; the page and its total still agree.
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: 'PR' }], { offset: 1, limit: 2 })).toEqual([all.slice(1, 3), 4]);
+        expect(await list([{ column: 'name', kind: 'fuzzy', value: 'pr' }], { offset: 9 })).toEqual([[], 4]);
         expect(await list([{ column: 'name', kind: 'exact', value: 'proj/team/web' }])).toEqual([['proj/team/web'], 1]);
         expect(await list([{ column: 'name', kind: 'range', min: 'proj/team/', max: 'proj/team/z' }])).toEqual([['proj/team/api', 'proj/team/web'], 2]);
         // Integer columns: a value that is not an integer as the column shows it matches nothing.
