@@ -87,6 +87,9 @@ describe('unknown q and sort keys are ignored (src/lib/orm/query.go)', () => {
       expect([r.status, r.body, r.headers['x-total-count']]).toEqual([200, [], '0']);
     }
     expect(names(await get(q('artifact_count=[1.5~]')))).toEqual(['conv/web']);
+    // A substring as long as a URL allows: a few of its pieces are looked up, nothing matches.
+    const long = await get(q(`name=~conv/${Array.from({ length: 1500 }, (_, i) => i.toString(36)).join('')}`));
+    expect([long.status, long.body, long.headers['x-total-count']]).toEqual([200, [], '0']);
     expect(names(await get(`sort=-artifact_count,name&${q('artifact_count={1 2}')}`))).toEqual(['conv/web', 'conv/api']);
     const one = await get('sort=name&page=2&page_size=1');
     expect([names(one), one.headers['x-total-count']]).toEqual([['conv/web'], '2']);

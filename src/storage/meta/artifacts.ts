@@ -92,6 +92,8 @@ export function nameTrigrams(name: string): string[] {
 
 /** A substring's piece held by the fewest repositories, counted up to this; none (a scan) when every piece is this common. */
 const TRIGRAM_CAP = 256;
+/** Pieces of one substring asked about: any of them narrows correctly, and a q= may be as long as a URL. */
+const TRIGRAMS_ASKED = 32;
 
 /**
  * queryRepositories on either backend, given its way to run a query (`?` placeholders) and its
@@ -111,7 +113,7 @@ export async function queryRepositoriesWith(q: RepositoryQuery, dialect: Dialect
   // A name substring of 3+ characters: only the repositories holding its rarest piece can match.
   const narrow: string[] = [];
   for (const c of q.where) {
-    const pieces = c.column === 'name' && c.kind === 'fuzzy' ? nameTrigrams(c.value) : [];
+    const pieces = c.column === 'name' && c.kind === 'fuzzy' ? nameTrigrams(c.value).slice(0, TRIGRAMS_ASKED) : [];
     if (pieces.length === 0) continue;
     const rarest = await value(`SELECT p FROM (SELECT v.column1 AS p, (SELECT count(*) FROM (SELECT 1 FROM repository_name_trigrams t
       WHERE t.trigram = v.column1 LIMIT ${TRIGRAM_CAP + 1}) AS c) AS n FROM (VALUES ${pieces.map(() => '(CAST(? AS TEXT))').join(', ')}) AS v) AS x
