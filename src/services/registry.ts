@@ -371,7 +371,7 @@ export class RegistryService {
   async getManifest(repo: ResolvedRepository, reference: string): Promise<StoredManifest> {
     this.readReference(reference);
     const content = this.stores.content;
-    const m = await this.manifests.get(repo.name, reference, content.changeToken(), () => content.getManifest(repo.name, reference));
+    const m = await this.manifests.get(repo.name, reference, await content.changeToken(), () => content.getManifest(repo.name, reference));
     if (!m) throw new HarborError('MANIFEST_UNKNOWN', undefined, { detail: { reference } });
     return m;
   }

@@ -115,10 +115,29 @@ describe('SQLite stores specifics', () => {
     const a = open(path);
     const b = open(path);
     const project = await b.projects.createProject({ name: 'p', public: false });
-    const before = a.content.changeToken();
-    expect(a.content.changeToken()).toBe(before);
+    const before = await a.content.changeToken();
+    expect(await a.content.changeToken()).toBe(before);
     await b.content.putManifest('p/app', project.id, manifestRecord({ seed: 'other-process' }), 'v1');
-    expect(a.content.changeToken()).not.toBe(before);
+    const mid = await a.content.changeToken();
+    expect(mid).not.toBe(before);
+    // Asked, then another connection commits in the same turn: the token is read after the commit.
+    const asked = a.content.changeToken();
+    expect((await b.content.putManifest('p/app', project.id, manifestRecord({ seed: 'other-process-2' }), 'v2')).ok).toBe(true);
+    expect(await asked).not.toBe(mid);
+  });
+
+  test('the change token is read once per turn of the event loop, after the turn asked for it', async () => {
+    const s = open(dbPath());
+    const project = await s.projects.createProject({ name: 'p', public: false });
+    const t0 = await s.content.changeToken();
+    const first = s.content.changeToken();
+    expect(s.content.changeToken()).toBe(first); // one read for every caller of the turn
+    // A commit of this connection after the ask, in the same turn, is in the token.
+    await s.content.putManifest('p/app', project.id, manifestRecord({ seed: 'same-turn' }), 'v1');
+    const t1 = await first;
+    expect(t1).not.toBe(t0);
+    expect(s.content.changeToken()).not.toBe(first); // the next turn reads again
+    expect(await s.content.changeToken()).toBe(t1);
   });
 
   test('reopening the same file keeps every kind of data', async () => {

@@ -77,9 +77,11 @@ export interface ContentStore {
   /**
    * A value that differs once any change has been committed to the database since it was read, by
    * this process or another one, or null when the backend cannot tell that cheaply (PostgreSQL). A
-   * cache of what was read stays exact by keeping an entry only while the value is unchanged.
+   * cache of what was read stays exact by keeping an entry only while the value is unchanged. It is
+   * read after the call (at the latest when the event loop's turn has run its I/O callbacks), so
+   * never earlier than the request that asked for it arrived.
    */
-  changeToken(): string | null;
+  changeToken(): Promise<string | null>;
   /**
    * Removes a manifest and every tag on it, with its accessories (manifests of the repository whose
    * subject it is, and theirs: SBOMs, signatures; every accessory kind is a hard reference in

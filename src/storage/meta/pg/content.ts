@@ -216,7 +216,7 @@ export class PgContentStore extends PgStore implements ContentStore {
   }
 
   /** Replicas write on connections of their own and PostgreSQL has no cheap counter of commits: no cache over this store. */
-  changeToken(): null {
+  async changeToken(): Promise<null> {
     return null;
   }
 

@@ -11,6 +11,8 @@ type ManifestRow = { id: number; media_type: string; artifact_type: string | nul
 
 export class SqliteContentStore extends SqliteStore implements ContentStore {
   private readonly s;
+  /** The change token that this turn's callers wait for. */
+  private nextToken: Promise<string> | null = null;
 
   constructor(db: Database.Database, now: Clock) {
     super(db, now);
@@ -265,8 +267,18 @@ export class SqliteContentStore extends SqliteStore implements ContentStore {
     return r ? { digest: r.digest, mediaType: r.media_type, size: r.size, content: r.content } : null;
   }
 
-  changeToken(): string {
-    return `${this.s.totalChanges.get() as number}:${this.s.dataVersion.get() as number}`;
+  /**
+   * Read once per turn of the event loop, after its I/O callbacks, for every caller of that turn.
+   * `PRAGMA data_version` is a read transaction (two fcntl locks on the -shm file): 5–7 µs of a
+   * manifest GET's ~100 µs under load, where one turn serves ~10 GETs. Every caller asked before the
+   * read, so it is later than each request's arrival and earlier than each answer: as exact as a
+   * read per call.
+   */
+  changeToken(): Promise<string> {
+    return this.nextToken ??= new Promise((resolve, reject) => setImmediate(() => {
+      this.nextToken = null;
+      try { resolve(`${this.s.totalChanges.get() as number}:${this.s.dataVersion.get() as number}`); } catch (e) { reject(e); }
+    }));
   }
 
   async deleteManifest(repository: string, digest: string, guard?: TagGuard): Promise<boolean> {
