@@ -19,12 +19,18 @@ export class OverviewService {
 
   /**
    * GET /search?q=: the projects `visible` to the caller whose name contains q (Harbor lets robots
-   * search public projects only), and the repositories of those projects whose name contains q.
+   * search public projects only), and the repositories of every project it may see whose name
+   * contains q.
    */
   async search(actor: Principal, visible: Project[], q: string): Promise<{ projects: Project[]; repositories: RepositoryInfo[] }> {
     const scope = actor.kind === 'robot' ? visible.filter((p) => p.public) : visible;
-    const repos = await this.stores.artifacts.listAllRepositories(isSysadmin(actor) ? null : scope.map((p) => p.id));
-    return { projects: scope.filter((p) => p.name.includes(q)), repositories: repos.filter((r) => r.name.includes(q)) };
+    // As Harbor: a project's name contains q as it is (strings.Contains), a repository's ignoring case
+    // (the ORM's __icontains), found in the database; every match, as Harbor does not page search.
+    const { items } = await this.stores.artifacts.queryRepositories({
+      projectIds: isSysadmin(actor) ? null : scope.map((p) => p.id), where: [{ column: 'name', kind: 'fuzzy', value: q }], order: [],
+      offset: 0, limit: Number.MAX_SAFE_INTEGER,
+    });
+    return { projects: scope.filter((p) => p.name.includes(q)), repositories: items };
   }
 
   /** GET /statistics: signed-in callers; totals and storage for a system admin, else public and own private ones. */

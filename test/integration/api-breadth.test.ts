@@ -315,6 +315,16 @@ describe('search, statistics, permissions, _deletable, volumes, getcert', () => 
     const anon = await api(srv.url, 'GET', '/search?q=', { as: null });
     expect(anon.body.project.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['pub']));
     expect(anon.body.project.every((p: { metadata: { public: string } }) => p.metadata.public === 'true')).toBe(true);
+    expect(anon.body.repository.length).toBeGreaterThan(0);
+    expect(anon.body.repository.every((r: { project_public: boolean }) => r.project_public)).toBe(true);
+    // As Harbor: project names match case and all (strings.Contains), repository names ignore case (__icontains).
+    const upper = await api(srv.url, 'GET', '/search?q=PRIV%2FAPP');
+    expect([upper.body.project, upper.body.repository.map((r: { repository_name: string }) => r.repository_name)]).toEqual([[], ['priv/app']]);
+    // LIKE's wildcards are themselves; hostile words are names like any other.
+    for (const q of ['pri_', 'p%v', '__proto__', 'constructor', "'", '\\']) {
+      const r = await api(srv.url, 'GET', `/search?q=${encodeURIComponent(q)}`);
+      expect([r.status, r.body.project, r.body.repository]).toEqual([200, [], []]);
+    }
     expectApiError(await api(srv.url, 'GET', '/search'), 422, 'UNPROCESSABLE_ENTITY');
   });
 

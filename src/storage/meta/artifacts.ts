@@ -71,7 +71,8 @@ export function repoInfo(r: RepoRow): RepositoryInfo {
     createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
-export const REPO_COLS = 'SELECT r.id, r.name, r.project_id, r.description, r.created_at, r.updated_at, r.pull_count, r.artifact_count FROM repositories r';
+const REPO_FIELDS = 'r.id, r.name, r.project_id, r.description, r.created_at, r.updated_at, r.pull_count, r.artifact_count';
+export const REPO_COLS = `SELECT ${REPO_FIELDS} FROM repositories r`;
 export const REPO_HAS_MANIFEST = 'r.artifact_count > 0';
 /** The repositories of one project (the parameter) that Harbor lists: those holding a manifest. */
 export const PROJECT_REPOS = `r.project_id = ? AND ${REPO_HAS_MANIFEST}`;
@@ -123,7 +124,7 @@ export async function queryRepositoriesWith(q: RepositoryQuery, dialect: Dialect
   const where = `WHERE ${[...(q.projectIds ? [inProjects('r.project_id')] : []), REPO_HAS_MANIFEST, ...w.clauses,
     ...narrow.map(() => 'r.id IN (SELECT t.repository_id FROM repository_name_trigrams t WHERE t.trigram = ?)')].join(' AND ')}`;
   const args = [...ids, ...w.args, ...narrow];
-  const cols = narrow.length ? REPO_COLS.replace(' FROM ', ', count(*) OVER () AS total FROM ') : REPO_COLS;
+  const cols = narrow.length ? `SELECT ${REPO_FIELDS}, count(*) OVER () AS total FROM repositories r` : REPO_COLS;
   const rows = await all(`${cols} ${where} ${orderSql(REPOSITORY_COLUMNS, q.order, 'r.name')} LIMIT ? OFFSET ?`, [...args, q.limit, q.offset]);
   let total: unknown;
   if (!filtered) total = await value(`SELECT coalesce(sum(repo_count), 0) FROM projects${q.projectIds ? ` WHERE ${inProjects('id')}` : ''}`, ids);
