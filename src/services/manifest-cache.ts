@@ -4,9 +4,9 @@
 // Exact, also across replicas: an entry is used only while the store's change token (SQLite: this
 // connection's changes and data_version, which moves on every commit by another process) is the one
 // read before the entry was fetched (and after the request arrived), so a tag moved or a manifest
-// deleted anywhere is never served from here. A store that cannot tell (PostgreSQL) returns null and nothing is cached. Any commit
-// (the pull log's batches too) ends every entry, so entries live for a fraction of a second under
-// load; what that costs is one re-read per manifest per commit.
+// deleted anywhere is never served from here. A store that cannot tell (PostgreSQL) returns null
+// and nothing is cached. Any commit (the pull log's batches too) ends every entry, so entries live
+// for a fraction of a second under load; what that costs is one re-read per manifest per commit.
 import type { StoredManifest } from '../storage/meta/index.js';
 
 /** Bytes of manifest content kept at most; a larger manifest is not kept at all. */
