@@ -124,6 +124,7 @@ describe('SQLite stores specifics', () => {
     // Later in a turn, another connection commits after the ask: that caller's token is read after the commit.
     await nextTurn();
     const first = await a.content.changeToken();
+    expect(first).not.toBe(before);
     const asked = a.content.changeToken();
     expect((await b.content.putManifest('p/app', project.id, manifestRecord({ seed: 'other-process-2' }), 'v2')).ok).toBe(true);
     expect(await asked).not.toBe(first);
