@@ -4,7 +4,7 @@
 //   A  everything off that configuration turns off: `--metrics-listen off` (no metrics are
 //      collected at all), pulls kept out of the extended audit log (`--disabled-audit-log-event-types
 //      pull_artifact`), no webhook policy. The pull log that carries Harbor's pull_count and
-//      pull_time is not a setting (Harbor's is not either): A keeps it.
+//      pull_time is not a setting (Harbor's is not either): A keeps it, writing pull counts only.
 //   B  everything on: pulls recorded in the extended audit log, a webhook policy of `library` for
 //      PULL_ARTIFACT (or --observe-events) delivering to a receiver in this process, and /metrics
 //      scraped every second while wrk runs.

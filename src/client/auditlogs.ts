@@ -1,8 +1,9 @@
-// GET /audit-logs and GET /projects/{project_name}/logs (swagger tags "auditlog" and "project"):
-// Harbor's record of artifact pulls, pushes (create) and deletes; GET /auditlog-exts and
-// /projects/{project_name}/auditlog-exts, Harbor 2.13's extended log of management operations and
-// logins. Filters become Harbor's q= terms.
-import { HarborError } from '../core/errors.js';
+// GET /auditlog-exts and /projects/{project_name}/auditlog-exts: Harbor 2.13's extended log of
+// artifact pulls, pushes (create) and deletes, management operations and logins; GET /audit-logs and
+// GET /projects/{project_name}/logs (swagger tags "auditlog" and "project"): the legacy log, where
+// Harbor recorded artifact operations before 2.13 and which 2.13 no longer writes. Filters become
+// Harbor's q= terms.
+import { HarborError, isHarborError } from '../core/errors.js';
 import { seg, type HarborClient, type ListResult, type PageOptions } from './http.js';
 
 /** swagger definitions.AuditLog. */
@@ -61,4 +62,30 @@ export function listAuditLogs(c: HarborClient, f: AuditLogFilter = {}, page?: Pa
 export function listAuditLogExts(c: HarborClient, f: AuditLogFilter = {}, page?: PageOptions): Promise<ListResult<AuditLogExt>> {
   const path = f.project ? `/projects/${seg(f.project)}/auditlog-exts` : '/auditlog-exts';
   return c.list<AuditLogExt>(path, { q: auditLogQuery(f) }, page);
+}
+
+/** One of the two logs, and which. */
+export type SourcedAuditLogs = ListResult<AuditLogExt> & { legacy: false } | ListResult<AuditLog> & { legacy: true };
+
+/** True for filters only the extended log has (a resource type; an operation other than pull, create, delete). */
+export const extOnlyFilter = (f: AuditLogFilter): boolean =>
+  f.resourceType !== undefined || (f.operation !== undefined && !['pull', 'create', 'delete'].includes(f.operation));
+
+/**
+ * The log where the registry records artifact operations now: the extended log, or, on a Harbor
+ * before 2.13 (it answers 404 for the extended log's path), the legacy one. A project that does not
+ * exist is a 404 of both: the legacy path's error is the one thrown. Filters only the extended log
+ * has are a USAGE error once the registry turns out to have the legacy log only.
+ */
+export async function listCurrentAuditLogs(c: HarborClient, f: AuditLogFilter = {}, page?: PageOptions): Promise<SourcedAuditLogs> {
+  try {
+    return { ...await listAuditLogExts(c, f, page), legacy: false };
+  } catch (e) {
+    if (!isHarborError(e) || e.code !== 'NOT_FOUND') throw e;
+  }
+  const legacy = await listAuditLogs(c, { ...f, resourceType: undefined }, page);
+  if (extOnlyFilter(f)) {
+    throw new HarborError('USAGE', `${c.server} keeps the legacy audit log only (Harbor before 2.13): it has no ${f.resourceType !== undefined ? '--resource-type' : `--operation ${f.operation}`}`);
+  }
+  return { ...legacy, legacy: true };
 }

@@ -1,9 +1,10 @@
 // Harbor 2.13's extended audit log (auditlog-exts): create, update and delete of users, projects,
 // members, robots, registries, webhook policies and (through the configuration API) the
-// configuration, plus logins (success and failure, with the client address), and the artifact
-// operations of the legacy log: its store writes them here in the same transaction as its own rows
-// (inlineArtifactOperations), or, when records are forwarded, services/audit.ts hands over each of
-// its batches (artifactBatch).
+// configuration, plus logins (success and failure, with the client address), and, as in Harbor 2.13,
+// the artifact operations (pull, create, delete), which no longer go to the legacy log: the pull
+// log (services/audit.ts) writes them here with its pull counts, in one transaction
+// (inlineArtifactOperations), or, when records are forwarded, hands over each of its batches
+// (artifactBatch).
 //
 // Three settings, Harbor's configuration items, decide what happens to a record:
 // - disabled_audit_log_event_types: `operation_resourcetype` names (create_user, pull_artifact ...)
@@ -112,8 +113,8 @@ export class AuditExtService {
   }
 
   /**
-   * Which artifact operations the pull log's store may write here itself, in the pull log's own
-   * transaction (one commit and no rows built here: this was ~9 µs of every pull): those not
+   * Which artifact operations the pull log writes here itself, in its own transaction with the
+   * pull counts (one commit and no rows built here: this was ~9 µs of every pull): those not
    * disabled, unless records are forwarded (the forwarder needs each row: null, artifactBatch is
    * told them).
    */
@@ -124,7 +125,7 @@ export class AuditExtService {
     return ARTIFACT_OPERATIONS.filter((op) => !s.disabledEventTypes.has(`${op}_artifact`));
   }
 
-  /** The artifact operations of one batch of the legacy log (services/audit.ts), as Harbor 2.13 records them here too. */
+  /** The artifact operations of one batch of the pull log (services/audit.ts), when records are forwarded. */
   artifactBatch(rows: NewAuditLog[]): void {
     if (this.closed || rows.length === 0) return;
     const s = this.settings();

@@ -1,19 +1,23 @@
-// Harbor's audit log of artifacts (the legacy AuditLog of /audit-logs and /projects/{p}/logs): who
-// pulled (manifest GET, not HEAD, as Harbor counts it), pushed (create) or deleted what, and when.
+// Harbor's audit log of artifacts: who pulled (manifest GET, not HEAD, as Harbor counts it), pushed
+// (create) or deleted what, and when. As in Harbor 2.13, these go to the extended log
+// (auditlog-exts, services/audit-ext.ts) only; the legacy log (/audit-logs, /projects/{p}/logs)
+// keeps what was recorded before and is listed and purged, never written.
 // Recording must not slow the manifest GET path: record() only appends to a buffer, taken as a batch
 // every FLUSH_MS or once MAX_BATCH rows wait, and on close; a batch is written in transactions of
 // at most WRITE_CHUNK rows, each in an event loop turn of its own (core/chunks.ts: better-sqlite3
-// blocks the main thread while it writes), and the writes go one after another. A list awaits a
-// flush first, so what was answered is what is listed. Usernames are as Harbor shows them: `robot$name` for
-// robots, `anonymous` for a public pull without credentials (goharbor/harbor#11306).
+// blocks the main thread while it writes), and the writes go one after another. The extended
+// log's list flushes this one first, so what was answered is what is listed. Usernames are as
+// Harbor shows them: `robot$name` for robots, `anonymous` for a public pull without credentials
+// (goharbor/harbor#11306).
 // Each transaction carries the pull counts and pull times of its own rows (repository pull_count, artifact and tag
-// pull_time): Harbor too keeps them in memory and writes them every few seconds
-// (src/controller/event/handler/internal/artifact.go), never on the pull's own path. Readers of
-// those fields flush first, as the audit list does.
+// pull_time), also of pulls the audit settings leave out: Harbor too keeps them in memory and writes
+// them every few seconds (src/controller/event/handler/internal/artifact.go), never on the pull's own
+// path. Readers of those fields flush first.
 import { inChunks } from '../core/chunks.js';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { AuditLogRecord, AuditQuery, MetaStores, NewAuditLog, Project, PullBatch } from '../storage/meta/index.js';
+import type { AuditLogRecord, AuditLogTable, AuditQuery, MetaStores, NewAuditLog, Project, PullBatch } from '../storage/meta/index.js';
+import { AUDIT_EVENT_TYPES } from '../core/audit-settings.js';
 import { isSysadmin, type AccessControl, type Principal } from './rbac.js';
 import { JobStopped, type JobContext } from './scheduler.js';
 
@@ -43,19 +47,26 @@ export const PURGE_AUDIT_KIND = 'PURGE_AUDIT_LOG';
 export const MAX_AUDIT_RETENTION_HOURS = 240_000;
 const PURGE_BATCH = 10_000;
 
-/** Harbor's purge parameters: keep this many hours (0 or -1: purge nothing), of these operations (comma list), or only count. */
+/**
+ * Harbor's purge parameters: keep this many hours (0 or -1: purge nothing), of these kinds (a comma
+ * list of legacy operations and extended event types, `other` for every event type but the
+ * artifacts'), or only count.
+ */
 export interface PurgeParams { audit_retention_hour: number; include_event_types: string; dry_run: boolean }
 
 export interface AuditLogOptions {
   clock?: () => number; flushMs?: number; maxBatch?: number; writeChunk?: number;
-  /** Told the rows of each transaction after it is written (the extended log records artifact operations too). */
+  /** Told the rows of each transaction after its pull counts are written, when extOperations says null (records are forwarded). */
   onBatch?: (rows: NewAuditLog[]) => void;
   /**
-   * The operations whose rows the store writes to the extended log itself, in the same transaction
-   * (AuditExtService.inlineArtifactOperations); null: onBatch is told the rows instead (the default).
+   * The operations whose rows the store writes, with the pull counts, in one transaction
+   * (AuditExtService.inlineArtifactOperations); null: onBatch is told every row instead. Default:
+   * all three.
    */
   extOperations?: () => readonly string[] | null;
 }
+
+const ARTIFACT_OPERATIONS: readonly AuditOperation[] = ['pull', 'create', 'delete'];
 
 /** What one entry says apart from its project and time; entries of a batch share these. */
 interface EntryKind { operation: AuditOperation; username: string; repository: string; reference: string }
@@ -97,7 +108,7 @@ export class AuditLogService {
     this.maxBatch = opts.maxBatch ?? MAX_BATCH;
     this.writeChunk = opts.writeChunk ?? WRITE_CHUNK;
     this.onBatch = opts.onBatch;
-    this.extOperations = opts.extOperations ?? (() => null);
+    this.extOperations = opts.extOperations ?? (() => ARTIFACT_OPERATIONS);
     // Room for twice a batch: a full batch is taken on the next turn, while pulls keep coming.
     this.kindOf = new Int32Array(2 * this.maxBatch);
     this.projectOf = new Int32Array(2 * this.maxBatch);
@@ -168,7 +179,8 @@ export class AuditLogService {
       }
     }
     const ext = this.extOperations();
-    return this.stores.audit.insertMany(rows, [...pulls.values()], ext ?? []).then(
+    const kept = ext === null ? [] : ext.length === ARTIFACT_OPERATIONS.length ? rows : rows.filter((r) => ext.includes(r.operation));
+    return this.stores.audit.insertArtifacts(kept, [...pulls.values()]).then(
       () => { if (ext === null) this.onBatch?.(rows); },
       (e: unknown) => this.log.error('could not write audit log entries', { rows: rows.length, error: e }),
     );
@@ -182,40 +194,49 @@ export class AuditLogService {
     await this.flush();
   }
 
-  /** The entries the caller may see (visibleProjects). */
+  /** The legacy log's entries the caller may see (visibleProjects); nothing buffered here goes there. */
   async list(actor: Principal, query: Omit<AuditQuery, 'projectIds'>, project?: Project): Promise<{ items: AuditLogRecord[]; total: number }> {
     const projectIds = await visibleProjects(this.stores, this.access, actor, project);
-    await this.flush();
     return this.stores.audit.list({ ...query, projectIds });
   }
 
   /**
    * The purge job (Harbor's jobservice/job/impl/purge): removes entries older than the retention
-   * whose operation is among the included event types (Harbor keeps only pull, create and delete
-   * of them, case-insensitively, and purges nothing when none is left), in batches so that pulls
-   * keep being recorded meanwhile; a dry run only counts.
+   * from both logs, in batches so that pulls keep being recorded meanwhile; a dry run only counts.
+   * As Harbor, the legacy log keeps pull, create and delete of the included types (case-insensitive)
+   * and the extended log the event types among them (`other`: all but the artifacts'); a log with
+   * none is left alone.
    */
   async purge(p: PurgeParams, ctx: Pick<JobContext, 'signal' | 'log'>): Promise<{ purged_rows: number }> {
-    const operations = [...new Set(p.include_event_types.split(',').map((s) => s.trim().toLowerCase()))]
-      .filter((o): o is AuditOperation => o === 'pull' || o === 'create' || o === 'delete');
-    await ctx.log(`purge audit log: retention ${p.audit_retention_hour} hour(s), operations ${operations.join(',') || '(none)'}${p.dry_run ? ', dry run' : ''}`);
-    if (p.audit_retention_hour <= 0 || !operations.length) {
+    const included = new Set(p.include_event_types.split(',').map((s) => s.trim().toLowerCase()));
+    const kinds: Record<AuditLogTable, string[]> = {
+      legacy: ARTIFACT_OPERATIONS.filter((o) => included.has(o)),
+      ext: AUDIT_EVENT_TYPES.filter((t) => included.has(t) || (included.has('other') && !t.endsWith('_artifact'))),
+    };
+    await ctx.log(`purge audit log: retention ${p.audit_retention_hour} hour(s), operations ${kinds.legacy.join(',') || '(none)'}, `
+      + `event types ${kinds.ext.join(',') || '(none)'}${p.dry_run ? ', dry run' : ''}`);
+    if (p.audit_retention_hour <= 0 || (!kinds.legacy.length && !kinds.ext.length)) {
       await ctx.log('nothing to purge');
       return { purged_rows: 0 };
     }
     await this.flush();
     const before = new Date(this.now() - Math.min(p.audit_retention_hour, MAX_AUDIT_RETENTION_HOURS) * 3600_000).toISOString();
-    let purged = 0;
-    if (p.dry_run) purged = await this.stores.audit.countPurgeable(before, operations);
-    else {
-      for (let n = await this.stores.audit.purge(before, operations, PURGE_BATCH); n > 0; n = await this.stores.audit.purge(before, operations, PURGE_BATCH)) {
-        purged += n;
-        if (ctx.signal.aborted) throw new JobStopped();
-        await new Promise((r) => setImmediate(r));
+    let total = 0;
+    for (const [table, name] of [['legacy', 'legacy audit log'], ['ext', 'audit log ext']] as const) {
+      let purged = 0;
+      if (p.dry_run) purged = await this.stores.audit.countPurgeable(table, before, kinds[table]);
+      else {
+        const next = (): Promise<number> => this.stores.audit.purge(table, before, kinds[table], PURGE_BATCH);
+        for (let n = await next(); n > 0; n = await next()) {
+          purged += n;
+          if (ctx.signal.aborted) throw new JobStopped();
+          await new Promise((r) => setImmediate(r));
+        }
       }
+      await ctx.log(`${p.dry_run ? '[DRYRUN] would purge' : 'purged'} ${purged} ${name} entries older than ${before}`);
+      total += purged;
     }
-    await ctx.log(`${p.dry_run ? '[DRYRUN] would purge' : 'purged'} ${purged} audit log entries older than ${before}`);
-    return { purged_rows: purged };
+    return { purged_rows: total };
   }
 }
 

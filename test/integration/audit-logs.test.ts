@@ -1,6 +1,10 @@
 // Harbor's audit log of artifacts: what is recorded (a pull per manifest GET, never a HEAD; create on
-// push; delete), under which name (users, robot$…, anonymous), and the two list endpoints: q= filters,
-// paging, permissions and bad input. Every reply is held against the swagger by helpers/api.ts.
+// push; delete) and under which name (users, robot$…, anonymous), in the extended log as Harbor 2.13
+// records it; and the legacy log's two list endpoints, which keep what was recorded before (rows put
+// there as an earlier harborctl wrote them) and are no longer written: q= filters, paging,
+// permissions and bad input. Every reply is held against the swagger by helpers/api.ts.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { addMember, admin, api, basicHeader, bearer, createProject, createUser, expectApiError, getToken, http, pushImageWith, type Creds } from '../helpers/api.js';
 import { cli, cliEnv, json } from '../helpers/cli.js';
@@ -13,7 +17,28 @@ const bob: Creds = { username: 'bob', password: 'Bob123456' }; // developer of t
 let robotCreds: Creds;
 
 const MANIFEST_ACCEPT = { accept: 'application/vnd.oci.image.manifest.v1+json' };
-const logs = async (query = '', as: Creds | null = admin): Promise<{ status: number; body: any; headers: Record<string, string> }> => api(srv.url, 'GET', `/audit-logs${query}`, { as }); // eslint-disable-line @typescript-eslint/no-explicit-any
+type Reply = { status: number; body: any; headers: Record<string, string> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The legacy log. */
+const logs = async (query = '', as: Creds | null = admin): Promise<Reply> => api(srv.url, 'GET', `/audit-logs${query}`, { as });
+/** The artifact operations of the extended log matching these q= terms. */
+const recorded = async (terms = ''): Promise<Reply> => api(srv.url, 'GET', `/auditlog-exts?page_size=100&q=${terms ? `${terms},` : ''}resource_type=artifact`);
+
+/** The legacy log as an earlier harborctl left it (written with SQL: nothing writes it now). */
+function legacyRows(): void {
+  const db = new Database(join(srv.dataDir, 'registry.db'));
+  try {
+    const project = db.prepare('SELECT id FROM projects WHERE name = ?').pluck();
+    const insert = db.prepare(`INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time) VALUES (?, ?, ?, 'artifact', ?, ?)`);
+    const rows: [string, string, string, string][] = [
+      ['team', 'admin', 'team/app:v1', 'create'], ['other', 'admin', 'other/tool:latest', 'create'], ['library', 'admin', 'library/alpine:3', 'create'],
+      ['team', 'bob', 'team/app:v1', 'pull'], ['team', 'bob', `team/app@${digest}`, 'pull'], ['library', 'anonymous', 'library/alpine:3', 'pull'],
+      ['other', 'admin', 'other/tool:gone', 'delete'],
+    ];
+    rows.forEach(([p, user, resource, op], i) => insert.run(project.get(p), user, resource, op, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()));
+  } finally {
+    db.close();
+  }
+}
 
 beforeAll(async () => {
   srv = await startTestServer();
@@ -33,25 +58,27 @@ beforeAll(async () => {
   const r = await api(srv.url, 'POST', '/robots', { body: { name: 'ci', level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'team', access: [{ resource: 'repository', action: 'pull' }] }] } });
   expect(r.status, r.text).toBe(201);
   robotCreds = { username: r.body.name, password: r.body.secret };
+  legacyRows();
 });
 afterAll(async () => { await srv?.close(); });
 
-describe('recording', () => {
+describe('recording (the extended log, as Harbor 2.13)', () => {
   test('a push is recorded as create of project/repo:tag by the pusher', async () => {
-    const r = await logs('?q=operation=create');
+    const r = await recorded('operation=create');
     expect(r.status).toBe(200);
     expect(r.body.map((x: { resource: string }) => x.resource).sort()).toEqual(['library/alpine:3', 'other/tool:latest', 'team/app:v1']);
-    expect(r.body[0]).toMatchObject({ username: 'admin', resource_type: 'artifact', operation: 'create', id: expect.any(Number), op_time: expect.any(String) });
+    expect(r.body[0]).toMatchObject({ username: 'admin', resource_type: 'artifact', operation: 'create', id: expect.any(Number), op_time: expect.any(String),
+      operation_description: 'create artifact: library/alpine:3', operation_result: true });
   });
 
   test('one pull per manifest GET, none for HEAD; by digest the resource is repo@digest', async () => {
     const auth = basicHeader(bob);
     expect((await http(srv.url, 'HEAD', '/v2/team/app/manifests/v1', { headers: { ...auth, ...MANIFEST_ACCEPT } })).status).toBe(200);
     expect((await http(srv.url, 'HEAD', '/v2/team/app/manifests/v1', { headers: { ...auth, ...MANIFEST_ACCEPT } })).status).toBe(200);
-    expect((await logs('?q=operation=pull,username=bob')).body).toEqual([]);
+    expect((await recorded('operation=pull,username=bob')).body).toEqual([]);
     expect((await http(srv.url, 'GET', '/v2/team/app/manifests/v1', { headers: { ...auth, ...MANIFEST_ACCEPT } })).status).toBe(200);
     expect((await http(srv.url, 'GET', `/v2/team/app/manifests/${digest}`, { headers: { ...auth, ...MANIFEST_ACCEPT } })).status).toBe(200);
-    const r = await logs('?q=operation=pull,username=bob');
+    const r = await recorded('operation=pull,username=bob');
     expect(r.body.map((x: { resource: string }) => x.resource)).toEqual([`team/app@${digest}`, 'team/app:v1']); // newest first
     expect(r.headers['x-total-count']).toBe('2');
   });
@@ -65,22 +92,31 @@ describe('recording', () => {
     expect((await http(srv.url, 'GET', '/v2/team/app/manifests/v1', { headers: { ...bearer(tok.token!), ...MANIFEST_ACCEPT } })).status).toBe(200);
 
     // Harbor unescapes q once more (a '+' is a space there): a name with '+' is sent encoded twice.
-    expect((await logs(`?q=username=${encodeURIComponent(encodeURIComponent(robotCreds.username))}`)).body).toMatchObject([{ username: 'robot$team+ci', resource: 'team/app:v1', operation: 'pull' }]);
-    expect((await logs('?q=username=anonymous')).body).toMatchObject([{ resource: 'library/alpine:3', operation: 'pull' }]);
-    expect((await logs('?q=username=alice,operation=pull')).body).toHaveLength(1);
+    expect((await recorded(`username=${encodeURIComponent(encodeURIComponent(robotCreds.username))}`)).body).toMatchObject([{ username: 'robot$team+ci', resource: 'team/app:v1', operation: 'pull' }]);
+    expect((await recorded('username=anonymous')).body).toMatchObject([{ resource: 'library/alpine:3', operation: 'pull' }]);
+    expect((await recorded('username=alice,operation=pull')).body).toHaveLength(1);
   });
 
   test('a failed pull (unknown tag) is not recorded; a manifest delete is', async () => {
     expect((await http(srv.url, 'GET', '/v2/team/app/manifests/nope', { headers: basicHeader(admin) })).status).toBe(404);
-    expect((await logs('?q=resource=~nope')).body).toEqual([]);
+    expect((await recorded('resource=~nope')).body).toEqual([]);
     const pushed = await pushImageWith(srv.url, 'other/tool', 'gone', basicHeader(admin), 'gone');
     if (!pushed.ok) throw new Error(pushed.text);
     expect((await http(srv.url, 'DELETE', `/v2/other/tool/manifests/${pushed.digest}`, { headers: basicHeader(admin) })).status).toBe(202);
-    expect((await logs('?q=operation=delete')).body).toMatchObject([{ username: 'admin', resource: `other/tool@${pushed.digest}`, resource_type: 'artifact' }]);
+    expect((await recorded('operation=delete')).body).toMatchObject([{ username: 'admin', resource: `other/tool@${pushed.digest}`, resource_type: 'artifact' }]);
+  });
+
+  test('nothing goes to the legacy log any more', async () => {
+    const before = (await logs('?page_size=100')).body;
+    expect((await http(srv.url, 'GET', '/v2/team/app/manifests/v1', { headers: { ...basicHeader(admin), ...MANIFEST_ACCEPT } })).status).toBe(200);
+    expect((await pushImageWith(srv.url, 'team/app', 'v9', basicHeader(admin), 'v9')).ok).toBe(true);
+    expect((await recorded('resource=team/app:v9')).body).toHaveLength(1);
+    expect((await logs('?page_size=100')).body).toEqual(before);
+    expect(before).toHaveLength(7);
   });
 });
 
-describe('listing', () => {
+describe('listing the legacy log', () => {
   test('q=: exact, fuzzy resource, any-of, op_time range', async () => {
     const all = (await logs('?page_size=100')).body as { id: number; resource: string; operation: string; op_time: string }[];
     expect((await logs('?q=resource=~team/&page_size=100')).body.every((x: { resource: string }) => x.resource.startsWith('team/'))).toBe(true);
@@ -144,16 +180,30 @@ describe('listing', () => {
 });
 
 describe('harborctl audit-log list', () => {
-  test('filters, -o json, the project form, and usage errors', async () => {
+  test('filters, -o json, the project form, --legacy, and usage errors', async () => {
     const sandbox = await cliEnv({ HARBORCTL_DATA_DIR: srv.dataDir });
     try {
+      // The extended log, where this registry records pulls.
       const r = await cli(sandbox.env, ['audit-log', 'list', '--operation', 'pull', '--resource', 'team/app', '--username', 'bob', '-o', 'json']);
       expect(r.code, r.stderr).toBe(0);
-      expect(json(r).map((x: { resource: string }) => x.resource)).toEqual([`team/app@${digest}`, 'team/app:v1']);
+      expect(json(r).map((x: { resource: string; operation_description: string }) => [x.resource, x.operation_description]))
+        .toEqual([[`team/app@${digest}`, `pull artifact: team/app@${digest}`], ['team/app:v1', 'pull artifact: team/app:v1']]);
       const table = await cli(sandbox.env, ['audit-log', 'list', '--operation', 'create', '--page-size', '0']);
       expect(table.code).toBe(0);
-      expect(table.stdout).toMatch(/^ID\s+TIME\s+USER\s+OPERATION\s+RESOURCE/);
+      expect(table.stdout).toMatch(/^ID\s+TIME\s+USER\s+OPERATION\s+TYPE\s+RESOURCE/);
       expect(table.stdout).toContain('team/app:v1');
+      const legacy = await cli(sandbox.env, ['audit-log', 'list', '--legacy', '--operation', 'pull', '-o', 'json']);
+      expect(legacy.code, legacy.stderr).toBe(0);
+      expect(json(legacy).map((x: { resource: string; op_time: string }) => [x.resource, x.op_time])).toEqual([
+        ['library/alpine:3', '2026-01-01T00:05:00.000Z'], [`team/app@${digest}`, '2026-01-01T00:04:00.000Z'], ['team/app:v1', '2026-01-01T00:03:00.000Z'],
+      ]);
+      const legacyTable = await cli(sandbox.env, ['audit-log', 'list', '--legacy']);
+      expect(legacyTable.stdout).toMatch(/^ID\s+TIME\s+USER\s+OPERATION\s+RESOURCE\n/);
+      for (const bad of [['--legacy', '--ext'], ['--legacy', '--operation', 'login'], ['--legacy', '--resource-type', 'user']]) {
+        const u = await cli(sandbox.env, ['audit-log', 'list', ...bad]);
+        expect(u.code, bad.join(' ')).toBe(2);
+        expect(u.stderr).toMatch(/^harborctl: .*\n$/);
+      }
       const project = await cli(sandbox.env, ['audit-log', 'list', '--project', 'other', '-o', 'yaml', '--page-size', '100']);
       expect(project.code).toBe(0);
       expect(project.stdout).not.toContain('team/');
@@ -171,10 +221,10 @@ describe('durability', () => {
   test('entries buffered at close are written, and survive a restart', async () => {
     const dataDir = srv.dataDir;
     expect((await http(srv.url, 'GET', '/v2/team/app/manifests/v1', { headers: { ...basicHeader(admin), ...MANIFEST_ACCEPT } })).status).toBe(200);
-    const before = Number((await logs()).headers['x-total-count']);
+    const before = Number((await recorded()).headers['x-total-count']);
     expect((await http(srv.url, 'GET', '/v2/team/app/manifests/v1', { headers: { ...basicHeader(admin), ...MANIFEST_ACCEPT } })).status).toBe(200);
     await srv.close({ keepData: true }); // no list in between: the last pull is only in the buffer
     srv = await startTestServer({ dataDir });
-    expect(Number((await logs()).headers['x-total-count'])).toBe(before + 1);
+    expect(Number((await recorded()).headers['x-total-count'])).toBe(before + 1);
   });
 });

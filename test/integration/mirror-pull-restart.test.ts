@@ -1,7 +1,9 @@
 // doctor --pull and configure-mirror --restart through the CLI (in-process), with real scripts in
 // place of ctr and of the restart command, each recording how it was run, and a small Harbor double
-// that keeps an audit log: a manifest GET is recorded as a `pull`, as Harbor does. The pull through a
-// real containerd is in test/interop/mirror-e2e.test.ts.
+// that keeps an audit log: a manifest GET is recorded as a `pull`, as Harbor does, in the legacy log
+// (a Harbor before 2.13: no /auditlog-exts) or, with `harbor213`, in the extended log only. The pull
+// through a real containerd, proven by harborctl serve's extended log, is in
+// test/interop/mirror-e2e.test.ts.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +17,10 @@ let root: string;
 let sandbox: CliEnv;
 let server: http.Server;
 let mirror: string;
-let audit: { id: number; username: string; resource: string; resource_type: string; operation: string; op_time: string }[] = [];
+let audit: { id: number; username: string; resource: string; resource_type: string; operation: string; op_time: string; operation_description?: string; operation_result?: boolean }[] = [];
 const seen: string[] = [];
+/** The double records pulls as Harbor 2.13 (in the extended log; the legacy one keeps only what it held). */
+let harbor213 = false;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'harborctl-mirror-pull-'));
@@ -30,15 +34,18 @@ beforeAll(async () => {
     const manifest = /^\/v2\/(.+)\/manifests\/([^/?]+)/.exec(url);
     if (req.method === 'GET' && manifest) {
       const ref = manifest[2];
-      audit.push({ id: audit.length + 1, username: '', resource: `${manifest[1]}${ref.includes(':') ? `@${ref}` : `:${ref}`}`, resource_type: 'artifact', operation: 'pull', op_time: new Date().toISOString() });
+      const resource = `${manifest[1]}${ref.includes(':') ? `@${ref}` : `:${ref}`}`;
+      const entry = { id: audit.length + 1, username: '', resource, resource_type: 'artifact', operation: 'pull', op_time: new Date().toISOString() };
+      audit.push(harbor213 ? { ...entry, operation_description: `pull artifact: ${resource}`, operation_result: true } : entry);
       send(200, {});
       return;
     }
-    const logs = /^\/api\/v2\.0\/projects\/([^/?]+)\/logs/.exec(url);
-    if (logs) {
+    const logs = /^\/api\/v2\.0\/projects\/([^/?]+)\/(logs|auditlog-exts)\?/.exec(url);
+    if (logs && (logs[2] === 'logs' || harbor213)) {
       if (req.headers.authorization !== ADMIN) { send(401, { errors: [{ code: 'UNAUTHORIZED', message: 'unauthorized' }] }); return; }
       if (logs[1] !== 'cache') { send(404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] }); return; }
-      send(200, [...audit].sort((a, b) => b.id - a.id));
+      const ext = logs[2] === 'auditlog-exts';
+      send(200, audit.filter((e) => ext === 'operation_result' in e || e.id === 1).sort((a, b) => b.id - a.id));
       return;
     }
     send(404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] });
@@ -70,6 +77,15 @@ if (i >= 0 && args[i + 1] === 'pull' && ${JSON.stringify(fetchUrl ?? '')}) {
   return { path, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]) : []) };
 }
 
+/** What `harborctl login MIRROR` saves, in this case's sandbox; the double's log back to one old record, as a Harbor before 2.13. */
+function loginAndReset(): void {
+  const cfgDir = sandbox.env.HARBORCTL_CONFIG_DIR as string;
+  mkdirSync(cfgDir, { recursive: true });
+  writeFileSync(join(cfgDir, 'config.json'), JSON.stringify({ contexts: { [`admin@${new URL(mirror).host}`]: { server: mirror, username: 'admin', password: 'Harbor12345' } }, current: `admin@${new URL(mirror).host}` }));
+  audit = [{ id: 1, username: 'admin', resource: 'cache/library/tiny:1', resource_type: 'artifact', operation: 'pull', op_time: '2026-01-01T00:00:00Z' }];
+  harbor213 = false;
+}
+
 describe('doctor --pull', () => {
   let dir: string;
   let certs: string;
@@ -86,17 +102,18 @@ describe('doctor --pull', () => {
     writeFileSync(config, `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${certs}"\n`);
     const conf = await cli(sandbox.env, ['containerd', 'configure-mirror', '--certs-dir', certs, '--containerd-config', config, '--registry', upstream, '--mirror', mirror, '--project', 'cache']);
     expect(conf.code, conf.stderr).toBe(0);
-    // What `harborctl login MIRROR` saves.
-    const cfgDir = sandbox.env.HARBORCTL_CONFIG_DIR as string;
-    mkdirSync(cfgDir, { recursive: true });
-    writeFileSync(join(cfgDir, 'config.json'), JSON.stringify({ contexts: { [`admin@${new URL(mirror).host}`]: { server: mirror, username: 'admin', password: 'Harbor12345' } }, current: `admin@${new URL(mirror).host}` }));
-    audit = [{ id: 1, username: 'admin', resource: 'cache/library/tiny:1', resource_type: 'artifact', operation: 'pull', op_time: '2026-01-01T00:00:00Z' }];
+    loginAndReset();
   });
 
   test('a pull that reaches the mirror is proven by its audit log; the temporary namespace is cleaned up', async () => {
     const ctr = fakeCtr(dir, `${mirror}/v2/cache/library/tiny/manifests/sha256:${'a'.repeat(64)}`);
+    const from = seen.length;
     const r = await cli(sandbox.env, [...base(), '--pull', image, '--ctr', ctr.path]);
     expect(r.code, r.stderr).toBe(0);
+    // A Harbor before 2.13: the extended log is asked for once (404), then the legacy log every time.
+    const reads = seen.slice(from).filter((l) => l.includes('/api/v2.0/projects/cache/')).map((l) => l.replace(/\?.*/, ''));
+    expect(reads.slice(0, 3)).toEqual(['GET /api/v2.0/projects/cache/auditlog-exts', 'GET /api/v2.0/projects/cache/logs', 'GET /api/v2.0/projects/cache/logs']);
+    expect(reads.filter((l) => l.endsWith('auditlog-exts'))).toHaveLength(1);
     expect(r.stdout).toContain(`✓ pull ${image}: the pull of ${image} went through the mirror: ${mirror} recorded "pull cache/library/tiny@sha256:${'a'.repeat(64)}" (audit log #2`);
     const calls = ctr.calls();
     const ns = calls[0][calls[0].indexOf('--namespace') + 1];
@@ -109,6 +126,19 @@ describe('doctor --pull', () => {
     const json = await cli(sandbox.env, [...base(), '--pull', image, '--ctr', fakeCtr(mkdtempSync(join(dir, 'j-')), `${mirror}/v2/cache/library/tiny/manifests/1`).path, '-o', 'json']);
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout).pull).toMatchObject({ ok: true, image, mirror, repository: 'cache/library/tiny', records: [{ id: 3, resource: 'cache/library/tiny:1', operation: 'pull' }] });
+  });
+
+  test('a Harbor 2.13 mirror: the proof comes from its extended log', async () => {
+    harbor213 = true;
+    const from = seen.length;
+    const r = await cli(sandbox.env, [...base(), '--pull', image, '--ctr', fakeCtr(dir, `${mirror}/v2/cache/library/tiny/manifests/2`).path, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).pull).toMatchObject({ ok: true, records: [{ id: 2, resource: 'cache/library/tiny:2', operation: 'pull', operation_description: 'pull artifact: cache/library/tiny:2' }] });
+    const reads = seen.slice(from).filter((l) => l.includes('/api/v2.0/projects/cache/'));
+    expect(reads.length).toBeGreaterThan(1);
+    expect(reads.every((l) => l.startsWith('GET /api/v2.0/projects/cache/auditlog-exts?'))).toBe(true);
+    // Its legacy log holds only the old record: read there, the pull would not be proven.
+    expect(audit.filter((e) => !('operation_result' in e)).map((e) => e.id)).toEqual([1]);
   });
 
   test('a pull that goes around the mirror fails, although ctr succeeded (an old record does not count)', async () => {
@@ -149,6 +179,28 @@ describe('doctor --pull', () => {
     const lone = await cli(sandbox.env, [...base(), '--ctr', 'ctr']);
     expect(lone.stderr).toBe('harborctl: --containerd-address and --ctr go with --pull IMAGE\n');
     expect(lone.code).toBe(2);
+  });
+});
+
+describe('audit-log list against a Harbor before 2.13', () => {
+  beforeEach(async () => {
+    sandbox = await cliEnv();
+    loginAndReset();
+  });
+
+  test('lists the legacy log, where such a Harbor records pulls; what only the extended log has is a usage error; --ext is its 404', async () => {
+    const r = await cli(sandbox.env, ['audit-log', 'list', '--project', 'cache']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ID\s+TIME\s+USER\s+OPERATION\s+RESOURCE\n1\s.*cache\/library\/tiny:1\n$/);
+    const typed = await cli(sandbox.env, ['audit-log', 'list', '--project', 'cache', '--resource-type', 'user']);
+    expect(typed.stderr).toBe(`harborctl: ${mirror} keeps the legacy audit log only (Harbor before 2.13): it has no --resource-type\n`);
+    expect(typed.code).toBe(2);
+    const login = await cli(sandbox.env, ['audit-log', 'list', '--project', 'cache', '--operation', 'login']);
+    expect(login.stderr).toBe(`harborctl: ${mirror} keeps the legacy audit log only (Harbor before 2.13): it has no --operation login\n`);
+    expect(login.code).toBe(2);
+    const nosuch = await cli(sandbox.env, ['audit-log', 'list', '--project', 'nosuch', '--resource-type', 'user']);
+    expect(nosuch.code, nosuch.stderr).toBe(3); // the project's 404, not the usage error
+    expect((await cli(sandbox.env, ['audit-log', 'list', '--project', 'cache', '--ext'])).code).toBe(3);
   });
 });
 

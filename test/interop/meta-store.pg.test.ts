@@ -22,7 +22,19 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-metaStoresContract('postgres', async () => openPgStores(await cluster.database()));
+/** Each store set's database (keyed by its audit store: the contract's harness copies the set's properties). */
+const databases = new WeakMap<object, string>();
+metaStoresContract('postgres', async () => {
+  const url = await cluster.database();
+  const stores = await openPgStores(url);
+  databases.set(stores.audit, url);
+  return stores;
+}, async (stores, rows) => {
+  for (const r of rows) {
+    await query(databases.get(stores.audit)!, 'INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time) VALUES ($1, $2, $3, $4, $5, $6)',
+      [r.projectId, r.username, r.resource, r.resourceType, r.operation, r.opTime]);
+  }
+});
 
 async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });

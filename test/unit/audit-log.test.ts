@@ -1,5 +1,6 @@
 // The audit log's batch writer, on a real SQLite database in a temp dir (the store's filters are in
-// contract/audit.contract.ts).
+// contract/audit.contract.ts). Artifact operations land in the extended log (listExt), as in Harbor
+// 2.13; the legacy log is never written.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import { AccessControl } from '../../src/services/rbac.js';
 import { AuditLogService, auditResource } from '../../src/services/audit.js';
 import { AuditExtService, DEFAULT_AUDIT_SETTINGS, type AuditSettings } from '../../src/services/audit-ext.js';
 import type { AuditLogStore, MetaStores, Project } from '../../src/storage/meta/index.js';
-import { openSqliteStores } from '../../src/storage/meta/sqlite/index.js';
+import { openSqliteStores, type SqliteStores } from '../../src/storage/meta/sqlite/index.js';
+import { manifestRecord } from './contract/harness.js';
 
 let dir: string;
 let meta: MetaStores;
@@ -35,26 +37,39 @@ describe('AuditLogService', () => {
     const svc = new AuditLogService(meta, new AccessControl(meta), log, { maxBatch: 3, flushMs: 3_600_000 });
     svc.record('pull', 'u', 'p/a', project, 'v1');
     svc.record('pull', '', 'p/a', project, 'v1');
-    expect((await store.list(all)).total).toBe(0);
+    expect((await store.listExt(all)).total).toBe(0);
     svc.record('create', 'robot$p+ci', 'p/a', project, 'sha256:' + 'a'.repeat(64));
-    expect((await store.list(all)).total).toBe(0); // the request path never writes
+    expect((await store.listExt(all)).total).toBe(0); // the request path never writes
     await new Promise((r) => setImmediate(r)); // the batch is taken
     await new Promise((r) => setImmediate(r)); // its one chunk is written
-    expect((await store.list(all)).total).toBe(3);
+    expect((await store.listExt(all)).total).toBe(3);
     svc.record('delete', 'u', 'p/a', project, 'v2');
     await svc.close();
-    const rows = (await store.list({ ...all, order: { column: 'id', dir: 'asc' } })).items;
-    expect(rows.map((r) => [r.username, r.operation, r.resource])).toEqual([
-      ['u', 'pull', 'p/a:v1'], ['anonymous', 'pull', 'p/a:v1'], ['robot$p+ci', 'create', `p/a@sha256:${'a'.repeat(64)}`], ['u', 'delete', 'p/a:v2'],
+    const rows = (await store.listExt({ ...all, order: { column: 'id', dir: 'asc' } })).items;
+    expect(rows.map((r) => [r.username, r.operation, r.resource, r.resourceType, r.operationDescription, r.operationResult])).toEqual([
+      ['u', 'pull', 'p/a:v1', 'artifact', 'pull artifact: p/a:v1', true], ['anonymous', 'pull', 'p/a:v1', 'artifact', 'pull artifact: p/a:v1', true],
+      ['robot$p+ci', 'create', `p/a@sha256:${'a'.repeat(64)}`, 'artifact', `create artifact: p/a@sha256:${'a'.repeat(64)}`, true],
+      ['u', 'delete', 'p/a:v2', 'artifact', 'delete artifact: p/a:v2', true],
     ]);
+    expect((await store.list(all)).total).toBe(0); // the legacy log is no longer written (Harbor 2.13)
     svc.record('pull', 'u', 'p/a', project, 'v1'); // after close: dropped, not thrown
-    expect((await store.list(all)).total).toBe(4);
+    expect((await store.listExt(all)).total).toBe(4);
   });
 
-  test('list() flushes first, so an answered pull is always listed', async () => {
+  test('the extended log\'s list flushes this one first, so an answered pull is always listed', async () => {
+    const { pulls, ext } = bothLogs(store);
+    pulls.record('pull', 'u', 'p/a', project, 'v1');
+    expect((await ext.list(sysadmin, all)).total).toBe(1);
+    await pulls.close();
+    await ext.close();
+  });
+
+  test('the legacy log lists what an earlier version wrote there', async () => {
+    (meta as SqliteStores).db.prepare(`INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time)
+      VALUES (?, 'u', 'p/a:v0', 'artifact', 'pull', '2026-01-01T00:00:00.000Z')`).run(project.id);
     const svc = new AuditLogService(meta, new AccessControl(meta), log, { flushMs: 3_600_000 });
     svc.record('pull', 'u', 'p/a', project, 'v1');
-    expect((await svc.list(sysadmin, all)).total).toBe(1);
+    expect((await svc.list(sysadmin, all)).items.map((r) => r.resource)).toEqual(['p/a:v0']);
     await svc.close();
   });
 
@@ -65,18 +80,18 @@ describe('AuditLogService', () => {
     let calls = 0;
     const slow: AuditLogStore = {
       ...store,
-      insertMany: async (rows, pulls) => {
+      insertArtifacts: async (rows, pulls) => {
         if (calls++ === 0) await gate; // only the first batch is slow
         written.push(rows.map((r) => r.resource));
-        await store.insertMany(rows, pulls);
+        await store.insertArtifacts(rows, pulls);
       },
-      list: (q) => store.list(q),
+      listExt: (q) => store.listExt(q),
     };
-    const svc = new AuditLogService({ ...meta, audit: slow }, new AccessControl(meta), log, { flushMs: 3_600_000 });
+    const { pulls: svc, ext } = bothLogs(slow);
     svc.record('pull', 'u', 'p/a', project, 'v1');
     const first = svc.flush(); // being written: held at the gate
     svc.record('pull', 'u', 'p/a', project, 'v2');
-    const listing = svc.list(sysadmin, all);
+    const listing = ext.list(sysadmin, all);
     await new Promise((r) => setImmediate(r));
     expect(written).toEqual([]);
     release();
@@ -84,11 +99,12 @@ describe('AuditLogService', () => {
     await first;
     expect(written).toEqual([['p/a:v1'], ['p/a:v2']]);
     await svc.close();
+    await ext.close();
   });
 
   test('a write that fails is logged and dropped, never thrown at a request', async () => {
     const lines: string[] = [];
-    const svc = new AuditLogService({ ...meta, audit: { insertMany: async () => { throw new Error('disk full'); } } as never }, new AccessControl(meta), createLogger('error', { write: (s: string) => { lines.push(s); } }));
+    const svc = new AuditLogService({ ...meta, audit: { insertArtifacts: async () => { throw new Error('disk full'); } } as never }, new AccessControl(meta), createLogger('error', { write: (s: string) => { lines.push(s); } }));
     svc.record('pull', 'u', 'p/a', project, 'v1');
     await expect(svc.close()).resolves.toBeUndefined();
     expect(lines.join('')).toContain('could not write audit log entries');
@@ -97,7 +113,8 @@ describe('AuditLogService', () => {
 
 /**
  * The event loop's turns and the audit transactions in the order they happened: a ticker notes 't'
- * on every turn (setImmediate), the store double 'pull:<rows>' or 'ext:<rows>' per transaction, so
+ * on every turn (setImmediate), the store double 'pull:<rows>' (the pull log's artifact rows) or
+ * 'ext:<rows>' (the extended log's own) per transaction, so
  * two transactions side by side ran in one turn.
  */
 function turnsAndTransactions(): { seen: string[]; audit: AuditLogStore; stop: () => void } {
@@ -111,11 +128,9 @@ function turnsAndTransactions(): { seen: string[]; audit: AuditLogStore; stop: (
   setImmediate(tick);
   const audit: AuditLogStore = {
     ...store,
-    insertMany: async (rows, pulls = [], extOperations = []) => {
-      // The pull counts written with these rows are those of these rows.
-      expect(pulls.reduce((n, p) => n + p.count, 0)).toBe(rows.filter((r) => r.operation === 'pull').length);
-      seen.push(`pull:${rows.length}${extOperations.length ? `+ext(${extOperations.join(',')})` : ''}`);
-      await store.insertMany(rows, pulls, extOperations);
+    insertArtifacts: async (rows, pulls = []) => {
+      seen.push(`pull:${rows.length}`);
+      await store.insertArtifacts(rows, pulls);
     },
     insertExt: async (rows) => {
       seen.push(`ext:${rows.length}`);
@@ -128,8 +143,8 @@ function turnsAndTransactions(): { seen: string[]; audit: AuditLogStore; stop: (
 }
 
 /**
- * The two logs wired as the server wires them (the pull log feeds the extended one: its store writes
- * the artifact rows there itself, or hands them over when they are forwarded), 100 rows per transaction.
+ * The two logs wired as the server wires them (the pull log feeds the extended one: it writes the
+ * artifact rows there with its pull counts, or hands them over when they are forwarded), 100 rows per transaction.
  */
 function bothLogs(audit: AuditLogStore, settings?: () => AuditSettings): { pulls: AuditLogService; ext: AuditExtService } {
   const stores = { ...meta, audit };
@@ -148,13 +163,21 @@ const sameTurn = (seen: string[]): string[] => seen.filter((x, i) => x !== 't' &
 describe('a batch is written in chunks, a turn each (better-sqlite3 blocks the event loop while it writes)', () => {
   test('the pull log: chunks of writeChunk rows in order, each with its own pull counts; flush() resolves after the last', async () => {
     const t = turnsAndTransactions();
-    const svc = new AuditLogService({ ...meta, audit: t.audit }, new AccessControl(meta), log, { maxBatch: 1000, writeChunk: 100, flushMs: 3_600_000 });
+    const counted: number[] = [];
+    const audit: AuditLogStore = { ...t.audit, insertArtifacts: async (rows, pulls = []) => {
+      // The pull counts written with these rows are those of these rows.
+      expect(pulls.reduce((n, p) => n + p.count, 0)).toBe(rows.filter((r) => r.operation === 'pull').length);
+      counted.push(pulls.length);
+      await t.audit.insertArtifacts(rows, pulls);
+    } };
+    const svc = new AuditLogService({ ...meta, audit }, new AccessControl(meta), log, { maxBatch: 1000, writeChunk: 100, flushMs: 3_600_000 });
     for (let i = 0; i < 250; i++) svc.record(i % 5 === 0 ? 'create' : 'pull', `u${i % 3}`, 'p/a', project, `v${i}`);
     await svc.flush();
     t.stop();
     expect(transactions(t.seen)).toEqual(['pull:100', 'pull:100', 'pull:50']);
+    expect(counted).toEqual([80, 80, 40]);
     expect(sameTurn(t.seen)).toEqual([]);
-    const rows = (await store.list({ ...all, limit: 1000, order: { column: 'id', dir: 'asc' } })).items;
+    const rows = (await store.listExt({ ...all, limit: 1000, order: { column: 'id', dir: 'asc' } })).items;
     expect(rows.map((r) => r.resource)).toEqual(Array.from({ length: 250 }, (_, i) => `p/a:v${i}`));
     await svc.close();
   });
@@ -167,8 +190,7 @@ describe('a batch is written in chunks, a turn each (better-sqlite3 blocks the e
     await ext.flush();
     t.stop();
     // The pulls reach the extended log in the pull log's own transactions; only the users' rows are written apart.
-    const inline = 'pull:100+ext(pull,create,delete)';
-    expect(transactions(t.seen)).toEqual([inline, inline, 'pull:50+ext(pull,create,delete)', 'ext:100', 'ext:20']);
+    expect(transactions(t.seen)).toEqual(['pull:100', 'pull:100', 'pull:50', 'ext:100', 'ext:20']);
     expect(sameTurn(t.seen)).toEqual([]);
     const rows = (await store.listExt({ ...all, limit: 1000, order: { column: 'id', dir: 'asc' } })).items;
     expect(rows.map((r) => r.resource)).toEqual([
@@ -187,7 +209,7 @@ describe('a batch is written in chunks, a turn each (better-sqlite3 blocks the e
     await pulled;
     await ext.flush();
     t.stop();
-    expect(transactions(t.seen).filter((x) => x.startsWith('pull'))).toEqual(new Array(3).fill('pull:100+ext(pull,create,delete)'));
+    expect(transactions(t.seen).filter((x) => x.startsWith('pull'))).toEqual(new Array(3).fill('pull:100'));
     expect(transactions(t.seen).filter((x) => x.startsWith('ext'))).toEqual(new Array(5).fill('ext:100')); // its 500 (the pulls went with the pull log)
     expect(sameTurn(t.seen)).toEqual([]);
     await pulls.close();
@@ -198,10 +220,13 @@ describe('a batch is written in chunks, a turn each (better-sqlite3 blocks the e
     const settings: AuditSettings = { ...DEFAULT_AUDIT_SETTINGS, disabledEventTypes: new Set(['pull_artifact']) };
     const t = turnsAndTransactions();
     const { pulls, ext } = bothLogs(t.audit, () => settings);
+    await meta.content.putManifest('p/a', project.id, manifestRecord({ seed: 'a' }), 'v1');
     pulls.record('pull', 'u', 'p/a', project, 'v1');
     pulls.record('create', 'u', 'p/a', project, 'v2');
     await ext.flush();
-    expect(transactions(t.seen)).toEqual(['pull:2+ext(create,delete)']);
+    expect(transactions(t.seen)).toEqual(['pull:1']);
+    // A pull left out of the log still counts (Harbor's pull_count is not an audit setting).
+    expect((await meta.artifacts.getRepository(project.id, 'p/a'))?.pullCount).toBe(1);
     expect((await store.listExt(all)).items.map((r) => [r.operation, r.resource, r.operationDescription])).toEqual([['create', 'p/a:v2', 'create artifact: p/a:v2']]);
     // A forward endpoint needs every row in the extended log's hands: none is written inline then.
     expect(ext.inlineArtifactOperations()).toEqual(['create', 'delete']);
@@ -217,18 +242,17 @@ describe('a batch is written in chunks, a turn each (better-sqlite3 blocks the e
     let calls = 0;
     const failing: AuditLogStore = {
       ...store,
-      insertMany: async (rows, p) => {
+      insertArtifacts: async (rows, p) => {
         if (calls++ === 1) throw new Error('disk full');
-        await store.insertMany(rows, p);
+        await store.insertArtifacts(rows, p);
       },
-      list: (q) => store.list(q),
     };
     const svc = new AuditLogService({ ...meta, audit: failing }, new AccessControl(meta), createLogger('error', { write: (s: string) => { lines.push(s); } }),
       { maxBatch: 1000, writeChunk: 10, flushMs: 3_600_000 });
     for (let i = 0; i < 30; i++) svc.record('pull', 'u', 'p/a', project, `v${i}`);
     await expect(svc.close()).resolves.toBeUndefined();
     expect(lines.join('')).toContain('could not write audit log entries');
-    const rows = (await store.list({ ...all, order: { column: 'id', dir: 'asc' } })).items;
+    const rows = (await store.listExt({ ...all, order: { column: 'id', dir: 'asc' } })).items;
     expect(rows.map((r) => r.resource)).toEqual([...Array.from({ length: 10 }, (_, i) => `p/a:v${i}`), ...Array.from({ length: 10 }, (_, i) => `p/a:v${i + 20}`)]);
   });
 });

@@ -23,7 +23,10 @@ afterAll(async () => {
 
 const dbPath = (): string => join(tmp, `meta-${++n}.db`);
 
-metaStoresContract('sqlite', async () => openSqliteStores(dbPath()));
+metaStoresContract('sqlite', async () => openSqliteStores(dbPath()), async (stores, rows) => {
+  const insert = (stores as SqliteStores).db.prepare('INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const r of rows) insert.run(r.projectId, r.username, r.resource, r.resourceType, r.operation, r.opTime);
+});
 
 /** Resolves in a later turn of the event loop than the caller's (a timer runs after the turn's immediates). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));

@@ -1,4 +1,5 @@
-// Harbor tag "auditlog": GET /audit-logs (legacy), and GET /projects/{project_name}/logs of tag
+// Harbor tag "auditlog": GET /audit-logs (legacy: read only since artifact operations go to the
+// extended log, as in Harbor 2.13), and GET /projects/{project_name}/logs of tag
 // "project"; Harbor 2.13's GET /auditlog-exts, /auditlog-exts/events and /projects/{project_name}/auditlog-exts.
 // The lists answer AuditLog (AuditLogExt) objects, newest first, paged like every list (X-Total-Count, Link)
 // and filtered by q= over operation, resource, resource_type, username and op_time. The filters run

@@ -49,7 +49,7 @@ export interface ApiServices {
   immutable: ImmutableService;
   retention: RetentionService;
   registries: RegistryEndpointService;
-  /** Artifact pulls, pushes and deletes (/audit-logs, /projects/{p}/logs). */
+  /** Artifact pulls, pushes and deletes, recorded in the extended log; the legacy log's lists (/audit-logs, /projects/{p}/logs) and purge. */
   audit: AuditLogService;
   /** Management operations and logins (/auditlog-exts); `auditExt.event()` is the recorder API. */
   auditExt: AuditExtService;

@@ -1,8 +1,9 @@
-// The audit log (Harbor's legacy AuditLog of artifact pulls, pushes and deletes, and 2.13's extended
-// log of management operations and logins): append-only logs
-// written in batches by one writer (services/audit.ts), and a list query built from Harbor's q= filters.
-// The same batch carries pull counts and times (repositories.pull_count, manifests and tags'
-// pull_time), written in the same transaction as the rows.
+// The audit log: Harbor 2.13's extended log (artifact pulls, pushes and deletes, management
+// operations and logins) and the legacy AuditLog, which held the artifact operations before 2.13 and
+// is now only read and purged, as in Harbor. Append-only, written in batches (services/audit.ts
+// and audit-ext.ts), and listed with a query built from Harbor's q= filters. A batch of artifact
+// operations carries pull counts and times (repositories.pull_count, manifests and tags'
+// pull_time), written in the same transaction as its rows.
 import { conditionsSql, type Column, type Condition, type Dialect } from './query.js';
 
 export interface AuditLogRecord {
@@ -48,28 +49,41 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** The two logs: Harbor's legacy AuditLog (audit_logs, written before Harbor 2.13) and the extended one (audit_log_exts). */
+export type AuditLogTable = 'legacy' | 'ext';
+
 /** The audit log. Every method returns a promise (a network database answers later); the writer batches. */
 export interface AuditLogStore {
   /**
-   * All rows and pulls in one transaction; a pull of something deleted since is skipped. The rows
-   * whose operation is in `extOperations` are also written to the extended log in that transaction,
-   * as Harbor 2.13 records artifact operations there (EXT_ARTIFACT_DESCRIPTION, result true).
+   * Artifact operations (pull, create, delete) and the pull counts of a batch, in one transaction.
+   * The rows go to the extended log, as Harbor 2.13 records them (extArtifactDescription, result
+   * true); the legacy log is no longer written. A pull of something deleted since is skipped.
    */
-  insertMany(rows: NewAuditLog[], pulls?: PullBatch[], extOperations?: readonly string[]): Promise<void>;
+  insertArtifacts(rows: NewAuditLog[], pulls?: PullBatch[]): Promise<void>;
+  /** The legacy log (audit_logs): what was recorded before artifact operations moved to the extended log. */
   list(q: AuditQuery): Promise<{ items: AuditLogRecord[]; total: number }>;
   /** Extended entries (auditlog-exts), in one transaction. */
   insertExt(rows: NewAuditLogExt[]): Promise<void>;
   /** The same query over the extended entries. */
   listExt(q: AuditQuery): Promise<{ items: AuditLogExtRecord[]; total: number }>;
-  /** Deletes at most `limit` entries older than `before` (ISO) whose operation is one of `operations`; returns how many. */
-  purge(before: string, operations: string[], limit: number): Promise<number>;
+  /**
+   * Deletes at most `limit` entries of one log older than `before` (ISO) and of the given kinds:
+   * operations (pull, create, delete) in the legacy log, event types (`operation_resourcetype`, as
+   * GET /auditlog-exts/events names them) in the extended one; returns how many.
+   */
+  purge(table: AuditLogTable, before: string, kinds: string[], limit: number): Promise<number>;
   /** How many entries purge would delete in all. */
-  countPurgeable(before: string, operations: string[]): Promise<number>;
+  countPurgeable(table: AuditLogTable, before: string, kinds: string[]): Promise<number>;
 }
 
-/** The extended log's description of an artifact operation, and the same as an SQL expression over an audit_logs row. */
+/** The column a purge's kinds are matched against, per log. */
+export const PURGE_KIND_SQL: Record<AuditLogTable, { table: string; kind: string }> = {
+  legacy: { table: 'audit_logs', kind: 'operation' },
+  ext: { table: 'audit_log_exts', kind: "operation || '_' || resource_type" },
+};
+
+/** The extended log's description of an artifact operation. */
 export const extArtifactDescription = (operation: string, resource: string): string => `${operation} artifact: ${resource}`;
-export const EXT_ARTIFACT_DESCRIPTION = "operation || ' artifact: ' || resource";
 
 const COLUMNS: Record<AuditColumn, Column> = {
   username: { sql: 'username' }, resource: { sql: 'resource' }, resource_type: { sql: 'resource_type' }, operation: { sql: 'operation' }, op_time: { sql: 'op_time' },

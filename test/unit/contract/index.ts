@@ -1,7 +1,7 @@
 // Every store contract suite, for a backend's test file to run in one call: a new domain store adds
 // its suite here.
 import { artifactStoreContract } from './artifacts.contract.js';
-import { auditLogStoreContract } from './audit.contract.js';
+import { auditLogStoreContract, type LegacyAuditRows } from './audit.contract.js';
 import { configStoreContract } from './config.contract.js';
 import { contentStoreContract } from './content.contract.js';
 import { gcStoreContract } from './gc.contract.js';
@@ -24,7 +24,8 @@ import { secretStoreContract } from './secrets.contract.js';
 import { uploadStoreContract } from './uploads.contract.js';
 import { webhookStoreContract } from './webhooks.contract.js';
 
-export function metaStoresContract(name: string, factory: StoresFactory): void {
+/** `legacyRows`: how the backend's own SQL writes the legacy audit log (no store method does any more). */
+export function metaStoresContract(name: string, factory: StoresFactory, legacyRows: LegacyAuditRows): void {
   identityStoreContract(name, factory);
   projectStoreContract(name, factory);
   contentStoreContract(name, factory);
@@ -32,7 +33,7 @@ export function metaStoresContract(name: string, factory: StoresFactory): void {
   uploadStoreContract(name, factory);
   registryStoreContract(name, factory);
   jobStoreContract(name, factory);
-  auditLogStoreContract(name, factory);
+  auditLogStoreContract(name, factory, legacyRows);
   labelStoreContract(name, factory);
   immutableRuleStoreContract(name, factory);
   retentionStoreContract(name, factory);

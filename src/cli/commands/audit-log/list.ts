@@ -1,7 +1,9 @@
-// harborctl audit-log list [--ext] [--operation OP] [--resource R] [--resource-type T] [--username U] [--since TIME|DURATION]
-//   [--project P] [--page N] [--page-size N]
-// --ext reads Harbor 2.13's extended log (management operations and logins) instead of the artifact log.
-import { listAuditLogExts, listAuditLogs, type AuditLogExt } from '../../../client/auditlogs.js';
+// harborctl audit-log list [--ext | --legacy] [--operation OP] [--resource R] [--resource-type T] [--username U]
+//   [--since TIME|DURATION] [--project P] [--page N] [--page-size N]
+// The log where the registry records artifact operations now: Harbor 2.13's extended log (also
+// management operations and logins), or the legacy log on an older Harbor. --ext: the extended log
+// or an error; --legacy: the legacy log (what Harbor recorded before 2.13).
+import { extOnlyFilter, listAuditLogExts, listAuditLogs, listCurrentAuditLogs, type AuditLogExt, type SourcedAuditLogs } from '../../../client/auditlogs.js';
 import { parseDuration } from '../../../core/units.js';
 import { HarborError } from '../../../core/errors.js';
 import { withSpinner } from '../../output/interactive.js';
@@ -11,7 +13,7 @@ import { moreNote, pageOptions, type PageFlags } from '../common.js';
 import type { AuditLog } from '../../../client/auditlogs.js';
 
 export interface Options extends PageFlags {
-  operation?: string; resource?: string; resourceType?: string; username?: string; project?: string; since?: string; ext?: boolean;
+  operation?: string; resource?: string; resourceType?: string; username?: string; project?: string; since?: string; ext?: boolean; legacy?: boolean;
 }
 
 const OPERATIONS = ['pull', 'create', 'delete'];
@@ -43,18 +45,18 @@ function sinceOf(v: string | undefined, now: number): string | undefined {
 }
 
 export async function run(rt: Runtime, _args: string[], o: Options): Promise<void> {
-  const ops = o.ext ? EXT_OPERATIONS : OPERATIONS;
+  if (o.ext && o.legacy) throw new HarborError('USAGE', '--ext and --legacy name different logs: give one');
+  const ops = o.legacy ? OPERATIONS : EXT_OPERATIONS;
   if (o.operation !== undefined && !ops.includes(o.operation)) throw new HarborError('USAGE', `invalid --operation ${JSON.stringify(o.operation)}: ${ops.join(', ')}`);
-  if (o.resourceType !== undefined && !o.ext) throw new HarborError('USAGE', '--resource-type goes with --ext (the artifact log holds artifacts only)');
   const page = pageOptions(o);
   const filter = { operation: o.operation, resource: o.resource, resourceType: o.resourceType, username: o.username, project: o.project, since: sinceOf(o.since, Date.now()) };
-  if (o.ext) {
-    const { items, total } = await rt.withClient((c) => withSpinner(rt, 'reading the audit log', () => listAuditLogExts(c, filter, page)));
-    renderList(rt.io, rt.listFormat(), items, AUDIT_LOG_EXT_COLUMNS, 'no audit log entries');
-    moreNote(rt, items.length, total, page);
-    return;
-  }
-  const { items, total } = await rt.withClient((c) => withSpinner(rt, 'reading the audit log', () => listAuditLogs(c, filter, page)));
-  renderList(rt.io, rt.listFormat(), items, AUDIT_LOG_COLUMNS, 'no audit log entries');
-  moreNote(rt, items.length, total, page);
+  if (o.legacy && extOnlyFilter(filter)) throw new HarborError('USAGE', '--resource-type does not go with --legacy (the legacy log holds artifacts only)');
+  const r: SourcedAuditLogs = await rt.withClient((c) => withSpinner(rt, 'reading the audit log', async () => {
+    if (o.ext) return { ...await listAuditLogExts(c, filter, page), legacy: false as const };
+    if (o.legacy) return { ...await listAuditLogs(c, filter, page), legacy: true as const };
+    return listCurrentAuditLogs(c, filter, page);
+  }));
+  if (r.legacy) renderList(rt.io, rt.listFormat(), r.items, AUDIT_LOG_COLUMNS, 'no audit log entries');
+  else renderList(rt.io, rt.listFormat(), r.items, AUDIT_LOG_EXT_COLUMNS, 'no audit log entries');
+  moreNote(rt, r.items.length, r.total, page);
 }

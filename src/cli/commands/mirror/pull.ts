@@ -1,13 +1,15 @@
 // doctor --pull IMAGE: a real pull through containerd (`ctr images pull --hosts-dir`, in a temporary
 // namespace that is removed afterwards), then the proof from the mirror's own audit log that the
 // pull reached it: a `pull` record of the repository the mirror should serve, newer than any before
-// the pull. The audit log is read with the CLI's login for the mirror (harborctl login MIRROR).
+// the pull. The audit log is read with the CLI's login for the mirror (harborctl login MIRROR): the
+// extended log where Harbor 2.13 (and harborctl serve) records pulls, or the legacy log of an older
+// Harbor, chosen by the first read and kept for the later ones.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { HarborError, isHarborError } from '../../../core/errors.js';
-import { listAuditLogs, type AuditLog } from '../../../client/auditlogs.js';
+import { listAuditLogExts, listAuditLogs, listCurrentAuditLogs, type AuditLog } from '../../../client/auditlogs.js';
 import type { HarborClient } from '../../../client/http.js';
 import { parseImageRef, pullRecords, pullRoute, type PullRoute } from '../../../mirror/pull-proof.js';
 import type { Runtime } from '../../runtime.js';
@@ -71,13 +73,18 @@ function clientFor(rt: Runtime, route: PullRoute): HarborClient {
   return rt.client({ ...t, server: route.server, caFile: ca });
 }
 
-async function readLogs(c: HarborClient, route: PullRoute): Promise<AuditLog[]> {
+/** The pulls of the repository in the mirror's log (legacy undefined: whichever it records them in now) and which log that was. */
+async function readLogs(c: HarborClient, route: PullRoute, legacy?: boolean): Promise<{ items: AuditLog[]; legacy: boolean }> {
+  // Newest first (Harbor's order): the first page holds every record of a pull just made.
+  const f = { project: route.project, operation: 'pull', resource: route.repository };
+  const page = { page: 1, pageSize: 100 };
   try {
-    // Newest first (Harbor's order): the first page holds every record of a pull just made.
-    return (await listAuditLogs(c, { project: route.project, operation: 'pull', resource: route.repository }, { page: 1, pageSize: 100 })).items;
+    if (legacy === undefined) return await listCurrentAuditLogs(c, f, page);
+    return { items: (await (legacy ? listAuditLogs(c, f, page) : listAuditLogExts(c, f, page))).items, legacy };
   } catch (e) {
     if (!isHarborError(e)) throw e;
-    const what = `GET ${route.server}/api/v2.0/projects/${route.project}/logs`;
+    // A 404 of the current log is the legacy log's (listCurrentAuditLogs); anything else, the first log asked.
+    const what = `GET ${route.server}/api/v2.0/projects/${route.project}/${legacy === true || (legacy === undefined && e.code === 'NOT_FOUND') ? 'logs' : 'auditlog-exts'}`;
     if (e.code === 'NOT_FOUND') throw new HarborError('MIRROR_CHECK_FAILED', `${what} answered 404: project ${route.project} does not exist on the mirror, or the mirror keeps no audit log (doctor --pull needs Harbor's audit log API)`);
     if (e.code === 'UNAUTHORIZED' || e.code === 'FORBIDDEN') throw new HarborError(e.code, `${what}: ${e.message}: log in as a user who may read project ${route.project}'s logs (harborctl login ${route.server})`);
     throw e;
@@ -91,7 +98,7 @@ export async function provePull(rt: Runtime, o: PullCheckOptions): Promise<PullP
   try {
     // Read first: a missing login or audit log fails before anything is pulled.
     const before = await readLogs(client, route);
-    const afterId = before.reduce((m, l) => Math.max(m, l.id), 0);
+    const afterId = before.items.reduce((m, l) => Math.max(m, l.id), 0);
 
     const namespace = `harborctl-doctor-${randomBytes(4).toString('hex')}`;
     const base = ['--address', o.address, '--namespace', namespace];
@@ -110,7 +117,7 @@ export async function provePull(rt: Runtime, o: PullCheckOptions): Promise<PullP
     const waitMs = o.waitMs ?? 3000;
     let records: AuditLog[] = [];
     for (let waited = 0; ; waited += 200) {
-      records = pullRecords(await readLogs(client, route), route.repository, afterId) as AuditLog[];
+      records = pullRecords((await readLogs(client, route, before.legacy)).items, route.repository, afterId) as AuditLog[];
       if (records.length > 0 || waited >= waitMs) break;
       await sleep(200); // audit records may be written in batches
     }

@@ -1,8 +1,9 @@
-// The audit logs (audit_logs, audit_log_exts), as sqlite/audit.ts: a batch is one transaction, its
-// rows one INSERT over unnest()ed arrays, and its pull counts and times written beside them.
-import { auditFilter, EXT_ARTIFACT_DESCRIPTION } from '../audit.js';
+// The audit logs (audit_log_exts, and the legacy audit_logs, read and purged only), as
+// sqlite/audit.ts: a batch is one transaction, its rows one INSERT over unnest()ed arrays, and its
+// pull counts and times written beside them.
+import { auditFilter, extArtifactDescription, PURGE_KIND_SQL } from '../audit.js';
 import { PG_DIALECT } from '../query.js';
-import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
+import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditLogTable, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 import { type Conn, PgStore } from './common.js';
 
 interface Row {
@@ -18,21 +19,10 @@ const record = (r: Row): AuditLogRecord => ({
 const LATER = 'CASE WHEN pull_time IS NULL OR pull_time < ? THEN ? ELSE pull_time END';
 
 export class PgAuditLogStore extends PgStore implements AuditLogStore {
-  async insertMany(rows: NewAuditLog[], pulls: PullBatch[] = [], extOperations: readonly string[] = []): Promise<void> {
+  async insertArtifacts(rows: NewAuditLog[], pulls: PullBatch[] = []): Promise<void> {
     if (rows.length === 0 && pulls.length === 0) return;
     await this.tx(async (c) => {
-      if (rows.length) {
-        const columns = [rows.map((r) => r.projectId), rows.map((r) => r.username), rows.map((r) => r.resource), rows.map((r) => r.resourceType),
-          rows.map((r) => r.operation), rows.map((r) => r.opTime)];
-        const unnest = 'unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS x(project_id, username, resource, resource_type, operation, op_time, n)';
-        await c.run(`INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time)
-          SELECT project_id, username, resource, resource_type, operation, op_time FROM ${unnest} ORDER BY n`, ...columns);
-        if (extOperations.length) {
-          await c.run(`INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description, operation_result, op_time)
-            SELECT project_id, username, resource, resource_type, operation, ${EXT_ARTIFACT_DESCRIPTION}, true, op_time FROM ${unnest}
-            WHERE operation = ANY(?::text[]) ORDER BY n`, ...columns, [...extOperations]);
-        }
-      }
+      if (rows.length) await this.writeExt(c, rows.map((r) => ({ ...r, operationDescription: extArtifactDescription(r.operation, r.resource), operationResult: true })));
       for (const x of pulls) await this.pull(c, x);
     });
   }
@@ -59,8 +49,15 @@ export class PgAuditLogStore extends PgStore implements AuditLogStore {
 
   async insertExt(rows: NewAuditLogExt[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.run(`INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description, operation_result, op_time)
-      SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::text[])`,
+    await this.writeExt(this.db, rows);
+  }
+
+  /** One INSERT of every row, in order (WITH ORDINALITY: ids follow the batch). */
+  private async writeExt(c: Conn, rows: NewAuditLogExt[]): Promise<void> {
+    await c.run(`INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description, operation_result, op_time)
+      SELECT project_id, username, resource, resource_type, operation, operation_description, operation_result, op_time
+      FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::text[]) WITH ORDINALITY
+        AS x(project_id, username, resource, resource_type, operation, operation_description, operation_result, op_time, n) ORDER BY n`,
     rows.map((r) => r.projectId), rows.map((r) => r.username), rows.map((r) => r.resource), rows.map((r) => r.resourceType), rows.map((r) => r.operation),
     rows.map((r) => r.operationDescription), rows.map((r) => r.operationResult), rows.map((r) => r.opTime));
   }
@@ -83,13 +80,15 @@ export class PgAuditLogStore extends PgStore implements AuditLogStore {
     return { rows, total };
   }
 
-  async purge(before: string, operations: string[], limit: number): Promise<number> {
-    if (!operations.length) return 0;
-    return this.db.run('DELETE FROM audit_logs WHERE id IN (SELECT id FROM audit_logs WHERE op_time < ? AND operation = ANY(?) LIMIT ?)', before, operations, limit);
+  async purge(table: AuditLogTable, before: string, kinds: string[], limit: number): Promise<number> {
+    if (!kinds.length) return 0;
+    const t = PURGE_KIND_SQL[table];
+    return this.db.run(`DELETE FROM ${t.table} WHERE id IN (SELECT id FROM ${t.table} WHERE op_time < ? AND ${t.kind} = ANY(?) LIMIT ?)`, before, kinds, limit);
   }
 
-  async countPurgeable(before: string, operations: string[]): Promise<number> {
-    if (!operations.length) return 0;
-    return (await this.db.value<number>('SELECT count(*) FROM audit_logs WHERE op_time < ? AND operation = ANY(?)', before, operations))!;
+  async countPurgeable(table: AuditLogTable, before: string, kinds: string[]): Promise<number> {
+    if (!kinds.length) return 0;
+    const t = PURGE_KIND_SQL[table];
+    return (await this.db.value<number>(`SELECT count(*) FROM ${t.table} WHERE op_time < ? AND ${t.kind} = ANY(?)`, before, kinds))!;
   }
 }

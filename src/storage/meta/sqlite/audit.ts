@@ -1,21 +1,16 @@
-// The audit_logs table (migration "audit logs"): many rows written in one transaction, and a list
-// query built from Harbor's q= filters. Beyond its own table: insertMany writes the batch's pull
-// counts and times (repositories.pull_count, manifests.pull_time, repository_tags.pull_time) in the
-// same transaction.
+// The audit logs (audit_log_exts, and the legacy audit_logs, read and purged only): many rows
+// written in one transaction, and a list query built from Harbor's q= filters. Beyond its own
+// tables: insertArtifacts writes the batch's pull counts and times (repositories.pull_count,
+// manifests.pull_time, repository_tags.pull_time) in the same transaction.
 import type Database from 'better-sqlite3';
-import { auditFilter, EXT_ARTIFACT_DESCRIPTION } from '../audit.js';
+import { auditFilter, extArtifactDescription, PURGE_KIND_SQL } from '../audit.js';
 import { SQLITE_DIALECT } from '../query.js';
-import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
+import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditLogTable, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 
 /** Rows per INSERT statement: one statement of 50 rows costs about half of 50 single-row ones. */
 const ROWS_PER_INSERT = 50;
-const INSERT = 'INSERT INTO audit_logs (project_id, username, resource, resource_type, operation, op_time) VALUES ';
 const INSERT_EXT = `INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description,
   operation_result, op_time) VALUES `;
-
-/** insertMany's copy of its artifact rows into the extended log (the rows after id ?). */
-const COPY_TO_EXT = `INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description, operation_result, op_time)
-  SELECT project_id, username, resource, resource_type, operation, ${EXT_ARTIFACT_DESCRIPTION}, 1, op_time FROM audit_logs WHERE id > ?`;
 
 interface Row {
   id: number; project_id: number; username: string; resource: string; resource_type: string; operation: string; op_time: string;
@@ -29,18 +24,11 @@ const record = (r: Row): AuditLogRecord => ({
 export class SqliteAuditLogStore implements AuditLogStore {
   private readonly insertExtOne;
   private readonly insertExtChunk;
-  private readonly insertOne;
-  private readonly lastId;
-  private readonly copies = new Map<number, Database.Statement>();
-  private readonly insertChunk;
   private readonly p;
 
   constructor(private readonly db: Database.Database) {
-    this.insertOne = db.prepare(`${INSERT}(?, ?, ?, ?, ?, ?)`);
-    this.lastId = db.prepare('SELECT coalesce(max(id), 0) FROM audit_logs').pluck();
     this.insertExtOne = db.prepare(`${INSERT_EXT}(?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertExtChunk = db.prepare(INSERT_EXT + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
-    this.insertChunk = db.prepare(INSERT + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?)').join(', '));
     // Pull counts and times (migration 9), as Harbor's artifact event handler keeps them: the
     // repository's count, the pulled artifact's time, the tag's when pulled by tag, and the time of
     // the indexes in the repository that reference the artifact.
@@ -57,20 +45,11 @@ export class SqliteAuditLogStore implements AuditLogStore {
     };
   }
 
-  /**
-   * All rows and pulls in one transaction (one WAL commit for a whole batch), rows in chunks of
-   * ROWS_PER_INSERT. A pull of something deleted since is skipped.
-   */
-  async insertMany(rows: NewAuditLog[], pulls: PullBatch[] = [], extOperations: readonly string[] = []): Promise<void> {
+  /** The rows (to the extended log) and the pulls in one transaction: one WAL commit for a whole batch. A pull of something deleted since is skipped. */
+  async insertArtifacts(rows: NewAuditLog[], pulls: PullBatch[] = []): Promise<void> {
     if (rows.length === 0 && pulls.length === 0) return;
-    const values = (r: NewAuditLog): (string | number)[] => [r.projectId, r.username, r.resource, r.resourceType, r.operation, r.opTime];
     this.db.transaction(() => {
-      // Copied by SQLite from the rows just written (one writer: the transaction is IMMEDIATE).
-      const before = extOperations.length && rows.length ? this.lastId.get() as number : -1;
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) this.insertChunk.run(rows.slice(i, i + ROWS_PER_INSERT).flatMap(values));
-      for (; i < rows.length; i++) this.insertOne.run(values(rows[i]));
-      if (before >= 0) this.copyToExt(extOperations.length).run(before, ...extOperations);
+      this.writeExt(rows, (r) => [r.projectId, r.username, r.resource, r.resourceType, r.operation, extArtifactDescription(r.operation, r.resource), 1, r.opTime]);
       for (const x of pulls) {
         const repoId = this.p.count.get(x.count, x.repository) as number | undefined;
         if (repoId === undefined) continue;
@@ -84,28 +63,23 @@ export class SqliteAuditLogStore implements AuditLogStore {
     })();
   }
 
-  /** The copy for `n` operations (prepared once per n: at most the three artifact operations). */
-  private copyToExt(n: number): Database.Statement {
-    let st = this.copies.get(n);
-    if (!st) this.copies.set(n, st = this.db.prepare(`${COPY_TO_EXT} AND operation IN (${new Array(n).fill('?').join(', ')}) ORDER BY id`));
-    return st;
-  }
-
   async list(q: AuditQuery): Promise<{ items: AuditLogRecord[]; total: number }> {
     const rows = this.select('audit_logs', '', q);
     return { total: rows.total, items: rows.rows.map(record) };
   }
 
-  /** As insertMany's rows: one transaction, in chunks of ROWS_PER_INSERT (the artifact operations come in the pull log's batches). */
+  /** One transaction (the artifact operations come in the pull log's batches, insertArtifacts). */
   async insertExt(rows: NewAuditLogExt[]): Promise<void> {
     if (rows.length === 0) return;
-    const values = (r: NewAuditLogExt): (string | number)[] => [r.projectId, r.username, r.resource, r.resourceType, r.operation,
-      r.operationDescription, r.operationResult ? 1 : 0, r.opTime];
-    this.db.transaction(() => {
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) this.insertExtChunk.run(rows.slice(i, i + ROWS_PER_INSERT).flatMap(values));
-      for (; i < rows.length; i++) this.insertExtOne.run(values(rows[i]));
-    })();
+    this.db.transaction(() => this.writeExt(rows, (r) => [r.projectId, r.username, r.resource, r.resourceType, r.operation,
+      r.operationDescription, r.operationResult ? 1 : 0, r.opTime]))();
+  }
+
+  /** Rows in chunks of ROWS_PER_INSERT, within the caller's transaction; `values` gives a row's columns in INSERT_EXT's order. */
+  private writeExt<T>(rows: T[], values: (r: T) => (string | number)[]): void {
+    let i = 0;
+    for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) this.insertExtChunk.run(rows.slice(i, i + ROWS_PER_INSERT).flatMap(values));
+    for (; i < rows.length; i++) this.insertExtOne.run(values(rows[i]));
   }
 
   async listExt(q: AuditQuery): Promise<{ items: AuditLogExtRecord[]; total: number }> {
@@ -127,16 +101,16 @@ export class SqliteAuditLogStore implements AuditLogStore {
     return { rows, total };
   }
 
-  async purge(before: string, operations: string[], limit: number): Promise<number> {
-    if (!operations.length) return 0;
-    const ops = operations.map(() => '?').join(', ');
-    return this.db.prepare(`DELETE FROM audit_logs WHERE id IN (SELECT id FROM audit_logs WHERE op_time < ? AND operation IN (${ops}) LIMIT ?)`)
-      .run(before, ...operations, limit).changes;
+  async purge(table: AuditLogTable, before: string, kinds: string[], limit: number): Promise<number> {
+    if (!kinds.length) return 0;
+    const t = PURGE_KIND_SQL[table];
+    return this.db.prepare(`DELETE FROM ${t.table} WHERE id IN (SELECT id FROM ${t.table} WHERE op_time < ? AND ${t.kind} IN (${kinds.map(() => '?').join(', ')}) LIMIT ?)`)
+      .run(before, ...kinds, limit).changes;
   }
 
-  async countPurgeable(before: string, operations: string[]): Promise<number> {
-    if (!operations.length) return 0;
-    const ops = operations.map(() => '?').join(', ');
-    return this.db.prepare(`SELECT count(*) FROM audit_logs WHERE op_time < ? AND operation IN (${ops})`).pluck().get(before, ...operations) as number;
+  async countPurgeable(table: AuditLogTable, before: string, kinds: string[]): Promise<number> {
+    if (!kinds.length) return 0;
+    const t = PURGE_KIND_SQL[table];
+    return this.db.prepare(`SELECT count(*) FROM ${t.table} WHERE op_time < ? AND ${t.kind} IN (${kinds.map(() => '?').join(', ')})`).pluck().get(before, ...kinds) as number;
   }
 }
