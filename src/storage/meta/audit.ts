@@ -56,8 +56,8 @@ export type AuditLogTable = 'legacy' | 'ext';
 export interface AuditLogStore {
   /**
    * Artifact operations (pull, create, delete) and the pull counts of a batch, in one transaction.
-   * The rows go to the extended log, as Harbor 2.13 records them (extArtifactDescription, result
-   * true); the legacy log is no longer written. A pull of something deleted since is skipped.
+   * The rows go to the extended log, as Harbor 2.13 records them (extArtifactDescription, made when
+   * read: EXT_DESCRIPTION_SQL; result true); the legacy log is no longer written. A pull of something deleted since is skipped.
    */
   insertArtifacts(rows: NewAuditLog[], pulls?: PullBatch[]): Promise<void>;
   /** The legacy log (audit_logs): what was recorded before artifact operations moved to the extended log. */
@@ -84,6 +84,15 @@ export const PURGE_KIND_SQL: Record<AuditLogTable, { table: string; kind: string
 
 /** The extended log's description of an artifact operation. */
 export const extArtifactDescription = (operation: string, resource: string): string => `${operation} artifact: ${resource}`;
+
+/**
+ * The operation_description column as listExt reads it. insertArtifacts stores '' for an artifact
+ * row (a row is written per pull, and the description, made of its operation and resource, was a
+ * third of its bytes: ~0.7 µs of the ~3 µs a row costs), and the reader makes extArtifactDescription
+ * of it; rows written before, and by the forwarding path, hold their text.
+ */
+export const EXT_DESCRIPTION_SQL = `CASE WHEN operation_description = '' AND resource_type = 'artifact' THEN operation || ' artifact: ' || resource
+  ELSE operation_description END AS operation_description`;
 
 const COLUMNS: Record<AuditColumn, Column> = {
   username: { sql: 'username' }, resource: { sql: 'resource' }, resource_type: { sql: 'resource_type' }, operation: { sql: 'operation' }, op_time: { sql: 'op_time' },

@@ -54,6 +54,9 @@ export function auditLogStoreContract(name: string, factory: StoresFactory, lega
       expect(got.total).toBe(123);
       expect(got.items.map((r) => [r.resource, r.username, r.operation, r.opTime, r.projectId])).toEqual(rows.map((r) => [r.resource, r.username, r.operation, r.opTime, r.projectId]));
       expect(got.items[1]).toMatchObject({ resourceType: 'artifact', operationDescription: 'create artifact: p/r:1', operationResult: true });
+      // An artifact row written with its text (forwarding, or an earlier version) reads as written.
+      await st.audit.insertExt([{ ...rows[0], resource: 'p/own:1', operationDescription: 'pull artifact: as written', operationResult: true }]);
+      expect((await st.audit.listExt({ ...all, where: [{ column: 'resource', kind: 'exact', value: 'p/own:1' }] })).items[0].operationDescription).toBe('pull artifact: as written');
     });
 
     test('insertArtifacts writes the pull counts and times with its rows, skipping what no longer exists', async () => {

@@ -1,7 +1,7 @@
 // The audit logs (audit_log_exts, and the legacy audit_logs, read and purged only), as
 // sqlite/audit.ts: a batch is one transaction, its rows one INSERT over unnest()ed arrays, and its
 // pull counts and times written beside them.
-import { auditFilter, extArtifactDescription, PURGE_KIND_SQL } from '../audit.js';
+import { auditFilter, EXT_DESCRIPTION_SQL, PURGE_KIND_SQL } from '../audit.js';
 import { PG_DIALECT } from '../query.js';
 import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditLogTable, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 import { type Conn, PgStore } from './common.js';
@@ -22,7 +22,7 @@ export class PgAuditLogStore extends PgStore implements AuditLogStore {
   async insertArtifacts(rows: NewAuditLog[], pulls: PullBatch[] = []): Promise<void> {
     if (rows.length === 0 && pulls.length === 0) return;
     await this.tx(async (c) => {
-      if (rows.length) await this.writeExt(c, rows.map((r) => ({ ...r, operationDescription: extArtifactDescription(r.operation, r.resource), operationResult: true })));
+      if (rows.length) await this.writeExt(c, rows.map((r) => ({ ...r, operationDescription: '', operationResult: true }))); // the description is made when read
       for (const x of pulls) await this.pull(c, x);
     });
   }
@@ -63,7 +63,7 @@ export class PgAuditLogStore extends PgStore implements AuditLogStore {
   }
 
   async listExt(q: AuditQuery): Promise<{ items: AuditLogExtRecord[]; total: number }> {
-    const rows = await this.select('audit_log_exts', ', operation_description, operation_result', q);
+    const rows = await this.select('audit_log_exts', `, ${EXT_DESCRIPTION_SQL}, operation_result`, q);
     return {
       total: rows.total,
       items: rows.rows.map((r) => ({ ...record(r), operationDescription: r.operation_description!, operationResult: r.operation_result! })),

@@ -3,7 +3,7 @@
 // tables: insertArtifacts writes the batch's pull counts and times (repositories.pull_count,
 // manifests.pull_time, repository_tags.pull_time) in the same transaction.
 import type Database from 'better-sqlite3';
-import { auditFilter, extArtifactDescription, PURGE_KIND_SQL } from '../audit.js';
+import { auditFilter, EXT_DESCRIPTION_SQL, PURGE_KIND_SQL } from '../audit.js';
 import { SQLITE_DIALECT } from '../query.js';
 import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditLogTable, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 
@@ -45,11 +45,11 @@ export class SqliteAuditLogStore implements AuditLogStore {
     };
   }
 
-  /** The rows (to the extended log) and the pulls in one transaction: one WAL commit for a whole batch. A pull of something deleted since is skipped. */
+  /** The rows (to the extended log, their description made when read) and the pulls in one transaction: one WAL commit for a whole batch. A pull of something deleted since is skipped. */
   async insertArtifacts(rows: NewAuditLog[], pulls: PullBatch[] = []): Promise<void> {
     if (rows.length === 0 && pulls.length === 0) return;
     this.db.transaction(() => {
-      this.writeExt(rows, (r) => [r.projectId, r.username, r.resource, r.resourceType, r.operation, extArtifactDescription(r.operation, r.resource), 1, r.opTime]);
+      this.writeExt(rows, (r) => [r.projectId, r.username, r.resource, r.resourceType, r.operation, '', 1, r.opTime]);
       for (const x of pulls) {
         const repoId = this.p.count.get(x.count, x.repository) as number | undefined;
         if (repoId === undefined) continue;
@@ -83,7 +83,7 @@ export class SqliteAuditLogStore implements AuditLogStore {
   }
 
   async listExt(q: AuditQuery): Promise<{ items: AuditLogExtRecord[]; total: number }> {
-    const rows = this.select('audit_log_exts', ', operation_description, operation_result', q);
+    const rows = this.select('audit_log_exts', `, ${EXT_DESCRIPTION_SQL}, operation_result`, q);
     return {
       total: rows.total,
       items: rows.rows.map((r) => ({ ...record(r), operationDescription: r.operation_description!, operationResult: r.operation_result === 1 })),
