@@ -67,9 +67,12 @@ export function listAuditLogExts(c: HarborClient, f: AuditLogFilter = {}, page?:
 /** One of the two logs, and which. */
 export type SourcedAuditLogs = ListResult<AuditLogExt> & { legacy: false } | ListResult<AuditLog> & { legacy: true };
 
-/** True for filters only the extended log has (a resource type; an operation other than pull, create, delete). */
+/** The legacy log's operations. */
+export const LEGACY_OPERATIONS: readonly string[] = ['pull', 'create', 'delete'];
+
+/** True for filters only the extended log has (a resource type; an operation other than LEGACY_OPERATIONS). */
 export const extOnlyFilter = (f: AuditLogFilter): boolean =>
-  f.resourceType !== undefined || (f.operation !== undefined && !['pull', 'create', 'delete'].includes(f.operation));
+  f.resourceType !== undefined || (f.operation !== undefined && !LEGACY_OPERATIONS.includes(f.operation));
 
 /**
  * The log where the registry records artifact operations now: the extended log, or, on a Harbor

@@ -23,7 +23,7 @@ import type { Logger } from '../core/log.js';
 import type { AuditLogExtRecord, AuditQuery, MetaStores, NewAuditLog, NewAuditLogExt, Project } from '../storage/meta/index.js';
 import { extArtifactDescription } from '../storage/meta/audit.js';
 import { inChunks } from '../core/chunks.js';
-import { visibleProjects, WRITE_CHUNK } from './audit.js';
+import { ARTIFACT_OPERATIONS, visibleProjects, WRITE_CHUNK } from './audit.js';
 import type { AccessControl, Principal } from './rbac.js';
 import { SyslogForwarder } from './syslog.js';
 
@@ -61,8 +61,6 @@ export interface AuditEvent {
 
 export { AUDIT_EVENT_TYPES } from '../core/audit-settings.js';
 
-/** The legacy log's operations (services/audit.ts AuditOperation). */
-const ARTIFACT_OPERATIONS = ['pull', 'create', 'delete'] as const;
 const FLUSH_MS = 200;
 const MAX_BATCH = 500;
 const MAX_FIELD = 1024;

@@ -66,7 +66,8 @@ export interface AuditLogOptions {
   extOperations?: () => readonly string[] | null;
 }
 
-const ARTIFACT_OPERATIONS: readonly AuditOperation[] = ['pull', 'create', 'delete'];
+/** The artifact operations (the legacy log's; `<op>_artifact` in the extended one). */
+export const ARTIFACT_OPERATIONS: readonly AuditOperation[] = ['pull', 'create', 'delete'];
 
 /** What one entry says apart from its project and time; entries of a batch share these. */
 interface EntryKind { operation: AuditOperation; username: string; repository: string; reference: string }

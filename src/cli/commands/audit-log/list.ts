@@ -3,7 +3,7 @@
 // The log where the registry records artifact operations now: Harbor 2.13's extended log (also
 // management operations and logins), or the legacy log on an older Harbor. --ext: the extended log
 // or an error; --legacy: the legacy log (what Harbor recorded before 2.13).
-import { extOnlyFilter, listAuditLogExts, listAuditLogs, listCurrentAuditLogs, type AuditLogExt, type SourcedAuditLogs } from '../../../client/auditlogs.js';
+import { extOnlyFilter, LEGACY_OPERATIONS, listAuditLogExts, listAuditLogs, listCurrentAuditLogs, type AuditLogExt, type SourcedAuditLogs } from '../../../client/auditlogs.js';
 import { parseDuration } from '../../../core/units.js';
 import { HarborError } from '../../../core/errors.js';
 import { withSpinner } from '../../output/interactive.js';
@@ -16,8 +16,7 @@ export interface Options extends PageFlags {
   operation?: string; resource?: string; resourceType?: string; username?: string; project?: string; since?: string; ext?: boolean; legacy?: boolean;
 }
 
-const OPERATIONS = ['pull', 'create', 'delete'];
-const EXT_OPERATIONS = [...OPERATIONS, 'update', 'login', 'logout'];
+const EXT_OPERATIONS = [...LEGACY_OPERATIONS, 'update', 'login', 'logout'];
 
 export const AUDIT_LOG_COLUMNS: Column<AuditLog>[] = [
   { header: 'ID', value: (l) => l.id },
@@ -46,7 +45,7 @@ function sinceOf(v: string | undefined, now: number): string | undefined {
 
 export async function run(rt: Runtime, _args: string[], o: Options): Promise<void> {
   if (o.ext && o.legacy) throw new HarborError('USAGE', '--ext and --legacy name different logs: give one');
-  const ops = o.legacy ? OPERATIONS : EXT_OPERATIONS;
+  const ops = o.legacy ? LEGACY_OPERATIONS : EXT_OPERATIONS;
   if (o.operation !== undefined && !ops.includes(o.operation)) throw new HarborError('USAGE', `invalid --operation ${JSON.stringify(o.operation)}: ${ops.join(', ')}`);
   const page = pageOptions(o);
   const filter = { operation: o.operation, resource: o.resource, resourceType: o.resourceType, username: o.username, project: o.project, since: sinceOf(o.since, Date.now()) };
