@@ -57,7 +57,8 @@ export interface AuditLogStore {
   /**
    * Artifact operations (pull, create, delete) and the pull counts of a batch, in one transaction.
    * The rows go to the extended log, as Harbor 2.13 records them (extArtifactDescription, made when
-   * read: EXT_DESCRIPTION_SQL; result true); the legacy log is no longer written. A pull of something deleted since is skipped.
+   * read: EXT_DESCRIPTION_SQL; result true); the legacy log is no longer written. A pull of
+   * something deleted since is skipped.
    */
   insertArtifacts(rows: NewAuditLog[], pulls?: PullBatch[]): Promise<void>;
   /** The legacy log (audit_logs): what was recorded before artifact operations moved to the extended log. */
