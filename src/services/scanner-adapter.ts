@@ -2,9 +2,8 @@
 // Harbor speaks to the Trivy and Clair adapters): GET /api/v1/metadata, POST /api/v1/scan (202 with
 // the scan request id), GET /api/v1/scan/{id}/report (302 + Refresh-After while not ready, 200 with
 // the report in the MIME type asked for in Accept). No SQL; the caller decides what to do with it.
-// undici loads at the first call to an adapter, not at start (it is ~100 ms of CPU to import).
-import type { Dispatcher } from 'undici';
 import { HarborError } from '../core/errors.js';
+import { OutboundClient, type OutboundResponse } from './outbound.js';
 
 export const SCANNER_API_MIME = 'application/vnd.scanner.adapter.scan.request+json; version=1.0';
 export const SCANNER_METADATA_MIME = 'application/vnd.scanner.adapter.metadata+json; version=1.0';
@@ -36,12 +35,12 @@ const TIMEOUT_MS = 30_000;
 const MAX_BODY = 64 * 1024 * 1024;
 
 export class ScannerAdapterClient {
-  private readonly agents = new Map<boolean, Dispatcher>();
+  private readonly clients = new Map<boolean, OutboundClient>();
 
-  private agent(Agent: typeof import('undici').Agent, insecure: boolean): Dispatcher {
-    let a = this.agents.get(insecure);
-    if (!a) this.agents.set(insecure, a = new Agent({ connect: { rejectUnauthorized: !insecure, timeout: TIMEOUT_MS } }));
-    return a;
+  private client(insecure: boolean): OutboundClient {
+    let c = this.clients.get(insecure);
+    if (!c) this.clients.set(insecure, c = new OutboundClient({ rejectUnauthorized: !insecure, headersTimeoutMs: TIMEOUT_MS }));
+    return c;
   }
 
   /** Harbor's authorizers (pkg/scan/rest/auth): Basic base64s the credential, Bearer sends it, the API key goes in its own header. */
@@ -54,31 +53,19 @@ export class ScannerAdapterClient {
 
   private async call(e: AdapterEndpoint, method: 'GET' | 'POST', path: string, opts: { accept: string; body?: unknown; signal?: AbortSignal }):
     Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: unknown; text: string }> {
-    const { Agent, request } = await import('undici');
-    let res: Dispatcher.ResponseData<unknown>;
+    let res: OutboundResponse;
     try {
-      res = await request(`${e.url.replace(/\/+$/, '')}${path}`, {
-        method, dispatcher: this.agent(Agent, e.skipCertVerify), headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS,
+      res = await this.client(e.skipCertVerify).request(`${e.url.replace(/\/+$/, '')}${path}`, {
+        method,
         signal: opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(TIMEOUT_MS)]) : AbortSignal.timeout(TIMEOUT_MS),
         headers: { accept: opts.accept, ...this.headers(e), ...(opts.body !== undefined ? { 'content-type': SCANNER_API_MIME } : {}) },
-        body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-        maxRedirections: 0,
-      } as Parameters<typeof request>[1]);
+        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      });
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       throw new HarborError('UPSTREAM_ERROR', `the scanner adapter at ${e.url.slice(0, 200)} cannot be reached: ${(err as Error).message}`);
     }
-    const chunks: Buffer[] = [];
-    let n = 0;
-    for await (const c of res.body as AsyncIterable<Buffer>) {
-      n += c.length;
-      if (n > MAX_BODY) {
-        res.body.destroy();
-        throw new HarborError('UPSTREAM_ERROR', `the scanner adapter's answer to ${path} exceeds ${MAX_BODY} bytes`);
-      }
-      chunks.push(c);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = await res.text(MAX_BODY, () => new HarborError('UPSTREAM_ERROR', `the scanner adapter's answer to ${path} exceeds ${MAX_BODY} bytes`));
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -121,8 +108,8 @@ export class ScannerAdapterClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.close()));
-    this.agents.clear();
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
   }
 }
 

@@ -6,14 +6,13 @@
 // bearer token an adapter obtains its own way. Every failure is sorted into a kind the callers act
 // on. Bodies are streamed, never buffered, except manifests (at most 4 MiB).
 import type { Readable } from 'node:stream';
-// undici loads at the first upstream request, not at start (it is ~100 ms of CPU to import).
-import type { Agent, Dispatcher } from 'undici';
 import type { RegistryAuth } from './replication/adapter.js';
 import { digestOf, parseDigest } from '../oci/digest.js';
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.js';
 import { MANIFEST_MEDIA_TYPES } from '../oci/mediatypes.js';
 import type { Descriptor } from '../oci/manifest.js';
 import { parseChallenge } from '../core/upstream.js';
+import { OutboundClient, outboundFailure, type OutboundResponse } from './outbound.js';
 
 export interface UpstreamEndpoint {
   type: string;
@@ -48,6 +47,8 @@ export const pullScope = (repo: string): string => `repository:${repo}:pull`;
 export const pushScope = (repo: string): string => `repository:${repo}:pull,push`;
 
 const ACCEPT = [...MANIFEST_MEDIA_TYPES].join(', ');
+/** The most a JSON answer (a token, a tag list, a catalog page, an API reply) may hold. */
+const MAX_JSON_ANSWER = 32 * 1024 * 1024;
 
 /** Docker Hub's registry API host for an endpoint that names the Hub's web address. */
 export function registryBase(e: Pick<UpstreamEndpoint, 'type' | 'url'>): string {
@@ -56,7 +57,7 @@ export function registryBase(e: Pick<UpstreamEndpoint, 'type' | 'url'>): string 
 
 export class UpstreamClient {
   private readonly base: string;
-  private agent: Agent | undefined;
+  private http: OutboundClient | undefined;
   private basic: string | undefined;
   private credential: Promise<RegistryAuth> | null = null;
   /** Bearer tokens by scope, refreshed a little before they expire. */
@@ -87,7 +88,7 @@ export class UpstreamClient {
   }
 
   async close(): Promise<void> {
-    await this.agent?.close();
+    this.http?.close();
   }
 
   /**
@@ -99,14 +100,14 @@ export class UpstreamClient {
     const a = await this.auth();
     if (a.kind === 'bearer') {
       const res = await this.send('GET', '/v2/', [], {});
-      await res.body.dump();
+      await res.dump();
       return this.check(res, 'GET /v2/');
     }
     const res = await this.raw('GET', `${this.base}/v2/`, this.basic ? { authorization: this.basic } : {});
-    await res.body.dump();
+    await res.dump();
     if (res.statusCode === 401 && !this.basic) return;
     if (res.statusCode === 401) {
-      const c = parseChallenge(header(res, 'www-authenticate'));
+      const c = parseChallenge(res.header('www-authenticate'));
       if (c?.scheme !== 'bearer' || !c.params.realm) throw new UpstreamError('auth', 'the upstream rejected the credential', 401);
       this.challenge = { scheme: 'bearer', realm: c.params.realm, service: c.params.service };
       await this.authorization([]);
@@ -117,57 +118,42 @@ export class UpstreamClient {
 
   async headManifest(repo: string, reference: string): Promise<UpstreamManifest> {
     const res = await this.send('HEAD', `/v2/${repo}/manifests/${reference}`, [pullScope(repo)], { accept: ACCEPT });
-    await res.body.dump();
+    await res.dump();
     this.check(res, `manifest ${repo}:${reference}`);
-    const digest = header(res, 'docker-content-digest');
+    const digest = res.header('docker-content-digest');
     if (!digest) {
       // Some registries leave the digest out of a HEAD answer: the caller fetches the manifest instead.
-      return { digest: '', mediaType: header(res, 'content-type') ?? '', size: Number(header(res, 'content-length') ?? 0) };
+      return { digest: '', mediaType: res.header('content-type') ?? '', size: Number(res.header('content-length') ?? 0) };
     }
     try {
       parseDigest(digest);
     } catch {
       throw new UpstreamError('protocol', `the upstream answered an invalid digest for ${repo}:${reference}`);
     }
-    return { digest, mediaType: header(res, 'content-type') ?? '', size: Number(header(res, 'content-length') ?? 0) };
+    return { digest, mediaType: res.header('content-type') ?? '', size: Number(res.header('content-length') ?? 0) };
   }
 
   /** The manifest's bytes, checked against the reference when it is a digest (else against the digest header). */
   async getManifest(repo: string, reference: string): Promise<UpstreamManifest & { content: Buffer }> {
     const res = await this.send('GET', `/v2/${repo}/manifests/${reference}`, [pullScope(repo)], { accept: ACCEPT });
-    this.check(res, `manifest ${repo}:${reference}`, () => res.body.dump());
-    const declared = Number(header(res, 'content-length') ?? 0);
-    if (declared > MAX_MANIFEST_BYTES) {
-      res.body.destroy();
-      throw new UpstreamError('protocol', `the upstream manifest ${repo}:${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`);
-    }
-    const chunks: Buffer[] = [];
-    let n = 0;
-    for await (const c of res.body as AsyncIterable<Buffer>) {
-      n += c.length;
-      if (n > MAX_MANIFEST_BYTES) {
-        res.body.destroy();
-        throw new UpstreamError('protocol', `the upstream manifest ${repo}:${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`);
-      }
-      chunks.push(c);
-    }
-    const content = Buffer.concat(chunks, n);
-    const expected = reference.includes(':') ? reference : header(res, 'docker-content-digest');
+    this.check(res, `manifest ${repo}:${reference}`, () => res.dump());
+    const content = await res.bytes(MAX_MANIFEST_BYTES, () => new UpstreamError('protocol', `the upstream manifest ${repo}:${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`));
+    const expected = reference.includes(':') ? reference : res.header('docker-content-digest');
     const algorithm = expected ? parseDigest(expected).algorithm : 'sha256';
     const digest = digestOf(content, algorithm);
     if (expected && expected !== digest) {
       throw new UpstreamError('protocol', `the upstream sent a manifest for ${repo}:${reference} whose digest is ${digest}, not ${expected}`);
     }
-    const mediaType = (header(res, 'content-type') ?? '').split(';')[0].trim();
+    const mediaType = (res.header('content-type') ?? '').split(';')[0].trim();
     return { digest, mediaType, size: content.length, content };
   }
 
   /** HEAD of a blob: its size. */
   async blobSize(repo: string, digest: string): Promise<number> {
     const res = await this.send('HEAD', `/v2/${repo}/blobs/${digest}`, [pullScope(repo)], {});
-    await res.body.dump();
+    await res.dump();
     this.check(res, `blob ${digest}`);
-    const size = Number(header(res, 'content-length'));
+    const size = Number(res.header('content-length'));
     if (!Number.isSafeInteger(size) || size < 0) throw new UpstreamError('protocol', `the upstream gave no size for blob ${digest}`);
     return size;
   }
@@ -179,14 +165,14 @@ export class UpstreamClient {
   async getBlob(repo: string, digest: string, range?: { start: number; end: number }): Promise<{ size: number; body: Readable }> {
     let res = await this.send('GET', `/v2/${repo}/blobs/${digest}`, [pullScope(repo)], range ? { range: `bytes=${range.start}-${range.end}` } : {});
     for (let hops = 0; (res.statusCode === 307 || res.statusCode === 302 || res.statusCode === 301 || res.statusCode === 303) && hops < 3; hops++) {
-      const location = header(res, 'location');
-      await res.body.dump();
+      const location = res.header('location');
+      await res.dump();
       if (!location) throw new UpstreamError('protocol', `the upstream redirected blob ${digest} without a Location`);
       // Object storage behind a redirect takes no registry credential.
       res = await this.raw('GET', new URL(location, this.base).toString(), range ? { range: `bytes=${range.start}-${range.end}` } : {});
     }
-    this.check(res, `blob ${digest}`, () => res.body.dump());
-    const size = Number(header(res, 'content-length'));
+    this.check(res, `blob ${digest}`, () => res.dump());
+    const size = Number(res.header('content-length'));
     if (!Number.isSafeInteger(size) || size < 0) {
       res.body.destroy();
       throw new UpstreamError('protocol', `the upstream gave no size for blob ${digest}`);
@@ -196,9 +182,9 @@ export class UpstreamClient {
 
   async tags(repo: string): Promise<string[]> {
     const res = await this.send('GET', `/v2/${repo}/tags/list`, [pullScope(repo)], {});
-    this.check(res, `tags of ${repo}`, () => res.body.dump());
+    this.check(res, `tags of ${repo}`, () => res.dump());
     try {
-      const body = (await res.body.json()) as { tags?: unknown };
+      const body = (await res.json(MAX_JSON_ANSWER)) as { tags?: unknown };
       return Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : [];
     } catch {
       throw new UpstreamError('protocol', `the upstream's tag list of ${repo} is not JSON`);
@@ -211,15 +197,15 @@ export class UpstreamClient {
     let next: string | undefined = '/v2/_catalog?n=1000';
     for (let pages = 0; next && pages < 10_000; pages++) {
       const res = await this.send('GET', next, ['registry:catalog:*'], {});
-      this.check(res, 'the catalog', () => res.body.dump());
+      this.check(res, 'the catalog', () => res.dump());
       let body: { repositories?: unknown };
       try {
-        body = (await res.body.json()) as typeof body;
+        body = (await res.json(MAX_JSON_ANSWER)) as typeof body;
       } catch {
         throw new UpstreamError('protocol', 'the catalog is not JSON');
       }
       if (Array.isArray(body.repositories)) out.push(...body.repositories.filter((r): r is string => typeof r === 'string'));
-      const link = /<([^>]+)>;\s*rel="?next"?/.exec(header(res, 'link') ?? '')?.[1];
+      const link = /<([^>]+)>;\s*rel="?next"?/.exec(res.header('link') ?? '')?.[1];
       next = link && link.startsWith('/v2/') ? link : undefined;
     }
     return out;
@@ -230,7 +216,7 @@ export class UpstreamClient {
   /** Whether the repository has the blob (HEAD; 404 is false). */
   async hasBlob(repo: string, digest: string, scopes = [pushScope(repo)]): Promise<boolean> {
     const res = await this.send('HEAD', `/v2/${repo}/blobs/${digest}`, scopes, {});
-    await res.body.dump();
+    await res.dump();
     if (res.statusCode === 404) return false;
     this.check(res, `blob ${digest}`);
     return true;
@@ -239,10 +225,10 @@ export class UpstreamClient {
   /** The digest a manifest reference resolves to, null when the repository has no such manifest. */
   async manifestDigest(repo: string, reference: string, scopes = [pushScope(repo)]): Promise<string | null> {
     const res = await this.send('HEAD', `/v2/${repo}/manifests/${reference}`, scopes, { accept: ACCEPT });
-    await res.body.dump();
+    await res.dump();
     if (res.statusCode === 404) return null;
     this.check(res, `manifest ${repo}:${reference}`);
-    const d = header(res, 'docker-content-digest');
+    const d = res.header('docker-content-digest');
     if (d) return d;
     return (await this.getManifest(repo, reference)).digest;
   }
@@ -251,13 +237,13 @@ export class UpstreamClient {
   async mountBlob(repo: string, digest: string, from: string): Promise<boolean> {
     const q = new URLSearchParams({ mount: digest, from });
     const res = await this.send('POST', `/v2/${repo}/blobs/uploads/?${q}`, [pushScope(repo), pullScope(from)], { 'content-length': '0' }, () => '');
-    await res.body.dump();
+    await res.dump();
     if (res.statusCode === 201) return true;
     this.check(res, `mount of ${digest}`);
-    const location = header(res, 'location');
+    const location = res.header('location');
     if (location) {
       const del = await this.send('DELETE', new URL(location, this.base).toString(), [pushScope(repo)], {}).catch(() => null);
-      await del?.body.dump();
+      await del?.dump();
     }
     return false;
   }
@@ -270,9 +256,9 @@ export class UpstreamClient {
   async pushBlob(repo: string, digest: string, size: number, open: (range?: { start: number; end: number }) => Promise<Readable>, chunkSize?: number): Promise<void> {
     const scopes = [pushScope(repo)];
     const start = await this.send('POST', `/v2/${repo}/blobs/uploads/`, scopes, { 'content-length': '0' }, () => '');
-    await start.body.dump();
+    await start.dump();
     this.check(start, `an upload to ${repo}`);
-    let location = header(start, 'location');
+    let location = start.header('location');
     if (!location) throw new UpstreamError('protocol', `the registry started an upload to ${repo} without a Location`);
     const put = (loc: string): URL => {
       const u = new URL(loc, this.base);
@@ -286,19 +272,19 @@ export class UpstreamClient {
         const res = await this.send('PATCH', new URL(location, this.base).toString(), scopes, {
           'content-type': 'application/octet-stream', 'content-range': `${offset}-${end}`, 'content-length': String(end - offset + 1),
         }, () => body);
-        await res.body.dump();
+        await res.dump();
         this.check(res, `a chunk of blob ${digest}`);
-        location = header(res, 'location') ?? location;
+        location = res.header('location') ?? location;
       }
       const res = await this.send('PUT', put(location).toString(), scopes, { 'content-length': '0' }, () => '');
-      await res.body.dump();
+      await res.dump();
       return this.check(res, `blob ${digest}`);
     }
     const body = size > 0 ? await open() : '';
     const res = await this.send('PUT', put(location).toString(), scopes, {
       'content-type': 'application/octet-stream', 'content-length': String(size),
     }, () => body);
-    await res.body.dump();
+    await res.dump();
     this.check(res, `blob ${digest}`);
   }
 
@@ -307,15 +293,15 @@ export class UpstreamClient {
     const res = await this.send('PUT', `/v2/${repo}/manifests/${reference}`, [pushScope(repo)], {
       'content-type': mediaType, 'content-length': String(content.length),
     }, () => content);
-    await res.body.dump();
+    await res.dump();
     this.check(res, `manifest ${repo}:${reference}`);
-    return { subjectSeen: header(res, 'oci-subject') !== undefined };
+    return { subjectSeen: res.header('oci-subject') !== undefined };
   }
 
   /** DELETE of a manifest by digest; false when it was not there. */
   async deleteManifest(repo: string, digest: string): Promise<boolean> {
     const res = await this.send('DELETE', `/v2/${repo}/manifests/${digest}`, [`repository:${repo}:delete`, pushScope(repo)], {});
-    await res.body.dump();
+    await res.dump();
     if (res.statusCode === 404) return false;
     this.check(res, `deleting ${repo}@${digest}`);
     return true;
@@ -327,10 +313,10 @@ export class UpstreamClient {
    */
   async referrers(repo: string, digest: string): Promise<Descriptor[]> {
     const res = await this.send('GET', `/v2/${repo}/referrers/${digest}`, [pullScope(repo)], { accept: 'application/vnd.oci.image.index.v1+json' });
-    if (res.statusCode === 200 && (header(res, 'content-type') ?? '').includes('application/vnd.oci.image.index.v1+json')) {
-      return manifestsOf(await res.body.text());
+    if (res.statusCode === 200 && (res.header('content-type') ?? '').includes('application/vnd.oci.image.index.v1+json')) {
+      return manifestsOf(await res.text(MAX_MANIFEST_BYTES));
     }
-    await res.body.dump();
+    await res.dump();
     if (res.statusCode !== 404 && res.statusCode !== 200 && res.statusCode !== 405) this.check(res, `referrers of ${digest}`);
     try {
       return manifestsOf((await this.getManifest(repo, referrersTag(digest))).content.toString('utf8'));
@@ -350,7 +336,7 @@ export class UpstreamClient {
     if (this.basic) headers.authorization = this.basic;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await this.raw(method, `${this.base}${path}`, headers, body === undefined ? undefined : JSON.stringify(body));
-    const text = await res.body.text();
+    const text = await res.text(MAX_JSON_ANSWER);
     let parsed: unknown = null;
     try {
       parsed = text ? JSON.parse(text) : null;
@@ -363,7 +349,7 @@ export class UpstreamClient {
   // ---- requests
 
   /** Sorts a non-2xx answer into an UpstreamError (after `drain`, which frees the connection). */
-  private check(res: Dispatcher.ResponseData, what: string, drain?: () => Promise<void>): void {
+  private check(res: OutboundResponse, what: string, drain?: () => Promise<void>): void {
     const s = res.statusCode;
     if (s >= 200 && s < 300) return;
     void drain?.().catch(() => undefined);
@@ -379,13 +365,13 @@ export class UpstreamClient {
    * Basic, the adapter's credential asked again). A body is sent only on that second try when it
    * can be sent again (`body` a function); a stream body is opened once.
    */
-  private async send(method: string, pathOrUrl: string, scopes: string[], headers: Record<string, string>, body?: () => Body): Promise<Dispatcher.ResponseData> {
+  private async send(method: string, pathOrUrl: string, scopes: string[], headers: Record<string, string>, body?: () => Body): Promise<OutboundResponse> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base}${pathOrUrl}`;
     const first = await this.authorization(scopes);
     const res = await this.raw(method, url, first ? { ...headers, authorization: first } : headers, body?.());
     if (res.statusCode !== 401) return res;
-    const c = parseChallenge(header(res, 'www-authenticate'));
-    await res.body.dump();
+    const c = parseChallenge(res.header('www-authenticate'));
+    await res.dump();
     if ((await this.auth()).kind !== 'bearer') {
       if (c?.scheme === 'bearer' && c.params.realm) this.challenge = { scheme: 'bearer', realm: c.params.realm, service: c.params.service };
       else if (c?.scheme === 'basic') this.challenge = { scheme: 'basic' };
@@ -420,13 +406,13 @@ export class UpstreamClient {
     for (const sc of scopes) realm.searchParams.append('scope', sc);
     const res = await this.raw('GET', realm.toString(), this.basic ? { authorization: this.basic } : {});
     if (res.statusCode === 401 || res.statusCode === 403) {
-      await res.body.dump();
+      await res.dump();
       throw new UpstreamError('auth', `the upstream token service refused ${this.basic ? 'the endpoint\'s credential' : 'anonymous access'} (${res.statusCode})`, res.statusCode);
     }
-    this.check(res, 'a token', () => res.body.dump());
+    this.check(res, 'a token', () => res.dump());
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
-      body = (await res.body.json()) as typeof body;
+      body = (await res.json(MAX_JSON_ANSWER)) as typeof body;
     } catch {
       throw new UpstreamError('protocol', 'the upstream token service answered with invalid JSON');
     }
@@ -438,27 +424,18 @@ export class UpstreamClient {
     return value;
   }
 
-  private async raw(method: string, url: string, headers: Record<string, string>, body?: Body): Promise<Dispatcher.ResponseData> {
-    const { Agent, request } = await import('undici');
-    this.agent ??= new Agent({
-      connect: { rejectUnauthorized: !this.endpoint.insecure, ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}), timeout: this.timeoutMs },
-      headersTimeout: this.timeoutMs,
+  private async raw(method: string, url: string, headers: Record<string, string>, body?: Body): Promise<OutboundResponse> {
+    this.http ??= new OutboundClient({
+      rejectUnauthorized: !this.endpoint.insecure, ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}), headersTimeoutMs: this.timeoutMs,
       // A stalled body is a dead upstream too, but a big layer on a slow link is not: a generous bound.
-      bodyTimeout: Math.max(this.timeoutMs, 60_000),
+      bodyTimeoutMs: Math.max(this.timeoutMs, 60_000),
     });
     try {
-      return await request(url, {
-        method: method as Dispatcher.HttpMethod,
-        headers: { 'user-agent': 'harborctl', ...headers },
-        dispatcher: this.agent,
-        ...(body !== undefined ? { body } : {}),
-      });
+      return await this.http.request(url, { method, headers: { 'user-agent': 'harborctl', ...headers }, ...(body !== undefined ? { body } : {}) });
     } catch (e) {
-      const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-      const code = err.code ?? err.cause?.code ?? '';
-      if (/TIMEOUT/.test(code) || err.name === 'TimeoutError') throw new UpstreamError('timeout', `the upstream ${this.base} did not answer within ${this.timeoutMs} ms`);
-      const why = code === 'ECONNREFUSED' ? 'connection refused' : code || err.message;
-      throw new UpstreamError('unreachable', `cannot reach the upstream ${this.base}: ${why}`);
+      const f = outboundFailure(e);
+      if (f.timeout) throw new UpstreamError('timeout', `the upstream ${this.base} did not answer within ${this.timeoutMs} ms`);
+      throw new UpstreamError('unreachable', `cannot reach the upstream ${this.base}: ${f.why}`);
     }
   }
 }
@@ -482,9 +459,4 @@ function manifestsOf(text: string): Descriptor[] {
 
 function basicHeader(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-}
-
-function header(res: Dispatcher.ResponseData, name: string): string | undefined {
-  const v = res.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

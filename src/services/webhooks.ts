@@ -13,8 +13,6 @@
 // Every attempt is a line of the delivery's log (/executions/{id}/tasks/{id}/log); auth headers are
 // sealed at rest (SecretBox) and never shown back, as registry credentials.
 import { randomUUID } from 'node:crypto';
-// undici loads at the first delivery, not at start (it is ~100 ms of CPU to import).
-import type { Dispatcher } from 'undici';
 import { HarborError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type {
@@ -24,6 +22,7 @@ import type { AuditOperation } from './audit.js';
 import { humanBytes, UNLIMITED } from './quotas.js';
 import { principalName, type AccessControl, type Principal } from './rbac.js';
 import { ClaimLoop } from './claim-loop.js';
+import { OutboundClient } from './outbound.js';
 import { SECRET_MASK, type SecretBox } from './registries.js';
 import { shortName, type RuleBody } from './selectors.js';
 
@@ -200,7 +199,7 @@ export class WebhookService {
   private readonly busy = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly agents = new Map<boolean, Dispatcher>();
+  private readonly clients = new Map<boolean, OutboundClient>();
   /** Attempts that ended and are not recorded yet: the next claim records them. */
   private finished: FinishedAttempt[] = [];
   private readonly o: Required<Omit<WebhookOptions, 'clock'>>;
@@ -420,12 +419,8 @@ export class WebhookService {
     let ok = false;
     try {
       const { headers, body } = this.format(d);
-      const { Agent, request } = await import('undici');
-      const res = await request(d.target.address, {
-        method: 'POST', headers, body, dispatcher: this.agent(Agent, d.target.skipCertVerify),
-        headersTimeout: this.o.timeoutMs, bodyTimeout: this.o.timeoutMs, signal: AbortSignal.timeout(this.o.timeoutMs),
-      });
-      const text = (await res.body.text()).slice(0, MAX_LOG_BODY).replace(/\s+/g, ' ');
+      const res = await this.client(d.target.skipCertVerify).request(d.target.address, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.o.timeoutMs) });
+      const text = (await res.prefix(MAX_LOG_BODY)).replace(/\s+/g, ' ');
       ok = res.statusCode >= 200 && res.statusCode < 300;
       outcome = `HTTP ${res.statusCode}${text ? ` ${JSON.stringify(text)}` : ''}`;
     } catch (e) {
@@ -443,10 +438,10 @@ export class WebhookService {
     this.finished.push({ id: d.id, attempt });
   }
 
-  private agent(Agent: typeof import('undici').Agent, insecure: boolean): Dispatcher {
-    let a = this.agents.get(insecure);
-    if (!a) this.agents.set(insecure, a = new Agent({ connect: { rejectUnauthorized: !insecure, timeout: this.o.timeoutMs } }));
-    return a;
+  private client(insecure: boolean): OutboundClient {
+    let c = this.clients.get(insecure);
+    if (!c) this.clients.set(insecure, c = new OutboundClient({ rejectUnauthorized: !insecure, headersTimeoutMs: this.o.timeoutMs }));
+    return c;
   }
 
   /** The request of one delivery: its payload with the target's auth header. */
@@ -475,7 +470,7 @@ export class WebhookService {
     for (const f of this.finished.splice(0)) {
       await this.stores.webhooks.finishAttempt(f.id, f.attempt).catch((e: unknown) => this.log.error('webhook delivery failed to record', { id: f.id, error: e }));
     }
-    await Promise.all([...this.agents.values()].map((a) => a.close()));
+    for (const c of this.clients.values()) c.close();
   }
 
   // --- policies (RBAC: notification-policy of the project) ---

@@ -1,6 +1,7 @@
-// What `harborctl serve` loads at start: nothing it does not need to answer /v2/ (issue 20). undici
-// (proxy cache, replication, webhooks: ~100 ms of CPU to import) and ldapts load at their first use,
-// prom-client at the first scrape; the requests served before that scrape are still counted. And a CLI command
+// What `harborctl serve` loads at start: nothing it does not need to answer /v2/ (issue 20). ldapts
+// loads at its first use, prom-client at the first scrape; undici never: the server's own requests
+// (webhooks, upstream registries, scanners) are on node:http (src/services/outbound.ts), as a server
+// that has loaded undici stays ~20 MB larger; the requests served before that scrape are still counted. And a CLI command
 // reads its contexts without a schema validator (conf's ajv and semver: ~100 ms), and talks to /api/v2.0
 // without undici (~80 ms: src/client/http.ts is on node:http).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,12 +12,15 @@ import { ADMIN_AUTHORIZATION } from '../helpers/admin-auth.js';
 import { cliEnv, spawnCli } from '../helpers/cli.js';
 import { REPO_ROOT, startHarborctl } from '../helpers/registry-process.js';
 import { sample } from '../helpers/metrics.js';
+import { api } from '../helpers/api.js';
+import { pushImage } from '../helpers/oci.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const PRELOAD = join(REPO_ROOT, 'test', 'fixtures', 'startup', 'loaded-packages.mjs');
 const dirs: string[] = [];
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
 
-async function serveAndStop(scrape: boolean, env: NodeJS.ProcessEnv = {}): Promise<{ packages: string[]; scraped?: string; argv: string[]; environ: string[] }> {
+async function serveAndStop(scrape: boolean, env: NodeJS.ProcessEnv = {}, use?: (url: string) => Promise<void>): Promise<{ packages: string[]; scraped?: string; argv: string[]; environ: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'harborctl-startup-'));
   dirs.push(dir);
   const file = join(dir, 'packages.txt');
@@ -32,6 +36,7 @@ async function serveAndStop(scrape: boolean, env: NodeJS.ProcessEnv = {}): Promi
     environ = (await readFile(`/proc/${srv.pid}/environ`, 'utf8')).split('\0');
     const v2 = await fetch(`${srv.url}/v2/`, { headers: { authorization: ADMIN_AUTHORIZATION } });
     expect(v2.status).toBe(200);
+    await use?.(srv.url);
     if (scrape) {
       const port = /metrics listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(srv.logs.join('\n'))?.[1];
       expect(port).toBeDefined();
@@ -60,6 +65,26 @@ test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-c
   expect(packages).not.toContain('ldapts');
   expect(packages).not.toContain('openid-client');
   expect(packages).not.toContain('pg');
+});
+
+test('a server that delivers a webhook and pings an upstream registry loads no undici', async () => {
+  const rx = await WebhookReceiver.start();
+  try {
+    const { packages } = await serveAndStop(false, {}, async (url) => {
+      const policy = await api(url, 'POST', '/projects/library/webhook/policies', {
+        body: { name: 'w', event_types: ['PUSH_ARTIFACT'], targets: [{ type: 'http', address: `${rx.url}/hook` }] },
+      });
+      expect(policy.status, policy.text).toBe(201);
+      await pushImage(url, 'library/app', 'v1');
+      expect((await rx.next((r) => r.path === '/hook')).json.type).toBe('PUSH_ARTIFACT');
+      // The upstream client's ping: our own /v2/ answers 401 without a credential, a live registry.
+      expect((await api(url, 'POST', '/registries/ping', { body: { type: 'docker-registry', url } })).status).toBe(200);
+    });
+    expect(packages).toEqual(expect.arrayContaining(['better-sqlite3']));
+    expect(packages).not.toContain('undici');
+  } finally {
+    await rx.close();
+  }
 });
 
 test('the first scrape loads prom-client and counts the requests served before it', async () => {

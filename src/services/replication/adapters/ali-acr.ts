@@ -16,8 +16,9 @@ import { UpstreamClient, UpstreamError, type UpstreamEndpoint } from '../../upst
 import type { Adapter, AdapterFactory, AdapterInfo, RegistryAuth } from '../adapter.js';
 import { contentMd5, roaResource, roaSignature, roaStringToSign, rpcSignature, percentEncode } from './aliyun-sign.js';
 import {
-  arr, count, MAX_PAGES, name, namespaceOf, obj, str, tag, VendorAgent, vendorCall, vendorFailure, VENDOR_TIMEOUT_MS, type Json,
+  arr, count, MAX_PAGES, name, namespaceOf, obj, str, tag, vendorClient, vendorCall, vendorFailure, VENDOR_TIMEOUT_MS, type Json,
 } from './vendor.js';
+import type { OutboundClient } from '../../outbound.js';
 
 export const ALI_ACR_INFO: AdapterInfo = {
   type: 'ali-acr',
@@ -38,7 +39,7 @@ interface Site { region: string; instance: string | null; api: string }
 class AliAcrAdapter implements Adapter {
   readonly info = ALI_ACR_INFO;
   private readonly url: string;
-  private readonly agent: VendorAgent;
+  private readonly http: OutboundClient;
   private site: Site | null = null;
   private temp: { username: string; password: string; expires: number } | null = null;
   /** EE repository ids by full name, learned while listing. */
@@ -48,7 +49,7 @@ class AliAcrAdapter implements Adapter {
     // Harbor accepts the OpenAPI host too and turns it into the personal registry's.
     const m = /^https:\/\/cr\.([\w-]+)\.aliyuncs\.com$/.exec(endpoint.url);
     this.url = m ? `https://registry.${m[1]}.aliyuncs.com` : endpoint.url;
-    this.agent = new VendorAgent(endpoint);
+    this.http = vendorClient(endpoint);
   }
 
   v2Base(): string {
@@ -56,7 +57,7 @@ class AliAcrAdapter implements Adapter {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    this.http.close();
   }
 
   async auth(): Promise<RegistryAuth> {
@@ -130,7 +131,7 @@ class AliAcrAdapter implements Adapter {
   /** Region and instance from the registry's challenge, asked once. */
   private async discover(): Promise<Site> {
     if (this.site) return this.site;
-    const r = await vendorCall(this.agent, 'ACR /v2/', 'GET', `${this.url}/v2/`, {});
+    const r = await vendorCall(this.http, 'ACR /v2/', 'GET', `${this.url}/v2/`, {});
     const header = r.headers['www-authenticate'];
     const c = parseChallenge(Array.isArray(header) ? header[0] : header);
     const parts = (c?.params.service ?? '').split(':');
@@ -236,7 +237,7 @@ class AliAcrAdapter implements Adapter {
     };
     all.Signature = rpcSignature(this.endpoint.password ?? '', 'GET', all);
     const query = Object.keys(all).map((k) => `${percentEncode(k)}=${percentEncode(all[k])}`).join('&');
-    const r = await vendorCall(this.agent, what, 'GET', `${site.api}/?${query}`, { accept: 'application/json' });
+    const r = await vendorCall(this.http, what, 'GET', `${site.api}/?${query}`, { accept: 'application/json' });
     const body = r.body === undefined ? {} : obj(r.body, what, 'reply');
     if (r.status < 200 || r.status > 299) throw vendorFailure(what, credentialStatus(r.status, body.Code), body.Code);
     if (body.IsSuccess === false) throw vendorFailure(what, 400, body.Code);
@@ -254,7 +255,7 @@ class AliAcrAdapter implements Adapter {
     const resource = roaResource(path, query);
     headers.authorization = `acs ${this.endpoint.username ?? ''}:${roaSignature(this.endpoint.password ?? '', roaStringToSign('GET', headers, resource))}`;
     const qs = new URLSearchParams(query).toString();
-    const r = await vendorCall(this.agent, what, 'GET', `${site.api}${path}${qs ? `?${qs}` : ''}`, headers);
+    const r = await vendorCall(this.http, what, 'GET', `${site.api}${path}${qs ? `?${qs}` : ''}`, headers);
     const body = r.body === undefined ? {} : obj(r.body, what, 'reply');
     const code = body.code ?? body.Code;
     if (r.status < 200 || r.status > 299) throw vendorFailure(what, credentialStatus(r.status, code), code);

@@ -12,7 +12,8 @@
 import { parseChallenge } from '../../../core/upstream.js';
 import { UpstreamError, type UpstreamEndpoint } from '../../upstream.js';
 import type { Adapter, AdapterFactory, AdapterInfo, RegistryAuth } from '../adapter.js';
-import { arr, MAX_PAGES, obj, repositoryName, str, tag, VendorAgent, vendorCall, vendorFailure } from './vendor.js';
+import { arr, MAX_PAGES, obj, repositoryName, str, tag, vendorClient, vendorCall, vendorFailure } from './vendor.js';
+import type { OutboundClient } from '../../outbound.js';
 
 export const AZURE_ACR_INFO: AdapterInfo = {
   type: 'azure-acr',
@@ -28,13 +29,13 @@ const REFRESH_TTL_MS = 60 * 60_000;
 
 class AzureAcrAdapter implements Adapter {
   readonly info = AZURE_ACR_INFO;
-  private readonly agent: VendorAgent;
+  private readonly http: OutboundClient;
   private challenge: { realm: string; service: string } | null = null;
   private refresh: { value: string; expires: number } | null = null;
   private readonly oauth: boolean;
 
   constructor(private readonly endpoint: UpstreamEndpoint & { credentialType?: string | null }) {
-    this.agent = new VendorAgent(endpoint);
+    this.http = vendorClient(endpoint);
     this.oauth = endpoint.credentialType === 'oauth';
   }
 
@@ -43,7 +44,7 @@ class AzureAcrAdapter implements Adapter {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    this.http.close();
   }
 
   async auth(): Promise<RegistryAuth> {
@@ -57,7 +58,7 @@ class AzureAcrAdapter implements Adapter {
   /** A token for the catalog (which proves the credential), then GET /v2/ with it. */
   async healthCheck(): Promise<void> {
     const t = await this.token(['registry:catalog:*']);
-    const r = await vendorCall(this.agent, 'ACR /v2/', 'GET', `${this.endpoint.url}/v2/`, { authorization: `Bearer ${t}` });
+    const r = await vendorCall(this.http, 'ACR /v2/', 'GET', `${this.endpoint.url}/v2/`, { authorization: `Bearer ${t}` });
     if (r.status !== 200) throw vendorFailure('ACR /v2/ with the issued token', r.status);
   }
 
@@ -88,7 +89,7 @@ class AzureAcrAdapter implements Adapter {
     const t = tag(reference, 'ACR', 'tag');
     const what = `deleting ACR tag ${repo}:${t}`;
     const token = await this.token([`repository:${repo}:delete`]);
-    const r = await vendorCall(this.agent, what, 'DELETE', `${this.endpoint.url}/v2/${repo}/manifests/${t}`, { authorization: `Bearer ${token}` });
+    const r = await vendorCall(this.http, what, 'DELETE', `${this.endpoint.url}/v2/${repo}/manifests/${t}`, { authorization: `Bearer ${token}` });
     if (r.status === 404) return false;
     if (r.status < 200 || r.status > 299) throw vendorFailure(what, r.status);
     return true;
@@ -100,7 +101,7 @@ class AzureAcrAdapter implements Adapter {
     const t = await this.token(scopes);
     for (let page = 0; path; page++) {
       if (page >= MAX_PAGES) throw new UpstreamError('protocol', `${what}: more than ${MAX_PAGES} pages`);
-      const r = await vendorCall(this.agent, what, 'GET', `${this.endpoint.url}${path}`, { authorization: `Bearer ${t}`, accept: 'application/json' });
+      const r = await vendorCall(this.http, what, 'GET', `${this.endpoint.url}${path}`, { authorization: `Bearer ${t}`, accept: 'application/json' });
       if (r.status !== 200) throw vendorFailure(what, r.status);
       each(obj(r.body, what, 'reply'), what);
       path = nextLink(r.headers.link, what);
@@ -115,7 +116,7 @@ class AzureAcrAdapter implements Adapter {
     if (this.oauth) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', service, refresh_token: await this.refreshToken() });
       for (const s of scopes) form.append('scope', s);
-      r = await vendorCall(this.agent, what, 'POST', realm, { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, form.toString());
+      r = await vendorCall(this.http, what, 'POST', realm, { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, form.toString());
     } else {
       const u = new URL(realm);
       u.searchParams.set('service', service);
@@ -123,7 +124,7 @@ class AzureAcrAdapter implements Adapter {
       const headers: Record<string, string> = { accept: 'application/json' };
       const { username, password } = this.endpoint;
       if (username && password) headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-      r = await vendorCall(this.agent, what, 'GET', u.toString(), headers);
+      r = await vendorCall(this.http, what, 'GET', u.toString(), headers);
     }
     if (r.status !== 200) throw vendorFailure(what, r.status);
     const body = obj(r.body, what, 'reply');
@@ -136,7 +137,7 @@ class AzureAcrAdapter implements Adapter {
     const { realm, service } = await this.tokenService();
     const what = 'ACR token exchange';
     const form = new URLSearchParams({ grant_type: 'access_token', service, access_token: this.endpoint.password ?? '' });
-    const r = await vendorCall(this.agent, what, 'POST', new URL('/oauth2/exchange', realm).toString(),
+    const r = await vendorCall(this.http, what, 'POST', new URL('/oauth2/exchange', realm).toString(),
       { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, form.toString());
     if (r.status !== 200) throw vendorFailure(what, r.status);
     const value = bounded(str(obj(r.body, what, 'reply').refresh_token, what, 'refresh_token'), what, 'refresh_token');
@@ -147,7 +148,7 @@ class AzureAcrAdapter implements Adapter {
   /** The realm and service of the registry's Bearer challenge (GET /v2/), asked once. */
   private async tokenService(): Promise<{ realm: string; service: string }> {
     if (this.challenge) return this.challenge;
-    const r = await vendorCall(this.agent, 'ACR /v2/', 'GET', `${this.endpoint.url}/v2/`, {});
+    const r = await vendorCall(this.http, 'ACR /v2/', 'GET', `${this.endpoint.url}/v2/`, {});
     const header = r.headers['www-authenticate'];
     const c = parseChallenge(Array.isArray(header) ? header[0] : header);
     if (r.status !== 401 || c?.scheme !== 'bearer' || !c.params.realm) {

@@ -9,7 +9,8 @@
 // An endpoint URL other than the Hub's web address (a stand-in, a test) serves both APIs itself.
 import { registryBase, UpstreamClient, UpstreamError, type UpstreamEndpoint } from '../../upstream.js';
 import type { Adapter, AdapterFactory, AdapterInfo, RegistryAuth } from '../adapter.js';
-import { arr, MAX_PAGES, name, namespaceOf, obj, str, tag, VendorAgent, vendorCall, vendorFailure, VENDOR_TIMEOUT_MS } from './vendor.js';
+import { arr, MAX_PAGES, name, namespaceOf, obj, str, tag, vendorClient, vendorCall, vendorFailure, VENDOR_TIMEOUT_MS } from './vendor.js';
+import type { OutboundClient } from '../../outbound.js';
 
 export const DOCKER_HUB_INFO: AdapterInfo = {
   type: 'docker-hub',
@@ -26,12 +27,12 @@ const LOGIN_TTL_MS = 9 * 60_000;
 class DockerHubAdapter implements Adapter {
   readonly info = DOCKER_HUB_INFO;
   private readonly api: string;
-  private readonly agent: VendorAgent;
+  private readonly http: OutboundClient;
   private jwt: { value: string; expires: number } | null = null;
 
   constructor(private readonly endpoint: UpstreamEndpoint) {
     this.api = HUB_WEB.test(endpoint.url) ? 'https://hub.docker.com' : endpoint.url;
-    this.agent = new VendorAgent(endpoint);
+    this.http = vendorClient(endpoint);
   }
 
   v2Base(): string {
@@ -39,7 +40,7 @@ class DockerHubAdapter implements Adapter {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    this.http.close();
   }
 
   async auth(): Promise<RegistryAuth> {
@@ -129,14 +130,14 @@ class DockerHubAdapter implements Adapter {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.endpoint.username && this.endpoint.password) headers.authorization = `Bearer ${await this.login()}`;
     if (json !== undefined) headers['content-type'] = 'application/json';
-    return vendorCall(this.agent, what, method, `${this.api}${path}`, headers, json === undefined ? undefined : JSON.stringify(json));
+    return vendorCall(this.http, what, method, `${this.api}${path}`, headers, json === undefined ? undefined : JSON.stringify(json));
   }
 
   /** POST /v2/auth/token: the Hub API's JWT for the endpoint's user name and password (or access token). */
   private async login(): Promise<string> {
     if (this.jwt && this.jwt.expires > Date.now()) return this.jwt.value;
     const what = 'Docker Hub login';
-    const r = await vendorCall(this.agent, what, 'POST', `${this.api}/v2/auth/token`, { 'content-type': 'application/json', accept: 'application/json' },
+    const r = await vendorCall(this.http, what, 'POST', `${this.api}/v2/auth/token`, { 'content-type': 'application/json', accept: 'application/json' },
       JSON.stringify({ identifier: this.endpoint.username, secret: this.endpoint.password }));
     if (r.status < 200 || r.status > 299) throw vendorFailure(what, r.status, errorCode(r.body));
     const token = str(obj(r.body, what, 'reply').access_token, what, 'access_token');

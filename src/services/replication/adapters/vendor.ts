@@ -4,9 +4,9 @@
 // up to a bound, refused when nested too deep or when it carries prototype keys, and every field is
 // checked for its type before use. Error messages name the call and at most the vendor's error code,
 // never a request's credential or signature.
-// undici loads at the first vendor call, not with serve (start-up cost, issue 20).
-import type { Agent, Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
 import { jsonTooDeep } from '../../../core/json.js';
+import { OutboundClient, outboundFailure, type OutboundResponse } from '../../outbound.js';
 import { UpstreamError, type UpstreamEndpoint } from '../../upstream.js';
 
 /** No vendor reply the adapters read (a page of repositories or tags, a token) comes near this. */
@@ -17,50 +17,28 @@ export const VENDOR_TIMEOUT_MS = 30_000;
 
 export type Json = Record<string, unknown>;
 
-/** The connection pool for a vendor API, made at first use (adapterinfos builds adapters that never call). */
-export class VendorAgent {
-  private agent: Agent | null = null;
-
-  constructor(private readonly e: Pick<UpstreamEndpoint, 'insecure' | 'ca'>, private readonly timeoutMs = VENDOR_TIMEOUT_MS) {}
-
-  async get(): Promise<Agent> {
-    const { Agent } = await import('undici');
-    this.agent ??= new Agent({
-      connect: { rejectUnauthorized: !this.e.insecure, ...(this.e.ca ? { ca: this.e.ca } : {}), timeout: this.timeoutMs },
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
-    return this.agent;
-  }
-
-  async close(): Promise<void> {
-    await this.agent?.close();
-    this.agent = null;
-  }
+/** The connection pool for a vendor API (its connections are made at first use: adapterinfos builds adapters that never call). */
+export function vendorClient(e: Pick<UpstreamEndpoint, 'insecure' | 'ca'>, timeoutMs = VENDOR_TIMEOUT_MS): OutboundClient {
+  return new OutboundClient({ rejectUnauthorized: !e.insecure, ...(e.ca ? { ca: e.ca } : {}), headersTimeoutMs: timeoutMs });
 }
 
-export interface VendorReply { status: number; headers: Dispatcher.ResponseData['headers']; body: unknown }
+export interface VendorReply { status: number; headers: IncomingHttpHeaders; body: unknown }
 
 /**
  * One request to a vendor API; the reply's JSON body (or undefined when empty) whatever the status.
  * `what` names the call in errors ("Docker Hub login").
  */
 export async function vendorCall(
-  agent: VendorAgent, what: string, method: string, url: string, headers: Record<string, string>, body?: string,
+  client: OutboundClient, what: string, method: string, url: string, headers: Record<string, string>, body?: string,
 ): Promise<VendorReply> {
-  let res: Dispatcher.ResponseData;
-  const { request } = await import('undici');
-  const dispatcher = await agent.get();
+  let res: OutboundResponse;
   try {
-    res = await request(url, {
-      method: method as Dispatcher.HttpMethod, headers: { 'user-agent': 'harborctl-replication', ...headers }, body, dispatcher,
-    });
+    res = await client.request(url, { method, headers: { 'user-agent': 'harborctl-replication', ...headers }, ...(body !== undefined ? { body } : {}) });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-    const code = err.code ?? err.cause?.code ?? '';
+    const f = outboundFailure(e);
     const host = safeHost(url);
-    if (/TIMEOUT/.test(code) || err.name === 'TimeoutError') throw new UpstreamError('timeout', `${what}: ${host} did not answer in time`);
-    throw new UpstreamError('unreachable', `${what}: cannot reach ${host}: ${code === 'ECONNREFUSED' ? 'connection refused' : code || 'connection failed'}`);
+    if (f.timeout) throw new UpstreamError('timeout', `${what}: ${host} did not answer in time`);
+    throw new UpstreamError('unreachable', `${what}: cannot reach ${host}: ${f.why}`);
   }
   return { status: res.statusCode, headers: res.headers, body: await readJson(res, what) };
 }
@@ -75,23 +53,8 @@ export function vendorFailure(what: string, status: number, code?: unknown): Ups
   return new UpstreamError('protocol', `${what}: the service answered ${status}${c}`, status);
 }
 
-async function readJson(res: Dispatcher.ResponseData, what: string): Promise<unknown> {
-  const declared = Number(res.headers['content-length'] ?? 0);
-  if (declared > MAX_VENDOR_REPLY_BYTES) {
-    res.body.destroy();
-    throw new UpstreamError('protocol', `${what}: the reply is larger than ${MAX_VENDOR_REPLY_BYTES} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of res.body as AsyncIterable<Buffer>) {
-    n += c.length;
-    if (n > MAX_VENDOR_REPLY_BYTES) {
-      res.body.destroy();
-      throw new UpstreamError('protocol', `${what}: the reply is larger than ${MAX_VENDOR_REPLY_BYTES} bytes`);
-    }
-    chunks.push(c);
-  }
-  const text = Buffer.concat(chunks, n).toString('utf8');
+async function readJson(res: OutboundResponse, what: string): Promise<unknown> {
+  const text = await res.text(MAX_VENDOR_REPLY_BYTES, () => new UpstreamError('protocol', `${what}: the reply is larger than ${MAX_VENDOR_REPLY_BYTES} bytes`));
   if (text.trim() === '') return undefined;
   return parseVendorJson(text, what);
 }
