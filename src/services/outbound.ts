@@ -8,7 +8,7 @@
 // and a close that lets requests under way finish.
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 
 export interface OutboundOptions {
   /** Verify the peer's certificate (default true). */
@@ -202,8 +202,8 @@ export class OutboundClient {
           if (sock.connecting) sock.once(tls ? 'secureConnect' : 'connect', quiet);
           else quiet();
         });
-        b.once('error', (e) => req.destroy(e));
-        b.pipe(req);
+        // A failed request ends the stream too (a replicated blob's file is closed), a failed stream the request.
+        pipeline(b, req, () => undefined);
       }
     });
   }

@@ -212,6 +212,11 @@ describe('requests', () => {
       await new Promise((r) => gone.close(r));
       const refused = await failure(c.request(`http://127.0.0.1:${port}/`, { method: 'GET' }));
       expect(outboundFailure(refused)).toEqual({ timeout: false, why: 'connection refused' });
+      // A stream body of a request that fails is ended with it (its file would stay open).
+      const body = Readable.from((async function* () { yield Buffer.alloc(10); await sleep(10_000); })());
+      expect(outboundFailure(await failure(c.request(`http://127.0.0.1:${port}/`, { method: 'PUT', body }))).why).toBe('connection refused');
+      await sleep(10);
+      expect(body.destroyed).toBe(true);
       await expect(c.request('ftp://127.0.0.1/x', { method: 'GET' })).rejects.toThrow(/not an http\(s\) URL/);
       plain.handler = () => undefined;
       const aborted = await failure(c.request(`${url}/slow`, { method: 'GET', signal: AbortSignal.timeout(100) }));
