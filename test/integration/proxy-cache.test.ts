@@ -3,6 +3,8 @@
 // answer 429 or 500, hang, reset or stop listening. The server's clock is ours, so a revalidation
 // interval passes without waiting. Every upstream request is counted at the fault proxy.
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { api, createUser, expectApiError, type Creds } from '../helpers/api.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
@@ -338,3 +340,35 @@ describe('pushes, Docker Hub names, projects and endpoints', () => {
     expect(del.body.errors[0].message).toMatch(/cache/);
   });
 });
+
+describe('a hostile upstream', () => {
+  test('a manifest beyond 4 MiB, declared or chunked, is refused with the upstream error and nothing is cached', async () => {
+    const huge = Buffer.alloc(5 * 1024 * 1024, 0x20);
+    const rogue = http.createServer((q, r) => {
+      if (q.url === '/v2/') return void r.writeHead(200).end('{}');
+      if (q.url === '/v2/library/big/manifests/declared') return void r.writeHead(200, { 'content-type': MT.ociManifest, 'content-length': String(huge.length) }).end(huge);
+      if (q.url === '/v2/library/big/manifests/chunked') {
+        r.writeHead(200, { 'content-type': MT.ociManifest });
+        for (let i = 0; i < 5; i++) r.write(huge.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+        return void r.end();
+      }
+      r.writeHead(404).end();
+    });
+    await new Promise<void>((res) => rogue.listen(0, '127.0.0.1', res));
+    try {
+      const id = await createEndpoint('rogue', `http://127.0.0.1:${(rogue.address() as AddressInfo).port}`);
+      expect((await createProxyProject('rogue', id)).status).toBe(201);
+      for (const tag of ['declared', 'chunked']) {
+        const r = await call(srv.url, `/v2/rogue/library/big/manifests/${tag}`, { headers: { accept: MT.ociManifest } });
+        expectError(r, 502, 'UPSTREAM_ERROR');
+        expect(r.body.toString()).toContain('is larger than 4194304 bytes');
+      }
+      const repos = await api(srv.url, 'GET', '/projects/rogue/repositories');
+      expect(repos.body).toEqual([]);
+    } finally {
+      rogue.closeAllConnections();
+      await new Promise((res) => rogue.close(res));
+    }
+  });
+});
+
