@@ -7,8 +7,9 @@ import { replicasRows, type ReplicasResult } from '../../bench/replicas.js';
 const run = (rps: number, p50ms = 1, p99ms = 5, cpu = 1, drainCpu = 0): ObserveRun =>
   ({ requests: rps, rps, p50ms, p99ms, non2xx: 0, socketErrors: 0, cpu, drainCpu });
 
-function result(a: ObserveRun[], b: ObserveRun[], deliveries = 10, pulls = 10, events = ['PULL_ARTIFACT']): ObserveResult {
-  return { runs: { A: { 1: a, 16: a }, B: { 1: b, 16: b } }, events, deliveries, pulls, wrkGets: pulls, scrapes: 3, scrapeErrors: 0 };
+/** A′ (A's twin) has A's rounds unless given its own. */
+function result(a: ObserveRun[], b: ObserveRun[], deliveries = 10, pulls = 10, events = ['PULL_ARTIFACT'], a2 = a): ObserveResult {
+  return { runs: { A: { 1: a, 16: a }, 'A′': { 1: a2, 16: a2 }, B: { 1: b, 16: b } }, events, deliveries, pulls, wrkGets: pulls, scrapes: 3, scrapeErrors: 0 };
 }
 
 const verdict = (r: ReturnType<typeof observeRows>[number]): boolean | undefined => r.target?.met(r.values.harborctl!, NaN);
@@ -22,6 +23,15 @@ describe('observe rows', () => {
     expect(verdict(row(close, 'req/s'))).toBe(true);
     const far = observeRows(result(a, [run(500), run(480), run(520)]));
     expect(verdict(row(far, 'req/s'))).toBe(false);
+  });
+
+  test("what A and its twin A′ differ by is noise: B's loss is judged against it, and the note gives A′ ÷ A", () => {
+    const cpu = (x: number) => [run(1000, 1, 5, x), run(1000, 1, 5, x * 1.01), run(1000, 1, 5, x * 0.99)]; // each within ±1 %
+    const b = cpu(1.08);
+    const twins = observeRows(result(cpu(1), b, 10, 10, ['PULL_ARTIFACT'], cpu(1.1)));
+    expect(verdict(row(twins, 'while loaded'))).toBe(true); // A's rounds now 0.99-1.11: ±11 %
+    expect(row(twins, 'while loaded').notes?.harborctl).toContain('A′ ÷ A 1.10');
+    expect(verdict(row(observeRows(result(cpu(1), b)), 'while loaded'))).toBe(false); // twins alike: ±2 %
   });
 
   test('for lower-is-better figures a rise beyond the spread is a loss, a fall is not', () => {
