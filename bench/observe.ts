@@ -14,8 +14,8 @@
 //      difference, measured in the same run.
 // Processes rather than one reconfigured: metrics are a `serve` flag, so one process would be
 // restarted between rounds and measured cold; they stay warm and the idle ones cost nothing.
-// Rounds rotate which goes first (A A′ B, A′ B A, B A A′ ...) so drift in machine load is shared. After each
-// run the phase waits until B has delivered one webhook per pull it counted, so no run competes
+// Rounds rotate which goes first (A A′ B, A′ B A, B A A′ ...) so drift in machine load is shared.
+// After each run the phase waits until B has delivered one webhook per pull it counted, so no run competes
 // with the previous run's deliveries; the CPU of that wait is reported apart.
 import http from 'node:http';
 import { mkdirSync } from 'node:fs';
