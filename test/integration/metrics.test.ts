@@ -72,6 +72,12 @@ it('a new project, a push and a pull move the figures, and promtool accepts ever
     expect(line).toMatch(/^harbor_(project_repo_total|project_quota_usage_byte|project_quota_byte|artifact_pulled)\{project_name="metrics-p"/);
   }
   expect(after).not.toContain(digest);
+  // The process collector's series, read at each scrape (on Linux, the /proc ones too).
+  expect(sample(after, 'process_cpu_seconds_total')).toBeGreaterThan(sample(before, 'process_cpu_seconds_total')!);
+  expect(sample(after, 'process_resident_memory_bytes')).toBeGreaterThan(sample(after, 'nodejs_heap_size_used_bytes')! / 4);
+  expect(sample(after, 'process_open_fds')).toBeGreaterThan(3);
+  expect(sample(after, 'process_max_fds')).toBeGreaterThanOrEqual(sample(after, 'process_open_fds')!);
+  expect(sample(after, 'process_start_time_seconds')).toBeLessThanOrEqual(Date.now() / 1000);
 });
 
 it('counts SBOM jobs and open upload sessions', async () => {
