@@ -28,11 +28,17 @@ export interface OutboundRequest {
   body?: string | Buffer | Readable;
   /** Ends the request (and its answer's body) when aborted. */
   signal?: AbortSignal;
+  /**
+   * The whole exchange within this many ms, the answer's body included (for answers read whole):
+   * past it the request, or its body, fails with an OutboundError DEADLINE. One timer, cleared when
+   * the request closes; an AbortSignal.timeout cost a webhook delivery ~20 µs more (docs/benchmarks.md).
+   */
+  deadlineMs?: number;
 }
 
 /** How a request failed; `code` is a socket or TLS error's own (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT ...) or one of ours. */
 export class OutboundError extends Error {
-  constructor(readonly code: 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT' | 'TOO_LARGE', message: string) {
+  constructor(readonly code: 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT' | 'DEADLINE' | 'TOO_LARGE', message: string) {
     super(message);
     this.name = 'OutboundError';
   }
@@ -172,6 +178,16 @@ export class OutboundClient {
         req.destroy(e);
       });
       req.on('error', reject);
+      if (r.deadlineMs !== undefined) {
+        const ms = r.deadlineMs;
+        const deadline = setTimeout(() => {
+          const e = new OutboundError('DEADLINE', `${u.host} did not finish answering within ${ms} ms`);
+          res?.destroy(e);
+          req.destroy(e);
+        }, ms).unref();
+        // A request closes once its answer's body has ended, or when either fails.
+        req.once('close', () => clearTimeout(deadline));
+      }
       req.once('response', (m: IncomingMessage) => {
         res = m;
         // As undici's body timeout: a body its reader does not take yet (the socket paused) is not silent.

@@ -57,7 +57,8 @@ export class ScannerAdapterClient {
     try {
       res = await this.client(e.skipCertVerify).request(`${e.url.replace(/\/+$/, '')}${path}`, {
         method,
-        signal: opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(TIMEOUT_MS)]) : AbortSignal.timeout(TIMEOUT_MS),
+        deadlineMs: TIMEOUT_MS,
+        ...(opts.signal ? { signal: opts.signal } : {}),
         headers: { accept: opts.accept, ...this.headers(e), ...(opts.body !== undefined ? { 'content-type': SCANNER_API_MIME } : {}) },
         ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
       });

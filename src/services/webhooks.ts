@@ -419,7 +419,7 @@ export class WebhookService {
     let ok = false;
     try {
       const { headers, body } = this.format(d);
-      const res = await this.client(d.target.skipCertVerify).request(d.target.address, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.o.timeoutMs) });
+      const res = await this.client(d.target.skipCertVerify).request(d.target.address, { method: 'POST', headers, body, deadlineMs: this.o.timeoutMs });
       const text = (await res.prefix(MAX_LOG_BODY)).replace(/\s+/g, ' ');
       ok = res.statusCode >= 200 && res.statusCode < 300;
       outcome = `HTTP ${res.statusCode}${text ? ` ${JSON.stringify(text)}` : ''}`;

@@ -149,6 +149,38 @@ describe('requests', () => {
     }
   });
 
+  test('a deadline bounds the whole exchange, a body that trickles in included; one that ends in time leaves the connection pooled', async () => {
+    const c = new OutboundClient({ headersTimeoutMs: 1000 });
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      plain.handler = (_q, r) => {
+        r.writeHead(200, { 'content-length': '1000' });
+        timer = setInterval(() => r.write('x'), 20); // never silent for the body bound, never done
+        r.on('close', () => clearInterval(timer));
+      };
+      const t0 = Date.now();
+      const res = await c.request(`${url}/trickle`, { method: 'GET', deadlineMs: 300 });
+      const e = await failure(res.text(10_000));
+      expect((e as OutboundError).code).toBe('DEADLINE');
+      expect(e.message).toMatch(/did not finish answering within 300 ms/);
+      expect(outboundFailure(e).timeout).toBe(true);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
+      clearInterval(timer);
+
+      // A head that never comes is the deadline's too, when it is the shorter bound.
+      plain.handler = () => undefined;
+      expect(((await failure(c.request(`${url}/never`, { method: 'GET', deadlineMs: 100 }))) as OutboundError).code).toBe('DEADLINE');
+
+      plain.handler = (_q, r) => r.end('ok');
+      const accepted = plain.accepted;
+      expect(await (await c.request(`${url}/quick`, { method: 'POST', body: 'x', deadlineMs: 100 })).text(10)).toBe('ok');
+      await sleep(200); // past the deadline: nothing fires on the pooled connection
+      expect(await (await c.request(`${url}/quick`, { method: 'GET' })).text(10)).toBe('ok');
+      expect(plain.accepted).toBe(accepted + 1);
+    } finally {
+      c.close();
+    }
+  });
   test('a body its reader leaves unread for longer than the bound is not silence', async () => {
     const size = 8 * 1024 * 1024;
     plain.handler = (_q, r) => {

@@ -46,7 +46,7 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
       lapsed: db.prepare(CLAIM_PARTS.lapsed),
       oldestDue: db.prepare(CLAIM_PARTS.oldestDue),
       take: db.prepare(`UPDATE webhook_deliveries SET status = 'Running', lease_until = ?, updated_at = ?,
-        start_time = coalesce(start_time, ?) WHERE id = ?`),
+        start_time = coalesce(start_time, ?) WHERE id = ? RETURNING *`),
       finish: db.prepare(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = coalesce(?, next_attempt_at),
         lease_until = NULL, log = log || ?, status_message = ?, updated_at = ?, end_time = ? WHERE id = ?`),
       getDelivery: db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?'),
@@ -99,8 +99,7 @@ export class SqliteWebhookStore extends SqliteStore implements WebhookStore {
       for (const address of this.s.pendingAddresses.all() as string[]) due.push(...(this.s.oldestDue.all(address, now, perTarget) as DueRow[]));
       const ids = pickDue(due, live, perTarget, limit);
       const at = this.iso();
-      for (const id of ids) this.s.take.run(leaseUntil, at, at, id);
-      return ids.map((id) => webhookDeliveryOf(this.s.getDelivery.get(id) as WebhookDeliveryRow));
+      return ids.map((id) => webhookDeliveryOf(this.s.take.get(leaseUntil, at, at, id) as WebhookDeliveryRow));
     }).immediate();
   }
 
