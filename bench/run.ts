@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { makeBigBlob, pullBlob, pushChunked, pushMonolithic, verifyBlob, type BigBlob, type Transfer } from './blob.js';
 import { checkManifest, HttpClient, MANIFEST_ACCEPT, pageCatalog, pushImage, pushTinyImages } from './images.js';
 import { cpuSeconds, loadAverage, machineInfo, readMem, resetPeak, RssSampler, tryExec } from './procfs.js';
+import { startFloor } from './floor.js';
 import { formatProfile, summarizeProfile } from './profile.js';
 import { concurrentPushPull, dirBytes, fillScale, hugeLayer, pageCosts, scaleListings, type ConcurrentResult, type HugeResult, type PageCost } from './scale.js';
 import { observePhase, observeRows, type ObserveResult } from './observe.js';
@@ -201,6 +202,8 @@ class Bench {
   blob!: BigBlob;
   observe?: ObserveResult;
   replicas?: ReplicasResult;
+  /** The manifest phase's bare node:http server (bench/floor.ts) under the same loads. */
+  floor: { c1?: WrkResult; c16?: WrkResult; c16Cpu?: number } = {};
 
   constructor(readonly o: Options, readonly workDir: string) {}
 
@@ -386,24 +389,40 @@ class Bench {
     }
     const auth = new Map<RegistryName, Record<string, string>>();
     for (const name of REGISTRIES) auth.set(name, await pullAuth(this.reg(name).url, repo));
-    const load = (r: RegistryProcess, connections: number, seconds: number): Promise<WrkResult> => runWrk({
-      url: `${withoutCredentials(r.url)}/v2/${repo}/manifests/v1`, connections, threads: Math.min(connections, 2), seconds,
-      headers: { Accept: MANIFEST_ACCEPT, ...auth.get(r.name) },
+    const path = `/v2/${repo}/manifests/v1`;
+    const load = (url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<WrkResult> => runWrk({
+      url: `${withoutCredentials(url)}${path}`, connections, threads: Math.min(connections, 2), seconds, headers: { Accept: MANIFEST_ACCEPT, ...headers },
     });
+    // The floor answers with harborctl's own answer to that GET.
+    const c = new HttpClient(this.reg('harborctl').url, 1);
+    const answer = await c.request('GET', path, { Accept: MANIFEST_ACCEPT }).finally(() => c.close());
+    if (answer.status !== 200) throw new Error(`harborctl answered GET ${path} with ${answer.status}`);
+    const floor = await startFloor(PROJECT_ROOT, answer.body, answer.headers);
+    this.cleanup.add(() => floor.stop());
     if (this.o.warmup > 0) {
-      say(`warming up both registries (${this.o.warmup} s of c16 each, not recorded)`);
-      for (const name of REGISTRIES) await load(this.reg(name), 16, this.o.warmup);
+      say(`warming up both registries and the bare node:http floor (${this.o.warmup} s of c16 each, not recorded)`);
+      for (const name of REGISTRIES) await load(this.reg(name).url, auth.get(name)!, 16, this.o.warmup);
+      await load(floor.url, {}, 16, this.o.warmup);
     }
+    const record = (name: string, conc: number, value: WrkResult, cpu: number): void => {
+      if (value.non2xx || value.socketErrors) this.warnings.push(`${name} c${conc}: ${value.non2xx} non-2xx responses, ${value.socketErrors} socket errors`);
+      this.raw.push(`${name} manifest GET c${conc}: ${value.rps.toFixed(0)} req/s (${value.requests} in ${this.o.duration} s), p50 ${value.p50ms.toFixed(3)} ms, p99 ${value.p99ms.toFixed(3)} ms, server CPU ${cpu.toFixed(2)} s, non-2xx ${value.non2xx}, socket errors ${value.socketErrors}`);
+      say(this.raw[this.raw.length - 1]);
+    };
     let round = 0;
     for (const conc of [1, 16] as const) {
       await this.each(round++, async (r, m) => {
-        const { value, cpu } = await this.timedCpu(r, () => load(r, conc, this.o.duration));
-        if (value.non2xx || value.socketErrors) this.warnings.push(`${r.name} c${conc}: ${value.non2xx} non-2xx responses, ${value.socketErrors} socket errors`);
+        const { value, cpu } = await this.timedCpu(r, () => load(r.url, auth.get(r.name)!, conc, this.o.duration));
         if (conc === 1) m.c1 = value; else { m.c16 = value; m.c16Cpu = cpu; }
-        this.raw.push(`${r.name} manifest GET c${conc}: ${value.rps.toFixed(0)} req/s (${value.requests} in ${this.o.duration} s), p50 ${value.p50ms.toFixed(3)} ms, p99 ${value.p99ms.toFixed(3)} ms, server CPU ${cpu.toFixed(2)} s, non-2xx ${value.non2xx}, socket errors ${value.socketErrors}`);
-        say(this.raw[this.raw.length - 1]);
+        record(r.name, conc, value, cpu);
       });
+      const c0 = cpuSeconds(floor.pid);
+      const value = await load(floor.url, {}, conc, this.o.duration);
+      const cpu = cpuSeconds(floor.pid) - c0;
+      if (conc === 1) this.floor.c1 = value; else { this.floor.c16 = value; this.floor.c16Cpu = cpu; }
+      record('bare node:http floor', conc, value, cpu);
     }
+    await floor.stop();
   }
 
   async imagesPhase(): Promise<void> {
@@ -551,15 +570,21 @@ class Bench {
       );
     }
     if (o.only.has('manifest')) {
+      // The bare node:http server's figure beside harborctl's (bench/floor.ts).
+      const f = this.floor;
+      const perThousand = (r: WrkResult | undefined, cpu: number | undefined): number | undefined => (r && cpu !== undefined ? (cpu * 1000 / r.requests) * 1000 : undefined);
+      const floorNote = (v: number | undefined, digits: number): Row['notes'] => (v === undefined ? undefined : { harborctl: `(floor ${v.toFixed(digits)})` });
       rows.push(
-        { figure: 'manifest GET c1 (req/s)', better: 'higher', digits: 0, values: get((m) => m.c1?.rps) },
-        { figure: 'manifest GET c1 p50 (ms)', better: 'lower', digits: 3, values: get((m) => m.c1?.p50ms) },
-        { figure: 'manifest GET c1 p99 (ms)', better: 'lower', digits: 3, values: get((m) => m.c1?.p99ms), target: { text: 'harborctl ≤ 1 ms', met: (h) => h <= 1 } },
-        { figure: 'manifest GET c16 (req/s)', better: 'higher', digits: 0, values: get((m) => m.c16?.rps), target: ratioAtLeast(10) },
-        { figure: 'manifest GET c16 p50 (ms)', better: 'lower', digits: 3, values: get((m) => m.c16?.p50ms) },
-        { figure: 'manifest GET c16 p99 (ms)', better: 'lower', digits: 3, values: get((m) => m.c16?.p99ms), target: { text: 'lower', met: (h, d) => h < d } },
+        { figure: 'manifest GET c1 (req/s)', better: 'higher', digits: 0, values: get((m) => m.c1?.rps), notes: floorNote(f.c1?.rps, 0) },
+        { figure: 'manifest GET c1 p50 (ms)', better: 'lower', digits: 3, values: get((m) => m.c1?.p50ms), notes: floorNote(f.c1?.p50ms, 3) },
+        { figure: 'manifest GET c1 p99 (ms)', better: 'lower', digits: 3, values: get((m) => m.c1?.p99ms), notes: floorNote(f.c1?.p99ms, 3),
+          target: { text: 'harborctl ≤ 1 ms', met: (h) => h <= 1 } },
+        { figure: 'manifest GET c16 (req/s)', better: 'higher', digits: 0, values: get((m) => m.c16?.rps), notes: floorNote(f.c16?.rps, 0), target: ratioAtLeast(10) },
+        { figure: 'manifest GET c16 p50 (ms)', better: 'lower', digits: 3, values: get((m) => m.c16?.p50ms), notes: floorNote(f.c16?.p50ms, 3) },
+        { figure: 'manifest GET c16 p99 (ms)', better: 'lower', digits: 3, values: get((m) => m.c16?.p99ms), notes: floorNote(f.c16?.p99ms, 3),
+          target: { text: 'lower', met: (h, d) => h < d } },
         { figure: 'server CPU per 1,000 manifest GETs at c16 (ms)', better: 'lower', digits: 1,
-          values: get((m) => (m.c16 && m.c16Cpu !== undefined ? (m.c16Cpu * 1000 / m.c16.requests) * 1000 : undefined)) },
+          values: get((m) => perThousand(m.c16, m.c16Cpu)), notes: floorNote(perThousand(f.c16, f.c16Cpu), 1) },
       );
     }
     if (o.only.has('images')) {
