@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { stopper } from './servers.js';
 
 /** The whole server: one answer, written as harborctl writes it (head and body in one call). */
 const SERVER = `
@@ -36,15 +37,11 @@ export async function startFloor(projectRoot: string, body: Buffer, headers: Inc
   const child = spawn(process.execPath, [...harborctlNodeFlags(projectRoot), '-e', SERVER], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOR_BODY: body.toString('base64'), FLOOR_HEADERS: JSON.stringify(kept) },
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
+  const stop = stopper(child);
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (l) => resolve(Number(l)));
     child.once('error', reject);
-    void exited.then(() => reject(new Error(`the floor server exited (${child.exitCode ?? child.signalCode}) before it listened`)));
+    child.once('exit', () => reject(new Error(`the floor server exited (${child.exitCode ?? child.signalCode}) before it listened`)));
   }).catch(async (e: unknown) => { await stop(); throw e; });
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop };
 }

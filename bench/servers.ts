@@ -67,7 +67,8 @@ function tail(file: string, lines = 15): string {
 
 const spawnErrors = new WeakMap<ChildProcess, Error>();
 
-function stopper(child: ChildProcess): () => Promise<void> {
+/** Stops our own child: SIGTERM, then SIGKILL to the same PID after 10 s; resolves once it has exited. */
+export function stopper(child: ChildProcess): () => Promise<void> {
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
