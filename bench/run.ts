@@ -279,7 +279,7 @@ class Bench {
     spawnSync('sync', [], { stdio: 'ignore', timeout: 60_000 });
   }
 
-  async timedCpu<T>(r: RegistryProcess, fn: () => Promise<T>): Promise<{ value: T; cpu: number }> {
+  async timedCpu<T>(r: { pid: number }, fn: () => Promise<T>): Promise<{ value: T; cpu: number }> {
     const c0 = cpuSeconds(r.pid);
     const value = await fn();
     return { value, cpu: cpuSeconds(r.pid) - c0 };
@@ -434,9 +434,7 @@ class Bench {
         if (conc === 1) m.c1 = value; else { m.c16 = value; m.c16Cpu = cpu; }
         record(r.name, conc, value, cpu);
       });
-      const c0 = cpuSeconds(floor.pid);
-      const value = await load(floor.url, {}, conc, this.o.duration);
-      const cpu = cpuSeconds(floor.pid) - c0;
+      const { value, cpu } = await this.timedCpu(floor, () => load(floor.url, {}, conc, this.o.duration));
       if (conc === 1) this.floor.c1 = value; else { this.floor.c16 = value; this.floor.c16Cpu = cpu; }
       record('bare node:http floor', conc, value, cpu);
     }
