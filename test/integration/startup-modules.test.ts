@@ -54,9 +54,10 @@ async function serveAndStop(scrape: boolean, env: NodeJS.ProcessEnv = {}, use?: 
 test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-client or pg', async () => {
   // Unset here whatever the test's own environment has: bin/harborctl's defaults apply.
   const { packages, argv, environ } = await serveAndStop(false, { MALLOC_ARENA_MAX: undefined, MALLOC_MMAP_THRESHOLD_: undefined });
-  // bin/harborctl: node with a 2 MiB semi-space and no allocation-site pretenuring, then
+  // bin/harborctl: node with a 2 MiB semi-space, no allocation-site pretenuring and gc() (for the
+  // blob stores' scavenges: src/core/scavenge.ts), then
   // HARBORCTL_NODE_FLAGS (which may override them).
-  expect(argv.slice(0, 4)).toEqual([expect.stringMatching(/node$/), '--max-semi-space-size=2', '--no-allocation-site-pretenuring', `--import=${PRELOAD}`]);
+  expect(argv.slice(0, 5)).toEqual([expect.stringMatching(/node$/), '--max-semi-space-size=2', '--no-allocation-site-pretenuring', '--expose-gc', `--import=${PRELOAD}`]);
   // and glibc's malloc with one arena and a fixed mmap threshold.
   expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=1', 'MALLOC_MMAP_THRESHOLD_=4194304']));
   // The preload does see what serve loads, CommonJS and ES modules.

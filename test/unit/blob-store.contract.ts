@@ -3,7 +3,8 @@
 // fresh, empty, initialized store for each test. Upload ids are 1-64 characters of [A-Za-z0-9_-]
 // (the registry uses UUIDs); anything else is refused before it can name a path or a key.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+import { bodyScavenger } from '../../src/core/scavenge.js';
 import { digestOf } from '../../src/oci/digest.js';
 import type { BlobStore } from '../../src/storage/blobs/types.js';
 import { buf, collect, expectHarborError, failingSource, readAll, source } from './helpers.js';
@@ -131,6 +132,18 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory): void
         expect(await store.append(id, source('ij'), 8)).toBe(10);
         expect(await store.uploadSize(id)).toBe(10);
         expect(await store.commit(id, digestOf('abcdefghij'))).toBe(10);
+      });
+
+      test('every byte an append takes is counted for the scavenge of dead body chunks', async () => {
+        const taken = vi.spyOn(bodyScavenger, 'taken');
+        try {
+          const id = randomUUID();
+          await store.createUpload(id);
+          await store.append(id, source('abc', 'de', 'fghij'), 0, 10);
+          expect(taken.mock.calls.reduce((n, [bytes]) => n + bytes, 0)).toBe(10);
+        } finally {
+          taken.mockRestore();
+        }
       });
 
       test('an empty append changes nothing', async () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { finished, Readable, type Writable } from 'node:stream';
 import type { Hash } from 'node:crypto';
 import { HarborError } from '../../../core/errors.js';
+import { bodyScavenger } from '../../../core/scavenge.js';
 import { newHash, parseDigest, type DigestAlgorithm } from '../../../oci/digest.js';
 import { KeyedSerializer } from '../serial.js';
 import { staleChunk, type BlobStore, type ByteRange, type SendableBlob } from '../types.js';
@@ -280,6 +281,7 @@ function writeChunks(source: Readable, fh: fsp.FileHandle, position: number, tak
       batch.push(chunk);
       batchBytes += chunk.length;
       uploadsHeld += chunk.length;
+      bodyScavenger.taken(chunk.length);
       if (!writing) flush();
       else if (batchBytes >= WRITE_BATCH || uploadsHeld > UPLOADS_HELD) source.pause();
     };

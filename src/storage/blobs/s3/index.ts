@@ -43,6 +43,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { HarborError } from '../../../core/errors.js';
+import { bodyScavenger } from '../../../core/scavenge.js';
 import { newHash, parseDigest, tryParseDigest, type DigestAlgorithm, type ParsedDigest } from '../../../oci/digest.js';
 import { KeyedSerializer } from '../serial.js';
 import { staleChunk, type BlobStore, type ByteRange } from '../types.js';
@@ -265,6 +266,7 @@ export class S3BlobStore implements BlobStore {
             }
             hash?.update(chunk);
             written += chunk.length;
+            bodyScavenger.taken(chunk.length);
             return chunk;
           }
         } catch (e) {
