@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stopper } from './servers.js';
+import { registryEnv, stopper } from './servers.js';
 
 /** The whole server: one answer, written as harborctl writes it (head and body in one call). */
 const SERVER = `
@@ -35,7 +35,7 @@ export interface FloorServer { url: string; pid: number; stop(): Promise<void> }
 export async function startFloor(projectRoot: string, body: Buffer, headers: IncomingHttpHeaders): Promise<FloorServer> {
   const kept = Object.fromEntries(KEPT.filter((k) => headers[k] !== undefined).map((k) => [k, headers[k]]));
   const child = spawn(process.execPath, [...harborctlNodeFlags(projectRoot), '-e', SERVER], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FLOOR_BODY: body.toString('base64'), FLOOR_HEADERS: JSON.stringify(kept) },
+    stdio: ['ignore', 'pipe', 'inherit'], env: registryEnv({ FLOOR_BODY: body.toString('base64'), FLOOR_HEADERS: JSON.stringify(kept) }),
   });
   const stop = stopper(child);
   const port = await new Promise<number>((resolve, reject) => {

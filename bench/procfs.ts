@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { UNSET_FOR_REGISTRIES } from './servers.js';
 
 export interface MemStatus { hwmKiB: number; rssKiB: number }
 
@@ -91,6 +92,8 @@ export interface MachineInfo {
   curl: string;
   wrk: string;
   filesystem: string;
+  /** Variables of the bench's environment the registries did not get (servers.ts), those set marked. */
+  registryEnv: string;
 }
 
 export function machineInfo(tempDir: string): MachineInfo {
@@ -108,5 +111,6 @@ export function machineInfo(tempDir: string): MachineInfo {
     curl: tryExec('curl', ['--version']).split('\n')[0]?.split(' ').slice(0, 2).join(' ') || 'unknown',
     wrk: /wrk [^\s]+/.exec(tryExec('wrk', ['--version']))?.[0] ?? 'unknown',
     filesystem: df.length > 1 ? `${df[1]} (${tempDir})` : 'unknown',
+    registryEnv: `${UNSET_FOR_REGISTRIES.map((k) => `${k}${process.env[k] === undefined ? '' : ' (set here)'}`).join(', ')} unset`,
   };
 }

@@ -103,6 +103,7 @@ export function generatedBlock(c: ReportContext): string {
     `| docker-registry | ${m.dockerRegistry} |`,
     `| client | ${m.curl}, ${m.wrk} |`,
     `| temp filesystem | ${m.filesystem} |`,
+    `| registries' environment | the bench's, with ${m.registryEnv} |`,
     `| load average (1/5/15 min) | before ${c.loadBefore}, after ${c.loadAfter} |`,
     '',
     '> The machine has 2 cores shared with other developers\' test runs: figures are noisy. Ratios from',

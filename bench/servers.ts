@@ -29,6 +29,22 @@ const READY_TIMEOUT_MS = 20_000;
 /** A throwaway admin password for the bench's own harborctl data dir. */
 export const BENCH_ADMIN_PASSWORD = 'Bench-Admin-1';
 
+/**
+ * Variables of the bench's own environment that the registries (and the floor) do not get: they
+ * change how node starts on one machine and not on another. Node reads and parses the file that
+ * NODE_EXTRA_CA_CERTS names before it runs any script: with the system's 140-certificate bundle,
+ * 40-60 ms of every start on the thirteenth session's machine, whose environment sets it
+ * (docs/benchmarks.md). The report says which of them were set.
+ */
+export const UNSET_FOR_REGISTRIES = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
+
+/** The bench's environment without UNSET_FOR_REGISTRIES, then `extra`. */
+export function registryEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of UNSET_FOR_REGISTRIES) delete env[k];
+  return { ...env, ...extra };
+}
+
 /** A port nobody listens on right now (bind 0, read it, close). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -132,7 +148,7 @@ export async function startHarborctl(opts: StartOptions & { projectRoot: string;
     'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info', ...(opts.args ?? []),
   ], {
     stdio: ['ignore', fd, fd], cwd: opts.workDir,
-    env: { ...process.env, ...opts.env, NO_COLOR: '1', HARBOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...(nodeFlags ? { HARBORCTL_NODE_FLAGS: nodeFlags } : {}) },
+    env: registryEnv({ ...opts.env, NO_COLOR: '1', HARBOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...(nodeFlags ? { HARBORCTL_NODE_FLAGS: nodeFlags } : {}) }),
   });
   closeSync(fd);
   const stop = stopper(child);
@@ -176,7 +192,7 @@ export async function startDockerRegistry(opts: StartOptions & { proxyOf?: strin
   const child = spawn('docker-registry', ['serve', configFile], {
     stdio: ['ignore', fd, fd], cwd: opts.workDir,
     // It reads every REGISTRY_* variable as configuration (podman users have REGISTRY_AUTH_FILE set).
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGISTRY_'))),
+    env: Object.fromEntries(Object.entries(registryEnv()).filter(([k]) => !k.startsWith('REGISTRY_'))),
   });
   closeSync(fd);
   const stop = stopper(child);
