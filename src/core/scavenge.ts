@@ -2,9 +2,9 @@
 // memory only when a garbage collection finds the Buffer dead, and a chunk is a large buffer behind a
 // small object: a 256 MiB push allocates so little on the JS heap that up to ~35 MB of dead chunks
 // waited for the next scavenge, and glibc kept the heap they had grown for the life of the process
-// (38 MB after three pushes against 18 MB; docs/benchmarks.md, thirteenth session). So the blob
-// stores count the bytes they take here, and past every SCAVENGE_EVERY bytes a minor collection (a
-// scavenge: it walks only what is alive in the young generation) lets them go. It needs node's
+// (38 MB after four 256 MiB pushes, 18 MB with this; docs/benchmarks.md, thirteenth session). So the
+// blob stores count the bytes they take here, and past every SCAVENGE_EVERY bytes a minor collection
+// (a scavenge: it walks only what is alive in the young generation) lets them go. It needs node's
 // --expose-gc, which bin/harborctl passes; without it this does nothing.
 
 /** Body bytes between two scavenges. */
