@@ -373,6 +373,9 @@ export async function createApp(cfg: AppConfig): Promise<App> {
         await auditLog.close(); // the last batch, before the database closes
         await auditExt.close();
         await dbLocks.close();
+        // A first start's key may still be generating (stopped within ~0.2 s): it is stored, not lost
+        // and then written to a closed database (the error was logged after "stopped").
+        await tokenKey.catch(() => undefined);
         await stores.close();
       })();
       return closing;

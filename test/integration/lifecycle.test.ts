@@ -150,6 +150,20 @@ test('shutdown lets an in-flight upload finish, then refuses new connections', a
   await rm(s.dataDir, { recursive: true, force: true });
 });
 
+test('a server stopped while its first token key is made stores the key and logs no error', async () => {
+  // RSA generation takes ~50-500 ms on the thread pool after createApp returns; stop at once.
+  const a = await startTestServer();
+  await a.close({ keepData: true });
+  expect(a.logs.filter((l) => / ERROR /.test(l))).toEqual([]);
+  expect(a.logs.filter((l) => /generated the token signing key/.test(l))).toHaveLength(1);
+  const b = await start({ dataDir: a.dataDir });
+  const res = await request(`${b.url}/service/token?service=harbor-registry&scope=repository:library/x:pull`);
+  expect(res.statusCode).toBe(200);
+  await res.body.dump();
+  // The second start loaded the key the first one made.
+  expect(b.logs.filter((l) => /generated the token signing key/.test(l))).toEqual([]);
+});
+
 test('--tls-cert/--tls-key: the registry answers over HTTPS', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'harborctl-tls-'));
   try {
