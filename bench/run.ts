@@ -162,7 +162,7 @@ function preflight(o: Options): void {
   if (!tryExec('curl', ['--version']).startsWith('curl')) missing.push('curl (apt-get install -y curl)');
   if (!/wrk/.test(tryExec('wrk', ['--version']))) missing.push('wrk (apt-get install -y wrk)');
   if (!/distribution/.test(tryExec('docker-registry', ['--version']))) missing.push('docker-registry (apt-get install -y docker-registry)');
-  if (!existsSync(join(PROJECT_ROOT, 'dist', 'bundle', 'harborctl.mjs'))) missing.push('a build of harborctl (npm run build)');
+  if (!existsSync(join(PROJECT_ROOT, 'dist', 'bundle', 'harborctl.cjs'))) missing.push('a build of harborctl (npm run build)');
   if (missing.length) throw new Error(`missing: ${missing.join('; ')}`);
 }
 

@@ -4,6 +4,12 @@
 // ~6 MB smaller (docs/benchmarks.md). What the code loads at its first use (dynamic imports) stays in
 // chunks of its own, and packages stay in node_modules, loaded as before.
 //
+// The bundle is CommonJS: Node 20's ES module loader (its resolution, URL handling, and the lexer it
+// runs over every CommonJS package an ES module imports) cost `serve` ~20 ms of a 270-290 ms restart
+// and ~10 ms of `--version` (docs/benchmarks.md, fourteenth session). Packages that ship only ES
+// modules (chalk, ora, openid-client...) are loaded with require(), which Node does from 20.19 on
+// (package.json's engines); rolldown turns import.meta.url into the file's own URL.
+//
 // node scripts/bundle.mjs [DIST]: DIST is tsc's output directory (default: this package's dist/).
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -23,7 +29,7 @@ await build({
   // process runs, and one character above U+00FF (a → in a comment) makes it keep the whole source
   // as two bytes a character.
   output: {
-    dir: out, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs', sourcemap: false,
+    dir: out, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: false,
     comments: { legal: true, annotation: false, jsdoc: false }, charset: 'ascii',
   },
   logLevel: 'warn',

@@ -20,10 +20,10 @@ interface Job { harborctlSbomScan: true; layers: { digest: string; mediaType?: s
 type ToWorker = { layer: number; chunk?: Uint8Array; end?: true; error?: string };
 type FromWorker = { pull: number } | { inventory: Inventory } | { failed: { code?: ErrorCode; message: string } };
 
-/** The file a scan worker starts from: this module's own, built (tsc's .js or the bundle's .mjs); null from the TypeScript sources. */
+/** The file a scan worker starts from: this module's own, built (tsc's .js or the bundle's .cjs); null from the TypeScript sources. */
 export function workerEntry(): URL | null {
   const entry = new URL(import.meta.url);
-  return /\.m?js$/.test(entry.pathname) && existsSync(fileURLToPath(entry)) ? entry : null;
+  return /\.c?js$/.test(entry.pathname) && existsSync(fileURLToPath(entry)) ? entry : null;
 }
 
 /**

@@ -29,7 +29,7 @@ export async function requireTools(): Promise<void> {
   }
   if (missing.length > 0) throw new Error(`the mirror end-to-end suite needs ${missing.join(', ')}: apt-get install -y containerd iproute2 docker-registry skopeo openssl`);
   if (process.getuid?.() !== 0) throw new Error('the mirror end-to-end suite needs root (ip netns add, containerd)');
-  if (!existsSync(HARBORCTL_BIN.replace(/bin\/harborctl$/, 'dist/bundle/harborctl.mjs'))) throw new Error('dist/ is missing: npm run build first');
+  if (!existsSync(HARBORCTL_BIN.replace(/bin\/harborctl$/, 'dist/bundle/harborctl.cjs'))) throw new Error('dist/ is missing: npm run build first');
 }
 
 export interface Daemon {

@@ -14,7 +14,7 @@ import { distributionEnv } from './exec.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HARBORCTL_BIN = join(REPO_ROOT, 'bin', 'harborctl');
-const HARBORCTL_MAIN = join(REPO_ROOT, 'dist', 'bundle', 'harborctl.mjs');
+const HARBORCTL_MAIN = join(REPO_ROOT, 'dist', 'bundle', 'harborctl.cjs');
 
 export interface RegistryProcess {
   name: string;

@@ -9,7 +9,7 @@ import type * as SbomWorker from '../../src/sbom/worker.js';
 import { scanLayers, type LayerSource } from '../../src/sbom/index.js';
 import { makeTar, makeZip } from '../unit/sbom-fixtures.js';
 
-const DIST = new URL('../../dist/bundle/sbom-worker.mjs', import.meta.url);
+const DIST = new URL('../../dist/bundle/sbom-worker.cjs', import.meta.url);
 let built: typeof SbomWorker;
 beforeAll(async () => {
   if (!existsSync(DIST)) throw new Error('dist/ is missing: run npm run build first');
@@ -40,7 +40,7 @@ const IMAGE = makeTar([
 
 describe('scanInWorker (built)', () => {
   it('runs in a worker thread from the bundle, started from its own chunk', () => {
-    expect(built.workerEntry()?.href).toMatch(/\/dist\/bundle\/.*\.mjs$/);
+    expect(built.workerEntry()?.href).toMatch(/\/dist\/bundle\/.*\.cjs$/);
   });
 
   it('gives the inventory scanLayers gives, and ends every layer stream', async () => {

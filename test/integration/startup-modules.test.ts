@@ -108,7 +108,8 @@ test('project list against the local server loads no schema validator and no und
     expect(r.stderr).toBe('');
     expect((JSON.parse(r.stdout) as { name: string }[]).map((p) => p.name)).toEqual(['library']);
     const packages = (await readFile(file, 'utf8')).split('\n');
-    expect(packages).toContain('commander'); // the preload does see what the CLI loads
+    expect(packages).toContain('commander'); // the preload does see what the CLI loads,
+    expect(packages).toContain('chalk'); // an ES module package the CommonJS bundle require()s too
     expect(packages).not.toContain('undici');
     expect(packages).not.toContain('ajv');
     expect(packages).not.toContain('semver');
