@@ -1,6 +1,5 @@
 // Builds the whole registry from a config: stores, services, the HTTP server (not yet listening),
 // the first-start defaults and the upload purger. `close()` undoes all of it.
-import { existsSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,7 +50,7 @@ import type { BlobStore } from '../storage/blobs/types.js';
 import type { MetaStores } from '../storage/meta/index.js';
 import { type DbConfig, redactDbUrl } from '../storage/meta/db-url.js';
 import { openSqliteStores } from '../storage/meta/sqlite/index.js';
-import { ensureAdmin, ensureLibrary, firstAdminPassword, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo } from './bootstrap.js';
+import { databaseOf, ensureAdmin, ensureLibrary, firstStartAdmin, loadRegistryKey, loadTokenKey, localUrl, updateAdminPasswordFile, writeServerInfo, type FirstAdminPassword } from './bootstrap.js';
 import { createHttpServer } from './http.js';
 import { createMetricsServer, ServerMetrics } from './metrics.js';
 
@@ -68,6 +67,8 @@ export interface AppConfig {
    * Ignored once the admin exists.
    */
   adminPassword?: string;
+  /** The first start's admin password and hash when the caller started them (serve: firstStartAdmin). */
+  firstAdmin?: FirstAdminPassword;
   /** Where the one-time generated admin password is printed (default stderr). */
   notice?: { write(s: string): unknown };
   /** How failed logins are slowed down (default: 3 free per name, 50 per client address, then 250 ms doubling up to 8 s). */
@@ -170,9 +171,9 @@ function sbomLimitsFromEnv(): Partial<ScanLimits> {
 
 export async function createApp(cfg: AppConfig): Promise<App> {
   await fsp.mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
-  const db: DbConfig = cfg.db ?? { kind: 'sqlite', path: join(cfg.dataDir, 'registry.db') };
+  const db = databaseOf(cfg.dataDir, cfg.db);
   // A first start: the admin's password hash is made on the thread pool while the database is created.
-  const firstAdmin = db.kind === 'sqlite' && !existsSync(db.path) ? firstAdminPassword(cfg.adminPassword) : undefined;
+  const firstAdmin = cfg.firstAdmin ?? firstStartAdmin(db, cfg.adminPassword);
   const blobs = await openBlobStore(cfg.storage ?? { kind: 'file', dir: join(cfg.dataDir, 'blobs') });
   const stores = await openMetaStores(db, cfg.clock, cfg.log);
   // Token pulls read project rows through a cache of at most 1 s; a project write made here drops it.

@@ -9,14 +9,16 @@
 // first start makes them, or imports the files above once when a data dir from before has them.
 import { generateKeyPair, createPrivateKey, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { libtrustKeyId, publicKeyOf } from '../core/jwt.js';
 import { HarborError } from '../core/errors.js';
-import { hashPassword } from '../core/passwords.js';
+import { checkPasswordPolicy, generatePassword, hashPassword } from '../core/passwords.js';
 import type { Logger } from '../core/log.js';
 import type { TokenKey } from '../services/token.js';
-import { checkPasswordPolicy, generatePassword, type UserService } from '../services/users.js';
+import type { UserService } from '../services/users.js';
+import type { DbConfig } from '../storage/meta/db-url.js';
 import type { MetaStores, SecretStore } from '../storage/meta/index.js';
 
 export const ADMIN_PASSWORD_FILE = 'admin.password';
@@ -59,6 +61,20 @@ export function firstAdminPassword(given: string | undefined): FirstAdminPasswor
   const hash = hashPassword(pw);
   hash.catch(() => undefined); // awaited by ensureAdmin; a start that fails before it must not also fail on this
   return { password: pw, generated, hash };
+}
+
+/** The database a data dir's server uses: `db` (serve --db), else its registry.db. */
+export function databaseOf(dataDir: string, db: DbConfig | undefined): DbConfig {
+  return db ?? { kind: 'sqlite', path: join(dataDir, 'registry.db') };
+}
+
+/**
+ * On a first start (a SQLite database not made yet), the admin's password with its hash started;
+ * undefined otherwise. serve calls it before it loads the server's modules, so the hash (scrypt,
+ * 85-100 ms on this machine) is made on the thread pool while they load; createApp when not given.
+ */
+export function firstStartAdmin(db: DbConfig, given: string | undefined): FirstAdminPassword | undefined {
+  return db.kind === 'sqlite' && !existsSync(db.path) ? firstAdminPassword(given) : undefined;
 }
 
 /**

@@ -26,7 +26,8 @@ import type { ConfigService } from './config.js';
 import { checkOidcEndpoint, filterGroups, mergeUserInfo, parseExtraRedirectParams, userInfoFromClaims, type Claims, type OidcUserInfo } from './oidc-claims.js';
 import type { AccessControl, Principal } from './rbac.js';
 import type { SecretBox } from './registries.js';
-import { checkPasswordPolicy, checkUsername, generatePassword } from './users.js';
+import { checkPasswordPolicy, generatePassword } from '../core/passwords.js';
+import { checkUsername } from './users.js';
 
 // openid-client (and undici under it) load at the first OIDC step, not with every serve that never
 // uses OIDC (start-up cost, issue 20). Everything that calls into it goes through provider() or ping(),

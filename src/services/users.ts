@@ -1,9 +1,8 @@
 // Users as Harbor's user API manages them (src/server/v2.0/handler/user.go): only a system admin
 // creates, lists, deletes users and sets the admin flag; a user reads and updates its own profile
 // and changes its own password (giving the old one); an admin resets anyone's without it.
-import { randomBytes } from 'node:crypto';
 import { HarborError } from '../core/errors.js';
-import { hashPassword, verifyPassword } from '../core/passwords.js';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from '../core/passwords.js';
 import type { MetaStores, User } from '../storage/meta/index.js';
 import type { Principal } from './rbac.js';
 
@@ -16,18 +15,6 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 /** Harbor's user names: 1–255 characters, none of its illegal ones (common.IllegalCharsInUsername) and no spaces. */
 export function checkUsername(name: string): void {
   if (!USERNAME.test(name)) throw new HarborError('BAD_REQUEST', 'the username must be 1 to 255 characters, without spaces or any of , " ~ # % $ :');
-}
-
-/** Harbor's password policy: 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
-export function checkPasswordPolicy(pw: string): void {
-  if (pw.length < 8 || pw.length > 128 || !/[A-Z]/.test(pw) || !/[a-z]/.test(pw) || !/[0-9]/.test(pw)) {
-    throw new HarborError('BAD_REQUEST', 'the password must be 8 to 128 characters long with at least one upper-case letter, one lower-case letter and one digit');
-  }
-}
-
-/** A random password that satisfies the policy (for the first-start admin). */
-export function generatePassword(): string {
-  return `Hc${randomBytes(18).toString('base64url')}9`;
 }
 
 export function requireUser(p: Principal): User {

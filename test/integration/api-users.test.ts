@@ -1,8 +1,12 @@
 // /api/v2.0 users, ping, health, systeminfo and the first-start files, on a real server.
-import { readFile, stat } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN_PASSWORD, admin, api, createUser, expectApiError, http } from '../helpers/api.js';
+import { HARBORCTL_BIN, spawnCli } from '../helpers/cli.js';
+import { track, untrack } from '../helpers/registry-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
@@ -16,6 +20,55 @@ describe('first start', () => {
       expect(((await stat(join(srv.dataDir, f))).mode & 0o777).toString(8), f).toBe('600');
     }
     expect(JSON.parse(await readFile(join(srv.dataDir, 'server.json'), 'utf8'))).toEqual({ url: srv.url });
+  });
+
+  // serve starts the admin's password hash before it loads the server (src/server/bootstrap.ts
+  // firstStartAdmin): the process, as users start it.
+  test('serve with a HARBOR_ADMIN_PASSWORD that breaks the policy: exit 2, one line, no database made', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'harborctl-weak-admin-'));
+    try {
+      const env = { ...process.env, HARBOR_ADMIN_PASSWORD: 'weak' };
+      const r = await spawnCli(env, ['serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--metrics-listen', 'off']);
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        code: 2, stdout: '',
+        stderr: 'harborctl: the password must be 8 to 128 characters long with at least one upper-case letter, one lower-case letter and one digit\n',
+      });
+      expect(await readdir(join(dir, 'data'))).not.toContain('registry.db');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('serve without HARBOR_ADMIN_PASSWORD prints the generated one once, keeps it in admin.password, and it signs in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'harborctl-generated-admin-'));
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.HARBOR_ADMIN_PASSWORD;
+    const child = spawn(HARBORCTL_BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--metrics-listen', 'off'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child.pid!);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => { out += s; });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const check = (): void => {
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1]!);
+        };
+        child.stdout.on('data', check);
+        child.stderr.on('data', check);
+        void exited.then((code) => reject(new Error(`serve exited (${code}) before listening:\n${out}`)));
+      });
+      const pw = (await readFile(join(dir, 'admin.password'), 'utf8')).trim();
+      expect(pw).toMatch(/^Hc[A-Za-z0-9_-]{24}9$/);
+      expect(out.split(pw).length - 1).toBe(1);
+      expect((await http(url, 'GET', '/api/v2.0/users/current', { as: { username: 'admin', password: pw } })).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      untrack(child.pid!);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('the admin is user 1, a system admin', async () => {

@@ -13,7 +13,8 @@ import { ensureAdmin, firstAdminPassword, loadRegistryKey, loadTokenKey, localUr
 import { AuthService, parseBasic } from '../../src/services/auth.js';
 import { AccessControl, isRoleId, publicAllows, roleAllows, type Principal } from '../../src/services/rbac.js';
 import { parseScope, TokenService, grantAllows } from '../../src/services/token.js';
-import { UserService, checkPasswordPolicy, generatePassword } from '../../src/services/users.js';
+import { checkPasswordPolicy, generatePassword } from '../../src/core/passwords.js';
+import { UserService } from '../../src/services/users.js';
 import type { MetaStores } from '../../src/storage/meta/index.js';
 import { openSqliteStores } from '../../src/storage/meta/sqlite/index.js';
 
