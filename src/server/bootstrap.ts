@@ -45,7 +45,7 @@ async function firstOf(create: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-/** The first start's admin password and its hash (scrypt, ~50 ms on the thread pool), started at once. */
+/** The first start's admin password and its hash (scrypt, 50-100 ms on the thread pool), started at once. */
 export interface FirstAdminPassword { password: string; generated: boolean; hash: Promise<string> }
 
 /**

@@ -84,7 +84,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const dataDir = opts.dataDir ?? defaultDataDir();
   await prepareDataDir(dataDir);
   // A first start hashes the admin's password (scrypt, 85-100 ms) on the thread pool while the
-  // server's modules load below, rather than after: the first start answered ~50 ms sooner.
+  // server's modules load below, rather than after: a first start answered ~40 ms sooner
+  // (docs/benchmarks.md, fourteenth session).
   const firstAdmin = firstStartAdmin(databaseOf(dataDir, db), undefined);
   const log = createLogger(opts.logLevel);
   const tls = opts.tls
