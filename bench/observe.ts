@@ -1,20 +1,23 @@
 // The observe phase (issue 19): what the audit log, webhooks and metrics together cost the manifest
-// GET path, measured A/B in one run. Two `harborctl serve` processes on data dirs of their own, alike
+// GET path, measured A/B in one run. `harborctl serve` processes on data dirs of their own, alike
 // but for their configuration:
-//   A  everything off that configuration turns off: `--metrics-listen off` (no metrics are
-//      collected at all), pulls kept out of the extended audit log (`--disabled-audit-log-event-types
-//      pull_artifact`), no webhook policy. The pull log that carries Harbor's pull_count and
-//      pull_time is not a setting (Harbor's is not either): A keeps it, writing pull counts only.
-//   B  everything on: pulls recorded in the extended audit log, a webhook policy of `library` for
-//      PULL_ARTIFACT (or --observe-events) delivering to a receiver in this process, and /metrics
-//      scraped every second while wrk runs.
+//   A  harborctl as it was before issue 19: each pull recorded in the audit log (Harbor's default,
+//      and harborctl's since the registry core: one row a pull, written in batches with the pull
+//      counts), `--metrics-listen off` (no metrics are collected at all), no webhook policy.
+//   B  everything on: pulls recorded, a webhook policy of `library` for PULL_ARTIFACT (or
+//      --observe-events) delivering to a receiver in this process, and /metrics scraped every
+//      second while wrk runs.
 //   A′ a second process configured as A: what two processes that differ in nothing differ by
 //      (1.04 and 1.06 at c16 in two runs on 2026-12-07, each one's rounds within ±3 %). A's
 //      rounds are A's and A′'s together, so the noise B ÷ A is judged against includes that
 //      difference, measured in the same run.
+//   A0 A with pulls kept out of the audit log (`--disabled-audit-log-event-types pull_artifact`):
+//      what recording a pull costs, reported as A ÷ A0 without a target. The pull log that carries
+//      Harbor's pull_count and pull_time is not a setting (Harbor's is not either): A0 keeps it,
+//      writing pull counts only.
 // Processes rather than one reconfigured: metrics are a `serve` flag, so one process would be
 // restarted between rounds and measured cold; they stay warm and the idle ones cost nothing.
-// Rounds rotate which goes first (A A′ B, A′ B A, B A A′ ...) so drift in machine load is shared.
+// Rounds rotate which goes first (A A′ B A0, A′ B A0 A, ...) so drift in machine load is shared.
 // After each run the phase waits until B has delivered one webhook per pull it counted, so no run competes
 // with the previous run's deliveries; the CPU of that wait is reported apart.
 import http from 'node:http';
@@ -43,8 +46,8 @@ export interface ObserveRun extends WrkResult {
   cpu: number; drainCpu: number;
 }
 
-type Side = 'A' | 'A′' | 'B';
-const SIDES: Side[] = ['A', 'A′', 'B'];
+type Side = 'A' | 'A′' | 'B' | 'A0';
+const SIDES: Side[] = ['A', 'A′', 'B', 'A0'];
 
 export interface ObserveResult {
   runs: Record<Side, Record<1 | 16, ObserveRun[]>>;
@@ -98,11 +101,12 @@ export async function observePhase(o: ObserveOptions): Promise<ObserveResult> {
     return r;
   };
   const metricsPort = await freePort();
-  const off = ['--metrics-listen', 'off', '--disabled-audit-log-event-types', 'pull_artifact'];
+  const off = ['--metrics-listen', 'off'];
   const servers: Record<Side, RegistryProcess> = {
     A: await start('A', off),
     'A′': await start('A′', off),
     B: await start('B', ['--metrics-listen', `127.0.0.1:${metricsPort}`]),
+    A0: await start('A0', [...off, '--disabled-audit-log-event-types', 'pull_artifact']),
   };
   const clientB = new HttpClient(servers.B.url, 1);
   o.cleanup.add(async () => clientB.close());
@@ -151,11 +155,11 @@ export async function observePhase(o: ObserveOptions): Promise<ObserveResult> {
     for (const r of Object.values(servers)) await load(r, 16, o.warmup);
     await drain();
   }
-  const runs: ObserveResult['runs'] = { A: { 1: [], 16: [] }, 'A′': { 1: [], 16: [] }, B: { 1: [], 16: [] } };
+  const runs: ObserveResult['runs'] = { A: { 1: [], 16: [] }, 'A′': { 1: [], 16: [] }, B: { 1: [], 16: [] }, A0: { 1: [], 16: [] } };
   let wrkGets = 0;
   for (const conc of [1, 16] as const) {
     for (let i = 0; i < o.rounds; i++) {
-      for (const side of [...SIDES.slice(i % 3), ...SIDES.slice(0, i % 3)]) {
+      for (const side of [...SIDES.slice(i % SIDES.length), ...SIDES.slice(0, i % SIDES.length)]) {
         const r = servers[side];
         const stopScraping = side === 'B' ? scrapeEverySecond() : () => undefined;
         const c0 = cpuSeconds(r.pid);
@@ -188,7 +192,8 @@ function spread(xs: number[]): number {
 /**
  * One row per figure: the value is B ÷ A of the medians, A's rounds being A's and A′'s; the note
  * A's and B's medians with their range, and A′ ÷ A. "Within noise": B is no worse than A by more
- * than the larger spread of A's (so also the difference between A and A′) or B's rounds.
+ * than the larger spread of A's (so also the difference between A and A′) or B's rounds. Then what
+ * recording a pull costs, A ÷ A0, in req/s and CPU per GET, without a target.
  */
 export function observeRows(r: ObserveResult): Row[] {
   const rows: Row[] = [];
@@ -211,9 +216,21 @@ export function observeRows(r: ObserveResult): Row[] {
       const within = better === 'higher' ? ratio >= 1 - noise : ratio <= 1 + noise;
       const range = (xs: number[]): string => `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
       rows.push({
-        figure: `observe: manifest GET c${conc} ${name}, B (audit, webhook for ${r.events.join(', ')}, metrics on) ÷ A (off; A and A′)`, better, digits: 2,
+        figure: `observe: manifest GET c${conc} ${name}, B (audit, webhook for ${r.events.join(', ')}, metrics on) ÷ A (pulls recorded, metrics and webhooks off; A and A′)`, better, digits: 2,
         values: { harborctl: ratio }, notes: { harborctl: `(A ${range(a)}, B ${range(b)}; A′ ÷ A ${twins.toFixed(2)}; noise ±${(noise * 100).toFixed(0)} %)` },
         target: target ? { text: 'B/A within noise', met: () => within, harborctlOnly: true } : undefined,
+      });
+    }
+  }
+  for (const conc of [1, 16] as const) {
+    for (const [name, better, digits, pick] of [figures[0], figures[3]]) {
+      const a = [...r.runs.A[conc], ...r.runs['A′'][conc]].map(pick);
+      const a0 = r.runs.A0[conc].map(pick);
+      if (!a.length || !a0.length) continue;
+      rows.push({
+        figure: `observe: manifest GET c${conc} ${name}, A (pulls recorded in the audit log; A and A′) ÷ A0 (not recorded)`, better, digits: 2,
+        values: { harborctl: median(a) / median(a0) },
+        notes: { harborctl: `(A ${median(a).toFixed(digits)}, A0 ${median(a0).toFixed(digits)} [${Math.min(...a0).toFixed(digits)}–${Math.max(...a0).toFixed(digits)}])` },
       });
     }
   }

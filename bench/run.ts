@@ -60,7 +60,7 @@ const HELP = `usage: npm run bench [-- options]
   --concurrent-mib N    concurrent: size of each image's layer (default 10)
   --huge-gib N          huge: size of the layer pushed and pulled (default 10; needs twice that free in $TMPDIR)
   --only observe        manifest GET by tag at c1 and c16 (--duration, --warmup), --runs rounds alternating
-                        A (audit of pulls, webhooks, metrics off) and B (all on: a PULL_ARTIFACT webhook to a
+                        A (pulls recorded; webhooks, metrics off), A0 (pulls not recorded) and B (all on: a PULL_ARTIFACT webhook to a
                         receiver of the bench, /metrics scraped every second); B ÷ A, webhooks received
   --observe-events LIST observe: the event types of B's webhook policy (default PULL_ARTIFACT; e.g.
                         PUSH_ARTIFACT,DELETE_ARTIFACT for a policy that a pull does not trigger)

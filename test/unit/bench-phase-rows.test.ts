@@ -8,8 +8,8 @@ const run = (rps: number, p50ms = 1, p99ms = 5, cpu = 1, drainCpu = 0): ObserveR
   ({ requests: rps, rps, p50ms, p99ms, non2xx: 0, socketErrors: 0, cpu, drainCpu });
 
 /** A′ (A's twin) has A's rounds unless given its own. */
-function result(a: ObserveRun[], b: ObserveRun[], deliveries = 10, pulls = 10, events = ['PULL_ARTIFACT'], a2 = a): ObserveResult {
-  return { runs: { A: { 1: a, 16: a }, 'A′': { 1: a2, 16: a2 }, B: { 1: b, 16: b } }, events, deliveries, pulls, wrkGets: pulls, scrapes: 3, scrapeErrors: 0 };
+function result(a: ObserveRun[], b: ObserveRun[], deliveries = 10, pulls = 10, events = ['PULL_ARTIFACT'], a2 = a, a0 = a): ObserveResult {
+  return { runs: { A: { 1: a, 16: a }, 'A′': { 1: a2, 16: a2 }, B: { 1: b, 16: b }, A0: { 1: a0, 16: a0 } }, events, deliveries, pulls, wrkGets: pulls, scrapes: 3, scrapeErrors: 0 };
 }
 
 const verdict = (r: ReturnType<typeof observeRows>[number]): boolean | undefined => r.target?.met(r.values.harborctl!, NaN);
@@ -48,6 +48,15 @@ describe('observe rows', () => {
     const drained = row(rows, 'drained');
     expect(drained.values.harborctl).toBeCloseTo(10);
     expect(drained.target).toBeUndefined();
+  });
+
+  test('what recording a pull costs is A ÷ A0 (A′ counted with A), without a target', () => {
+    const cpu = (x: number) => [run(1000, 1, 5, x), run(1000, 1, 5, x), run(1000, 1, 5, x)];
+    const rows = observeRows(result(cpu(1.1), cpu(1.2), 10, 10, ['PULL_ARTIFACT'], cpu(1.1), cpu(1)));
+    const recorded = rows.find((r) => r.figure.includes('c16 server CPU per 1,000 GETs while loaded (ms), A (pulls recorded'))!;
+    expect(recorded.values.harborctl).toBeCloseTo(1.1);
+    expect(recorded.target).toBeUndefined();
+    expect(row(rows, 'while loaded').values.harborctl).toBeCloseTo(1.2 / 1.1); // B is judged against A, not A0
   });
 
   test('deliveries meet "one per pull" only when every pull was delivered', () => {
