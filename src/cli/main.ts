@@ -1,6 +1,5 @@
 // The program: commander registers commands; each action is imported lazily so `--help` stays fast.
 // This is the only place that prints an error and sets the exit code.
-import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, isHarborError } from '../core/errors.js';
 import { harborctlVersion } from '../core/version.js';
@@ -182,7 +181,7 @@ export async function main(argv: string[]): Promise<void> {
   // now matters to the commands that load undici, model push/pull/inspect: `project list` on undici
   // took 260 ms wall with the flag, 340 ms without; on node:http 150 ms either way (11 runs each,
   // against a local server). A command's few responses parse as fast unoptimized; the long-running
-  // server keeps the optimizing tier.
-  if (!argv.slice(2).includes('serve')) setFlagsFromString('--liftoff-only');
+  // server keeps the optimizing tier (and does not load node:v8).
+  if (!argv.slice(2).includes('serve')) process.getBuiltinModule('node:v8').setFlagsFromString('--liftoff-only');
   process.exitCode = await run(argv);
 }

@@ -2,7 +2,6 @@
 // per request. It is built without listening (tests and `serve` decide where it listens).
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
 import type net from 'node:net';
 import type { Socket } from 'node:net';
 import { HarborError } from '../core/errors.js';
@@ -244,8 +243,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
   // to this much: with 1 MiB, 64 clients pushing at once took the server's RSS ~40 MB higher, at the
   // same CPU per push (docs/benchmarks.md).
   const serverOpts = { highWaterMark: 256 * 1024 };
+  // node:https (and node:tls) only when serving TLS (issue 20: start-up and idle RSS).
   const server = opts.tls
-    ? https.createServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key }, listener)
+    ? process.getBuiltinModule('node:https').createServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key }, listener)
     : http.createServer(serverOpts, listener);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 60_000;

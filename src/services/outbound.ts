@@ -7,7 +7,7 @@
 // a bound on waiting for an answer's head and on a silent body, answers read whole up to a bound,
 // and a close that lets requests under way finish.
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import { pipeline, type Readable } from 'node:stream';
 
 export interface OutboundOptions {
@@ -155,8 +155,11 @@ export class OutboundClient {
     const u = typeof url === 'string' ? new URL(url) : url;
     const tls = u.protocol === 'https:';
     if (!tls && u.protocol !== 'http:') return Promise.reject(new TypeError(`not an http(s) URL: ${u.protocol}`));
-    const agent = tls
-      ? (this.https ??= new HttpsAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, rejectUnauthorized: this.o.rejectUnauthorized ?? true, ...(this.o.ca ? { ca: this.o.ca } : {}) }))
+    // node:https (and node:tls under it) only once an https: URL is asked for: a server that never
+    // calls one out over TLS does not load them (issue 20: start-up and idle RSS).
+    const https = tls ? process.getBuiltinModule('node:https') : undefined;
+    const agent = https
+      ? (this.https ??= new https.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, rejectUnauthorized: this.o.rejectUnauthorized ?? true, ...(this.o.ca ? { ca: this.o.ca } : {}) }))
       : (this.http ??= new HttpAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS }));
     const headers: Record<string, string> = { ...r.headers };
     const b = r.body;
@@ -168,7 +171,7 @@ export class OutboundClient {
       // `timeout` arms the new socket's idle timer as it is made, so connecting is bounded too (setTimeout
       // alone starts after the connect). One timer: until the head it bounds connecting, sending and
       // waiting; then the body's silences.
-      const req = (tls ? httpsRequest : httpRequest)(u, { method: r.method, headers, agent, timeout: this.o.headersTimeoutMs, ...(r.signal ? { signal: r.signal } : {}) });
+      const req = (https ? https.request : httpRequest)(u, { method: r.method, headers, agent, timeout: this.o.headersTimeoutMs, ...(r.signal ? { signal: r.signal } : {}) });
       req.setTimeout(this.o.headersTimeoutMs);
       req.on('timeout', () => {
         const e = res

@@ -20,7 +20,7 @@ const PRELOAD = join(REPO_ROOT, 'test', 'fixtures', 'startup', 'loaded-packages.
 const dirs: string[] = [];
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
 
-async function serveAndStop(scrape: boolean, env: NodeJS.ProcessEnv = {}, use?: (url: string) => Promise<void>): Promise<{ packages: string[]; scraped?: string; argv: string[]; environ: string[] }> {
+async function serveAndStop(scrape: boolean, env: NodeJS.ProcessEnv = {}, use?: (url: string) => Promise<void>): Promise<{ packages: string[]; builtins: string[]; scraped?: string; argv: string[]; environ: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'harborctl-startup-'));
   dirs.push(dir);
   const file = join(dir, 'packages.txt');
@@ -48,12 +48,13 @@ async function serveAndStop(scrape: boolean, env: NodeJS.ProcessEnv = {}, use?: 
   } finally {
     expect((await srv.stop()).code).toBe(0);
   }
-  return { packages: (await readFile(file, 'utf8')).split('\n').filter(Boolean), scraped, argv, environ };
+  const lines = async (f: string): Promise<string[]> => (await readFile(f, 'utf8')).split('\n').filter(Boolean);
+  return { packages: await lines(file), builtins: await lines(`${file}.builtins`), scraped, argv, environ };
 }
 
-test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-client or pg', async () => {
+test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-client or pg, node:https or node:v8', async () => {
   // Unset here whatever the test's own environment has: bin/harborctl's defaults apply.
-  const { packages, argv, environ } = await serveAndStop(false, { MALLOC_ARENA_MAX: undefined, MALLOC_MMAP_THRESHOLD_: undefined });
+  const { packages, builtins, argv, environ } = await serveAndStop(false, { MALLOC_ARENA_MAX: undefined, MALLOC_MMAP_THRESHOLD_: undefined });
   // bin/harborctl: node with a 2 MiB semi-space, no allocation-site pretenuring and gc() (for the
   // blob stores' scavenges: src/core/scavenge.ts), then
   // HARBORCTL_NODE_FLAGS (which may override them).
@@ -67,12 +68,18 @@ test('serve answers /v2/ without loading undici, prom-client or ldapts, openid-c
   expect(packages).not.toContain('ldapts');
   expect(packages).not.toContain('openid-client');
   expect(packages).not.toContain('pg');
+  // Builtins too (node:https and node:tls only for TLS, node:v8 only for the CLI's commands; the
+  // preload itself loads node:worker_threads, which serve leaves to its WAL checkpoint worker).
+  expect(builtins).toEqual(expect.arrayContaining(['http', 'crypto']));
+  expect(builtins).not.toContain('https');
+  expect(builtins).not.toContain('tls');
+  expect(builtins).not.toContain('v8');
 });
 
 test('a server that delivers a webhook and pings an upstream registry loads no undici', async () => {
   const rx = await WebhookReceiver.start();
   try {
-    const { packages } = await serveAndStop(false, {}, async (url) => {
+    const { packages, builtins } = await serveAndStop(false, {}, async (url) => {
       const policy = await api(url, 'POST', '/projects/library/webhook/policies', {
         body: { name: 'w', event_types: ['PUSH_ARTIFACT'], targets: [{ type: 'http', address: `${rx.url}/hook` }] },
       });
@@ -84,6 +91,7 @@ test('a server that delivers a webhook and pings an upstream registry loads no u
     });
     expect(packages).toEqual(expect.arrayContaining(['better-sqlite3']));
     expect(packages).not.toContain('undici');
+    expect(builtins).not.toContain('https'); // both calls were to http: URLs
   } finally {
     await rx.close();
   }

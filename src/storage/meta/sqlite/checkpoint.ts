@@ -14,7 +14,7 @@
 // checkpoint is short, and the next commit starts the WAL over.
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
 /** SQLite's own automatic checkpoint size: 1000 pages of 4 KiB. */
@@ -95,7 +95,8 @@ export class WalCheckpointer {
   }
 
   private startWorker(): Worker {
-    const w = new Worker(WORKER_SOURCE, {
+    // node:worker_threads loaded here, once the WAL first needs a checkpoint (issue 20: start-up and idle RSS).
+    const w = new (process.getBuiltinModule('node:worker_threads').Worker)(WORKER_SOURCE, {
       eval: true,
       workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path: this.path },
       resourceLimits: { maxOldGenerationSizeMb: 16 },
