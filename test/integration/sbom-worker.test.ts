@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as SbomWorker from '../../src/sbom/worker.js';
 import { scanLayers, type LayerSource } from '../../src/sbom/index.js';
-import { makeTar, makeZip } from '../unit/sbom-fixtures.js';
+import { makeTar, makeZip, rpmdbSqlite } from '../unit/sbom-fixtures.js';
 
 const DIST = new URL('../../dist/bundle/sbom-worker.cjs', import.meta.url);
 let built: typeof SbomWorker;
@@ -49,6 +49,15 @@ describe('scanInWorker (built)', () => {
     expect(inv).toEqual(await scanLayers([layer(IMAGE, 'sha256:one'), layer(IMAGE, 'sha256:two')], { name: 'x' }));
     expect(inv.packages.map((p) => p.purl)).toEqual(['pkg:deb/debian/bash@5.2?distro=debian-12', 'pkg:maven/g/a@1']);
     expect(seen).toEqual({ opened: 2, ended: 2 });
+  });
+
+  it("reads an rpmdb.sqlite with the bundle's better-sqlite3, its addon opened by path (core/sqlite.ts)", async () => {
+    const rpm = makeTar([
+      { path: 'etc/os-release', body: 'ID=fedora\nVERSION_ID=39\n' },
+      { path: 'var/lib/rpm/rpmdb.sqlite', body: rpmdbSqlite([{ name: 'bash', version: '5.2.15', release: '3.fc39', arch: 'x86_64', license: 'GPL-3.0-or-later' }]) },
+    ]);
+    const inv = await built.scanInWorker([layer(rpm, 'sha256:rpm')], { name: 'x' });
+    expect(inv.packages.map((p) => p.purl)).toEqual(['pkg:rpm/fedora/bash@5.2.15-3.fc39?arch=x86_64&distro=fedora-39']);
   });
 
   it('a bound hit in the worker fails with its code and message, and the layer stream is ended', async () => {

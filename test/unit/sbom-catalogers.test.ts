@@ -3,7 +3,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { apkCataloger } from '../../src/sbom/catalogers/apk.js';
 import { dpkgCataloger, parseDpkgStatus } from '../../src/sbom/catalogers/dpkg.js';
@@ -14,7 +13,7 @@ import { parseOsRelease } from '../../src/sbom/catalogers/os-release.js';
 import { pythonCataloger } from '../../src/sbom/catalogers/python.js';
 import { parseRpmHeader, parseRpmdbSqlite, rpmCataloger, RpmTag, RpmType } from '../../src/sbom/catalogers/rpm.js';
 import { makePurl } from '../../src/sbom/purl.js';
-import { fakeGoBinary, makeZip, rpmHeaderBlob } from './sbom-fixtures.js';
+import { fakeGoBinary, makeZip, rpmdbSqlite, rpmHeaderBlob } from './sbom-fixtures.js';
 
 const DPKG_DIR = fileURLToPath(new URL('../fixtures/sbom/dpkg/', import.meta.url));
 
@@ -99,26 +98,7 @@ describe('rpm (sqlite rpmdb)', () => {
     { name: 'gpg-pubkey', version: '18b8e74c', release: '62f2920f', license: 'pubkey' },
     { name: 'tzdata', version: '2023c', release: '2.fc39', arch: 'noarch', license: 'Public Domain' },
   ];
-  function rpmdb(): Buffer {
-    const db = new Database(':memory:');
-    db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
-    const ins = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
-    for (const p of pkgs) {
-      ins.run(rpmHeaderBlob([
-        // An unrelated tag first, as real headers start with region/signature tags.
-        { tag: 1004, type: RpmType.i18nString, value: 'summary text' },
-        { tag: RpmTag.name, type: RpmType.string, value: p.name },
-        ...(p.epoch ? [{ tag: RpmTag.epoch, type: RpmType.int32, value: p.epoch }] : []),
-        { tag: RpmTag.version, type: RpmType.string, value: p.version },
-        { tag: RpmTag.release, type: RpmType.string, value: p.release },
-        { tag: RpmTag.license, type: RpmType.string, value: p.license },
-        ...(p.arch ? [{ tag: RpmTag.arch, type: RpmType.string, value: p.arch }] : []),
-      ]));
-    }
-    const buf = db.serialize();
-    db.close();
-    return buf;
-  }
+  const rpmdb = (): Buffer => rpmdbSqlite(pkgs);
 
   it('parses RPM headers from the Packages table (epoch, release, arch, license), without gpg-pubkey', () => {
     expect(rpmCataloger.matches('var/lib/rpm/rpmdb.sqlite')).toBe(true);

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { RpmTag, RpmType } from '../../src/sbom/catalogers/rpm.js';
 
 export interface TarFile {
   path: string;
@@ -130,6 +132,30 @@ export function rpmHeaderBlob(tags: { tag: number; type: number; value: string |
   head.writeUInt32BE(tags.length, 0);
   head.writeUInt32BE(off, 4);
   return Buffer.concat([head, ...index, ...data]);
+}
+
+export interface RpmPackage { name: string; version: string; release: string; arch?: string; license: string; epoch?: number }
+
+/** An rpmdb.sqlite's bytes: a Packages table of RPM headers, as rpm 4.16+ keeps it. */
+export function rpmdbSqlite(pkgs: RpmPackage[]): Buffer {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
+  const ins = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
+  for (const p of pkgs) {
+    ins.run(rpmHeaderBlob([
+      // An unrelated tag first, as real headers start with region/signature tags.
+      { tag: 1004, type: RpmType.i18nString, value: 'summary text' },
+      { tag: RpmTag.name, type: RpmType.string, value: p.name },
+      ...(p.epoch ? [{ tag: RpmTag.epoch, type: RpmType.int32, value: p.epoch }] : []),
+      { tag: RpmTag.version, type: RpmType.string, value: p.version },
+      { tag: RpmTag.release, type: RpmType.string, value: p.release },
+      { tag: RpmTag.license, type: RpmType.string, value: p.license },
+      ...(p.arch ? [{ tag: RpmTag.arch, type: RpmType.string, value: p.arch }] : []),
+    ]));
+  }
+  const buf = db.serialize();
+  db.close();
+  return buf;
 }
 
 // --- Go build info (Go 1.18+ inline format) in an ELF-looking file ---

@@ -2,7 +2,7 @@
 // Packages(hnum, blob). Each blob is an RPM header without its 8-byte magic/reserved lead
 // (rpm lib/header.c `headerImport`): il and dl as big-endian uint32, il index entries of 16 bytes
 // (tag, type, offset, count), then dl bytes of data. Opened in memory from the buffered file, or from the walker's temp copy when large.
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../core/sqlite.js';
 import type { FoundPackage } from '../types.js';
 import type { FileCataloger } from './types.js';
 
@@ -48,7 +48,7 @@ export function parseRpmHeader(blob: Buffer): RpmHeader {
 
 /** `file`: the database in memory, or the path of a copy on disk (read a row at a time). */
 export function parseRpmdbSqlite(file: Buffer | string): FoundPackage[] {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = openSqlite(file, { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare('SELECT blob FROM Packages ORDER BY hnum').iterate() as IterableIterator<{ blob: Buffer }>;
     const out: FoundPackage[] = [];

@@ -3,7 +3,8 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../../../core/sqlite.js';
 import type { BlobRecord, GcPlan, GcStore, UntaggedManifest } from '../index.js';
 import { type Clock, SqliteStore } from './common.js';
 import { SqliteContentStore } from './content.js';
@@ -83,7 +84,7 @@ export class SqliteGcStore extends SqliteStore implements GcStore {
     const path = `${name}.gc-dry-run-${process.pid}-${++copies}`;
     try {
       await this.db.backup(path);
-      const copy = new Database(path);
+      const copy = openSqlite(path);
       try {
         copy.pragma('foreign_keys = ON');
         copy.pragma('journal_mode = OFF');

@@ -2,7 +2,8 @@
 // the same connection so that a cross-domain write (a push updating the project's usage) is still
 // one transaction. better-sqlite3 is synchronous, which is what makes a manifest GET one indexed
 // lookup with no await in between. openSqliteStores() is the backend's one factory.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../../../core/sqlite.js';
 import type { MetaStores } from '../index.js';
 import { SqliteArtifactStore } from './artifacts.js';
 import { SqliteAuditLogStore } from './audit.js';
@@ -70,7 +71,7 @@ export interface SqliteStores extends MetaStores {
 /** Opens (creating and migrating) the database at `path` and builds every store on it. */
 export function openSqliteStores(path: string, opts: { clock?: Clock; checkpoints?: CheckpointOptions } = {}): SqliteStores {
   const now = opts.clock ?? (() => new Date());
-  const db = new Database(path);
+  const db = openSqlite(path);
   try {
     // The version check comes first: a database from a newer harborctl is left exactly as it is.
     db.pragma('busy_timeout = 5000');
