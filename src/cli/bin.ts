@@ -1,4 +1,9 @@
-// The process entry point (bin/harborctl execs node on this file); main.ts stays importable by tests.
-import { main } from './main.js';
+// The process entry point (bin/harborctl execs node on the bundle's copy of this); main.ts stays
+// importable by tests. The program is a chunk of its own, loaded once the bundle's chunks can be
+// compiled from their code cache (code-cache.ts).
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useCodeCache } from './code-cache.js';
 
-void main(process.argv);
+useCodeCache(dirname(fileURLToPath(import.meta.url)));
+void import('./main.js').then(({ main }) => main(process.argv));

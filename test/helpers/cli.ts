@@ -113,9 +113,10 @@ export async function buildPrivateBinary(tag: string): Promise<{ bin: string; di
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const build = join(root, 'node_modules', '.cache', `harborctl-${tag}-${process.pid}`);
   await mkdir(join(build, 'bin'), { recursive: true });
-  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', root, '--outDir', join(build, 'dist')], { stdio: 'pipe' });
-  execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), join(build, 'dist')], { stdio: 'pipe' });
+  // bin/harborctl first: the bundle step runs it to write the code cache (scripts/bundle.mjs).
   await copyFile(join(root, 'bin', 'harborctl'), join(build, 'bin', 'harborctl'));
   await copyFile(join(root, 'package.json'), join(build, 'package.json'));
+  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', root, '--outDir', join(build, 'dist')], { stdio: 'pipe' });
+  execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), join(build, 'dist')], { stdio: 'pipe' });
   return { bin: join(build, 'bin', 'harborctl'), dispose: () => rm(build, { recursive: true, force: true }) };
 }

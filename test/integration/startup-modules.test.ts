@@ -127,3 +127,17 @@ test('project list against the local server loads no schema validator and no und
     await srv.stop();
   }
 });
+
+test('serve compiles every chunk it loads from the code cache npm run build wrote', async () => {
+  // scripts/bundle.mjs ran serve twice to write the caches (src/cli/code-cache.ts); a cache V8
+  // refuses (its flags or version differ from bin/harborctl's) or a chunk without one shows as compiled.
+  const srv = await startHarborctl({ logLevel: 'debug', args: ['--metrics-listen', 'off'] });
+  try {
+    const m = /DEBUG code cache fromCache=(\d+) compiled=(\d+)/.exec(srv.logs.join('\n'));
+    expect(m, srv.logs.join('\n')).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(10);
+    expect(Number(m![2])).toBe(0);
+  } finally {
+    await srv.stop();
+  }
+});

@@ -9,6 +9,7 @@ import { parseDbUrl } from '../../../storage/meta/db-url.js';
 import { databaseOf, firstStartAdmin } from '../../../server/bootstrap.js';
 import { defaultDataDir } from '../../paths.js';
 import { prepareDataDir } from '../../data-dir.js';
+import { codeCacheUse } from '../../code-cache.js';
 
 export interface ServeOptions {
   listen: string;
@@ -124,6 +125,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const actual = await app.listen(port, host).catch(listenFailed(opts.listen));
   if (stopping) return stopped;
   log.info(`harborctl registry listening on ${tls ? 'https' : 'http'}://${shownHost(host)}:${actual}`, { dataDir });
+  // How many of the chunks loaded so far V8 took from their code cache (code-cache.ts).
+  log.debug('code cache', codeCacheUse());
   if (metricsAt) {
     const metricsPort = await app.listenMetrics(metricsAt.port, metricsAt.host).catch((e: NodeJS.ErrnoException) => {
       // The default address is shared by every instance on the host: a second one runs without metrics.
