@@ -32,6 +32,8 @@ await build({
   // The SBOM worker is an entry of its own: a worker thread starts from its chunk (src/sbom/worker.ts).
   input: { harborctl: join(dist, 'src/cli/bin.js'), 'sbom-worker': join(dist, 'src/sbom/worker.js') },
   platform: 'node',
+  // Entries export nothing anyone imports; the core group below needs this said.
+  preserveEntrySignatures: 'allow-extension',
   // node: builtins and packages are imported at run time, as tsc's output does, but for the
   // CommonJS packages `serve` loads at every start: node resolves, reads and compiles each of their
   // files apart (commander 7, better-sqlite3 14 with `bindings` and `file-uri-to-path`, which find
@@ -48,6 +50,14 @@ await build({
     // import() of a package becomes require() too: V8's code cache is for scripts (vm.Script), where
     // an import() needs node's experimental loader hooks.
     dynamicImportInCjs: false,
+    // src/core and src/oci, the small modules every layer uses, in one chunk: rolldown gave each its
+    // own when two chunks shared it, and a first start loaded nine of them, each resolved by node's
+    // loader (~4 path operations a file: with the rest, enough to have V8 optimize
+    // path.normalizeString at start, whose compiler's pages stayed resident, ~3.6 MB). They import
+    // nothing outside the two but better-sqlite3, whose opener (core/sqlite.js) stays with it.
+    codeSplitting: {
+      groups: [{ name: 'core', test: /[\\/]src[\\/](core|oci)[\\/](?!sqlite\.js$)[^\\/]+\.js$/, includeDependenciesRecursively: false }],
+    },
   },
   logLevel: 'warn',
 });
