@@ -51,12 +51,12 @@ await build({
     // an import() needs node's experimental loader hooks.
     dynamicImportInCjs: false,
     // src/core and src/oci, the small modules every layer uses, in one chunk: rolldown gave each its
-    // own when two chunks shared it, and a first start loaded nine of them, each resolved by node's
-    // loader (~4 path operations a file: with the rest, enough to have V8 optimize
-    // path.normalizeString at start, whose compiler's pages stayed resident, ~3.6 MB). They import
-    // nothing outside the two but better-sqlite3, whose opener (core/sqlite.js) stays with it.
+    // own when two chunks shared it, and a first start loaded nine of them (each read, stat'ed and
+    // resolved; src/cli/code-cache.ts says what that cost). They import nothing outside the two but
+    // better-sqlite3, whose opener (core/sqlite.js) stays with it. core/errors.js and core/version.js,
+    // which every CLI command loads, stay out: the group needs node:crypto, ~10 ms of --version.
     codeSplitting: {
-      groups: [{ name: 'core', test: /[\\/]src[\\/](core|oci)[\\/](?!sqlite\.js$)[^\\/]+\.js$/, includeDependenciesRecursively: false }],
+      groups: [{ name: 'core', test: /[\\/]src[\\/](core|oci)[\\/](?!(sqlite|errors|version)\.js$)[^\\/]+\.js$/, includeDependenciesRecursively: false }],
     },
   },
   logLevel: 'warn',

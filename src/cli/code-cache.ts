@@ -18,7 +18,9 @@ import { Script } from 'node:vm';
 
 type Load = (module: Module, filename: string) => void;
 type Wrapped = (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => unknown;
-const internals = Module as unknown as { _extensions: Record<string, Load>; wrapper: [string, string] };
+const internals = Module as unknown as {
+  _extensions: Record<string, Load>; wrapper: [string, string]; _cache: Record<string, Module | undefined>; _nodeModulePaths(dir: string): string[];
+};
 
 /** What the chunks loaded so far did: compiled from their cache, or compiled anew (no cache, or V8 refused it). */
 const use = { fromCache: 0, compiled: 0 };
@@ -76,32 +78,65 @@ function readWrapped(filename: string): { source: string; mtimeMs: number } {
   }
 }
 
-/**
- * The `require` node gives a CommonJS file: `module.require`, and the rest of a require function
- * (resolve, cache, main), which the bundle does not use, from createRequire when first asked for.
- * (createRequire for each chunk resolved its node_modules paths again: ~50 path calls more at start,
- * enough to have V8 optimize path.normalizeString, whose compiler's pages are then resident.)
- */
-function requireOf(module: Module, filename: string): NodeJS.Require {
-  const require = ((id: string) => module.require(id)) as NodeJS.Require;
-  let full: NodeJS.Require | undefined;
-  for (const key of ['resolve', 'cache', 'main', 'extensions'] as const) {
-    Object.defineProperty(require, key, { get: () => (full ??= createRequire(filename))[key], enumerable: true });
-  }
-  return require;
+/** A relative `require` of the bundle's own (`./x.cjs`, `./chunks/x.cjs`, `../x.cjs`), as a path; else undefined. */
+function chunkPath(dir: string, id: string): string | undefined {
+  const m = /^(\.\.?)\/((?:chunks\/)?[\w.-]+\.cjs)$/.exec(id);
+  if (!m) return undefined;
+  return m[1] === '.' ? `${dir}${sep}${m[2]}` : `${dir.slice(0, dir.lastIndexOf(sep))}${sep}${m[2]}`;
 }
 
 /**
- * Loads the CommonJS files below `dir` (the bundle's) from their caches. With
+ * Loads CommonJS files below `dir` (the bundle's) as node would, from their code cache. With
  * HARBORCTL_CODE_CACHE=write it also writes each one's cache when the process exits.
+ *
+ * The chunks' requires of each other skip node's resolution: the bundle names them by relative path,
+ * and node's loader spent ~4 path operations and 2 stats on each (with createRequire for each, ~50
+ * more). At start those were enough calls for V8 to optimize path.normalizeString, whose compiler's
+ * pages of node's binary then stay resident: ~3.6 MB of an idle server's RSS (docs/benchmarks.md,
+ * sixteenth session), and how many calls tip it depends on the length of the install's path.
  */
 export function useCodeCache(dir: string): void {
-  const prefix = dir.endsWith(sep) ? dir : dir + sep;
+  const root = dir.endsWith(sep) ? dir.slice(0, -1) : dir;
+  const prefix = root + sep;
   const write = process.env.HARBORCTL_CODE_CACHE === 'write';
-  const load = internals._extensions['.js']!;
   const scripts: [Script, string][] = [];
-  internals._extensions['.js'] = (module: Module, filename: string): void => {
-    if (!filename.startsWith(prefix)) return load(module, filename);
+  const cache = internals._cache;
+  const lookupPaths = new Map<string, string[]>();
+
+  /** The `require` node gives a CommonJS file, with the chunks' own requires loaded here. */
+  const requireOf = (module: Module, filename: string, from: string): NodeJS.Require => {
+    const require = ((id: string) => {
+      const file = chunkPath(from, id);
+      if (file === undefined || !file.startsWith(prefix)) return module.require(id);
+      return (cache[file] ?? loadChunk(file, module)).exports;
+    }) as NodeJS.Require;
+    // The rest of a require function, which the bundle does not use, from createRequire when asked for.
+    let full: NodeJS.Require | undefined;
+    for (const key of ['resolve', 'cache', 'main', 'extensions'] as const) {
+      Object.defineProperty(require, key, { get: () => (full ??= createRequire(filename))[key], enumerable: true });
+    }
+    return require;
+  };
+
+  /** Node's Module._load for a file of ours: cached before it runs (cycles), forgotten if it throws. */
+  const loadChunk = (file: string, parent: Module): Module => {
+    const module = new Module(file, parent);
+    const at = dirname(file);
+    let paths = lookupPaths.get(at);
+    if (!paths) lookupPaths.set(at, (paths = internals._nodeModulePaths(at)));
+    Object.assign(module, { filename: file, paths });
+    cache[file] = module;
+    try {
+      compile(module, file);
+    } catch (e) {
+      delete cache[file];
+      throw e;
+    }
+    module.loaded = true;
+    return module;
+  };
+
+  const compile = (module: Module, filename: string): void => {
     const cacheFile = `${filename}.v8c`;
     const { source, mtimeMs } = readWrapped(filename);
     const cachedData = readCache(cacheFile, mtimeMs);
@@ -110,7 +145,15 @@ export function useCodeCache(dir: string): void {
     else use.compiled++;
     if (write) scripts.push([script, cacheFile]);
     const fn = script.runInThisContext() as Wrapped;
-    fn.call(module.exports, module.exports, requireOf(module, filename), module, filename, dirname(filename));
+    const at = dirname(filename);
+    fn.call(module.exports, module.exports, requireOf(module, filename, at), module, filename, at);
+  };
+
+  // What node's own loader loads below the directory (the entry's require of the program's chunk).
+  const load = internals._extensions['.js']!;
+  internals._extensions['.js'] = (module: Module, filename: string): void => {
+    if (filename.startsWith(prefix)) compile(module, filename);
+    else load(module, filename);
   };
   if (write) {
     process.on('exit', () => {
