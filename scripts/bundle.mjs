@@ -7,8 +7,8 @@
 // The bundle is CommonJS: Node 20's ES module loader (its resolution, URL handling, and the lexer it
 // runs over every CommonJS package an ES module imports) cost `serve` ~20 ms of a 270-290 ms restart
 // and ~10 ms of `--version` (docs/benchmarks.md, fourteenth session). Packages that ship only ES
-// modules (chalk, ora, openid-client...) are loaded with require(), which Node does from 20.19 on
-// (package.json's engines); rolldown turns import.meta.url into the file's own URL.
+// modules (ora, openid-client, @inquirer/prompts...) are loaded with require(), which Node does from
+// 20.19 on (package.json's engines); rolldown turns import.meta.url into the file's own URL.
 //
 // Then `serve` runs twice from the bundle to write V8's code cache for the chunks it loads
 // (src/cli/code-cache.ts): a restart spent ~50 ms compiling them.
@@ -23,8 +23,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
-/** The packages whose JavaScript goes into the bundle (above). */
-const BUNDLED_PACKAGES = new Set(['commander', 'better-sqlite3', 'croner']);
+/** The packages whose JavaScript goes into the bundle (below). */
+const BUNDLED_PACKAGES = new Set([
+  'commander', 'better-sqlite3', 'croner',
+  // What every CLI command's output loads: chalk and cli-table3 with the packages it requires.
+  'chalk', 'cli-table3', 'string-width', 'strip-ansi', 'ansi-regex', 'is-fullwidth-code-point', 'emoji-regex',
+]);
 const dist = resolve(process.argv[2] ?? fileURLToPath(new URL('../dist', import.meta.url)));
 const out = join(dist, 'bundle');
 await rm(out, { recursive: true, force: true });
@@ -39,8 +43,10 @@ await build({
   // files apart (commander 7, better-sqlite3 14 with `bindings` and `file-uri-to-path`, which find
   // its addon, croner 1). In the bundle `serve` loads 24 modules instead of 45 (docs/benchmarks.md,
   // fifteenth session). better-sqlite3's addon stays in its package, opened by path
-  // (src/core/sqlite.ts).
-  external: (id) => !id.startsWith('.') && !id.startsWith('/') && !BUNDLED_PACKAGES.has(id),
+  // (src/core/sqlite.ts). And the packages of a CLI command's output: node require()d chalk, an ES
+  // module package, through its ES module loader, ~40 ms of every command that prints (sixteenth
+  // session). `#name` is a package's own import map (chalk's vendored modules).
+  external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('#') && !BUNDLED_PACKAGES.has(id),
   // No comments, and non-ASCII characters escaped: V8 keeps each module's source for as long as the
   // process runs, and one character above U+00FF (a → in a comment) makes it keep the whole source
   // as two bytes a character.
