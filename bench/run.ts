@@ -23,7 +23,7 @@ import { concurrentPushPull, dirBytes, fillScale, hugeLayer, pageCosts, scaleLis
 import { observePhase, observeRows, type ObserveResult } from './observe.js';
 import { replicasMissing, replicasPhase, replicasRows, type ReplicasResult } from './replicas.js';
 import { consoleTable, median, REGISTRIES, writeReport, type Row } from './report.js';
-import { Cleanup, pullAuth, startDockerRegistry, startHarborctl, withoutCredentials, type RegistryName, type RegistryProcess } from './servers.js';
+import { Cleanup, pullAuth, registryEnv, startDockerRegistry, startHarborctl, withoutCredentials, type RegistryName, type RegistryProcess } from './servers.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,6 +38,8 @@ const GIB = 1 << 30;
 const WATCHDOG_MS = 20 * 60_000;
 /** How long a freshly restarted server is left alone before its idle RSS is read. */
 const IDLE_SETTLE_MS = 2000;
+/** Runs of each CLI command timed after the start-up (the median is reported). */
+const CLI_RUNS = 10;
 
 const HELP = `usage: npm run bench [-- options]
 
@@ -175,6 +177,8 @@ interface Measured {
   restartFirstAnswerMs?: number;
   /** VmRSS of the restarted process (the one every phase measures) after IDLE_SETTLE_MS with nothing to do. */
   idleRssKiB: number;
+  /** harborctl's CLI against it, ms from spawn to exit of each run. */
+  cliMs?: { version: number[]; projectList: number[] };
   mono: Transfer[]; monoCpu: number[];
   chunked: Transfer[]; chunkedCpu: number[];
   pull: Transfer[]; pullCpu: number[];
@@ -272,6 +276,30 @@ class Bench {
     // Idle: after its start-up's garbage is collected, not in the middle of it.
     await sleep(IDLE_SETTLE_MS);
     for (const name of REGISTRIES) this.meas(name).idleRssKiB = readMem(this.reg(name).pid)?.rssKiB ?? NaN;
+    this.cli();
+  }
+
+  /**
+   * harborctl's CLI as a user runs it at a terminal, timed from spawn to exit: `--version`, and
+   * `project list` against the restarted server, found as the local server (its data dir), with no
+   * saved context.
+   */
+  cli(): void {
+    const h = this.reg('harborctl');
+    const env = registryEnv({ HARBORCTL_DATA_DIR: h.dataDir, HARBORCTL_CONFIG_DIR: join(this.workDir, 'cli-config'), NO_COLOR: '1' });
+    const time = (args: string[]): number[] => Array.from({ length: CLI_RUNS }, () => {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(join(PROJECT_ROOT, 'bin', 'harborctl'), args, { env, encoding: 'utf8', timeout: 30_000 });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r.status !== 0) throw new Error(`harborctl ${args.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr || r.error?.message}`);
+      return ms;
+    });
+    const cliMs = { version: time(['--version']), projectList: time(['project', 'list']) };
+    this.meas('harborctl').cliMs = cliMs;
+    for (const [what, ms] of [['--version', cliMs.version], ['project list', cliMs.projectList]] as const) {
+      this.raw.push(`harborctl ${what}: ${ms.map((x) => x.toFixed(0)).join(', ')} ms`);
+      say(this.raw[this.raw.length - 1]);
+    }
   }
 
   /** Flushes dirty pages (untimed) so one run never pays for the previous run's writeback. */
@@ -552,12 +580,20 @@ class Bench {
     // Issue 20's targets, as ratios to docker-registry in the same run.
     const ratioAtLeast = (x: number): Row['target'] => ({ text: `≥ ${x.toFixed(2)}×`, met: (h, d) => h / d >= x });
     const ratioAtMost = (x: number): Row['target'] => ({ text: `≤ ${x.toFixed(2)}×`, met: (h, d) => h / d <= x });
+    const cliRow = (figure: string, pick: (c: NonNullable<Measured['cliMs']>) => number[]): Row => ({
+      figure: `${figure} (ms, median of ${CLI_RUNS})`, better: 'lower', digits: 0,
+      values: get((m) => (m.cliMs ? median(pick(m.cliMs)) : undefined)),
+      notes: get((m) => (m.cliMs ? `(${Math.min(...pick(m.cliMs)).toFixed(0)}–${Math.max(...pick(m.cliMs)).toFixed(0)})` : undefined)),
+      target: { text: 'harborctl ≤ 150 ms', met: (h) => h <= 150, harborctlOnly: true },
+    });
     const rows: Row[] = [
       { figure: 'start-up to the first answer on /v2/ (ms)', better: 'lower', digits: 0, values: get((m) => m.firstAnswerMs), target: { text: 'harborctl ≤ 300 ms (fresh data dir)', met: (h) => h <= 300 } },
       { figure: 'restart with the existing data dir, to the first answer on /v2/ (ms)', better: 'lower', digits: 0, values: get((m) => m.restartFirstAnswerMs), target: { text: 'harborctl ≤ 200 ms', met: (h) => h <= 200 } },
       { figure: 'start-up to the first 200 on /v2/ with credentials (ms)', better: 'lower', digits: 0, values: get((m) => m.startupMs) },
       { figure: 'restart, to the first 200 on /v2/ with credentials (ms)', better: 'lower', digits: 0, values: get((m) => m.restartMs) },
       { figure: `RSS idle, ${IDLE_SETTLE_MS / 1000} s after the restart (MB)`, better: 'lower', digits: 1, values: get((m) => mb(m.idleRssKiB)), target: { text: 'harborctl ≤ 60 MB', met: (h) => h <= 60 } },
+      cliRow('CLI: `harborctl --version`, spawn to exit', (c) => c.version),
+      cliRow('CLI: `harborctl project list` against the local server, spawn to exit', (c) => c.projectList),
     ];
     if (o.only.has('push')) {
       rows.push(
