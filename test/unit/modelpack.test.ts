@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -54,10 +54,15 @@ describe('the model push state file', () => {
     const fresh = await loadPushState(join(tmpdir(), 'harborctl-no-such-state.json'));
     expect(fresh.files.constructor).toBeUndefined();
     fresh.files.__proto__ = { size: 1, mtimeMs: 2, digest: 'sha256:x' };
-    const path = join(await mkdtemp(join(tmpdir(), 'harborctl-state-')), 'state.json');
-    await writeFile(path, JSON.stringify(fresh));
-    const back = await loadPushState(path);
-    expect(Object.keys(back.files)).toEqual(['__proto__']);
-    expect(back.files.__proto__).toEqual({ size: 1, mtimeMs: 2, digest: 'sha256:x' });
+    const dir = await mkdtemp(join(tmpdir(), 'harborctl-state-'));
+    try {
+      const path = join(dir, 'state.json');
+      await writeFile(path, JSON.stringify(fresh));
+      const back = await loadPushState(path);
+      expect(Object.keys(back.files)).toEqual(['__proto__']);
+      expect(back.files.__proto__).toEqual({ size: 1, mtimeMs: 2, digest: 'sha256:x' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
