@@ -11,7 +11,7 @@
 // 20.19 on (package.json's engines); rolldown turns import.meta.url into the file's own URL.
 //
 // Then `serve` runs twice from the bundle to write V8's code cache for the chunks it loads
-// (src/cli/code-cache.ts): a restart spent ~50 ms compiling them.
+// (src/cli/code-cache.ts): a restart spent ~40 ms compiling them.
 //
 // node scripts/bundle.mjs [DIST]: DIST is tsc's output directory (default: this package's dist/), with
 // bin/harborctl in DIST/../bin.
@@ -60,7 +60,7 @@ await build({
     // own when two chunks shared it, and a first start loaded nine of them (each read, stat'ed and
     // resolved; src/cli/code-cache.ts says what that cost). They import nothing outside the two but
     // better-sqlite3, whose opener (core/sqlite.js) stays with it. core/errors.js and core/version.js,
-    // which every CLI command loads, stay out: the group needs node:crypto, ~10 ms of --version.
+    // which every CLI command loads, stay out: the group needs node:crypto, ~17 ms of --version.
     codeSplitting: {
       groups: [{ name: 'core', test: /[\\/]src[\\/](core|oci)[\\/](?!(sqlite|errors|version)\.js$)[^\\/]+\.js$/, includeDependenciesRecursively: false }],
     },
@@ -115,7 +115,7 @@ try {
   for (let i = 0; i < 2; i++) await serveOnce(bin, join(scratch, 'data'));
 } catch (e) {
   // A build without the cache runs the same, only starts slower: not a reason to fail `npm install`.
-  console.warn(`harborctl: no code cache written (start-up ~50 ms slower): ${e.message}`);
+  console.warn(`harborctl: no code cache written (start-up ~40 ms slower): ${e.message}`);
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }

@@ -96,8 +96,7 @@ function chunkPath(dir: string, id: string): string | undefined {
  * sixteenth session), and how many calls tip it depends on the length of the install's path.
  */
 export function useCodeCache(dir: string): void {
-  const root = dir.endsWith(sep) ? dir.slice(0, -1) : dir;
-  const prefix = root + sep;
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
   const write = process.env.HARBORCTL_CODE_CACHE === 'write';
   const scripts: [Script, string][] = [];
   const cache = internals._cache;
