@@ -402,7 +402,7 @@ async function openMetaStores(db: DbConfig, clock: (() => number) | undefined, l
   for (const f of [db.path, `${db.path}-wal`, `${db.path}-shm`]) await fsp.chmod(f, 0o600).catch(() => undefined);
   return openSqliteStores(db.path, {
     ...opts,
-    checkpoints: { onError: (e) => log.warn('WAL checkpoints are made by the serving connection again: the checkpoint worker failed', { error: e.message }) },
+    worker: { onError: (e) => log.warn('WAL checkpoints and the audit log are written by the serving connection again: the SQLite worker failed', { error: e.message }) },
   });
 }
 

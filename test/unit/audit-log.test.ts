@@ -41,7 +41,7 @@ describe('AuditLogService', () => {
     svc.record('create', 'robot$p+ci', 'p/a', project, 'sha256:' + 'a'.repeat(64));
     expect((await store.listExt(all)).total).toBe(0); // the request path never writes
     await new Promise((r) => setImmediate(r)); // the batch is taken
-    await new Promise((r) => setImmediate(r)); // its one chunk is written
+    await new Promise((r) => setImmediate(r)); // its one chunk is written (by the serving connection: the WAL has not started the SQLite worker)
     expect((await store.listExt(all)).total).toBe(3);
     svc.record('delete', 'u', 'p/a', project, 'v2');
     await svc.close();

@@ -70,6 +70,25 @@ export function auditLogStoreContract(name: string, factory: StoresFactory, lega
       expect((await st.artifacts.getRepository(st.project.id, 'proj/app'))?.pullCount).toBe(4);
     });
 
+    test('insertArtifacts sets pull times: the artifact\'s, the tag\'s when pulled by tag, the indexes\' that hold it; never back in time', async () => {
+      const child = await st.push('proj/app', { seed: 'child' }, 'c');
+      const other = await st.push('proj/app', { seed: 'other' }, 'o');
+      const index = await st.push('proj/app', { seed: 'index', mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [child.digest] }, 'i');
+      const t1 = '2026-04-01T00:00:00.000Z';
+      const t2 = '2026-04-02T00:00:00.000Z';
+      await st.audit.insertArtifacts([], [{ repository: 'proj/app', reference: 'c', count: 1, last: t2 }]);
+      await st.audit.insertArtifacts([], [{ repository: 'proj/app', reference: other.digest, count: 1, last: t1 }]);
+      await st.audit.insertArtifacts([], [{ repository: 'proj/app', reference: 'c', count: 1, last: t1 }]); // an earlier time comes late
+      const got = async (digest: string) => {
+        const a = (await st.artifacts.getArtifact('proj/app', digest))!;
+        return [a.pulledAt, a.tags.map((t) => t.pulledAt)];
+      };
+      expect(await got(child.digest)).toEqual([t2, [t2]]);
+      expect(await got(other.digest)).toEqual([t1, [null]]); // by digest: its tag was not pulled
+      expect(await got(index.digest)).toEqual([t2, [null]]);
+      expect((await st.artifacts.getRepository(st.project.id, 'proj/app'))?.pullCount).toBe(3);
+    });
+
     describe('the extended log (auditlog-exts)', () => {
       test('rows keep their description and result, apart from the artifact log; a batch across INSERT chunks stays in order', async () => {
         const rows = Array.from({ length: 123 }, (_, i) => ({

@@ -1,16 +1,44 @@
 // The audit logs (audit_log_exts, and the legacy audit_logs, read and purged only): many rows
 // written in one transaction, and a list query built from Harbor's q= filters. Beyond its own
 // tables: insertArtifacts writes the batch's pull counts and times (repositories.pull_count,
-// manifests.pull_time, repository_tags.pull_time) in the same transaction.
+// manifests.pull_time, repository_tags.pull_time) in the same transaction. The writes run in the
+// SQLite worker (worker.ts), the reads and purges on the serving connection.
 import type Database from 'better-sqlite3';
 import { auditFilter, EXT_DESCRIPTION_SQL, PURGE_KIND_SQL } from '../audit.js';
 import { SQLITE_DIALECT } from '../query.js';
+import type { Step, SqliteWorker } from './worker.js';
 import type { AuditLogExtRecord, AuditLogRecord, AuditLogStore, AuditLogTable, AuditQuery, NewAuditLog, NewAuditLogExt, PullBatch } from '../index.js';
 
 /** Rows per INSERT statement: one statement of 50 rows costs about half of 50 single-row ones. */
 const ROWS_PER_INSERT = 50;
 const INSERT_EXT = `INSERT INTO audit_log_exts (project_id, username, resource, resource_type, operation, operation_description,
   operation_result, op_time) VALUES `;
+const INSERT_EXT_ONE = `${INSERT_EXT}(?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_EXT_CHUNK = INSERT_EXT + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+
+// Pull counts and times (migration 9), as Harbor's artifact event handler keeps them: the
+// repository's count, the pulled artifact's time, the tag's when pulled by tag, and the time of the
+// indexes in the repository that reference the artifact. Each statement finds what it changes by the
+// repository's name and the reference (they run in the SQLite worker, which has nothing but SQL); a
+// pull of something deleted since changes nothing. Parameters, in their order in the text: the
+// pulled artifact's (repository, reference), then the pull time twice.
+const LATER = 'CASE WHEN pull_time IS NULL OR pull_time < ? THEN ? ELSE pull_time END';
+const pullSql = (pulled: string): { artifact: string; parents: string } => ({
+  artifact: `WITH pulled AS (${pulled}) UPDATE manifests SET pull_time = ${LATER} WHERE id = (SELECT id FROM pulled)`,
+  parents: `WITH pulled AS (${pulled}) UPDATE manifests SET pull_time = ${LATER} WHERE id IN (SELECT x.manifest_id FROM manifest_refs x
+    JOIN manifests p ON p.id = x.manifest_id WHERE x.kind = 'manifest' AND x.digest = (SELECT digest FROM pulled)
+    AND p.repository_id = (SELECT repository_id FROM pulled))`,
+});
+const PULL_SQL = {
+  /** (count, repository) */
+  count: 'UPDATE repositories SET pull_count = pull_count + ? WHERE name = ?',
+  /** (repository, tag, time, time) */
+  tag: `WITH pulled AS (SELECT t.id FROM repository_tags t JOIN repositories r ON r.id = t.repository_id WHERE r.name = ? AND t.name = ?)
+    UPDATE repository_tags SET pull_time = ${LATER} WHERE id = (SELECT id FROM pulled)`,
+  digest: pullSql('SELECT m.id, m.digest, m.repository_id FROM manifests m JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?'),
+  byTag: pullSql(`SELECT m.id, m.digest, m.repository_id FROM repository_tags t JOIN repositories r ON r.id = t.repository_id
+    JOIN manifests m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ?`),
+};
 
 interface Row {
   id: number; project_id: number; username: string; resource: string; resource_type: string; operation: string; op_time: string;
@@ -22,45 +50,24 @@ const record = (r: Row): AuditLogRecord => ({
 });
 
 export class SqliteAuditLogStore implements AuditLogStore {
-  private readonly insertExtOne;
-  private readonly insertExtChunk;
-  private readonly p;
+  constructor(private readonly db: Database.Database, private readonly worker: SqliteWorker) {}
 
-  constructor(private readonly db: Database.Database) {
-    this.insertExtOne = db.prepare(`${INSERT_EXT}(?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.insertExtChunk = db.prepare(INSERT_EXT + new Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
-    // Pull counts and times (migration 9), as Harbor's artifact event handler keeps them: the
-    // repository's count, the pulled artifact's time, the tag's when pulled by tag, and the time of
-    // the indexes in the repository that reference the artifact.
-    const later = 'CASE WHEN pull_time IS NULL OR pull_time < ? THEN ? ELSE pull_time END';
-    this.p = {
-      count: db.prepare('UPDATE repositories SET pull_count = pull_count + ? WHERE name = ? RETURNING id').pluck(),
-      byDigest: db.prepare('SELECT id, digest FROM manifests WHERE repository_id = ? AND digest = ?'),
-      byTag: db.prepare(`SELECT m.id, m.digest FROM repository_tags t JOIN manifests m ON m.id = t.manifest_id
-        WHERE t.repository_id = ? AND t.name = ?`),
-      artifact: db.prepare(`UPDATE manifests SET pull_time = ${later} WHERE id = ?`),
-      tag: db.prepare(`UPDATE repository_tags SET pull_time = ${later} WHERE repository_id = ? AND name = ?`),
-      parents: db.prepare(`UPDATE manifests SET pull_time = ${later} WHERE id IN (SELECT x.manifest_id FROM manifest_refs x
-        JOIN manifests p ON p.id = x.manifest_id WHERE x.kind = 'manifest' AND x.digest = ? AND p.repository_id = ?)`),
-    };
-  }
-
-  /** The rows (to the extended log, their description made when read) and the pulls in one transaction: one WAL commit for a whole batch. A pull of something deleted since is skipped. */
+  /**
+   * The rows (to the extended log, their description made when read) and the pulls in one
+   * transaction, in the SQLite worker: one WAL commit for a whole batch, none of it on the serving
+   * thread. A pull of something deleted since is skipped.
+   */
   async insertArtifacts(rows: NewAuditLog[], pulls: PullBatch[] = []): Promise<void> {
-    if (rows.length === 0 && pulls.length === 0) return;
-    this.db.transaction(() => {
-      this.writeExt(rows, (r) => [r.projectId, r.username, r.resource, r.resourceType, r.operation, '', 1, r.opTime]);
-      for (const x of pulls) {
-        const repoId = this.p.count.get(x.count, x.repository) as number | undefined;
-        if (repoId === undefined) continue;
-        const byDigest = x.reference.includes(':');
-        const m = (byDigest ? this.p.byDigest : this.p.byTag).get(repoId, x.reference) as { id: number; digest: string } | undefined;
-        if (!m) continue;
-        this.p.artifact.run(x.last, x.last, m.id);
-        if (!byDigest) this.p.tag.run(x.last, x.last, repoId, x.reference);
-        this.p.parents.run(x.last, x.last, m.digest, repoId);
-      }
-    })();
+    const steps = extSteps(rows, (r) => [r.projectId, r.username, r.resource, r.resourceType, r.operation, '', 1, r.opTime]);
+    for (const x of pulls) {
+      const byDigest = x.reference.includes(':');
+      const sql = byDigest ? PULL_SQL.digest : PULL_SQL.byTag;
+      const params = [x.repository, x.reference, x.last, x.last];
+      steps.push([PULL_SQL.count, [x.count, x.repository]], [sql.artifact, params]);
+      if (!byDigest) steps.push([PULL_SQL.tag, params]);
+      steps.push([sql.parents, params]);
+    }
+    await this.worker.transact(steps);
   }
 
   async list(q: AuditQuery): Promise<{ items: AuditLogRecord[]; total: number }> {
@@ -68,18 +75,10 @@ export class SqliteAuditLogStore implements AuditLogStore {
     return { total: rows.total, items: rows.rows.map(record) };
   }
 
-  /** One transaction (the artifact operations come in the pull log's batches, insertArtifacts). */
+  /** One transaction, in the SQLite worker as insertArtifacts (the artifact operations come in the pull log's batches there). */
   async insertExt(rows: NewAuditLogExt[]): Promise<void> {
-    if (rows.length === 0) return;
-    this.db.transaction(() => this.writeExt(rows, (r) => [r.projectId, r.username, r.resource, r.resourceType, r.operation,
-      r.operationDescription, r.operationResult ? 1 : 0, r.opTime]))();
-  }
-
-  /** Rows in chunks of ROWS_PER_INSERT, within the caller's transaction; `values` gives a row's columns in INSERT_EXT's order. */
-  private writeExt<T>(rows: T[], values: (r: T) => (string | number)[]): void {
-    let i = 0;
-    for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) this.insertExtChunk.run(rows.slice(i, i + ROWS_PER_INSERT).flatMap(values));
-    for (; i < rows.length; i++) this.insertExtOne.run(values(rows[i]));
+    await this.worker.transact(extSteps(rows, (r) => [r.projectId, r.username, r.resource, r.resourceType, r.operation,
+      r.operationDescription, r.operationResult ? 1 : 0, r.opTime]));
   }
 
   async listExt(q: AuditQuery): Promise<{ items: AuditLogExtRecord[]; total: number }> {
@@ -113,4 +112,16 @@ export class SqliteAuditLogStore implements AuditLogStore {
     const t = PURGE_KIND_SQL[table];
     return this.db.prepare(`SELECT count(*) FROM ${t.table} WHERE op_time < ? AND ${t.kind} IN (${kinds.map(() => '?').join(', ')})`).pluck().get(before, ...kinds) as number;
   }
+}
+
+/** The INSERTs of rows to the extended log, ROWS_PER_INSERT a statement; `values` gives a row's columns in INSERT_EXT's order. */
+function extSteps<T>(rows: T[], values: (r: T) => (string | number)[]): Step[] {
+  const steps: Step[] = [];
+  for (let i = 0; i < rows.length;) {
+    const n = rows.length - i >= ROWS_PER_INSERT ? ROWS_PER_INSERT : 1;
+    const params: (string | number)[] = [];
+    for (const end = i + n; i < end; i++) params.push(...values(rows[i]));
+    steps.push([n === 1 ? INSERT_EXT_ONE : INSERT_EXT_CHUNK, params]);
+  }
+  return steps;
 }

@@ -7,7 +7,7 @@ import { openSqlite } from '../../../core/sqlite.js';
 import type { MetaStores } from '../index.js';
 import { SqliteArtifactStore } from './artifacts.js';
 import { SqliteAuditLogStore } from './audit.js';
-import { WalCheckpointer, type CheckpointOptions } from './checkpoint.js';
+import { SqliteWorker, type WorkerOptions } from './worker.js';
 import type { Clock } from './common.js';
 import { SqliteConfigStore } from './config.js';
 import { SqliteContentStore } from './content.js';
@@ -65,11 +65,11 @@ export function immediateTransactions(db: Database.Database): void {
 /** The stores with the database they share (tests look at its pragmas). */
 export interface SqliteStores extends MetaStores {
   readonly db: Database.Database;
-  readonly checkpoints: WalCheckpointer;
+  readonly worker: SqliteWorker;
 }
 
 /** Opens (creating and migrating) the database at `path` and builds every store on it. */
-export function openSqliteStores(path: string, opts: { clock?: Clock; checkpoints?: CheckpointOptions } = {}): SqliteStores {
+export function openSqliteStores(path: string, opts: { clock?: Clock; worker?: WorkerOptions } = {}): SqliteStores {
   const now = opts.clock ?? (() => new Date());
   const db = openSqlite(path);
   try {
@@ -84,12 +84,12 @@ export function openSqliteStores(path: string, opts: { clock?: Clock; checkpoint
     db.close();
     throw e;
   }
-  const checkpoints = new WalCheckpointer(db, path, opts.checkpoints);
+  const worker = new SqliteWorker(db, path, opts.worker);
   const content = new SqliteContentStore(db, now);
   const identity = new SqliteIdentityStore(db, now);
   return {
     db,
-    checkpoints,
+    worker,
     identity,
     projects: new SqliteProjectStore(db, now),
     content,
@@ -97,7 +97,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock; checkpoint
     uploads: new SqliteUploadStore(db, now),
     registries: new SqliteRegistryStore(db, now),
     jobs: new SqliteJobStore(db, now),
-    audit: new SqliteAuditLogStore(db),
+    audit: new SqliteAuditLogStore(db, worker),
     labels: new SqliteLabelStore(db, now),
     immutable: new SqliteImmutableRuleStore(db, now),
     retention: new SqliteRetentionStore(db, now),
@@ -113,7 +113,7 @@ export function openSqliteStores(path: string, opts: { clock?: Clock; checkpoint
     secrets: new SqliteSecretStore(db, now),
     replication: new SqliteReplicationStore(db, now),
     async close() {
-      await checkpoints.close();
+      await worker.close();
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
