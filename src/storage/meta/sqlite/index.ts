@@ -7,7 +7,7 @@ import { openSqlite } from '../../../core/sqlite.js';
 import type { MetaStores } from '../index.js';
 import { SqliteArtifactStore } from './artifacts.js';
 import { SqliteAuditLogStore } from './audit.js';
-import { SqliteWorker, type WorkerOptions } from './worker.js';
+import { CONNECTION_PRAGMAS, SqliteWorker, type WorkerOptions } from './worker.js';
 import type { Clock } from './common.js';
 import { SqliteConfigStore } from './config.js';
 import { SqliteContentStore } from './content.js';
@@ -74,12 +74,10 @@ export function openSqliteStores(path: string, opts: { clock?: Clock; worker?: W
   const db = openSqlite(path);
   try {
     // The version check comes first: a database from a newer harborctl is left exactly as it is.
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = ON');
+    for (const p of CONNECTION_PRAGMAS) db.pragma(p);
     immediateTransactions(db);
     migrate(db);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
   } catch (e) {
     db.close();
     throw e;

@@ -39,7 +39,14 @@ const CHECKPOINT_PAGES = 1000;
 const MAX_PAGES = 8192;
 const CHECK_MS = 250;
 
-/** One statement of a background transaction: its SQL and its parameters. */
+/**
+ * Every connection's settings (index.ts, and the worker's own connection): lock waits up to 5 s,
+ * foreign keys enforced, and in WAL mode a commit that does not wait for the disk (a checkpoint does).
+ * better-sqlite3's build has the same defaults; said here, they do not depend on its build.
+ */
+export const CONNECTION_PRAGMAS = ['busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL'] as const;
+
+/** One statement of a background transaction: its SQL and its parameters; the SQL texts are a fixed set (each is prepared once per connection and kept). */
 export type Step = readonly [sql: string, params: readonly (string | number | null)[]];
 
 /**
@@ -61,8 +68,8 @@ export function runSteps(db: Database.Database, steps: readonly Step[], prepared
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const db = new Database(workerData.path, { fileMustExist: true, timeout: 5000 });
-db.pragma('foreign_keys = ON');
+const db = new Database(workerData.path, { fileMustExist: true });
+for (const p of workerData.pragmas) db.pragma(p);
 const runSteps = ${runSteps.toString()};
 const prepared = new Map();
 parentPort.on('message', (m) => {
@@ -163,7 +170,7 @@ export class SqliteWorker {
     // node:worker_threads loaded here, once the worker is first needed (issue 20: start-up and idle RSS).
     const w = new (process.getBuiltinModule('node:worker_threads').Worker)(WORKER_SOURCE, {
       eval: true,
-      workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path: this.path },
+      workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path: this.path, pragmas: CONNECTION_PRAGMAS },
       resourceLimits: { maxOldGenerationSizeMb: 16 },
     });
     w.unref();
