@@ -16,8 +16,8 @@
 // Background transactions (transact()): the audit log's batches, the pulls' rows with their pull
 // counts (services/audit.ts). better-sqlite3 blocks the thread that writes: a 100-row batch held the
 // serving thread ~0.29 ms (median), where handing it to the worker takes ~0.04 ms; in a profile of
-// the bench's manifest phase the pull log's writes were ~1.0 s of the serving thread's 9.2 s busy
-// (docs/benchmarks.md, issue 20). A transaction is a list of steps, SQL text and its parameters,
+// the bench's manifest phase the pull log's writes took 1.2 s of the serving thread's 9.2 s busy,
+// 0.34 s of 8.8 s since (docs/benchmarks.md, issue 20). A transaction is a list of steps, SQL text and its parameters,
 // that runSteps() runs in the worker, or in this thread where there is no worker: one function for
 // both (the worker's source carries its text). Every transaction is IMMEDIATE, on both connections
 // (index.ts), so neither writes on a snapshot the other's commit made stale.
