@@ -108,6 +108,8 @@ test('close ends the worker and SQLite removes the WAL with the last connection;
 
 const insert = (v: string): Step => ['INSERT INTO scratch (v) VALUES (?)', [v]];
 const rows = (s: SqliteStores): unknown[] => s.db.prepare('SELECT v FROM scratch ORDER BY rowid').pluck().all();
+/** Rows changed by the serving connection since it opened (SQLite counts each connection's own). */
+const ownChanges = (s: SqliteStores): number => s.db.prepare('SELECT total_changes()').pluck().get() as number;
 
 /** Grows the WAL past the start size and lets the worker checkpoint it: the worker is running. */
 async function startWorker(s: SqliteStores): Promise<void> {
@@ -119,19 +121,22 @@ async function startWorker(s: SqliteStores): Promise<void> {
 
 test('before the WAL has started the worker, transactions are written by the serving connection', async () => {
   const s = open();
+  const before = ownChanges(s);
   const sent = s.worker.transact([insert('a'), insert('b')]);
   expect(rows(s)).toEqual(['a', 'b']); // written before it resolves
   await sent;
+  expect(ownChanges(s) - before).toBe(2);
   expect(s.worker.started).toBe(false);
 });
 
 test('transactions are written by the worker, in the order sent, and the serving connection reads them once they resolve', async () => {
   const s = open();
   await startWorker(s);
+  const before = ownChanges(s);
   const sent = [s.worker.transact([insert('a'), insert('b')]), s.worker.transact([insert('c')])];
-  expect(rows(s)).toEqual([]); // nothing written on this thread
   await Promise.all(sent);
   expect(rows(s)).toEqual(['a', 'b', 'c']);
+  expect(ownChanges(s)).toBe(before); // written by the worker's connection, not this one
   // The serving connection's own transactions wait for the worker's lock and see its commits.
   const late = s.worker.transact([insert('d')]);
   s.db.transaction(() => { s.db.prepare('INSERT INTO scratch (v) VALUES (?)').run(`after ${rows(s).length}`); })();
