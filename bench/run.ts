@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { makeBigBlob, pullBlob, pushChunked, pushMonolithic, verifyBlob, type BigBlob, type Transfer } from './blob.js';
 import { checkManifest, HttpClient, MANIFEST_ACCEPT, pageCatalog, pushImage, pushTinyImages } from './images.js';
 import { cpuSeconds, loadAverage, machineInfo, readMem, resetPeak, RssSampler, tryExec } from './procfs.js';
-import { startFloor } from './floor.js';
+import { startBlobFloor, startFloor, startSendfileFloor, type FloorServer } from './floor.js';
 import { formatProfile, summarizeProfile } from './profile.js';
 import { concurrentPushPull, dirBytes, fillScale, hugeLayer, pageCosts, scaleListings, type ConcurrentResult, type HugeResult, type PageCost } from './scale.js';
 import { observePhase, observeRows, type ObserveResult } from './observe.js';
@@ -40,6 +40,9 @@ const WATCHDOG_MS = 20 * 60_000;
 const IDLE_SETTLE_MS = 2000;
 /** Runs of each CLI command timed after the start-up (the median is reported). */
 const CLI_RUNS = 10;
+/** How the raw lines name the floors (bench/floor.ts). */
+const BLOB_FLOOR = 'bare node:http floor';
+const SENDFILE_FLOOR = 'C sendfile floor';
 
 const HELP = `usage: npm run bench [-- options]
 
@@ -52,7 +55,9 @@ const HELP = `usage: npm run bench [-- options]
   --images N            tiny images, one repository each (default 1000)
   --image-concurrency N parallel pushes of tiny images (default 4)
   --only LIST           comma list of push,pull,proxy,manifest,images (the default) and the
-                        at-scale phases scale,concurrent,huge and observe,replicas (only when named)
+                        at-scale phases scale,concurrent,huge and observe,replicas (only when named);
+                        push, pull and manifest also load bare servers, the floors (bench/floor.ts),
+                        and put their medians beside harborctl's (the pull's C floor needs cc)
   --scale-repos N       scale: repositories (default 10000), each with --scale-tags tags (default 10);
                         listings are measured at 1% of them and at all of them
   --scale-reps N        scale: at least N GETs of each listing per measurement (default 50), more
@@ -210,6 +215,12 @@ class Bench {
   replicas?: ReplicasResult;
   /** The manifest phase's bare node:http server (bench/floor.ts) under the same loads. */
   floor: { c1?: WrkResult; c16?: WrkResult; c16Cpu?: number } = {};
+  /** The push and pull phases' bare servers (bench/floor.ts), each run after the two registries. */
+  blobFloor?: FloorServer;
+  sendfileFloor?: FloorServer | string;
+  readonly blobFloorRuns: Record<'mono' | 'chunked' | 'pull' | 'sendfile', { t: Transfer[]; cpu: number[] }> = {
+    mono: { t: [], cpu: [] }, chunked: { t: [], cpu: [] }, pull: { t: [], cpu: [] }, sendfile: { t: [], cpu: [] },
+  };
 
   constructor(readonly o: Options, readonly workDir: string) {}
 
@@ -313,6 +324,28 @@ class Bench {
     return { value, cpu: cpuSeconds(r.pid) - c0 };
   }
 
+  /** The blob floor, started by the first phase that needs it; the blob pushed to it once if `withBlob`. */
+  async theBlobFloor(withBlob: boolean): Promise<FloorServer> {
+    if (!this.blobFloor) {
+      const dir = join(this.workDir, 'blob-floor');
+      mkdirSync(dir);
+      const f = await startBlobFloor(PROJECT_ROOT, dir);
+      this.cleanup.add(() => f.stop());
+      this.blobFloor = f;
+      if (withBlob) await pushMonolithic(f.url, 'library/bench-mono-0', this.blob);
+    }
+    return this.blobFloor;
+  }
+
+  /** One timed transfer of a floor, kept and said as the registries' are. */
+  async floorRun(server: FloorServer, name: string, what: string, i: number, runs: { t: Transfer[]; cpu: number[] }, fn: (url: string) => Promise<Transfer>): Promise<void> {
+    const { value, cpu } = await this.timedCpu(server, () => fn(server.url));
+    runs.t.push(value);
+    runs.cpu.push(cpu);
+    this.raw.push(`${name} ${what} run ${i + 1}: ${(this.blob.size / MB / value.seconds).toFixed(1)} MB/s in ${value.seconds.toFixed(3)} s (${value.requests} requests), server CPU ${cpu.toFixed(2)} s`);
+    say(this.raw[this.raw.length - 1]);
+  }
+
   async pushPhase(): Promise<void> {
     const samplers = new Map<RegistryName, RssSampler>();
     const reset = new Set<RegistryName>();
@@ -323,6 +356,7 @@ class Bench {
       samplers.set(name, new RssSampler(this.reg(name).pid).start());
     }
     const rate = (t: Transfer): string => `${(this.blob.size / MB / t.seconds).toFixed(1)} MB/s in ${t.seconds.toFixed(3)} s (${t.requests} requests)`;
+    const floor = await this.theBlobFloor(false);
     for (let i = 0; i < this.o.runs; i++) {
       await this.each(i, async (r, m) => {
         this.settle();
@@ -332,6 +366,8 @@ class Bench {
         this.raw.push(`${r.name} monolithic push run ${i + 1}: ${rate(value)}, server CPU ${cpu.toFixed(2)} s`);
         say(this.raw[this.raw.length - 1]);
       });
+      this.settle();
+      await this.floorRun(floor, BLOB_FLOOR, 'monolithic push', i, this.blobFloorRuns.mono, (url) => pushMonolithic(url, `library/bench-mono-${i}`, this.blob));
     }
     for (let i = 0; i < this.o.runs; i++) {
       await this.each(i, async (r, m) => {
@@ -342,6 +378,8 @@ class Bench {
         this.raw.push(`${r.name} chunked push run ${i + 1}: ${rate(value)}, server CPU ${cpu.toFixed(2)} s`);
         say(this.raw[this.raw.length - 1]);
       });
+      this.settle();
+      await this.floorRun(floor, BLOB_FLOOR, 'chunked push', i, this.blobFloorRuns.chunked, (url) => pushChunked(url, `library/bench-chunked-${i}`, this.blob));
     }
     for (const name of REGISTRIES) {
       const m = this.meas(name);
@@ -354,6 +392,7 @@ class Bench {
     say('reading the blob back from both registries (untimed digest check)');
     for (const name of REGISTRIES) await verifyBlob(this.reg(name).url, 'library/bench-chunked-0', this.blob);
     await verifyBlob(this.reg('harborctl').url, 'library/bench-mono-0', this.blob);
+    await verifyBlob(floor.url, 'library/bench-chunked-0', this.blob);
   }
 
   async pullPhase(): Promise<void> {
@@ -361,6 +400,11 @@ class Bench {
       say('pull without push: pushing the blob once (untimed)');
       for (const name of REGISTRIES) await pushMonolithic(this.reg(name).url, 'library/bench-mono-0', this.blob);
     }
+    const floor = await this.theBlobFloor(true);
+    const sendfile = await startSendfileFloor(PROJECT_ROOT, this.workDir, this.blob.file);
+    if (typeof sendfile === 'string') this.warnings.push(sendfile);
+    else this.cleanup.add(() => sendfile.stop());
+    this.sendfileFloor = sendfile;
     for (let i = 0; i < this.o.runs; i++) {
       await this.each(i, async (r, m) => {
         const { value, cpu } = await this.timedCpu(r, () => pullBlob(r.url, 'library/bench-mono-0', this.blob));
@@ -369,6 +413,8 @@ class Bench {
         this.raw.push(`${r.name} pull run ${i + 1}: ${(this.blob.size / MB / value.seconds).toFixed(1)} MB/s in ${value.seconds.toFixed(3)} s, server CPU ${cpu.toFixed(2)} s`);
         say(this.raw[this.raw.length - 1]);
       });
+      await this.floorRun(floor, BLOB_FLOOR, 'pull', i, this.blobFloorRuns.pull, (url) => pullBlob(url, 'library/bench-mono-0', this.blob));
+      if (typeof sendfile !== 'string') await this.floorRun(sendfile, SENDFILE_FLOOR, 'pull', i, this.blobFloorRuns.sendfile, (url) => pullBlob(url, 'library/bench-mono-0', this.blob));
     }
   }
 
@@ -464,7 +510,7 @@ class Bench {
       });
       const { value, cpu } = await this.timedCpu(floor, () => load(floor.url, {}, conc, this.o.duration));
       if (conc === 1) this.floor.c1 = value; else { this.floor.c16 = value; this.floor.c16Cpu = cpu; }
-      record('bare node:http floor', conc, value, cpu);
+      record(BLOB_FLOOR, conc, value, cpu);
     }
     await floor.stop();
   }
@@ -567,13 +613,21 @@ class Bench {
       return out;
     };
     const mbps = (ts: Transfer[]): number[] => ts.map((t) => this.blob.size / MB / t.seconds);
-    const throughput = (figure: string, pick: (m: Measured) => Transfer[], target?: Row['target']): Row => ({
+    // The blob floors' medians (bench/floor.ts), in harborctl's cell beside its own.
+    const floors = (kinds: (keyof Bench['blobFloorRuns'])[], pick: (r: { t: Transfer[]; cpu: number[] }) => number[], digits: number): string[] => kinds
+      .filter((k) => this.blobFloorRuns[k].t.length)
+      .map((k) => `${k === 'sendfile' ? 'sendfile floor' : 'floor'} ${median(pick(this.blobFloorRuns[k])).toFixed(digits)}`);
+    const withFloors = (notes: Row['notes'], extra: string[]): Row['notes'] => (extra.length
+      ? { ...notes, harborctl: notes?.harborctl ? `${notes.harborctl.slice(0, -1)}; ${extra.join('; ')})` : `(${extra.join('; ')})` }
+      : notes);
+    const throughput = (figure: string, pick: (m: Measured) => Transfer[], target?: Row['target'], floorKinds: (keyof Bench['blobFloorRuns'])[] = []): Row => ({
       figure, better: 'higher', digits: 1, target,
       values: get((m) => (pick(m).length ? median(mbps(pick(m))) : undefined)),
-      notes: get((m) => (pick(m).length > 1 ? `(best ${Math.max(...mbps(pick(m))).toFixed(1)})` : undefined)),
+      notes: withFloors(get((m) => (pick(m).length > 1 ? `(best ${Math.max(...mbps(pick(m))).toFixed(1)})` : undefined)), floors(floorKinds, (r) => mbps(r.t), 1)),
     });
-    const cpuPerRun = (figure: string, pick: (m: Measured) => number[]): Row => ({
+    const cpuPerRun = (figure: string, pick: (m: Measured) => number[], floorKinds: (keyof Bench['blobFloorRuns'])[] = []): Row => ({
       figure, better: 'lower', digits: 2, values: get((m) => (pick(m).length ? median(pick(m)) : undefined)),
+      notes: withFloors(undefined, floors(floorKinds, (r) => r.cpu, 2)),
     });
     const mb = (kib: number | undefined): number | undefined => (kib === undefined ? undefined : kib * 1024 / MB);
     const size = `${o.blobMiB} MiB`;
@@ -597,18 +651,18 @@ class Bench {
     ];
     if (o.only.has('push')) {
       rows.push(
-        throughput(`monolithic push ${size}, POST+PUT (MB/s, median)`, (m) => m.mono, ratioAtLeast(1.5)),
-        throughput(`chunked push ${size}, ${o.chunkMiB} MiB PATCHes (MB/s, median)`, (m) => m.chunked, ratioAtLeast(1.8)),
-        { ...cpuPerRun('server CPU per monolithic push (s)', (m) => m.monoCpu), target: ratioAtMost(0.5) },
-        { ...cpuPerRun('server CPU per chunked push (s)', (m) => m.chunkedCpu), target: ratioAtMost(0.5) },
+        throughput(`monolithic push ${size}, POST+PUT (MB/s, median)`, (m) => m.mono, ratioAtLeast(1.5), ['mono']),
+        throughput(`chunked push ${size}, ${o.chunkMiB} MiB PATCHes (MB/s, median)`, (m) => m.chunked, ratioAtLeast(1.8), ['chunked']),
+        { ...cpuPerRun('server CPU per monolithic push (s)', (m) => m.monoCpu, ['mono']), target: ratioAtMost(0.5) },
+        { ...cpuPerRun('server CPU per chunked push (s)', (m) => m.chunkedCpu, ['chunked']), target: ratioAtMost(0.5) },
         { figure: `peak RSS while ${size} is pushed (MB)`, better: 'lower', digits: 1, values: get((m) => mb(m.pushPeakKiB)),
           target: { text: 'harborctl < 128 MB', met: (h) => h < 128 } },
       );
     }
     if (o.only.has('pull')) {
       rows.push(
-        throughput(`pull ${size}, GET blob (MB/s, median)`, (m) => m.pull, ratioAtLeast(1.2)),
-        { ...cpuPerRun('server CPU per pull (s)', (m) => m.pullCpu), target: ratioAtMost(0.6) },
+        throughput(`pull ${size}, GET blob (MB/s, median)`, (m) => m.pull, ratioAtLeast(1.2), ['pull', 'sendfile']),
+        { ...cpuPerRun('server CPU per pull (s)', (m) => m.pullCpu, ['pull', 'sendfile']), target: ratioAtMost(0.6) },
       );
     }
     if (o.only.has('proxy')) {
