@@ -1,12 +1,12 @@
 // The floors of this machine (issue 20): bare servers, under the same loads as the two registries in
 // the same run, so what harborctl adds over them is harborctl's, and what they show themselves is
 // node's and the machine's.
-// - The manifest floor: node:http, run with the node flags bin/harborctl gives node, answering every
-//   request with the bytes and headers harborctl answered the manifest GET with (a c1 p99 above 1 ms
-//   on a busy two-core machine is node's).
-// - The blob floor: node:http with the same flags, doing only what a blob push and pull must: the
-//   upload's bytes hashed and written at their offset, fsync and rename at the end; a pull read from
-//   the file into four reused buffers and written to the socket. No auth, no database, no log.
+// Each node floor runs with the node flags and the malloc settings bin/harborctl gives node.
+// - The manifest floor: node:http answering every request with the bytes and headers harborctl
+//   answered the manifest GET with (a c1 p99 above 1 ms on a busy two-core machine is node's).
+// - The blob floor: node:http doing only what a blob push and pull must: the upload's bytes hashed
+//   and written at their offset, fsync and rename at the end; a pull read from the file into four
+//   reused buffers and written to the socket. No auth, no database, no log.
 // - The sendfile floor: a C server (bench/floor-sendfile.c, built with the machine's cc) that answers
 //   any GET with the blob through sendfile(2), the least CPU any server can spend on a pull here.
 import { spawn, spawnSync } from 'node:child_process';
@@ -36,6 +36,15 @@ export function harborctlNodeFlags(projectRoot: string): string[] {
   return m[1].trim().split(' ').filter(Boolean);
 }
 
+/**
+ * The environment bin/harborctl gives node (its `: "${NAME:=value}"` defaults: malloc's settings), so
+ * the floors' allocator is configured as the server's.
+ */
+export function harborctlEnv(projectRoot: string): Record<string, string> {
+  const text = readFileSync(join(projectRoot, 'bin', 'harborctl'), 'utf8');
+  return Object.fromEntries([...text.matchAll(/\$\{(\w+):=([^}]*)\}/g)].map((m) => [m[1], m[2]]));
+}
+
 export interface FloorServer { url: string; pid: number; stop(): Promise<void> }
 
 /** Starts `command` and waits for the port it prints on its first line of output. */
@@ -53,7 +62,7 @@ async function startServer(what: string, command: string, args: string[], env: N
 export function startFloor(projectRoot: string, body: Buffer, headers: IncomingHttpHeaders): Promise<FloorServer> {
   const kept = Object.fromEntries(KEPT.filter((k) => headers[k] !== undefined).map((k) => [k, headers[k]]));
   return startServer('floor server', process.execPath, [...harborctlNodeFlags(projectRoot), '-e', MANIFEST_SERVER],
-    { FLOOR_BODY: body.toString('base64'), FLOOR_HEADERS: JSON.stringify(kept) });
+    { ...harborctlEnv(projectRoot), FLOOR_BODY: body.toString('base64'), FLOOR_HEADERS: JSON.stringify(kept) });
 }
 
 /**
@@ -167,7 +176,7 @@ function blobFloor(): void {
 
 /** The blob floor, keeping its uploads and blobs in `dir`. */
 export function startBlobFloor(projectRoot: string, dir: string): Promise<FloorServer> {
-  return startServer('blob floor', process.execPath, [...harborctlNodeFlags(projectRoot), '-e', `(${blobFloor.toString()})()`], { FLOOR_DIR: dir });
+  return startServer('blob floor', process.execPath, [...harborctlNodeFlags(projectRoot), '-e', `(${blobFloor.toString()})()`], { ...harborctlEnv(projectRoot), FLOOR_DIR: dir });
 }
 
 /**

@@ -1,16 +1,17 @@
-// The bench's floors (bench/floor.ts): the manifest floor (node run with bin/harborctl's node flags,
-// answering every request with the bytes and content headers it was given), the blob floor (the same
-// node, taking uploads and serving blobs as the bench's client drives them) and the sendfile floor (C,
-// built with the machine's cc); each stopped by its own PID.
+// The bench's floors (bench/floor.ts): the manifest floor (node run with bin/harborctl's node flags
+// and malloc settings, answering every request with the bytes and content headers it was given), the
+// blob floor (the same node, taking uploads and serving blobs as the bench's client drives them) and
+// the sendfile floor (C, built with the machine's cc); each stopped by its own PID.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
-import { harborctlNodeFlags, startBlobFloor, startFloor, startSendfileFloor } from '../../bench/floor.js';
+import { harborctlEnv, harborctlNodeFlags, startBlobFloor, startFloor, startSendfileFloor } from '../../bench/floor.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -39,6 +40,11 @@ test("the floor answers every request with the given bytes and content headers, 
       expect(r.headers['docker-content-digest']).toBe('sha256:abc');
       expect(r.headers['x-request-id']).toBeUndefined();
     }
+    // bin/harborctl's malloc settings, as the server gets them.
+    const env = harborctlEnv(ROOT);
+    expect(env).toEqual({ MALLOC_MMAP_THRESHOLD_: expect.stringMatching(/^\d+$/), MALLOC_ARENA_MAX: expect.stringMatching(/^\d+$/) });
+    const environ = readFileSync(`/proc/${floor.pid}/environ`, 'latin1').split('\0');
+    for (const [k, v] of Object.entries(env)) expect(environ).toContain(`${k}=${v}`);
   } finally {
     await floor.stop();
   }
