@@ -139,10 +139,14 @@ function blobFloor(): void {
       await receive(req, u);
       if (req.method === 'PATCH') return answer(res, 202, { Location: `/v2/${up![1]}/blobs/uploads/${up![2]}` });
       const digest = `sha256:${u.hash.digest('hex')}`;
-      if (digest !== url.searchParams.get('digest')) return answer(res, 400);
+      uploads.delete(up![2]);
+      if (digest !== url.searchParams.get('digest')) {
+        await u.fh.close();
+        await fsp.rm(u.file);
+        return answer(res, 400);
+      }
       await u.fh.sync();
       await u.fh.close();
-      uploads.delete(up![2]);
       await fsp.rename(u.file, `${dir}/${digest.slice(7)}`);
       return answer(res, 201, { 'Docker-Content-Digest': digest });
     }

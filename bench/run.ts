@@ -41,7 +41,7 @@ const IDLE_SETTLE_MS = 2000;
 /** Runs of each CLI command timed after the start-up (the median is reported). */
 const CLI_RUNS = 10;
 /** How the raw lines name the floors (bench/floor.ts). */
-const BLOB_FLOOR = 'bare node:http floor';
+const NODE_FLOOR = 'bare node:http floor';
 const SENDFILE_FLOOR = 'C sendfile floor';
 
 const HELP = `usage: npm run bench [-- options]
@@ -217,7 +217,6 @@ class Bench {
   floor: { c1?: WrkResult; c16?: WrkResult; c16Cpu?: number } = {};
   /** The push and pull phases' bare servers (bench/floor.ts), each run after the two registries. */
   blobFloor?: FloorServer;
-  sendfileFloor?: FloorServer | string;
   readonly blobFloorRuns: Record<'mono' | 'chunked' | 'pull' | 'sendfile', { t: Transfer[]; cpu: number[] }> = {
     mono: { t: [], cpu: [] }, chunked: { t: [], cpu: [] }, pull: { t: [], cpu: [] }, sendfile: { t: [], cpu: [] },
   };
@@ -367,7 +366,7 @@ class Bench {
         say(this.raw[this.raw.length - 1]);
       });
       this.settle();
-      await this.floorRun(floor, BLOB_FLOOR, 'monolithic push', i, this.blobFloorRuns.mono, (url) => pushMonolithic(url, `library/bench-mono-${i}`, this.blob));
+      await this.floorRun(floor, NODE_FLOOR, 'monolithic push', i, this.blobFloorRuns.mono, (url) => pushMonolithic(url, `library/bench-mono-${i}`, this.blob));
     }
     for (let i = 0; i < this.o.runs; i++) {
       await this.each(i, async (r, m) => {
@@ -379,7 +378,7 @@ class Bench {
         say(this.raw[this.raw.length - 1]);
       });
       this.settle();
-      await this.floorRun(floor, BLOB_FLOOR, 'chunked push', i, this.blobFloorRuns.chunked, (url) => pushChunked(url, `library/bench-chunked-${i}`, this.blob));
+      await this.floorRun(floor, NODE_FLOOR, 'chunked push', i, this.blobFloorRuns.chunked, (url) => pushChunked(url, `library/bench-chunked-${i}`, this.blob));
     }
     for (const name of REGISTRIES) {
       const m = this.meas(name);
@@ -404,7 +403,6 @@ class Bench {
     const sendfile = await startSendfileFloor(PROJECT_ROOT, this.workDir, this.blob.file);
     if (typeof sendfile === 'string') this.warnings.push(sendfile);
     else this.cleanup.add(() => sendfile.stop());
-    this.sendfileFloor = sendfile;
     for (let i = 0; i < this.o.runs; i++) {
       await this.each(i, async (r, m) => {
         const { value, cpu } = await this.timedCpu(r, () => pullBlob(r.url, 'library/bench-mono-0', this.blob));
@@ -413,7 +411,7 @@ class Bench {
         this.raw.push(`${r.name} pull run ${i + 1}: ${(this.blob.size / MB / value.seconds).toFixed(1)} MB/s in ${value.seconds.toFixed(3)} s, server CPU ${cpu.toFixed(2)} s`);
         say(this.raw[this.raw.length - 1]);
       });
-      await this.floorRun(floor, BLOB_FLOOR, 'pull', i, this.blobFloorRuns.pull, (url) => pullBlob(url, 'library/bench-mono-0', this.blob));
+      await this.floorRun(floor, NODE_FLOOR, 'pull', i, this.blobFloorRuns.pull, (url) => pullBlob(url, 'library/bench-mono-0', this.blob));
       if (typeof sendfile !== 'string') await this.floorRun(sendfile, SENDFILE_FLOOR, 'pull', i, this.blobFloorRuns.sendfile, (url) => pullBlob(url, 'library/bench-mono-0', this.blob));
     }
   }
@@ -510,7 +508,7 @@ class Bench {
       });
       const { value, cpu } = await this.timedCpu(floor, () => load(floor.url, {}, conc, this.o.duration));
       if (conc === 1) this.floor.c1 = value; else { this.floor.c16 = value; this.floor.c16Cpu = cpu; }
-      record(BLOB_FLOOR, conc, value, cpu);
+      record(NODE_FLOOR, conc, value, cpu);
     }
     await floor.stop();
   }

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -100,6 +100,7 @@ test('the blob floor takes a monolithic and a chunked upload, checks the digest,
     const other = `sha256:${'0'.repeat(64)}`;
     expect((await send('PUT', `${floor.url}${bad.headers.location}?digest=${other}`, Buffer.from('x'))).status).toBe(400);
     expect((await send('GET', `${floor.url}/v2/library/c/blobs/${other}`)).status).toBe(404);
+    expect(await readdir(dir)).toEqual([digest.slice('sha256:'.length)]); // the blob, and no upload left behind
   } finally {
     await floor.stop();
     await rm(dir, { recursive: true, force: true });
