@@ -66,8 +66,10 @@ export function startFloor(projectRoot: string, body: Buffer, headers: IncomingH
 }
 
 /**
- * The blob floor's program, run as `node -e` with its text (it uses nothing from outside itself).
- * It speaks what bench/blob.ts sends: POST an upload, PATCH its chunks in order, PUT ?digest=
+ * The blob floor's program, run as `node -e` with its text. It uses nothing from outside itself on
+ * purpose: its receive and send loops are what harborctl's file store does (src/storage/blobs/fs),
+ * written again because importing that store would load harborctl's modules into the floor. It
+ * speaks what bench/blob.ts sends: POST an upload, PATCH its chunks in order, PUT ?digest=
  * with or without the last bytes, GET a blob by digest.
  */
 function blobFloor(): void {
